@@ -1,0 +1,106 @@
+"""The apprenticeship programme app: create_app builds it from a Config."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import DEVELOPMENT_SECRET_KEY, ROOT, Config
+from .extensions import csrf, db, htmx, limiter, login_manager, migrate, talisman
+
+# The CSP: everything from our own origin, scripts only with the per-request nonce, no
+# inline styles or eval (htmx is configured not to need them).
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'self'",
+    "object-src": "'none'",
+}
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: enforce foreign keys, let readers and a writer work together, wait on locks."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config()
+    if config.is_production and config.SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+        raise ConfigurationError("APP_ENV=production needs a real SECRET_KEY (a long random string).")
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(exist_ok=True)
+    if config.TRUSTED_PROXIES:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.TRUSTED_PROXIES, x_proto=config.TRUSTED_PROXIES,
+                                x_host=config.TRUSTED_PROXIES)
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(ROOT / "templates")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=config.FORCE_HTTPS,
+        strict_transport_security=config.FORCE_HTTPS,
+        session_cookie_secure=config.SESSION_COOKIE_SECURE,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy_nonce_in=["script-src"],
+        frame_options="DENY",
+        referrer_policy="same-origin",
+    )
+
+    from . import auth, errors, home, users
+    from .cli import register_cli
+    from .permissions import require_every_view_has_permission
+    from .templating import register_template_helpers
+
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(users.bp)
+    errors.register(app)
+    register_template_helpers(app)
+    register_cli(app)
+    require_every_view_has_permission(app)
+    return app

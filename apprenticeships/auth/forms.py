@@ -1,0 +1,53 @@
+"""Forms for signing in and choosing a password."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+
+from ..services.passwords import MAX_LENGTH, password_problem
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter your email address"),
+            Email(message="Enter an email address in the correct format, like name@example.org"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
+    )
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password"), Length(max=MAX_LENGTH)],
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Create a password",
+        widget=GovPasswordInput(),
+        description="Use 12 characters or more. A few unrelated words together make a strong password.",
+        validators=[InputRequired(message="Enter a password")],
+    )
+    confirm = PasswordField(
+        "Confirm your password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message="Enter your password again"),
+            EqualTo("password", message="Passwords must match"),
+        ],
+    )
+    submit = SubmitField("Save password", widget=GovSubmitInput())
+
+    def __init__(self, *args, personal: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._personal = personal
+
+    def validate_password(self, field) -> None:
+        problem = password_problem(field.data or "", personal=self._personal)
+        if problem:
+            raise ValidationError(problem)

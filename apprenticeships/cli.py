@@ -1,0 +1,62 @@
+"""Our own flask commands: `flask demo load` and `flask users create`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from .extensions import db
+from .models import Apprentice, EmployerPartner, Role
+from .services import accounts
+from .services.demo import load_demo
+from .services.passwords import password_problem
+
+
+def register_cli(app: Flask) -> None:
+    demo = click.Group("demo", help="The demo programme.")
+    users = click.Group("users", help="User accounts.")
+
+    @demo.command("load")
+    def demo_load() -> None:
+        """Load the demo programme (does nothing if it is already loaded)."""
+        if load_demo():
+            click.echo("Loaded the demo programme. Demo sign-ins use the password demo-password-2026.")
+        else:
+            click.echo("The demo programme is already loaded; nothing changed.")
+
+    @users.command("create")
+    @click.option("--email", required=True, help="Their email address, used to sign in.")
+    @click.option("--name", required=True, help="Their full name.")
+    @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+    @click.option("--employer-id", type=int, help="For an employer user: the employer partner's id.")
+    @click.option("--apprentice-id", type=int, help="For an apprentice user: the apprentice record's id.")
+    @click.password_option(help="Asked for when not given.")
+    def users_create(email: str, name: str, role: str, employer_id: int | None, apprentice_id: int | None,
+                     password: str) -> None:
+        """Create a user who can sign in straight away."""
+        role_value = Role(role)
+        if accounts.email_taken(email):
+            raise click.ClickException("Someone already has an account with this email address.")
+        problem = password_problem(password, personal=(email, name))
+        if problem:
+            raise click.ClickException(problem + ".")
+        links = {}
+        if role_value == Role.EMPLOYER:
+            links["employer"] = _required(EmployerPartner, employer_id, "--employer-id")
+        if role_value == Role.APPRENTICE:
+            links["apprentice"] = _required(Apprentice, apprentice_id, "--apprentice-id")
+        user = accounts.create_with_password(name, email, role_value, password, **links)
+        db.session.commit()
+        click.echo(f"Created {user.role.label.lower()} {user.email}.")
+
+    app.cli.add_command(demo)
+    app.cli.add_command(users)
+
+
+def _required(model, record_id: int | None, option: str):
+    if record_id is None:
+        raise click.UsageError(f"{option} is required for this role.")
+    record = db.session.get(model, record_id)
+    if record is None:
+        raise click.UsageError(f"No record with id {record_id} for {option}.")
+    return record

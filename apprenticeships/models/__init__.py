@@ -1,0 +1,44 @@
+"""All the models, importable from one place (and all registered before migrations run)."""
+
+from .audit import AuditEvent
+from .cohorts import (
+    Apprentice,
+    ApprenticeStatus,
+    BreakInLearning,
+    Cohort,
+    EpaOutcome,
+    ServiceArea,
+    StatusChange,
+)
+from .employers import (
+    ActivityKind,
+    EmployerActivity,
+    EmployerContact,
+    EmployerPartner,
+    OrganisationSize,
+    PartnershipStatus,
+)
+from .people import Mentor, Role, SignInFailure, User, UserSession
+from .placements import (
+    AssignmentStatus,
+    Placement,
+    PlacementAssignment,
+    PlacementInterest,
+    PlacementStatus,
+    WorkingPattern,
+    placement_standards,
+)
+from .programme import (
+    ApprenticeshipStandard,
+    Ksb,
+    KsbKind,
+    ProgrammeSettings,
+    ReviewIntervalUnit,
+    TrainingProvider,
+)
+from .progress import ActivityType, LogEntry, LogEntryRevision, VerificationStatus, log_entry_ksbs
+from .reviews import ProgressReview, Rag, ReviewAction, ReviewReopening, ReviewSignoff, SignoffParty
+from .sharing import ShareLink, ShareMode
+from .types import utcnow
+
+__all__ = [name for name in dir() if not name.startswith("_")]

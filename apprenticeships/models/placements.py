@@ -1,0 +1,134 @@
+"""Work placements that employer partners host, and the apprentices matched to them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .cohorts import Apprentice
+from .employers import EmployerContact, EmployerPartner
+from .programme import ApprenticeshipStandard
+from .types import Choice, UTCDateTime, choice_type, utcnow
+
+
+class WorkingPattern(Choice):
+    ON_SITE = "on_site"
+    HYBRID = "hybrid"
+    REMOTE = "remote"
+
+    @property
+    def label(self) -> str:
+        return {"on_site": "On site", "hybrid": "Hybrid", "remote": "Remote"}[self.value]
+
+
+class PlacementStatus(Choice):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"  # sent back to the employer with a comment
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+
+placement_standards = sa.Table(
+    "placement_standards",
+    db.metadata,
+    sa.Column("placement_id", sa.ForeignKey("placements.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("standard_id", sa.ForeignKey("apprenticeship_standards.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Placement(db.Model):
+    __tablename__ = "placements"
+    __table_args__ = (
+        sa.CheckConstraint("end_date >= start_date", name="end_after_start"),
+        sa.CheckConstraint("places BETWEEN 1 AND 50", name="places_range"),
+        sa.CheckConstraint("minutes_per_week BETWEEN 60 AND 3600", name="hours_range"),
+        sa.CheckConstraint("closing_date IS NULL OR closing_date <= start_date", name="closes_before_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer_partners.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(160))
+    team: Mapped[str | None] = mapped_column(sa.String(120))
+    description: Mapped[str] = mapped_column(sa.Text)
+    learning_outcomes: Mapped[str | None] = mapped_column(sa.Text)
+    skills: Mapped[str | None] = mapped_column(sa.Text)
+    location: Mapped[str | None] = mapped_column(sa.String(160))
+    working_pattern: Mapped[WorkingPattern] = mapped_column(choice_type(WorkingPattern, "working_pattern"))
+    minutes_per_week: Mapped[int]
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    places: Mapped[int] = mapped_column(default=1)
+    closing_date: Mapped[date | None]
+    host_supervisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employer_contacts.id"))
+    status: Mapped[PlacementStatus] = mapped_column(
+        choice_type(PlacementStatus, "placement_status"), default=PlacementStatus.DRAFT, index=True
+    )
+    coordinator_comment: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    employer: Mapped[EmployerPartner] = relationship()
+    host_supervisor: Mapped[EmployerContact | None] = relationship()
+    standards: Mapped[list[ApprenticeshipStandard]] = relationship(secondary=placement_standards)
+    assignments: Mapped[list[PlacementAssignment]] = relationship(back_populates="placement")
+
+
+class AssignmentStatus(Choice):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    ENDED_EARLY = "ended_early"
+
+
+class PlacementAssignment(db.Model):
+    """An apprentice proposed for, accepted onto or placed on a placement."""
+
+    __tablename__ = "placement_assignments"
+    __table_args__ = (
+        sa.CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        sa.CheckConstraint(
+            "status NOT IN ('declined', 'ended_early') OR decision_reason IS NOT NULL", name="reason_given"
+        ),
+        sa.Index("ix_placement_assignments_apprentice_status", "apprentice_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(sa.ForeignKey("placements.id"), index=True)
+    apprentice_id: Mapped[int] = mapped_column(sa.ForeignKey("apprentices.id"))
+    status: Mapped[AssignmentStatus] = mapped_column(
+        choice_type(AssignmentStatus, "assignment_status"), default=AssignmentStatus.PROPOSED
+    )
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    decision_reason: Mapped[str | None] = mapped_column(sa.Text)
+    proposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    placement: Mapped[Placement] = relationship(back_populates="assignments")
+    apprentice: Mapped[Apprentice] = relationship()
+
+
+class PlacementInterest(db.Model):
+    """An apprentice saying they would like a published placement."""
+
+    __tablename__ = "placement_interests"
+    __table_args__ = (sa.UniqueConstraint("placement_id", "apprentice_id", name="uq_placement_interests_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(sa.ForeignKey("placements.id", ondelete="CASCADE"), index=True)
+    apprentice_id: Mapped[int] = mapped_column(sa.ForeignKey("apprentices.id", ondelete="CASCADE"), index=True)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    placement: Mapped[Placement] = relationship()
+    apprentice: Mapped[Apprentice] = relationship()

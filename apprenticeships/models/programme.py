@@ -1,0 +1,118 @@
+"""Programme-wide settings, training providers and apprenticeship standards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import Choice, UTCDateTime, choice_type, utcnow
+
+
+class ReviewIntervalUnit(Choice):
+    WEEKS = "weeks"
+    MONTHS = "months"
+
+
+class ProgrammeSettings(db.Model):
+    """The one row of settings for the programme this installation runs."""
+
+    __tablename__ = "programme_settings"
+    __table_args__ = (
+        sa.CheckConstraint("id = 1", name="single_row"),
+        sa.CheckConstraint("review_interval_value BETWEEN 1 AND 52", name="review_interval_range"),
+        sa.CheckConstraint("disclosure_threshold BETWEEN 2 AND 20", name="threshold_range"),
+        sa.CheckConstraint("retention_years BETWEEN 1 AND 20", name="retention_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    # Older funding rules: a review at least every 12 weeks; 2025/26 rules: every 3 months.
+    review_interval_unit: Mapped[ReviewIntervalUnit] = mapped_column(
+        choice_type(ReviewIntervalUnit, "review_interval_unit"), default=ReviewIntervalUnit.WEEKS
+    )
+    review_interval_value: Mapped[int] = mapped_column(default=12)
+    # Counts below this are never published on a summary (DOMAIN.md, publishing safely).
+    disclosure_threshold: Mapped[int] = mapped_column(default=5)
+    retention_years: Mapped[int] = mapped_column(default=6)
+    demo_loaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @classmethod
+    def current(cls) -> ProgrammeSettings:
+        settings = db.session.get(cls, 1)
+        if settings is None:
+            settings = cls(id=1)
+            db.session.add(settings)
+            db.session.flush()
+        return settings
+
+
+class TrainingProvider(db.Model):
+    __tablename__ = "training_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(160), unique=True)
+    ukprn: Mapped[str | None] = mapped_column(sa.String(8), unique=True)
+    contact_name: Mapped[str | None] = mapped_column(sa.String(120))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KsbKind(Choice):
+    KNOWLEDGE = "knowledge"
+    SKILL = "skill"
+    BEHAVIOUR = "behaviour"
+
+
+class ApprenticeshipStandard(db.Model):
+    """An occupation and level trained for, with its off-the-job minimum (starts from Aug 2025)."""
+
+    __tablename__ = "apprenticeship_standards"
+    __table_args__ = (
+        sa.CheckConstraint("level BETWEEN 2 AND 7", name="level_range"),
+        sa.CheckConstraint("otj_minimum_hours >= 0", name="otj_minimum_not_negative"),
+        sa.CheckConstraint("typical_duration_months BETWEEN 8 AND 72", name="duration_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(160))
+    level: Mapped[int]
+    otj_minimum_hours: Mapped[int]
+    typical_duration_months: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ksbs: Mapped[list[Ksb]] = relationship(
+        back_populates="standard", order_by="Ksb.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.title} (level {self.level})"
+
+
+class Ksb(db.Model):
+    """One knowledge, skill or behaviour of a standard: K1, S3, B2..."""
+
+    __tablename__ = "ksbs"
+    __table_args__ = (
+        sa.UniqueConstraint("standard_id", "code", name="uq_ksbs_standard_code"),
+        sa.CheckConstraint(
+            "(kind = 'knowledge' AND code LIKE 'K%') OR (kind = 'skill' AND code LIKE 'S%')"
+            " OR (kind = 'behaviour' AND code LIKE 'B%')",
+            name="code_matches_kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    standard_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("apprenticeship_standards.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(8))
+    kind: Mapped[KsbKind] = mapped_column(choice_type(KsbKind, "ksb_kind"))
+    description: Mapped[str] = mapped_column(sa.Text)
+    position: Mapped[int] = mapped_column(default=0)
+
+    standard: Mapped[ApprenticeshipStandard] = relationship(back_populates="ksbs")

@@ -1,0 +1,93 @@
+"""Tripartite progress reviews: the meeting, its actions and the three sign-offs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .cohorts import Apprentice
+from .types import Choice, UTCDateTime, choice_type, utcnow
+
+
+class Rag(Choice):
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
+class SignoffParty(Choice):
+    APPRENTICE = "apprentice"
+    EMPLOYER = "employer"
+    COORDINATOR = "coordinator"
+
+
+class ProgressReview(db.Model):
+    __tablename__ = "progress_reviews"
+    __table_args__ = (
+        sa.CheckConstraint("held_date IS NOT NULL OR rag IS NULL", name="rag_when_held"),
+        sa.CheckConstraint("otj_minutes_at_review IS NULL OR otj_minutes_at_review >= 0", name="otj_not_negative"),
+        sa.CheckConstraint("locked_at IS NULL OR held_date IS NOT NULL", name="locked_when_held"),
+        sa.Index("ix_progress_reviews_apprentice_scheduled", "apprentice_id", "scheduled_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    apprentice_id: Mapped[int] = mapped_column(sa.ForeignKey("apprentices.id", ondelete="CASCADE"))
+    scheduled_date: Mapped[date]
+    held_date: Mapped[date | None]
+    attendees: Mapped[str | None] = mapped_column(sa.Text)
+    rag: Mapped[Rag | None] = mapped_column(choice_type(Rag, "rag"))
+    progress_notes: Mapped[str | None] = mapped_column(sa.Text)
+    ksb_progress: Mapped[str | None] = mapped_column(sa.Text)
+    otj_minutes_at_review: Mapped[int | None]
+    next_review_date: Mapped[date | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    apprentice: Mapped[Apprentice] = relationship()
+    actions: Mapped[list[ReviewAction]] = relationship(
+        back_populates="review", order_by="ReviewAction.due_date", cascade="all, delete-orphan"
+    )
+    signoffs: Mapped[list[ReviewSignoff]] = relationship(back_populates="review", cascade="all, delete-orphan")
+
+
+class ReviewAction(db.Model):
+    __tablename__ = "review_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("progress_reviews.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(sa.Text)
+    owner: Mapped[str] = mapped_column(sa.String(120))
+    due_date: Mapped[date]
+    completed_on: Mapped[date | None]
+
+    review: Mapped[ProgressReview] = relationship(back_populates="actions")
+
+
+class ReviewSignoff(db.Model):
+    __tablename__ = "review_signoffs"
+    __table_args__ = (sa.UniqueConstraint("review_id", "party", name="uq_review_signoffs_review_party"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("progress_reviews.id", ondelete="CASCADE"))
+    party: Mapped[SignoffParty] = mapped_column(choice_type(SignoffParty, "signoff_party"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    review: Mapped[ProgressReview] = relationship(back_populates="signoffs")
+
+
+class ReviewReopening(db.Model):
+    """A locked review opened again: the reason is kept, and the sign-offs start over."""
+
+    __tablename__ = "review_reopenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("progress_reviews.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    reopened_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    reopened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,119 @@
+"""Who may do what, in one place.
+
+Every view carries exactly one of the decorators below (`public`, `signed_in`, `roles`);
+create_app refuses to start if one does not, and a test walks the URL map to prove it.
+
+Object-level rules (a mentor sees only their mentees, an employer only the apprentices
+placed with it, an apprentice only themself) are expressed as SQL conditions here, so
+lists and single-record look-ups use the same rule, and a record someone may not see
+answers 404 exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Flask, abort
+from flask_login import current_user
+
+from .extensions import db, login_manager
+from .models import Apprentice, AssignmentStatus, PlacementAssignment, Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+PERMISSION_ATTR = "_permission"
+
+# Placement assignments that mean an employer hosts (or is deciding on) the apprentice.
+HOSTING_STATUSES = (AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED, AssignmentStatus.ACTIVE)
+
+
+def _mark(view: Callable, rule: str) -> None:
+    if hasattr(view, PERMISSION_ATTR):
+        raise RuntimeError(f"{view.__name__} has two permission decorators")
+    setattr(view, PERMISSION_ATTR, rule)
+
+
+def public(view: F) -> F:
+    """Anyone, signed in or not."""
+    _mark(view, "public")
+    return view
+
+
+def signed_in(view: F) -> F:
+    """Any signed-in user, whatever their role."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    _mark(wrapped, "signed_in")
+    return wrapped  # type: ignore[return-value]
+
+
+def roles(*allowed: Role) -> Callable[[F], F]:
+    """Signed-in users with one of these roles; others get 403 and never the data."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        _mark(wrapped, "roles:" + ",".join(sorted(r.value for r in allowed)))
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def require_every_view_has_permission(app: Flask) -> None:
+    # Flask's own static view is public by nature; mark it so the rule has no exceptions.
+    if "static" in app.view_functions and not hasattr(app.view_functions["static"], PERMISSION_ATTR):
+        app.view_functions["static"] = public(_plain(app.view_functions["static"]))
+    missing = [name for name, view in app.view_functions.items() if not hasattr(view, PERMISSION_ATTR)]
+    if missing:
+        raise RuntimeError(f"views without a permission decorator: {', '.join(sorted(missing))}")
+
+
+def _plain(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def visible_apprentices_condition(user: User) -> sa.ColumnElement[bool]:
+    """The SQL condition on Apprentice that selects the apprentices this user may see."""
+    if user.role == Role.COORDINATOR:
+        return sa.true()
+    if user.role == Role.MENTOR:
+        return Apprentice.mentor_id == user.mentor_id
+    if user.role == Role.APPRENTICE:
+        return Apprentice.id == user.apprentice_id
+    if user.role == Role.EMPLOYER:
+        from .models import Placement
+
+        hosted = (
+            sa.select(PlacementAssignment.apprentice_id)
+            .join(Placement, Placement.id == PlacementAssignment.placement_id)
+            .where(Placement.employer_id == user.employer_id, PlacementAssignment.status.in_(HOSTING_STATUSES))
+        )
+        return Apprentice.id.in_(hosted)
+    return sa.false()
+
+
+def apprentice_or_404(apprentice_id: int, user: User) -> Apprentice:
+    """The apprentice if this user may see them; otherwise 404, as if they did not exist."""
+    apprentice = db.session.scalar(
+        sa.select(Apprentice).where(Apprentice.id == apprentice_id, visible_apprentices_condition(user))
+    )
+    if apprentice is None:
+        abort(404)
+    return apprentice

@@ -1,0 +1,1 @@
+"""Domain logic. Services take plain values and models, never Flask's request."""

@@ -1,0 +1,470 @@
+"""Loads the demo programme: realistic enough to judge the product by, and all invented.
+
+A fictional council with a current cohort of 21 apprentices who started last autumn and an
+earlier cohort that has finished, three training providers, six mentors, eight employer
+partners with placements, and months of progress entries and reviews, with a few
+apprentices visibly at risk. Dates are relative to the day it is loaded, so the demo always
+looks current. The same day gives the same data: the random choices are seeded.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ..extensions import db
+from ..models import (
+    ActivityKind,
+    ActivityType,
+    Apprentice,
+    ApprenticeshipStandard,
+    ApprenticeStatus,
+    AssignmentStatus,
+    BreakInLearning,
+    Cohort,
+    EmployerActivity,
+    EmployerContact,
+    EmployerPartner,
+    EpaOutcome,
+    Ksb,
+    KsbKind,
+    LogEntry,
+    Mentor,
+    Placement,
+    PlacementAssignment,
+    PlacementInterest,
+    PlacementStatus,
+    ProgrammeSettings,
+    ProgressReview,
+    Rag,
+    ReviewAction,
+    ReviewSignoff,
+    Role,
+    SignoffParty,
+    StatusChange,
+    TrainingProvider,
+    User,
+    VerificationStatus,
+    utcnow,
+)
+from . import audit
+from .demo_content import (
+    ACTIVITIES,
+    CURRENT_COHORT_NAMES,
+    EARLIER_COHORT_NAMES,
+    EMPLOYERS,
+    MENTORS,
+    PLACEMENTS,
+    PROVIDERS,
+    STANDARDS,
+    TOPICS,
+)
+from .passwords import hash_password
+
+DEMO_PASSWORD = "demo-password-2026"
+REVIEW_WEEKS = 12
+KSB_KINDS = {"K": KsbKind.KNOWLEDGE, "S": KsbKind.SKILL, "B": KsbKind.BEHAVIOUR}
+
+# Which mentor (index into MENTORS) supports each current apprentice; None: not yet assigned.
+CURRENT_MENTORS = [0, 0, 0, 0, 5, 5, 1, 1, 1, 5, 2, 2, 2, 2, None, 3, 3, 3, 4, 4, 4]
+# Which provider (index into PROVIDERS) trains each service area.
+PROVIDER_FOR_AREA = {"software_development": 2, "applications": 2, "data": 1, "delivery": 1,
+                     "digital_service_design": 0, "infrastructure": 0, "user_support": 0}
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """The current apprentices made visibly at risk, by their first names."""
+
+    hours_behind: str = "Liam"
+    red_review: str = "Callum"
+    review_overdue: str = "Ella"
+    not_logging: str = "Reece"
+    on_break: str = "Ruby"
+    withdrawn: str = "Josh"
+
+
+AT_RISK = AtRisk()
+
+
+def first_monday_of_september(year: int) -> date:
+    day = date(year, 9, 1)
+    return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+def current_cohort_start(today: date) -> date:
+    """The most recent autumn start at least nine months ago."""
+    start = first_monday_of_september(today.year)
+    if start > today - timedelta(days=270):
+        start = first_monday_of_september(today.year - 1)
+    return start
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(day.day, 28))
+
+
+def is_loaded() -> bool:
+    settings = db.session.get(ProgrammeSettings, 1)
+    return settings is not None and settings.demo_loaded_at is not None
+
+
+def load_demo(today: date | None = None) -> bool:
+    """Load the demo programme in one transaction. Returns False if it was already loaded."""
+    if is_loaded():
+        return False
+    _DemoBuilder(today or date.today()).build()
+    db.session.commit()
+    return True
+
+
+class _DemoBuilder:
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.rng = random.Random(today.toordinal())
+        # One hash for every demo account: they share the published demo password.
+        self.password_hash = hash_password(DEMO_PASSWORD)
+        # Current apprentices on an active placement, by first name (reviews ask the host to sign).
+        self.hosting: dict[str, Placement] = {}
+
+    def build(self) -> None:
+        settings = ProgrammeSettings.current()
+        self.coordinator = self._user("Alex Morgan", "coordinator@example.org", Role.COORDINATOR)
+        self.providers = [TrainingProvider(name=n, ukprn=u, contact_name=c, contact_email=e) for n, u, c, e in PROVIDERS]
+        db.session.add_all(self.providers)
+        self._standards()
+        self._mentors()
+        self._employers()
+        self.current_start = current_cohort_start(self.today)
+        self._current_cohort()
+        self._earlier_cohort()
+        self._placements()
+        self._current_progress()
+        db.session.flush()
+        settings.demo_loaded_at = utcnow()
+        audit.record(None, "demo.loaded", settings)
+
+    # People and organisations -------------------------------------------------------------
+
+    def _user(self, name: str, email: str, role: Role, active: bool = True, **links) -> User:
+        user = User(name=name, email=email, role=role, password_hash=self.password_hash, active=active, **links)
+        if not active:
+            user.deactivated_at = utcnow()
+        db.session.add(user)
+        return user
+
+    def _standards(self) -> None:
+        self.standards: dict[str, ApprenticeshipStandard] = {}
+        self.standard_for_area = {}
+        for ref, title, level, otj, months, area, ksbs in STANDARDS:
+            standard = ApprenticeshipStandard(reference=ref, title=title, level=level, otj_minimum_hours=otj,
+                                              typical_duration_months=months)
+            standard.ksbs = [Ksb(code=code, kind=KSB_KINDS[code[0]], description=text, position=i)
+                             for i, (code, text) in enumerate(ksbs)]
+            db.session.add(standard)
+            self.standards[ref] = standard
+            self.standard_for_area[area] = standard
+
+    def _mentors(self) -> None:
+        self.mentors = []
+        self.mentor_users = []
+        for name, email, title, team, capacity in MENTORS:
+            mentor = Mentor(name=name, email=email, job_title=title, team=team, capacity=capacity)
+            db.session.add(mentor)
+            self.mentors.append(mentor)
+            self.mentor_users.append(self._user(name, email, Role.MENTOR, mentor=mentor))
+
+    def _employers(self) -> None:
+        self.employers = []
+        for i, (name, sector, size, status, postcode, website, contacts) in enumerate(EMPLOYERS):
+            employer = EmployerPartner(name=name, sector=sector, size=size, status=status, postcode=postcode,
+                                       website=website, address=f"{10 + i} Market Street, Northmoor")
+            db.session.add(employer)
+            for contact_name, email, title in contacts:
+                contact = EmployerContact(employer=employer, name=contact_name, email=email, job_title=title)
+                db.session.add(contact)
+            db.session.add_all([
+                EmployerActivity(employer=employer, occurred_on=self.today - timedelta(days=200 - 9 * i),
+                                 kind=ActivityKind.MEETING, note="Introductory meeting about hosting placements.",
+                                 recorded_by_id=None),
+                EmployerActivity(employer=employer, occurred_on=self.today - timedelta(days=60 - 5 * i),
+                                 kind=ActivityKind.EVENT if i % 2 else ActivityKind.PLEDGE,
+                                 note="Attended the digital skills breakfast." if i % 2
+                                 else "Pledged to host placements next year."),
+            ])
+            self.employers.append(employer)
+        db.session.flush()
+        demo_contact = self.employers[0].contacts[0]
+        self.employer_user = self._user(demo_contact.name, demo_contact.email, Role.EMPLOYER,
+                                        employer=self.employers[0])
+        db.session.flush()
+        demo_contact.user_id = self.employer_user.id
+
+    # Cohorts and apprentices --------------------------------------------------------------
+
+    def _apprentice(self, cohort: Cohort, first: str, last: str, area, hours: int, start: date,
+                    email_domain: str, **extra) -> Apprentice:
+        standard = self.standard_for_area[area]
+        months = standard.typical_duration_months
+        if hours < 30:  # part-time: the duration is extended in proportion to the hours
+            months = math.ceil(months * min(1.5, 30 / hours))
+        apprentice = Apprentice(
+            first_name=first, last_name=last, cohort=cohort, standard=standard,
+            provider=self.providers[PROVIDER_FOR_AREA[area.value]], service_area=area,
+            team=area.label, job_title=f"{standard.title} apprentice",
+            contracted_minutes_per_week=hours * 60, start_date=start, planned_end_date=add_months(start, months),
+            uln=f"{9000000000 + self.rng.randrange(10 ** 9)}",
+            **extra,
+        )
+        apprentice.email = extra.get("email") or f"{first}.{last}@{email_domain}".lower()
+        db.session.add(apprentice)
+        db.session.add(StatusChange(apprentice=apprentice, from_status=None, to_status=ApprenticeStatus.ACTIVE,
+                                    effective_date=start, reason="Started the programme"))
+        return apprentice
+
+    def _current_cohort(self) -> None:
+        start = self.current_start
+        cohort = Cohort(name=f"Digital apprentices {start.year} to {start.year + 2}", start_date=start,
+                        intake_target=20,
+                        description="Our digital apprenticeship intake, across seven service areas.")
+        db.session.add(cohort)
+        self.current = []
+        for i, (first, last, area, hours, consent) in enumerate(CURRENT_COHORT_NAMES):
+            mentor_index = CURRENT_MENTORS[i]
+            email = "apprentice@example.org" if i == 0 else None
+            apprentice = self._apprentice(
+                cohort, first, last, area, hours, start, "northmoor.example", consent_to_be_named=consent,
+                mentor=self.mentors[mentor_index] if mentor_index is not None else None, email=email,
+            )
+            self.current.append(apprentice)
+        db.session.flush()
+        self.apprentice_users = {a.id: self._user(a.full_name, a.email, Role.APPRENTICE, apprentice=a)
+                                 for a in self.current}
+        self._risky_statuses()
+
+    def _by_first_name(self, first: str) -> Apprentice:
+        return next(a for a in self.current if a.first_name == first)
+
+    def _risky_statuses(self) -> None:
+        on_break = self._by_first_name(AT_RISK.on_break)
+        break_start = self.today - timedelta(weeks=5)
+        on_break.status = ApprenticeStatus.BREAK_IN_LEARNING
+        db.session.add(BreakInLearning(apprentice=on_break, start_date=break_start,
+                                       expected_return_date=break_start + timedelta(weeks=10),
+                                       reason="Agreed break for health reasons", recorded_by_id=self.coordinator.id))
+        db.session.add(StatusChange(apprentice=on_break, from_status=ApprenticeStatus.ACTIVE,
+                                    to_status=ApprenticeStatus.BREAK_IN_LEARNING, effective_date=break_start,
+                                    reason="Break in learning agreed", recorded_by_id=self.coordinator.id))
+        withdrawn = self._by_first_name(AT_RISK.withdrawn)
+        withdrawn.status = ApprenticeStatus.WITHDRAWN
+        withdrawn.withdrawal_date = self.current_start + timedelta(weeks=20)
+        withdrawn.withdrawal_reason = "Left for a permanent job with another employer"
+        db.session.add(StatusChange(apprentice=withdrawn, from_status=ApprenticeStatus.ACTIVE,
+                                    to_status=ApprenticeStatus.WITHDRAWN, effective_date=withdrawn.withdrawal_date,
+                                    reason="Withdrew from the programme", recorded_by_id=self.coordinator.id))
+
+    def _earlier_cohort(self) -> None:
+        start = first_monday_of_september(self.current_start.year - 2)
+        cohort = Cohort(name=f"Digital apprentices {start.year} to {start.year + 2}", start_date=start,
+                        intake_target=12, description="Our first digital intake. All finished.")
+        db.session.add(cohort)
+        outcomes = [EpaOutcome.PASS, EpaOutcome.MERIT, EpaOutcome.DISTINCTION]
+        for i, (first, last, area) in enumerate(EARLIER_COHORT_NAMES):
+            apprentice = self._apprentice(cohort, first, last, area, 37, start, "alumni.northmoor.example",
+                                          mentor=self.mentors[i % 5])
+            db.session.flush()
+            if first == "Gareth":
+                apprentice.status = ApprenticeStatus.WITHDRAWN
+                apprentice.withdrawal_date = start + timedelta(weeks=30)
+                apprentice.withdrawal_reason = "Moved out of the area"
+                end = apprentice.withdrawal_date
+            else:
+                apprentice.gateway_date = apprentice.planned_end_date - timedelta(weeks=12)
+                apprentice.epa_date = apprentice.planned_end_date - timedelta(weeks=4)
+                apprentice.epa_outcome = outcomes[i % 3]
+                apprentice.status = ApprenticeStatus.COMPLETED
+                apprentice.completion_date = apprentice.planned_end_date
+                end = apprentice.completion_date
+            db.session.add(StatusChange(apprentice=apprentice, from_status=ApprenticeStatus.ACTIVE,
+                                        to_status=apprentice.status, effective_date=end,
+                                        reason="Finished the programme", recorded_by_id=self.coordinator.id))
+            user = self._user(apprentice.full_name, apprentice.email, Role.APPRENTICE, active=False,
+                              apprentice=apprentice)
+            db.session.flush()
+            self._monthly_logs(apprentice, end)
+            self._reviews(apprentice, user, end, overdue_after=None, red_last=False)
+
+    # Placements ---------------------------------------------------------------------------
+
+    def _placements(self) -> None:
+        t = self.today
+        self.placements = []
+        for employer_index, title, team, pattern, hours, refs, places, status in PLACEMENTS:
+            if status == "published" and employer_index in (0, 1, 2, 3, 7):
+                start, end, closing = t - timedelta(weeks=26), t + timedelta(weeks=13), t - timedelta(weeks=30)
+            elif status == "closed":
+                start, end, closing = t - timedelta(weeks=40), t - timedelta(weeks=16), t - timedelta(weeks=44)
+            else:
+                start, end, closing = t + timedelta(weeks=8), t + timedelta(weeks=34), t + timedelta(weeks=3)
+            employer = self.employers[employer_index]
+            placement = Placement(
+                employer=employer, title=title, team=team, working_pattern=pattern, minutes_per_week=hours * 60,
+                description=f"{title}: join the {team} team at {employer.name} and work on real projects.",
+                learning_outcomes="How a team outside the council works, and practice against your standard's KSBs.",
+                skills="Curiosity, clear writing, willingness to learn.",
+                location="Northmoor", start_date=start, end_date=end, places=places, closing_date=closing,
+                host_supervisor=employer.contacts[0], status=PlacementStatus(status),
+                standards=[self.standards[r] for r in refs],
+                submitted_at=utcnow() if status != "draft" else None,
+                published_at=utcnow() if status in ("published", "closed") else None,
+            )
+            db.session.add(placement)
+            self.placements.append(placement)
+        warehouse, fleet, patient, _, network, tenancy, accessibility, _, shop = self.placements
+        for first, placement, status in [
+            ("Jordan", warehouse, AssignmentStatus.ACTIVE),
+            ("Fatima", patient, AssignmentStatus.ACTIVE),
+            ("Isla", network, AssignmentStatus.ACTIVE),
+            ("Zainab", tenancy, AssignmentStatus.ACTIVE),
+            ("Amara", accessibility, AssignmentStatus.COMPLETED),
+            ("Yusuf", warehouse, AssignmentStatus.PROPOSED),
+        ]:
+            apprentice = self._by_first_name(first)
+            proposed = status == AssignmentStatus.PROPOSED
+            db.session.add(PlacementAssignment(
+                placement=placement, apprentice=apprentice, status=status,
+                start_date=None if proposed else placement.start_date,
+                end_date=None if proposed else placement.end_date,
+                proposed_by_id=self.coordinator.id,
+                decided_by_id=None if proposed else self.coordinator.id,
+                decided_at=None if proposed else utcnow(),
+            ))
+            if status == AssignmentStatus.ACTIVE:
+                self.hosting[first] = placement
+        for first in ("Ethan", "Callum"):
+            db.session.add(PlacementInterest(placement=fleet, apprentice=self._by_first_name(first)))
+        db.session.add(PlacementInterest(placement=shop, apprentice=self._by_first_name("Megan")))
+
+    # Progress logs and reviews ------------------------------------------------------------
+
+    def _verifier(self, apprentice: Apprentice) -> User:
+        if apprentice.mentor is not None:
+            return self.mentor_users[self.mentors.index(apprentice.mentor)]
+        return self.coordinator
+
+    def _entry(self, apprentice: Apprentice, day: date, minutes: int, verified: bool, off_the_job: bool = True,
+               activity: int | None = None) -> LogEntry:
+        activity_type, _, text = ACTIVITIES[activity if activity is not None else self.rng.randrange(len(ACTIVITIES))]
+        topic = self.rng.choice(TOPICS[apprentice.service_area])
+        ksbs = self.rng.sample(apprentice.standard.ksbs, k=2)
+        entry = LogEntry(
+            apprentice=apprentice, activity_date=day, activity_type=activity_type if off_the_job else ActivityType.OTHER,
+            off_the_job=off_the_job, minutes=minutes,
+            description=text.format(topic=topic) if off_the_job else "Day-to-day work on the team's tickets.",
+            ksbs=ksbs if off_the_job else [],
+        )
+        if verified:
+            entry.status = VerificationStatus.VERIFIED
+            entry.verified_by_id = self._verifier(apprentice).id
+            entry.verified_at = utcnow()
+        db.session.add(entry)
+        return entry
+
+    def _weekly_minutes(self, apprentice: Apprentice) -> int:
+        """A little over the per-standard minimum spread across the planned weeks."""
+        weeks = (apprentice.planned_end_date - apprentice.start_date).days / 7
+        rate = apprentice.standard.otj_minimum_hours / weeks * 1.15
+        if apprentice.first_name == AT_RISK.hours_behind:
+            rate *= 0.45
+        return max(60, round(rate * 60 / 15) * 15)
+
+    def _current_progress(self) -> None:
+        db.session.flush()
+        for apprentice in self.current:
+            stop = self.today
+            if apprentice.first_name == AT_RISK.not_logging:
+                stop = self.today - timedelta(weeks=6)
+            elif apprentice.status == ApprenticeStatus.BREAK_IN_LEARNING:
+                stop = apprentice.breaks[0].start_date
+            elif apprentice.status == ApprenticeStatus.WITHDRAWN:
+                stop = apprentice.withdrawal_date
+            self._weekly_logs(apprentice, stop)
+            self._reviews(
+                apprentice, self.apprentice_users[apprentice.id], stop,
+                overdue_after=2 if apprentice.first_name == AT_RISK.review_overdue else None,
+                red_last=apprentice.first_name == AT_RISK.red_review,
+            )
+
+    def _weekly_logs(self, apprentice: Apprentice, stop: date) -> None:
+        weekly = self._weekly_minutes(apprentice)
+        week = apprentice.start_date
+        queried = 0
+        while week < stop:
+            if self.rng.random() > 0.08:  # some weeks are holidays
+                first = round(weekly * 0.6 / 15) * 15
+                for offset, minutes in ((1, first), (3, weekly - first)):
+                    day = week + timedelta(days=offset)
+                    if day >= stop or day > self.today or minutes <= 0:
+                        continue
+                    recent = (self.today - day).days <= 14
+                    entry = self._entry(apprentice, day, minutes, verified=not recent)
+                    if recent and queried == 0 and apprentice.first_name in ("Amara", "Zainab"):
+                        entry.status = VerificationStatus.QUERIED
+                        entry.query_comment = "Could you say which module this was, so it matches the provider's record?"
+                        queried += 1
+                if self.rng.random() < 0.15:
+                    self._entry(apprentice, week + timedelta(days=2), 120, verified=True, off_the_job=False)
+            week += timedelta(weeks=1)
+
+    def _monthly_logs(self, apprentice: Apprentice, stop: date) -> None:
+        day = apprentice.start_date + timedelta(days=3)
+        while day < stop:
+            self._entry(apprentice, day, 7 * 60, verified=True, activity=0)
+            self._entry(apprentice, day + timedelta(days=7), 6 * 60 + 30, verified=True, activity=1)
+            day = add_months(day, 1)
+
+    def _reviews(self, apprentice: Apprentice, apprentice_user: User, stop: date, *,
+                 overdue_after: int | None, red_last: bool) -> None:
+        """Reviews every 12 weeks from the start: held and signed until `stop`, then one scheduled."""
+        number = 1
+        host = self.hosting.get(apprentice.first_name)
+        while True:
+            scheduled = apprentice.start_date + timedelta(weeks=REVIEW_WEEKS * number)
+            skipped = overdue_after is not None and number > overdue_after
+            if scheduled > stop or scheduled > self.today or skipped:
+                if apprentice.status in (ApprenticeStatus.ACTIVE, ApprenticeStatus.BREAK_IN_LEARNING):
+                    db.session.add(ProgressReview(apprentice=apprentice, scheduled_date=scheduled))
+                return
+            held = scheduled + timedelta(days=self.rng.randrange(0, 5))
+            if held > self.today:
+                held = scheduled
+            last = apprentice.start_date + timedelta(weeks=REVIEW_WEEKS * (number + 1)) > min(stop, self.today)
+            rag = Rag.RED if (red_last and last) else self.rng.choice([Rag.GREEN, Rag.GREEN, Rag.GREEN, Rag.AMBER])
+            review = ProgressReview(
+                apprentice=apprentice, scheduled_date=scheduled, held_date=held,
+                attendees=f"{apprentice.first_name}, mentor, coordinator" + (", host employer" if host else ""),
+                rag=rag,
+                progress_notes={Rag.GREEN: "On track against the training plan.",
+                                Rag.AMBER: "Slightly behind on provider modules; a catch-up plan is agreed.",
+                                Rag.RED: "Behind on the training plan and off-the-job hours; support plan agreed."}[rag],
+                ksb_progress="Good progress on the knowledge KSBs; skills evidence building.",
+                next_review_date=scheduled + timedelta(weeks=REVIEW_WEEKS),
+                recorded_by_id=self.coordinator.id, locked_at=utcnow(),
+            )
+            review.actions = [ReviewAction(description="Complete the next provider module", owner=apprentice.first_name,
+                                           due_date=held + timedelta(weeks=4),
+                                           completed_on=held + timedelta(weeks=3) if not last else None)]
+            employer_signer = self.employer_user if host is not None and host.employer is self.employers[0] \
+                else self.coordinator
+            review.signoffs = [
+                ReviewSignoff(party=SignoffParty.APPRENTICE, user_id=apprentice_user.id, comment="Agreed."),
+                ReviewSignoff(party=SignoffParty.EMPLOYER, user_id=employer_signer.id),
+                ReviewSignoff(party=SignoffParty.COORDINATOR, user_id=self.coordinator.id),
+            ]
+            db.session.add(review)
+            number += 1

@@ -1,0 +1,97 @@
+"""What each role sees first on signing in, each loaded in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (
+    Apprentice,
+    ApprenticeStatus,
+    Cohort,
+    Placement,
+    PlacementAssignment,
+    PlacementStatus,
+)
+from ..permissions import HOSTING_STATUSES
+
+
+@dataclass(frozen=True)
+class CohortCounts:
+    cohort: Cohort
+    counts: dict[ApprenticeStatus, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def current_cohorts() -> list[CohortCounts]:
+    """Cohorts not archived, newest first, with how many apprentices are in each status."""
+    cohorts = db.session.scalars(
+        sa.select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.start_date.desc())
+    ).all()
+    rows = db.session.execute(
+        sa.select(Apprentice.cohort_id, Apprentice.status, sa.func.count())
+        .join(Cohort, Cohort.id == Apprentice.cohort_id)
+        .where(Cohort.archived_at.is_(None))
+        .group_by(Apprentice.cohort_id, Apprentice.status)
+    ).all()
+    counts: dict[int, dict[ApprenticeStatus, int]] = {c.id: dict.fromkeys(ApprenticeStatus, 0) for c in cohorts}
+    for cohort_id, status, count in rows:
+        counts[cohort_id][status] = count
+    return [CohortCounts(c, counts[c.id]) for c in cohorts]
+
+
+def _with_programme(query: sa.Select) -> sa.Select:
+    return query.options(
+        joinedload(Apprentice.cohort), joinedload(Apprentice.standard), joinedload(Apprentice.provider),
+        joinedload(Apprentice.mentor),
+    )
+
+
+def mentees(mentor_id: int) -> list[Apprentice]:
+    return list(db.session.scalars(_with_programme(
+        sa.select(Apprentice).where(Apprentice.mentor_id == mentor_id).order_by(Apprentice.last_name, Apprentice.first_name)
+    )).unique())
+
+
+def employer_placements(employer_id: int) -> list[tuple[Placement, int]]:
+    """The employer's placements, newest first, each with how many apprentices it hosts."""
+    hosted = (
+        sa.select(sa.func.count())
+        .where(PlacementAssignment.placement_id == Placement.id, PlacementAssignment.status.in_(HOSTING_STATUSES))
+        .scalar_subquery()
+    )
+    return [tuple(row) for row in db.session.execute(
+        sa.select(Placement, hosted).where(Placement.employer_id == employer_id).order_by(Placement.start_date.desc())
+    )]
+
+
+def hosted_assignments(employer_id: int) -> list[PlacementAssignment]:
+    """Apprentices proposed for, accepted onto or on the employer's placements."""
+    return list(db.session.scalars(
+        sa.select(PlacementAssignment)
+        .join(Placement, Placement.id == PlacementAssignment.placement_id)
+        .where(Placement.employer_id == employer_id, PlacementAssignment.status.in_(HOSTING_STATUSES))
+        .options(joinedload(PlacementAssignment.placement),
+                 joinedload(PlacementAssignment.apprentice).joinedload(Apprentice.standard))
+        .order_by(PlacementAssignment.proposed_at.desc())
+    ).unique())
+
+
+def apprentice_placements(apprentice_id: int) -> list[PlacementAssignment]:
+    return list(db.session.scalars(
+        sa.select(PlacementAssignment)
+        .where(PlacementAssignment.apprentice_id == apprentice_id,
+               PlacementAssignment.status.in_(HOSTING_STATUSES))
+        .options(joinedload(PlacementAssignment.placement).joinedload(Placement.employer))
+        .order_by(PlacementAssignment.start_date.desc())
+    ).unique())
+
+
+def published_placement_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(Placement.status == PlacementStatus.PUBLISHED))

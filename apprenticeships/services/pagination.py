@@ -1,0 +1,39 @@
+"""Pagination done in the database: one count and one page of rows, whatever the table size."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..extensions import db
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def first_item(self) -> int:
+        return 0 if self.total == 0 else (self.number - 1) * self.size + 1
+
+    @property
+    def last_item(self) -> int:
+        return min(self.number * self.size, self.total)
+
+
+def paginate(query: sa.Select, number: int, size: int) -> Page:
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, math.ceil(total / size))
+    number = min(max(1, number), pages)
+    items = list(db.session.scalars(query.limit(size).offset((number - 1) * size)).unique())
+    return Page(items, number, size, total)

@@ -1,0 +1,104 @@
+"""Users: list, invite, re-issue an invite link, deactivate and reactivate."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Role, User
+from ..permissions import roles
+from ..services import accounts
+from ..services.pagination import paginate
+from . import bp
+from .forms import ConfirmForm, InviteForm
+
+PAGE_SIZE = 50
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _invite_url(token: str) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"]
+    path = url_for("auth.accept_invite", token=token)
+    return base + path if base else url_for("auth.accept_invite", token=token, _external=True)
+
+
+@bp.get("")
+@roles(Role.COORDINATOR)
+def index():
+    """Everyone who can sign in, filtered by role and whether they are active."""
+    role = request.args.get("role", "")
+    role_filter = Role(role) if role in Role._value2member_map_ else None
+    query = sa.select(User).order_by(User.name, User.id)
+    if role_filter:
+        query = query.where(User.role == role_filter)
+    page = paginate(query, request.args.get("page", 1, type=int), PAGE_SIZE)
+    return render_template("users/index.html", page=page, role=role_filter, role_choices=Role.choices())
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def invite():
+    """Invite someone: create their account and show a one-time link to set a password."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        user, token = accounts.invite(
+            current_user, form.name.data, form.email.data, Role(form.role.data),
+            valid_for=current_app.config["INVITE_VALID_FOR"], **form.links(),
+        )
+        # The link is shown once, here: only its hash is kept.
+        return render_template("users/invite_link.html", user=user, invite_url=_invite_url(token))
+    return render_template("users/invite.html", form=form)
+
+
+@bp.get("/<int:user_id>")
+@roles(Role.COORDINATOR)
+def show(user_id: int):
+    """One user's account: role, the record it acts for, and what can be done with it."""
+    return render_template("users/show.html", user=_user_or_404(user_id), form=ConfirmForm())
+
+
+@bp.post("/<int:user_id>/invite")
+@roles(Role.COORDINATOR)
+def reissue(user_id: int):
+    """A new one-time link; the old link stops working."""
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit() or not user.active:
+        abort(400)
+    token = accounts.reissue_invite(current_user, user, current_app.config["INVITE_VALID_FOR"])
+    return render_template("users/invite_link.html", user=user, invite_url=_invite_url(token))
+
+
+@bp.route("/<int:user_id>/deactivate", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def deactivate(user_id: int):
+    """Ask to confirm, then stop the person signing in and end their sessions."""
+    user = _user_or_404(user_id)
+    if user.id == current_user.id:
+        flash("You cannot deactivate your own account.", "error")
+        return redirect(url_for("users.show", user_id=user.id), code=303)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        accounts.deactivate(current_user, user)
+        flash(f"{user.name} can no longer sign in.", "success")
+        return redirect(url_for("users.show", user_id=user.id), code=303)
+    return render_template("users/deactivate.html", user=user, form=form)
+
+
+@bp.post("/<int:user_id>/reactivate")
+@roles(Role.COORDINATOR)
+def reactivate(user_id: int):
+    """Let a deactivated person sign in again."""
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    accounts.reactivate(current_user, user)
+    flash(f"{user.name} can sign in again.", "success")
+    return redirect(url_for("users.show", user_id=user.id), code=303)
