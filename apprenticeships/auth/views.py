@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter
+from ..home import home_url
 from ..models import ProgrammeSettings
 from ..permissions import public
 from ..services import accounts
@@ -59,7 +60,7 @@ def sign_in():
                 session[SESSION_TOKEN_KEY] = start_session(user)
                 session.permanent = True
                 login_user(user)
-                return redirect(_safe_next(request.args.get("next")) or url_for("home.index"), code=303)
+                return redirect(_safe_next(request.args.get("next")) or home_url(user), code=303)
     demo = db.session.get(ProgrammeSettings, 1)
     show_demo = demo is not None and demo.demo_loaded_at is not None
     return render_template(

@@ -6,14 +6,7 @@ from flask_login import current_user
 from ..models import Role
 from ..permissions import apprentice_or_404, public, roles
 from ..services import overview
-from . import bp
-
-HOME_ENDPOINTS = {
-    Role.COORDINATOR: "home.coordinator",
-    Role.MENTOR: "home.mentor",
-    Role.EMPLOYER: "home.employer",
-    Role.APPRENTICE: "home.apprentice",
-}
+from . import bp, home_url
 
 
 @bp.get("/")
@@ -22,7 +15,7 @@ def index():
     """Send people to their role's home page, or to sign in."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in"))
-    return redirect(url_for(HOME_ENDPOINTS[current_user.role]))
+    return redirect(home_url(current_user))
 
 
 @bp.get("/coordinator")

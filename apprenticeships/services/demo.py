@@ -409,7 +409,7 @@ class _DemoBuilder:
                 first = round(weekly * 0.6 / 15) * 15
                 for offset, minutes in ((1, first), (3, weekly - first)):
                     day = week + timedelta(days=offset)
-                    if day >= stop or day > self.today or minutes <= 0:
+                    if day >= min(stop, self.today + timedelta(days=1)) or minutes <= 0:
                         continue
                     recent = (self.today - day).days <= 14
                     entry = self._entry(apprentice, day, minutes, verified=not recent)
@@ -417,8 +417,9 @@ class _DemoBuilder:
                         entry.status = VerificationStatus.QUERIED
                         entry.query_comment = "Could you say which module this was, so it matches the provider's record?"
                         queried += 1
-                if self.rng.random() < 0.15:
-                    self._entry(apprentice, week + timedelta(days=2), 120, verified=True, off_the_job=False)
+                day_job = week + timedelta(days=2)
+                if self.rng.random() < 0.15 and day_job < min(stop, self.today):
+                    self._entry(apprentice, day_job, 120, verified=True, off_the_job=False)
             week += timedelta(weeks=1)
 
     def _monthly_logs(self, apprentice: Apprentice, stop: date) -> None:

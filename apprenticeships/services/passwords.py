@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -31,10 +32,20 @@ def password_problem(password: str, *, personal: tuple[str, ...] = ()) -> str | 
     if lowered in _common_passwords() or len(set(lowered)) < 4:
         return "Password is too common. Choose a password that is harder to guess"
     # zxcvbn spots keyboard walks, repeats, dates and dictionary words with digits on the end.
-    # Only the first 100 characters are scored: the cost grows fast with length.
-    if zxcvbn(password[:100], user_inputs=[p for p in personal if p])["score"] < 2:
+    # Only the first 72 characters are scored: zxcvbn refuses more (its cost grows fast with length).
+    if zxcvbn(password[:72], user_inputs=_personal_words(personal))["score"] < 2:
         return "Password is too easy to guess. Try a few unrelated words together"
     return None
+
+
+def _personal_words(personal: tuple[str, ...]) -> list[str]:
+    """Words from the person's name and email, so "jordan.ellis2026" counts as guessable."""
+    words: set[str] = set()
+    for value in personal:
+        value = (value or "").lower()
+        local = value.split("@")[0]
+        words.update({value, local, *re.split(r"[^a-z0-9]+", value)})
+    return [w for w in words if len(w) >= 3]
 
 
 def hash_password(password: str) -> str:

@@ -1,0 +1,57 @@
+"""Helpers for tests: posting forms as a browser does, and reading pages as a person does."""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
+
+from apprenticeships.services.demo import DEMO_PASSWORD
+
+DEMO_EMAILS = {
+    "coordinator": "coordinator@example.org",
+    "mentor": "mentor@example.org",
+    "employer": "employer@example.org",
+    "apprentice": "apprentice@example.org",
+}
+ROLES = tuple(DEMO_EMAILS)
+
+
+def csrf_token_from(html: str) -> str:
+    soup = BeautifulSoup(html, "html.parser")
+    field = soup.find("input", attrs={"name": "csrf_token"})
+    if field is not None:
+        return field["value"]
+    match = re.search(r'X-CSRFToken&#34;: &#34;([^&]+)&#34;', html)
+    assert match, "the page carries no CSRF token"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict, *, page: str | None = None, **kwargs):
+    """Post a form the way a browser would: open the page first and send its CSRF token."""
+    html = client.get(page or url).get_data(as_text=True)
+    return client.post(url, data={**data, "csrf_token": csrf_token_from(html)}, **kwargs)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = DEMO_PASSWORD, *, url: str = "/sign-in", **kwargs):
+    return post_form(client, url, {"email": email, "password": password}, **kwargs)
+
+
+def page(response, status: int = 200) -> BeautifulSoup:
+    """Parse a page, checking what every page must have: one h1, a title starting with it,
+    and no duplicate ids (the checks GOV.UK Notify makes on every page in its tests)."""
+    assert response.status_code == status, response.status_code
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    headings = soup.find_all("h1")
+    assert len(headings) == 1, f"expected one h1, found {len(headings)}"
+    title = soup.title.get_text(" ", strip=True)
+    heading = headings[0].get_text(" ", strip=True)
+    assert title.removeprefix("Error: ").startswith(heading), f"title {title!r} does not start with {heading!r}"
+    ids = [tag["id"] for tag in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids)), "duplicate ids on the page"
+    return soup
+
+
+def text_of(soup: BeautifulSoup) -> str:
+    return " ".join(soup.get_text(" ").split())
