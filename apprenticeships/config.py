@@ -71,7 +71,9 @@ class Config:
 
 
 class TestConfig(Config):
-    """Tests: a database URL handed in by the fixture, fast hashing, no HTTPS redirect."""
+    """Tests: a database URL handed in by the fixture, no HTTPS redirect."""
+
+    __test__ = False  # not a pytest test class, despite the name
 
     def __init__(self, database_url: str) -> None:
         super().__init__()

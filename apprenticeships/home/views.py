@@ -30,7 +30,7 @@ def coordinator():
 def mentor():
     """A mentor's mentees."""
     return render_template("home/mentor.html", mentor=current_user.mentor,
-                           mentees=overview.mentees(current_user.mentor_id))
+                           mentees=overview.current_mentees(current_user.mentor_id))
 
 
 @bp.get("/employer")

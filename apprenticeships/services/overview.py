@@ -53,9 +53,15 @@ def _with_programme(query: sa.Select) -> sa.Select:
     )
 
 
-def mentees(mentor_id: int) -> list[Apprentice]:
+CURRENT_STATUSES = (ApprenticeStatus.ACTIVE, ApprenticeStatus.BREAK_IN_LEARNING)
+
+
+def current_mentees(mentor_id: int) -> list[Apprentice]:
+    """Mentees still in learning: the ones who count against a mentor's capacity."""
     return list(db.session.scalars(_with_programme(
-        sa.select(Apprentice).where(Apprentice.mentor_id == mentor_id).order_by(Apprentice.last_name, Apprentice.first_name)
+        sa.select(Apprentice)
+        .where(Apprentice.mentor_id == mentor_id, Apprentice.status.in_(CURRENT_STATUSES))
+        .order_by(Apprentice.last_name, Apprentice.first_name)
     )).unique())
 
 

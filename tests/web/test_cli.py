@@ -1,0 +1,38 @@
+"""Our flask commands."""
+
+import sqlalchemy as sa
+
+from apprenticeships.extensions import db
+from apprenticeships.models import Apprentice, Role, User
+from apprenticeships.services.passwords import password_matches
+
+
+def test_demo_load_loads_once(empty_app):
+    runner = empty_app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0 and "Loaded the demo programme" in first.output
+    again = runner.invoke(args=["demo", "load"])
+    assert "already loaded" in again.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Apprentice)) == 32
+
+
+def test_users_create_asks_for_a_password_and_checks_it(empty_app):
+    runner = empty_app.test_cli_runner()
+    weak = runner.invoke(args=["users", "create", "--email", "Lead@Example.org", "--name", "Lead",
+                               "--role", "coordinator"], input="password1234\npassword1234\n")
+    assert weak.exit_code != 0 and "too common" in weak.output
+    made = runner.invoke(args=["users", "create", "--email", "Lead@Example.org", "--name", "Lead",
+                               "--role", "coordinator"], input="Tangerine-Kettle-Orbit-42\nTangerine-Kettle-Orbit-42\n")
+    assert made.exit_code == 0, made.output
+    user = db.session.scalar(sa.select(User).where(User.email == "lead@example.org"))
+    assert user.role == Role.COORDINATOR and password_matches(user.password_hash, "Tangerine-Kettle-Orbit-42")
+    again = runner.invoke(args=["users", "create", "--email", "lead@example.org", "--name", "Lead",
+                                "--role", "coordinator", "--password", "Tangerine-Kettle-Orbit-42"])
+    assert again.exit_code != 0 and "already has an account" in again.output
+
+
+def test_users_create_needs_the_record_an_employer_acts_for(empty_app):
+    result = empty_app.test_cli_runner().invoke(args=[
+        "users", "create", "--email", "e@example.org", "--name", "E", "--role", "employer",
+        "--password", "Tangerine-Kettle-Orbit-42"])
+    assert result.exit_code != 0 and "--employer-id is required" in result.output

@@ -1,0 +1,120 @@
+"""Every route has a permission decorator, and each role reaches only what it may."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from apprenticeships import create_app
+from apprenticeships.config import TestConfig
+from apprenticeships.extensions import db
+from apprenticeships.models import Apprentice, Role, User
+from apprenticeships.permissions import PERMISSION_ATTR, public, require_every_view_has_permission
+
+from ..helpers import ROLES
+
+# Routes for signed-in users, with the roles allowed. Walking the URL map below makes sure
+# a new route cannot be added without being listed here.
+SIGNED_IN_ROUTES = {
+    "/coordinator": {"coordinator"},
+    "/mentor": {"mentor"},
+    "/employer": {"employer"},
+    "/apprentice": {"apprentice"},
+    "/users": {"coordinator"},
+    "/users/invite": {"coordinator"},
+    "/users/2": {"coordinator"},
+    "/users/2/deactivate": {"coordinator"},
+}
+POST_ONLY_ROUTES = {"/users/2/invite": {"coordinator"}, "/users/2/reactivate": {"coordinator"}}
+PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite"}
+
+
+def test_every_route_has_exactly_one_permission_decorator(app):
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        assert hasattr(view, PERMISSION_ATTR), f"{rule.rule} has no permission decorator"
+        permission = getattr(view, PERMISSION_ATTR)
+        assert (permission == "public") == (rule.endpoint in PUBLIC_ENDPOINTS), rule.endpoint
+
+
+def test_every_signed_in_route_is_in_the_role_matrix(app):
+    listed = {path.replace("/2", "/<int:user_id>") for path in {**SIGNED_IN_ROUTES, **POST_ONLY_ROUTES}}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint not in PUBLIC_ENDPOINTS:
+            assert rule.rule in listed, f"{rule.rule} is missing from the permission matrix"
+
+
+def test_the_app_refuses_to_start_with_a_view_that_has_no_decorator(tmp_path):
+    app = Flask(__name__)
+    app.add_url_rule("/open", "open", lambda: "data")
+    with pytest.raises(RuntimeError, match="open"):
+        require_every_view_has_permission(app)
+    with pytest.raises(RuntimeError, match="two permission decorators"):
+        public(public(lambda: "x"))
+    assert create_app(TestConfig(f"sqlite:///{tmp_path}/x.db"))  # ours starts
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_role_matrix(signed_in, role):
+    client = signed_in(role)
+    for path, allowed in SIGNED_IN_ROUTES.items():
+        response = client.get(path)
+        expected = 200 if role in allowed else 403
+        assert response.status_code == expected, f"{role} GET {path}: {response.status_code}"
+        if expected == 403:
+            assert "You do not have access to this page" in response.get_data(as_text=True)
+    for path, allowed in POST_ONLY_ROUTES.items():
+        if role not in allowed:
+            html = client.get("/").get_data(as_text=True)
+            assert client.post(path).status_code in (400, 403), f"{role} POST {path}"
+            assert html
+
+
+def test_signed_out_people_are_sent_to_sign_in_from_every_signed_in_route(client):
+    for path in SIGNED_IN_ROUTES:
+        response = client.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["Location"].startswith("/sign-in?next=")
+    for path in POST_ONLY_ROUTES:
+        assert client.post(path).status_code in (303, 400), path
+
+
+def _visible_ids(app, email: str) -> set[int]:
+    from apprenticeships.permissions import visible_apprentices_condition
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        return set(db.session.scalars(sa.select(Apprentice.id).where(visible_apprentices_condition(user))))
+
+
+def test_object_level_rules_for_apprentice_records(app):
+    with app.app_context():
+        everyone = set(db.session.scalars(sa.select(Apprentice.id)))
+        users = {u.role: u for u in db.session.scalars(sa.select(User).where(User.email.like("%@example.org")))}
+        mentees = set(db.session.scalars(
+            sa.select(Apprentice.id).where(Apprentice.mentor_id == users[Role.MENTOR].mentor_id)))
+        own = users[Role.APPRENTICE].apprentice_id
+    assert _visible_ids(app, "coordinator@example.org") == everyone
+    assert _visible_ids(app, "mentor@example.org") == mentees and own in mentees and mentees < everyone
+    assert _visible_ids(app, "apprentice@example.org") == {own}
+    hosted = _visible_ids(app, "employer@example.org")
+    assert own in hosted and len(hosted) == 2  # the demo apprentice, and one proposed to them
+
+
+def test_an_apprentice_record_you_may_not_see_is_a_404_like_one_that_does_not_exist(app):
+    from werkzeug.exceptions import NotFound
+
+    from apprenticeships.permissions import apprentice_or_404
+
+    with app.test_request_context():
+        users = {u.role: u for u in db.session.scalars(sa.select(User).where(User.email.like("%@example.org")))}
+        someone_else = db.session.scalar(
+            sa.select(Apprentice.id).where(Apprentice.mentor_id != users[Role.MENTOR].mentor_id))
+        own = users[Role.APPRENTICE].apprentice_id
+        assert apprentice_or_404(own, users[Role.APPRENTICE]).id == own
+        for role in (Role.APPRENTICE, Role.MENTOR, Role.EMPLOYER):
+            with pytest.raises(NotFound):
+                apprentice_or_404(someone_else, users[role])
+        with pytest.raises(NotFound):
+            apprentice_or_404(999_999, users[Role.COORDINATOR])
