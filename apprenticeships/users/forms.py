@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
@@ -15,7 +15,30 @@ from ..services.accounts import email_taken
 NEW_MENTOR = ""
 
 
+ROLE_HINTS = {
+    Role.COORDINATOR: "Runs the programme: sees and changes everything.",
+    Role.MENTOR: "A council colleague who supports and verifies the work of their mentees.",
+    Role.EMPLOYER: "A contact at an employer partner: sees only their own organisation's placements.",
+    Role.APPRENTICE: "Logs their learning and hours and sees their own progress.",
+}
+
+
+class RoleForm(FlaskForm):
+    """Step 1 of an invitation: the role decides what else we need to know."""
+
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    role = RadioField(
+        "What will they do?",
+        choices=Role.choices(),
+        validators=[InputRequired(message="Select the person's role")],
+    )
+
+
 class InviteForm(FlaskForm):
+    """Step 2 of an invitation: who they are, and the record their account acts for."""
+
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -31,70 +54,77 @@ class InviteForm(FlaskForm):
             Length(max=254, message="Email address must be 254 characters or fewer"),
         ],
     )
-    role = RadioField(
-        "Role",
-        widget=GovRadioInput(),
-        choices=Role.choices(),
-        validators=[InputRequired(message="Select the person's role")],
-    )
-    employer_id = SelectField("Employer partner", widget=GovSelect(), validate_choice=False)
-    apprentice_id = SelectField("Apprentice record", widget=GovSelect(), validate_choice=False)
-    mentor_id = SelectField("Mentor record", widget=GovSelect(), validate_choice=False)
+    record = SelectField(widget=GovSelect(), validate_choice=False)
     submit = SubmitField("Create invitation", widget=GovSubmitInput())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, role: Role, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.employer_id.choices = [("", "Select an employer partner")] + [
-            (str(i), n) for i, n in db.session.execute(sa.select(EmployerPartner.id, EmployerPartner.name)
-                                                      .order_by(EmployerPartner.name))
-        ]
-        # Only records nobody signs in as yet: one account per apprentice and per mentor.
-        self.apprentice_id.choices = [("", "Select an apprentice")] + [
-            (str(i), f"{first} {last} ({email or 'no email'})")
-            for i, first, last, email in db.session.execute(
-                sa.select(Apprentice.id, Apprentice.first_name, Apprentice.last_name, Apprentice.email)
-                .where(~sa.exists().where(User.apprentice_id == Apprentice.id), Apprentice.anonymised_at.is_(None))
-                .order_by(Apprentice.last_name, Apprentice.first_name)
-            )
-        ]
-        self.mentor_id.choices = [(NEW_MENTOR, "Create a new mentor record")] + [
-            (str(i), f"{n} ({e})") for i, n, e in db.session.execute(
-                sa.select(Mentor.id, Mentor.name, Mentor.email)
-                .where(~sa.exists().where(User.mentor_id == Mentor.id)).order_by(Mentor.name)
-            )
-        ]
+        self.role = role
+        self.linked = None
+        label, choices = _RECORD_CHOICES.get(role, (None, None))
+        if label is None:
+            del self.record
+        else:
+            self.record.label.text = label
+            self.record.choices = choices()
+            if role == Role.MENTOR:
+                self.record.description = "Mentors without an account. A new record starts with a capacity of 4 mentees."
 
     def validate_email(self, field) -> None:
         if field.data and email_taken(field.data):
             raise ValidationError("Someone already has an account with this email address")
 
-    def _linked(self, field, model, message: str):
-        if not field.data:
-            raise ValidationError(message)
-        if not field.data.isdigit() or field.data not in {value for value, _ in field.choices}:
-            raise ValidationError(message)
-        return db.session.get(model, int(field.data))
-
-    def validate_employer_id(self, field) -> None:
-        if self.role.data == Role.EMPLOYER:
-            self.employer = self._linked(field, EmployerPartner, "Select the employer partner this person works for")
-
-    def validate_apprentice_id(self, field) -> None:
-        if self.role.data == Role.APPRENTICE:
-            self.apprentice = self._linked(field, Apprentice, "Select the apprentice record this account is for")
-
-    def validate_mentor_id(self, field) -> None:
-        if self.role.data == Role.MENTOR and field.data != NEW_MENTOR:
-            self.mentor = self._linked(field, Mentor, "Select a mentor record, or create a new one")
+    def validate_record(self, field) -> None:
+        if self.role == Role.MENTOR and field.data == NEW_MENTOR:
+            return
+        if not field.data or field.data not in {value for value, _ in field.choices if value}:
+            raise ValidationError(_RECORD_ERRORS[self.role])
+        self.linked = db.session.get(_RECORD_MODELS[self.role], int(field.data))
 
     def links(self) -> dict:
         """The record the new account acts for, as keyword arguments for accounts.invite."""
-        role = Role(self.role.data)
-        return {
-            "employer": getattr(self, "employer", None) if role == Role.EMPLOYER else None,
-            "apprentice": getattr(self, "apprentice", None) if role == Role.APPRENTICE else None,
-            "mentor": getattr(self, "mentor", None) if role == Role.MENTOR else None,
-        }
+        return {name: self.linked for name, role in _LINK_NAMES.items() if role == self.role}
+
+
+def _employer_choices() -> list[tuple[str, str]]:
+    return [("", "Select an employer partner")] + [
+        (str(i), n) for i, n in db.session.execute(
+            sa.select(EmployerPartner.id, EmployerPartner.name).order_by(EmployerPartner.name))
+    ]
+
+
+def _apprentice_choices() -> list[tuple[str, str]]:
+    # Only apprentices nobody signs in as yet: one account per apprentice.
+    return [("", "Select an apprentice")] + [
+        (str(i), f"{first} {last} ({email or 'no email'})")
+        for i, first, last, email in db.session.execute(
+            sa.select(Apprentice.id, Apprentice.first_name, Apprentice.last_name, Apprentice.email)
+            .where(~sa.exists().where(User.apprentice_id == Apprentice.id), Apprentice.anonymised_at.is_(None))
+            .order_by(Apprentice.last_name, Apprentice.first_name)
+        )
+    ]
+
+
+def _mentor_choices() -> list[tuple[str, str]]:
+    return [(NEW_MENTOR, "Create a new mentor record")] + [
+        (str(i), f"{n} ({e})") for i, n, e in db.session.execute(
+            sa.select(Mentor.id, Mentor.name, Mentor.email)
+            .where(~sa.exists().where(User.mentor_id == Mentor.id)).order_by(Mentor.name))
+    ]
+
+
+_RECORD_CHOICES = {
+    Role.EMPLOYER: ("Employer partner", _employer_choices),
+    Role.APPRENTICE: ("Apprentice record", _apprentice_choices),
+    Role.MENTOR: ("Mentor record", _mentor_choices),
+}
+_RECORD_MODELS = {Role.EMPLOYER: EmployerPartner, Role.APPRENTICE: Apprentice, Role.MENTOR: Mentor}
+_RECORD_ERRORS = {
+    Role.EMPLOYER: "Select the employer partner this person works for",
+    Role.APPRENTICE: "Select the apprentice record this account is for",
+    Role.MENTOR: "Select a mentor record, or create a new one",
+}
+_LINK_NAMES = {"employer": Role.EMPLOYER, "apprentice": Role.APPRENTICE, "mentor": Role.MENTOR}
 
 
 class ConfirmForm(FlaskForm):

@@ -12,7 +12,7 @@ from ..permissions import roles
 from ..services import accounts
 from ..services.pagination import paginate
 from . import bp
-from .forms import ConfirmForm, InviteForm
+from .forms import ROLE_HINTS, ConfirmForm, InviteForm, RoleForm
 
 PAGE_SIZE = 50
 
@@ -43,14 +43,28 @@ def index():
     return render_template("users/index.html", page=page, role=role_filter, role_choices=Role.choices())
 
 
-@bp.route("/invite", methods=["GET", "POST"])
+@bp.get("/invite")
 @roles(Role.COORDINATOR)
 def invite():
-    """Invite someone: create their account and show a one-time link to set a password."""
-    form = InviteForm()
+    """Invite someone, step 1: their role (which decides what else is asked)."""
+    form = RoleForm(request.args)
+    # The form is a GET; "answered" tells a first visit from Continue pressed with no choice.
+    answered = "answered" in request.args
+    if answered and form.validate():
+        return redirect(url_for("users.invite_details", role=form.role.data), code=303)
+    return render_template("users/invite_role.html", form=form, hints=ROLE_HINTS, submitted=answered)
+
+
+@bp.route("/invite/<role>", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def invite_details(role: str):
+    """Invite someone, step 2: who they are; then show a one-time link to set a password."""
+    if role not in Role._value2member_map_:
+        abort(404)
+    form = InviteForm(Role(role))
     if form.validate_on_submit():
         user, token = accounts.invite(
-            current_user, form.name.data, form.email.data, Role(form.role.data),
+            current_user, form.name.data, form.email.data, form.role,
             valid_for=current_app.config["INVITE_VALID_FOR"], **form.links(),
         )
         # The link is shown once, here: only its hash is kept.

@@ -158,12 +158,12 @@ def test_a_post_without_its_csrf_token_is_refused_and_changes_nothing(client):
 
 
 def test_htmx_posts_carry_the_token_in_a_header(coordinator_client):
-    html = coordinator_client.get("/users/invite").get_data(as_text=True)
+    html = coordinator_client.get("/users/invite/coordinator").get_data(as_text=True)
     token = csrf_token_from(html)
-    data = {"name": "", "email": "", "role": ""}
-    refused = coordinator_client.post("/users/invite", data=data, headers={"HX-Request": "true"})
+    data = {"name": "", "email": ""}
+    refused = coordinator_client.post("/users/invite/coordinator", data=data, headers={"HX-Request": "true"})
     assert refused.status_code == 400
-    accepted = coordinator_client.post("/users/invite", data=data,
+    accepted = coordinator_client.post("/users/invite/coordinator", data=data,
                                        headers={"HX-Request": "true", "X-CSRFToken": token})
     assert accepted.status_code == 200  # the form again, with its errors
     assert "Enter the person&#39;s full name" in accepted.get_data(as_text=True)

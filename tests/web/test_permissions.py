@@ -23,6 +23,7 @@ SIGNED_IN_ROUTES = {
     "/apprentice": {"apprentice"},
     "/users": {"coordinator"},
     "/users/invite": {"coordinator"},
+    "/users/invite/mentor": {"coordinator"},
     "/users/2": {"coordinator"},
     "/users/2/deactivate": {"coordinator"},
 }
@@ -39,7 +40,8 @@ def test_every_route_has_exactly_one_permission_decorator(app):
 
 
 def test_every_signed_in_route_is_in_the_role_matrix(app):
-    listed = {path.replace("/2", "/<int:user_id>") for path in {**SIGNED_IN_ROUTES, **POST_ONLY_ROUTES}}
+    listed = {path.replace("/2", "/<int:user_id>").replace("/invite/mentor", "/invite/<role>")
+              for path in {**SIGNED_IN_ROUTES, **POST_ONLY_ROUTES}}
     for rule in app.url_map.iter_rules():
         if rule.endpoint not in PUBLIC_ENDPOINTS:
             assert rule.rule in listed, f"{rule.rule} is missing from the permission matrix"

@@ -16,10 +16,9 @@ from ..helpers import page, post_form, sign_in, text_of
 GOOD_PASSWORD = "Tangerine-Kettle-Orbit-42"
 
 
-def invite(client, **fields):
-    data = {"name": "Robin Fox", "email": "robin.fox@example.net", "role": "coordinator", "employer_id": "",
-            "apprentice_id": "", "mentor_id": ""}
-    return post_form(client, "/users/invite", {**data, **fields})
+def invite(client, role: str = "coordinator", **fields):
+    data = {"name": "Robin Fox", "email": "robin.fox@example.net", "record": ""}
+    return post_form(client, f"/users/invite/{role}", {**data, **fields})
 
 
 def invite_url(response) -> str:
@@ -52,11 +51,10 @@ def test_the_users_page_lists_everyone_with_their_status(coordinator_client):
     ({"email": ""}, "email", "Enter the person's email address"),
     ({"email": "robin@"}, "email", "Enter an email address in the correct format, like name@example.org"),
     ({"email": "Mentor@Example.org"}, "email", "Someone already has an account with this email address"),
-    ({"role": ""}, "role", "Select the person's role"),
-    ({"role": "employer"}, "employer_id", "Select the employer partner this person works for"),
-    ({"role": "apprentice"}, "apprentice_id", "Select the apprentice record this account is for"),
-    ({"role": "apprentice", "apprentice_id": "999999"}, "apprentice_id",
-     "Select the apprentice record this account is for"),
+    ({"role": "employer"}, "record", "Select the employer partner this person works for"),
+    ({"role": "apprentice"}, "record", "Select the apprentice record this account is for"),
+    ({"role": "apprentice", "record": "999999"}, "record", "Select the apprentice record this account is for"),
+    ({"role": "mentor", "record": "not-a-number"}, "record", "Select a mentor record, or create a new one"),
 ])
 def test_invitation_validation_messages_sit_next_to_their_fields(app, coordinator_client, fields, field, message):
     response = invite(coordinator_client, **fields)
@@ -67,18 +65,31 @@ def test_invitation_validation_messages_sit_next_to_their_fields(app, coordinato
         assert db.session.scalar(sa.select(User).where(User.email == "robin.fox@example.net")) is None
 
 
+def test_inviting_starts_by_asking_the_role(coordinator_client):
+    soup = page(coordinator_client.get("/users/invite"))
+    assert soup.h1.get_text(strip=True) == "What will they do?"
+    assert not soup.select(".govuk-error-summary")  # no error before anything is chosen
+    soup = page(coordinator_client.get("/users/invite?answered=yes"))
+    assert "Select the person's role" in text_of(soup.select_one(".govuk-error-summary"))
+    response = coordinator_client.get("/users/invite?answered=yes&role=employer")
+    assert response.status_code == 303 and response.headers["Location"] == "/users/invite/employer"
+    assert page(coordinator_client.get("/users/invite/employer")).h1.get_text(strip=True) == \
+        "Invite an employer partner"
+    assert coordinator_client.get("/users/invite/superuser").status_code == 404
+
+
 def test_an_apprentice_with_an_account_cannot_be_invited_twice(app, coordinator_client):
     with app.app_context():
         taken = db.session.scalar(sa.select(User.apprentice_id).where(User.email == "apprentice@example.org"))
-    soup = page(coordinator_client.get("/users/invite"))
-    assert not soup.select(f'#apprentice_id option[value="{taken}"]')
-    response = invite(coordinator_client, role="apprentice", apprentice_id=str(taken))
-    assert "apprentice_id" in errors(response)
+    soup = page(coordinator_client.get("/users/invite/apprentice"))
+    assert soup.select("#record option") and not soup.select(f'#record option[value="{taken}"]')
+    response = invite(coordinator_client, role="apprentice", record=str(taken))
+    assert "record" in errors(response)
 
 
 def test_an_invited_person_sets_a_password_once_and_signs_in(app, coordinator_client):
     employer_id = record_id(app, EmployerPartner, EmployerPartner.name == "Ironbridge Engineering")
-    response = invite(coordinator_client, role="employer", employer_id=str(employer_id))
+    response = invite(coordinator_client, role="employer", record=str(employer_id))
     url = invite_url(response)
     path = url.removeprefix("http://localhost")
     assert "This is the only time the link is shown" in text_of(page(response))
@@ -105,7 +116,7 @@ def test_an_invited_person_sets_a_password_once_and_signs_in(app, coordinator_cl
 
 
 def test_inviting_a_mentor_creates_their_mentor_record(app, coordinator_client):
-    invite(coordinator_client, role="mentor", mentor_id="")
+    invite(coordinator_client, role="mentor", record="")
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == "robin.fox@example.net"))
         assert user.mentor.name == "Robin Fox" and user.mentor.capacity == 4
@@ -122,7 +133,7 @@ def test_inviting_an_apprentice_links_their_record(app, coordinator_client):
         db.session.add(newcomer)
         db.session.commit()
         apprentice_id = newcomer.id
-    url = invite_url(invite(coordinator_client, role="apprentice", apprentice_id=str(apprentice_id)))
+    url = invite_url(invite(coordinator_client, role="apprentice", record=str(apprentice_id)))
     assert "/invite/" in url
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == "robin.fox@example.net"))
