@@ -36,12 +36,11 @@ npx sass --no-source-map --style=compressed --load-path=node_modules --quiet-dep
 cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js "$dest/govuk-frontend/"
 # No images or fonts: they are GOV.UK's crown, crest and typeface. The app ships its own
 # favicon and footer, so nothing references them.
-cp node_modules/govuk-frontend/LICENSE* "$dest/govuk-frontend/" 2>/dev/null || true
 cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx/"
 cp node_modules/htmx.org/LICENSE "$dest/htmx/" 2>/dev/null || true
 
 cat > "$dest/VERSIONS" <<TXT
-govuk-frontend ${GOVUK_FRONTEND_VERSION}
-htmx.org ${HTMX_VERSION}
+govuk-frontend ${GOVUK_FRONTEND_VERSION} (MIT licence, Crown copyright)
+htmx.org ${HTMX_VERSION} (Zero-Clause BSD licence)
 TXT
 echo "Refreshed static/vendor:"; cat "$dest/VERSIONS"
