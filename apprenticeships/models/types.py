@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
+from wtforms.fields.choices import SelectChoice
 
 
 def utcnow() -> datetime:
@@ -38,8 +39,9 @@ class Choice(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in cls]
+    def choices(cls) -> list[SelectChoice]:
+        """The members as options for a form field (or a template's own loop)."""
+        return [SelectChoice(m.value, m.label) for m in cls]
 
 
 def choice_type(enum_cls: type[Choice], name: str) -> sa.Enum:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from ..extensions import db
@@ -77,7 +78,7 @@ class InviteForm(FlaskForm):
     def validate_record(self, field) -> None:
         if self.role == Role.MENTOR and field.data == NEW_MENTOR:
             return
-        if not field.data or field.data not in {value for value, _ in field.choices if value}:
+        if not field.data or field.data not in {choice.value for choice in field.choices if choice.value}:
             raise ValidationError(_RECORD_ERRORS[self.role])
         self.linked = db.session.get(_RECORD_MODELS[self.role], int(field.data))
 
@@ -87,16 +88,16 @@ class InviteForm(FlaskForm):
 
 
 def _employer_choices() -> list[tuple[str, str]]:
-    return [("", "Select an employer partner")] + [
-        (str(i), n) for i, n in db.session.execute(
+    return [SelectChoice("", "Select an employer partner")] + [
+        SelectChoice(str(i), n) for i, n in db.session.execute(
             sa.select(EmployerPartner.id, EmployerPartner.name).order_by(EmployerPartner.name))
     ]
 
 
 def _apprentice_choices() -> list[tuple[str, str]]:
     # Only apprentices nobody signs in as yet: one account per apprentice.
-    return [("", "Select an apprentice")] + [
-        (str(i), f"{first} {last} ({email or 'no email'})")
+    return [SelectChoice("", "Select an apprentice")] + [
+        SelectChoice(str(i), f"{first} {last} ({email or 'no email'})")
         for i, first, last, email in db.session.execute(
             sa.select(Apprentice.id, Apprentice.first_name, Apprentice.last_name, Apprentice.email)
             .where(~sa.exists().where(User.apprentice_id == Apprentice.id), Apprentice.anonymised_at.is_(None))
@@ -106,8 +107,8 @@ def _apprentice_choices() -> list[tuple[str, str]]:
 
 
 def _mentor_choices() -> list[tuple[str, str]]:
-    return [(NEW_MENTOR, "Create a new mentor record")] + [
-        (str(i), f"{n} ({e})") for i, n, e in db.session.execute(
+    return [SelectChoice(NEW_MENTOR, "Create a new mentor record")] + [
+        SelectChoice(str(i), f"{n} ({e})") for i, n, e in db.session.execute(
             sa.select(Mentor.id, Mentor.name, Mentor.email)
             .where(~sa.exists().where(User.mentor_id == Mentor.id)).order_by(Mentor.name))
     ]

@@ -195,3 +195,10 @@ def test_changes_to_accounts_are_audited_without_personal_data(app, coordinator_
         for event in events:
             assert "robin" not in str(event.details).lower()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Mentor)) == 6
+
+
+def test_what_people_type_is_shown_as_text_never_as_markup(app, coordinator_client):
+    invite(coordinator_client, name='<script>alert("x")</script> Fox')
+    html = coordinator_client.get("/users?role=coordinator").get_data(as_text=True)
+    assert '<script>alert("x")</script>' not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Fox" in html
