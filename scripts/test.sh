@@ -15,4 +15,5 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+python3 -m ruff check apprenticeships tests migrations/env.py
 exec python3 -m pytest "$@"

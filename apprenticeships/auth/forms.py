@@ -1,23 +1,16 @@
 """Forms for signing in and choosing a password."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
+from wtforms import PasswordField, SubmitField
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
+from ..fields import email_field
 from ..services.passwords import MAX_LENGTH, password_problem
 
 
 class SignInForm(FlaskForm):
-    email = EmailField(
-        "Email address",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter your email address"),
-            Email(message="Enter an email address in the correct format, like name@example.org"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-        ],
-    )
+    email = email_field("Enter your email address")
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField
+from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..extensions import db
+from ..fields import email_field
 from ..models import Apprentice, EmployerPartner, Mentor, Role, User
 from ..services.accounts import email_taken
 
@@ -46,15 +47,7 @@ class InviteForm(FlaskForm):
         validators=[InputRequired(message="Enter the person's full name"),
                     Length(max=120, message="Full name must be 120 characters or fewer")],
     )
-    email = EmailField(
-        "Email address",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the person's email address"),
-            Email(message="Enter an email address in the correct format, like name@example.org"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-        ],
-    )
+    email = email_field("Enter the person's email address")
     record = SelectField(widget=GovSelect(), validate_choice=False)
     submit = SubmitField("Create invitation", widget=GovSubmitInput())
 
@@ -69,7 +62,8 @@ class InviteForm(FlaskForm):
             self.record.label.text = label
             self.record.choices = choices()
             if role == Role.MENTOR:
-                self.record.description = "Mentors without an account. A new record starts with a capacity of 4 mentees."
+                self.record.description = (
+                    "Mentors without an account. A new record starts with a capacity of 4 mentees.")
 
     def validate_email(self, field) -> None:
         if field.data and email_taken(field.data):
