@@ -1,11 +1,13 @@
 """Home pages: one per role."""
 
+from datetime import date
+
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
-from ..models import Role
-from ..permissions import apprentice_or_404, public, roles
-from ..services import overview
+from ..models import ProgrammeSettings, Role
+from ..permissions import apprentice_or_404, public, roles, visible_apprentices_condition
+from ..services import dashboard, overview
 from . import bp, home_url
 
 
@@ -21,16 +23,26 @@ def index():
 @bp.get("/coordinator")
 @roles(Role.COORDINATOR)
 def coordinator():
-    """The programme at a glance: current cohorts and where their apprentices are."""
-    return render_template("home/coordinator.html", cohorts=overview.current_cohorts())
+    """The programme at a glance: who is where, who is at risk and why, what is coming up."""
+    today, settings, everyone = date.today(), ProgrammeSettings.current(), visible_apprentices_condition(current_user)
+    at_risk, at_risk_total = dashboard.at_risk(everyone, today, settings)
+    return render_template(
+        "home/coordinator.html", cohorts=overview.current_cohorts(), at_risk=at_risk, at_risk_total=at_risk_total,
+        reviews_due=dashboard.reviews_due(everyone, today),
+        placements_waiting=dashboard.placements_awaiting_approval(),
+        proposals_waiting=dashboard.proposals_awaiting_employers(), today=today,
+    )
 
 
 @bp.get("/mentor")
 @roles(Role.MENTOR)
 def mentor():
-    """A mentor's mentees."""
-    return render_template("home/mentor.html", mentor=current_user.mentor,
-                           mentees=overview.current_mentees(current_user.mentor_id))
+    """A mentor's mentees, and which of them are at risk and why."""
+    today, settings, mine = date.today(), ProgrammeSettings.current(), visible_apprentices_condition(current_user)
+    at_risk, at_risk_total = dashboard.at_risk(mine, today, settings)
+    return render_template("home/mentor.html", mentor=current_user.mentor, at_risk=at_risk,
+                           mentees=overview.current_mentees(current_user.mentor_id),
+                           reviews_due=dashboard.reviews_due(mine, today), today=today)
 
 
 @bp.get("/employer")

@@ -26,6 +26,7 @@ SIGNED_IN_ROUTES = {
     "/users/invite/mentor": {"coordinator"},
     "/users/2": {"coordinator"},
     "/users/2/deactivate": {"coordinator"},
+    "/apprentices/1": {"coordinator", "mentor"},  # the demo apprentice, a mentee of the demo mentor
 }
 POST_ONLY_ROUTES = {"/users/2/invite": {"coordinator"}, "/users/2/reactivate": {"coordinator"}}
 PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite"}
@@ -41,6 +42,7 @@ def test_every_route_has_exactly_one_permission_decorator(app):
 
 def test_every_signed_in_route_is_in_the_role_matrix(app):
     listed = {path.replace("/2", "/<int:user_id>").replace("/invite/mentor", "/invite/<role>")
+              .replace("/apprentices/1", "/apprentices/<int:apprentice_id>")
               for path in {**SIGNED_IN_ROUTES, **POST_ONLY_ROUTES}}
     for rule in app.url_map.iter_rules():
         if rule.endpoint not in PUBLIC_ENDPOINTS:

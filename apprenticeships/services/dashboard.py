@@ -1,0 +1,110 @@
+"""The coordinator's and mentor's view of who needs attention, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (
+    Apprentice,
+    AssignmentStatus,
+    Cohort,
+    Placement,
+    PlacementAssignment,
+    PlacementStatus,
+    ProgrammeSettings,
+    ProgressReview,
+)
+from .overview import CURRENT_STATUSES
+from .progress import progress_subquery, risk_conditions
+
+AT_RISK_SHOWN = 50
+DUE_SOON = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    text: str
+    anchor: str  # the part of the apprentice's page where it can be put right
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    apprentice: Apprentice
+    reasons: list[Reason]
+    figures: Any  # the progress row: verified_minutes, expected_minutes, last_review_date...
+
+
+def _reasons(row, settings: ProgrammeSettings) -> list[Reason]:
+    interval = f"{settings.review_interval_value} {settings.review_interval_unit.value}"
+    reasons = []
+    if row.review_overdue:
+        reasons.append(Reason("review_overdue", f"Progress review overdue (more than {interval} since the last)",
+                              "reviews"))
+    if row.otj_behind:
+        verified, expected = row.verified_minutes / 60, row.expected_minutes / 60
+        reasons.append(Reason("otj_behind", f"Off-the-job hours behind: {verified:.0f} verified of "
+                                            f"{expected:.0f} expected by now", "progress"))
+    if row.red_review:
+        reasons.append(Reason("red_review", "Last review rated red", "reviews"))
+    if row.nothing_logged:
+        reasons.append(Reason("nothing_logged", "Nothing logged for 4 weeks", "progress"))
+    if row.past_planned_end:
+        reasons.append(Reason("past_planned_end", "Planned end date has passed", "status"))
+    return reasons
+
+
+def at_risk(scope: sa.ColumnElement[bool], today: date, settings: ProgrammeSettings,
+            limit: int = AT_RISK_SHOWN) -> tuple[list[AtRisk], int]:
+    """Apprentices in current cohorts within `scope` who are at risk, and how many there are."""
+    progress = progress_subquery(today)
+    risk = risk_conditions(progress, today, settings)
+    where = [scope, Cohort.archived_at.is_(None), risk.any()]
+    base = sa.select(Apprentice).join(Cohort).join(progress, progress.c.apprentice_id == Apprentice.id).where(*where)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+    rows = db.session.execute(
+        base.add_columns(
+            progress.c.verified_minutes, progress.c.expected_minutes, progress.c.last_review_date,
+            risk.review_overdue.label("review_overdue"), risk.otj_behind.label("otj_behind"),
+            risk.red_review.label("red_review"), risk.nothing_logged.label("nothing_logged"),
+            risk.past_planned_end.label("past_planned_end"),
+        )
+        .options(joinedload(Apprentice.cohort), joinedload(Apprentice.standard))
+        .order_by(Apprentice.last_name, Apprentice.first_name, Apprentice.id)
+        .limit(limit)
+    ).all()
+    return [AtRisk(row[0], _reasons(row, settings), row) for row in rows], total
+
+
+def reviews_due(scope: sa.ColumnElement[bool], today: date) -> list[ProgressReview]:
+    """Reviews not yet held that are due in the next 14 days."""
+    return list(db.session.scalars(
+        sa.select(ProgressReview).join(Apprentice).join(Cohort)
+        .where(scope, Cohort.archived_at.is_(None), Apprentice.status.in_(CURRENT_STATUSES),
+               ProgressReview.held_date.is_(None), ProgressReview.scheduled_date >= today,
+               ProgressReview.scheduled_date <= today + DUE_SOON)
+        .options(joinedload(ProgressReview.apprentice))
+        .order_by(ProgressReview.scheduled_date, ProgressReview.id)
+    ))
+
+
+def placements_awaiting_approval() -> list[Placement]:
+    return list(db.session.scalars(
+        sa.select(Placement).where(Placement.status == PlacementStatus.SUBMITTED)
+        .options(joinedload(Placement.employer)).order_by(Placement.submitted_at)
+    ))
+
+
+def proposals_awaiting_employers() -> list[PlacementAssignment]:
+    return list(db.session.scalars(
+        sa.select(PlacementAssignment).where(PlacementAssignment.status == AssignmentStatus.PROPOSED)
+        .options(joinedload(PlacementAssignment.apprentice),
+                 joinedload(PlacementAssignment.placement).joinedload(Placement.employer))
+        .order_by(PlacementAssignment.proposed_at)
+    ))
