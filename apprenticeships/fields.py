@@ -1,8 +1,10 @@
 """Form fields that several forms share, with GOV.UK widgets and GOV.UK-style messages."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import EmailField
-from wtforms.validators import Email, InputRequired, Length
+from datetime import date
+
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
+from wtforms import DateField, EmailField, IntegerField
+from wtforms.validators import Email, InputRequired, Length, StopValidation
 
 
 def email_field(missing: str, label: str = "Email address") -> EmailField:
@@ -16,3 +18,49 @@ def email_field(missing: str, label: str = "Email address") -> EmailField:
             Length(max=254, message="Email address must be 254 characters or fewer"),
         ],
     )
+
+
+class GovDateField(DateField):
+    """A GOV.UK date input (day, month, year) with GOV.UK-style messages.
+
+    WTForms' own DateField joins whatever arrives; this one insists on exactly three parts,
+    so a tampered or partial post is an error next to the field, never a crash. Make it
+    required with DataRequired("Enter the ...").
+    """
+
+    def __init__(self, label: str, validators=None, **kwargs):
+        kwargs.setdefault("widget", GovDateInput())
+        super().__init__(label, validators, format="%d %m %Y", **kwargs)
+
+    def process_formdata(self, valuelist):
+        parts = [v.strip() for v in valuelist][:3]
+        self.raw_data = parts + [""] * (3 - len(parts))  # the widget always expects three
+        self.data = None
+        if not any(self.raw_data):
+            return
+        try:
+            day, month, year = (int(p) for p in self.raw_data)
+            if year < 1000:
+                raise ValueError
+            self.data = date(year, month, day)
+        except ValueError:
+            raise ValueError(f"{self.label.text} must be a real date, like 7 9 2026") from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # one message is enough: it is already there
+
+
+class WholeNumberField(IntegerField):
+    """A whole number, with a GOV.UK-style message when it is not one."""
+
+    def process_formdata(self, valuelist):
+        self.raw_data = valuelist
+        text = (valuelist[0] if valuelist else "").strip().replace(",", "")
+        self.data = None
+        if not text:
+            return
+        try:
+            self.data = int(text)
+        except ValueError:
+            raise ValueError(f"{self.label.text.removesuffix(' (optional)')} must be a whole number") from None

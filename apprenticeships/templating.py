@@ -11,7 +11,7 @@ from .models import Role
 
 # The navigation for each role: only pages that role may open.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
-    Role.COORDINATOR: [("Home", "home.coordinator"), ("Users", "users.index")],
+    Role.COORDINATOR: [("Home", "home.coordinator"), ("Cohorts", "cohorts.index"), ("Users", "users.index")],
     Role.MENTOR: [("Home", "home.mentor")],
     Role.EMPLOYER: [("Home", "home.employer")],
     Role.APPRENTICE: [("Home", "home.apprentice")],

@@ -31,9 +31,11 @@ class Page:
         return min(self.number * self.size, self.total)
 
 
-def paginate(query: sa.Select, number: int, size: int) -> Page:
+def paginate(query: sa.Select, number: int, size: int, *, rows: bool = False) -> Page:
+    """One page of `query`: its first column's objects, or whole rows when `rows` is set."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     pages = max(1, math.ceil(total / size))
     number = min(max(1, number), pages)
-    items = list(db.session.scalars(query.limit(size).offset((number - 1) * size)).unique())
+    page_query = query.limit(size).offset((number - 1) * size)
+    items = db.session.execute(page_query).all() if rows else list(db.session.scalars(page_query).unique())
     return Page(items, number, size, total)

@@ -14,21 +14,31 @@ from apprenticeships.permissions import PERMISSION_ATTR, public, require_every_v
 
 from ..helpers import ROLES
 
-# Routes for signed-in users, with the roles allowed. Walking the URL map below makes sure
-# a new route cannot be added without being listed here.
-SIGNED_IN_ROUTES = {
-    "/coordinator": {"coordinator"},
-    "/mentor": {"mentor"},
-    "/employer": {"employer"},
-    "/apprentice": {"apprentice"},
-    "/users": {"coordinator"},
-    "/users/invite": {"coordinator"},
-    "/users/invite/mentor": {"coordinator"},
-    "/users/2": {"coordinator"},
-    "/users/2/deactivate": {"coordinator"},
-    "/apprentices/1": {"coordinator", "mentor"},  # the demo apprentice, a mentee of the demo mentor
-}
-POST_ONLY_ROUTES = {"/users/2/invite": {"coordinator"}, "/users/2/reactivate": {"coordinator"}}
+# Routes for signed-in users: the rule, a path to try it with, and the roles allowed. Walking
+# the URL map below makes sure a new route cannot be added without being listed here.
+SIGNED_IN_ROUTES = [
+    ("/coordinator", "/coordinator", {"coordinator"}),
+    ("/mentor", "/mentor", {"mentor"}),
+    ("/employer", "/employer", {"employer"}),
+    ("/apprentice", "/apprentice", {"apprentice"}),
+    ("/users", "/users", {"coordinator"}),
+    ("/users/invite", "/users/invite", {"coordinator"}),
+    ("/users/invite/<role>", "/users/invite/mentor", {"coordinator"}),
+    ("/users/<int:user_id>", "/users/2", {"coordinator"}),
+    ("/users/<int:user_id>/deactivate", "/users/2/deactivate", {"coordinator"}),
+    # The demo apprentice, a mentee of the demo mentor.
+    ("/apprentices/<int:apprentice_id>", "/apprentices/1", {"coordinator", "mentor"}),
+    ("/cohorts", "/cohorts", {"coordinator"}),
+    ("/cohorts/new", "/cohorts/new", {"coordinator"}),
+    ("/cohorts/<int:cohort_id>", "/cohorts/1", {"coordinator"}),
+    ("/cohorts/<int:cohort_id>/edit", "/cohorts/1/edit", {"coordinator"}),
+    ("/cohorts/<int:cohort_id>/archive", "/cohorts/1/archive", {"coordinator"}),
+    ("/cohorts/<int:cohort_id>/apprentices.csv", "/cohorts/1/apprentices.csv", {"coordinator"}),
+]
+POST_ONLY_ROUTES = [
+    ("/users/<int:user_id>/invite", "/users/2/invite", {"coordinator"}),
+    ("/users/<int:user_id>/reactivate", "/users/2/reactivate", {"coordinator"}),
+]
 PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite"}
 
 
@@ -41,9 +51,7 @@ def test_every_route_has_exactly_one_permission_decorator(app):
 
 
 def test_every_signed_in_route_is_in_the_role_matrix(app):
-    listed = {path.replace("/2", "/<int:user_id>").replace("/invite/mentor", "/invite/<role>")
-              .replace("/apprentices/1", "/apprentices/<int:apprentice_id>")
-              for path in {**SIGNED_IN_ROUTES, **POST_ONLY_ROUTES}}
+    listed = {rule for rule, _, _ in SIGNED_IN_ROUTES + POST_ONLY_ROUTES}
     for rule in app.url_map.iter_rules():
         if rule.endpoint not in PUBLIC_ENDPOINTS:
             assert rule.rule in listed, f"{rule.rule} is missing from the permission matrix"
@@ -62,13 +70,13 @@ def test_the_app_refuses_to_start_with_a_view_that_has_no_decorator(tmp_path):
 @pytest.mark.parametrize("role", ROLES)
 def test_the_role_matrix(signed_in, role):
     client = signed_in(role)
-    for path, allowed in SIGNED_IN_ROUTES.items():
+    for _, path, allowed in SIGNED_IN_ROUTES:
         response = client.get(path)
         expected = 200 if role in allowed else 403
         assert response.status_code == expected, f"{role} GET {path}: {response.status_code}"
         if expected == 403:
             assert "You do not have access to this page" in response.get_data(as_text=True)
-    for path, allowed in POST_ONLY_ROUTES.items():
+    for _, path, allowed in POST_ONLY_ROUTES:
         if role not in allowed:
             html = client.get("/").get_data(as_text=True)
             assert client.post(path).status_code in (400, 403), f"{role} POST {path}"
@@ -76,11 +84,11 @@ def test_the_role_matrix(signed_in, role):
 
 
 def test_signed_out_people_are_sent_to_sign_in_from_every_signed_in_route(client):
-    for path in SIGNED_IN_ROUTES:
+    for _, path, _ in SIGNED_IN_ROUTES:
         response = client.get(path)
         assert response.status_code == 303, path
         assert response.headers["Location"].startswith("/sign-in?next=")
-    for path in POST_ONLY_ROUTES:
+    for _, path, _ in POST_ONLY_ROUTES:
         assert client.post(path).status_code in (303, 400), path
 
 

@@ -1,0 +1,104 @@
+"""Cohort pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+
+from ..extensions import db
+from ..models import ApprenticeStatus, Cohort, ProgrammeSettings, Role, ServiceArea
+from ..permissions import roles
+from ..services import cohorts
+from ..users.forms import ConfirmForm
+from . import bp
+from .forms import CohortForm
+
+TABLE_TARGET = "cohort-table"
+
+
+def _cohort_or_404(cohort_id: int) -> Cohort:
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+@bp.get("")
+@roles(Role.COORDINATOR)
+def index():
+    """All cohorts, current first."""
+    return render_template("cohorts/index.html", cohorts=cohorts.all_cohorts())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def new():
+    """Add a cohort."""
+    form = CohortForm()
+    if form.validate_on_submit():
+        cohort = cohorts.save(current_user, Cohort(), form.values())
+        flash(f"{cohort.name} added.", "success")
+        return redirect(url_for("cohorts.show", cohort_id=cohort.id), code=303)
+    return render_template("cohorts/form.html", form=form, cohort=None)
+
+
+@bp.route("/<int:cohort_id>/edit", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def edit(cohort_id: int):
+    """Change a cohort's name, start date, description or intake target."""
+    cohort = _cohort_or_404(cohort_id)
+    form = CohortForm(obj=cohort, cohort_id=cohort.id)
+    if form.validate_on_submit():
+        cohorts.save(current_user, cohort, form.values())
+        flash("Cohort details saved.", "success")
+        return redirect(url_for("cohorts.show", cohort_id=cohort.id), code=303)
+    return render_template("cohorts/form.html", form=form, cohort=cohort)
+
+
+@bp.route("/<int:cohort_id>/archive", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def archive(cohort_id: int):
+    """Ask to confirm, then archive: the cohort leaves the dashboard, nothing is deleted."""
+    cohort = _cohort_or_404(cohort_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        cohorts.set_archived(current_user, cohort, archived=cohort.archived_at is None)
+        flash(f"{cohort.name} {'archived' if cohort.archived_at else 'is current again'}.", "success")
+        return redirect(url_for("cohorts.show", cohort_id=cohort.id), code=303)
+    return render_template("cohorts/archive.html", cohort=cohort, form=form)
+
+
+@bp.get("/<int:cohort_id>")
+@roles(Role.COORDINATOR)
+def show(cohort_id: int):
+    """A cohort's apprentices: filter, search, sort and page through them."""
+    cohort = _cohort_or_404(cohort_id)
+    filters = cohorts.TableFilters.from_args(request.args)
+    context = {
+        "cohort": cohort, "filters": filters, "today": date.today(),
+        "page": cohorts.table(cohort, filters, date.today(), ProgrammeSettings.current()),
+    }
+    if request.headers.get("HX-Target") == TABLE_TARGET:
+        response = Response(render_block("cohorts/show.html", "table", **context))
+    else:
+        context.update(options=cohorts.filter_options(),
+                       statuses=[(s.value, s.label) for s in ApprenticeStatus],
+                       service_areas=[(s.value, s.label) for s in ServiceArea])
+        response = Response(render_template("cohorts/show.html", **context))
+    response.vary.add("HX-Target")
+    return response
+
+
+@bp.get("/<int:cohort_id>/apprentices.csv")
+@roles(Role.COORDINATOR)
+def export(cohort_id: int):
+    """The table as CSV, with the same filters, every page of it."""
+    cohort = _cohort_or_404(cohort_id)
+    filters = cohorts.TableFilters.from_args(request.args)
+    lines = cohorts.export_csv(current_user, cohort, filters, date.today(), ProgrammeSettings.current())
+    filename = f"cohort-{cohort.id}-apprentices-{date.today().isoformat()}.csv"
+    return Response(lines, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,251 @@
+"""Cohorts: creating and archiving them, and the table of a cohort's apprentices.
+
+The table filters, sorts and paginates in the database on the same progress figures the
+dashboard uses, so "at risk" means the same everywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (
+    Apprentice,
+    ApprenticeshipStandard,
+    ApprenticeStatus,
+    Cohort,
+    Mentor,
+    ProgrammeSettings,
+    ServiceArea,
+    TrainingProvider,
+    User,
+    utcnow,
+)
+from . import audit
+from .pagination import Page, paginate
+from .progress import progress_subquery, review_due_after, risk_conditions
+
+PAGE_SIZE = 50
+SORTS = ("name", "standard", "service_area", "provider", "mentor", "status", "otj", "next_review", "rag")
+
+
+@dataclass
+class TableFilters:
+    """What the person asked the table for, read from the query string (all optional)."""
+
+    q: str = ""
+    status: str = ""
+    standard: str = ""
+    service_area: str = ""
+    provider: str = ""
+    mentor: str = ""
+    at_risk: bool = False
+    sort: str = "name"
+    descending: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> TableFilters:
+        def pick(name: str, allowed) -> str:
+            value = args.get(name, "").strip()
+            return value if value in allowed else ""
+
+        return cls(
+            q=args.get("q", "").strip()[:100],
+            status=pick("status", ApprenticeStatus._value2member_map_),
+            standard=pick("standard", _digits(args.get("standard", ""))),
+            service_area=pick("service_area", ServiceArea._value2member_map_),
+            provider=pick("provider", _digits(args.get("provider", ""))),
+            mentor=pick("mentor", _digits(args.get("mentor", "")) | {"none"}),
+            at_risk=args.get("at_risk") == "yes",
+            sort=args.get("sort") if args.get("sort") in SORTS else "name",
+            descending=args.get("order") == "desc",
+            page=args.get("page", 1, type=int) or 1,
+        )
+
+    def args(self, **changes) -> dict[str, str]:
+        """The query string for these filters (with changes), leaving out what is empty."""
+        values = {"q": self.q, "status": self.status, "standard": self.standard, "service_area": self.service_area,
+                  "provider": self.provider, "mentor": self.mentor, "at_risk": "yes" if self.at_risk else "",
+                  "sort": "" if self.sort == "name" else self.sort, "order": "desc" if self.descending else "",
+                  "page": "" if self.page == 1 else str(self.page)}
+        values.update({k: str(v) if v is not None else "" for k, v in changes.items()})
+        return {k: v for k, v in values.items() if v}
+
+
+def _digits(value: str) -> set[str]:
+    return {value} if value.isdigit() else set()
+
+
+@dataclass(frozen=True)
+class Row:
+    apprentice: Apprentice
+    verified_minutes: int
+    expected_minutes: float
+    next_review_due: date
+    last_rag: str | None
+    review_overdue: bool
+    at_risk: bool
+
+    @property
+    def otj_percent(self) -> int:
+        if self.expected_minutes <= 0:
+            return 100
+        return min(100, round(100 * self.verified_minutes / self.expected_minutes))
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    standards: list[tuple[int, str]] = field(default_factory=list)
+    providers: list[tuple[int, str]] = field(default_factory=list)
+    mentors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def filter_options() -> FilterOptions:
+    return FilterOptions(
+        standards=[(i, f"{t} (level {lv})") for i, t, lv in db.session.execute(
+            sa.select(ApprenticeshipStandard.id, ApprenticeshipStandard.title, ApprenticeshipStandard.level)
+            .order_by(ApprenticeshipStandard.title))],
+        providers=list(db.session.execute(
+            sa.select(TrainingProvider.id, TrainingProvider.name).order_by(TrainingProvider.name)).tuples()),
+        mentors=list(db.session.execute(sa.select(Mentor.id, Mentor.name).order_by(Mentor.name)).tuples()),
+    )
+
+
+def _table_query(cohort: Cohort, filters: TableFilters, today: date, settings: ProgrammeSettings):
+    progress = progress_subquery(today)
+    risk = risk_conditions(progress, today, settings)
+    p = progress.c
+    query = (
+        sa.select(Apprentice, p.verified_minutes, p.expected_minutes, p.last_review_date, p.last_rag,
+                  risk.review_overdue.label("review_overdue"), risk.any().label("at_risk"))
+        .join(progress, p.apprentice_id == Apprentice.id)
+        .join(ApprenticeshipStandard, ApprenticeshipStandard.id == Apprentice.standard_id)
+        .join(TrainingProvider, TrainingProvider.id == Apprentice.provider_id)
+        .outerjoin(Mentor, Mentor.id == Apprentice.mentor_id)
+        .where(Apprentice.cohort_id == cohort.id)
+        .options(joinedload(Apprentice.standard), joinedload(Apprentice.provider), joinedload(Apprentice.mentor))
+    )
+    if filters.q:
+        full_name = sa.func.lower(Apprentice.first_name + " " + Apprentice.last_name)
+        query = query.where(full_name.contains(filters.q.lower(), autoescape=True))
+    if filters.status:
+        query = query.where(Apprentice.status == filters.status)
+    if filters.standard:
+        query = query.where(Apprentice.standard_id == int(filters.standard))
+    if filters.service_area:
+        query = query.where(Apprentice.service_area == filters.service_area)
+    if filters.provider:
+        query = query.where(Apprentice.provider_id == int(filters.provider))
+    if filters.mentor == "none":
+        query = query.where(Apprentice.mentor_id.is_(None))
+    elif filters.mentor:
+        query = query.where(Apprentice.mentor_id == int(filters.mentor))
+    if filters.at_risk:
+        query = query.where(risk.any())
+
+    rag_order = sa.case({"red": 0, "amber": 1, "green": 2}, value=p.last_rag, else_=3)
+    otj_ratio = p.verified_minutes / sa.func.nullif(p.expected_minutes, 0.0)
+    # The next review is due a fixed interval after the last one (or the start), so ordering
+    # by that date orders by the due date.
+    keys = {
+        "name": [Apprentice.last_name, Apprentice.first_name],
+        "standard": [ApprenticeshipStandard.title, ApprenticeshipStandard.level],
+        "service_area": [Apprentice.service_area],
+        "provider": [TrainingProvider.name],
+        "mentor": [sa.func.coalesce(Mentor.name, "")],
+        "status": [Apprentice.status],
+        "otj": [sa.func.coalesce(otj_ratio, 1000.0)],
+        "next_review": [sa.func.coalesce(p.last_review_date, Apprentice.start_date)],
+        "rag": [rag_order],
+    }[filters.sort]
+    order = [k.desc() if filters.descending else k.asc() for k in keys]
+    return query.order_by(*order, Apprentice.last_name, Apprentice.first_name, Apprentice.id)
+
+
+def _row(record, settings: ProgrammeSettings) -> Row:
+    apprentice, verified, expected, last_review, last_rag, overdue, at_risk = record
+    return Row(apprentice, verified, expected, review_due_after(last_review or apprentice.start_date, settings),
+               last_rag, bool(overdue), bool(at_risk))
+
+
+def table(cohort: Cohort, filters: TableFilters, today: date, settings: ProgrammeSettings) -> Page:
+    page = paginate(_table_query(cohort, filters, today, settings), filters.page, PAGE_SIZE, rows=True)
+    return Page([_row(r, settings) for r in page.items], page.number, page.size, page.total)
+
+
+CSV_HEADER = ["Name", "Standard", "Level", "Service area", "Training provider", "Mentor", "Status",
+              "Off-the-job hours verified", "Off-the-job hours expected by now", "Next review due",
+              "Next review overdue", "Last review rating", "At risk"]
+
+
+def _safe_cell(value) -> str:
+    """Spreadsheets run a cell starting with = + - @ as a formula: make it plain text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_csv(actor: User, cohort: Cohort, filters: TableFilters, today: date,
+               settings: ProgrammeSettings) -> Iterator[str]:
+    """The filtered table, every page of it, as CSV lines. The export itself is audited."""
+    values = []
+    for record in db.session.execute(_table_query(cohort, filters, today, settings)):
+        row = _row(record, settings)
+        a = row.apprentice
+        values.append((
+            a.full_name, a.standard.title, a.standard.level, a.service_area.label, a.provider.name,
+            a.mentor.name if a.mentor else "", a.status.label, f"{row.verified_minutes / 60:.2f}",
+            f"{row.expected_minutes / 60:.2f}", row.next_review_due.isoformat(),
+            "yes" if row.review_overdue else "no", row.last_rag or "", "yes" if row.at_risk else "no"))
+    audit.record(actor, "cohort.exported", cohort, rows=len(values))
+    db.session.commit()
+
+    def lines():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for line in [CSV_HEADER, *values]:
+            writer.writerow([_safe_cell(v) for v in line])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    return lines()
+
+
+def all_cohorts() -> list[tuple[Cohort, int]]:
+    """Every cohort, current first, with its number of apprentices."""
+    count = sa.select(sa.func.count()).where(Apprentice.cohort_id == Cohort.id).scalar_subquery()
+    return [tuple(r) for r in db.session.execute(
+        sa.select(Cohort, count).order_by(Cohort.archived_at.is_not(None), Cohort.start_date.desc()))]
+
+
+def name_taken(name: str, except_id: int | None = None) -> bool:
+    query = sa.select(sa.func.count()).where(sa.func.lower(Cohort.name) == name.strip().lower())
+    if except_id is not None:
+        query = query.where(Cohort.id != except_id)
+    return db.session.scalar(query) > 0
+
+
+def save(actor: User, cohort: Cohort, values: dict) -> Cohort:
+    """Create or edit a cohort."""
+    creating = cohort.id is None
+    changed = [k for k, v in values.items() if getattr(cohort, k) != v]
+    for key, value in values.items():
+        setattr(cohort, key, value)
+    db.session.add(cohort)
+    audit.record(actor, "cohort.created" if creating else "cohort.edited", cohort, fields=sorted(changed))
+    db.session.commit()
+    return cohort
+
+
+def set_archived(actor: User, cohort: Cohort, archived: bool) -> None:
+    cohort.archived_at = utcnow() if archived else None
+    audit.record(actor, "cohort.archived" if archived else "cohort.unarchived", cohort)
+    db.session.commit()
