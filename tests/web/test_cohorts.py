@@ -1,0 +1,258 @@
+"""Cohorts: adding, editing and archiving them, and the table of a cohort's apprentices."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+
+from apprenticeships.extensions import db
+from apprenticeships.models import Apprentice, AuditEvent, Cohort, Mentor
+
+from ..helpers import page, post_form, text_of
+
+COHORT = {"name": "Digital apprentices 2027 to 2029", "start_date": ["6", "9", "2027"], "description": "Next intake",
+          "intake_target": "18"}
+
+
+def current_cohort_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Cohort.id).order_by(Cohort.start_date.desc()).limit(1))
+
+
+def names_in_table(soup: BeautifulSoup) -> list[str]:
+    return [row.td.a.get_text(strip=True) for row in soup.select("#cohort-table tbody tr")]
+
+
+def field_errors(soup: BeautifulSoup) -> dict[str, str]:
+    return {tag["id"].removesuffix("-error"): text_of(tag).removeprefix("Error: ")
+            for tag in soup.select(".govuk-error-message")}
+
+
+def test_adding_a_cohort(app, coordinator_client):
+    response = post_form(coordinator_client, "/cohorts/new", COHORT)
+    assert response.status_code == 303
+    soup = page(coordinator_client.get(response.headers["Location"]))
+    assert soup.h1.get_text(strip=True) == COHORT["name"]
+    assert "Started 6 September 2027" in text_of(soup)
+    assert "No apprentices match these filters." in text_of(soup)
+    with app.app_context():
+        cohort = db.session.scalar(sa.select(Cohort).where(Cohort.name == COHORT["name"]))
+        assert (cohort.start_date, cohort.intake_target) == (date(2027, 9, 6), 18)
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "cohort.created"))
+        assert event.subject_id == cohort.id
+
+
+@pytest.mark.parametrize("changes,field,message", [
+    ({"name": ""}, "name", "Enter a name for the cohort"),
+    ({"name": "digital apprentices 2025 to 2027"}, "name", "A cohort with this name already exists"),
+    ({"start_date": ["", "", ""]}, "start_date", "Enter the start date"),
+    ({"start_date": ["31", "2", "2027"]}, "start_date", "Start date must be a real date, like 7 9 2026"),
+    ({"start_date": ["6", "9"]}, "start_date", "Start date must be a real date, like 7 9 2026"),
+    ({"intake_target": "lots"}, "intake_target", "Intake target must be a whole number"),
+    ({"intake_target": "0"}, "intake_target", "Intake target must be between 1 and 10,000"),
+])
+def test_cohort_validation_keeps_what_was_typed(app, coordinator_client, changes, field, message):
+    data = {**COHORT, **changes}
+    if "2025 to 2027" in data["name"]:  # the demo's current cohort, in another case
+        data["name"] = data["name"].replace("digital", "Digital").lower()
+    soup = page(post_form(coordinator_client, "/cohorts/new", data))
+    assert field_errors(soup)[field] == message
+    anchor = f"#{field}-day" if field == "start_date" else f"#{field}"
+    assert soup.select_one(".govuk-error-summary").find("a", href=anchor)
+    assert soup.find(id="description").get_text() .strip() == "Next intake"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == 2
+
+
+def test_editing_a_cohort(app, coordinator_client):
+    cohort_id = current_cohort_id(app)
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        name, start = cohort.name, cohort.start_date
+    form = page(coordinator_client.get(f"/cohorts/{cohort_id}/edit"))
+    assert form.find(id="name")["value"] == name
+    assert [form.find(id=f"start_date-{part}")["value"] for part in ("day", "month", "year")] == \
+        start.strftime("%d %m %Y").split()
+    response = post_form(coordinator_client, f"/cohorts/{cohort_id}/edit",
+                         {**COHORT, "name": "Renamed cohort", "start_date": ["1", "9", "2025"]})
+    assert response.status_code == 303
+    assert page(coordinator_client.get(f"/cohorts/{cohort_id}")).h1.get_text(strip=True) == "Renamed cohort"
+
+
+def test_archiving_asks_first_and_takes_the_cohort_off_the_dashboard(app, coordinator_client):
+    cohort_id = current_cohort_id(app)
+    assert "Liam Walsh" in text_of(page(coordinator_client.get("/coordinator")))
+    soup = page(coordinator_client.get(f"/cohorts/{cohort_id}/archive"))
+    assert soup.h1.get_text(strip=True).startswith("Archive ")
+    response = post_form(coordinator_client, f"/cohorts/{cohort_id}/archive", {})
+    assert response.status_code == 303
+    dashboard = text_of(page(coordinator_client.get("/coordinator")))
+    assert "Liam Walsh" not in dashboard and "Nobody is at risk" in dashboard
+    assert "Archived" in text_of(page(coordinator_client.get("/cohorts")))
+    post_form(coordinator_client, f"/cohorts/{cohort_id}/archive", {})  # and back again
+    assert "Liam Walsh" in text_of(page(coordinator_client.get("/coordinator")))
+
+
+def test_the_table_shows_what_a_coordinator_needs_for_each_apprentice(app, coordinator_client):
+    soup = page(coordinator_client.get(f"/cohorts/{current_cohort_id(app)}"))
+    assert "Showing 1 to 21 of 21 apprentices." in text_of(soup)
+    headers = [th.get_text(strip=True) for th in soup.select("#cohort-table thead th")]
+    assert headers == ["Name", "Standard", "Service area", "Provider", "Mentor", "Status", "Off-the-job hours",
+                       "Next review", "Last review"]
+    liam = next(tr for tr in soup.select("#cohort-table tbody tr") if "Liam Walsh" in tr.get_text())
+    cells = [text_of(td) for td in liam.find_all("td")]
+    assert cells[0] == "Liam Walsh At risk"
+    assert cells[1] == "Software developer, level 4"
+    assert cells[4] == "Priya Shah"
+    assert liam.find("progress")["value"].isdigit()
+    assert "of" in cells[6] and "hours" in cells[6]
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("q=walsh", ["Liam Walsh"]),
+    ("q=%25", []),  # a literal percent sign matches nobody, it is not a wildcard
+    ("status=withdrawn", ["Josh Wood"]),
+    ("status=break_in_learning", ["Ruby Edwards"]),
+    ("service_area=infrastructure", ["Reece Hall", "Isla Morgan", "Tomasz Nowak"]),
+    ("mentor=none", ["Ruby Edwards"]),
+    ("at_risk=yes", ["Reece Hall", "Callum Murphy", "Ella Robinson", "Liam Walsh"]),
+    ("service_area=data&at_risk=yes", ["Callum Murphy"]),
+])
+def test_filters_and_search(app, coordinator_client, query, expected):
+    soup = page(coordinator_client.get(f"/cohorts/{current_cohort_id(app)}?{query}"))
+    assert names_in_table(soup) == expected
+
+
+def test_filters_by_standard_provider_and_mentor_ids(app, coordinator_client):
+    with app.app_context():
+        priya = db.session.scalar(sa.select(Mentor.id).where(Mentor.name == "Priya Shah"))
+        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))
+        standard, provider = jordan.standard_id, jordan.provider_id
+    cohort = current_cohort_id(app)
+    assert names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?mentor={priya}"))) == [
+        "Chloe Bennett", "Jordan Ellis", "Amara Okoro", "Liam Walsh"]
+    assert "Jordan Ellis" in names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?standard={standard}")))
+    assert len(names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?provider={provider}")))) == 6
+    # Nonsense in the query string is ignored, not an error.
+    assert len(names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?mentor=x&status=odd&page=zz")))) == 21
+
+
+def test_sorting_by_a_column_and_back(app, coordinator_client):
+    cohort = current_cohort_id(app)
+    by_otj = names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?sort=otj")))
+    assert by_otj[0] == "Liam Walsh"  # furthest behind first
+    by_otj_desc = names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?sort=otj&order=desc")))
+    assert by_otj_desc[-1] == "Liam Walsh"
+    soup = page(coordinator_client.get(f"/cohorts/{cohort}?sort=rag"))
+    assert names_in_table(soup)[0] == "Callum Murphy"  # the red review first
+    header = soup.find("th", attrs={"aria-sort": "ascending"})
+    assert header.get_text(strip=True) == "Last review"
+    assert "order=desc" in header.a["href"]
+
+
+def test_pages_of_50_are_cut_in_the_database(app, coordinator_client):
+    cohort = current_cohort_id(app)
+    with app.app_context():
+        template = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Amara"))
+        for n in range(60):
+            db.session.add(Apprentice(
+                first_name=f"Extra{n:02d}", last_name="Zed", cohort_id=cohort, standard_id=template.standard_id,
+                provider_id=template.provider_id, service_area=template.service_area,
+                contracted_minutes_per_week=37 * 60, start_date=template.start_date,
+                planned_end_date=template.planned_end_date))
+        db.session.commit()
+    first = page(coordinator_client.get(f"/cohorts/{cohort}"))
+    assert len(names_in_table(first)) == 50
+    assert "Showing 1 to 50 of 81 apprentices." in text_of(first)
+    second = page(coordinator_client.get(f"/cohorts/{cohort}?page=2"))
+    assert len(names_in_table(second)) == 31
+    assert "Showing 51 to 81 of 81 apprentices." in text_of(second)
+    assert second.select_one(".govuk-pagination__prev a")["href"] == f"/cohorts/{cohort}?page=1"
+
+
+def test_htmx_gets_just_the_table_and_the_url_can_be_shared(app, coordinator_client):
+    cohort = current_cohort_id(app)
+    response = coordinator_client.get(f"/cohorts/{cohort}?q=walsh",
+                                      headers={"HX-Request": "true", "HX-Target": "cohort-table"})
+    html = response.get_data(as_text=True)
+    assert "HX-Target" in response.headers["Vary"]
+    assert "<html" not in html and 'id="cohort-table"' in html
+    assert names_in_table(BeautifulSoup(html, "html.parser")) == ["Liam Walsh"]
+    # A boosted link or history restore also sends HX-Request, but not the target: the whole page.
+    boosted = coordinator_client.get(f"/cohorts/{cohort}?q=walsh", headers={"HX-Request": "true"})
+    assert "<html" in boosted.get_data(as_text=True)
+
+
+def test_the_csv_has_the_filtered_rows_and_is_audited(app, coordinator_client):
+    cohort = current_cohort_id(app)
+    response = coordinator_client.get(f"/cohorts/{cohort}/apprentices.csv?service_area=data")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert sorted(r["Name"] for r in rows) == ["Callum Murphy", "Ethan Clarke", "Zainab Hussain"]
+    callum = next(r for r in rows if r["Name"] == "Callum Murphy")
+    assert callum["Last review rating"] == "red" and callum["At risk"] == "yes"
+    assert float(callum["Off-the-job hours verified"]) > 0
+    with app.app_context():
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "cohort.exported"))
+        assert event.details == {"rows": 3}
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(app, coordinator_client):
+    with app.app_context():
+        liam = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Liam"))
+        liam.first_name = "=HYPERLINK(\"http://evil.example\")"
+        db.session.commit()
+    body = coordinator_client.get(f"/cohorts/{current_cohort_id(app)}/apprentices.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in body
+    assert "\n=HYPERLINK" not in body
+
+
+def test_unknown_cohorts_are_a_404(coordinator_client):
+    for path in ("/cohorts/999", "/cohorts/999/edit", "/cohorts/999/archive", "/cohorts/999/apprentices.csv"):
+        assert coordinator_client.get(path).status_code == 404
+
+
+def test_the_dashboard_lists_who_is_at_risk_and_why(coordinator_client):
+    soup = page(coordinator_client.get("/coordinator"))
+    section = soup.find(id="at-risk").find_next("ul")
+    items = {li.h3.a.get_text(strip=True): [a.get_text(strip=True) for a in li.select(":scope > ul a")]
+             for li in section.find_all("li", class_="app-risk-list__item")}
+    assert set(items) == {"Reece Hall", "Callum Murphy", "Ella Robinson", "Liam Walsh"}
+    assert items["Callum Murphy"] == ["Last review rated red"]
+    assert items["Ella Robinson"] == ["Progress review overdue (more than 12 weeks since the last)"]
+    assert items["Liam Walsh"][0].startswith("Off-the-job hours behind:")
+    assert "Nothing logged for 4 weeks" in items["Reece Hall"]
+    link = section.find("a", string="Last review rated red")["href"]
+    assert link.endswith("#reviews")
+    assert "Clinic booking service research" in text_of(soup)  # a placement waiting for approval
+    assert "Yusuf Ali proposed for Warehouse systems developer" in text_of(soup)
+
+
+def test_the_dashboard_counts_by_status(coordinator_client):
+    soup = page(coordinator_client.get("/coordinator"))
+    current, earlier = [[td.get_text(strip=True) for td in row.find_all("td")][1:]
+                        for row in soup.select("table tbody tr")]
+    assert current == ["19", "1", "1", "0", "21"]  # active, on a break, withdrawn, completed, total
+    assert earlier == ["0", "0", "1", "10", "11"]
+
+
+def test_a_mentor_sees_their_mentees_at_risk_with_the_same_reasons(mentor_client):
+    soup = page(mentor_client.get("/mentor"))
+    risky = [li.h3.a.get_text(strip=True) for li in soup.select(".app-risk-list__item")]
+    assert risky == ["Liam Walsh"]
+    assert "Callum Murphy" not in text_of(soup)  # not their mentee
+
+
+def test_a_planned_end_in_the_past_while_active_is_a_risk(app, coordinator_client):
+    with app.app_context():
+        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))
+        jordan.planned_end_date = date.today() - timedelta(days=1)
+        db.session.commit()
+    text = text_of(page(coordinator_client.get("/coordinator")))
+    assert "Jordan Ellis" in text and "Planned end date has passed" in text

@@ -1,0 +1,93 @@
+"""Pages run a fixed number of SQL statements, however many apprentices there are."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from apprenticeships.extensions import db
+from apprenticeships.models import (
+    ActivityType,
+    Apprentice,
+    BreakInLearning,
+    Cohort,
+    LogEntry,
+    Mentor,
+    ProgressReview,
+    Rag,
+    VerificationStatus,
+)
+
+
+@contextmanager
+def counting(app):
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def grow(app, extra: int) -> None:
+    """Add `extra` apprentices to the current cohort, each with logs, reviews and a break."""
+    with app.app_context():
+        cohort = db.session.scalar(sa.select(Cohort).order_by(Cohort.start_date.desc()).limit(1))
+        model = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Liam"))
+        mentor = db.session.scalar(sa.select(Mentor).where(Mentor.email == "mentor@example.org"))
+        for n in range(extra):
+            apprentice = Apprentice(
+                first_name=f"Grown{n}", last_name="Scale", cohort=cohort, standard_id=model.standard_id,
+                provider_id=model.provider_id, service_area=model.service_area, mentor=mentor,
+                contracted_minutes_per_week=37 * 60, start_date=model.start_date,
+                planned_end_date=model.planned_end_date)
+            db.session.add(apprentice)
+            for week in range(3):
+                db.session.add(LogEntry(apprentice=apprentice, activity_date=model.start_date + timedelta(weeks=week),
+                                        activity_type=ActivityType.STUDY_TIME, minutes=120, description="study",
+                                        status=VerificationStatus.PENDING))
+            db.session.add(ProgressReview(apprentice=apprentice, scheduled_date=model.start_date + timedelta(weeks=12),
+                                          held_date=model.start_date + timedelta(weeks=12), rag=Rag.RED))
+            db.session.add(BreakInLearning(apprentice=apprentice, start_date=model.start_date + timedelta(weeks=20),
+                                           expected_return_date=model.start_date + timedelta(weeks=26),
+                                           returned_on=model.start_date + timedelta(weeks=25), reason="test"))
+        db.session.commit()
+
+
+def statements_for(app, client, path: str) -> int:
+    client.get(path)  # warm up: the session's own upkeep is not what is measured
+    with counting(app) as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(statements)
+
+
+@pytest.mark.parametrize("role,path", [
+    ("coordinator", "/coordinator"),
+    ("coordinator", "/cohorts"),
+    ("coordinator", "/cohorts/{cohort}"),
+    ("coordinator", "/cohorts/{cohort}?at_risk=yes&sort=otj"),
+    ("coordinator", "/cohorts/{cohort}/apprentices.csv"),
+    ("coordinator", "/users"),
+    ("mentor", "/mentor"),
+])
+def test_the_same_number_of_statements_at_two_data_sizes(app, signed_in, role, path):
+    with app.app_context():
+        cohort = db.session.scalar(sa.select(Cohort.id).order_by(Cohort.start_date.desc()).limit(1))
+    path = path.format(cohort=cohort)
+    client = signed_in(role)
+    small = statements_for(app, client, path)
+    grow(app, 120)
+    large = statements_for(app, client, path)
+    assert small == large, f"{path}: {small} statements with the demo, {large} with 120 more apprentices"
+    assert small <= 15
