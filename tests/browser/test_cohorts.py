@@ -1,0 +1,84 @@
+"""A coordinator adds a cohort and finds apprentices in a cohort's table, with and without JavaScript."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import assert_accessible
+from .test_sign_in import sign_in
+
+
+def open_current_cohort(page: Page, base: str) -> None:
+    sign_in(page, base, "coordinator@example.org")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Cohorts").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cohorts")
+    page.get_by_role("link", name=re.compile(r"Digital apprentices 20\d\d to 20\d\d")).first.click()
+
+
+def table_names(page: Page) -> list[str]:
+    return page.locator("#cohort-table tbody tr td:first-child a").all_inner_texts()
+
+
+def test_add_a_cohort(page: Page, live_server, console_errors):
+    sign_in(page, live_server, "coordinator@example.org")
+    page.goto(live_server + "/cohorts")
+    assert_accessible(page)
+    page.get_by_role("button", name="Add a cohort").click()
+    page.get_by_role("button", name="Save cohort").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a name for the cohort")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the start date")
+    assert_accessible(page)
+    page.get_by_label("Name").fill("Digital apprentices 2027 to 2029")
+    page.get_by_label("Day").fill("6")
+    page.get_by_label("Month").fill("9")
+    page.get_by_label("Year").fill("2027")
+    page.get_by_label("Intake target (optional)").fill("18")
+    page.get_by_role("button", name="Save cohort").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Digital apprentices 2027 to 2029")
+    expect(page.get_by_text("No apprentices match these filters.")).to_be_visible()
+    assert console_errors == []
+
+
+def test_filter_and_search_update_the_table_as_you_type(page: Page, live_server, console_errors):
+    open_current_cohort(page, live_server)
+    expect(page.get_by_text("Showing 1 to 21 of 21 apprentices.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Name").fill("wal")
+    expect(page.locator("#cohort-table tbody tr")).to_have_count(1)
+    assert table_names(page) == ["Liam Walsh"]
+    expect(page).to_have_url(re.compile(r"q=wal"))  # the filtered view can be bookmarked
+    page.get_by_label("Name").fill("")
+    page.get_by_label("At risk only").check()
+    expect(page.locator("#cohort-table tbody tr")).to_have_count(4)
+    page.get_by_label("Service area").select_option(label="Data")
+    expect(page.locator("#cohort-table tbody tr")).to_have_count(1)
+    assert table_names(page) == ["Callum Murphy"]
+    # The shared address opens the same view.
+    page.goto(page.url)
+    assert table_names(page) == ["Callum Murphy"]
+    expect(page.get_by_label("At risk only")).to_be_checked()
+    page.get_by_role("link", name="Clear filters").click()
+    page.get_by_role("link", name="Off-the-job hours").click()
+    expect(page.locator("#cohort-table th[aria-sort='ascending']")).to_have_text("Off-the-job hours")
+    assert table_names(page)[0] == "Liam Walsh"
+    assert_accessible(page)
+    assert console_errors == []
+
+
+@pytest.mark.parametrize("javascript", [False])
+def test_filters_work_as_a_plain_form_without_javascript(browser: Browser, live_server, javascript):
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    open_current_cohort(page, live_server)
+    page.get_by_label("Name").fill("walsh")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"q=walsh"))
+    assert table_names(page) == ["Liam Walsh"]
+    page.get_by_label("Name").fill("")
+    page.get_by_label("Status").select_option(label="Withdrawn")
+    page.get_by_role("button", name="Apply filters").click()
+    assert table_names(page) == ["Josh Wood"]
+    context.close()
