@@ -90,7 +90,7 @@ def create_app(config: Config | None = None) -> Flask:
         referrer_policy="same-origin",
     )
 
-    from . import apprentices, auth, cohorts, errors, home, users
+    from . import apprentices, auth, cohorts, errors, home, mentors, programme, users
     from .cli import register_cli
     from .permissions import require_every_view_has_permission
     from .templating import register_template_helpers
@@ -101,6 +101,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(users.bp)
     app.register_blueprint(apprentices.bp)
     app.register_blueprint(cohorts.bp)
+    app.register_blueprint(programme.bp)
+    app.register_blueprint(mentors.bp)
     errors.register(app)
     register_template_helpers(app)
     register_cli(app)

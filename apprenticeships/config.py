@@ -60,6 +60,7 @@ class Config:
         self.SIGN_IN_FAILURES_PER_ADDRESS = int(os.environ.get("SIGN_IN_FAILURES_PER_ADDRESS", "50"))
         self.INVITE_VALID_FOR = timedelta(days=7)
 
+        self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads: a CSV of a few thousand rows fits
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.FORCE_HTTPS = _bool("FORCE_HTTPS", self.is_production)
         self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

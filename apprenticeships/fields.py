@@ -1,10 +1,11 @@
 """Form fields that several forms share, with GOV.UK widgets and GOV.UK-style messages."""
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
-from wtforms import DateField, EmailField, IntegerField
-from wtforms.validators import Email, InputRequired, Length, StopValidation
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovTextInput
+from wtforms import DateField, EmailField, IntegerField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional, StopValidation
 
 
 def email_field(missing: str, label: str = "Email address") -> EmailField:
@@ -64,3 +65,51 @@ class WholeNumberField(IntegerField):
             self.data = int(text)
         except ValueError:
             raise ValueError(f"{self.label.text.removesuffix(' (optional)')} must be a whole number") from None
+
+
+class HoursField(StringField):
+    """Hours as a person writes them (37.5, 22, 7.25), held as whole minutes."""
+
+    def __init__(self, label: str, validators=None, **kwargs):
+        kwargs.setdefault("widget", GovTextInput())
+        super().__init__(label, validators, **kwargs)
+        self.minutes: int | None = None
+
+    def process_data(self, value):
+        # From a record, `value` is minutes: show them as hours.
+        self.minutes = value
+        self.data = None if value is None else f"{value / 60:g}"
+
+    def process_formdata(self, valuelist):
+        self.data = (valuelist[0] if valuelist else "").strip()
+        self.minutes = None
+        if not self.data:
+            return
+        try:
+            hours = Decimal(self.data)
+            if not hours.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            raise ValueError(f"{self.label.text} must be a number, like 37.5") from None
+        self.minutes = int((hours * 60).to_integral_value())
+
+
+class CharacterCount(GovCharacterCount):
+    """GOV.UK's character count, which needs to know the limit to count down from."""
+
+    def __init__(self, maxlength: int):
+        super().__init__()
+        self.maxlength = maxlength
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        params.setdefault("maxlength", self.maxlength)
+        return params
+
+
+def text_area(label: str, maxlength: int, *, missing: str | None = None, **kwargs) -> TextAreaField:
+    """A text area counting down to `maxlength`; required when `missing` (its message) is given."""
+    name = label.removesuffix(" (optional)")
+    validators = [InputRequired(message=missing)] if missing else [Optional()]
+    validators.append(Length(max=maxlength, message=f"{name} must be {maxlength:,} characters or fewer"))
+    return TextAreaField(label, widget=CharacterCount(maxlength), validators=validators, **kwargs)

@@ -11,7 +11,9 @@ from .models import Role
 
 # The navigation for each role: only pages that role may open.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
-    Role.COORDINATOR: [("Home", "home.coordinator"), ("Cohorts", "cohorts.index"), ("Users", "users.index")],
+    Role.COORDINATOR: [("Home", "home.coordinator"), ("Cohorts", "cohorts.index"), ("Mentors", "mentors.index"),
+                       ("Providers", "programme.providers"), ("Standards", "programme.standards"),
+                       ("Users", "users.index")],
     Role.MENTOR: [("Home", "home.mentor")],
     Role.EMPLOYER: [("Home", "home.employer")],
     Role.APPRENTICE: [("Home", "home.apprentice")],

@@ -49,7 +49,7 @@ def page(response, status: int = 200) -> BeautifulSoup:
     heading = headings[0].get_text(" ", strip=True)
     assert title.removeprefix("Error: ").startswith(heading), f"title {title!r} does not start with {heading!r}"
     ids = [tag["id"] for tag in soup.find_all(id=True)]
-    assert len(ids) == len(set(ids)), "duplicate ids on the page"
+    assert len(ids) == len(set(ids)), f"duplicate ids on the page: {sorted({i for i in ids if ids.count(i) > 1})}"
     return soup
 
 

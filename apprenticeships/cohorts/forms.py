@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput, GovTextInput
-from wtforms import StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..fields import GovDateField, WholeNumberField
+from ..fields import GovDateField, WholeNumberField, text_area
 from ..services.cohorts import name_taken
 
 
@@ -19,10 +19,7 @@ class CohortForm(FlaskForm):
     )
     start_date = GovDateField("Start date", validators=[DataRequired(message="Enter the start date")],
                               description="For example, 7 9 2026")
-    description = TextAreaField(
-        "Description (optional)", widget=GovCharacterCount(),
-        validators=[Optional(), Length(max=2000, message="Description must be 2000 characters or fewer")],
-    )
+    description = text_area("Description (optional)", 2000)
     intake_target = WholeNumberField(
         "Intake target (optional)", widget=GovTextInput(), description="How many apprentices you plan to take on",
         validators=[Optional(), NumberRange(min=1, max=10000, message="Intake target must be between 1 and 10,000")],

@@ -9,18 +9,23 @@ from ..models import AuditEvent, User
 
 
 def record(actor: User | None, action: str, subject: Any, **details: Any) -> AuditEvent:
-    """Add an audit event for `subject` (a model instance) to the current transaction.
+    """Add an audit event for `subject` to the current transaction.
 
-    `details` must hold facts about the change (field names, a status), never what a person
+    `subject` is a model instance, or a table name for a change to many rows at once.
+    `details` must hold facts about the change (field names, counts), never what a person
     typed about someone: the log outlives retention of the records it points to.
     """
-    if subject.id is None:
-        db.session.flush()
+    if isinstance(subject, str):
+        subject_type, subject_id = subject, None
+    else:
+        if subject.id is None:
+            db.session.flush()
+        subject_type, subject_id = subject.__class__.__tablename__, subject.id  # __class__: through a proxy too
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         action=action,
-        subject_type=type(subject).__tablename__,
-        subject_id=subject.id,
+        subject_type=subject_type,
+        subject_id=subject_id,
         details=details,
     )
     db.session.add(event)

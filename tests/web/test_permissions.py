@@ -34,10 +34,26 @@ SIGNED_IN_ROUTES = [
     ("/cohorts/<int:cohort_id>/edit", "/cohorts/1/edit", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/archive", "/cohorts/1/archive", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/apprentices.csv", "/cohorts/1/apprentices.csv", {"coordinator"}),
+    ("/apprentices/new", "/apprentices/new", {"coordinator"}),
+    ("/apprentices/<int:apprentice_id>/edit", "/apprentices/1/edit", {"coordinator"}),
+    ("/apprentices/<int:apprentice_id>/mentor", "/apprentices/1/mentor", {"coordinator"}),
+    ("/apprentices/<int:apprentice_id>/status/<action>", "/apprentices/1/status/withdraw", {"coordinator"}),
+    ("/apprentices/import", "/apprentices/import", {"coordinator"}),
+    ("/apprentices/import/template.csv", "/apprentices/import/template.csv", {"coordinator"}),
+    ("/providers", "/providers", {"coordinator"}),
+    ("/providers/new", "/providers/new", {"coordinator"}),
+    ("/providers/<int:provider_id>/edit", "/providers/1/edit", {"coordinator"}),
+    ("/standards", "/standards", {"coordinator"}),
+    ("/standards/new", "/standards/new", {"coordinator"}),
+    ("/standards/<int:standard_id>/edit", "/standards/1/edit", {"coordinator"}),
+    ("/mentors", "/mentors", {"coordinator"}),
+    ("/mentors/new", "/mentors/new", {"coordinator"}),
+    ("/mentors/<int:mentor_id>/edit", "/mentors/1/edit", {"coordinator"}),
 ]
 POST_ONLY_ROUTES = [
     ("/users/<int:user_id>/invite", "/users/2/invite", {"coordinator"}),
     ("/users/<int:user_id>/reactivate", "/users/2/reactivate", {"coordinator"}),
+    ("/apprentices/import/confirm", "/apprentices/import/confirm", {"coordinator"}),
 ]
 PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite"}
 

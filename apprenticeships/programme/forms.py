@@ -1,0 +1,115 @@
+"""Forms for training providers and apprenticeship standards."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from ..fields import WholeNumberField
+from ..models import ApprenticeshipStandard, TrainingProvider
+from ..services.catalogue import is_taken, ksbs_in_use, parse_ksbs
+
+
+class ProviderForm(FlaskForm):
+    name = StringField("Name", widget=GovTextInput(), validators=[
+        InputRequired(message="Enter the provider's name"),
+        Length(max=160, message="Name must be 160 characters or fewer")])
+    ukprn = StringField("UK provider reference number (UKPRN) (optional)", widget=GovTextInput(),
+                        description="8 digits, starting with 1", validators=[
+                            Optional(), Regexp(r"^1\d{7}$", message="UKPRN must be 8 digits, starting with 1")])
+    contact_name = StringField("Contact name (optional)", widget=GovTextInput(), validators=[
+        Optional(), Length(max=120, message="Contact name must be 120 characters or fewer")])
+    contact_email = StringField("Contact email address (optional)", widget=GovTextInput(), validators=[
+        Optional(), Email(message="Enter an email address in the correct format, like name@example.org"),
+        Length(max=254, message="Email address must be 254 characters or fewer")])
+    contact_phone = StringField("Contact phone number (optional)", widget=GovTextInput(), validators=[
+        Optional(), Regexp(r"^[0-9 +()\-]{6,40}$", message="Enter a phone number, like 01632 960 001")])
+    submit = SubmitField("Save provider", widget=GovSubmitInput())
+
+    def __init__(self, *args, provider_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._id = provider_id
+
+    def validate_name(self, field) -> None:
+        if field.data and is_taken(TrainingProvider.name, field.data, self._id):
+            raise ValidationError("A provider with this name already exists")
+
+    def validate_ukprn(self, field) -> None:
+        if field.data and is_taken(TrainingProvider.ukprn, field.data, self._id):
+            raise ValidationError("Another provider has this UKPRN")
+
+    def values(self) -> dict:
+        def clean(value):
+            return (value or "").strip() or None
+
+        return {"name": self.name.data.strip(), "ukprn": clean(self.ukprn.data),
+                "contact_name": clean(self.contact_name.data), "contact_email": clean(self.contact_email.data),
+                "contact_phone": clean(self.contact_phone.data)}
+
+
+class StandardForm(FlaskForm):
+    reference = StringField("Reference", widget=GovTextInput(), description="For example, ST0116", validators=[
+        InputRequired(message="Enter the standard's reference"),
+        Regexp(r"^(?i:ST)\d{4}$", message="Reference must be ST followed by 4 digits, like ST0116")])
+    title = StringField("Title", widget=GovTextInput(), validators=[
+        InputRequired(message="Enter the standard's title"),
+        Length(max=160, message="Title must be 160 characters or fewer")])
+    level = SelectField("Level", widget=GovSelect(), validate_choice=False, choices=[SelectChoice("", "Select a level")] + [
+        SelectChoice(str(n), f"Level {n}") for n in range(2, 8)], validators=[DataRequired(message="Select the level")])
+    otj_minimum_hours = WholeNumberField(
+        "Off-the-job minimum (hours)", widget=GovTextInput(),
+        description="The published minimum for apprentices starting from August 2025",
+        validators=[InputRequired(message="Enter the off-the-job minimum in hours"),
+                    NumberRange(min=0, max=5000, message="Off-the-job minimum must be between 0 and 5,000 hours")])
+    typical_duration_months = WholeNumberField(
+        "Typical duration (months)", widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the typical duration in months"),
+                    NumberRange(min=8, max=72, message="Typical duration must be between 8 and 72 months")])
+    ksbs = TextAreaField(
+        "Knowledge, skills and behaviours (KSBs)", widget=GovTextArea(),
+        description="One a line: the code, then the description. For example, K1 All stages of the software "
+                    "development life cycle",
+        validators=[Length(max=50000, message="KSBs must be 50,000 characters or fewer")])
+    submit = SubmitField("Save standard", widget=GovSubmitInput())
+
+    def __init__(self, *args, standard: ApprenticeshipStandard | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._standard = standard
+        self.parsed_ksbs = []
+
+    def validate_reference(self, field) -> None:
+        if field.data and is_taken(ApprenticeshipStandard.reference, field.data,
+                                   self._standard.id if self._standard else None):
+            raise ValidationError("A standard with this reference already exists")
+
+    def validate_level(self, field) -> None:
+        if field.data not in {str(n) for n in range(2, 8)}:
+            raise ValidationError("Select the level")
+
+    def validate_ksbs(self, field) -> None:
+        self.parsed_ksbs, problems = parse_ksbs(field.data)
+        if problems:
+            raise ValidationError(problems[0])
+        if self._standard is not None:
+            removed = {k.code for k in self._standard.ksbs} - {k.code for k in self.parsed_ksbs}
+            in_use = ksbs_in_use(self._standard, removed)
+            if in_use:
+                raise ValidationError(f"{', '.join(in_use)} cannot be removed: log entries give evidence of "
+                                      f"{'it' if len(in_use) == 1 else 'them'}")
+
+    def values(self) -> dict:
+        return {"reference": self.reference.data.strip().upper(), "title": self.title.data.strip(),
+                "level": int(self.level.data), "otj_minimum_hours": self.otj_minimum_hours.data,
+                "typical_duration_months": self.typical_duration_months.data}

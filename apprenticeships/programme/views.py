@@ -1,0 +1,73 @@
+"""Training providers and apprenticeship standards: list, add, edit."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import ApprenticeshipStandard, Role, TrainingProvider
+from ..permissions import roles
+from ..services import catalogue
+from . import bp
+from .forms import ProviderForm, StandardForm
+
+
+def _get_or_404(model, record_id: int):
+    record = db.session.get(model, record_id)
+    if record is None:
+        abort(404)
+    return record
+
+
+@bp.get("/providers")
+@roles(Role.COORDINATOR)
+def providers():
+    """Training providers, with how many current apprentices each trains."""
+    return render_template("programme/providers.html", providers=catalogue.providers_with_counts())
+
+
+@bp.route("/providers/new", methods=["GET", "POST"], defaults={"provider_id": None})
+@bp.route("/providers/<int:provider_id>/edit", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def provider_form(provider_id: int | None):
+    """Add or edit a training provider."""
+    provider = _get_or_404(TrainingProvider, provider_id) if provider_id else TrainingProvider()
+    form = ProviderForm(obj=provider, provider_id=provider_id)
+    if form.validate_on_submit():
+        catalogue.save_provider(current_user, provider, form.values())
+        flash(f"{provider.name} saved.", "success")
+        return redirect(url_for("programme.providers"), code=303)
+    return render_template("form_page.html", form=form, back=url_for("programme.providers"),
+                           title=f"Edit {provider.name}" if provider_id else "Add a training provider")
+
+
+@bp.get("/standards")
+@roles(Role.COORDINATOR)
+def standards():
+    """Apprenticeship standards, with their off-the-job minimums and KSBs."""
+    return render_template("programme/standards.html", standards=catalogue.standards_with_counts())
+
+
+@bp.route("/standards/new", methods=["GET", "POST"], defaults={"standard_id": None})
+@bp.route("/standards/<int:standard_id>/edit", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def standard_form(standard_id: int | None):
+    """Add or edit a standard and its KSBs."""
+    standard = _get_or_404(ApprenticeshipStandard, standard_id) if standard_id else None
+    form = StandardForm(obj=standard, standard=standard)
+    if standard is not None and not form.is_submitted():
+        form.ksbs.data = catalogue.ksbs_as_text(standard)
+        form.level.data = str(standard.level)
+    if form.validate_on_submit():
+        standard = standard or ApprenticeshipStandard()
+        catalogue.save_standard(current_user, standard, form.values(), form.parsed_ksbs)
+        flash(f"{standard.display_name} saved.", "success")
+        return redirect(url_for("programme.standards"), code=303)
+    return render_template(
+        "form_page.html", form=form, back=url_for("programme.standards"),
+        title=f"Edit {standard.display_name}" if standard else "Add an apprenticeship standard",
+        field_params={"ksbs": {"params": {"rows": 12}}, "reference": {"params": {"classes": "govuk-input--width-10"}},
+                      "otj_minimum_hours": {"params": {"classes": "govuk-input--width-5", "inputmode": "numeric"}},
+                      "typical_duration_months": {"params": {"classes": "govuk-input--width-3",
+                                                             "inputmode": "numeric"}}})

@@ -1,0 +1,212 @@
+"""Importing apprentices from a spreadsheet (CSV): check every row, then add all or none.
+
+Each row is checked by the same form that checks the "Add an apprentice" page, so a rule
+holds the same whichever way an apprentice arrives. A row matches an apprentice already
+held by ULN, else email, else name, cohort and start date; a match is updated instead of
+added, so importing the same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from ..extensions import db
+from ..models import Apprentice, ApprenticeshipStandard, Cohort, Mentor, ServiceArea, TrainingProvider, User
+from . import apprentices, audit
+
+MAX_ROWS = 2000
+COLUMNS = ["first_name", "last_name", "email", "uln", "cohort", "standard", "provider", "service_area", "team",
+           "job_title", "contracted_hours_per_week", "start_date", "planned_end_date", "mentor_email",
+           "consent_to_be_named"]
+REQUIRED_COLUMNS = {"first_name", "last_name", "cohort", "standard", "provider", "service_area",
+                    "contracted_hours_per_week", "start_date", "planned_end_date"}
+# Which CSV column a form field's message belongs to.
+FIELD_COLUMNS = {"cohort_id": "cohort", "standard_id": "standard", "provider_id": "provider",
+                 "mentor_id": "mentor_email", "contracted_minutes_per_week": "contracted_hours_per_week"}
+TEMPLATE_EXAMPLE = ["Sam", "Taylor", "sam.taylor@example.org", "1234567890", "Digital apprentices 2026 to 2028",
+                    "ST0116", "Riverside College", "Software development", "Digital services",
+                    "Software developer apprentice", "37.5", "2026-09-07", "2028-09-07", "mentor@example.org", "no"]
+
+
+@dataclass
+class RowResult:
+    number: int  # the spreadsheet's row number, counting the header as row 1
+    name: str
+    action: str = "new"  # new, update or unchanged
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
+    values: dict = field(default_factory=dict)
+    match: Apprentice | None = None
+
+
+@dataclass
+class Preview:
+    rows: list[RowResult]
+    file_problem: str | None = None
+
+    @property
+    def problem_count(self) -> int:
+        return sum(len(r.problems) for r in self.rows) + (1 if self.file_problem else 0)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0 and bool(self.rows)
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+
+def template_csv() -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([COLUMNS, TEMPLATE_EXAMPLE])
+    return buffer.getvalue()
+
+
+def decode(raw: bytes) -> str | None:
+    """The file as text (UTF-8, with or without the mark Excel adds, or Windows-1252), or None."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _date_parts(value: str) -> list[str]:
+    """A date as the three parts the date field expects; unreadable text goes through as it is."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y"):
+        try:
+            day = datetime.strptime(value.strip(), pattern).date()
+            return [str(day.day), str(day.month), str(day.year)]
+        except ValueError:
+            continue
+    return [value] if value.strip() else []
+
+
+class _Lookups:
+    """Names in the spreadsheet to the records they mean, loaded once for the whole file."""
+
+    def __init__(self) -> None:
+        def by(column, key=str.lower):
+            return {key(v): i for i, v in db.session.execute(sa.select(column.class_.id, column)).all() if v}
+
+        self.cohorts = by(Cohort.name)
+        self.standards = by(ApprenticeshipStandard.reference, str.upper)
+        self.providers = by(TrainingProvider.name)
+        self.mentors = by(Mentor.email)
+        self.by_uln = {u: i for i, u in db.session.execute(sa.select(Apprentice.id, Apprentice.uln)) if u}
+        self.by_email = {e.lower(): i for i, e in db.session.execute(sa.select(Apprentice.id, Apprentice.email)) if e}
+        self.by_identity = {(f.lower(), la.lower(), c, s): i for i, f, la, c, s in db.session.execute(sa.select(
+            Apprentice.id, Apprentice.first_name, Apprentice.last_name, Apprentice.cohort_id, Apprentice.start_date))}
+        from ..apprentices.forms import ApprenticeForm
+
+        self.form_class = ApprenticeForm
+        self.choices = ApprenticeForm.load_choices()
+        # A service area may be written as its label ("Software development") or its value.
+        self.service_areas = {key: area.value for area in ServiceArea for key in (area.value, area.label.lower())}
+
+
+def _check_row(number: int, raw: dict[str, str], lookups: _Lookups) -> RowResult:
+    cell = {c: (raw.get(c) or "").strip() for c in COLUMNS}
+    result = RowResult(number, f"{cell['first_name']} {cell['last_name']}".strip() or "(no name)")
+
+    def look_up(column: str, table: dict, key: str, message: str) -> str:
+        if not cell[column]:
+            return ""
+        found = table.get(key)
+        if found is None:
+            result.problems.append((column, message))
+            return ""
+        return str(found)
+
+    formdata = MultiDict({k: cell[k] for k in ("first_name", "last_name", "email", "uln", "team", "job_title")})
+    formdata["cohort_id"] = look_up("cohort", lookups.cohorts, cell["cohort"].lower(),
+                                    f"There is no cohort called \u201c{cell['cohort']}\u201d")
+    formdata["standard_id"] = look_up("standard", lookups.standards, cell["standard"].upper(),
+                                      f"There is no standard with the reference \u201c{cell['standard']}\u201d")
+    formdata["provider_id"] = look_up("provider", lookups.providers, cell["provider"].lower(),
+                                      f"There is no training provider called \u201c{cell['provider']}\u201d")
+    formdata["mentor_id"] = look_up("mentor_email", lookups.mentors, cell["mentor_email"].lower(),
+                                    f"There is no mentor with the email address \u201c{cell['mentor_email']}\u201d")
+    formdata["service_area"] = lookups.service_areas.get(cell["service_area"].lower(), cell["service_area"])
+    formdata["contracted_minutes_per_week"] = cell["contracted_hours_per_week"]
+    formdata.setlist("start_date", _date_parts(cell["start_date"]))
+    formdata.setlist("planned_end_date", _date_parts(cell["planned_end_date"]))
+    consent = cell["consent_to_be_named"].lower() or "no"
+    formdata["consent_to_be_named"] = {"y": "yes", "n": "no"}.get(consent, consent)
+
+    match_id = (lookups.by_uln.get(cell["uln"]) if cell["uln"] else None) or \
+        (lookups.by_email.get(cell["email"].lower()) if cell["email"] else None)
+    match = db.session.get(Apprentice, match_id) if match_id else None
+    form = lookups.form_class(formdata=formdata, apprentice=match, choices=lookups.choices, meta={"csrf": False})
+    looked_up = {column for column, _ in result.problems}
+    if not form.validate():
+        for name, messages in form.errors.items():
+            column = FIELD_COLUMNS.get(name, name)
+            if column not in looked_up:
+                result.problems.append((column, messages[0]))
+    if result.problems:
+        return result
+    result.values = form.values()
+    if match is None:
+        identity = (result.values["first_name"].lower(), result.values["last_name"].lower(),
+                    result.values["cohort_id"], result.values["start_date"])
+        match = db.session.get(Apprentice, lookups.by_identity[identity]) if identity in lookups.by_identity else None
+    result.match = match
+    if match is not None:
+        result.action = "update" if apprentices.changed_fields(match, result.values) else "unchanged"
+    return result
+
+
+def preview(text: str) -> Preview:
+    """Check every row of the file; nothing is written."""
+    reader = csv.DictReader(io.StringIO(text))
+    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = sorted(REQUIRED_COLUMNS - set(headers))
+    if missing:
+        return Preview([], f"The file needs these columns: {', '.join(missing)}. "
+                           "Download the template to see them all")
+    reader.fieldnames = headers
+    rows = list(reader)
+    if not rows:
+        return Preview([], "The file has no rows of apprentices under its header")
+    if len(rows) > MAX_ROWS:
+        return Preview([], f"The file has {len(rows):,} rows: import {MAX_ROWS:,} or fewer at a time")
+    lookups = _Lookups()
+    results = [_check_row(n, row, lookups) for n, row in enumerate(rows, start=2)]
+    _no_repeats(results)
+    return Preview(results)
+
+
+def _no_repeats(results: list[RowResult]) -> None:
+    """Two rows for one person would import them twice: name both rows."""
+    for column in ("uln", "email"):
+        first_seen: dict[str, int] = {}
+        for r in results:
+            value = (r.values.get(column) or "") if r.values else ""
+            if value and value in first_seen:
+                label = "ULN" if column == "uln" else "email address"
+                r.problems.append((column, f"Row {first_seen[value]} has the same {label}"))
+            elif value:
+                first_seen[value] = r.number
+
+
+def commit(actor: User, text: str) -> Preview:
+    """Check the file again and, only if every row is good, add and update them all in one go."""
+    checked = preview(text)
+    if not checked.ok:
+        return checked
+    for row in checked.rows:
+        if row.action == "new":
+            apprentices.create(actor, row.values, commit=False)
+        elif row.action == "update":
+            apprentices.update(actor, row.match, row.values, commit=False)
+    audit.record(actor, "apprentices.imported", "apprentices", new=checked.count("new"), updated=checked.count("update"),
+                 unchanged=checked.count("unchanged"))
+    db.session.commit()
+    return checked

@@ -1,0 +1,238 @@
+"""Adding, editing and changing the status of apprentices, and choosing their mentor."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+
+from apprenticeships.extensions import db
+from apprenticeships.models import (
+    Apprentice,
+    ApprenticeshipStandard,
+    ApprenticeStatus,
+    AuditEvent,
+    Cohort,
+    Mentor,
+    StatusChange,
+    TrainingProvider,
+)
+
+from ..helpers import page, post_form, text_of
+
+
+def ids(app) -> dict:
+    with app.app_context():
+        return {
+            "cohort": db.session.scalar(sa.select(Cohort.id).order_by(Cohort.start_date.desc()).limit(1)),
+            "standard": db.session.scalar(sa.select(ApprenticeshipStandard.id).where(
+                ApprenticeshipStandard.reference == "ST0116")),
+            "provider": db.session.scalar(sa.select(TrainingProvider.id).limit(1)),
+            "priya": db.session.scalar(sa.select(Mentor.id).where(Mentor.email == "mentor@example.org")),
+            "helen": db.session.scalar(sa.select(Mentor.id).where(Mentor.name == "Helen Carter")),
+            "grace": db.session.scalar(sa.select(Mentor.id).where(Mentor.name == "Grace Adeyemi")),
+            "liam": db.session.scalar(sa.select(Apprentice.id).where(Apprentice.first_name == "Liam")),
+            "ruby": db.session.scalar(sa.select(Apprentice.id).where(Apprentice.first_name == "Ruby")),
+        }
+
+
+def new_apprentice(known: dict, **changes) -> dict:
+    values = {"first_name": "Noor", "last_name": "Haddad", "email": "noor.haddad@northmoor.example",
+              "uln": "1234567890", "cohort_id": str(known["cohort"]), "standard_id": str(known["standard"]),
+              "provider_id": str(known["provider"]), "service_area": "software_development", "team": "Web",
+              "job_title": "Apprentice developer", "contracted_minutes_per_week": "22.5",
+              "start_date": ["7", "9", "2026"], "planned_end_date": ["7", "9", "2028"], "mentor_id": "",
+              "consent_to_be_named": "yes"}
+    return {**values, **changes}
+
+
+def errors(soup: BeautifulSoup) -> dict[str, str]:
+    return {tag["id"].removesuffix("-error"): text_of(tag).removeprefix("Error: ")
+            for tag in soup.select(".govuk-error-message")}
+
+
+def get(app, model, record_id):
+    with app.app_context():
+        record = db.session.get(model, record_id)
+        db.session.expunge_all()
+        return record
+
+
+def test_adding_an_apprentice(app, coordinator_client):
+    known = ids(app)
+    response = post_form(coordinator_client, "/apprentices/new", new_apprentice(known))
+    assert response.status_code == 303
+    soup = page(coordinator_client.get(response.headers["Location"]))
+    assert soup.h1.get_text(strip=True) == "Noor Haddad"
+    text = text_of(soup)
+    assert "22.5 hours a week (part-time)" in text and "7 September 2026" in text
+    assert "Started the programme" in text and "by Alex Morgan" in text
+    with app.app_context():
+        noor = db.session.scalar(sa.select(Apprentice).where(Apprentice.uln == "1234567890"))
+        assert (noor.contracted_minutes_per_week, noor.status, noor.consent_to_be_named) == (
+            1350, ApprenticeStatus.ACTIVE, True)
+        assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.subject_id == noor.id,
+                                                                  AuditEvent.subject_type == "apprentices")) \
+            == "apprentice.created"
+
+
+@pytest.mark.parametrize("changes,field,message", [
+    ({"first_name": ""}, "first_name", "Enter the apprentice's first name"),
+    ({"email": "noor@"}, "email", "Enter an email address in the correct format, like name@example.org"),
+    ({"email": "APPRENTICE@example.org"}, "email", "Another apprentice has this email address"),
+    ({"uln": "12345"}, "uln", "ULN must be 10 digits"),
+    ({"cohort_id": ""}, "cohort_id", "Select a cohort"),
+    ({"cohort_id": "999"}, "cohort_id", "Select a cohort"),
+    ({"service_area": "catering"}, "service_area", "Select the service area"),
+    ({"contracted_minutes_per_week": "lots"}, "contracted_minutes_per_week",
+     "Contracted hours a week must be a number, like 37.5"),
+    ({"contracted_minutes_per_week": "70"}, "contracted_minutes_per_week",
+     "Contracted hours must be between 1 and 60 a week"),
+    ({"start_date": ["30", "2", "2026"]}, "start_date", "Start date must be a real date, like 7 9 2026"),
+    ({"planned_end_date": ["", "", ""]}, "planned_end_date", "Enter the planned end date"),
+    ({"planned_end_date": ["7", "3", "2027"]}, "planned_end_date",
+     "Planned end date must be at least 8 months after the start date"),
+    ({"start_date": ["7", "9", "2024"], "planned_end_date": ["7", "6", "2025"]}, "planned_end_date",
+     "Planned end date must be at least 12 months after the start date"),
+    ({"consent_to_be_named": ""}, "consent_to_be_named", "Select yes if they have agreed to be named"),
+])
+def test_validation_messages_next_to_the_field_and_nothing_saved(app, coordinator_client, changes, field, message):
+    soup = page(post_form(coordinator_client, "/apprentices/new", new_apprentice(ids(app), **changes)))
+    assert errors(soup)[field] == message
+    assert soup.find(id="last_name")["value"] == "Haddad"  # what was typed is kept
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Apprentice)
+                                 .where(Apprentice.last_name == "Haddad")) == 0
+
+
+def test_editing_records_which_fields_changed_without_the_values(app, coordinator_client):
+    known = ids(app)
+    form = page(coordinator_client.get(f"/apprentices/{known['liam']}/edit"))
+    assert form.find(id="first_name")["value"] == "Liam"
+    assert form.find(id="contracted_minutes_per_week")["value"] == "25"
+    data = {f.get("name"): f.get("value", "") for f in form.select("input[name]") if f.get("type") != "radio"}
+    data.update({s["id"]: s.find("option", selected=True)["value"] if s.find("option", selected=True) else ""
+                 for s in form.find_all("select")})
+    data["consent_to_be_named"] = "no"
+    data["start_date"] = [form.find(id=f"start_date-{p}")["value"] for p in ("day", "month", "year")]
+    data["planned_end_date"] = [form.find(id=f"planned_end_date-{p}")["value"] for p in ("day", "month", "year")]
+    data["team"] = "Platform team"
+    data.pop("csrf_token")
+    response = post_form(coordinator_client, f"/apprentices/{known['liam']}/edit", data)
+    assert response.status_code == 303
+    assert get(app, Apprentice, known["liam"]).team == "Platform team"
+    with app.app_context():
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "apprentice.edited"))
+        assert event.details == {"fields": ["team"]}
+
+
+def test_a_mentor_can_see_their_mentee_but_not_edit_or_see_others(app, mentor_client):
+    known = ids(app)
+    assert page(mentor_client.get(f"/apprentices/{known['liam']}")).h1.get_text(strip=True) == "Liam Walsh"
+    assert "Edit details" not in mentor_client.get(f"/apprentices/{known['liam']}").get_data(as_text=True)
+    assert mentor_client.get(f"/apprentices/{known['liam']}/edit").status_code == 403
+    assert mentor_client.get(f"/apprentices/{known['ruby']}").status_code == 404  # not their mentee
+
+
+def test_choosing_a_mentor_shows_capacity_and_warns_when_full(app, coordinator_client):
+    known = ids(app)
+    soup = page(coordinator_client.get(f"/apprentices/{known['ruby']}/mentor"))
+    grace = soup.find(id=f"mentor_id-{known['grace']}-hint")
+    assert "4 of 4 mentees" in text_of(grace) and "Full" in text_of(grace)
+    assert "2 of 4 mentees" in text_of(soup.find(id=f"mentor_id-{known['helen']}-hint"))
+    response = post_form(coordinator_client, f"/apprentices/{known['ruby']}/mentor",
+                         {"mentor_id": str(known["grace"])})
+    assert response.status_code == 303
+    text = text_of(page(coordinator_client.get(response.headers["Location"])))
+    assert "Grace Adeyemi is now Ruby's mentor. They are now over their capacity of 4." in text
+    assert get(app, Apprentice, known["ruby"]).mentor_id == known["grace"]
+
+
+def test_the_mentor_picker_through_htmx_swaps_only_the_mentor_section(app, coordinator_client):
+    known = ids(app)
+    picker = coordinator_client.get(f"/apprentices/{known['ruby']}/mentor",
+                                    headers={"HX-Request": "true", "HX-Target": "mentor-picker-slot"})
+    html = picker.get_data(as_text=True)
+    assert "<html" not in html and 'id="mentor-picker"' in html
+    token = BeautifulSoup(html, "html.parser").find("input", attrs={"name": "csrf_token"})["value"]
+    saved = coordinator_client.post(f"/apprentices/{known['ruby']}/mentor",
+                                    data={"mentor_id": str(known["helen"]), "csrf_token": token},
+                                    headers={"HX-Request": "true", "HX-Target": "mentor-section"})
+    assert saved.status_code == 200
+    section = BeautifulSoup(saved.get_data(as_text=True), "html.parser")
+    assert section.find(id="mentor-section")
+    assert "Helen Carter is now Ruby's mentor." in text_of(section)
+    refused = coordinator_client.post(f"/apprentices/{known['ruby']}/mentor",
+                                      data={"mentor_id": "12345", "csrf_token": token},
+                                      headers={"HX-Request": "true", "HX-Target": "mentor-section"})
+    assert refused.headers["HX-Retarget"] == "#mentor-picker"
+    assert "Select a mentor" in refused.get_data(as_text=True)
+
+
+def test_a_break_in_learning_and_the_return_move_the_planned_end(app, coordinator_client):
+    known = ids(app)
+    liam = get(app, Apprentice, known["liam"])
+    start = date.today() - timedelta(days=40)
+    d = [str(start.day), str(start.month), str(start.year)]
+    back = start + timedelta(weeks=8)
+    # A break shorter than 4 weeks is refused.
+    soup = page(post_form(coordinator_client, f"/apprentices/{known['liam']}/status/start_break", {
+        "start_date": d, "expected_return_date": [str((start + timedelta(days=10)).day),
+                                                  str((start + timedelta(days=10)).month),
+                                                  str((start + timedelta(days=10)).year)], "reason": "Illness"}))
+    assert errors(soup)["expected_return_date"] == "A break in learning must last at least 4 weeks"
+    response = post_form(coordinator_client, f"/apprentices/{known['liam']}/status/start_break", {
+        "start_date": d, "expected_return_date": [str(back.day), str(back.month), str(back.year)],
+        "reason": "Illness"})
+    assert response.status_code == 303
+    assert get(app, Apprentice, known["liam"]).status == ApprenticeStatus.BREAK_IN_LEARNING
+    assert "Liam Walsh is on a break in learning." in text_of(page(coordinator_client.get(
+        response.headers["Location"])))
+    returned = date.today() - timedelta(days=5)
+    response = post_form(coordinator_client, f"/apprentices/{known['liam']}/status/end_break", {
+        "returned_on": [str(returned.day), str(returned.month), str(returned.year)]})
+    assert response.status_code == 303
+    after = get(app, Apprentice, known["liam"])
+    assert after.status == ApprenticeStatus.ACTIVE
+    assert after.planned_end_date == liam.planned_end_date + timedelta(days=35)
+    with app.app_context():
+        history = db.session.scalars(sa.select(StatusChange).where(StatusChange.apprentice_id == known["liam"])
+                                     .order_by(StatusChange.id)).all()
+        assert [h.to_status for h in history][-2:] == [ApprenticeStatus.BREAK_IN_LEARNING, ApprenticeStatus.ACTIVE]
+        assert all(h.recorded_by_id for h in history[-2:])
+
+
+def test_withdrawal_needs_a_reason_and_a_past_date(app, coordinator_client):
+    known = ids(app)
+    tomorrow = date.today() + timedelta(days=1)
+    soup = page(post_form(coordinator_client, f"/apprentices/{known['liam']}/status/withdraw", {
+        "withdrawal_date": [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)], "reason": ""}))
+    assert errors(soup) == {"withdrawal_date": "Date they withdrew must be today or in the past",
+                            "reason": "Enter the reason for withdrawing"}
+    today = date.today()
+    post_form(coordinator_client, f"/apprentices/{known['liam']}/status/withdraw", {
+        "withdrawal_date": [str(today.day), str(today.month), str(today.year)], "reason": "Moved away"})
+    liam = get(app, Apprentice, known["liam"])
+    assert (liam.status, liam.withdrawal_date, liam.withdrawal_reason) == (ApprenticeStatus.WITHDRAWN, today,
+                                                                           "Moved away")
+    # Nothing more can be done to a withdrawn apprentice.
+    response = coordinator_client.get(f"/apprentices/{known['liam']}/status/start_break")
+    assert response.status_code == 303
+    assert "You cannot do that now" in text_of(page(coordinator_client.get(response.headers["Location"])))
+
+
+def test_gateway_then_result_then_completion(app, coordinator_client):
+    known = ids(app)
+    today = date.today()
+    d = [str(today.day), str(today.month), str(today.year)]
+    soup = page(coordinator_client.get(f"/apprentices/{known['liam']}"))
+    links = [a.get_text(strip=True) for a in soup.find(id="status").find_next("ul").find_all("a")]
+    assert links == ["Start a break in learning", "Withdraw", "Record gateway"]
+    post_form(coordinator_client, f"/apprentices/{known['liam']}/status/gateway", {"gateway_date": d})
+    post_form(coordinator_client, f"/apprentices/{known['liam']}/status/epa", {"epa_date": d, "outcome": "merit"})
+    post_form(coordinator_client, f"/apprentices/{known['liam']}/status/complete", {"completion_date": d})
+    liam = get(app, Apprentice, known["liam"])
+    assert (liam.gateway_date, liam.epa_outcome.value, liam.status) == (today, "merit", ApprenticeStatus.COMPLETED)
+    assert coordinator_client.get(f"/apprentices/{known['liam']}/status/nonsense").status_code == 404
