@@ -66,7 +66,8 @@ class StandardForm(FlaskForm):
     title = StringField("Title", widget=GovTextInput(), validators=[
         InputRequired(message="Enter the standard's title"),
         Length(max=160, message="Title must be 160 characters or fewer")])
-    level = SelectField("Level", widget=GovSelect(), validate_choice=False, choices=[SelectChoice("", "Select a level")] + [
+    level = SelectField("Level", widget=GovSelect(), validate_choice=False,
+                        choices=[SelectChoice("", "Select a level")] + [
         SelectChoice(str(n), f"Level {n}") for n in range(2, 8)], validators=[DataRequired(message="Select the level")])
     otj_minimum_hours = WholeNumberField(
         "Off-the-job minimum (hours)", widget=GovTextInput(),

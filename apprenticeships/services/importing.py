@@ -206,7 +206,8 @@ def commit(actor: User, text: str) -> Preview:
             apprentices.create(actor, row.values, commit=False)
         elif row.action == "update":
             apprentices.update(actor, row.match, row.values, commit=False)
-    audit.record(actor, "apprentices.imported", "apprentices", new=checked.count("new"), updated=checked.count("update"),
+    audit.record(actor, "apprentices.imported", "apprentices", new=checked.count("new"),
+                 updated=checked.count("update"),
                  unchanged=checked.count("unchanged"))
     db.session.commit()
     return checked
