@@ -11,8 +11,9 @@ from .conftest import assert_accessible
 from .test_sign_in import sign_in
 
 
-def open_current_cohort(page: Page, base: str) -> None:
-    sign_in(page, base, "coordinator@example.org")
+def open_current_cohort(page: Page, base: str, *, signed_in: bool = False) -> None:
+    if not signed_in:
+        sign_in(page, base, "coordinator@example.org")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Cohorts").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cohorts")
     page.get_by_role("link", name=re.compile(r"Digital apprentices 20\d\d to 20\d\d")).first.click()
