@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -19,13 +19,6 @@ from .forms import CohortForm
 TABLE_TARGET = "cohort-table"
 
 
-def _cohort_or_404(cohort_id: int) -> Cohort:
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        abort(404)
-    return cohort
-
-
 @bp.get("")
 @roles(Role.COORDINATOR)
 def index():
@@ -33,36 +26,25 @@ def index():
     return render_template("cohorts/index.html", cohorts=cohorts.all_cohorts())
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@roles(Role.COORDINATOR)
-def new():
-    """Add a cohort."""
-    form = CohortForm()
-    if form.validate_on_submit():
-        cohort = cohorts.save(current_user, Cohort(), form.values())
-        flash(f"{cohort.name} added.", "success")
-        return redirect(url_for("cohorts.show", cohort_id=cohort.id), code=303)
-    return render_template("cohorts/form.html", form=form, cohort=None)
-
-
+@bp.route("/new", methods=["GET", "POST"], defaults={"cohort_id": None})
 @bp.route("/<int:cohort_id>/edit", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
-def edit(cohort_id: int):
-    """Change a cohort's name, start date, description or intake target."""
-    cohort = _cohort_or_404(cohort_id)
-    form = CohortForm(obj=cohort, cohort_id=cohort.id)
+def form(cohort_id: int | None):
+    """Add a cohort, or change one's name, start date, description or intake target."""
+    cohort = db.get_or_404(Cohort, cohort_id) if cohort_id else Cohort()
+    form = CohortForm(obj=cohort, cohort_id=cohort_id)
     if form.validate_on_submit():
         cohorts.save(current_user, cohort, form.values())
-        flash("Cohort details saved.", "success")
+        flash("Cohort details saved." if cohort_id else f"{cohort.name} added.", "success")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id), code=303)
-    return render_template("cohorts/form.html", form=form, cohort=cohort)
+    return render_template("cohorts/form.html", form=form, cohort=cohort if cohort_id else None)
 
 
 @bp.route("/<int:cohort_id>/archive", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def archive(cohort_id: int):
     """Ask to confirm, then archive: the cohort leaves the dashboard, nothing is deleted."""
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         cohorts.set_archived(current_user, cohort, archived=cohort.archived_at is None)
@@ -75,7 +57,7 @@ def archive(cohort_id: int):
 @roles(Role.COORDINATOR)
 def show(cohort_id: int):
     """A cohort's apprentices: filter, search, sort and page through them."""
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     filters = cohorts.TableFilters.from_args(request.args)
     context = {
         "cohort": cohort, "filters": filters, "today": date.today(),
@@ -96,7 +78,7 @@ def show(cohort_id: int):
 @roles(Role.COORDINATOR)
 def export(cohort_id: int):
     """The table as CSV, with the same filters, every page of it."""
-    cohort = _cohort_or_404(cohort_id)
+    cohort = db.get_or_404(Cohort, cohort_id)
     filters = cohorts.TableFilters.from_args(request.args)
     lines = cohorts.export_csv(current_user, cohort, filters, date.today(), ProgrammeSettings.current())
     filename = f"cohort-{cohort.id}-apprentices-{date.today().isoformat()}.csv"

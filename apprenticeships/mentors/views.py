@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..extensions import db
@@ -25,9 +25,7 @@ def index():
 @roles(Role.COORDINATOR)
 def form(mentor_id: int | None):
     """Add or edit a mentor."""
-    mentor = db.session.get(Mentor, mentor_id) if mentor_id else Mentor()
-    if mentor is None:
-        abort(404)
+    mentor = db.get_or_404(Mentor, mentor_id) if mentor_id else Mentor()
     form = MentorForm(obj=mentor, mentor_id=mentor_id)
     if form.validate_on_submit():
         mentors.save(current_user, mentor, form.values())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..extensions import db
@@ -11,13 +11,6 @@ from ..permissions import roles
 from ..services import catalogue
 from . import bp
 from .forms import ProviderForm, StandardForm
-
-
-def _get_or_404(model, record_id: int):
-    record = db.session.get(model, record_id)
-    if record is None:
-        abort(404)
-    return record
 
 
 @bp.get("/providers")
@@ -32,7 +25,7 @@ def providers():
 @roles(Role.COORDINATOR)
 def provider_form(provider_id: int | None):
     """Add or edit a training provider."""
-    provider = _get_or_404(TrainingProvider, provider_id) if provider_id else TrainingProvider()
+    provider = db.get_or_404(TrainingProvider, provider_id) if provider_id else TrainingProvider()
     form = ProviderForm(obj=provider, provider_id=provider_id)
     if form.validate_on_submit():
         catalogue.save_provider(current_user, provider, form.values())
@@ -54,7 +47,7 @@ def standards():
 @roles(Role.COORDINATOR)
 def standard_form(standard_id: int | None):
     """Add or edit a standard and its KSBs."""
-    standard = _get_or_404(ApprenticeshipStandard, standard_id) if standard_id else None
+    standard = db.get_or_404(ApprenticeshipStandard, standard_id) if standard_id else None
     form = StandardForm(obj=standard, standard=standard)
     if standard is not None and not form.is_submitted():
         form.ksbs.data = catalogue.ksbs_as_text(standard)

@@ -30,3 +30,19 @@ def record(actor: User | None, action: str, subject: Any, **details: Any) -> Aud
     )
     db.session.add(event)
     return event
+
+
+def save(actor: User, row: Any, values: dict[str, Any], noun: str) -> list[str]:
+    """Create or edit a row from a form's values, audit it (field names only) and commit.
+
+    Returns the names of the fields that changed.
+    """
+    creating = row.id is None
+    changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
+    for key in changed:
+        setattr(row, key, values[key])
+    db.session.add(row)
+    if creating or changed:
+        record(actor, f"{noun}.created" if creating else f"{noun}.edited", row, fields=changed)
+    db.session.commit()
+    return changed

@@ -79,12 +79,7 @@ def save_standard(actor: User, standard: ApprenticeshipStandard, values: dict, k
 
 
 def save_provider(actor: User, provider: TrainingProvider, values: dict) -> None:
-    creating = provider.id is None
-    for key, value in values.items():
-        setattr(provider, key, value)
-    db.session.add(provider)
-    audit.record(actor, "provider.created" if creating else "provider.edited", provider)
-    db.session.commit()
+    audit.save(actor, provider, values, "provider")
 
 
 def providers_with_counts() -> list[tuple[TrainingProvider, int]]:

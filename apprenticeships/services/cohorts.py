@@ -29,6 +29,7 @@ from ..models import (
     utcnow,
 )
 from . import audit
+from .catalogue import is_taken
 from .pagination import Page, paginate
 from .progress import progress_subquery, review_due_after, risk_conditions
 
@@ -227,21 +228,12 @@ def all_cohorts() -> list[tuple[Cohort, int]]:
 
 
 def name_taken(name: str, except_id: int | None = None) -> bool:
-    query = sa.select(sa.func.count()).where(sa.func.lower(Cohort.name) == name.strip().lower())
-    if except_id is not None:
-        query = query.where(Cohort.id != except_id)
-    return db.session.scalar(query) > 0
+    return is_taken(Cohort.name, name, except_id)
 
 
 def save(actor: User, cohort: Cohort, values: dict) -> Cohort:
     """Create or edit a cohort."""
-    creating = cohort.id is None
-    changed = [k for k, v in values.items() if getattr(cohort, k) != v]
-    for key, value in values.items():
-        setattr(cohort, key, value)
-    db.session.add(cohort)
-    audit.record(actor, "cohort.created" if creating else "cohort.edited", cohort, fields=sorted(changed))
-    db.session.commit()
+    audit.save(actor, cohort, values, "cohort")
     return cohort
 
 

@@ -62,6 +62,7 @@ from .demo_content import (
     TOPICS,
 )
 from .passwords import hash_password
+from .progress import add_months
 
 DEMO_PASSWORD = "demo-password-2026"
 REVIEW_WEEKS = 12
@@ -100,13 +101,6 @@ def current_cohort_start(today: date) -> date:
     if start > today - timedelta(days=270):
         start = first_monday_of_september(today.year - 1)
     return start
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    return date(year, month, min(day.day, 28))
 
 
 def is_loaded() -> bool:

@@ -54,9 +54,4 @@ def assign(actor: User, apprentice: Apprentice, mentor: Mentor | None) -> None:
 
 
 def save(actor: User, mentor: Mentor, values: dict) -> None:
-    creating = mentor.id is None
-    for key, value in values.items():
-        setattr(mentor, key, value)
-    db.session.add(mentor)
-    audit.record(actor, "mentor.created" if creating else "mentor.edited", mentor)
-    db.session.commit()
+    audit.save(actor, mentor, values, "mentor")

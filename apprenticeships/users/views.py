@@ -17,13 +17,6 @@ from .forms import ROLE_HINTS, ConfirmForm, InviteForm, RoleForm
 PAGE_SIZE = 50
 
 
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 def _invite_url(token: str) -> str:
     base = current_app.config["PUBLIC_BASE_URL"]
     path = url_for("auth.accept_invite", token=token)
@@ -76,14 +69,14 @@ def invite_details(role: str):
 @roles(Role.COORDINATOR)
 def show(user_id: int):
     """One user's account: role, the record it acts for, and what can be done with it."""
-    return render_template("users/show.html", user=_user_or_404(user_id), form=ConfirmForm())
+    return render_template("users/show.html", user=db.get_or_404(User, user_id), form=ConfirmForm())
 
 
 @bp.post("/<int:user_id>/invite")
 @roles(Role.COORDINATOR)
 def reissue(user_id: int):
     """A new one-time link; the old link stops working."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit() or not user.active:
         abort(400)
     token = accounts.reissue_invite(current_user, user, current_app.config["INVITE_VALID_FOR"])
@@ -94,7 +87,7 @@ def reissue(user_id: int):
 @roles(Role.COORDINATOR)
 def deactivate(user_id: int):
     """Ask to confirm, then stop the person signing in and end their sessions."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     if user.id == current_user.id:
         flash("You cannot deactivate your own account.", "error")
         return redirect(url_for("users.show", user_id=user.id), code=303)
@@ -110,7 +103,7 @@ def deactivate(user_id: int):
 @roles(Role.COORDINATOR)
 def reactivate(user_id: int):
     """Let a deactivated person sign in again."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     accounts.reactivate(current_user, user)
