@@ -90,7 +90,7 @@ def create_app(config: Config | None = None) -> Flask:
         referrer_policy="same-origin",
     )
 
-    from . import apprentices, auth, cohorts, errors, home, mentors, programme, users
+    from . import apprentices, auth, cohorts, employers, errors, home, mentors, placements, programme, users
     from .cli import register_cli
     from .permissions import require_every_view_has_permission
     from .templating import register_template_helpers
@@ -103,6 +103,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(cohorts.bp)
     app.register_blueprint(programme.bp)
     app.register_blueprint(mentors.bp)
+    app.register_blueprint(employers.bp)
+    app.register_blueprint(placements.bp)
     errors.register(app)
     register_template_helpers(app)
     register_cli(app)

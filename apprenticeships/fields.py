@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovTextInput
 from wtforms import DateField, EmailField, IntegerField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional, StopValidation
+from wtforms.validators import Email, InputRequired, Length, StopValidation
 
 
 def email_field(missing: str, label: str = "Email address") -> EmailField:
@@ -110,6 +110,8 @@ class CharacterCount(GovCharacterCount):
 def text_area(label: str, maxlength: int, *, missing: str | None = None, **kwargs) -> TextAreaField:
     """A text area counting down to `maxlength`; required when `missing` (its message) is given."""
     name = label.removesuffix(" (optional)")
-    validators = [InputRequired(message=missing)] if missing else [Optional()]
+    # No Optional() when not required: it would stop a form's own check that needs the field
+    # in some cases (a reason to decline, say). An empty text area passes Length anyway.
+    validators = [InputRequired(message=missing)] if missing else []
     validators.append(Length(max=maxlength, message=f"{name} must be {maxlength:,} characters or fewer"))
     return TextAreaField(label, widget=CharacterCount(maxlength), validators=validators, **kwargs)

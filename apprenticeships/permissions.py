@@ -20,7 +20,7 @@ from flask import Flask, abort
 from flask_login import current_user
 
 from .extensions import db, login_manager
-from .models import Apprentice, AssignmentStatus, PlacementAssignment, Role, User
+from .models import Apprentice, AssignmentStatus, Placement, PlacementAssignment, PlacementStatus, Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 PERMISSION_ATTR = "_permission"
@@ -98,8 +98,6 @@ def visible_apprentices_condition(user: User) -> sa.ColumnElement[bool]:
     if user.role == Role.APPRENTICE:
         return Apprentice.id == user.apprentice_id
     if user.role == Role.EMPLOYER:
-        from .models import Placement
-
         hosted = (
             sa.select(PlacementAssignment.apprentice_id)
             .join(Placement, Placement.id == PlacementAssignment.placement_id)
@@ -117,3 +115,29 @@ def apprentice_or_404(apprentice_id: int, user: User) -> Apprentice:
     if apprentice is None:
         abort(404)
     return apprentice
+
+
+def placement_or_404(placement_id: int, user: User) -> Placement:
+    """A placement this user may see: coordinators any, employers their own, apprentices published ones."""
+    condition = sa.true()
+    if user.role == Role.EMPLOYER:
+        condition = Placement.employer_id == user.employer_id
+    elif user.role != Role.COORDINATOR:
+        condition = Placement.status == PlacementStatus.PUBLISHED
+    placement = db.session.scalar(sa.select(Placement).where(Placement.id == placement_id, condition))
+    if placement is None:
+        abort(404)
+    return placement
+
+
+def assignment_or_404(assignment_id: int, user: User) -> PlacementAssignment:
+    """A proposal or placement of an apprentice: coordinators any, employers only on their own placements."""
+    query = sa.select(PlacementAssignment).where(PlacementAssignment.id == assignment_id)
+    if user.role == Role.EMPLOYER:
+        query = query.join(Placement).where(Placement.employer_id == user.employer_id)
+    elif user.role != Role.COORDINATOR:
+        abort(404)
+    assignment = db.session.scalar(query)
+    if assignment is None:
+        abort(404)
+    return assignment

@@ -12,11 +12,12 @@ from .models import Role
 # The navigation for each role: only pages that role may open.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.COORDINATOR: [("Home", "home.coordinator"), ("Cohorts", "cohorts.index"), ("Mentors", "mentors.index"),
+                       ("Employers", "employers.index"), ("Placements", "placements.index"),
                        ("Providers", "programme.providers"), ("Standards", "programme.standards"),
                        ("Users", "users.index")],
     Role.MENTOR: [("Home", "home.mentor")],
-    Role.EMPLOYER: [("Home", "home.employer")],
-    Role.APPRENTICE: [("Home", "home.apprentice")],
+    Role.EMPLOYER: [("Home", "home.employer"), ("Placements", "placements.index")],
+    Role.APPRENTICE: [("Home", "home.apprentice"), ("Placements", "placements.opportunities")],
 }
 
 

@@ -5,9 +5,9 @@ from datetime import date
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
-from ..models import ProgrammeSettings, Role
+from ..models import Placement, ProgrammeSettings, Role
 from ..permissions import apprentice_or_404, public, roles, visible_apprentices_condition
-from ..services import dashboard, overview
+from ..services import dashboard, employers, overview, placements
 from . import bp, home_url
 
 
@@ -52,8 +52,8 @@ def employer():
     return render_template(
         "home/employer.html",
         employer=current_user.employer,
-        placements=overview.employer_placements(current_user.employer_id),
-        assignments=overview.hosted_assignments(current_user.employer_id),
+        placements=placements.listing(Placement.employer_id == current_user.employer_id),
+        hosted=employers.hosted(current_user.employer_id, date.today(), ProgrammeSettings.current()),
     )
 
 

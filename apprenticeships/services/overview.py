@@ -65,30 +65,6 @@ def current_mentees(mentor_id: int) -> list[Apprentice]:
     )).unique())
 
 
-def employer_placements(employer_id: int) -> list[tuple[Placement, int]]:
-    """The employer's placements, newest first, each with how many apprentices it hosts."""
-    hosted = (
-        sa.select(sa.func.count())
-        .where(PlacementAssignment.placement_id == Placement.id, PlacementAssignment.status.in_(HOSTING_STATUSES))
-        .scalar_subquery()
-    )
-    return [tuple(row) for row in db.session.execute(
-        sa.select(Placement, hosted).where(Placement.employer_id == employer_id).order_by(Placement.start_date.desc())
-    )]
-
-
-def hosted_assignments(employer_id: int) -> list[PlacementAssignment]:
-    """Apprentices proposed for, accepted onto or on the employer's placements."""
-    return list(db.session.scalars(
-        sa.select(PlacementAssignment)
-        .join(Placement, Placement.id == PlacementAssignment.placement_id)
-        .where(Placement.employer_id == employer_id, PlacementAssignment.status.in_(HOSTING_STATUSES))
-        .options(joinedload(PlacementAssignment.placement),
-                 joinedload(PlacementAssignment.apprentice).joinedload(Apprentice.standard))
-        .order_by(PlacementAssignment.proposed_at.desc())
-    ).unique())
-
-
 def apprentice_placements(apprentice_id: int) -> list[PlacementAssignment]:
     return list(db.session.scalars(
         sa.select(PlacementAssignment)

@@ -17,7 +17,7 @@ from .forms import ROLE_HINTS, ConfirmForm, InviteForm, RoleForm
 PAGE_SIZE = 50
 
 
-def _invite_url(token: str) -> str:
+def invite_url(token: str) -> str:
     base = current_app.config["PUBLIC_BASE_URL"]
     path = url_for("auth.accept_invite", token=token)
     return base + path if base else url_for("auth.accept_invite", token=token, _external=True)
@@ -61,7 +61,7 @@ def invite_details(role: str):
             valid_for=current_app.config["INVITE_VALID_FOR"], **form.links(),
         )
         # The link is shown once, here: only its hash is kept.
-        return render_template("users/invite_link.html", user=user, invite_url=_invite_url(token))
+        return render_template("users/invite_link.html", user=user, invite_url=invite_url(token))
     return render_template("users/invite.html", form=form)
 
 
@@ -80,7 +80,7 @@ def reissue(user_id: int):
     if not ConfirmForm().validate_on_submit() or not user.active:
         abort(400)
     token = accounts.reissue_invite(current_user, user, current_app.config["INVITE_VALID_FOR"])
-    return render_template("users/invite_link.html", user=user, invite_url=_invite_url(token))
+    return render_template("users/invite_link.html", user=user, invite_url=invite_url(token))
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["GET", "POST"])

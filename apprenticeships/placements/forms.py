@@ -1,0 +1,152 @@
+"""Forms for placements and the apprentices on them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..extensions import db
+from ..fields import GovDateField, HoursField, WholeNumberField, text_area
+from ..models import ApprenticeshipStandard, EmployerContact, Placement, WorkingPattern
+
+
+class PlacementForm(FlaskForm):
+    title = StringField("Title", widget=GovTextInput(), validators=[
+        InputRequired(message="Enter a title for the placement"),
+        Length(max=160, message="Title must be 160 characters or fewer")])
+    team = StringField("Team (optional)", widget=GovTextInput(), validators=[
+        Optional(), Length(max=120, message="Team must be 120 characters or fewer")])
+    description = text_area("What the apprentice will do", 4000, missing="Describe what the apprentice will do")
+    learning_outcomes = text_area("What they will learn (optional)", 4000)
+    skills = text_area("Skills it needs or builds (optional)", 2000)
+    standard_ids = SelectMultipleField("Apprenticeship standards it suits", widget=GovCheckboxesInput(),
+                                       validate_choice=False,
+                                       validators=[DataRequired(message="Select at least one standard it suits")])
+    location = StringField("Location (optional)", widget=GovTextInput(), validators=[
+        Optional(), Length(max=160, message="Location must be 160 characters or fewer")])
+    working_pattern = RadioField("Working pattern", widget=GovRadioInput(), choices=WorkingPattern.choices(),
+                                 validators=[InputRequired(message="Select the working pattern")])
+    minutes_per_week = HoursField("Hours a week", validators=[InputRequired(message="Enter the hours a week")])
+    start_date = GovDateField("Start date", validators=[DataRequired(message="Enter the start date")])
+    end_date = GovDateField("End date", validators=[DataRequired(message="Enter the end date")])
+    places = WholeNumberField("Number of places", widget=GovTextInput(), validators=[
+        InputRequired(message="Enter the number of places"),
+        NumberRange(min=1, max=50, message="Number of places must be between 1 and 50")])
+    closing_date = GovDateField("Closing date for applications (optional)")
+    host_supervisor_id = SelectField("Host supervisor (optional)", widget=GovSelect(), validate_choice=False,
+                                     description="Who the apprentice reports to, from your contacts")
+    save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
+    submit = SubmitField("Submit for approval", widget=GovSubmitInput())
+
+    def __init__(self, employer_id: int, *args, placement: Placement | None = None, today: date | None = None,
+                 **kwargs):
+        if placement is not None and placement.id and "formdata" not in kwargs:
+            kwargs["data"] = {"standard_ids": [str(s.id) for s in placement.standards],
+                              "host_supervisor_id": str(placement.host_supervisor_id or ""),
+                              "working_pattern": placement.working_pattern.value}
+        super().__init__(*args, obj=placement, **kwargs)
+        self.today = today or date.today()
+        self.standard_ids.choices = [SelectChoice(str(i), f"{t} (level {lv})") for i, t, lv in db.session.execute(
+            sa.select(ApprenticeshipStandard.id, ApprenticeshipStandard.title, ApprenticeshipStandard.level)
+            .order_by(ApprenticeshipStandard.title))]
+        self.host_supervisor_id.choices = [SelectChoice("", "Not decided yet")] + [
+            SelectChoice(str(i), n) for i, n in db.session.execute(
+                sa.select(EmployerContact.id, EmployerContact.name)
+                .where(EmployerContact.employer_id == employer_id).order_by(EmployerContact.name))]
+
+    def validate_standard_ids(self, field) -> None:
+        allowed = {c.value for c in field.choices}
+        if any(value not in allowed for value in field.data or []):
+            raise ValidationError("Select standards from the list")
+
+    def validate_host_supervisor_id(self, field) -> None:
+        if field.data and field.data not in {c.value for c in field.choices}:
+            raise ValidationError("Select a host supervisor from your contacts")
+
+    def validate_minutes_per_week(self, field) -> None:
+        if field.minutes is not None and not 60 <= field.minutes <= 3600:
+            raise ValidationError("Hours a week must be between 1 and 60")
+
+    def validate_end_date(self, field) -> None:
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError("End date must be on or after the start date")
+
+    def validate_closing_date(self, field) -> None:
+        if field.data and self.start_date.data and field.data > self.start_date.data:
+            raise ValidationError("Closing date must be on or before the start date")
+
+    def values(self) -> dict:
+        def clean(value):
+            return (value or "").strip() or None
+
+        return {
+            "title": self.title.data.strip(), "team": clean(self.team.data),
+            "description": self.description.data.strip(),
+            "learning_outcomes": clean(self.learning_outcomes.data), "skills": clean(self.skills.data),
+            "location": clean(self.location.data), "working_pattern": WorkingPattern(self.working_pattern.data),
+            "minutes_per_week": self.minutes_per_week.minutes, "start_date": self.start_date.data,
+            "end_date": self.end_date.data, "places": self.places.data, "closing_date": self.closing_date.data,
+            "host_supervisor_id": int(self.host_supervisor_id.data) if self.host_supervisor_id.data else None,
+        }
+
+    def standards(self) -> list[ApprenticeshipStandard]:
+        ids = [int(i) for i in self.standard_ids.data or []]
+        return list(db.session.scalars(sa.select(ApprenticeshipStandard).where(ApprenticeshipStandard.id.in_(ids))))
+
+
+class ReviewForm(FlaskForm):
+    """A coordinator's decision on a submitted placement."""
+
+    decision = RadioField("Decision", widget=GovRadioInput(), choices=[
+        SelectChoice("publish", "Publish it"), SelectChoice("send_back", "Send it back to the employer")],
+        validators=[InputRequired(message="Select publish or send back")])
+    comment = text_area("Comment for the employer (needed to send it back)", 2000)
+    submit = SubmitField("Save decision", widget=GovSubmitInput())
+
+    def validate_comment(self, field) -> None:
+        if self.decision.data == "send_back" and not (field.data or "").strip():
+            raise ValidationError("Enter a comment so the employer knows what to change")
+
+
+class DecisionForm(FlaskForm):
+    """An employer's answer to a proposal."""
+
+    decision = RadioField("Will you take them?", widget=GovRadioInput(), choices=[
+        SelectChoice("accept", "Yes, accept"), SelectChoice("decline", "No, decline")],
+        validators=[InputRequired(message="Select accept or decline")])
+    reason = text_area("Reason (needed to decline)", 1000)
+    submit = SubmitField("Send answer", widget=GovSubmitInput())
+
+    def validate_reason(self, field) -> None:
+        if self.decision.data == "decline" and not (field.data or "").strip():
+            raise ValidationError("Enter the reason for declining")
+
+
+class StartForm(FlaskForm):
+    start_date = GovDateField("Date it started", validators=[DataRequired(message="Enter the date it started")])
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class FinishForm(FlaskForm):
+    end_date = GovDateField("Date it ended", validators=[DataRequired(message="Enter the date it ended")])
+    outcome = RadioField("How did it end?", widget=GovRadioInput(), choices=[
+        SelectChoice("completed", "Completed as planned"), SelectChoice("ended_early", "Ended early")],
+        validators=[InputRequired(message="Select how it ended")])
+    reason = text_area("Reason (needed if it ended early)", 1000)
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def validate_reason(self, field) -> None:
+        if self.outcome.data == "ended_early" and not (field.data or "").strip():
+            raise ValidationError("Enter the reason it ended early")

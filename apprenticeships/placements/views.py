@@ -1,0 +1,215 @@
+"""Placement pages for employers, coordinators and apprentices."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+
+from ..models import Apprentice, Placement, PlacementStatus, Role, ServiceArea
+from ..permissions import apprentice_or_404, assignment_or_404, placement_or_404, roles
+from ..services import matching, placements
+from ..services.placements import EDITABLE, PlacementError
+from ..users.forms import ConfirmForm
+from . import bp
+from .forms import DecisionForm, FinishForm, PlacementForm, ReviewForm, StartForm
+
+CANDIDATES_TARGET = "candidates"
+
+
+def _back_to(placement: Placement, anchor: str = ""):
+    return redirect(url_for("placements.show", placement_id=placement.id) + anchor, code=303)
+
+
+@bp.get("/placements")
+@roles(Role.COORDINATOR, Role.EMPLOYER)
+def index():
+    """Placements: an employer's own; for a coordinator, all of them, those waiting for approval first."""
+    if current_user.role == Role.EMPLOYER:
+        return render_template("placements/index.html",
+                               rows=placements.listing(Placement.employer_id == current_user.employer_id))
+    status = request.args.get("status", "")
+    where = [Placement.status == status] if status in PlacementStatus._value2member_map_ else []
+    return render_template("placements/index.html", rows=placements.listing(*where), status=status,
+                           waiting=placements.listing(Placement.status == PlacementStatus.SUBMITTED),
+                           statuses=PlacementStatus.choices())
+
+
+@bp.route("/placements/new", methods=["GET", "POST"], defaults={"placement_id": None})
+@bp.route("/placements/<int:placement_id>/edit", methods=["GET", "POST"])
+@roles(Role.EMPLOYER)
+def form(placement_id: int | None):
+    """Post a placement, or edit a draft or one sent back: save as a draft, or submit for approval."""
+    placement = placement_or_404(placement_id, current_user) if placement_id else Placement()
+    if placement_id and placement.status not in EDITABLE:
+        flash("This placement can no longer be edited.", "error")
+        return _back_to(placement)
+    form = PlacementForm(current_user.employer_id, placement=placement)
+    if form.validate_on_submit():
+        placement.employer_id = current_user.employer_id
+        submit = bool(form.submit.data)
+        placements.save(current_user, placement, form.values(), form.standards(), submit=submit)
+        flash(f"{placement.title} {'submitted for approval' if submit else 'saved as a draft'}.", "success")
+        return _back_to(placement)
+    return render_template("placements/form.html", form=form, placement=placement if placement_id else None)
+
+
+@bp.get("/placements/<int:placement_id>")
+@roles(Role.COORDINATOR, Role.EMPLOYER)
+def show(placement_id: int):
+    """A placement: its details, state, and the apprentices proposed for or on it."""
+    placement = placement_or_404(placement_id, current_user)
+    context = {"placement": placement, "assignments": placements.assignments_for(placement),
+               "places_left": placements.places_left(placement), "confirm": ConfirmForm()}
+    if current_user.role == Role.COORDINATOR:
+        context.update(interested=placements.interested_in(placement), review_form=ReviewForm(),
+                       **_candidates_context(placement))
+    return render_template("placements/show.html", **context)
+
+
+def _candidates_context(placement: Placement) -> dict:
+    filters = matching.CandidateFilters.from_args(request.args)
+    found, total = matching.candidates(placement, filters) if placement.status == PlacementStatus.PUBLISHED \
+        else ([], 0)
+    return {"filters": filters, "candidates": found, "candidate_total": total,
+            "service_areas": ServiceArea.choices(), "placement": placement}
+
+
+@bp.get("/placements/<int:placement_id>/candidates")
+@roles(Role.COORDINATOR)
+def candidates(placement_id: int):
+    """Apprentices who could take the placement, filtered; each shows why they fit."""
+    placement = placement_or_404(placement_id, current_user)
+    context = {**_candidates_context(placement), "confirm": ConfirmForm(),
+               "places_left": placements.places_left(placement)}
+    if request.headers.get("HX-Target") == CANDIDATES_TARGET:
+        response = make_response(render_block("placements/show.html", "candidates", **context))
+        response.vary.add("HX-Target")
+        return response
+    return redirect(url_for("placements.show", placement_id=placement.id, **request.args) + "#matching", code=303)
+
+
+@bp.post("/placements/<int:placement_id>/<any(submit, withdraw, close):action>")
+@roles(Role.EMPLOYER)
+def change(placement_id: int, action: str):
+    """An employer submits, withdraws or closes their placement."""
+    placement = placement_or_404(placement_id, current_user)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        getattr(placements, action)(current_user, placement)
+    except PlacementError as error:
+        flash(f"{error}.", "error")
+        return _back_to(placement)
+    flash({"submit": "Submitted for approval.", "withdraw": "Placement withdrawn.",
+           "close": "Placement closed."}[action], "success")
+    return _back_to(placement)
+
+
+@bp.post("/placements/<int:placement_id>/review")
+@roles(Role.COORDINATOR)
+def review(placement_id: int):
+    """Publish a submitted placement, or send it back with a comment the employer sees."""
+    placement = placement_or_404(placement_id, current_user)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            if form.decision.data == "publish":
+                placements.publish(current_user, placement)
+                flash(f"{placement.title} is published.", "success")
+            else:
+                placements.send_back(current_user, placement, form.comment.data.strip())
+                flash(f"{placement.title} was sent back to {placement.employer.name}.", "success")
+        except PlacementError as error:
+            flash(f"{error}.", "error")
+        return _back_to(placement)
+    return render_template("placements/show.html", review_form=form, confirm=ConfirmForm(),
+                           assignments=placements.assignments_for(placement),
+                           places_left=placements.places_left(placement),
+                           interested=placements.interested_in(placement), **_candidates_context(placement))
+
+
+@bp.post("/placements/<int:placement_id>/propose/<int:apprentice_id>")
+@roles(Role.COORDINATOR)
+def propose(placement_id: int, apprentice_id: int):
+    """Propose an apprentice for a published placement."""
+    placement = placement_or_404(placement_id, current_user)
+    apprentice = apprentice_or_404(apprentice_id, current_user)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        placements.propose(current_user, placement, apprentice)
+        flash(f"{apprentice.full_name} proposed to {placement.employer.name}.", "success")
+    except PlacementError as error:
+        flash(f"{error}.", "error")
+    return _back_to(placement, "#apprentices")
+
+
+@bp.route("/placements/proposals/<int:assignment_id>", methods=["GET", "POST"])
+@roles(Role.EMPLOYER)
+def decide(assignment_id: int):
+    """The employer accepts or declines an apprentice proposed to them."""
+    assignment = assignment_or_404(assignment_id, current_user)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            placements.decide(current_user, assignment, form.decision.data == "accept", form.reason.data)
+            flash(f"You {'accepted' if form.decision.data == 'accept' else 'declined'} "
+                  f"{assignment.apprentice.full_name}.", "success")
+        except PlacementError as error:
+            flash(f"{error}.", "error")
+        return _back_to(assignment.placement, "#apprentices")
+    return render_template("placements/decide.html", form=form, assignment=assignment)
+
+
+@bp.route("/placements/assignments/<int:assignment_id>/<any(start, finish):step>", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def progress(assignment_id: int, step: str):
+    """Record that an apprentice started a placement, or that it ended (completed or early)."""
+    assignment = assignment_or_404(assignment_id, current_user)
+    form = StartForm() if step == "start" else FinishForm()
+    if form.validate_on_submit():
+        try:
+            if step == "start":
+                placements.start(current_user, assignment, form.start_date.data)
+            else:
+                early = form.outcome.data == "ended_early"
+                placements.finish(current_user, assignment, form.end_date.data,
+                                  form.reason.data.strip() if early else None)
+            flash("Placement updated.", "success")
+        except PlacementError as error:
+            flash(f"{error}.", "error")
+        return _back_to(assignment.placement, "#apprentices")
+    return render_template("form_page.html", form=form, caption=assignment.apprentice.full_name,
+                           title=f"{'Start' if step == 'start' else 'End'}: {assignment.placement.title}",
+                           back=url_for("placements.show", placement_id=assignment.placement_id))
+
+
+@bp.get("/opportunities")
+@roles(Role.APPRENTICE)
+def opportunities():
+    """Published placements that suit the apprentice's standard."""
+    me = apprentice_or_404(current_user.apprentice_id, current_user)
+    suits = Placement.standards.any(id=me.standard_id)
+    return render_template("placements/opportunities.html", apprentice=me, today=date.today(),
+                           rows=placements.listing(Placement.status == PlacementStatus.PUBLISHED, suits),
+                           interests=placements.interests_of(me))
+
+
+@bp.route("/opportunities/<int:placement_id>", methods=["GET", "POST"])
+@roles(Role.APPRENTICE)
+def opportunity(placement_id: int):
+    """A published placement; the apprentice can register (or withdraw) their interest."""
+    placement = placement_or_404(placement_id, current_user)
+    me: Apprentice = apprentice_or_404(current_user.apprentice_id, current_user)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        interested = request.form.get("interested") == "yes"
+        placements.register_interest(current_user, placement, me, interested)
+        flash("Your interest is registered. Your coordinator will be in touch." if interested
+              else "You are no longer marked as interested.", "success")
+        return redirect(url_for("placements.opportunity", placement_id=placement.id), code=303)
+    return render_template("placements/opportunity.html", placement=placement, form=form,
+                           interested=placement.id in placements.interests_of(me))

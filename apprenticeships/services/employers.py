@@ -1,0 +1,121 @@
+"""The network of employer partners: the directory, their contacts and a log of activity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (
+    Apprentice,
+    EmployerActivity,
+    EmployerContact,
+    EmployerPartner,
+    PartnershipStatus,
+    Placement,
+    PlacementAssignment,
+    ProgrammeSettings,
+    User,
+)
+from ..permissions import HOSTING_STATUSES
+from . import audit
+from .pagination import Page, paginate
+from .progress import progress_subquery, review_due_after
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class DirectoryFilters:
+    q: str = ""
+    status: str = ""
+    sector: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> DirectoryFilters:
+        status = args.get("status", "")
+        return cls(q=args.get("q", "").strip()[:100],
+                   status=status if status in PartnershipStatus._value2member_map_ else "",
+                   sector=args.get("sector", "").strip()[:80], page=args.get("page", 1, type=int) or 1)
+
+    def args(self, **changes) -> dict[str, str]:
+        values = {"q": self.q, "status": self.status, "sector": self.sector,
+                  "page": "" if self.page == 1 else str(self.page)}
+        values.update({k: "" if v is None else str(v) for k, v in changes.items()})
+        return {k: v for k, v in values.items() if v}
+
+
+def directory(filters: DirectoryFilters) -> Page:
+    """Employer partners matching the filters, with how many placements each has, 50 a page."""
+    placements = sa.select(sa.func.count()).where(Placement.employer_id == EmployerPartner.id).scalar_subquery()
+    query = sa.select(EmployerPartner, placements).order_by(EmployerPartner.name)
+    if filters.q:
+        query = query.where(sa.func.lower(EmployerPartner.name).contains(filters.q.lower(), autoescape=True))
+    if filters.status:
+        query = query.where(EmployerPartner.status == filters.status)
+    if filters.sector:
+        query = query.where(EmployerPartner.sector == filters.sector)
+    return paginate(query, filters.page, PAGE_SIZE, rows=True)
+
+
+def sectors() -> list[str]:
+    return list(db.session.scalars(sa.select(EmployerPartner.sector).distinct().order_by(EmployerPartner.sector)))
+
+
+def save(actor: User, employer: EmployerPartner, values: dict) -> None:
+    audit.save(actor, employer, values, "employer")
+
+
+def save_contact(actor: User, contact: EmployerContact, values: dict) -> None:
+    audit.save(actor, contact, values, "employer_contact")
+
+
+def add_activity(actor: User, employer: EmployerPartner, values: dict) -> None:
+    activity = EmployerActivity(employer=employer, recorded_by_id=actor.id, **values)
+    db.session.add(activity)
+    audit.record(actor, "employer.activity_added", employer)
+    db.session.commit()
+
+
+def activities(employer: EmployerPartner) -> list[tuple[EmployerActivity, str | None]]:
+    return [tuple(r) for r in db.session.execute(
+        sa.select(EmployerActivity, User.name).outerjoin(User, User.id == EmployerActivity.recorded_by_id)
+        .where(EmployerActivity.employer_id == employer.id)
+        .order_by(EmployerActivity.occurred_on.desc(), EmployerActivity.id.desc()))]
+
+
+def contacts(employer: EmployerPartner) -> list[tuple[EmployerContact, User | None]]:
+    return [tuple(r) for r in db.session.execute(
+        sa.select(EmployerContact, User).outerjoin(User, User.id == EmployerContact.user_id)
+        .where(EmployerContact.employer_id == employer.id).order_by(EmployerContact.name))]
+
+
+@dataclass(frozen=True)
+class Hosted:
+    """An apprentice with an employer: only the headlines the employer needs."""
+
+    assignment: PlacementAssignment
+    verified_hours: float
+    expected_hours: float
+    next_review_due: date
+
+
+def hosted(employer_id: int, today: date, settings: ProgrammeSettings) -> list[Hosted]:
+    """Apprentices proposed for, accepted onto or on the employer's placements, with their headlines."""
+    progress = progress_subquery(today)
+    rows = db.session.execute(
+        sa.select(PlacementAssignment, progress.c.verified_minutes, progress.c.expected_minutes,
+                  progress.c.last_review_date)
+        .join(Placement, Placement.id == PlacementAssignment.placement_id)
+        .join(progress, progress.c.apprentice_id == PlacementAssignment.apprentice_id)
+        .where(Placement.employer_id == employer_id, PlacementAssignment.status.in_(HOSTING_STATUSES))
+        .options(joinedload(PlacementAssignment.placement),
+                 joinedload(PlacementAssignment.apprentice).joinedload(Apprentice.standard))
+        .order_by(PlacementAssignment.proposed_at.desc())
+    ).unique().all()
+    return [Hosted(a, v / 60, e / 60, review_due_after(last or a.apprentice.start_date, settings))
+            for a, v, e, last in rows]

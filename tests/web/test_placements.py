@@ -1,0 +1,289 @@
+"""Employer partners and placements: posting, approval, matching, decisions, and isolation."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from apprenticeships.extensions import db
+from apprenticeships.models import (
+    Apprentice,
+    ApprenticeshipStandard,
+    AssignmentStatus,
+    EmployerActivity,
+    EmployerPartner,
+    Placement,
+    PlacementAssignment,
+    PlacementInterest,
+    PlacementStatus,
+    Role,
+    User,
+)
+
+from ..helpers import page, post_form, text_of
+from .test_apprentices import errors
+
+
+def lookup(app, query):
+    with app.app_context():
+        return db.session.scalar(query)
+
+
+def placement_data(app, **changes) -> dict:
+    standard = lookup(app, sa.select(ApprenticeshipStandard.id).where(ApprenticeshipStandard.reference == "ST0118"))
+    start = date.today() + timedelta(weeks=6)
+    end = start + timedelta(weeks=12)
+    values = {"title": "Route planning data", "team": "Logistics", "description": "Help us plan delivery routes.",
+              "standard_ids": [str(standard)], "working_pattern": "hybrid", "minutes_per_week": "30",
+              "start_date": [str(start.day), str(start.month), str(start.year)],
+              "end_date": [str(end.day), str(end.month), str(end.year)], "places": "1", "closing_date": ["", "", ""],
+              "host_supervisor_id": "", "save_draft": "Save as draft"}
+    return {**values, **changes}
+
+
+def placement_id(app, title: str) -> int:
+    return lookup(app, sa.select(Placement.id).where(Placement.title == title))
+
+
+def post_placement(app, employer_client, **changes):
+    return post_form(employer_client, "/placements/new", placement_data(app, **changes))
+
+
+# Employer partners (coordinator) ------------------------------------------------------------
+
+def test_the_directory_searches_and_filters(coordinator_client):
+    soup = page(coordinator_client.get("/employers"))
+    assert "Showing 1 to 8 of 8 employer partners." in text_of(soup)
+    def names(query: str) -> list[str]:
+        return [a.get_text() for a in page(coordinator_client.get(f"/employers?{query}")).select(
+            "#employer-table tbody a")]
+
+    assert names("status=paused") == ["Cobalt Credit Union"]
+    assert names("sector=Health") == ["Northmoor Community Health Trust"]
+    part = coordinator_client.get("/employers?q=kest", headers={"HX-Request": "true", "HX-Target": "employer-table"})
+    html = part.get_data(as_text=True)
+    assert "<html" not in html and "Kestrel Logistics Ltd" in html and "Cobalt" not in html
+
+
+@pytest.mark.parametrize("changes,field,message", [
+    ({"name": ""}, "name", "Enter the organisation's name"),
+    ({"name": "kestrel logistics ltd"}, "name", "An employer partner with this name already exists"),
+    ({"size": ""}, "size", "Select the organisation's size"),
+    ({"postcode": "12345"}, "postcode", "Enter a real postcode, like NM1 4QT"),
+    ({"website": "not a site"}, "website", "Enter a full web address, like https://example.org"),
+])
+def test_employer_validation(coordinator_client, changes, field, message):
+    data = {"name": "Harbour Café", "sector": "Hospitality", "size": "small", "status": "prospect", **changes}
+    assert errors(page(post_form(coordinator_client, "/employers/new", data)))[field] == message
+
+
+def test_adding_an_employer_a_contact_inviting_them_and_logging_activity(app, coordinator_client):
+    response = post_form(coordinator_client, "/employers/new", {"name": "Harbour Café", "sector": "Hospitality",
+                                                                "size": "small", "status": "prospect",
+                                                                "postcode": "nm1 2ab"})
+    employer_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert lookup(app, sa.select(EmployerPartner.postcode).where(EmployerPartner.id == employer_id)) == "NM1 2AB"
+    post_form(coordinator_client, f"/employers/{employer_id}/contacts/new",
+              {"name": "Mo Patel", "email": "mo@harbour.example", "job_title": "Owner"})
+    soup = page(coordinator_client.get(f"/employers/{employer_id}"))
+    assert "Mo Patel" in text_of(soup.find(id="contacts").find_next("table"))
+    contact_id = int(soup.find("a", string="Mo Patel")["href"].split("/")[-2])
+    link_page = page(post_form(coordinator_client, f"/employers/{employer_id}/contacts/{contact_id}/invite", {},
+                               page=f"/employers/{employer_id}"))
+    assert "/invite/" in link_page.find(id="invite-url")["value"]
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "mo@harbour.example"))
+        assert (user.role, user.employer_id) == (Role.EMPLOYER, employer_id)
+    # The activity log: a note needs a date, a type and some words.
+    soup = page(post_form(coordinator_client, f"/employers/{employer_id}",
+                          {"occurred_on": ["", "", ""], "kind": "", "note": ""}))
+    assert errors(soup) == {"occurred_on": "Enter the date", "kind": "Select the type of activity",
+                            "note": "Enter a note"}
+    today = date.today()
+    post_form(coordinator_client, f"/employers/{employer_id}", {
+        "occurred_on": [str(today.day), str(today.month), str(today.year)], "kind": "meeting",
+        "note": "Met Mo about hosting a placement in spring."})
+    assert "Met Mo about hosting a placement in spring." in text_of(page(coordinator_client.get(
+        f"/employers/{employer_id}")))
+    assert lookup(app, sa.select(sa.func.count()).select_from(EmployerActivity)
+                  .where(EmployerActivity.employer_id == employer_id)) == 1
+
+
+# Posting, approval, matching --------------------------------------------------------------
+
+@pytest.mark.parametrize("changes,field,message", [
+    ({"title": ""}, "title", "Enter a title for the placement"),
+    ({"standard_ids": []}, "standard_ids", "Select at least one standard it suits"),
+    ({"minutes_per_week": "0.5"}, "minutes_per_week", "Hours a week must be between 1 and 60"),
+    ({"end_date": ["1", "1", "2020"]}, "end_date", "End date must be on or after the start date"),
+    ({"places": "0"}, "places", "Number of places must be between 1 and 50"),
+    ({"working_pattern": ""}, "working_pattern", "Select the working pattern"),
+    ({"host_supervisor_id": "999"}, "host_supervisor_id", "Select a host supervisor from your contacts"),
+])
+def test_posting_validation(app, employer_client, changes, field, message):
+    assert errors(page(post_placement(app, employer_client, **changes)))[field] == message
+    assert placement_id(app, "Route planning data") is None
+
+
+def test_closing_date_must_not_be_after_the_start(app, employer_client):
+    later = date.today() + timedelta(weeks=20)
+    soup = page(post_placement(app, employer_client, closing_date=[str(later.day), str(later.month),
+                                                                    str(later.year)]))
+    assert errors(soup)["closing_date"] == "Closing date must be on or before the start date"
+
+
+def test_post_submit_send_back_edit_resubmit_publish(app, employer_client, coordinator_client):
+    response = post_placement(app, employer_client)
+    assert response.status_code == 303
+    pid = placement_id(app, "Route planning data")
+    assert "Draft" in text_of(page(employer_client.get(f"/placements/{pid}")))
+    post_form(employer_client, f"/placements/{pid}/submit", {}, page=f"/placements/{pid}")
+    assert lookup(app, sa.select(Placement.status).where(Placement.id == pid)) == PlacementStatus.SUBMITTED
+    # Submitted: the employer can no longer edit it.
+    assert employer_client.get(f"/placements/{pid}/edit").status_code == 303
+    waiting = page(coordinator_client.get("/placements"))
+    assert "Route planning data" in text_of(waiting.find("h2", string="Waiting for your approval").find_next("table"))
+    soup = page(post_form(coordinator_client, f"/placements/{pid}/review", {"decision": "send_back", "comment": ""},
+                          page=f"/placements/{pid}"))
+    assert errors(soup)["comment"] == "Enter a comment so the employer knows what to change"
+    post_form(coordinator_client, f"/placements/{pid}/review",
+              {"decision": "send_back", "comment": "Please add what they will learn."}, page=f"/placements/{pid}")
+    seen = text_of(page(employer_client.get(f"/placements/{pid}")))
+    assert "Sent back by the coordinator: Please add what they will learn." in seen
+    edit = page(employer_client.get(f"/placements/{pid}/edit"))
+    assert edit.find(id="title")["value"] == "Route planning data"
+    post_form(employer_client, f"/placements/{pid}/edit", placement_data(
+        app, learning_outcomes="Route optimisation with real data.", save_draft="", submit="Submit for approval"))
+    assert lookup(app, sa.select(Placement.status).where(Placement.id == pid)) == PlacementStatus.SUBMITTED
+    post_form(coordinator_client, f"/placements/{pid}/review", {"decision": "publish"}, page=f"/placements/{pid}")
+    assert lookup(app, sa.select(Placement.status).where(Placement.id == pid)) == PlacementStatus.PUBLISHED
+
+
+def test_matching_shows_why_and_places_cannot_be_overfilled(app, coordinator_client):
+    fleet = placement_id(app, "Fleet data placement")  # one place, suits Data analyst
+    soup = page(coordinator_client.get(f"/placements/{fleet}"))
+    cards = {c.h3.contents[0].strip(): text_of(c) for c in soup.select("#candidates .app-card")}
+    assert set(cards) == {"Ethan Clarke", "Callum Murphy"}  # Zainab Hussain is already placed for those dates
+    assert "Registered interest in this placement" in cards["Ethan Clarke"]
+    assert "On a standard it suits: Data analyst (level 4)" in cards["Ethan Clarke"]
+    anyone = coordinator_client.get(f"/placements/{fleet}/candidates?available=no",
+                                    headers={"HX-Request": "true", "HX-Target": "candidates"})
+    assert "Already placed for some of these dates" in anyone.get_data(as_text=True)
+    ethan = lookup(app, sa.select(Apprentice.id).where(Apprentice.first_name == "Ethan"))
+    callum = lookup(app, sa.select(Apprentice.id).where(Apprentice.first_name == "Callum"))
+    post_form(coordinator_client, f"/placements/{fleet}/propose/{ethan}", {}, page=f"/placements/{fleet}")
+    response = post_form(coordinator_client, f"/placements/{fleet}/propose/{callum}", {}, page=f"/placements/{fleet}")
+    assert "All the places on this placement are taken." in text_of(page(coordinator_client.get(
+        response.headers["Location"].split("#")[0])))
+    assert lookup(app, sa.select(sa.func.count()).select_from(PlacementAssignment)
+                  .where(PlacementAssignment.placement_id == fleet)) == 1
+
+
+def test_an_apprentice_placed_elsewhere_for_those_dates_cannot_be_proposed(app, coordinator_client):
+    fleet = placement_id(app, "Fleet data placement")
+    zainab = lookup(app, sa.select(Apprentice.id).where(Apprentice.first_name == "Zainab"))
+    response = post_form(coordinator_client, f"/placements/{fleet}/propose/{zainab}", {}, page=f"/placements/{fleet}")
+    assert "Zainab Hussain is already placed or proposed elsewhere for those dates." in text_of(page(
+        coordinator_client.get(response.headers["Location"].split("#")[0])))
+
+
+def test_the_employer_accepts_or_declines_with_a_reason(app, employer_client):
+    proposal = lookup(app, sa.select(PlacementAssignment.id).where(
+        PlacementAssignment.status == AssignmentStatus.PROPOSED))
+    assert "waiting for your answer" in text_of(page(employer_client.get("/employer")))
+    soup = page(post_form(employer_client, f"/placements/proposals/{proposal}", {"decision": "decline", "reason": ""}))
+    assert errors(soup)["reason"] == "Enter the reason for declining"
+    post_form(employer_client, f"/placements/proposals/{proposal}", {"decision": "decline",
+                                                                    "reason": "No desk free until spring"})
+    with app.app_context():
+        assignment = db.session.get(PlacementAssignment, proposal)
+        assert (assignment.status, assignment.decision_reason) == (AssignmentStatus.DECLINED,
+                                                                   "No desk free until spring")
+    again = post_form(employer_client, f"/placements/proposals/{proposal}", {"decision": "accept"})
+    assert "This proposal has already been decided." in text_of(page(employer_client.get(
+        again.headers["Location"].split("#")[0])))
+
+
+def test_accepted_then_started_then_ended_early(app, coordinator_client, employer_client):
+    proposal = lookup(app, sa.select(PlacementAssignment.id).where(
+        PlacementAssignment.status == AssignmentStatus.PROPOSED))
+    post_form(employer_client, f"/placements/proposals/{proposal}", {"decision": "accept"})
+    today = date.today()
+    d = [str(today.day), str(today.month), str(today.year)]
+    post_form(coordinator_client, f"/placements/assignments/{proposal}/start", {"start_date": d})
+    soup = page(post_form(coordinator_client, f"/placements/assignments/{proposal}/finish",
+                          {"end_date": d, "outcome": "ended_early", "reason": ""}))
+    assert errors(soup)["reason"] == "Enter the reason it ended early"
+    post_form(coordinator_client, f"/placements/assignments/{proposal}/finish",
+              {"end_date": d, "outcome": "ended_early", "reason": "Moved to a different team"})
+    with app.app_context():
+        assert db.session.get(PlacementAssignment, proposal).status == AssignmentStatus.ENDED_EARLY
+
+
+def test_a_placement_with_apprentices_on_it_cannot_be_withdrawn(app, employer_client):
+    warehouse = placement_id(app, "Warehouse systems developer")
+    response = post_form(employer_client, f"/placements/{warehouse}/withdraw", {}, page=f"/placements/{warehouse}")
+    assert "close it when it ends instead" in text_of(page(employer_client.get(response.headers["Location"])))
+    post_form(employer_client, f"/placements/{warehouse}/close", {}, page=f"/placements/{warehouse}")
+    assert lookup(app, sa.select(Placement.status).where(Placement.id == warehouse)) == PlacementStatus.CLOSED
+
+
+def test_apprentices_browse_placements_for_their_standard_and_register_interest(app, apprentice_client,
+                                                                               coordinator_client):
+    soup = page(apprentice_client.get("/opportunities"))
+    titles = [a.get_text() for a in soup.select(".app-card h2 a")]
+    assert titles == ["Warehouse systems developer"]  # the only published one for a software developer
+    warehouse = placement_id(app, "Warehouse systems developer")
+    post_form(apprentice_client, f"/opportunities/{warehouse}", {"interested": "yes"})
+    assert "You are interested" in text_of(page(apprentice_client.get("/opportunities")))
+    assert "Jordan Ellis" in text_of(page(coordinator_client.get(f"/placements/{warehouse}")).find(
+        "h3", string="Interested apprentices").find_next("ul"))
+    post_form(apprentice_client, f"/opportunities/{warehouse}", {"interested": "no"})
+    assert lookup(app, sa.select(sa.func.count()).select_from(PlacementInterest)
+                  .where(PlacementInterest.placement_id == warehouse)) == 0
+    # A placement that is not published is not there for apprentices.
+    draft = placement_id(app, "Member app discovery")
+    assert apprentice_client.get(f"/opportunities/{draft}").status_code == 404
+
+
+def test_the_employer_sees_headlines_of_their_apprentices_only(employer_client):
+    text = text_of(page(employer_client.get("/employer")))
+    assert "Jordan Ellis" in text and "verified of" in text and "Yusuf Ali" in text
+    for other in ("Fatima Begum", "Isla Morgan", "Zainab Hussain", "Liam Walsh", "Callum Murphy"):
+        assert other not in text
+
+
+# Isolation: an employer never reaches another employer's records -------------------------
+
+def test_another_employers_placements_and_proposals_are_404s_with_none_of_their_data(app, signed_in):
+    other = placement_id(app, "Patient records support")  # Northmoor Community Health Trust
+    draft = placement_id(app, "Member app discovery")  # Cobalt Credit Union
+    others_assignment = lookup(app, sa.select(PlacementAssignment.id).where(PlacementAssignment.placement_id == other))
+    client = signed_in("employer")
+    for method, path in [("get", f"/placements/{other}"), ("get", f"/placements/{other}/edit"),
+                         ("get", f"/placements/{draft}/edit"), ("get", f"/placements/proposals/{others_assignment}"),
+                         ("post", f"/placements/{other}/withdraw"), ("post", f"/placements/{draft}/submit"),
+                         ("post", f"/placements/proposals/{others_assignment}")]:
+        if method == "get":
+            response = client.get(path)
+        else:
+            response = post_form(client, path, {}, page="/employer")
+        assert response.status_code == 404, path
+        body = response.get_data(as_text=True)
+        assert "Patient records" not in body and "Fatima" not in body and "Member app" not in body
+    assert lookup(app, sa.select(Placement.status).where(Placement.id == other)) == PlacementStatus.PUBLISHED
+    # Apprentice records and coordinator pages are not theirs at all.
+    fatima = lookup(app, sa.select(Apprentice.id).where(Apprentice.first_name == "Fatima"))
+    assert client.get(f"/apprentices/{fatima}").status_code == 403
+    assert client.get("/employers/2").status_code == 403
+    listing = text_of(page(client.get("/placements")))
+    assert "Patient records support" not in listing and "Warehouse systems developer" in listing
+
+
+def test_a_signed_out_person_reaches_no_placement(app):
+    client = app.test_client()
+    for path in ("/placements/1", "/opportunities", "/opportunities/1", "/employers/1"):
+        response = client.get(path)
+        assert response.status_code == 303 and response.headers["Location"].startswith("/sign-in"), path
