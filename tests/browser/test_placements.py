@@ -1,0 +1,93 @@
+"""An employer posts a placement, the coordinator publishes it and proposes the demo apprentice,
+the employer accepts, and the apprentice sees it on their home page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import assert_accessible
+from .test_apprentices import fill_date
+from .test_sign_in import sign_in
+
+TITLE = "Parcel tracking app"
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("link", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+
+def post_placement(page: Page, base: str, *, check_accessibility: bool) -> None:
+    sign_in(page, base, "employer@example.org")
+    page.get_by_role("button", name="Post a placement").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Post a placement")
+    page.get_by_role("button", name="Submit for approval").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a title for the placement")
+    if check_accessibility:
+        assert_accessible(page)
+    page.get_by_label("Title").fill(TITLE)
+    page.get_by_label("What the apprentice will do").fill("Build the screens drivers use to scan parcels.")
+    page.get_by_label("Software developer (level 4)").check()
+    page.get_by_label("Hybrid").check()
+    page.get_by_label("Hours a week").fill("30")
+    start = date.today() + timedelta(weeks=20)  # after the demo apprentice's current placement ends
+    fill_date(page, "Start date", start)
+    fill_date(page, "End date", start + timedelta(weeks=12))
+    page.get_by_label("Number of places").fill("1")
+    page.get_by_label("Host supervisor (optional)").select_option(label="Sam Okafor")
+    page.get_by_role("button", name="Submit for approval").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(page.get_by_text(f"{TITLE} submitted for approval.")).to_be_visible()
+
+
+def test_post_publish_propose_accept_and_the_apprentice_sees_it(page: Page, live_server, console_errors):
+    post_placement(page, live_server, check_accessibility=True)
+    assert_accessible(page)
+    sign_out(page)
+
+    sign_in(page, live_server, "coordinator@example.org")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Placements").click()
+    page.get_by_role("link", name=TITLE).first.click()
+    assert_accessible(page)
+    page.get_by_label("Publish it").check()
+    page.get_by_role("button", name="Save decision").click()
+    expect(page.get_by_text(f"{TITLE} is published.")).to_be_visible()
+    candidates = page.locator("#candidates")
+    expect(candidates).to_contain_text("Jordan Ellis")
+    expect(candidates).to_contain_text("On a standard it suits: Software developer (level 4)")
+    page.get_by_label("Service area").select_option(label="Data")  # htmx narrows the list
+    expect(candidates).to_contain_text("0 apprentices found")
+    page.get_by_label("Service area").select_option(label="Software development")
+    expect(candidates).to_contain_text("Jordan Ellis")
+    assert_accessible(page)
+    page.get_by_role("button", name="Propose Jordan Ellis").click()
+    expect(page.get_by_text("Jordan Ellis proposed to Kestrel Logistics Ltd.")).to_be_visible()
+    expect(page.locator("#candidates")).to_contain_text("All places are taken.")
+    sign_out(page)
+
+    sign_in(page, live_server, "employer@example.org")
+    page.get_by_role("link", name=f"Jordan Ellis for {TITLE}").click()
+    assert_accessible(page)
+    page.get_by_label("Yes, accept").check()
+    page.get_by_role("button", name="Send answer").click()
+    expect(page.get_by_text("You accepted Jordan Ellis.")).to_be_visible()
+    sign_out(page)
+
+    sign_in(page, live_server, "apprentice@example.org")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your apprenticeship")
+    expect(page.get_by_text(f"{TITLE} at Kestrel Logistics Ltd")).to_be_visible()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Placements").click()
+    assert_accessible(page)
+    assert console_errors == []
+
+
+@pytest.mark.parametrize("javascript", [False])
+def test_posting_a_placement_works_without_javascript(browser: Browser, live_server, javascript):
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    post_placement(page, live_server, check_accessibility=False)
+    expect(page.get_by_text("Submitted", exact=True)).to_be_visible()
+    context.close()
