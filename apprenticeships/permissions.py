@@ -141,3 +141,16 @@ def assignment_or_404(assignment_id: int, user: User) -> PlacementAssignment:
     if assignment is None:
         abort(404)
     return assignment
+
+
+def entry_or_404(entry_id: int, user: User):
+    """A log entry of an apprentice this user may see (employers see none)."""
+    from .models import LogEntry
+
+    if user.role == Role.EMPLOYER:
+        abort(404)
+    entry = db.session.scalar(sa.select(LogEntry).join(Apprentice).where(
+        LogEntry.id == entry_id, visible_apprentices_condition(user)))
+    if entry is None:
+        abort(404)
+    return entry

@@ -13,9 +13,10 @@ from .models import Role
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.COORDINATOR: [("Home", "home.coordinator"), ("Cohorts", "cohorts.index"), ("Mentors", "mentors.index"),
                        ("Employers", "employers.index"), ("Placements", "placements.index"),
+                       ("Verify hours", "logbook.queue"),
                        ("Providers", "programme.providers"), ("Standards", "programme.standards"),
                        ("Users", "users.index")],
-    Role.MENTOR: [("Home", "home.mentor")],
+    Role.MENTOR: [("Home", "home.mentor"), ("Verify hours", "logbook.queue")],
     Role.EMPLOYER: [("Home", "home.employer"), ("Placements", "placements.index")],
     Role.APPRENTICE: [("Home", "home.apprentice"), ("Placements", "placements.opportunities")],
 }

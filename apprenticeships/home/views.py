@@ -5,8 +5,9 @@ from datetime import date
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
+from ..logbook import views as logbook_views
 from ..models import Placement, ProgrammeSettings, Role
-from ..permissions import apprentice_or_404, public, roles, visible_apprentices_condition
+from ..permissions import public, roles, visible_apprentices_condition
 from ..services import dashboard, employers, overview, placements
 from . import bp, home_url
 
@@ -60,7 +61,5 @@ def employer():
 @bp.get("/apprentice")
 @roles(Role.APPRENTICE)
 def apprentice():
-    """An apprentice's own programme: who supports them and where they are placed."""
-    me = apprentice_or_404(current_user.apprentice_id, current_user)
-    return render_template("home/apprentice.html", apprentice=me,
-                           assignments=overview.apprentice_placements(me.id))
+    """An apprentice's own progress, learning log, next review and placements."""
+    return logbook_views.apprentice_home()

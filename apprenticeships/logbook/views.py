@@ -1,0 +1,167 @@
+"""Logging learning (apprentices), verifying it (mentors, coordinators), and each entry's history."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+
+from ..models import ProgrammeSettings, Role, VerificationStatus
+from ..permissions import apprentice_or_404, entry_or_404, roles, visible_apprentices_condition
+from ..services import charts, logbook, overview
+from ..services.logbook import LogbookError
+from ..users.forms import ConfirmForm
+from . import bp
+from .forms import AnswerForm, LogEntryForm, QueryForm
+
+LOGBOOK_TARGET = "logbook"
+PROGRESS_TARGET = "progress"
+
+
+def _me():
+    return apprentice_or_404(current_user.apprentice_id, current_user)
+
+
+def apprentice_home(form: LogEntryForm | None = None):
+    """The apprentice's home: progress, chart, the log and its form. Parts refresh through htmx."""
+    me, today = _me(), date.today()
+    points = logbook.cumulative(me, today)
+    chart = charts.line_chart([f"{p.day:%b %y}" for p in points],
+                              {"logged": [p.logged_hours for p in points],
+                               "expected": [p.expected_hours for p in points]},
+                              every=max(1, -(-len(points) // 6)))
+    context = {
+        "apprentice": me, "form": form or LogEntryForm(me), "today": today, "chart": chart, "points": points,
+        "totals": logbook.totals(me, today, ProgrammeSettings.current()),
+        "entries": logbook.entries(me, request.args.get("page", 1, type=int)),
+        "assignments": overview.apprentice_placements(me.id), "answer_form": AnswerForm(),
+    }
+    target = request.headers.get("HX-Target")
+    if target in (LOGBOOK_TARGET, PROGRESS_TARGET):
+        response = make_response(render_block("home/apprentice.html", target, **context))
+    else:
+        response = make_response(render_template("home/apprentice.html", **context))
+    response.vary.add("HX-Target")
+    return response
+
+
+@bp.post("/log")
+@roles(Role.APPRENTICE)
+def add():
+    """Add an entry to the log: with htmx it appears in place and the totals and chart refresh."""
+    me = _me()
+    form = LogEntryForm(me)
+    if not form.validate_on_submit():
+        return apprentice_home(form)  # 200 with the errors next to the fields
+    entry = logbook.add(current_user, me, form.values(), form.ksbs())
+    message = f"Added {entry.hours:g} hours on {entry.activity_date.day} {entry.activity_date:%B %Y}."
+    if request.headers.get("HX-Target") == LOGBOOK_TARGET:
+        response = make_response(render_block(
+            "home/apprentice.html", LOGBOOK_TARGET, apprentice=me, form=LogEntryForm(me, formdata=None),
+            entries=logbook.entries(me, 1), message=message, answer_form=AnswerForm()))
+        response.headers["HX-Trigger"] = "log-changed"
+        return response
+    flash(message, "success")
+    return redirect(url_for("home.apprentice") + "#logbook", code=303)
+
+
+@bp.route("/log/<int:entry_id>/edit", methods=["GET", "POST"])
+@roles(Role.APPRENTICE)
+def edit(entry_id: int):
+    """Change one of your entries until it is verified."""
+    entry = entry_or_404(entry_id, current_user)
+    if entry.status == VerificationStatus.VERIFIED:
+        flash("A verified entry cannot be changed.", "error")
+        return redirect(url_for("home.apprentice") + "#logbook", code=303)
+    form = LogEntryForm(entry.apprentice, entry=entry)
+    form.submit.label.text = "Save changes"
+    if form.validate_on_submit():
+        logbook.edit(current_user, entry, form.values(), form.ksbs())
+        flash("Entry saved.", "success")
+        return redirect(url_for("home.apprentice") + "#logbook", code=303)
+    return render_template("logbook/form.html", form=form, entry=entry)
+
+
+@bp.route("/log/<int:entry_id>/delete", methods=["GET", "POST"])
+@roles(Role.APPRENTICE)
+def delete(entry_id: int):
+    """Ask to confirm, then delete one of your entries (not once verified)."""
+    entry = entry_or_404(entry_id, current_user)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            logbook.delete(current_user, entry)
+            flash("Entry deleted.", "success")
+        except LogbookError as error:
+            flash(f"{error}.", "error")
+        return redirect(url_for("home.apprentice") + "#logbook", code=303)
+    return render_template("logbook/delete.html", entry=entry, form=form)
+
+
+@bp.post("/log/<int:entry_id>/answer")
+@roles(Role.APPRENTICE)
+def answer(entry_id: int):
+    """Answer a query about an entry; it goes back for verification."""
+    entry = entry_or_404(entry_id, current_user)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        flash(form.response.errors[0] if form.response.errors else "Enter your answer.", "error")
+    else:
+        try:
+            logbook.answer(current_user, entry, form.response.data.strip())
+            flash("Answer sent. The entry is waiting for verification again.", "success")
+        except LogbookError as error:
+            flash(f"{error}.", "error")
+    return redirect(url_for("home.apprentice") + f"#entry-{entry.id}", code=303)
+
+
+@bp.get("/log/<int:entry_id>")
+@roles(Role.APPRENTICE, Role.MENTOR, Role.COORDINATOR)
+def history(entry_id: int):
+    """An entry and every change made to it: who, when, what."""
+    entry = entry_or_404(entry_id, current_user)
+    return render_template("logbook/history.html", entry=entry, revisions=logbook.revisions(entry))
+
+
+@bp.get("/verification")
+@roles(Role.MENTOR, Role.COORDINATOR)
+def queue():
+    """Entries waiting for verification: a mentor's mentees, or everyone's for a coordinator."""
+    page = logbook.queue(visible_apprentices_condition(current_user), request.args.get("page", 1, type=int))
+    return render_template("logbook/queue.html", page=page, confirm=ConfirmForm())
+
+
+@bp.post("/log/<int:entry_id>/verify")
+@roles(Role.MENTOR, Role.COORDINATOR)
+def verify(entry_id: int):
+    """Verify an entry: its hours count towards the off-the-job total."""
+    entry = entry_or_404(entry_id, current_user)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        logbook.verify(current_user, entry)
+        flash(f"Verified {entry.hours:g} hours for {entry.apprentice.full_name}.", "success")
+    except LogbookError as error:
+        flash(f"{error}.", "error")
+    return redirect(url_for("logbook.queue"), code=303)
+
+
+@bp.route("/log/<int:entry_id>/query", methods=["GET", "POST"])
+@roles(Role.MENTOR, Role.COORDINATOR)
+def query(entry_id: int):
+    """Ask the apprentice about an entry before verifying it."""
+    entry = entry_or_404(entry_id, current_user)
+    form = QueryForm()
+    if form.validate_on_submit():
+        try:
+            logbook.query(current_user, entry, form.comment.data.strip())
+            flash(f"Query sent to {entry.apprentice.full_name}.", "success")
+        except LogbookError as error:
+            flash(f"{error}.", "error")
+        return redirect(url_for("logbook.queue"), code=303)
+    return render_template("form_page.html", form=form, title="Query this entry", caption=entry.apprentice.full_name,
+                           intro=f"{entry.activity_date.day} {entry.activity_date:%B %Y}, {entry.activity_type.label}, "
+                                 f"{entry.hours:g} hours: {entry.description}",
+                           back=url_for("logbook.queue"))

@@ -1,0 +1,194 @@
+"""The learning log: entries of off-the-job (and other) learning, and their verification.
+
+Every change to an entry is kept as a revision (who, when, what changed), so that any
+figure can be explained later; the audit log records the same events by field name only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import (
+    Apprentice,
+    Cohort,
+    Ksb,
+    LogEntry,
+    LogEntryRevision,
+    ProgrammeSettings,
+    User,
+    VerificationStatus,
+    utcnow,
+)
+from . import audit
+from .otj import Learner, expected_minutes_to_date, is_behind
+from .pagination import Page, paginate
+from .progress import add_months, learner_for, progress_subquery, review_due_after
+
+MAX_MINUTES_A_DAY = 12 * 60  # the most a long working day allows
+TRACKED = ("activity_date", "activity_type", "off_the_job", "minutes", "description")
+
+
+class LogbookError(ValueError):
+    """An action the entry's state does not allow; the message is for the person."""
+
+
+def minutes_logged_on(apprentice_id: int, day: date, except_entry: int | None = None) -> int:
+    query = sa.select(sa.func.coalesce(sa.func.sum(LogEntry.minutes), 0)).where(
+        LogEntry.apprentice_id == apprentice_id, LogEntry.activity_date == day)
+    if except_entry is not None:
+        query = query.where(LogEntry.id != except_entry)
+    return db.session.scalar(query)
+
+
+def _revision(actor: User, entry: LogEntry, action: str, changes: dict[str, Any] | None = None) -> None:
+    entry.revisions.append(LogEntryRevision(action=action, changes=changes or {}, changed_by_id=actor.id,
+                                            changed_at=utcnow()))
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
+
+
+def add(actor: User, apprentice: Apprentice, values: dict, ksbs: list[Ksb]) -> LogEntry:
+    entry = LogEntry(apprentice=apprentice, created_by_id=actor.id, ksbs=ksbs, **values)
+    db.session.add(entry)
+    _revision(actor, entry, "created", {k: _plain(values[k]) for k in TRACKED if k != "description"})
+    audit.record(actor, "log_entry.created", entry)
+    db.session.commit()
+    return entry
+
+
+def edit(actor: User, entry: LogEntry, values: dict, ksbs: list[Ksb]) -> list[str]:
+    """Change an entry not yet verified; a queried entry goes back for verification."""
+    if entry.status == VerificationStatus.VERIFIED:
+        raise LogbookError("A verified entry cannot be changed")
+    changes = {k: [_plain(getattr(entry, k)), _plain(v)] for k, v in values.items() if getattr(entry, k) != v}
+    if "description" in changes:
+        changes["description"] = "changed"
+    if {k.id for k in entry.ksbs} != {k.id for k in ksbs}:
+        changes["ksbs"] = [[k.code for k in entry.ksbs], [k.code for k in ksbs]]
+    for key, value in values.items():
+        setattr(entry, key, value)
+    entry.ksbs = ksbs
+    if changes:
+        if entry.status == VerificationStatus.QUERIED:
+            entry.status = VerificationStatus.PENDING
+        _revision(actor, entry, "edited", changes)
+        audit.record(actor, "log_entry.edited", entry, fields=sorted(changes))
+    db.session.commit()
+    return sorted(changes)
+
+
+def delete(actor: User, entry: LogEntry) -> None:
+    if entry.status == VerificationStatus.VERIFIED:
+        raise LogbookError("A verified entry cannot be deleted")
+    audit.record(actor, "log_entry.deleted", entry.apprentice, entry_id=entry.id, minutes=entry.minutes)
+    db.session.delete(entry)
+    db.session.commit()
+
+
+def verify(actor: User, entry: LogEntry) -> None:
+    if entry.status == VerificationStatus.VERIFIED:
+        raise LogbookError("This entry is already verified")
+    entry.status, entry.verified_by_id, entry.verified_at = VerificationStatus.VERIFIED, actor.id, utcnow()
+    _revision(actor, entry, "verified")
+    audit.record(actor, "log_entry.verified", entry)
+    db.session.commit()
+
+
+def query(actor: User, entry: LogEntry, comment: str) -> None:
+    if entry.status == VerificationStatus.VERIFIED:
+        raise LogbookError("This entry is already verified")
+    entry.status, entry.query_comment, entry.query_response = VerificationStatus.QUERIED, comment, None
+    _revision(actor, entry, "queried", {"comment": comment})
+    audit.record(actor, "log_entry.queried", entry)
+    db.session.commit()
+
+
+def answer(actor: User, entry: LogEntry, response: str) -> None:
+    """The apprentice answers a query; the entry goes back for verification."""
+    if entry.status != VerificationStatus.QUERIED:
+        raise LogbookError("Only a queried entry can be answered")
+    entry.status, entry.query_response = VerificationStatus.PENDING, response
+    _revision(actor, entry, "answered", {"response": response})
+    audit.record(actor, "log_entry.answered", entry)
+    db.session.commit()
+
+
+def entries(apprentice: Apprentice, page: int, size: int = 20) -> Page:
+    return paginate(sa.select(LogEntry).where(LogEntry.apprentice_id == apprentice.id)
+                    .options(selectinload(LogEntry.ksbs))
+                    .order_by(LogEntry.activity_date.desc(), LogEntry.id.desc()), page, size)
+
+
+def queue(scope: sa.ColumnElement[bool], page: int, size: int = 50) -> Page:
+    """Entries waiting for verification (answered queries too) for the apprentices in scope, oldest first."""
+    return paginate(
+        sa.select(LogEntry).join(Apprentice).join(Cohort)
+        .where(scope, LogEntry.status == VerificationStatus.PENDING)
+        .options(selectinload(LogEntry.ksbs), selectinload(LogEntry.apprentice))
+        .order_by(LogEntry.activity_date, LogEntry.id), page, size)
+
+
+def revisions(entry: LogEntry) -> list[tuple[LogEntryRevision, str | None]]:
+    return [tuple(r) for r in db.session.execute(
+        sa.select(LogEntryRevision, User.name).outerjoin(User, User.id == LogEntryRevision.changed_by_id)
+        .where(LogEntryRevision.entry_id == entry.id).order_by(LogEntryRevision.changed_at, LogEntryRevision.id))]
+
+
+@dataclass(frozen=True)
+class Totals:
+    verified_hours: float
+    pending_hours: float
+    expected_hours: float
+    total_hours: float
+    next_review_due: date
+
+    @property
+    def behind(self) -> bool:
+        return is_behind(self.verified_hours, self.expected_hours)
+
+
+def totals(apprentice: Apprentice, today: date, settings: ProgrammeSettings) -> Totals:
+    progress = progress_subquery(today)
+    row = db.session.execute(sa.select(progress).where(progress.c.apprentice_id == apprentice.id)).one()
+    return Totals(row.verified_minutes / 60, row.pending_minutes / 60, row.expected_minutes / 60,
+                  row.total_minutes / 60, review_due_after(row.last_review_date or apprentice.start_date, settings))
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    day: date
+    logged_hours: float  # verified and waiting, before gateway: what the apprentice has put in
+    expected_hours: float
+
+
+def cumulative(apprentice: Apprentice, today: date) -> list[ChartPoint]:
+    """Month by month from the start: OTJ hours logged so far against the expected line."""
+    learner: Learner = learner_for(apprentice)
+    cutoff = min(today, learner.stopped_on or today)
+    rows = db.session.execute(
+        sa.select(LogEntry.activity_date, LogEntry.minutes).where(
+            LogEntry.apprentice_id == apprentice.id, LogEntry.off_the_job.is_(True),
+            LogEntry.status != VerificationStatus.QUERIED, LogEntry.activity_date <= cutoff)
+        .order_by(LogEntry.activity_date)).all()
+    points, running, i = [], 0, 0
+    day = apprentice.start_date
+    while True:
+        day = min(_next_month(day), today)
+        while i < len(rows) and rows[i][0] <= day:
+            running += rows[i][1]
+            i += 1
+        points.append(ChartPoint(day, running / 60, expected_minutes_to_date(learner, day) / 60))
+        if day >= today:
+            return points
+
+
+def _next_month(day: date) -> date:
+    return add_months(day, 1)
