@@ -68,6 +68,12 @@ SIGNED_IN_ROUTES = [
      {"coordinator"}),
     ("/opportunities", "/opportunities", {"apprentice"}),
     ("/opportunities/<int:placement_id>", "/opportunities/1", {"apprentice"}),
+    # {entry} is one of the demo apprentice's entries still waiting for verification.
+    ("/log/<int:entry_id>", "/log/{entry}", {"apprentice", "mentor", "coordinator"}),
+    ("/log/<int:entry_id>/edit", "/log/{entry}/edit", {"apprentice"}),
+    ("/log/<int:entry_id>/delete", "/log/{entry}/delete", {"apprentice"}),
+    ("/log/<int:entry_id>/query", "/log/{entry}/query", {"mentor", "coordinator"}),
+    ("/verification", "/verification", {"mentor", "coordinator"}),
 ]
 POST_ONLY_ROUTES = [
     ("/users/<int:user_id>/invite", "/users/2/invite", {"coordinator"}),
@@ -78,6 +84,9 @@ POST_ONLY_ROUTES = [
     ("/placements/<int:placement_id>/<any(submit, withdraw, close):action>", "/placements/1/withdraw", {"employer"}),
     ("/placements/<int:placement_id>/review", "/placements/1/review", {"coordinator"}),
     ("/placements/<int:placement_id>/propose/<int:apprentice_id>", "/placements/1/propose/2", {"coordinator"}),
+    ("/log", "/log", {"apprentice"}),
+    ("/log/<int:entry_id>/answer", "/log/{entry}/answer", {"apprentice"}),
+    ("/log/<int:entry_id>/verify", "/log/{entry}/verify", {"mentor", "coordinator"}),
 ]
 PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite"}
 
@@ -107,29 +116,42 @@ def test_the_app_refuses_to_start_with_a_view_that_has_no_decorator(tmp_path):
     assert create_app(TestConfig(f"sqlite:///{tmp_path}/x.db"))  # ours starts
 
 
+def _pending_entry(app) -> int:
+    from apprenticeships.models import LogEntry, VerificationStatus
+
+    with app.app_context():
+        return db.session.scalar(sa.select(LogEntry.id).join(Apprentice).join(User, User.apprentice_id == Apprentice.id)
+                                 .where(User.email == "apprentice@example.org",
+                                        LogEntry.status == VerificationStatus.PENDING).limit(1))
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_the_role_matrix(signed_in, role):
+def test_the_role_matrix(app, signed_in, role):
     client = signed_in(role)
+    entry = _pending_entry(app)
     for _, path, allowed in SIGNED_IN_ROUTES:
+        path = path.format(entry=entry)
         response = client.get(path)
         expected = (allowed.get(role, 200) if isinstance(allowed, dict) else 200) if role in allowed else 403
         assert response.status_code == expected, f"{role} GET {path}: {response.status_code}"
         if expected == 403:
             assert "You do not have access to this page" in response.get_data(as_text=True)
     for _, path, allowed in POST_ONLY_ROUTES:
+        path = path.format(entry=entry)
         if role not in allowed:
             html = client.get("/").get_data(as_text=True)
             assert client.post(path).status_code in (400, 403), f"{role} POST {path}"
             assert html
 
 
-def test_signed_out_people_are_sent_to_sign_in_from_every_signed_in_route(client):
+def test_signed_out_people_are_sent_to_sign_in_from_every_signed_in_route(app, client):
+    entry = _pending_entry(app)
     for _, path, _ in SIGNED_IN_ROUTES:
-        response = client.get(path)
+        response = client.get(path.format(entry=entry))
         assert response.status_code == 303, path
         assert response.headers["Location"].startswith("/sign-in?next=")
     for _, path, _ in POST_ONLY_ROUTES:
-        assert client.post(path).status_code in (303, 400), path
+        assert client.post(path.format(entry=entry)).status_code in (303, 400), path
 
 
 def _visible_ids(app, email: str) -> set[int]:

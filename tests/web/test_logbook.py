@@ -1,0 +1,168 @@
+"""The learning log: apprentices log hours, mentors and coordinators verify them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+
+from apprenticeships.extensions import db
+from apprenticeships.models import Apprentice, LogEntry, LogEntryRevision, VerificationStatus
+
+from ..helpers import csrf_token_from, page, post_form, text_of
+from .test_apprentices import errors
+
+TODAY = date.today()
+
+
+def entry_data(**changes) -> dict:
+    day = TODAY - timedelta(days=1)
+    values = {"activity_date": [str(day.day), str(day.month), str(day.year)], "activity_type": "study_time",
+              "off_the_job": "yes", "minutes": "1.5", "description": "Practised SQL window functions."}
+    return {**values, **changes}
+
+
+def figures(soup: BeautifulSoup) -> dict[str, str]:
+    return {text_of(f).split(" ", 1)[1]: f.find(class_="app-figure__number").get_text() for f in soup.select(
+        ".app-figure")}
+
+
+def newest_entry(app, first_name: str = "Jordan") -> LogEntry:
+    with app.app_context():
+        entry = db.session.scalar(sa.select(LogEntry).join(Apprentice).where(Apprentice.first_name == first_name)
+                                  .order_by(LogEntry.id.desc()).limit(1))
+        db.session.expunge(entry)
+        return entry
+
+
+def test_the_home_page_shows_hours_against_expected_with_a_chart_and_table(apprentice_client):
+    soup = page(apprentice_client.get("/apprentice"))
+    numbers = figures(soup)
+    assert set(numbers) == {"hours verified", "hours waiting for verification", "hours expected by now",
+                            "hours minimum in all"}
+    assert numbers["hours minimum in all"] == "555"
+    assert "On track" in text_of(soup)
+    svg = soup.find("svg")
+    assert svg["role"] == "img" and svg.find("title").get_text().startswith("Off-the-job hours")
+    assert len(soup.select("#progress table tbody tr")) >= 12  # a row a month since the autumn start
+    assert "Your next progress review is due by" in text_of(soup)
+
+
+def test_logging_an_entry_adds_to_the_waiting_hours(app, apprentice_client):
+    before = figures(page(apprentice_client.get("/apprentice")))["hours waiting for verification"]
+    response = post_form(apprentice_client, "/log", entry_data(ksb_ids=[]), page="/apprentice")
+    assert response.status_code == 303
+    soup = page(apprentice_client.get(response.headers["Location"].split("#")[0]))
+    assert "Added 1.5 hours on" in text_of(soup)
+    assert float(figures(soup)["hours waiting for verification"]) == float(before) + 1.5
+    entry = newest_entry(app)
+    assert (entry.minutes, entry.status, entry.description) == (90, VerificationStatus.PENDING,
+                                                                "Practised SQL window functions.")
+    with app.app_context():
+        assert db.session.scalar(sa.select(LogEntryRevision.action).where(LogEntryRevision.entry_id == entry.id)) \
+            == "created"
+
+
+def test_htmx_logging_returns_the_log_and_tells_the_totals_to_refresh(app, apprentice_client):
+    token = csrf_token_from(apprentice_client.get("/apprentice").get_data(as_text=True))
+    response = apprentice_client.post("/log", data={**entry_data(), "csrf_token": token},
+                                      headers={"HX-Request": "true", "HX-Target": "logbook"})
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "log-changed"
+    part = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert part.find(id="logbook") and not part.find("html")
+    assert "Added 1.5 hours" in text_of(part)
+    assert part.find(id="minutes")["value"] == ""  # a fresh form for the next entry
+    progress = apprentice_client.get("/apprentice", headers={"HX-Request": "true", "HX-Target": "progress"})
+    assert 'id="progress"' in progress.get_data(as_text=True) and "<html" not in progress.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("changes,field,message", [
+    ({"activity_date": ["", "", ""]}, "activity_date", "Enter the date of the learning"),
+    ({"activity_date": [str((TODAY + timedelta(days=1)).day), str((TODAY + timedelta(days=1)).month),
+                        str((TODAY + timedelta(days=1)).year)]}, "activity_date", "Date must be today or in the past"),
+    ({"activity_date": ["1", "1", "2024"]}, "activity_date",
+     "Date must be on or after the start of your apprenticeship"),
+    ({"activity_type": ""}, "activity_type", "Select the activity"),
+    ({"minutes": ""}, "minutes", "Enter the hours"),
+    ({"minutes": "1.1"}, "minutes", "Hours must be in quarter hours, like 1.25, 1.5 or 1.75"),
+    ({"minutes": "0"}, "minutes", "Hours must be more than 0"),
+    ({"minutes": "13"}, "minutes", "You can log up to 12 hours on one day"),
+    ({"description": ""}, "description", "Describe what you did and learned"),
+    ({"ksb_ids": ["999999"]}, "ksb_ids", "Select knowledge, skills and behaviours from the list"),
+])
+def test_log_validation(app, apprentice_client, changes, field, message):
+    before = newest_entry(app).id
+    soup = page(post_form(apprentice_client, "/log", entry_data(**changes), page="/apprentice"))
+    assert errors(soup)[field].startswith(message.split(";")[0])
+    assert soup.find(id="description").get_text().strip() == entry_data(**changes)["description"]
+    assert newest_entry(app).id == before  # nothing was added
+
+
+def test_editing_keeps_the_change_and_deleting_asks_first(app, apprentice_client):
+    post_form(apprentice_client, "/log", entry_data(), page="/apprentice")
+    entry = newest_entry(app)
+    form = page(apprentice_client.get(f"/log/{entry.id}/edit"))
+    assert form.find(id="minutes")["value"] == "1.5"
+    post_form(apprentice_client, f"/log/{entry.id}/edit", entry_data(minutes="2.25"))
+    with app.app_context():
+        revisions = db.session.scalars(sa.select(LogEntryRevision).where(LogEntryRevision.entry_id == entry.id)
+                                       .order_by(LogEntryRevision.id)).all()
+        assert [r.action for r in revisions] == ["created", "edited"]
+        assert revisions[1].changes == {"minutes": [90, 135]}
+    assert page(apprentice_client.get(f"/log/{entry.id}/delete")).h1.get_text() == "Delete this log entry?"
+    assert newest_entry(app).id == entry.id  # asking deleted nothing
+    post_form(apprentice_client, f"/log/{entry.id}/delete", {})
+    assert newest_entry(app).id != entry.id
+
+
+def test_a_verified_entry_cannot_be_changed_or_deleted(app, apprentice_client):
+    with app.app_context():
+        verified = db.session.scalar(sa.select(LogEntry.id).join(Apprentice).where(
+            Apprentice.first_name == "Jordan", LogEntry.status == VerificationStatus.VERIFIED).limit(1))
+    response = apprentice_client.get(f"/log/{verified}/edit")
+    assert response.status_code == 303
+    post_form(apprentice_client, f"/log/{verified}/delete", {}, page="/apprentice")
+    with app.app_context():
+        assert db.session.get(LogEntry, verified) is not None
+
+
+def test_the_mentor_verifies_and_queries_and_the_apprentice_answers(app, apprentice_client, mentor_client):
+    post_form(apprentice_client, "/log", entry_data(description="Built a test harness."), page="/apprentice")
+    entry = newest_entry(app)
+    queue = text_of(page(mentor_client.get("/verification")))
+    assert "Built a test harness." in queue
+    soup = page(post_form(mentor_client, f"/log/{entry.id}/query", {"comment": ""}))
+    assert errors(soup)["comment"] == "Enter what you need to know"
+    post_form(mentor_client, f"/log/{entry.id}/query", {"comment": "Which course was this for?"})
+    home = page(apprentice_client.get("/apprentice"))
+    assert "Question: Which course was this for?" in text_of(home.find(id=f"entry-{entry.id}"))
+    post_form(apprentice_client, f"/log/{entry.id}/answer", {"response": "The provider's testing module."},
+              page="/apprentice")
+    assert "They answered: The provider's testing module." in text_of(page(mentor_client.get("/verification")))
+    post_form(mentor_client, f"/log/{entry.id}/verify", {}, page="/verification")
+    with app.app_context():
+        stored = db.session.get(LogEntry, entry.id)
+        assert stored.status == VerificationStatus.VERIFIED and stored.verified_by_id is not None
+    history = text_of(page(mentor_client.get(f"/log/{entry.id}")))
+    for step in ("Created by Jordan Ellis", "Queried by Priya Shah", "Answered by Jordan Ellis",
+                 "Verified by Priya Shah"):
+        assert step in history
+
+
+def test_people_only_reach_entries_they_may_see(app, apprentice_client, mentor_client, employer_client):
+    with app.app_context():
+        others = db.session.scalar(sa.select(LogEntry.id).join(Apprentice).where(
+            Apprentice.first_name == "Callum", LogEntry.status == VerificationStatus.PENDING).limit(1))
+        mine = db.session.scalar(sa.select(LogEntry.id).join(Apprentice).where(
+            Apprentice.first_name == "Jordan", LogEntry.status == VerificationStatus.PENDING).limit(1))
+    for path in (f"/log/{others}", f"/log/{others}/edit", f"/log/{others}/delete"):
+        assert apprentice_client.get(path).status_code == 404, path
+    assert mentor_client.get(f"/log/{others}").status_code == 404  # Callum is not Priya's mentee
+    response = post_form(mentor_client, f"/log/{others}/verify", {}, page="/verification")
+    assert response.status_code == 404
+    assert "Callum" not in text_of(page(mentor_client.get("/verification")))
+    assert employer_client.get(f"/log/{mine}").status_code == 403
+    with app.app_context():
+        assert db.session.get(LogEntry, others).status == VerificationStatus.PENDING
