@@ -90,7 +90,20 @@ def create_app(config: Config | None = None) -> Flask:
         referrer_policy="same-origin",
     )
 
-    from . import apprentices, auth, cohorts, employers, errors, home, logbook, mentors, placements, programme, users
+    from . import (
+        apprentices,
+        auth,
+        cohorts,
+        employers,
+        errors,
+        home,
+        logbook,
+        mentors,
+        placements,
+        programme,
+        reviews,
+        users,
+    )
     from .cli import register_cli
     from .permissions import require_every_view_has_permission
     from .templating import register_template_helpers
@@ -106,6 +119,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(employers.bp)
     app.register_blueprint(placements.bp)
     app.register_blueprint(logbook.bp)
+    app.register_blueprint(reviews.bp)
     errors.register(app)
     register_template_helpers(app)
     register_cli(app)

@@ -154,3 +154,28 @@ def entry_or_404(entry_id: int, user: User):
     if entry is None:
         abort(404)
     return entry
+
+
+# Reviews are for the employer the apprentice is placed with, not one they are only proposed to.
+PLACED_STATUSES = (AssignmentStatus.ACCEPTED, AssignmentStatus.ACTIVE)
+
+
+def review_or_404(review_id: int, user: User):
+    """A progress review of an apprentice this user may see (employers: only apprentices placed with them)."""
+    from .models import ProgressReview
+
+    condition = placed_apprentices_condition(user) if user.role == Role.EMPLOYER \
+        else visible_apprentices_condition(user)
+    review = db.session.scalar(sa.select(ProgressReview).join(Apprentice).where(
+        ProgressReview.id == review_id, condition))
+    if review is None:
+        abort(404)
+    return review
+
+
+def placed_apprentices_condition(user: User) -> sa.ColumnElement[bool]:
+    """For an employer user: the apprentices placed with their organisation (not just proposed)."""
+    placed = (sa.select(PlacementAssignment.apprentice_id)
+              .join(Placement, Placement.id == PlacementAssignment.placement_id)
+              .where(Placement.employer_id == user.employer_id, PlacementAssignment.status.in_(PLACED_STATUSES)))
+    return Apprentice.id.in_(placed)

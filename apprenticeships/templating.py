@@ -13,12 +13,13 @@ from .models import Role
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.COORDINATOR: [("Home", "home.coordinator"), ("Cohorts", "cohorts.index"), ("Mentors", "mentors.index"),
                        ("Employers", "employers.index"), ("Placements", "placements.index"),
-                       ("Verify hours", "logbook.queue"),
+                       ("Verify hours", "logbook.queue"), ("Reviews", "reviews.index"),
                        ("Providers", "programme.providers"), ("Standards", "programme.standards"),
                        ("Users", "users.index")],
-    Role.MENTOR: [("Home", "home.mentor"), ("Verify hours", "logbook.queue")],
-    Role.EMPLOYER: [("Home", "home.employer"), ("Placements", "placements.index")],
-    Role.APPRENTICE: [("Home", "home.apprentice"), ("Placements", "placements.opportunities")],
+    Role.MENTOR: [("Home", "home.mentor"), ("Verify hours", "logbook.queue"), ("Reviews", "reviews.index")],
+    Role.EMPLOYER: [("Home", "home.employer"), ("Placements", "placements.index"), ("Reviews", "reviews.index")],
+    Role.APPRENTICE: [("Home", "home.apprentice"), ("Reviews", "reviews.index"),
+                      ("Placements", "placements.opportunities")],
 }
 
 

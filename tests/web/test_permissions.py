@@ -74,6 +74,11 @@ SIGNED_IN_ROUTES = [
     ("/log/<int:entry_id>/delete", "/log/{entry}/delete", {"apprentice"}),
     ("/log/<int:entry_id>/query", "/log/{entry}/query", {"mentor", "coordinator"}),
     ("/verification", "/verification", {"mentor", "coordinator"}),
+    ("/reviews", "/reviews", {"coordinator", "mentor", "employer", "apprentice"}),
+    # {review} is the demo apprentice's next scheduled review (the demo employer hosts them).
+    ("/reviews/<int:review_id>", "/reviews/{review}", {"coordinator", "mentor", "employer", "apprentice"}),
+    ("/reviews/<int:review_id>/record", "/reviews/{review}/record", {"coordinator", "mentor"}),
+    ("/reviews/<int:review_id>/reopen", "/reviews/{review}/reopen", {"coordinator"}),
 ]
 POST_ONLY_ROUTES = [
     ("/users/<int:user_id>/invite", "/users/2/invite", {"coordinator"}),
@@ -87,6 +92,7 @@ POST_ONLY_ROUTES = [
     ("/log", "/log", {"apprentice"}),
     ("/log/<int:entry_id>/answer", "/log/{entry}/answer", {"apprentice"}),
     ("/log/<int:entry_id>/verify", "/log/{entry}/verify", {"mentor", "coordinator"}),
+    ("/reviews/<int:review_id>/sign", "/reviews/{review}/sign", {"coordinator", "mentor", "employer", "apprentice"}),
 ]
 PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite"}
 
@@ -116,28 +122,33 @@ def test_the_app_refuses_to_start_with_a_view_that_has_no_decorator(tmp_path):
     assert create_app(TestConfig(f"sqlite:///{tmp_path}/x.db"))  # ours starts
 
 
-def _pending_entry(app) -> int:
-    from apprenticeships.models import LogEntry, VerificationStatus
+def _demo_ids(app) -> dict[str, int]:
+    """One of the demo apprentice's entries waiting for verification, and their next review."""
+    from apprenticeships.models import LogEntry, ProgressReview, VerificationStatus
 
     with app.app_context():
-        return db.session.scalar(sa.select(LogEntry.id).join(Apprentice).join(User, User.apprentice_id == Apprentice.id)
-                                 .where(User.email == "apprentice@example.org",
-                                        LogEntry.status == VerificationStatus.PENDING).limit(1))
+        mine = sa.select(User.apprentice_id).where(User.email == "apprentice@example.org").scalar_subquery()
+        return {
+            "entry": db.session.scalar(sa.select(LogEntry.id).where(
+                LogEntry.apprentice_id == mine, LogEntry.status == VerificationStatus.PENDING).limit(1)),
+            "review": db.session.scalar(sa.select(ProgressReview.id).where(
+                ProgressReview.apprentice_id == mine, ProgressReview.held_date.is_(None)).limit(1)),
+        }
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_the_role_matrix(app, signed_in, role):
     client = signed_in(role)
-    entry = _pending_entry(app)
+    ids = _demo_ids(app)
     for _, path, allowed in SIGNED_IN_ROUTES:
-        path = path.format(entry=entry)
+        path = path.format(**ids)
         response = client.get(path)
         expected = (allowed.get(role, 200) if isinstance(allowed, dict) else 200) if role in allowed else 403
         assert response.status_code == expected, f"{role} GET {path}: {response.status_code}"
         if expected == 403:
             assert "You do not have access to this page" in response.get_data(as_text=True)
     for _, path, allowed in POST_ONLY_ROUTES:
-        path = path.format(entry=entry)
+        path = path.format(**ids)
         if role not in allowed:
             html = client.get("/").get_data(as_text=True)
             assert client.post(path).status_code in (400, 403), f"{role} POST {path}"
@@ -145,13 +156,13 @@ def test_the_role_matrix(app, signed_in, role):
 
 
 def test_signed_out_people_are_sent_to_sign_in_from_every_signed_in_route(app, client):
-    entry = _pending_entry(app)
+    ids = _demo_ids(app)
     for _, path, _ in SIGNED_IN_ROUTES:
-        response = client.get(path.format(entry=entry))
+        response = client.get(path.format(**ids))
         assert response.status_code == 303, path
         assert response.headers["Location"].startswith("/sign-in?next=")
     for _, path, _ in POST_ONLY_ROUTES:
-        assert client.post(path.format(entry=entry)).status_code in (303, 400), path
+        assert client.post(path.format(**ids)).status_code in (303, 400), path
 
 
 def _visible_ids(app, email: str) -> set[int]:

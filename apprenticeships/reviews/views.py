@@ -1,0 +1,111 @@
+"""Progress review pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..models import ProgrammeSettings, Role
+from ..permissions import placed_apprentices_condition, review_or_404, roles, visible_apprentices_condition
+from ..services import logbook, reviews
+from ..services.progress import review_due_after
+from ..services.reviews import ReviewError
+from . import bp
+from .forms import ACTION_ROWS, RecordReviewForm, ReopenForm, SignForm
+
+EVERYONE = (Role.COORDINATOR, Role.MENTOR, Role.EMPLOYER, Role.APPRENTICE)
+
+
+def _to_review(review):
+    return redirect(url_for("reviews.show", review_id=review.id), code=303)
+
+
+@bp.get("/reviews")
+@roles(*EVERYONE)
+def index():
+    """Reviews to do: overdue, due in the next 14 days, and waiting for your signature."""
+    scope = (placed_apprentices_condition(current_user) if current_user.role == Role.EMPLOYER
+             else visible_apprentices_condition(current_user))
+    return render_template("reviews/index.html", todo=reviews.to_do(current_user, scope, date.today()))
+
+
+@bp.get("/reviews/<int:review_id>")
+@roles(*EVERYONE)
+def show(review_id: int):
+    """A review: what was agreed, and the three sign-offs."""
+    review = review_or_404(review_id, current_user)
+    return render_template("reviews/show.html", review=review, signers=reviews.signers(review),
+                           my_party=reviews.party_for(current_user, review), sign_form=SignForm(),
+                           reopenings=reviews.reopenings(review))
+
+
+@bp.route("/reviews/<int:review_id>/record", methods=["GET", "POST"])
+@roles(Role.COORDINATOR, Role.MENTOR)
+def record(review_id: int):
+    """Record a held review (or correct one not yet locked); the next review is scheduled from it."""
+    review = review_or_404(review_id, current_user)
+    if review.locked_at is not None:
+        flash("This review is signed off and locked. Reopen it to change it.", "error")
+        return _to_review(review)
+    settings = ProgrammeSettings.current()
+    apprentice = review.apprentice
+    form = RecordReviewForm(apprentice, obj=review)
+    if request.method == "GET":
+        if review.held_date is None:
+            form.held_date.data = min(date.today(), max(review.scheduled_date, apprentice.start_date))
+            form.next_review_date.data = review_due_after(form.held_date.data, settings)
+        for n, action in zip(ACTION_ROWS, review.actions, strict=False):
+            form[f"action_{n}"].data, form[f"owner_{n}"].data = action.description, action.owner
+            form[f"due_{n}"].data = action.due_date
+    totals = logbook.totals(apprentice, date.today(), settings)
+    if form.validate_on_submit():
+        try:
+            reviews.record(current_user, review, form.values(), form.actions(), round(totals.verified_hours * 60))
+        except ReviewError as error:
+            flash(f"{error}.", "error")
+            return _to_review(review)
+        flash("Review saved. It now needs signing by the apprentice, the employer and the coordinator.", "success")
+        return _to_review(review)
+    return render_template("reviews/record.html", form=form, review=review, apprentice=apprentice, totals=totals,
+                           rows=ACTION_ROWS)
+
+
+@bp.post("/reviews/<int:review_id>/sign")
+@roles(*EVERYONE)
+def sign(review_id: int):
+    """Add your comments and sign your part of the review."""
+    review = review_or_404(review_id, current_user)
+    party = reviews.party_for(current_user, review)
+    if party is None:
+        abort(403)
+    form = SignForm()
+    if not form.validate_on_submit():
+        return render_template("reviews/show.html", review=review, signers=reviews.signers(review), my_party=party,
+                               sign_form=form, reopenings=reviews.reopenings(review))
+    try:
+        locked = reviews.sign(current_user, review, party, (form.comment.data or "").strip())
+        flash("Signed. All three have signed: the review is locked." if locked else "Signed.", "success")
+    except ReviewError as error:
+        flash(f"{error}.", "error")
+    return _to_review(review)
+
+
+@bp.route("/reviews/<int:review_id>/reopen", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def reopen(review_id: int):
+    """Reopen a locked review: the reason is kept and the sign-offs start again."""
+    review = review_or_404(review_id, current_user)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            reviews.reopen(current_user, review, form.reason.data.strip())
+            flash("Review reopened. It needs signing again once corrected.", "success")
+        except ReviewError as error:
+            flash(f"{error}.", "error")
+        return _to_review(review)
+    return render_template("form_page.html", form=form, title="Reopen this review",
+                           caption=review.apprentice.full_name, back=url_for("reviews.show", review_id=review.id),
+                           intro="Reopening unlocks the review so it can be corrected. The reason is kept with the "
+                                 "review, and all three people sign it again.")

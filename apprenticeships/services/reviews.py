@@ -1,0 +1,179 @@
+"""Progress reviews: scheduling them, recording them, and the three sign-offs that lock them.
+
+A review is scheduled a programme interval (12 weeks, or 3 calendar months) after the last one
+or the start. When one is recorded the next is scheduled; a break in learning moves the
+scheduled review to the expected return, and the return schedules the next from that day.
+The apprentice, the employer (the placement's host, or the coordinator where there is none)
+and the coordinator each sign; once all three have, the review is locked. Reopening needs a
+reason, is kept, and starts the sign-offs again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import (
+    Apprentice,
+    ApprenticeStatus,
+    Cohort,
+    Placement,
+    PlacementAssignment,
+    ProgrammeSettings,
+    ProgressReview,
+    ReviewAction,
+    ReviewReopening,
+    ReviewSignoff,
+    Role,
+    SignoffParty,
+    User,
+    utcnow,
+)
+from ..permissions import PLACED_STATUSES
+from . import audit
+from .progress import review_due_after
+
+DUE_SOON = timedelta(days=14)
+CURRENT = (ApprenticeStatus.ACTIVE, ApprenticeStatus.BREAK_IN_LEARNING)
+
+
+class ReviewError(ValueError):
+    """An action the review's state does not allow; the message is for the person."""
+
+
+def scheduled_review(apprentice: Apprentice) -> ProgressReview | None:
+    return db.session.scalar(sa.select(ProgressReview).where(
+        ProgressReview.apprentice_id == apprentice.id, ProgressReview.held_date.is_(None))
+        .order_by(ProgressReview.scheduled_date).limit(1))
+
+
+def reschedule(apprentice: Apprentice, on: date) -> ProgressReview:
+    """Move the apprentice's next scheduled review to `on` (making one if there is none). No commit."""
+    review = scheduled_review(apprentice)
+    if review is None:
+        review = ProgressReview(apprentice=apprentice, scheduled_date=on)
+        db.session.add(review)
+    review.scheduled_date = on
+    return review
+
+
+def first_review(apprentice: Apprentice, settings: ProgrammeSettings) -> ProgressReview:
+    return reschedule(apprentice, review_due_after(apprentice.start_date, settings))
+
+
+def hosts(apprentice_ids) -> dict[int, int]:
+    """The employer partner each apprentice is placed with now (one query for many apprentices)."""
+    return dict(db.session.execute(
+        sa.select(PlacementAssignment.apprentice_id, Placement.employer_id).join(Placement)
+        .where(PlacementAssignment.apprentice_id.in_(list(apprentice_ids)),
+               PlacementAssignment.status.in_(PLACED_STATUSES))
+        .order_by(PlacementAssignment.start_date)).all())
+
+
+def party_for(user: User, review: ProgressReview, host: int | None = ...) -> SignoffParty | None:
+    """Which part of the review this user signs next, if any."""
+    if host is ...:
+        host = hosts([review.apprentice_id]).get(review.apprentice_id)
+    signed = {s.party for s in review.signoffs}
+    if user.role == Role.APPRENTICE and user.apprentice_id == review.apprentice_id:
+        party = SignoffParty.APPRENTICE
+    elif user.role == Role.EMPLOYER and host is not None and user.employer_id == host:
+        party = SignoffParty.EMPLOYER
+    elif user.role == Role.COORDINATOR:
+        # With no host employer, the coordinator signs the employer's part too, after their own.
+        party = SignoffParty.COORDINATOR
+        if party in signed and host is None:
+            party = SignoffParty.EMPLOYER
+    else:
+        return None
+    return None if party in signed else party
+
+
+def record(actor: User, review: ProgressReview, values: dict, actions: list[dict], otj_minutes: int) -> None:
+    """Record (or correct) a held review; schedules the next one. Earlier sign-offs start over."""
+    if review.locked_at is not None:
+        raise ReviewError("This review is signed off and locked. Reopen it to change it")
+    first_time = review.held_date is None
+    for key, value in values.items():
+        setattr(review, key, value)
+    review.otj_minutes_at_review = otj_minutes
+    review.recorded_by_id = actor.id
+    review.actions = [ReviewAction(**a) for a in actions]
+    if review.signoffs:
+        review.signoffs = []
+    audit.record(actor, "review.recorded" if first_time else "review.corrected", review)
+    db.session.flush()
+    if review.next_review_date and review.apprentice.status in CURRENT:
+        reschedule(review.apprentice, review.next_review_date)
+    db.session.commit()
+
+
+def sign(actor: User, review: ProgressReview, party: SignoffParty, comment: str | None) -> bool:
+    """Add a sign-off; returns True when it was the last of the three and the review is now locked."""
+    if review.held_date is None:
+        raise ReviewError("A review can only be signed once it has been held and recorded")
+    if review.locked_at is not None:
+        raise ReviewError("This review is already signed off")
+    if any(s.party == party for s in review.signoffs):
+        raise ReviewError("This part of the review is already signed")
+    review.signoffs.append(ReviewSignoff(party=party, user_id=actor.id, comment=comment or None))
+    audit.record(actor, "review.signed", review, party=party.value)
+    locked = {s.party for s in review.signoffs} == set(SignoffParty)
+    if locked:
+        review.locked_at = utcnow()
+        audit.record(actor, "review.locked", review)
+    db.session.commit()
+    return locked
+
+
+def reopen(actor: User, review: ProgressReview, reason: str) -> None:
+    if review.locked_at is None:
+        raise ReviewError("Only a locked review can be reopened")
+    db.session.add(ReviewReopening(review_id=review.id, reason=reason, reopened_by_id=actor.id))
+    review.locked_at = None
+    review.signoffs = []
+    audit.record(actor, "review.reopened", review)
+    db.session.commit()
+
+
+def reopenings(review: ProgressReview) -> list[tuple[ReviewReopening, str]]:
+    return [tuple(r) for r in db.session.execute(
+        sa.select(ReviewReopening, User.name).join(User, User.id == ReviewReopening.reopened_by_id)
+        .where(ReviewReopening.review_id == review.id).order_by(ReviewReopening.reopened_at))]
+
+
+def signers(review: ProgressReview) -> dict[SignoffParty, tuple[ReviewSignoff, str]]:
+    return {s.party: (s, name) for s, name in db.session.execute(
+        sa.select(ReviewSignoff, User.name).join(User, User.id == ReviewSignoff.user_id)
+        .where(ReviewSignoff.review_id == review.id))}
+
+
+@dataclass(frozen=True)
+class ToDo:
+    overdue: list[ProgressReview]
+    due_soon: list[ProgressReview]
+    to_sign: list[ProgressReview]
+
+
+def _reviews(*where) -> list[ProgressReview]:
+    return list(db.session.scalars(
+        sa.select(ProgressReview).join(Apprentice).join(Cohort).where(Cohort.archived_at.is_(None), *where)
+        .options(joinedload(ProgressReview.apprentice), selectinload(ProgressReview.signoffs))
+        .order_by(ProgressReview.scheduled_date, ProgressReview.id)).unique())
+
+
+def to_do(user: User, scope: sa.ColumnElement[bool], today: date) -> ToDo:
+    """Overdue and soon-due reviews for the apprentices in scope, and reviews waiting for this user's signature."""
+    unheld = [scope, ProgressReview.held_date.is_(None), Apprentice.status.in_(CURRENT)]
+    waiting = _reviews(scope, ProgressReview.held_date.is_not(None), ProgressReview.locked_at.is_(None))
+    placed_with = hosts({r.apprentice_id for r in waiting})
+    return ToDo(
+        overdue=_reviews(*unheld, ProgressReview.scheduled_date < today),
+        due_soon=_reviews(*unheld, ProgressReview.scheduled_date >= today,
+                          ProgressReview.scheduled_date <= today + DUE_SOON),
+        to_sign=[r for r in waiting if party_for(user, r, placed_with.get(r.apprentice_id)) is not None],
+    )

@@ -1,0 +1,145 @@
+"""Progress reviews: recorded by a coordinator or mentor, signed by all three, then locked."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from apprenticeships.extensions import db
+from apprenticeships.models import (
+    Apprentice,
+    AuditEvent,
+    ProgressReview,
+    Rag,
+    ReviewReopening,
+)
+
+from ..helpers import page, post_form, text_of
+from .test_apprentices import errors
+
+TODAY = date.today()
+
+
+def d(day: date) -> list[str]:
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def scheduled(app, first_name: str) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(ProgressReview.id).join(Apprentice).where(
+            Apprentice.first_name == first_name, ProgressReview.held_date.is_(None)))
+
+
+def review_data(**changes) -> dict:
+    values = {"held_date": d(TODAY), "attendees": "Jordan, Priya (mentor), Sam (Kestrel), Alex (coordinator)",
+              "rag": "amber", "progress_notes": "Good progress; behind on the databases module.",
+              "ksb_progress": "S3 evidence building.", "action_1": "Finish the databases module", "owner_1": "Jordan",
+              "due_1": d(TODAY + timedelta(weeks=4)), "action_2": "", "owner_2": "", "due_2": ["", "", ""],
+              "action_3": "", "owner_3": "", "due_3": ["", "", ""], "next_review_date": d(TODAY + timedelta(weeks=12))}
+    return {**values, **changes}
+
+
+def test_recording_a_review_fills_in_the_hours_and_schedules_the_next(app, mentor_client):
+    review = scheduled(app, "Jordan")
+    form = page(mentor_client.get(f"/reviews/{review}/record"))
+    assert "off-the-job hours verified" in text_of(form.select_one(".govuk-inset-text"))
+    response = post_form(mentor_client, f"/reviews/{review}/record", review_data())
+    assert response.status_code == 303
+    soup = page(mentor_client.get(response.headers["Location"]))
+    assert "Waiting for signatures" in text_of(soup) and "0 of 3 signed" in text_of(soup)
+    assert "Finish the databases module (Jordan, by" in text_of(soup)
+    with app.app_context():
+        held = db.session.get(ProgressReview, review)
+        assert held.rag == Rag.AMBER and held.otj_minutes_at_review > 0
+        next_one = db.session.scalar(sa.select(ProgressReview).where(
+            ProgressReview.apprentice_id == held.apprentice_id, ProgressReview.held_date.is_(None)))
+        assert next_one.scheduled_date == TODAY + timedelta(weeks=12)
+
+
+def test_review_validation(app, coordinator_client):
+    review = scheduled(app, "Jordan")
+    soup = page(post_form(coordinator_client, f"/reviews/{review}/record", review_data(
+        held_date=d(TODAY + timedelta(days=1)), rag="", progress_notes="", owner_1="",
+        action_2="", owner_2="Someone", next_review_date=d(TODAY - timedelta(days=3)))))
+    assert errors(soup) == {
+        "held_date": "Date held must be today or in the past",
+        "rag": "Select a rating",
+        "progress_notes": "Enter the progress against the training plan",
+        "owner_1": "Enter who will do action 1",
+        "action_2": "Enter action 2, or leave its owner and date empty",
+        "next_review_date": "Next review date must be after the date held",
+    }
+
+
+def test_three_sign_offs_lock_the_review_and_reopening_needs_a_reason(app, signed_in):
+    review = scheduled(app, "Jordan")
+    post_form(signed_in("mentor"), f"/reviews/{review}/record", review_data())
+    apprentice, employer, coordinator = signed_in("apprentice"), signed_in("employer"), signed_in("coordinator")
+    for client in (apprentice, employer, coordinator):
+        listed = text_of(page(client.get("/reviews")).find("h2", string="Waiting for your signature").find_next())
+        assert "Jordan Ellis" in listed
+    post_form(apprentice, f"/reviews/{review}/sign", {"comment": "I agree with the actions."},
+              page=f"/reviews/{review}")
+    post_form(employer, f"/reviews/{review}/sign", {"comment": ""}, page=f"/reviews/{review}")
+    response = post_form(coordinator, f"/reviews/{review}/sign", {"comment": "Agreed."}, page=f"/reviews/{review}")
+    soup = page(coordinator.get(response.headers["Location"]))
+    assert "All three have signed: the review is locked." in text_of(soup)
+    assert "I agree with the actions." in text_of(soup)
+    # Locked: it cannot be changed or signed again.
+    locked = signed_in("mentor").get(f"/reviews/{review}/record")
+    assert locked.status_code == 303
+    assert "Signed off" in text_of(page(apprentice.get(f"/reviews/{review}")))
+    assert post_form(apprentice, f"/reviews/{review}/sign", {}, page=f"/reviews/{review}").status_code == 403
+    soup = page(post_form(coordinator, f"/reviews/{review}/reopen", {"reason": ""}))
+    assert errors(soup)["reason"] == "Enter why the review needs reopening"
+    post_form(coordinator, f"/reviews/{review}/reopen", {"reason": "The hours figure was wrong."})
+    with app.app_context():
+        stored = db.session.get(ProgressReview, review)
+        assert stored.locked_at is None and stored.signoffs == []
+        assert db.session.scalar(sa.select(ReviewReopening.reason)) == "The hours figure was wrong."
+        actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.subject_type == "progress_reviews",
+                                                                       AuditEvent.subject_id == review)).all()
+        assert actions == ["review.recorded", "review.signed", "review.signed", "review.signed", "review.locked",
+                           "review.reopened"]
+
+
+def test_without_a_host_employer_the_coordinator_signs_both_parts(app, signed_in):
+    review = scheduled(app, "Liam")  # not on a placement
+    post_form(signed_in("mentor"), f"/reviews/{review}/record", review_data(attendees="Liam, Priya"))
+    coordinator = signed_in("coordinator")
+    post_form(coordinator, f"/reviews/{review}/sign", {}, page=f"/reviews/{review}")
+    soup = page(coordinator.get(f"/reviews/{review}"))
+    assert "Sign for the employer" in text_of(soup)
+    post_form(coordinator, f"/reviews/{review}/sign", {}, page=f"/reviews/{review}")
+    with app.app_context():
+        assert {s.party.value for s in db.session.get(ProgressReview, review).signoffs} == {"coordinator", "employer"}
+
+
+def test_reviews_are_only_seen_by_those_concerned(app, signed_in):
+    callum = scheduled(app, "Callum")
+    jordan = scheduled(app, "Jordan")
+    assert signed_in("apprentice").get(f"/reviews/{callum}").status_code == 404
+    assert signed_in("mentor").get(f"/reviews/{callum}").status_code == 404
+    assert signed_in("employer").get(f"/reviews/{callum}").status_code == 404
+    assert signed_in("employer").get(f"/reviews/{jordan}").status_code == 200
+    yusuf = scheduled(app, "Yusuf")  # only proposed to the employer, not placed with them
+    assert signed_in("employer").get(f"/reviews/{yusuf}").status_code == 404
+    assert signed_in("apprentice").get(f"/reviews/{jordan}/record").status_code == 403
+
+
+def test_the_coordinators_reviews_page_lists_overdue_ones(coordinator_client):
+    soup = page(coordinator_client.get("/reviews"))
+    overdue = text_of(soup.find("h2", string="Overdue").find_next())
+    assert "Ella Robinson" in overdue
+
+
+def test_a_break_moves_the_scheduled_review_to_the_expected_return(app, coordinator_client):
+    liam = scheduled(app, "Liam")
+    with app.app_context():
+        liam_id = db.session.get(ProgressReview, liam).apprentice_id
+    start, back = TODAY - timedelta(days=7), TODAY + timedelta(weeks=6)
+    post_form(coordinator_client, f"/apprentices/{liam_id}/status/start_break",
+              {"start_date": d(start), "expected_return_date": d(back), "reason": "Agreed break"})
+    with app.app_context():
+        assert db.session.get(ProgressReview, liam).scheduled_date == back
