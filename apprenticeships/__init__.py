@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import security
 from .config import DEVELOPMENT_SECRET_KEY, ROOT, Config
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate, talisman
 
@@ -79,6 +80,7 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
+    security.register(app)
     talisman.init_app(
         app,
         force_https=config.FORCE_HTTPS,

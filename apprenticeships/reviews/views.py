@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..extensions import limiter
 from ..models import ProgrammeSettings, Role
-from ..permissions import placed_apprentices_condition, review_or_404, roles, visible_apprentices_condition
-from ..services import logbook, reviews
+from ..permissions import placed_apprentices_condition, public, review_or_404, roles, visible_apprentices_condition
+from ..security import no_referrer
+from ..services import calendar, logbook, reviews
 from ..services.progress import review_due_after
 from ..services.reviews import ReviewError
+from ..users.forms import ConfirmForm
 from . import bp
 from .forms import ACTION_ROWS, RecordReviewForm, ReopenForm, SignForm
 
@@ -26,9 +29,7 @@ def _to_review(review):
 @roles(*EVERYONE)
 def index():
     """Reviews to do: overdue, due in the next 14 days, and waiting for your signature."""
-    scope = (placed_apprentices_condition(current_user) if current_user.role == Role.EMPLOYER
-             else visible_apprentices_condition(current_user))
-    return render_template("reviews/index.html", todo=reviews.to_do(current_user, scope, date.today()))
+    return render_template("reviews/index.html", todo=reviews.to_do(current_user, _scope(current_user), date.today()))
 
 
 @bp.get("/reviews/<int:review_id>")
@@ -109,3 +110,37 @@ def reopen(review_id: int):
                            caption=review.apprentice.full_name, back=url_for("reviews.show", review_id=review.id),
                            intro="Reopening unlocks the review so it can be corrected. The reason is kept with the "
                                  "review, and all three people sign it again.")
+
+
+def _scope(user):
+    return placed_apprentices_condition(user) if user.role == Role.EMPLOYER else visible_apprentices_condition(user)
+
+
+@bp.route("/reviews/calendar", methods=["GET", "POST"])
+@roles(*EVERYONE)
+def calendar_link():
+    """Your calendar feed of upcoming reviews: make a new secret link (the old one stops working)."""
+    form = ConfirmForm()
+    link = None
+    if form.validate_on_submit():
+        token = calendar.reset_token(current_user)
+        link = url_for("reviews.calendar_feed", token=token, _external=True)
+    return render_template("reviews/calendar.html", form=form, link=link,
+                           has_feed=current_user.calendar_token_hash is not None)
+
+
+@bp.get("/calendar/<token>.ics")
+@limiter.limit("60/hour")
+@no_referrer
+@public
+def calendar_feed(token: str):
+    """The iCalendar feed behind a secret link: for calendar apps, no sign-in."""
+    user = calendar.user_for_token(token)
+    if user is None:
+        abort(404)
+    events = calendar.upcoming(_scope(user), date.today())
+    body = calendar.ics(events, request.host, current_app.config["ORGANISATION_NAME"],
+                        lambda review_id: url_for("reviews.show", review_id=review_id, _external=True))
+    response = make_response(body)
+    response.headers.update({"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "private, max-age=300"})
+    return response

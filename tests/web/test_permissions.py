@@ -79,6 +79,7 @@ SIGNED_IN_ROUTES = [
     ("/reviews/<int:review_id>", "/reviews/{review}", {"coordinator", "mentor", "employer", "apprentice"}),
     ("/reviews/<int:review_id>/record", "/reviews/{review}/record", {"coordinator", "mentor"}),
     ("/reviews/<int:review_id>/reopen", "/reviews/{review}/reopen", {"coordinator"}),
+    ("/reviews/calendar", "/reviews/calendar", {"coordinator", "mentor", "employer", "apprentice"}),
 ]
 POST_ONLY_ROUTES = [
     ("/users/<int:user_id>/invite", "/users/2/invite", {"coordinator"}),
@@ -94,7 +95,8 @@ POST_ONLY_ROUTES = [
     ("/log/<int:entry_id>/verify", "/log/{entry}/verify", {"mentor", "coordinator"}),
     ("/reviews/<int:review_id>/sign", "/reviews/{review}/sign", {"coordinator", "mentor", "employer", "apprentice"}),
 ]
-PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite"}
+PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite",
+                    "reviews.calendar_feed"}
 
 
 def test_every_route_has_exactly_one_permission_decorator(app):

@@ -143,3 +143,23 @@ def test_a_break_moves_the_scheduled_review_to_the_expected_return(app, coordina
               {"start_date": d(start), "expected_return_date": d(back), "reason": "Agreed break"})
     with app.app_context():
         assert db.session.get(ProgressReview, liam).scheduled_date == back
+
+
+def test_a_personal_calendar_feed_behind_a_secret_link_that_can_be_reset(app, mentor_client):
+    assert "You do not have a calendar link yet." in text_of(page(mentor_client.get("/reviews/calendar")))
+    soup = page(post_form(mentor_client, "/reviews/calendar", {}))
+    link = soup.find(id="calendar-url")["value"]
+    path = link.removeprefix("http://localhost")
+    anonymous = app.test_client()
+    feed = anonymous.get(path)
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    assert feed.headers["Referrer-Policy"] == "no-referrer"
+    body = feed.get_data(as_text=True)
+    assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
+    assert "SUMMARY:Progress review due: Jordan Ellis" in body  # a mentee
+    assert "Callum" not in body  # not a mentee
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+    # A new link: the old one stops working.
+    post_form(mentor_client, "/reviews/calendar", {})
+    assert anonymous.get(path).status_code == 404
+    assert anonymous.get("/calendar/not-a-real-token.ics").status_code == 404
