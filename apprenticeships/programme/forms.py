@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -18,7 +18,7 @@ from wtforms.validators import (
 )
 
 from ..fields import WholeNumberField
-from ..models import ApprenticeshipStandard, TrainingProvider
+from ..models import ApprenticeshipStandard, ReviewIntervalUnit, TrainingProvider
 from ..services.catalogue import is_taken, ksbs_in_use, parse_ksbs
 
 
@@ -114,3 +114,23 @@ class StandardForm(FlaskForm):
         return {"reference": self.reference.data.strip().upper(), "title": self.title.data.strip(),
                 "level": int(self.level.data), "otj_minimum_hours": self.otj_minimum_hours.data,
                 "typical_duration_months": self.typical_duration_months.data}
+
+
+class SettingsForm(FlaskForm):
+    review_interval = RadioField(
+        "How often must progress reviews happen?", widget=GovRadioInput(),
+        choices=[SelectChoice("12-weeks", "At least every 12 weeks (older funding rules)"),
+                 SelectChoice("3-months", "At least every 3 calendar months (2025 to 2026 rules)")],
+        validators=[InputRequired(message="Select how often reviews must happen")])
+    disclosure_threshold = WholeNumberField(
+        "Smallest number published on a summary", widget=GovTextInput(),
+        description="Counts below this are shown as \u201cfewer than\u201d it on public summaries. "
+                    "Most producers use 5; some use 10",
+        validators=[InputRequired(message="Enter the smallest number to publish"),
+                    NumberRange(min=2, max=20, message="The smallest number must be between 2 and 20")])
+    submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+    def values(self) -> dict:
+        value, unit = self.review_interval.data.split("-")
+        return {"review_interval_value": int(value), "review_interval_unit": ReviewIntervalUnit(unit),
+                "disclosure_threshold": self.disclosure_threshold.data}

@@ -6,11 +6,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import ApprenticeshipStandard, Role, TrainingProvider
+from ..models import ApprenticeshipStandard, ProgrammeSettings, Role, TrainingProvider
 from ..permissions import roles
-from ..services import catalogue
+from ..services import audit, catalogue
 from . import bp
-from .forms import ProviderForm, StandardForm
+from .forms import ProviderForm, SettingsForm, StandardForm
 
 
 @bp.get("/providers")
@@ -64,3 +64,19 @@ def standard_form(standard_id: int | None):
                       "otj_minimum_hours": {"params": {"classes": "govuk-input--width-5", "inputmode": "numeric"}},
                       "typical_duration_months": {"params": {"classes": "govuk-input--width-3",
                                                              "inputmode": "numeric"}}})
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def settings():
+    """Programme settings: how often reviews must happen, and the smallest number a summary publishes."""
+    current = ProgrammeSettings.current()
+    form = SettingsForm(data={
+        "review_interval": f"{current.review_interval_value}-{current.review_interval_unit.value}",
+        "disclosure_threshold": current.disclosure_threshold})
+    if form.validate_on_submit():
+        audit.save(current_user, current, form.values(), "settings")
+        flash("Settings saved. Review due dates and at-risk checks now use them.", "success")
+        return redirect(url_for("programme.settings"), code=303)
+    return render_template("form_page.html", form=form, title="Programme settings", back=url_for("home.index"),
+                           field_params={"disclosure_threshold": {"params": {"classes": "govuk-input--width-3"}}})

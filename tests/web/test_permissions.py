@@ -80,6 +80,7 @@ SIGNED_IN_ROUTES = [
     ("/reviews/<int:review_id>/record", "/reviews/{review}/record", {"coordinator", "mentor"}),
     ("/reviews/<int:review_id>/reopen", "/reviews/{review}/reopen", {"coordinator"}),
     ("/reviews/calendar", "/reviews/calendar", {"coordinator", "mentor", "employer", "apprentice"}),
+    ("/settings", "/settings", {"coordinator"}),
 ]
 POST_ONLY_ROUTES = [
     ("/users/<int:user_id>/invite", "/users/2/invite", {"coordinator"}),

@@ -122,3 +122,22 @@ def test_unknown_records_are_404s(coordinator_client):
                  "/apprentices/999/edit", "/apprentices/999/mentor", "/apprentices/999/status/withdraw"):
         assert coordinator_client.get(path).status_code == 404, path
 
+
+
+def test_settings_change_the_review_interval_used_everywhere(app, coordinator_client):
+    soup = page(coordinator_client.get("/settings"))
+    assert soup.find("input", attrs={"value": "12-weeks"}).has_attr("checked")
+    assert errors(page(post_form(coordinator_client, "/settings", {"review_interval": "12-weeks",
+                                                                   "disclosure_threshold": "1"})))[
+        "disclosure_threshold"] == "The smallest number must be between 2 and 20"
+    before = text_of(page(coordinator_client.get("/coordinator")))
+    assert "more than 12 weeks since the last" in before
+    post_form(coordinator_client, "/settings", {"review_interval": "3-months", "disclosure_threshold": "10"})
+    after = text_of(page(coordinator_client.get("/coordinator")))
+    assert "more than 3 months since the last" in after
+    from apprenticeships.models import ProgrammeSettings, ReviewIntervalUnit
+
+    with app.app_context():
+        settings = db.session.get(ProgrammeSettings, 1)
+        assert (settings.review_interval_unit, settings.review_interval_value, settings.disclosure_threshold) == (
+            ReviewIntervalUnit.MONTHS, 3, 10)
