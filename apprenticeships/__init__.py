@@ -104,6 +104,7 @@ def create_app(config: Config | None = None) -> Flask:
         placements,
         programme,
         reviews,
+        summaries,
         users,
     )
     from .cli import register_cli
@@ -122,6 +123,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(placements.bp)
     app.register_blueprint(logbook.bp)
     app.register_blueprint(reviews.bp)
+    app.register_blueprint(summaries.bp)
     errors.register(app)
     register_template_helpers(app)
     register_cli(app)

@@ -59,3 +59,30 @@ def line_chart(labels: list[str], series: dict[str, list[float]], *, every: int 
     y_ticks = [Tick(y(n * step), f"{n * step:g}") for n in range(int(round(y_max / step)) + 1)]
     x_ticks = [Tick(x(i), label) for i, label in enumerate(labels) if i % every == 0 or i == len(labels) - 1]
     return LineChart(WIDTH, HEIGHT, lines, y_ticks, x_ticks, LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    y: float
+    width: float
+    text: str
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    label_width: int
+    bar_height: int
+    bars: list[Bar]
+
+
+def bar_chart(items: list[tuple[str, int | None, str]], *, label_width: int = 260) -> BarChart:
+    """Horizontal bars; an item with no value (not published) gets no bar, only its text."""
+    bar_height, gap, width = 22, 10, WIDTH
+    top = max([v for _, v, _ in items if v] + [1])
+    room = width - label_width - 60
+    bars = [Bar(label, i * (bar_height + gap), (room * v / top) if v else 0, text)
+            for i, (label, v, text) in enumerate(items)]
+    return BarChart(width, max(1, len(items)) * (bar_height + gap), label_width, bar_height, bars)

@@ -81,6 +81,9 @@ SIGNED_IN_ROUTES = [
     ("/reviews/<int:review_id>/reopen", "/reviews/{review}/reopen", {"coordinator"}),
     ("/reviews/calendar", "/reviews/calendar", {"coordinator", "mentor", "employer", "apprentice"}),
     ("/settings", "/settings", {"coordinator"}),
+    ("/cohorts/<int:cohort_id>/sharing", "/cohorts/1/sharing", {"coordinator"}),
+    ("/cohorts/<int:cohort_id>/sharing/new", "/cohorts/1/sharing/new", {"coordinator"}),
+    ("/cohorts/<int:cohort_id>/sharing/<int:link_id>/revoke", "/cohorts/1/sharing/999/revoke", {"coordinator": 404}),
 ]
 POST_ONLY_ROUTES = [
     ("/users/<int:user_id>/invite", "/users/2/invite", {"coordinator"}),
@@ -97,7 +100,7 @@ POST_ONLY_ROUTES = [
     ("/reviews/<int:review_id>/sign", "/reviews/{review}/sign", {"coordinator", "mentor", "employer", "apprentice"}),
 ]
 PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite",
-                    "reviews.calendar_feed"}
+                    "reviews.calendar_feed", "summaries.summary", "summaries.summary_csv", "summaries.summary_json"}
 
 
 def test_every_route_has_exactly_one_permission_decorator(app):

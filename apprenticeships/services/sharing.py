@@ -1,0 +1,79 @@
+"""Share links to a cohort's summary: made by coordinators, read by anyone holding the link.
+
+The token (256 random bits) is shown once and only its hash is kept. A snapshot keeps the
+figures of the moment it was made; a live link recomputes them, but only moves on when no
+published count would change by less than the threshold (which could reveal one person),
+and says "as of" the day its figures are from.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import nh3
+import sqlalchemy as sa
+from markdown_it import MarkdownIt
+
+from ..extensions import db
+from ..models import Cohort, ProgrammeSettings, ShareLink, ShareMode, User, utcnow
+from . import audit, summaries
+from .tokens import new_token, token_hash
+
+# A safe subset of Markdown: paragraphs, emphasis, lists, links and headings; no raw HTML.
+_markdown = MarkdownIt("commonmark", {"html": False}).disable(["image", "html_block", "html_inline"])
+ALLOWED_TAGS = {"p", "em", "strong", "ul", "ol", "li", "a", "h2", "h3", "br", "blockquote"}
+
+
+def narrative_html(text: str | None) -> str:
+    if not text:
+        return ""
+    html = _markdown.render(text).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}}, url_schemes={"https", "http", "mailto"},
+                     link_rel="noopener noreferrer nofollow")
+
+
+def current_figures(cohort: Cohort, today: date) -> dict[str, Any]:
+    threshold = ProgrammeSettings.current().disclosure_threshold
+    return summaries.publish(summaries.figures(cohort, today), threshold)
+
+
+def create(actor: User, cohort: Cohort, label: str, expires_on: date | None, mode: ShareMode,
+           narrative: str | None, today: date) -> tuple[ShareLink, str]:
+    token = new_token()
+    link = ShareLink(cohort=cohort, label=label, token_hash=token_hash(token), mode=mode, narrative=narrative,
+                     expires_on=expires_on, created_by_id=actor.id,
+                     published_figures=current_figures(cohort, today), figures_as_of=utcnow())
+    db.session.add(link)
+    audit.record(actor, "share_link.created", link, mode=mode.value)
+    db.session.commit()
+    return link, token
+
+
+def revoke(actor: User, link: ShareLink) -> None:
+    link.revoked_at = utcnow()
+    audit.record(actor, "share_link.revoked", link)
+    db.session.commit()
+
+
+def links_for(cohort: Cohort) -> list[tuple[ShareLink, str | None]]:
+    return [tuple(r) for r in db.session.execute(
+        sa.select(ShareLink, User.name).outerjoin(User, User.id == ShareLink.created_by_id)
+        .where(ShareLink.cohort_id == cohort.id).order_by(ShareLink.created_at.desc()))]
+
+
+def open_link(token: str, today: date) -> ShareLink | None:
+    """The link for this token if it may be read now (not revoked, not expired); counts the view."""
+    link = db.session.scalar(sa.select(ShareLink).where(ShareLink.token_hash == token_hash(token)))
+    if link is None or link.revoked_at is not None or (link.expires_on is not None and link.expires_on < today):
+        return None
+    if link.mode == ShareMode.LIVE:
+        fresh = current_figures(link.cohort, today)
+        threshold = fresh["threshold"]
+        if fresh != link.published_figures and not summaries.changed_too_little(link.published_figures, fresh,
+                                                                                threshold):
+            link.published_figures, link.figures_as_of = fresh, utcnow()
+    link.view_count += 1
+    link.last_viewed_at = utcnow()
+    db.session.commit()
+    return link

@@ -1,0 +1,147 @@
+"""Share links (coordinators) and the public summary behind them (anyone with the link)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..extensions import db, limiter
+from ..models import Cohort, Role, ShareLink
+from ..permissions import public, roles
+from ..security import no_referrer
+from ..services import charts, sharing, summaries
+from ..users.forms import ConfirmForm
+from . import bp
+from .forms import ShareLinkForm
+
+
+def _link_or_404(cohort_id: int, link_id: int) -> ShareLink:
+    link = db.get_or_404(ShareLink, link_id)
+    if link.cohort_id != cohort_id:
+        abort(404)
+    return link
+
+
+@bp.get("/cohorts/<int:cohort_id>/sharing")
+@roles(Role.COORDINATOR)
+def links(cohort_id: int):
+    """A cohort's share links: who they are for, views, expiry; revoke any of them."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    return render_template("summaries/links.html", cohort=cohort, links=sharing.links_for(cohort), today=date.today())
+
+
+@bp.route("/cohorts/<int:cohort_id>/sharing/new", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def new(cohort_id: int):
+    """Make a share link to the cohort's summary; the link is shown once."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    form = ShareLinkForm()
+    if form.validate_on_submit():
+        values = form.values()
+        link, token = sharing.create(current_user, cohort, values["label"], values["expires_on"], values["mode"],
+                                     values["narrative"], date.today())
+        return render_template("summaries/created.html", cohort=cohort, link=link,
+                               url=url_for("summaries.summary", token=token, _external=True))
+    return render_template("form_page.html", form=form, title="Share this cohort's summary", caption=cohort.name,
+                           intro="Anyone with the link can read the summary without signing in. It shows figures "
+                                 "only, with small numbers hidden so that nobody can be identified.",
+                           back=url_for("summaries.links", cohort_id=cohort.id),
+                           field_params={"narrative": {"params": {"rows": 6}}})
+
+
+@bp.route("/cohorts/<int:cohort_id>/sharing/<int:link_id>/revoke", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def revoke(cohort_id: int, link_id: int):
+    """Ask to confirm, then stop the link working at once."""
+    link = _link_or_404(cohort_id, link_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        sharing.revoke(current_user, link)
+        flash(f"The link for {link.label} no longer works.", "success")
+        return redirect(url_for("summaries.links", cohort_id=cohort_id), code=303)
+    return render_template("summaries/revoke.html", link=link, form=form)
+
+
+def _open_or_404(token: str) -> ShareLink:
+    link = sharing.open_link(token, date.today())
+    if link is None:
+        abort(404)  # unknown, revoked and expired links all look the same
+    return link
+
+
+def _bars(cells: list[dict], threshold: int):
+    def text(cell):
+        if cell["value"] is not None:
+            return str(cell["value"])
+        return f"fewer than {threshold}" if cell["hidden"] == "small" else "not shown"
+
+    return charts.bar_chart([(c["label"], c["value"], text(c)) for c in cells])
+
+
+@bp.get("/s/<token>")
+@limiter.limit("60/minute")
+@no_referrer
+@public
+def summary(token: str):
+    """A cohort's published summary: figures only, small numbers hidden."""
+    link = _open_or_404(token)
+    figures = link.published_figures
+    return render_template(
+        "summaries/public.html", link=link, cohort=link.cohort, f=figures, token=token,
+        narrative=sharing.narrative_html(link.narrative), named=summaries.named_apprentices(link.cohort),
+        status_chart=_bars(figures["statuses"], figures["threshold"]),
+        area_chart=_bars(figures["service_areas"], figures["threshold"]),
+        licence=summaries.LICENCE, licence_url=summaries.LICENCE_URL)
+
+
+def flat_rows(figures: dict) -> list[tuple[str, str, str]]:
+    """Every published figure as (measure, category, value): the downloads hold exactly these."""
+    rows = []
+    for key, value in figures.items():
+        if isinstance(value, list):
+            for cell in value:
+                shown = cell["value"] if cell["value"] is not None else (
+                    f"fewer than {figures['threshold']}" if cell["hidden"] == "small" else "not shown")
+                rows.append((key, cell["label"], str(shown)))
+        elif key != "threshold":
+            rows.append((key, "", "not shown" if value is None else str(value)))
+    return rows
+
+
+@bp.get("/s/<token>.csv")
+@limiter.limit("60/minute")
+@no_referrer
+@public
+def summary_csv(token: str):
+    """The published figures as CSV, with the licence."""
+    link = _open_or_404(token)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["measure", "category", "value"])
+    writer.writerows(flat_rows(link.published_figures))
+    writer.writerow(["licence", summaries.LICENCE, summaries.LICENCE_URL])
+    writer.writerow(["as_of", "", link.figures_as_of.date().isoformat()])
+    response = make_response(buffer.getvalue())
+    response.headers.update({"Content-Type": "text/csv; charset=utf-8",
+                             "Content-Disposition": f'attachment; filename="cohort-summary-{date.today()}.csv"'})
+    return response
+
+
+@bp.get("/s/<token>.json")
+@limiter.limit("60/minute")
+@no_referrer
+@public
+def summary_json(token: str):
+    """The published figures as JSON, with the licence."""
+    link = _open_or_404(token)
+    body = {"cohort": link.cohort.name, "as_of": link.figures_as_of.date().isoformat(),
+            "licence": {"name": summaries.LICENCE, "url": summaries.LICENCE_URL}, "figures": link.published_figures}
+    response = make_response(json.dumps(body, indent=2))
+    response.headers.update({"Content-Type": "application/json",
+                             "Content-Disposition": f'attachment; filename="cohort-summary-{date.today()}.json"'})
+    return response
