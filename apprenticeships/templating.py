@@ -51,6 +51,7 @@ def format_datetime(value: datetime | None) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["govuk_date"] = format_date
     app.jinja_env.filters["govuk_datetime"] = format_datetime
+    app.jinja_env.filters["iso_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
 
     @app.context_processor
     def globals_for_templates():

@@ -9,10 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from ..conftest import make_app
+
+# A busy two-core machine can take more than the default 5 s for an htmx round trip.
+expect.set_options(timeout=15_000)
 
 # The flags the machine's closed network needs: no background calls home, no QUIC.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
