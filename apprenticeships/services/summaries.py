@@ -97,6 +97,8 @@ def publish(raw: dict[str, Any], threshold: int) -> dict[str, Any]:
         "retention_rate": disclosure.rate(intake - raw["withdrawn"], intake, threshold),
         "completion_rate": disclosure.rate(raw["completed"], intake, threshold),
         "otj_hours_total": raw["otj_hours_total"] if intake >= threshold else None,
+        "otj_hours_mean": (round(m) if (m := disclosure.mean(raw["otj_hours_total"], intake, threshold)) is not None
+                           else None),
         "on_track_rate": disclosure.rate(raw["on_track"], raw["active"], threshold),
         "reviews_on_time_rate": disclosure.rate(raw["reviews_on_time"], raw["reviews_held"], threshold),
         "placements": count(raw["placements"]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from .conftest import assert_accessible
@@ -26,6 +28,10 @@ def test_share_read_download_and_revoke(page: Page, live_server, console_errors,
     expect(page.locator(".app-figure").first).to_contain_text("21")
     expect(page.get_by_text("A strong first year.")).to_be_visible()
     assert_accessible(page)
+    page.emulate_media(media="print")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(format="A4")))
+    assert pages <= 2, f"the printed handout is {pages} pages"
+    page.emulate_media(media="screen")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the figures (CSV)").click()
     saved = tmp_path / "summary.csv"

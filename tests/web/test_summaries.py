@@ -171,3 +171,20 @@ def test_only_coordinators_manage_links(app, signed_in):
     cohort = current_cohort(app)
     for role in ("mentor", "employer", "apprentice"):
         assert signed_in(role).get(f"/cohorts/{cohort}/sharing").status_code == 403
+
+
+def test_summary_requests_are_rate_limited(app, coordinator_client):
+    path = make_link(coordinator_client, current_cohort(app))
+    anonymous = app.test_client()
+    statuses = [anonymous.get(path + ".json").status_code for _ in range(61)]
+    assert statuses[:60] == [200] * 60 and statuses[60] == 429
+
+
+def test_an_average_is_only_published_over_more_than_seven_people(app):
+    from apprenticeships.services.summaries import publish
+
+    raw = {"intake": 7, "start_date": "2025-09-01", "statuses": {"active": 7}, "standards": {}, "service_areas": {},
+           "providers": {}, "otj_hours_total": 700, "active": 7, "on_track": 7, "reviews_held": 0,
+           "reviews_on_time": 0, "withdrawn": 0, "completed": 0, "placements": 0, "employers": 0}
+    assert publish(raw, 5)["otj_hours_mean"] is None
+    assert publish(raw | {"intake": 8, "statuses": {"active": 8}}, 5)["otj_hours_mean"] == 88
