@@ -18,8 +18,9 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "").strip()
+def database_url(url: str | None = None) -> str:
+    """The SQLAlchemy URL for DATABASE_URL (or `url`): an SQLite file in instance/ by default."""
+    url = (os.environ.get("DATABASE_URL", "") if url is None else url).strip()
     if not url:
         return f"sqlite:///{ROOT / 'instance' / 'apprenticeships.db'}"
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
@@ -35,7 +36,7 @@ class Config:
     def __init__(self) -> None:
         self.ENV_NAME = os.environ.get("APP_ENV", "development")
         self.SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
-        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.SQLALCHEMY_DATABASE_URI = database_url()
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Northmoor Borough Council")
         self.SERVICE_NAME = os.environ.get("SERVICE_NAME", "Apprenticeships")

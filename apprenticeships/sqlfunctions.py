@@ -49,3 +49,13 @@ def _least_sqlite(element, compiler, **kw):
 @compiles(greatest, "sqlite")
 def _greatest_sqlite(element, compiler, **kw):
     return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(least)
+def _least_default(element, compiler, **kw):
+    return f"least({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest)
+def _greatest_default(element, compiler, **kw):
+    return f"greatest({compiler.process(element.clauses, **kw)})"

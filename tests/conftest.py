@@ -1,70 +1,69 @@
 """Fixtures: app -> database (built by the migrations) -> a signed-in client per role.
 
 The databases are built once per test session with `flask db upgrade` (Alembic), one empty
-and one with the demo programme, and each test gets its own copy of the file.
+and one with the demo programme, and each test gets its own copy (see databases.py: SQLite
+files by default, PostgreSQL databases when TEST_DATABASE_URL names a server).
 """
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 
 from apprenticeships import create_app
 from apprenticeships.config import TestConfig
 from apprenticeships.extensions import db
-from apprenticeships.services.demo import load_demo
 
+from .databases import from_environment as databases_from_environment
 from .helpers import DEMO_EMAILS, sign_in
 
 
-def _build(path: Path, with_demo: bool) -> Path:
-    app = create_app(TestConfig(f"sqlite:///{path}"))
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    """SQLite files, or PostgreSQL databases when TEST_DATABASE_URL names a server."""
+    factory = databases_from_environment(tmp_path_factory.mktemp("templates"))
+    yield factory
+    if hasattr(factory, "drop_all"):
+        factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def empty_database(databases) -> str:
+    return databases.build("empty", with_demo=False)
+
+
+@pytest.fixture(scope="session")
+def demo_database(databases) -> str:
+    return databases.build("demo", with_demo=True)
+
+
+def make_app(databases, template: str, directory: Path) -> Flask:
+    return create_app(TestConfig(databases.copy(template, directory)))
+
+
+def _close(app: Flask, databases) -> None:
     with app.app_context():
-        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-        if with_demo:
-            load_demo()
+        db.session.remove()
+        url = str(db.engine.url.render_as_string(hide_password=False))
         db.engine.dispose()
-    # Fold the write-ahead log into the file so that a plain copy holds everything.
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
-@pytest.fixture(scope="session")
-def empty_database(tmp_path_factory) -> Path:
-    return _build(tmp_path_factory.mktemp("templates") / "empty.db", with_demo=False)
-
-
-@pytest.fixture(scope="session")
-def demo_database(tmp_path_factory) -> Path:
-    return _build(tmp_path_factory.mktemp("templates") / "demo.db", with_demo=True)
-
-
-def make_app(template: Path, directory: Path) -> Flask:
-    path = directory / "app.db"
-    shutil.copyfile(template, path)
-    return create_app(TestConfig(f"sqlite:///{path}"))
+    databases.drop(url)
 
 
 @pytest.fixture
-def app(demo_database, tmp_path) -> Iterator[Flask]:
+def app(databases, demo_database, tmp_path) -> Iterator[Flask]:
     """The app on its own copy of the demo programme.
 
     No app context is held open: each request through the test client gets its own, as in
     production (a shared one would carry `g`, and so the signed-in user, across requests).
     Tests that read or change the database directly open one with `app.app_context()`.
     """
-    app = make_app(demo_database, tmp_path)
+    app = make_app(databases, demo_database, tmp_path)
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    _close(app, databases)
 
 
 @pytest.fixture
@@ -76,13 +75,13 @@ def demo_db(app) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def empty_app(empty_database, tmp_path) -> Iterator[Flask]:
+def empty_app(databases, empty_database, tmp_path) -> Iterator[Flask]:
     """The app on its own migrated, empty database, with an app context open."""
-    app = make_app(empty_database, tmp_path)
+    app = make_app(databases, empty_database, tmp_path)
     with app.app_context():
         yield app
         db.session.remove()
-        db.engine.dispose()
+    _close(app, databases)
 
 
 @pytest.fixture

@@ -35,9 +35,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def live_server(demo_database, tmp_path) -> Iterator[str]:
+def live_server(databases, demo_database, tmp_path) -> Iterator[str]:
     """The app on its own copy of the demo programme, served on a free local port."""
-    app = make_app(demo_database, tmp_path)
+    app = make_app(databases, demo_database, tmp_path)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from flask import abort
@@ -45,10 +44,9 @@ def test_the_header_names_the_council_with_no_crown(client):
     assert "crown" not in str(header).lower() and "GOV.UK" not in text_of(header)
 
 
-def test_the_organisation_name_is_configurable(monkeypatch, tmp_path, empty_database):
-    shutil.copyfile(empty_database, tmp_path / "x.db")
+def test_the_organisation_name_is_configurable(monkeypatch, tmp_path, databases, empty_database):
     monkeypatch.setenv("ORGANISATION_NAME", "Eastwick District Council")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv("DATABASE_URL", databases.copy(empty_database, tmp_path))
     app = create_app(Config())
     soup = page(app.test_client().get("/sign-in"))
     assert "Eastwick District Council" in text_of(soup.find("header"))

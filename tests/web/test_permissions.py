@@ -200,8 +200,8 @@ def test_an_apprentice_record_you_may_not_see_is_a_404_like_one_that_does_not_ex
 
     with app.test_request_context():
         users = {u.role: u for u in db.session.scalars(sa.select(User).where(User.email.like("%@example.org")))}
-        someone_else = db.session.scalar(
-            sa.select(Apprentice.id).where(Apprentice.mentor_id != users[Role.MENTOR].mentor_id))
+        # Callum Murphy: not the demo apprentice, not the demo mentor's mentee, not with the demo employer.
+        someone_else = db.session.scalar(sa.select(Apprentice.id).where(Apprentice.first_name == "Callum"))
         own = users[Role.APPRENTICE].apprentice_id
         assert apprentice_or_404(own, users[Role.APPRENTICE]).id == own
         for role in (Role.APPRENTICE, Role.MENTOR, Role.EMPLOYER):

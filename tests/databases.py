@@ -1,0 +1,101 @@
+"""Test databases, built once per session by the migrations and copied for each test.
+
+SQLite by default: a file copied per test. With TEST_DATABASE_URL set to a PostgreSQL server
+(any database on it, e.g. postgresql://postgres@localhost:5432/postgres), each test gets its
+own database made from a template with CREATE DATABASE ... TEMPLATE, and dropped after.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from apprenticeships import create_app
+from apprenticeships.config import TestConfig, database_url
+from apprenticeships.extensions import db
+from apprenticeships.services.demo import load_demo
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _migrate(url: str, with_demo: bool) -> None:
+    app = create_app(TestConfig(url))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        if with_demo:
+            load_demo()
+        db.session.remove()
+        db.engine.dispose()
+
+
+class SqliteDatabases:
+    name = "sqlite"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def build(self, name: str, with_demo: bool) -> str:
+        path = self.directory / f"{name}.db"
+        _migrate(f"sqlite:///{path}", with_demo)
+        # Fold the write-ahead log into the file so that a plain copy holds everything.
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return str(path)
+
+    def copy(self, template: str, directory: Path) -> str:
+        path = directory / f"app-{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+
+    def drop(self, url: str) -> None:
+        pass  # the file goes with pytest's temporary directory
+
+
+class PostgresDatabases:
+    name = "postgresql"
+
+    def __init__(self, server_url: str) -> None:
+        self.server = sa.engine.make_url(database_url(server_url))
+        self.admin = sa.create_engine(self.server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        self.prefix = f"appr_test_{uuid.uuid4().hex[:6]}"
+
+    def _url(self, name: str) -> str:
+        return self.server.set(database=name).render_as_string(hide_password=False)
+
+    def _create(self, name: str, template: str | None = None) -> None:
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+    def build(self, name: str, with_demo: bool) -> str:
+        template = f"{self.prefix}_{name}"
+        self._create(template)
+        _migrate(self._url(template), with_demo)
+        return template
+
+    def copy(self, template: str, directory: Path) -> str:
+        name = f"{self.prefix}_{uuid.uuid4().hex[:10]}"
+        self._create(name, template)
+        return self._url(name)
+
+    def drop(self, url: str) -> None:
+        name = sa.engine.make_url(url).database
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as conn:
+            names = conn.exec_driver_sql("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                                         (f"{self.prefix}%",)).scalars().all()
+            for name in names:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def from_environment(directory: Path):
+    server = os.environ.get("TEST_DATABASE_URL", "").strip()
+    return PostgresDatabases(server) if server else SqliteDatabases(directory)
