@@ -242,7 +242,7 @@ class MentorChoiceForm(FlaskForm):
     submit = SubmitField("Save mentor", widget=GovSubmitInput())
 
     def validate_mentor_id(self, field) -> None:
-        if field.data not in {c[0] for c in field.choices}:
+        if field.data not in {c.value for c in field.choices}:
             raise ValidationError("Select a mentor")
 
 

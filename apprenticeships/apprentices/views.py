@@ -8,6 +8,7 @@ from datetime import date
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..models import ApprenticeStatus, EpaOutcome, Mentor, ProgrammeSettings, Role
@@ -123,7 +124,8 @@ def mentor(apprentice_id: int):
     apprentice = apprentice_or_404(apprentice_id, current_user)
     caseloads = mentors.caseloads()
     form = MentorChoiceForm()
-    form.mentor_id.choices = [(NO_MENTOR, "No mentor")] + [(str(c.mentor.id), c.mentor.name) for c in caseloads]
+    form.mentor_id.choices = [SelectChoice(NO_MENTOR, "No mentor")] + [
+        SelectChoice(str(c.mentor.id), c.mentor.name) for c in caseloads]
     if request.method == "GET":
         form.mentor_id.data = str(apprentice.mentor_id) if apprentice.mentor_id else NO_MENTOR
     target = request.headers.get("HX-Target")

@@ -7,6 +7,7 @@ from datetime import date
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
 from wtforms import RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..fields import GovDateField, text_area
@@ -18,7 +19,8 @@ class ShareLinkForm(FlaskForm):
                         validators=[InputRequired(message="Enter who the link is for"),
                                     Length(max=120, message="Who it is for must be 120 characters or fewer")])
     mode = RadioField("Which figures should it show?", widget=GovRadioInput(), default="live", choices=[
-        ("live", "Live figures, kept up to date"), ("snapshot", "A snapshot of the figures now (for a paper)")],
+        SelectChoice("live", "Live figures, kept up to date"),
+        SelectChoice("snapshot", "A snapshot of the figures now (for a paper)")],
         validators=[InputRequired(message="Select live figures or a snapshot")])
     expires_on = GovDateField("Expiry date (optional)", description="The link stops working after this day")
     narrative = text_area("Highlights and what's next (optional)", 5000,
