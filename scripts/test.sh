@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs everything the test suite needs and runs all of it, browser tests included.
+# Installs everything the test suite needs and runs all of it: the whole suite (browser tests
+# included) on SQLite, then the unit and web tests again on a real PostgreSQL server.
 # This is the README's test command, and what CI runs (.ci/run).
+# Arguments go to pytest and run on SQLite only, e.g. `bash scripts/test.sh tests/web -k invite`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,4 +18,22 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 python3 -m ruff check apprenticeships tests migrations/env.py
-exec python3 -m pytest "$@"
+
+if [ "$#" -gt 0 ]; then
+  exec python3 -m pytest "$@"
+fi
+
+echo "== The whole suite on SQLite =="
+python3 -m pytest
+
+echo "== The unit and web tests on PostgreSQL =="
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  python3 -m pytest tests/unit tests/web
+elif server=$(bash scripts/postgres.sh); then
+  url=${server% *}
+  dir=${server##* }
+  trap 'bash scripts/postgres.sh stop "$dir"' EXIT
+  TEST_DATABASE_URL="$url" python3 -m pytest tests/unit tests/web
+else
+  echo "SKIPPED: no PostgreSQL server could be started here (see above); the SQLite run passed."
+fi
