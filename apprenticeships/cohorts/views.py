@@ -50,7 +50,14 @@ def archive(cohort_id: int):
         cohorts.set_archived(current_user, cohort, archived=cohort.archived_at is None)
         flash(f"{cohort.name} {'archived' if cohort.archived_at else 'is current again'}.", "success")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id), code=303)
-    return render_template("cohorts/archive.html", cohort=cohort, form=form)
+    archiving = cohort.archived_at is None
+    return render_template(
+        "confirm_page.html", warning=archiving, back=url_for("cohorts.show", cohort_id=cohort.id),
+        title=f"Archive {cohort.name}?" if archiving else f"Make current again: {cohort.name}",
+        confirm="Yes, archive it" if archiving else "Yes, make it current",
+        explanation=["The cohort leaves the dashboard and the at-risk list. Nothing is deleted: its apprentices, "
+                     "logs and reviews stay, and you can make it current again."] if archiving else
+        ["The cohort comes back onto the dashboard and the at-risk list."])
 
 
 @bp.get("/<int:cohort_id>")

@@ -97,7 +97,12 @@ def delete(entry_id: int):
         except LogbookError as error:
             flash(f"{error}.", "error")
         return redirect(url_for("home.apprentice") + "#logbook", code=303)
-    return render_template("logbook/delete.html", entry=entry, form=form)
+    return render_template(
+        "confirm_page.html", title="Delete this log entry?", confirm="Yes, delete it", cancel="No, keep it",
+        back=url_for("home.apprentice") + "#logbook",
+        explanation=[f"{entry.activity_date.day} {entry.activity_date:%B %Y}, {entry.activity_type.label.lower()}, "
+                     f"{entry.hours:g} hours: {entry.description}",
+                     "It will no longer count towards your hours. This cannot be undone."])
 
 
 @bp.post("/log/<int:entry_id>/answer")

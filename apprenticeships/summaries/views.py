@@ -64,7 +64,10 @@ def revoke(cohort_id: int, link_id: int):
         sharing.revoke(current_user, link)
         flash(f"The link for {link.label} no longer works.", "success")
         return redirect(url_for("summaries.links", cohort_id=cohort_id), code=303)
-    return render_template("summaries/revoke.html", link=link, form=form)
+    return render_template(
+        "confirm_page.html", title=f"Revoke the link for {link.label}?", confirm="Yes, revoke it",
+        back=url_for("summaries.links", cohort_id=cohort_id),
+        explanation=["It stops working at once for everyone who has it. This cannot be undone."])
 
 
 def _open_or_404(token: str) -> ShareLink:

@@ -96,7 +96,11 @@ def deactivate(user_id: int):
         accounts.deactivate(current_user, user)
         flash(f"{user.name} can no longer sign in.", "success")
         return redirect(url_for("users.show", user_id=user.id), code=303)
-    return render_template("users/deactivate.html", user=user, form=form)
+    return render_template(
+        "confirm_page.html", title=f"Deactivate {user.name}'s account?", confirm="Yes, deactivate",
+        back=url_for("users.show", user_id=user.id),
+        explanation=["They will be signed out everywhere and will not be able to sign in. Their records stay as "
+                     "they are, and you can reactivate the account later."])
 
 
 @bp.post("/<int:user_id>/reactivate")
