@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import Flask
 
 from .extensions import db
 from .models import Apprentice, EmployerPartner, Role
-from .services import accounts
+from .services import accounts, scale
 from .services.demo import load_demo
 from .services.passwords import password_problem
 
@@ -23,6 +25,17 @@ def register_cli(app: Flask) -> None:
             click.echo("Loaded the demo programme. Demo sign-ins use the password demo-password-2026.")
         else:
             click.echo("The demo programme is already loaded; nothing changed.")
+
+    @demo.command("scale")
+    @click.option("--apprentices", default=20_000, show_default=True, type=click.IntRange(20, 200_000),
+                  help="How many apprentices to add, with 1 cohort per 20, 1 mentor per 4, 50 log entries and "
+                       "5 reviews each.")
+    def demo_scale(apprentices: int) -> None:
+        """Fill the database with data at scale (on top of the demo programme), for measuring speed."""
+        started = time.monotonic()
+        counts = scale.fill(apprentices)
+        click.echo(", ".join(f"{n:,} {what.replace('_', ' ')}" for what, n in counts.items())
+                   + f" added in {time.monotonic() - started:.0f} s.")
 
     @users.command("create")
     @click.option("--email", required=True, help="Their email address, used to sign in.")

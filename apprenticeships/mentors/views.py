@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
@@ -17,7 +17,7 @@ from .forms import MentorForm
 @roles(Role.COORDINATOR)
 def index():
     """Each mentor's mentees and caseload against capacity."""
-    return render_template("mentors/index.html", caseloads=mentors.caseloads())
+    return render_template("mentors/index.html", page=mentors.caseloads(request.args.get("page", 1, type=int)))
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"mentor_id": None})

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Apprentice, Mentor, User
 from . import audit
 from .overview import CURRENT_STATUSES
+from .pagination import Page, paginate
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,22 @@ class Caseload:
         return self.count > self.mentor.capacity
 
 
-def caseloads() -> list[Caseload]:
-    """Every mentor with their current mentees (in learning or on a break), in two queries."""
-    mentors = db.session.scalars(sa.select(Mentor).order_by(Mentor.name)).all()
+def caseloads(page: int | None = None, size: int = 50) -> list[Caseload] | Page:
+    """Mentors with their current mentees (in learning or on a break): all of them, or one page."""
+    query = sa.select(Mentor).order_by(Mentor.name, Mentor.id)
+    paged = paginate(query, page, size) if page is not None else None
+    mentors = paged.items if paged else db.session.scalars(query).all()
     mentees = db.session.scalars(
-        sa.select(Apprentice).where(Apprentice.mentor_id.is_not(None), Apprentice.status.in_(CURRENT_STATUSES))
+        sa.select(Apprentice).where(Apprentice.mentor_id.in_([m.id for m in mentors]),
+                                    Apprentice.status.in_(CURRENT_STATUSES))
         .options(joinedload(Apprentice.cohort), joinedload(Apprentice.standard))
         .order_by(Apprentice.last_name, Apprentice.first_name)
     ).unique().all()
     by_mentor: dict[int, list[Apprentice]] = defaultdict(list)
     for apprentice in mentees:
         by_mentor[apprentice.mentor_id].append(apprentice)
-    return [Caseload(m, by_mentor[m.id]) for m in mentors]
+    loads = [Caseload(m, by_mentor[m.id]) for m in mentors]
+    return Page(loads, paged.number, paged.size, paged.total) if paged else loads
 
 
 def assign(actor: User, apprentice: Apprentice, mentor: Mentor | None) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
@@ -152,28 +152,60 @@ def signers(review: ProgressReview) -> dict[SignoffParty, tuple[ReviewSignoff, s
         .where(ReviewSignoff.review_id == review.id))}
 
 
+SHOWN = 50
+
+
+@dataclass(frozen=True)
+class ToDoList:
+    reviews: list[tuple[ProgressReview, int]]  # each with how many have signed it
+    total: int
+
+
 @dataclass(frozen=True)
 class ToDo:
-    overdue: list[ProgressReview]
-    due_soon: list[ProgressReview]
-    to_sign: list[ProgressReview]
+    overdue: ToDoList
+    due_soon: ToDoList
+    to_sign: ToDoList
 
 
-def _reviews(*where) -> list[ProgressReview]:
-    return list(db.session.scalars(
-        sa.select(ProgressReview).join(Apprentice).join(Cohort).where(Cohort.archived_at.is_(None), *where)
-        .options(joinedload(ProgressReview.apprentice), selectinload(ProgressReview.signoffs))
-        .order_by(ProgressReview.scheduled_date, ProgressReview.id)).unique())
+def _signed(party: SignoffParty) -> sa.ColumnElement[bool]:
+    return sa.exists().where(ReviewSignoff.review_id == ProgressReview.id, ReviewSignoff.party == party)
+
+
+def awaiting_signature(user: User) -> sa.ColumnElement[bool]:
+    """Reviews held, not locked, with this user's part still to sign (the same rule as `party_for`)."""
+    held = sa.and_(ProgressReview.held_date.is_not(None), ProgressReview.locked_at.is_(None))
+    if user.role == Role.APPRENTICE:
+        return sa.and_(held, ProgressReview.apprentice_id == user.apprentice_id, ~_signed(SignoffParty.APPRENTICE))
+    placed = sa.select(PlacementAssignment.apprentice_id).join(Placement).where(
+        PlacementAssignment.status.in_(PLACED_STATUSES))
+    if user.role == Role.EMPLOYER:
+        hosted_here = placed.where(Placement.employer_id == user.employer_id)
+        return sa.and_(held, ProgressReview.apprentice_id.in_(hosted_here), ~_signed(SignoffParty.EMPLOYER))
+    if user.role == Role.COORDINATOR:
+        no_host = ~ProgressReview.apprentice_id.in_(placed)
+        return sa.and_(held, sa.or_(~_signed(SignoffParty.COORDINATOR),
+                                    sa.and_(no_host, ~_signed(SignoffParty.EMPLOYER))))
+    return sa.false()  # mentors join reviews but do not sign them
+
+
+def _reviews(*where) -> ToDoList:
+    """The first 50 matching reviews, oldest first, and how many there are in all."""
+    base = sa.select(ProgressReview).join(Apprentice).join(Cohort).where(Cohort.archived_at.is_(None), *where)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+    signed = sa.select(sa.func.count()).where(ReviewSignoff.review_id == ProgressReview.id).scalar_subquery()
+    reviews = [tuple(row) for row in db.session.execute(
+        base.add_columns(signed).options(joinedload(ProgressReview.apprentice))
+        .order_by(ProgressReview.scheduled_date, ProgressReview.id).limit(SHOWN)).unique()]
+    return ToDoList(reviews, total)
 
 
 def to_do(user: User, scope: sa.ColumnElement[bool], today: date) -> ToDo:
     """Overdue and soon-due reviews for the apprentices in scope, and reviews waiting for this user's signature."""
     unheld = [scope, ProgressReview.held_date.is_(None), Apprentice.status.in_(CURRENT)]
-    waiting = _reviews(scope, ProgressReview.held_date.is_not(None), ProgressReview.locked_at.is_(None))
-    placed_with = hosts({r.apprentice_id for r in waiting})
     return ToDo(
         overdue=_reviews(*unheld, ProgressReview.scheduled_date < today),
         due_soon=_reviews(*unheld, ProgressReview.scheduled_date >= today,
                           ProgressReview.scheduled_date <= today + DUE_SOON),
-        to_sign=[r for r in waiting if party_for(user, r, placed_with.get(r.apprentice_id)) is not None],
+        to_sign=_reviews(scope, awaiting_signature(user)),
     )

@@ -36,3 +36,12 @@ def test_users_create_needs_the_record_an_employer_acts_for(empty_app):
         "users", "create", "--email", "e@example.org", "--name", "E", "--role", "employer",
         "--password", "Tangerine-Kettle-Orbit-42"])
     assert result.exit_code != 0 and "--employer-id is required" in result.output
+
+
+def test_demo_scale_adds_data_in_proportion(empty_app):
+    result = empty_app.test_cli_runner().invoke(args=["demo", "scale", "--apprentices", "40"])
+    assert result.exit_code == 0, result.output
+    assert "2 cohorts, 10 mentors, 40 apprentices, 2,000 log entries, 200 reviews added" in result.output
+    scaled = db.session.scalar(sa.select(sa.func.count()).select_from(Apprentice)
+                               .where(Apprentice.first_name.not_in(["Jordan"])))
+    assert scaled == 40 + 31  # and the demo programme it builds on

@@ -79,7 +79,13 @@ def statements_for(app, client, path: str) -> int:
     ("coordinator", "/cohorts/{cohort}?at_risk=yes&sort=otj"),
     ("coordinator", "/cohorts/{cohort}/apprentices.csv"),
     ("coordinator", "/users"),
+    ("coordinator", "/reviews"),
+    ("coordinator", "/verification"),
+    ("coordinator", "/apprentices/1"),
     ("mentor", "/mentor"),
+    ("mentor", "/reviews"),
+    ("apprentice", "/apprentice"),
+    ("employer", "/employer"),
 ])
 def test_the_same_number_of_statements_at_two_data_sizes(app, signed_in, role, path):
     with app.app_context():
