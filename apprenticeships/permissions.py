@@ -1,6 +1,6 @@
 """Who may do what, in one place.
 
-Every view carries exactly one of the decorators below (`public`, `signed_in`, `roles`);
+Every view carries exactly one of the decorators below (`public` or `roles`);
 create_app refuses to start if one does not, and a test walks the URL map to prove it.
 
 Object-level rules (a mentor sees only their mentees, an employer only the apprentices
@@ -39,19 +39,6 @@ def public(view: F) -> F:
     """Anyone, signed in or not."""
     _mark(view, "public")
     return view
-
-
-def signed_in(view: F) -> F:
-    """Any signed-in user, whatever their role."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        return view(*args, **kwargs)
-
-    _mark(wrapped, "signed_in")
-    return wrapped  # type: ignore[return-value]
 
 
 def roles(*allowed: Role) -> Callable[[F], F]:

@@ -14,7 +14,6 @@ from ..models import (
     Cohort,
     Placement,
     PlacementAssignment,
-    PlacementStatus,
 )
 from ..permissions import HOSTING_STATUSES
 
@@ -73,7 +72,3 @@ def apprentice_placements(apprentice_id: int) -> list[PlacementAssignment]:
         .options(joinedload(PlacementAssignment.placement).joinedload(Placement.employer))
         .order_by(PlacementAssignment.start_date.desc())
     ).unique())
-
-
-def published_placement_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).where(Placement.status == PlacementStatus.PUBLISHED))
