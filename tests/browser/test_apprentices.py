@@ -50,6 +50,7 @@ def test_assign_a_mentor_with_the_inline_picker(page: Page, live_server, console
     page.get_by_label("Status").select_option(label="Break in learning")
     expect(page.locator("#cohort-table tbody tr")).to_have_count(1)
     page.get_by_role("link", name="Ruby Edwards").click()
+    page.wait_for_load_state()
     page.get_by_role("link", name="Assign a mentor").click()
     picker = page.locator("#mentor-picker")
     expect(picker).to_be_visible()

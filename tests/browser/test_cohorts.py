@@ -17,6 +17,7 @@ def open_current_cohort(page: Page, base: str, *, signed_in: bool = False) -> No
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Cohorts").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cohorts")
     page.get_by_role("link", name=re.compile(r"Digital apprentices 20\d\d to 20\d\d")).first.click()
+    page.wait_for_load_state()  # the filters use htmx, which starts on load
 
 
 def table_names(page: Page) -> list[str]:

@@ -55,6 +55,7 @@ def test_post_publish_propose_accept_and_the_apprentice_sees_it(page: Page, live
     page.get_by_label("Publish it").check()
     page.get_by_role("button", name="Save decision").click()
     expect(page.get_by_text(f"{TITLE} is published.")).to_be_visible()
+    page.wait_for_load_state()
     candidates = page.locator("#candidates")
     expect(candidates).to_contain_text("Jordan Ellis")
     expect(candidates).to_contain_text("On a standard it suits: Software developer (level 4)")

@@ -19,6 +19,7 @@ def sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()  # htmx starts on load: act on the next page only after it
 
 
 @pytest.mark.parametrize("role", list(DEMO_EMAILS))
