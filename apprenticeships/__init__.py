@@ -81,6 +81,7 @@ def create_app(config: Config | None = None) -> Flask:
     htmx.init_app(app)
     login_manager.init_app(app)
     security.register(app)
+    from .services import changes  # noqa: F401  (its listeners keep the data version)
     talisman.init_app(
         app,
         force_https=config.FORCE_HTTPS,

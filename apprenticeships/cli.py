@@ -28,8 +28,8 @@ def register_cli(app: Flask) -> None:
 
     @demo.command("scale")
     @click.option("--apprentices", default=20_000, show_default=True, type=click.IntRange(20, 200_000),
-                  help="How many apprentices to add, with 1 cohort per 20, 1 mentor per 4, 50 log entries and "
-                       "5 reviews each.")
+                  help="How many apprentices to add, with 1 cohort per 20, 1 mentor per 4, 50 log entries "
+                       "each and a review every 12 weeks.")
     def demo_scale(apprentices: int) -> None:
         """Fill the database with data at scale (on top of the demo programme), for measuring speed."""
         started = time.monotonic()

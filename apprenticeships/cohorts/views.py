@@ -23,7 +23,7 @@ TABLE_TARGET = "cohort-table"
 @roles(Role.COORDINATOR)
 def index():
     """All cohorts, current first."""
-    return render_template("cohorts/index.html", cohorts=cohorts.all_cohorts())
+    return render_template("cohorts/index.html", page=cohorts.all_cohorts(request.args.get("page", 1, type=int)))
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"cohort_id": None})
@@ -73,7 +73,7 @@ def show(cohort_id: int):
     if request.headers.get("HX-Target") == TABLE_TARGET:
         response = Response(render_block("cohorts/show.html", "table", **context))
     else:
-        context.update(options=cohorts.filter_options(),
+        context.update(options=cohorts.filter_options(cohort),
                        statuses=[(s.value, s.label) for s in ApprenticeStatus],
                        service_areas=[(s.value, s.label) for s in ServiceArea])
         response = Response(render_template("cohorts/show.html", **context))

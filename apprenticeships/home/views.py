@@ -11,6 +11,8 @@ from ..permissions import public, roles, visible_apprentices_condition
 from ..services import dashboard, employers, overview, placements
 from . import bp, home_url
 
+COHORTS_SHOWN = 10  # the newest; the cohorts page has all of them
+
 
 @bp.get("/")
 @public
@@ -26,10 +28,12 @@ def index():
 def coordinator():
     """The programme at a glance: who is where, who is at risk and why, what is coming up."""
     today, settings, everyone = date.today(), ProgrammeSettings.current(), visible_apprentices_condition(current_user)
-    at_risk, at_risk_total = dashboard.at_risk(everyone, today, settings)
+    at_risk, at_risk_total = dashboard.at_risk("everyone", everyone, today, settings)
+    cohorts, cohorts_total = overview.current_cohorts(limit=COHORTS_SHOWN)
+    reviews_due, reviews_due_total = dashboard.reviews_due(everyone, today)
     return render_template(
-        "home/coordinator.html", cohorts=overview.current_cohorts(), at_risk=at_risk, at_risk_total=at_risk_total,
-        reviews_due=dashboard.reviews_due(everyone, today),
+        "home/coordinator.html", cohorts=cohorts, cohorts_total=cohorts_total, at_risk=at_risk,
+        at_risk_total=at_risk_total, reviews_due=reviews_due, reviews_due_total=reviews_due_total,
         placements_waiting=dashboard.placements_awaiting_approval(),
         proposals_waiting=dashboard.proposals_awaiting_employers(), today=today,
     )
@@ -40,10 +44,11 @@ def coordinator():
 def mentor():
     """A mentor's mentees, and which of them are at risk and why."""
     today, settings, mine = date.today(), ProgrammeSettings.current(), visible_apprentices_condition(current_user)
-    at_risk, at_risk_total = dashboard.at_risk(mine, today, settings)
-    return render_template("home/mentor.html", mentor=current_user.mentor, at_risk=at_risk,
+    at_risk, at_risk_total = dashboard.at_risk(f"mentor:{current_user.mentor_id}", mine, today, settings)
+    reviews_due, reviews_due_total = dashboard.reviews_due(mine, today)
+    return render_template("home/mentor.html", mentor=current_user.mentor, at_risk=at_risk, at_risk_total=at_risk_total,
                            mentees=overview.current_mentees(current_user.mentor_id),
-                           reviews_due=dashboard.reviews_due(mine, today), today=today)
+                           reviews_due=reviews_due, reviews_due_total=reviews_due_total, today=today)
 
 
 @bp.get("/employer")

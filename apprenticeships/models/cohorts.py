@@ -71,6 +71,8 @@ class Apprentice(db.Model):
         ),
         sa.CheckConstraint("epa_outcome IS NULL OR gateway_date IS NOT NULL", name="epa_after_gateway"),
         sa.Index("ix_apprentices_cohort_status", "cohort_id", "status"),
+        # Everyone in one status by name: the at-risk list reads only active apprentices.
+        sa.Index("ix_apprentices_status_name", "status", "last_name", "first_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -37,6 +37,9 @@ class ProgrammeSettings(db.Model):
     disclosure_threshold: Mapped[int] = mapped_column(default=5)
     retention_years: Mapped[int] = mapped_column(default=6)
     demo_loaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moves on with every change to programme data (services/changes.py), so that results
+    # worked out from the data can be kept until it changes.
+    data_version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
     @classmethod
     def current(cls) -> ProgrammeSettings:

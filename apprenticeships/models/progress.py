@@ -49,7 +49,10 @@ class LogEntry(db.Model):
         ),
         sa.CheckConstraint("status != 'queried' OR query_comment IS NOT NULL", name="query_has_comment"),
         sa.Index("ix_log_entries_apprentice_date", "apprentice_id", "activity_date"),
-        sa.Index("ix_log_entries_status", "status"),
+        # The verification queue, oldest first.
+        sa.Index("ix_log_entries_status_date", "status", "activity_date"),
+        # Holds every column the progress sums read, so they never visit the table.
+        sa.Index("ix_log_entries_progress", "apprentice_id", "status", "off_the_job", "activity_date", "minutes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -31,6 +31,10 @@ class ProgressReview(db.Model):
         sa.CheckConstraint("otj_minutes_at_review IS NULL OR otj_minutes_at_review >= 0", name="otj_not_negative"),
         sa.CheckConstraint("locked_at IS NULL OR held_date IS NOT NULL", name="locked_when_held"),
         sa.Index("ix_progress_reviews_apprentice_scheduled", "apprentice_id", "scheduled_date"),
+        # Reviews to do (not yet held) by date, for the dashboard and the reviews page.
+        sa.Index("ix_progress_reviews_unheld", "held_date", "scheduled_date"),
+        # Reviews still open for signing.
+        sa.Index("ix_progress_reviews_unlocked", "locked_at", "scheduled_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -109,14 +109,25 @@ class FilterOptions:
     mentors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def filter_options() -> FilterOptions:
+def filter_options(cohort: Cohort) -> FilterOptions:
+    """The standards, providers and mentors of this cohort's apprentices: a programme can have
+    thousands of mentors, and a filter offering one nobody in the cohort has finds nothing."""
+    in_cohort = sa.select(Apprentice).where(Apprentice.cohort_id == cohort.id)
+
+    def used(column) -> sa.Select:
+        return in_cohort.with_only_columns(column).distinct().scalar_subquery()
+
     return FilterOptions(
         standards=[(i, f"{t} (level {lv})") for i, t, lv in db.session.execute(
             sa.select(ApprenticeshipStandard.id, ApprenticeshipStandard.title, ApprenticeshipStandard.level)
+            .where(ApprenticeshipStandard.id.in_(used(Apprentice.standard_id)))
             .order_by(ApprenticeshipStandard.title))],
         providers=list(db.session.execute(
-            sa.select(TrainingProvider.id, TrainingProvider.name).order_by(TrainingProvider.name)).tuples()),
-        mentors=list(db.session.execute(sa.select(Mentor.id, Mentor.name).order_by(Mentor.name)).tuples()),
+            sa.select(TrainingProvider.id, TrainingProvider.name)
+            .where(TrainingProvider.id.in_(used(Apprentice.provider_id))).order_by(TrainingProvider.name)).tuples()),
+        mentors=list(db.session.execute(
+            sa.select(Mentor.id, Mentor.name).where(Mentor.id.in_(used(Apprentice.mentor_id)))
+            .order_by(Mentor.name)).tuples()),
     )
 
 
@@ -132,7 +143,6 @@ def _table_query(cohort: Cohort, filters: TableFilters, today: date, settings: P
         .join(TrainingProvider, TrainingProvider.id == Apprentice.provider_id)
         .outerjoin(Mentor, Mentor.id == Apprentice.mentor_id)
         .where(Apprentice.cohort_id == cohort.id)
-        .options(joinedload(Apprentice.standard), joinedload(Apprentice.provider), joinedload(Apprentice.mentor))
     )
     if filters.q:
         full_name = sa.func.lower(Apprentice.first_name + " " + Apprentice.last_name)
@@ -177,9 +187,20 @@ def _row(record, settings: ProgrammeSettings) -> Row:
                last_rag, bool(overdue), bool(at_risk))
 
 
+WITH_PEOPLE = (joinedload(Apprentice.standard), joinedload(Apprentice.provider), joinedload(Apprentice.mentor))
+PROGRESS_SORTS = ("otj", "next_review", "rag")
+
+
 def table(cohort: Cohort, filters: TableFilters, today: date, settings: ProgrammeSettings) -> Page:
-    page = paginate(_table_query(cohort, filters, today, settings), filters.page, PAGE_SIZE, rows=True)
-    return Page([_row(r, settings) for r in page.items], page.number, page.size, page.total)
+    query = _table_query(cohort, filters, today, settings)
+    if filters.at_risk or filters.sort in PROGRESS_SORTS:
+        page = paginate(query.options(*WITH_PEOPLE), filters.page, PAGE_SIZE, rows=True)
+        return Page([_row(r, settings) for r in page.items], page.number, page.size, page.total)
+    # Neither the filters nor the order need progress figures: find the page's apprentices
+    # first, then work figures out for those 50 alone rather than for the whole cohort.
+    ids = paginate(query.with_only_columns(Apprentice.id), filters.page, PAGE_SIZE)
+    rows = db.session.execute(query.where(Apprentice.id.in_(ids.items)).options(*WITH_PEOPLE)).all()
+    return Page([_row(r, settings) for r in rows], ids.number, ids.size, ids.total)
 
 
 CSV_HEADER = ["Name", "Standard", "Level", "Service area", "Training provider", "Mentor", "Status",
@@ -197,7 +218,7 @@ def export_csv(actor: User, cohort: Cohort, filters: TableFilters, today: date,
                settings: ProgrammeSettings) -> Iterator[str]:
     """The filtered table, every page of it, as CSV lines. The export itself is audited."""
     values = []
-    for record in db.session.execute(_table_query(cohort, filters, today, settings)):
+    for record in db.session.execute(_table_query(cohort, filters, today, settings).options(*WITH_PEOPLE)):
         row = _row(record, settings)
         a = row.apprentice
         values.append((
@@ -220,11 +241,14 @@ def export_csv(actor: User, cohort: Cohort, filters: TableFilters, today: date,
     return lines()
 
 
-def all_cohorts() -> list[tuple[Cohort, int]]:
-    """Every cohort, current first, with its number of apprentices."""
+COHORTS_PAGE_SIZE = 50
+
+
+def all_cohorts(page: int) -> Page:
+    """One page of every cohort, current first, newest first, each with its number of apprentices."""
     count = sa.select(sa.func.count()).where(Apprentice.cohort_id == Cohort.id).scalar_subquery()
-    return [tuple(r) for r in db.session.execute(
-        sa.select(Cohort, count).order_by(Cohort.archived_at.is_not(None), Cohort.start_date.desc()))]
+    return paginate(sa.select(Cohort, count).order_by(Cohort.archived_at.is_not(None), Cohort.start_date.desc(),
+                                                      Cohort.id.desc()), page, COHORTS_PAGE_SIZE, rows=True)
 
 
 def name_taken(name: str, except_id: int | None = None) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -12,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import (
     Apprentice,
+    ApprenticeStatus,
     AssignmentStatus,
     Cohort,
     Placement,
@@ -20,10 +20,12 @@ from ..models import (
     ProgrammeSettings,
     ProgressReview,
 )
+from . import changes
 from .overview import CURRENT_STATUSES
 from .progress import progress_subquery, risk_conditions
 
 AT_RISK_SHOWN = 50
+DUE_SOON_SHOWN = 20
 DUE_SOON = timedelta(days=14)
 
 
@@ -36,12 +38,16 @@ class Reason:
 
 @dataclass(frozen=True)
 class AtRisk:
-    apprentice: Apprentice
-    reasons: list[Reason]
-    figures: Any  # the progress row: verified_minutes, expected_minutes, last_review_date...
+    """Plain values, not database objects, so that the list can be cached between requests."""
+
+    apprentice_id: int
+    name: str
+    standard: str
+    cohort: str
+    reasons: tuple[Reason, ...]
 
 
-def _reasons(row, settings: ProgrammeSettings) -> list[Reason]:
+def _reasons(row, settings: ProgrammeSettings) -> tuple[Reason, ...]:
     interval = f"{settings.review_interval_value} {settings.review_interval_unit.value}"
     reasons = []
     if row.review_overdue:
@@ -57,41 +63,57 @@ def _reasons(row, settings: ProgrammeSettings) -> list[Reason]:
         reasons.append(Reason("nothing_logged", "Nothing logged for 4 weeks", "progress"))
     if row.past_planned_end:
         reasons.append(Reason("past_planned_end", "Planned end date has passed", "status"))
-    return reasons
+    return tuple(reasons)
 
 
-def at_risk(scope: sa.ColumnElement[bool], today: date, settings: ProgrammeSettings,
+def at_risk(scope_key: str, scope: sa.ColumnElement[bool], today: date, settings: ProgrammeSettings,
             limit: int = AT_RISK_SHOWN) -> tuple[list[AtRisk], int]:
-    """Apprentices in current cohorts within `scope` who are at risk, and how many there are."""
+    """Apprentices in current cohorts within `scope` who are at risk (the first `limit`), and how many there are.
+
+    Working this out takes a while at scale, so the answer is kept until the programme's data
+    or the date changes; `scope_key` names the scope (whose apprentices) in that cache.
+    """
+    return changes.cached(("at_risk", scope_key, today, limit),
+                          lambda: _at_risk(scope, today, settings, limit))
+
+
+def _at_risk(scope: sa.ColumnElement[bool], today: date, settings: ProgrammeSettings,
+             limit: int) -> tuple[list[AtRisk], int]:
     progress = progress_subquery(today)
     risk = risk_conditions(progress, today, settings)
-    where = [scope, Cohort.archived_at.is_(None), risk.any()]
-    base = sa.select(Apprentice).join(Cohort).join(progress, progress.c.apprentice_id == Apprentice.id).where(*where)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+    # Every reason applies only to active apprentices: saying so up front lets the database
+    # work out progress for them alone rather than for everyone who ever took part.
+    where = [scope, Apprentice.status == ApprenticeStatus.ACTIVE, Cohort.archived_at.is_(None), risk.any()]
     rows = db.session.execute(
-        base.add_columns(
+        sa.select(Apprentice).join(Cohort).join(progress, progress.c.apprentice_id == Apprentice.id).where(*where)
+        .add_columns(
             progress.c.verified_minutes, progress.c.expected_minutes, progress.c.last_review_date,
             risk.review_overdue.label("review_overdue"), risk.otj_behind.label("otj_behind"),
             risk.red_review.label("red_review"), risk.nothing_logged.label("nothing_logged"),
-            risk.past_planned_end.label("past_planned_end"),
+            risk.past_planned_end.label("past_planned_end"), sa.func.count().over().label("total"),
         )
         .options(joinedload(Apprentice.cohort), joinedload(Apprentice.standard))
         .order_by(Apprentice.last_name, Apprentice.first_name, Apprentice.id)
         .limit(limit)
     ).all()
-    return [AtRisk(row[0], _reasons(row, settings), row) for row in rows], total
+    found = [AtRisk(row[0].id, row[0].full_name, row[0].standard.display_name, row[0].cohort.name,
+                    _reasons(row, settings)) for row in rows]
+    return found, rows[0].total if rows else 0
 
 
-def reviews_due(scope: sa.ColumnElement[bool], today: date) -> list[ProgressReview]:
-    """Reviews not yet held that are due in the next 14 days."""
-    return list(db.session.scalars(
-        sa.select(ProgressReview).join(Apprentice).join(Cohort)
+def reviews_due(scope: sa.ColumnElement[bool], today: date,
+                limit: int = DUE_SOON_SHOWN) -> tuple[list[ProgressReview], int]:
+    """Reviews not yet held that are due in the next 14 days (the soonest `limit`), and how many there are."""
+    rows = db.session.execute(
+        sa.select(ProgressReview, sa.func.count().over()).join(Apprentice).join(Cohort)
         .where(scope, Cohort.archived_at.is_(None), Apprentice.status.in_(CURRENT_STATUSES),
                ProgressReview.held_date.is_(None), ProgressReview.scheduled_date >= today,
                ProgressReview.scheduled_date <= today + DUE_SOON)
         .options(joinedload(ProgressReview.apprentice))
         .order_by(ProgressReview.scheduled_date, ProgressReview.id)
-    ))
+        .limit(limit)
+    ).all()
+    return [review for review, _ in rows], rows[0][1] if rows else 0
 
 
 def placements_awaiting_approval() -> list[Placement]:

@@ -28,21 +28,23 @@ class CohortCounts:
         return sum(self.counts.values())
 
 
-def current_cohorts() -> list[CohortCounts]:
-    """Cohorts not archived, newest first, with how many apprentices are in each status."""
-    cohorts = db.session.scalars(
-        sa.select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.start_date.desc())
+def current_cohorts(limit: int) -> tuple[list[CohortCounts], int]:
+    """The newest `limit` cohorts not archived, with how many apprentices are in each status,
+    and how many cohorts are current in all."""
+    found = db.session.execute(
+        sa.select(Cohort, sa.func.count().over()).where(Cohort.archived_at.is_(None))
+        .order_by(Cohort.start_date.desc(), Cohort.id.desc()).limit(limit)
     ).all()
+    cohorts = [cohort for cohort, _ in found]
     rows = db.session.execute(
         sa.select(Apprentice.cohort_id, Apprentice.status, sa.func.count())
-        .join(Cohort, Cohort.id == Apprentice.cohort_id)
-        .where(Cohort.archived_at.is_(None))
+        .where(Apprentice.cohort_id.in_([c.id for c in cohorts]))
         .group_by(Apprentice.cohort_id, Apprentice.status)
     ).all()
     counts: dict[int, dict[ApprenticeStatus, int]] = {c.id: dict.fromkeys(ApprenticeStatus, 0) for c in cohorts}
     for cohort_id, status, count in rows:
         counts[cohort_id][status] = count
-    return [CohortCounts(c, counts[c.id]) for c in cohorts]
+    return [CohortCounts(c, counts[c.id]) for c in cohorts], found[0][1] if found else 0
 
 
 def _with_programme(query: sa.Select) -> sa.Select:

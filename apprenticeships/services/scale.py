@@ -1,8 +1,13 @@
 """Data at scale, for measuring: many cohorts of apprentices with logs and reviews.
 
 In the proportions of "every London council's programme for a decade": per 20 apprentices,
-one cohort, one mentor for every four, 50 log entries and 5 reviews each. Rows go in with
-bulk inserts in chunks, so 20,000 apprentices (1,000,000 entries) take a few minutes.
+one cohort, one mentor for every four, 50 log entries each and a review every 12 weeks of
+the programme. Cohorts started over ten years, so most apprentices have finished; the newest
+cohort is a large intake (a twentieth of everyone) so that long tables can be measured.
+Entries older than three weeks are verified and reviews held more than four weeks ago are
+signed off and locked, as a working programme's would be; about one current apprentice in
+ten has missed their last review. Rows go in with bulk inserts in
+chunks, so 20,000 apprentices (1,000,000 entries) take well under a minute on SQLite.
 """
 
 from __future__ import annotations
@@ -23,15 +28,20 @@ from ..models import (
     Mentor,
     ProgressReview,
     Rag,
+    ReviewSignoff,
+    Role,
     ServiceArea,
+    SignoffParty,
     TrainingProvider,
+    User,
     VerificationStatus,
     utcnow,
 )
 from .demo import load_demo
 from .progress import add_months
 
-PER_COHORT, PER_MENTOR, ENTRIES_EACH, REVIEWS_EACH = 20, 4, 50, 5
+PER_COHORT, PER_MENTOR, ENTRIES_EACH, REVIEW_EVERY = 20, 4, 50, timedelta(weeks=12)
+VERIFIED_AFTER, LOCKED_AFTER = timedelta(weeks=3), timedelta(weeks=4)
 CHUNK = 20_000
 FIRST_NAMES = ["Alex", "Sam", "Jo", "Priya", "Tom", "Aisha", "Ben", "Chen", "Dami", "Eve", "Femi", "Gail", "Hana",
                "Ivan", "Jas", "Kit", "Lola", "Mo", "Nia", "Oli"]
@@ -52,12 +62,13 @@ def fill(apprentices: int, today: date | None = None, seed: int = 7) -> dict[str
     standards = db.session.execute(sa.select(ApprenticeshipStandard.id, ApprenticeshipStandard.typical_duration_months)
                                    ).all()
     providers = db.session.scalars(sa.select(TrainingProvider.id)).all()
+    verifier = db.session.scalar(sa.select(User.id).where(User.role == Role.COORDINATOR).order_by(User.id))
     run = db.session.scalar(sa.select(sa.func.count()).select_from(Cohort))
     cohorts = max(1, apprentices // PER_COHORT)
     now = utcnow()
 
-    cohort_rows = [{"name": f"Scale cohort {run}-{n:05d}", "start_date": today - timedelta(days=(n * 3653) // cohorts),
-                    "intake_target": PER_COHORT, "created_at": now} for n in range(cohorts)]
+    cohort_rows = [{"name": f"Scale cohort {run}-{n:05d}", "intake_target": PER_COHORT, "created_at": now,
+                    "start_date": today - timedelta(days=60 + (n * 3653) // cohorts)} for n in range(cohorts)]
     _insert(Cohort.__table__, cohort_rows)
     cohort_ids = db.session.execute(sa.select(Cohort.id, Cohort.start_date).where(
         Cohort.name.like(f"Scale cohort {run}-%")).order_by(Cohort.id)).all()
@@ -68,8 +79,10 @@ def fill(apprentices: int, today: date | None = None, seed: int = 7) -> dict[str
 
     areas = list(ServiceArea)
     apprentice_rows = []
+    large = apprentices // 20 if len(cohort_ids) > 1 else 0
     for n in range(apprentices):
-        cohort_id, start = cohort_ids[n % len(cohort_ids)]
+        # The first `large` go to the newest cohort; the rest are shared out among the others.
+        cohort_id, start = cohort_ids[0 if n < large else 1 + n % (len(cohort_ids) - 1) if large else 0]
         standard_id, months = standards[n % len(standards)]
         planned_end = add_months(start, months)
         finished = planned_end < today
@@ -88,27 +101,44 @@ def fill(apprentices: int, today: date | None = None, seed: int = 7) -> dict[str
             "gateway_date": planned_end - timedelta(days=60) if status == ApprenticeStatus.COMPLETED else None,
         })
     _insert(Apprentice.__table__, apprentice_rows)
-    people = db.session.execute(sa.select(Apprentice.id, Apprentice.start_date, Apprentice.planned_end_date)
-                                .join(Cohort).where(Cohort.name.like(f"Scale cohort {run}-%"))).all()
+    people = db.session.execute(
+        sa.select(Apprentice.id, Apprentice.start_date, Apprentice.planned_end_date, Apprentice.status)
+        .join(Cohort).where(Cohort.name.like(f"Scale cohort {run}-%"))).all()
 
     entries, reviews = [], []
-    for apprentice_id, start, planned_end in people:
+    for apprentice_id, start, planned_end, status in people:
         end = min(today, planned_end)
         span = max(1, (end - start).days)
         for k in range(ENTRIES_EACH):
             day = start + timedelta(days=(k * span) // ENTRIES_EACH)
+            verified = day < today - VERIFIED_AFTER
             entries.append({"apprentice_id": apprentice_id, "activity_date": day,
                             "activity_type": ActivityType.STUDY_TIME.value, "off_the_job": True,
                             "minutes": 15 * rng.randint(4, 28), "description": "Study on the provider's course",
-                            "status": VerificationStatus.PENDING.value, "created_at": now, "updated_at": now})
-        for k in range(REVIEWS_EACH):
-            scheduled = start + timedelta(weeks=12 * (k + 1))
-            held = scheduled <= today
+                            "status": (VerificationStatus.VERIFIED if verified else VerificationStatus.PENDING).value,
+                            "verified_by_id": verifier if verified else None,
+                            "verified_at": now if verified else None, "created_at": now, "updated_at": now})
+        missed_last = status == ApprenticeStatus.ACTIVE and rng.random() < 0.1
+        scheduled = start + REVIEW_EVERY
+        while scheduled <= planned_end:
+            held = scheduled <= today and not (missed_last and scheduled + REVIEW_EVERY > today)
+            locked = held and scheduled < today - LOCKED_AFTER
             reviews.append({"apprentice_id": apprentice_id, "scheduled_date": scheduled,
                             "held_date": scheduled if held else None, "created_at": now,
+                            "locked_at": now if locked else None,
                             "rag": rng.choice([Rag.GREEN, Rag.GREEN, Rag.AMBER, Rag.RED]).value if held else None})
+            if not held:
+                break  # only the next review is on the calendar
+            scheduled += REVIEW_EVERY
     _insert(LogEntry.__table__, entries)
     _insert(ProgressReview.__table__, reviews)
+    # The coordinator's sign-off on each locked review (scale apprentices have no sign-in).
+    _insert(ReviewSignoff.__table__, [
+        {"review_id": review_id, "party": SignoffParty.COORDINATOR.value, "user_id": verifier, "signed_at": now}
+        for review_id in db.session.scalars(sa.select(ProgressReview.id).join(Apprentice).join(Cohort).where(
+            ProgressReview.locked_at.is_not(None), Cohort.name.like(f"Scale cohort {run}-%")))])
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(sa.text("ANALYZE"))  # PostgreSQL's autovacuum does this by itself
     db.session.commit()
     return {"cohorts": cohorts, "mentors": len(mentor_rows), "apprentices": apprentices, "log_entries": len(entries),
             "reviews": len(reviews)}

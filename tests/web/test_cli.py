@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from apprenticeships.extensions import db
-from apprenticeships.models import Apprentice, Role, User
+from apprenticeships.models import Apprentice, Cohort, LogEntry, ProgressReview, Role, User, VerificationStatus
 from apprenticeships.services.passwords import password_matches
 
 
@@ -41,7 +41,19 @@ def test_users_create_needs_the_record_an_employer_acts_for(empty_app):
 def test_demo_scale_adds_data_in_proportion(empty_app):
     result = empty_app.test_cli_runner().invoke(args=["demo", "scale", "--apprentices", "40"])
     assert result.exit_code == 0, result.output
-    assert "2 cohorts, 10 mentors, 40 apprentices, 2,000 log entries, 200 reviews added" in result.output
+    assert "2 cohorts, 10 mentors, 40 apprentices, 2,000 log entries, " in result.output
     scaled = db.session.scalar(sa.select(sa.func.count()).select_from(Apprentice)
                                .where(Apprentice.first_name.not_in(["Jordan"])))
     assert scaled == 40 + 31  # and the demo programme it builds on
+    scale_reviews = db.session.scalar(sa.select(sa.func.count()).select_from(ProgressReview).join(Apprentice)
+                                      .join(Cohort).where(Cohort.name.like("Scale cohort %")))
+    assert f"{scale_reviews:,} reviews added" in result.output
+    # A working programme's shape: old entries verified, recent ones waiting; one large newest cohort.
+    statuses = dict(db.session.execute(
+        sa.select(LogEntry.status, sa.func.count()).join(Apprentice).join(Cohort)
+        .where(Cohort.name.like("Scale cohort %")).group_by(LogEntry.status)).tuples().all())
+    assert statuses[VerificationStatus.VERIFIED] > statuses.get(VerificationStatus.PENDING, 0)
+    sizes = db.session.scalars(sa.select(sa.func.count()).select_from(Apprentice).join(Cohort)
+                               .where(Cohort.name.like("Scale cohort %")).group_by(Cohort.id)
+                               .order_by(Cohort.start_date.desc())).all()
+    assert sizes == [2, 38]
