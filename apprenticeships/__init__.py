@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import security
+from . import assets, security
 from .config import DEVELOPMENT_SECRET_KEY, ROOT, Config
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate, talisman
 
@@ -81,6 +81,7 @@ def create_app(config: Config | None = None) -> Flask:
     htmx.init_app(app)
     login_manager.init_app(app)
     security.register(app)
+    assets.register(app)
     from .services import changes  # noqa: F401  (its listeners keep the data version)
     talisman.init_app(
         app,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 
+import brotli
 import pytest
 from flask import abort
 
@@ -56,7 +58,7 @@ def test_the_organisation_name_is_configurable(monkeypatch, tmp_path, databases,
 @pytest.mark.parametrize("path,content", [
     ("/static/vendor/htmx/htmx.min.js", "2.0.8"),
     ("/static/vendor/govuk-frontend/govuk-frontend.min.css", "arial"),
-    ("/static/app.js", "initAll"),
+    ("/static/vendor/govuk-frontend/govuk-frontend.min.js", "initAll"),
 ])
 def test_front_end_assets_are_served_from_our_own_origin(client, path, content):
     response = client.get(path)
@@ -111,3 +113,36 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
 def test_database_url_accepts_the_postgres_scheme_hosts_give_out(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.internal:5432/apprenticeships")
     assert Config().SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u:p@db.internal:5432/apprenticeships"
+
+
+def test_static_files_are_addressed_by_content_and_cached_for_a_year(client):
+    soup = page(client.get("/sign-in"))
+    addresses = [tag["href"] for tag in soup.select("link[rel=stylesheet]")] + [
+        tag["src"] for tag in soup.select("script[src]")]
+    assert addresses and all("?v=" in address for address in addresses)
+    for address in addresses:
+        response = client.get(address)
+        assert response.status_code == 200
+        assert response.cache_control.max_age == 365 * 24 * 3600 and response.cache_control.immutable
+    css = client.get("/static/app.css")  # no digest, or an old one: asked again each time
+    assert css.status_code == 200 and not css.cache_control.max_age
+    assert not client.get("/static/app.css?v=000000000000").cache_control.max_age
+
+
+def test_the_module_import_carries_the_digest_too(client):
+    html = client.get("/sign-in").get_data(as_text=True)
+    assert 'from "/static/vendor/govuk-frontend/govuk-frontend.min.js?v=' in html
+
+
+# Static files are sent as streams, which Flask-Compress packs with Brotli (every current browser
+# asks for it) but not gzip.
+@pytest.mark.parametrize("path,encoding", [
+    ("/sign-in", "br"), ("/sign-in", "gzip"), ("/static/vendor/govuk-frontend/govuk-frontend.min.css", "br")])
+def test_pages_and_static_files_are_compressed(client, path, encoding):
+    plain = client.get(path)
+    packed = client.get(path, headers={"Accept-Encoding": encoding})
+    assert packed.headers["Content-Encoding"] == encoding
+    assert len(packed.data) < len(plain.data) / 2
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    unpacked = (brotli.decompress if encoding == "br" else gzip.decompress)(packed.data)
+    assert len(unpacked) == len(plain.data)
