@@ -30,7 +30,7 @@ def coordinator():
     today, settings, everyone = date.today(), ProgrammeSettings.current(), visible_apprentices_condition(current_user)
     at_risk, at_risk_total = dashboard.at_risk("everyone", everyone, today, settings)
     cohorts, cohorts_total = overview.current_cohorts(limit=COHORTS_SHOWN)
-    reviews_due, reviews_due_total = dashboard.reviews_due(everyone, today)
+    reviews_due, reviews_due_total = dashboard.reviews_due("everyone", everyone, today)
     return render_template(
         "home/coordinator.html", cohorts=cohorts, cohorts_total=cohorts_total, at_risk=at_risk,
         at_risk_total=at_risk_total, reviews_due=reviews_due, reviews_due_total=reviews_due_total,
@@ -45,7 +45,7 @@ def mentor():
     """A mentor's mentees, and which of them are at risk and why."""
     today, settings, mine = date.today(), ProgrammeSettings.current(), visible_apprentices_condition(current_user)
     at_risk, at_risk_total = dashboard.at_risk(f"mentor:{current_user.mentor_id}", mine, today, settings)
-    reviews_due, reviews_due_total = dashboard.reviews_due(mine, today)
+    reviews_due, reviews_due_total = dashboard.reviews_due(f"mentor:{current_user.mentor_id}", mine, today)
     return render_template("home/mentor.html", mentor=current_user.mentor, at_risk=at_risk, at_risk_total=at_risk_total,
                            mentees=overview.current_mentees(current_user.mentor_id),
                            reviews_due=reviews_due, reviews_due_total=reviews_due_total, today=today)

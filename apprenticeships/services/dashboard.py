@@ -101,19 +101,32 @@ def _at_risk(scope: sa.ColumnElement[bool], today: date, settings: ProgrammeSett
     return found, rows[0].total if rows else 0
 
 
-def reviews_due(scope: sa.ColumnElement[bool], today: date,
-                limit: int = DUE_SOON_SHOWN) -> tuple[list[ProgressReview], int]:
-    """Reviews not yet held that are due in the next 14 days (the soonest `limit`), and how many there are."""
+@dataclass(frozen=True)
+class ReviewDue:
+    apprentice_id: int
+    name: str
+    scheduled_date: date
+
+
+def reviews_due(scope_key: str, scope: sa.ColumnElement[bool], today: date,
+                limit: int = DUE_SOON_SHOWN) -> tuple[list[ReviewDue], int]:
+    """Reviews not yet held that are due in the next 14 days (the soonest `limit`), and how many there are.
+    Kept like the at-risk list until the data or the date changes."""
+    return changes.cached(("reviews_due", scope_key, today, limit), lambda: _reviews_due(scope, today, limit))
+
+
+def _reviews_due(scope: sa.ColumnElement[bool], today: date, limit: int) -> tuple[list[ReviewDue], int]:
     rows = db.session.execute(
-        sa.select(ProgressReview, sa.func.count().over()).join(Apprentice).join(Cohort)
+        sa.select(Apprentice.id, Apprentice.first_name, Apprentice.last_name, ProgressReview.scheduled_date,
+                  sa.func.count().over())
+        .join(ProgressReview.apprentice).join(Cohort)
         .where(scope, Cohort.archived_at.is_(None), Apprentice.status.in_(CURRENT_STATUSES),
                ProgressReview.held_date.is_(None), ProgressReview.scheduled_date >= today,
                ProgressReview.scheduled_date <= today + DUE_SOON)
-        .options(joinedload(ProgressReview.apprentice))
         .order_by(ProgressReview.scheduled_date, ProgressReview.id)
         .limit(limit)
     ).all()
-    return [review for review, _ in rows], rows[0][1] if rows else 0
+    return [ReviewDue(i, f"{first} {last}", day) for i, first, last, day, _ in rows], rows[0][4] if rows else 0
 
 
 def placements_awaiting_approval() -> list[Placement]:
