@@ -8,7 +8,6 @@ from datetime import date
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
-from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..models import ApprenticeStatus, EpaOutcome, Mentor, ProgrammeSettings, Role
@@ -122,26 +121,26 @@ def _form_page(form: ApprenticeForm, title: str, back: str):
 def mentor(apprentice_id: int):
     """Choose a mentor, seeing each one's caseload against capacity."""
     apprentice = apprentice_or_404(apprentice_id, current_user)
-    caseloads = mentors.caseloads()
+    search = request.args.get("q", "").strip()[:100]
     form = MentorChoiceForm()
-    form.mentor_id.choices = [SelectChoice(NO_MENTOR, "No mentor")] + [
-        SelectChoice(str(c.mentor.id), c.mentor.name) for c in caseloads]
     if request.method == "GET":
         form.mentor_id.data = str(apprentice.mentor_id) if apprentice.mentor_id else NO_MENTOR
     target = request.headers.get("HX-Target")
     if form.validate_on_submit():
         chosen = None if form.mentor_id.data == NO_MENTOR else db.session.get(Mentor, int(form.mentor_id.data))
+        already = chosen is not None and apprentice.mentor_id == chosen.id
+        load = mentors.for_picker("", chosen.id)[0][0] if chosen else None  # the chosen one comes first
         mentors.assign(current_user, apprentice, chosen)
-        load = next((c for c in caseloads if chosen and c.mentor.id == chosen.id), None)
         message = f"{chosen.name} is now {apprentice.first_name}'s mentor." if chosen else "Mentor removed."
-        if load is not None and load.count + 1 > chosen.capacity and apprentice not in load.mentees:
+        if load is not None and not already and load.count + 1 > chosen.capacity:
             message += f" They are now over their capacity of {chosen.capacity}."
         if target == MENTOR_SECTION:
             return render_block("apprentices/show.html", "mentor_section", apprentice=apprentice, message=message)
         flash(message, "success")
         return redirect(url_for("apprentices.show", apprentice_id=apprentice.id) + "#mentor", code=303)
-    context = {"apprentice": apprentice, "form": form, "caseloads": caseloads}
-    if target in (MENTOR_SECTION, PICKER_SLOT):
+    caseloads, matches = mentors.for_picker(search, apprentice.mentor_id)
+    context = {"apprentice": apprentice, "form": form, "caseloads": caseloads, "matches": matches, "search": search}
+    if target in (MENTOR_SECTION, PICKER_SLOT, "mentor-options"):
         response = make_response(render_block("apprentices/mentor.html", "picker", **context))
         if target == MENTOR_SECTION:  # a post with errors: show them in the picker, keep the section
             response.headers.update({"HX-Retarget": "#mentor-picker", "HX-Reswap": "outerHTML"})

@@ -33,11 +33,33 @@ class Caseload:
         return self.count > self.mentor.capacity
 
 
+PICKER_SHOWN = 20
+
+
 def caseloads(page: int | None = None, size: int = 50) -> list[Caseload] | Page:
     """Mentors with their current mentees (in learning or on a break): all of them, or one page."""
     query = sa.select(Mentor).order_by(Mentor.name, Mentor.id)
     paged = paginate(query, page, size) if page is not None else None
     mentors = paged.items if paged else db.session.scalars(query).all()
+    loads = _with_mentees(mentors)
+    return Page(loads, paged.number, paged.size, paged.total) if paged else loads
+
+
+def for_picker(search: str, current_id: int | None) -> tuple[list[Caseload], int]:
+    """Mentors whose name or team contains `search` (the first 20 by name, after the current
+    mentor), with their caseloads, and how many match in all: a programme can have thousands."""
+    query = sa.select(Mentor)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(sa.or_(sa.func.lower(Mentor.name).like(pattern),
+                                   sa.func.lower(sa.func.coalesce(Mentor.team, "")).like(pattern)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    current_first = sa.case((Mentor.id == current_id, 0), else_=1)
+    mentors = db.session.scalars(query.order_by(current_first, Mentor.name, Mentor.id).limit(PICKER_SHOWN)).all()
+    return _with_mentees(mentors), total
+
+
+def _with_mentees(mentors: list[Mentor]) -> list[Caseload]:
     mentees = db.session.scalars(
         sa.select(Apprentice).where(Apprentice.mentor_id.in_([m.id for m in mentors]),
                                     Apprentice.status.in_(CURRENT_STATUSES))
@@ -47,8 +69,7 @@ def caseloads(page: int | None = None, size: int = 50) -> list[Caseload] | Page:
     by_mentor: dict[int, list[Apprentice]] = defaultdict(list)
     for apprentice in mentees:
         by_mentor[apprentice.mentor_id].append(apprentice)
-    loads = [Caseload(m, by_mentor[m.id]) for m in mentors]
-    return Page(loads, paged.number, paged.size, paged.total) if paged else loads
+    return [Caseload(m, by_mentor[m.id]) for m in mentors]
 
 
 def assign(actor: User, apprentice: Apprentice, mentor: Mentor | None) -> None:

@@ -57,6 +57,9 @@ def test_assign_a_mentor_with_the_inline_picker(page: Page, live_server, console
     expect(page).to_have_url(re.compile(r"/apprentices/\d+$"))  # still on the apprentice's page
     expect(picker.locator(".govuk-radios__hint", has_text="Full").first).to_contain_text("4 of 4 mentees")
     assert_accessible(page)
+    picker.get_by_label("Find a mentor by name or team").fill("helen")  # narrows the list as you type
+    expect(picker.locator("label.govuk-radios__label")).to_have_text(["Helen Carter", "No mentor"])
+    expect(picker.get_by_label("Find a mentor by name or team")).to_be_focused()
     picker.get_by_label("Helen Carter").check()
     picker.get_by_role("button", name="Save mentor").click()
     expect(page.locator("#mentor-section")).to_contain_text("Helen Carter is now Ruby's mentor.")

@@ -236,3 +236,29 @@ def test_gateway_then_result_then_completion(app, coordinator_client):
     liam = get(app, Apprentice, known["liam"])
     assert (liam.gateway_date, liam.epa_outcome.value, liam.status) == (today, "merit", ApprenticeStatus.COMPLETED)
     assert coordinator_client.get(f"/apprentices/{known['liam']}/status/nonsense").status_code == 404
+
+
+def test_the_mentor_picker_finds_mentors_by_name_or_team_among_many(app, coordinator_client):
+    known = ids(app)
+    with app.app_context():
+        db.session.add_all(Mentor(name=f"Extra Mentor {n:02d}", email=f"extra{n}@example.org", capacity=4,
+                                  team="Parks" if n == 7 else None) for n in range(40))
+        db.session.commit()
+    soup = page(coordinator_client.get(f"/apprentices/{known['ruby']}/mentor"))
+    radios = soup.select("input[name=mentor_id]")
+    assert len(radios) == 20 + 1  # the first 20 and "No mentor", not all 46
+    assert "Showing 20 of 46 mentors" in text_of(soup)
+    found = page(coordinator_client.get(f"/apprentices/{known['ruby']}/mentor?q=parks"))
+    assert [text_of(label) for label in found.select("label.govuk-radios__label")] == ["Extra Mentor 07", "No mentor"]
+    nobody = page(coordinator_client.get(f"/apprentices/{known['ruby']}/mentor?q=zzz"))
+    assert "No mentors match “zzz”" in text_of(nobody)
+    # One not shown on the first page can still be chosen (found by a search, say).
+    extra = app_get_mentor(app, "Extra Mentor 39")
+    response = post_form(coordinator_client, f"/apprentices/{known['ruby']}/mentor", {"mentor_id": str(extra)})
+    assert response.status_code == 303
+    assert get(app, Apprentice, known["ruby"]).mentor_id == extra
+
+
+def app_get_mentor(app, name: str) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Mentor.id).where(Mentor.name == name))
