@@ -10,7 +10,7 @@ signs in, and drives each page with wrk (Debian's package, installed when missin
 loopback at 16 connections. For each page it prints requests a second, p50 and p99 latency,
 SQL statements per request (counted in-process on the same database), response bytes (as
 sent, compressed, and plain), and throughput as a ratio of the ceiling app's `/rows`; then each
-worker's peak memory, the htmx partial against its full page, and a first visit's bytes.
+worker's peak memory, htmx partials against their full pages, and a first visit's bytes.
 
 Rate limits are turned off for the run (RATELIMIT_ENABLED=false): the public summary allows one
 address 60 requests a minute, and the load comes from one address.
@@ -148,6 +148,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 @dataclass
 class Load:
+    requests: int
     requests_per_second: float
     p50_ms: float
     p99_ms: float
@@ -169,20 +170,44 @@ def drive(wrk: str, url: str, seconds: int, connections: int, cookie: str = "", 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     def percentile(n: str) -> str:
-        return re.search(rf"^\s+{n}%\s+(\S+)$", out, re.MULTILINE).group(1)
+        found = re.search(rf"^\s+{n}%\s+(\S+)$", out, re.MULTILINE)
+        if not found:
+            raise SystemExit(f"wrk gave no latency figures for {url}:\n{out}")
+        return found.group(1)
 
     failed = (int(errors.group(1)) if errors else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
-    return Load(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+    return Load(int(re.search(r"(\d+) requests in", out).group(1)),
+                float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
                 _ms(percentile("50")), _ms(percentile("99")), failed)
 
 
-def post_script(directory: Path, path: str, fields: list[tuple[str, str]], cookie: str) -> str:
+ENTRY_DAYS = 400  # entries go on days spread over this many before today: a day holds 24 hours at most
+
+
+def log_entry_script(directory: Path, csrf_token: str, cookie: str) -> str:
+    """A wrk script posting a quarter-hour log entry, each on one of the last 400 days in turn."""
     lua = directory / "post.lua"
-    body = urllib.parse.urlencode(fields)
-    lua.write_text(f'wrk.method = "POST"\nwrk.path = "{path}"\nwrk.body = "{body}"\n'
-                   'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-                   f'wrk.headers["Cookie"] = "{cookie}"\n')
+    fields = urllib.parse.urlencode([("activity_type", "study_time"), ("off_the_job", "yes"), ("minutes", "0.25"),
+                                     ("description", "Benchmark entry"), ("csrf_token", csrf_token)])
+    lua.write_text(f"""
+local n = 0
+request = function()
+  n = n + 1
+  local d = os.date("*t", os.time() - 86400 * (1 + n % {ENTRY_DAYS}))
+  local body = string.format("activity_date=%d&activity_date=%d&activity_date=%d&{fields}", d.day, d.month, d.year)
+  return wrk.format("POST", "/log", {{["Content-Type"] = "application/x-www-form-urlencoded",
+                                      ["Cookie"] = "{cookie}"}}, body)
+end
+""")
     return str(lua)
+
+
+def count_entries(env: dict) -> int:
+    code = ("from app import app\nfrom apprenticeships.extensions import db\n"
+            "from apprenticeships.models import LogEntry\nimport sqlalchemy as sa\nwith app.app_context():\n"
+            "    print(db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry)"
+            ".where(LogEntry.description == 'Benchmark entry')))")
+    return int(run([sys.executable, "-c", code], env))
 
 
 def in_process_figures(env: dict, pages: list[tuple[str, str, str]]) -> dict[str, tuple[int, int, int]]:
@@ -266,11 +291,11 @@ def main() -> None:
         coordinator, apprentice = Browser(base), Browser(base)
         coordinator.sign_in("coordinator@example.org")
         apprentice.sign_in("apprentice@example.org")
-        today = date.today()
-        entry = [("activity_date", str(today.day)), ("activity_date", str(today.month)),
-                 ("activity_date", str(today.year)), ("activity_type", "study_time"), ("off_the_job", "yes"),
-                 ("minutes", "1.5"), ("description", "Benchmark entry"),
-                 ("csrf_token", apprentice.csrf_token("/apprentice"))]
+        token_for_log = apprentice.csrf_token("/apprentice")
+        yesterday = date.fromordinal(date.today().toordinal() - 1)
+        entry = [("activity_date", str(yesterday.day)), ("activity_date", str(yesterday.month)),
+                 ("activity_date", str(yesterday.year)), ("activity_type", "study_time"), ("off_the_job", "yes"),
+                 ("minutes", "0.25"), ("description", "Benchmark entry"), ("csrf_token", token_for_log)]
         if apprentice.post("/log", entry) != 303:
             raise SystemExit("the log entry POST did not save")
         workdir = Path(tempfile.mkdtemp())
@@ -280,7 +305,8 @@ def main() -> None:
             ("Cohort page 10, filtered", "coordinator", f"/cohorts/{cohort_id}?status=active&page=10", None),
             ("Apprentice profile", "coordinator", f"/apprentices/{apprentice_id}", None),
             ("Apprentice home", "apprentice", "/apprentice", None),
-            ("Log entry POST", "apprentice", "/log", post_script(workdir, "/log", entry, apprentice.cookie_header)),
+            ("Log entry POST", "apprentice", "/log",
+             log_entry_script(workdir, token_for_log, apprentice.cookie_header)),
             ("Public summary", "public", f"/s/{token}", None),
         ]
         cookies = {"coordinator": coordinator.cookie_header, "apprentice": apprentice.cookie_header, "public": ""}
@@ -293,8 +319,13 @@ def main() -> None:
         results = []
         for name, role, path, script in pages:
             drive(wrk, base + path, 2, args.connections, cookies[role], script)  # warm both workers
-            results.append((name, path, drive(wrk, base + path, args.duration, args.connections, cookies[role],
-                                              script)))
+            before = count_entries(env) if script else 0
+            load = drive(wrk, base + path, args.duration, args.connections, cookies[role], script)
+            if script:  # a POST answered 200 would be a form with errors, not a saved entry
+                saved = count_entries(env) - before
+                print(f"{name}: {saved:,} entries saved of {load.requests:,} posted", flush=True)
+                load.errors += max(0, load.requests - saved)  # requests still in flight at the end count too
+            results.append((name, path, load))
         peaks = worker_peaks_mb(app_server)
         first_total, first_parts = first_visit_bytes(base)
     finally:
@@ -302,7 +333,7 @@ def main() -> None:
         stop(ceiling)
 
     figures = in_process_figures(env, [(n, r, p) for n, r, p, s in pages if s is None])
-    partial = in_process_partial(env, cohort_id)
+    partials = in_process_partials(cohort_id, apprentice_id)
 
     print()
     header = f"{'Page':28} {'req/s':>7} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'SQL':>4} {'bytes sent':>10} " \
@@ -329,11 +360,11 @@ def main() -> None:
             misses.append(f"{name}: {load.errors} error responses")
     print(f"\nWorkers' peak resident memory: {', '.join(f'{mb:.0f} MB' for mb in peaks)}")
     misses += [f"worker at {mb:.0f} MB" for mb in peaks if mb > TARGET_WORKER_MB]
-    partial_bytes, full_bytes = partial
-    print(f"Cohort table htmx partial: {partial_bytes:,} bytes, the full page {full_bytes:,} "
-          f"({partial_bytes / full_bytes:.2f} of it)")
-    if partial_bytes > full_bytes / 10:
-        misses.append("htmx partial over a tenth of its page")
+    for name, partial_bytes, full_bytes in partials:
+        print(f"htmx partial, {name}: {partial_bytes:,} bytes, the full page {full_bytes:,} "
+              f"({partial_bytes / full_bytes:.2f} of it)")
+        if partial_bytes > full_bytes / 10:
+            misses.append(f"htmx partial ({name}) over a tenth of its page")
     parts = ", ".join(f"{p.split('?')[0].rsplit('/', 1)[-1]} {n / 1024:.1f}" for p, n in first_parts)
     print(f"First visit (sign-in page and its static files, compressed): {first_total / 1024:.1f} KB ({parts})")
     if first_total / 1024 > TARGET_FIRST_VISIT_KB:
@@ -341,18 +372,36 @@ def main() -> None:
     print("\nTargets missed: " + ("; ".join(misses) if misses else "none"))
 
 
-def in_process_partial(env: dict, cohort_id: str) -> tuple[int, int]:
-    """Plain bytes of the cohort table as htmx asks for it, and of the whole page."""
+def in_process_partials(cohort_id: str, apprentice_id: str) -> list[tuple[str, int, int]]:
+    """Plain bytes of each htmx partial and of the full page it updates."""
     from app import app
 
-    client = app.test_client()
-    html = client.get("/sign-in").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    client.post("/sign-in", data={"email": "coordinator@example.org", "password": PASSWORD, "csrf_token": token})
-    path = f"/cohorts/{cohort_id}?sort=name"
-    full = client.get(path).data
-    part = client.get(path, headers={"HX-Request": "true", "HX-Target": "cohort-table"}).data
-    return len(part), len(full)
+    def signed_in(email: str):
+        client = app.test_client()
+        html = client.get("/sign-in").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
+        return client
+
+    coordinator = signed_in("coordinator@example.org")
+    results = []
+    for name, path, target in [
+        ("Cohort table, searched", f"/cohorts/{cohort_id}?q=smith", "cohort-table"),
+        ("Mentor picker, searched", f"/apprentices/{apprentice_id}/mentor?q=mentor 2-1", "mentor-options"),
+    ]:
+        full = coordinator.get(path).data
+        part = coordinator.get(path, headers={"HX-Request": "true", "HX-Target": target}).data
+        results.append((name, len(part), len(full)))
+    apprentice = signed_in("apprentice@example.org")
+    home = apprentice.get("/apprentice").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', home).group(1)
+    today = date.today()
+    added = apprentice.post("/log", data={
+        "activity_date": [str(today.day), str(today.month), str(today.year)], "activity_type": "study_time",
+        "off_the_job": "yes", "minutes": "1", "description": "Benchmark entry", "csrf_token": token},
+        headers={"HX-Request": "true", "HX-Target": "logbook"}).data
+    results.append(("Log entry added (htmx)", len(added), len(home.encode())))
+    return results
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ and says "as of" the day its figures are from.
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import Any
 
@@ -17,7 +18,7 @@ from markdown_it import MarkdownIt
 
 from ..extensions import db
 from ..models import Cohort, ProgrammeSettings, ShareLink, ShareMode, User, utcnow
-from . import audit, summaries
+from . import audit, changes, summaries
 from .tokens import new_token, token_hash
 
 # A safe subset of Markdown: paragraphs, emphasis, lists, links and headings; no raw HTML.
@@ -34,8 +35,13 @@ def narrative_html(text: str | None) -> str:
 
 
 def current_figures(cohort: Cohort, today: date) -> dict[str, Any]:
-    threshold = ProgrammeSettings.current().disclosure_threshold
-    return summaries.publish(summaries.figures(cohort, today), threshold)
+    """The cohort's figures as they may be published today; kept until the data or the date
+    changes, because a live link works them out again on every view."""
+    def work_out() -> dict[str, Any]:
+        threshold = ProgrammeSettings.current().disclosure_threshold
+        return summaries.publish(summaries.figures(cohort, today), threshold)
+
+    return copy.deepcopy(changes.cached(("summary", cohort.id, today), work_out))
 
 
 def create(actor: User, cohort: Cohort, label: str, expires_on: date | None, mode: ShareMode,
