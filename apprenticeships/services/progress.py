@@ -8,6 +8,7 @@ on them in the database with a fixed number of statements. The arithmetic is the
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -52,8 +53,13 @@ def review_overdue_before(today: date, settings: ProgrammeSettings) -> date:
     return today - timedelta(weeks=settings.review_interval_value)
 
 
+@functools.lru_cache(maxsize=4)
 def progress_subquery(today: date) -> sa.Subquery:
-    """Per apprentice: OTJ figures, last log, reviews. Columns are named as in `Progress`."""
+    """Per apprentice: OTJ figures, last log, reviews. Columns are named as in `Progress`.
+
+    Built once a day per process: it takes a few milliseconds to build, the same for every
+    request, and SQLAlchemy expressions can be shared once built.
+    """
     a = Apprentice
     today_ = sa.literal(today, sa.Date)
     stopped = least(sa.func.coalesce(a.gateway_date, FAR_FUTURE), sa.func.coalesce(a.withdrawal_date, FAR_FUTURE),
