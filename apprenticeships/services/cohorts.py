@@ -47,6 +47,7 @@ class TableFilters:
     service_area: str = ""
     provider: str = ""
     mentor: str = ""
+    mentor_name: str = ""  # offered instead of a list when the cohort has many mentors
     at_risk: bool = False
     sort: str = "name"
     descending: bool = False
@@ -65,6 +66,7 @@ class TableFilters:
             service_area=pick("service_area", ServiceArea._value2member_map_),
             provider=pick("provider", _digits(args.get("provider", ""))),
             mentor=pick("mentor", _digits(args.get("mentor", "")) | {"none"}),
+            mentor_name=args.get("mentor_name", "").strip()[:100],
             at_risk=args.get("at_risk") == "yes",
             sort=args.get("sort") if args.get("sort") in SORTS else "name",
             descending=args.get("order") == "desc",
@@ -74,7 +76,8 @@ class TableFilters:
     def args(self, **changes) -> dict[str, str]:
         """The query string for these filters (with changes), leaving out what is empty."""
         values = {"q": self.q, "status": self.status, "standard": self.standard, "service_area": self.service_area,
-                  "provider": self.provider, "mentor": self.mentor, "at_risk": "yes" if self.at_risk else "",
+                  "provider": self.provider, "mentor": self.mentor, "mentor_name": self.mentor_name,
+                  "at_risk": "yes" if self.at_risk else "",
                   "sort": "" if self.sort == "name" else self.sort, "order": "desc" if self.descending else "",
                   "page": "" if self.page == 1 else str(self.page)}
         values.update({k: str(v) if v is not None else "" for k, v in changes.items()})
@@ -102,11 +105,14 @@ class Row:
         return min(100, round(100 * self.verified_minutes / self.expected_minutes))
 
 
+MENTORS_LISTED = 30  # more than this in a cohort, and the filter asks for a name instead
+
+
 @dataclass(frozen=True)
 class FilterOptions:
     standards: list[tuple[int, str]] = field(default_factory=list)
     providers: list[tuple[int, str]] = field(default_factory=list)
-    mentors: list[tuple[int, str]] = field(default_factory=list)
+    mentors: list[tuple[int, str]] | None = field(default_factory=list)  # None: too many to list
 
 
 def filter_options(cohort: Cohort) -> FilterOptions:
@@ -125,10 +131,14 @@ def filter_options(cohort: Cohort) -> FilterOptions:
         providers=list(db.session.execute(
             sa.select(TrainingProvider.id, TrainingProvider.name)
             .where(TrainingProvider.id.in_(used(Apprentice.provider_id))).order_by(TrainingProvider.name)).tuples()),
-        mentors=list(db.session.execute(
+        mentors=_listable(list(db.session.execute(
             sa.select(Mentor.id, Mentor.name).where(Mentor.id.in_(used(Apprentice.mentor_id)))
-            .order_by(Mentor.name)).tuples()),
+            .order_by(Mentor.name).limit(MENTORS_LISTED + 1)).tuples())),
     )
+
+
+def _listable(mentors: list[tuple[int, str]]) -> list[tuple[int, str]] | None:
+    return None if len(mentors) > MENTORS_LISTED else mentors
 
 
 def _table_query(cohort: Cohort, filters: TableFilters, today: date, settings: ProgrammeSettings):
@@ -159,6 +169,8 @@ def _table_query(cohort: Cohort, filters: TableFilters, today: date, settings: P
         query = query.where(Apprentice.mentor_id.is_(None))
     elif filters.mentor:
         query = query.where(Apprentice.mentor_id == int(filters.mentor))
+    if filters.mentor_name:
+        query = query.where(sa.func.lower(Mentor.name).contains(filters.mentor_name.lower(), autoescape=True))
     if filters.at_risk:
         query = query.where(risk.any())
 

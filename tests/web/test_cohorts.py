@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 
 from apprenticeships.extensions import db
 from apprenticeships.models import Apprentice, AuditEvent, Cohort, Mentor
+from apprenticeships.services import cohorts
 
 from ..helpers import page, post_form, text_of
 
@@ -140,6 +141,17 @@ def test_filters_by_standard_provider_and_mentor_ids(app, coordinator_client):
     assert len(names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?provider={provider}")))) == 6
     # Nonsense in the query string is ignored, not an error.
     assert len(names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?mentor=x&status=odd&page=zz")))) == 21
+
+
+def test_a_cohort_with_many_mentors_is_filtered_by_mentor_name(app, coordinator_client, monkeypatch):
+    cohort = current_cohort_id(app)
+    soup = page(coordinator_client.get(f"/cohorts/{cohort}"))
+    assert soup.find("select", id="mentor") and not soup.find(id="mentor_name")  # a few: a list
+    monkeypatch.setattr(cohorts, "MENTORS_LISTED", 2)
+    soup = page(coordinator_client.get(f"/cohorts/{cohort}"))
+    assert soup.find("input", id="mentor_name") and not soup.find(id="mentor")  # many: a name
+    assert names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?mentor_name=PRIYA"))) == [
+        "Chloe Bennett", "Jordan Ellis", "Amara Okoro", "Liam Walsh"]
 
 
 def test_sorting_by_a_column_and_back(app, coordinator_client):
