@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
-from ..conftest import make_app
+from ..conftest import close_app, make_app
 
 # A busy two-core machine can take more than the default 5 s for an htmx round trip.
 expect.set_options(timeout=15_000)
@@ -44,6 +44,8 @@ def live_server(databases, demo_database, tmp_path) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    server.server_close()
+    close_app(app, databases)
 
 
 @pytest.fixture
@@ -59,6 +61,11 @@ _axe = Axe()
 
 
 def assert_accessible(page: Page) -> None:
-    """Axe finds no violations on the page as it is now."""
+    """Axe finds no violations on the page as it is now, once it has loaded.
+
+    A click on a link returns once the navigation commits, and so does `page.url`'s change:
+    on a busy machine the new page may still be arriving then, and axe would scan half a page.
+    """
+    page.wait_for_load_state()
     results = _axe.run(page)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
