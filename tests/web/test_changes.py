@@ -61,6 +61,7 @@ def test_a_cached_result_is_worked_out_again_after_a_change(demo_db):
 
 
 def test_the_dashboard_shows_a_new_risk_at_once(app, coordinator_client):
+    """A planned end in the past while active is a risk, shown at once though the list was cached."""
     assert "Jordan Ellis" not in text_of(page(coordinator_client.get("/coordinator")))  # and now cached
     with app.app_context():
         jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -259,12 +259,3 @@ def test_a_mentor_sees_their_mentees_at_risk_with_the_same_reasons(mentor_client
     risky = [li.h3.a.get_text(strip=True) for li in soup.select(".app-risk-list__item")]
     assert risky == ["Liam Walsh"]
     assert "Callum Murphy" not in text_of(soup)  # not their mentee
-
-
-def test_a_planned_end_in_the_past_while_active_is_a_risk(app, coordinator_client):
-    with app.app_context():
-        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))
-        jordan.planned_end_date = date.today() - timedelta(days=1)
-        db.session.commit()
-    text = text_of(page(coordinator_client.get("/coordinator")))
-    assert "Jordan Ellis" in text and "Planned end date has passed" in text
