@@ -29,6 +29,7 @@ from .forms import (
 
 MENTOR_SECTION = "mentor-section"
 PICKER_SLOT = "mentor-picker-slot"
+PICKER_OPTIONS = "mentor-options"  # the list a search in the picker replaces
 NO_MENTOR = "none"
 
 
@@ -129,7 +130,7 @@ def mentor(apprentice_id: int):
     if form.validate_on_submit():
         chosen = None if form.mentor_id.data == NO_MENTOR else db.session.get(Mentor, int(form.mentor_id.data))
         already = chosen is not None and apprentice.mentor_id == chosen.id
-        load = mentors.for_picker("", chosen.id)[0][0] if chosen else None  # the chosen one comes first
+        load = mentors.caseload(chosen) if chosen else None
         mentors.assign(current_user, apprentice, chosen)
         message = f"{chosen.name} is now {apprentice.first_name}'s mentor." if chosen else "Mentor removed."
         if load is not None and not already and load.count + 1 > chosen.capacity:
@@ -140,7 +141,7 @@ def mentor(apprentice_id: int):
         return redirect(url_for("apprentices.show", apprentice_id=apprentice.id) + "#mentor", code=303)
     caseloads, matches = mentors.for_picker(search, apprentice.mentor_id)
     context = {"apprentice": apprentice, "form": form, "caseloads": caseloads, "matches": matches, "search": search}
-    if target in (MENTOR_SECTION, PICKER_SLOT, "mentor-options"):
+    if target in (MENTOR_SECTION, PICKER_SLOT, PICKER_OPTIONS):
         response = make_response(render_block("apprentices/mentor.html", "picker", **context))
         if target == MENTOR_SECTION:  # a post with errors: show them in the picker, keep the section
             response.headers.update({"HX-Retarget": "#mentor-picker", "HX-Reswap": "outerHTML"})

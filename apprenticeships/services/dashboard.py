@@ -22,6 +22,7 @@ from ..models import (
 )
 from . import changes
 from .overview import CURRENT_STATUSES
+from .pagination import first_with_total
 from .progress import progress_subquery, risk_conditions
 
 AT_RISK_SHOWN = 50
@@ -84,21 +85,18 @@ def _at_risk(scope: sa.ColumnElement[bool], today: date, settings: ProgrammeSett
     # Every reason applies only to active apprentices: saying so up front lets the database
     # work out progress for them alone rather than for everyone who ever took part.
     where = [scope, Apprentice.status == ApprenticeStatus.ACTIVE, Cohort.archived_at.is_(None), risk.any()]
-    rows = db.session.execute(
+    rows, total = first_with_total(
         sa.select(Apprentice).join(Cohort).join(progress, progress.c.apprentice_id == Apprentice.id).where(*where)
         .add_columns(
             progress.c.verified_minutes, progress.c.expected_minutes, progress.c.last_review_date,
             risk.review_overdue.label("review_overdue"), risk.otj_behind.label("otj_behind"),
             risk.red_review.label("red_review"), risk.nothing_logged.label("nothing_logged"),
-            risk.past_planned_end.label("past_planned_end"), sa.func.count().over().label("total"),
+            risk.past_planned_end.label("past_planned_end"),
         )
         .options(joinedload(Apprentice.cohort), joinedload(Apprentice.standard))
-        .order_by(Apprentice.last_name, Apprentice.first_name, Apprentice.id)
-        .limit(limit)
-    ).all()
-    found = [AtRisk(row[0].id, row[0].full_name, row[0].standard.display_name, row[0].cohort.name,
-                    _reasons(row, settings)) for row in rows]
-    return found, rows[0].total if rows else 0
+        .order_by(Apprentice.last_name, Apprentice.first_name, Apprentice.id), limit)
+    return [AtRisk(row[0].id, row[0].full_name, row[0].standard.display_name, row[0].cohort.name,
+                   _reasons(row, settings)) for row in rows], total
 
 
 @dataclass(frozen=True)
@@ -116,17 +114,14 @@ def reviews_due(scope_key: str, scope: sa.ColumnElement[bool], today: date,
 
 
 def _reviews_due(scope: sa.ColumnElement[bool], today: date, limit: int) -> tuple[list[ReviewDue], int]:
-    rows = db.session.execute(
-        sa.select(Apprentice.id, Apprentice.first_name, Apprentice.last_name, ProgressReview.scheduled_date,
-                  sa.func.count().over())
+    rows, total = first_with_total(
+        sa.select(Apprentice.id, Apprentice.first_name, Apprentice.last_name, ProgressReview.scheduled_date)
         .join(ProgressReview.apprentice).join(Cohort)
         .where(scope, Cohort.archived_at.is_(None), Apprentice.status.in_(CURRENT_STATUSES),
                ProgressReview.held_date.is_(None), ProgressReview.scheduled_date >= today,
                ProgressReview.scheduled_date <= today + DUE_SOON)
-        .order_by(ProgressReview.scheduled_date, ProgressReview.id)
-        .limit(limit)
-    ).all()
-    return [ReviewDue(i, f"{first} {last}", day) for i, first, last, day, _ in rows], rows[0][4] if rows else 0
+        .order_by(ProgressReview.scheduled_date, ProgressReview.id), limit)
+    return [ReviewDue(i, f"{first} {last}", day) for i, first, last, day, _ in rows], total
 
 
 def placements_awaiting_approval() -> list[Placement]:

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Apprentice, Mentor, User
 from . import audit
 from .overview import CURRENT_STATUSES
-from .pagination import Page, paginate
+from .pagination import Page, first_with_total, paginate
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,14 @@ class Caseload:
 PICKER_SHOWN = 20
 
 
-def caseloads(page: int | None = None, size: int = 50) -> list[Caseload] | Page:
-    """Mentors with their current mentees (in learning or on a break): all of them, or one page."""
-    query = sa.select(Mentor).order_by(Mentor.name, Mentor.id)
-    paged = paginate(query, page, size) if page is not None else None
-    mentors = paged.items if paged else db.session.scalars(query).all()
-    loads = _with_mentees(mentors)
-    return Page(loads, paged.number, paged.size, paged.total) if paged else loads
+def caseloads(page: int, size: int = 50) -> Page:
+    """One page of mentors with their current mentees (in learning or on a break)."""
+    paged = paginate(sa.select(Mentor).order_by(Mentor.name, Mentor.id), page, size)
+    return Page(_with_mentees(paged.items), paged.number, paged.size, paged.total)
+
+
+def caseload(mentor: Mentor) -> Caseload:
+    return _with_mentees([mentor])[0]
 
 
 def for_picker(search: str, current_id: int | None) -> tuple[list[Caseload], int]:
@@ -53,10 +54,9 @@ def for_picker(search: str, current_id: int | None) -> tuple[list[Caseload], int
         pattern = f"%{search.lower()}%"
         query = query.where(sa.or_(sa.func.lower(Mentor.name).like(pattern),
                                    sa.func.lower(sa.func.coalesce(Mentor.team, "")).like(pattern)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     current_first = sa.case((Mentor.id == current_id, 0), else_=1)
-    mentors = db.session.scalars(query.order_by(current_first, Mentor.name, Mentor.id).limit(PICKER_SHOWN)).all()
-    return _with_mentees(mentors), total
+    rows, total = first_with_total(query.order_by(current_first, Mentor.name, Mentor.id), PICKER_SHOWN)
+    return _with_mentees([mentor for mentor, _ in rows]), total
 
 
 def _with_mentees(mentors: list[Mentor]) -> list[Caseload]:

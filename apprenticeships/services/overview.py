@@ -16,6 +16,7 @@ from ..models import (
     PlacementAssignment,
 )
 from ..permissions import HOSTING_STATUSES
+from .pagination import first_with_total
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,9 @@ class CohortCounts:
 def current_cohorts(limit: int) -> tuple[list[CohortCounts], int]:
     """The newest `limit` cohorts not archived, with how many apprentices are in each status,
     and how many cohorts are current in all."""
-    found = db.session.execute(
-        sa.select(Cohort, sa.func.count().over()).where(Cohort.archived_at.is_(None))
-        .order_by(Cohort.start_date.desc(), Cohort.id.desc()).limit(limit)
-    ).all()
+    found, total = first_with_total(
+        sa.select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.start_date.desc(), Cohort.id.desc()),
+        limit)
     cohorts = [cohort for cohort, _ in found]
     rows = db.session.execute(
         sa.select(Apprentice.cohort_id, Apprentice.status, sa.func.count())
@@ -44,7 +44,7 @@ def current_cohorts(limit: int) -> tuple[list[CohortCounts], int]:
     counts: dict[int, dict[ApprenticeStatus, int]] = {c.id: dict.fromkeys(ApprenticeStatus, 0) for c in cohorts}
     for cohort_id, status, count in rows:
         counts[cohort_id][status] = count
-    return [CohortCounts(c, counts[c.id]) for c in cohorts], found[0][1] if found else 0
+    return [CohortCounts(c, counts[c.id]) for c in cohorts], total
 
 
 def _with_programme(query: sa.Select) -> sa.Select:

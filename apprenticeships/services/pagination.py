@@ -31,6 +31,13 @@ class Page:
         return min(self.number * self.size, self.total)
 
 
+def first_with_total(query: sa.Select, limit: int) -> tuple[list[sa.Row], int]:
+    """The first `limit` rows of `query` and how many rows it has in all, in one statement
+    (a window count): for lists that show their start and say how many more there are."""
+    rows = db.session.execute(query.add_columns(sa.func.count().over().label("total")).limit(limit)).all()
+    return rows, rows[0].total if rows else 0
+
+
 def paginate(query: sa.Select, number: int, size: int, *, rows: bool = False) -> Page:
     """One page of `query`: its first column's objects, or whole rows when `rows` is set."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
