@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import assets, security
 from .config import DEVELOPMENT_SECRET_KEY, ROOT, Config
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate, talisman
+from .ids import IdConverter
 
 # The CSP: everything from our own origin, scripts only with the per-request nonce, no
 # inline styles or eval (htmx is configured not to need them).
@@ -58,6 +59,7 @@ def create_app(config: Config | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    app.url_map.converters["int"] = IdConverter  # before any route: a 20-digit id is a 404, not an overflow
     app.config.from_object(config)
     Path(app.instance_path).mkdir(exist_ok=True)
     if config.TRUSTED_PROXIES:

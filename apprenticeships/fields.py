@@ -1,11 +1,16 @@
 """Form fields that several forms share, with GOV.UK widgets and GOV.UK-style messages."""
 
+import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovTextInput
 from wtforms import DateField, EmailField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, StopValidation
+
+_DATE_PART = re.compile(r"[0-9]{1,4}")
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")  # up to 999,999,999: beyond any count or duration here
+_HOURS = re.compile(r"(?=.*[0-9])[0-9]{0,5}(?:\.[0-9]{0,4})?")  # 37.5, 7.25, .5, 22
 
 
 def email_field(missing: str, label: str = "Email address") -> EmailField:
@@ -24,14 +29,16 @@ def email_field(missing: str, label: str = "Email address") -> EmailField:
 class GovDateField(DateField):
     """A GOV.UK date input (day, month, year) with GOV.UK-style messages.
 
-    WTForms' own DateField joins whatever arrives; this one insists on exactly three parts,
-    so a tampered or partial post is an error next to the field, never a crash. Make it
-    required with DataRequired("Enter the ...").
+    WTForms' own DateField joins whatever arrives; this one insists on exactly three parts of
+    plain digits, so a tampered or partial post is an error next to the field, never a crash
+    (a year of eleven digits would overflow `date`). A real date falls within `years`. Make
+    it required with DataRequired("Enter the ...").
     """
 
-    def __init__(self, label: str, validators=None, **kwargs):
+    def __init__(self, label: str, validators=None, years: tuple[int, int] = (1900, 2100), **kwargs):
         kwargs.setdefault("widget", GovDateInput())
         super().__init__(label, validators, format="%d %m %Y", **kwargs)
+        self.years = years
 
     def process_formdata(self, valuelist):
         parts = [v.strip() for v in valuelist][:3]
@@ -39,10 +46,13 @@ class GovDateField(DateField):
         self.data = None
         if not any(self.raw_data):
             return
+        if not all(_DATE_PART.fullmatch(p) for p in self.raw_data):
+            raise ValueError(f"{self.label.text} must be a real date, like 7 9 2026")
+        day, month, year = (int(p) for p in self.raw_data)
+        first, last = self.years
+        if not first <= year <= last:
+            raise ValueError(f"{self.label.text} must be a year between {first} and {last}")
         try:
-            day, month, year = (int(p) for p in self.raw_data)
-            if year < 1000:
-                raise ValueError
             self.data = date(year, month, day)
         except ValueError:
             raise ValueError(f"{self.label.text} must be a real date, like 7 9 2026") from None
@@ -53,7 +63,7 @@ class GovDateField(DateField):
 
 
 class WholeNumberField(IntegerField):
-    """A whole number, with a GOV.UK-style message when it is not one."""
+    """A whole number, with a GOV.UK-style message when it is not one (or too long to be a sensible one)."""
 
     def process_formdata(self, valuelist):
         self.raw_data = valuelist
@@ -61,10 +71,9 @@ class WholeNumberField(IntegerField):
         self.data = None
         if not text:
             return
-        try:
-            self.data = int(text)
-        except ValueError:
-            raise ValueError(f"{self.label.text.removesuffix(' (optional)')} must be a whole number") from None
+        if not _WHOLE_NUMBER.fullmatch(text):
+            raise ValueError(f"{self.label.text.removesuffix(' (optional)')} must be a whole number")
+        self.data = int(text)
 
 
 class HoursField(StringField):
@@ -85,13 +94,11 @@ class HoursField(StringField):
         self.minutes = None
         if not self.data:
             return
-        try:
-            hours = Decimal(self.data)
-            if not hours.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            raise ValueError(f"{self.label.text} must be a number, like 37.5") from None
-        self.minutes = int((hours * 60).to_integral_value())
+        # A strict pattern before any arithmetic: '1e999999' would overflow Decimal, and
+        # '1e200000' would take a second of CPU to multiply.
+        if not _HOURS.fullmatch(self.data):
+            raise ValueError(f"{self.label.text} must be a number, like 37.5")
+        self.minutes = int((Decimal(self.data) * 60).to_integral_value())
 
 
 class CharacterCount(GovCharacterCount):

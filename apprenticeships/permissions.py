@@ -25,10 +25,6 @@ from .models import Apprentice, AssignmentStatus, Placement, PlacementAssignment
 F = TypeVar("F", bound=Callable[..., Any])
 PERMISSION_ATTR = "_permission"
 
-# Placement assignments that mean an employer hosts (or is deciding on) the apprentice.
-HOSTING_STATUSES = (AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED, AssignmentStatus.ACTIVE)
-
-
 def _mark(view: Callable, rule: str) -> None:
     if hasattr(view, PERMISSION_ATTR):
         raise RuntimeError(f"{view.__name__} has two permission decorators")
@@ -88,7 +84,7 @@ def visible_apprentices_condition(user: User) -> sa.ColumnElement[bool]:
         hosted = (
             sa.select(PlacementAssignment.apprentice_id)
             .join(Placement, Placement.id == PlacementAssignment.placement_id)
-            .where(Placement.employer_id == user.employer_id, PlacementAssignment.status.in_(HOSTING_STATUSES))
+            .where(Placement.employer_id == user.employer_id, PlacementAssignment.status.in_(AssignmentStatus.HOSTING))
         )
         return Apprentice.id.in_(hosted)
     return sa.false()
@@ -143,10 +139,6 @@ def entry_or_404(entry_id: int, user: User):
     return entry
 
 
-# Reviews are for the employer the apprentice is placed with, not one they are only proposed to.
-PLACED_STATUSES = (AssignmentStatus.ACCEPTED, AssignmentStatus.ACTIVE)
-
-
 def review_or_404(review_id: int, user: User):
     """A progress review of an apprentice this user may see (employers: only apprentices placed with them)."""
     from .models import ProgressReview
@@ -164,5 +156,6 @@ def placed_apprentices_condition(user: User) -> sa.ColumnElement[bool]:
     """For an employer user: the apprentices placed with their organisation (not just proposed)."""
     placed = (sa.select(PlacementAssignment.apprentice_id)
               .join(Placement, Placement.id == PlacementAssignment.placement_id)
-              .where(Placement.employer_id == user.employer_id, PlacementAssignment.status.in_(PLACED_STATUSES)))
+              .where(Placement.employer_id == user.employer_id,
+                     PlacementAssignment.status.in_(AssignmentStatus.PLACED)))
     return Apprentice.id.in_(placed)

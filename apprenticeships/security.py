@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 
 NO_REFERRER_ATTR = "_no_referrer"
 
@@ -24,4 +24,20 @@ def register(app: Flask) -> None:
         if getattr(view, NO_REFERRER_ATTR, False):
             response.headers["Referrer-Policy"] = "no-referrer"
             response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        if _is_signed_in_page(view, response):
+            # Nothing a signed-in person saw is kept by the browser (or a proxy): Back after
+            # signing out asks the server again, and is sent to sign in.
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _is_signed_in_page(view: Callable | None, response) -> bool:
+    """Every response of a view for signed-in roles (and of an unknown address), and any page a
+    signed-in person is shown. Public files and downloads (static files, shared summaries, the
+    calendar feed) keep their own caching."""
+    from .permissions import PERMISSION_ATTR
+
+    if view is None or getattr(view, PERMISSION_ATTR, None) != "public":
+        return True
+    # Pages read the session anyway (for their CSRF token); files are not made to.
+    return request.endpoint != "static" and response.mimetype == "text/html" and "_user_id" in session

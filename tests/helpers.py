@@ -38,6 +38,16 @@ def sign_in(client: FlaskClient, email: str, password: str = DEMO_PASSWORD, *, u
     return post_form(client, url, {"email": email, "password": password}, **kwargs)
 
 
+def sign_out(client: FlaskClient, *, page: str = "/"):
+    """Press the header's Sign out button: post its form, with its CSRF token, to its action."""
+    soup = BeautifulSoup(client.get(page, follow_redirects=True).get_data(as_text=True), "html.parser")
+    button = soup.find("button", string=lambda s: s and s.strip() == "Sign out")
+    assert button is not None, "the page has no Sign out button"
+    form = button.find_parent("form")
+    assert form["method"] == "post"
+    return client.post(form["action"], data={"csrf_token": form.find("input", attrs={"name": "csrf_token"})["value"]})
+
+
 def page(response, status: int = 200) -> BeautifulSoup:
     """Parse a page, checking what every page must have: one h1, a title starting with it,
     and no duplicate ids (the checks GOV.UK Notify makes on every page in its tests)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovFileInput,
@@ -20,6 +19,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from ..extensions import db
 from ..fields import GovDateField, HoursField, text_area
+from ..forms import AppForm
+from ..ids import is_id, parse_id
 from ..models import (
     Apprentice,
     ApprenticeshipStandard,
@@ -39,7 +40,7 @@ def _options(model, label, prompt: str, *where) -> list[SelectChoice]:
     return [SelectChoice("", prompt)] + [SelectChoice(str(i), text) for i, text in rows]
 
 
-class ApprenticeForm(FlaskForm):
+class ApprenticeForm(AppForm):
     first_name = StringField("First name", widget=GovTextInput(), validators=[
         InputRequired(message="Enter the apprentice's first name"),
         Length(max=80, message="First name must be 80 characters or fewer")])
@@ -155,7 +156,7 @@ class ApprenticeForm(FlaskForm):
         }
 
 
-class StatusForm(FlaskForm):
+class StatusForm(AppForm):
     """Shared checks for status changes: dates within the apprenticeship and not in the future."""
 
     submit = SubmitField("Save", widget=GovSubmitInput())
@@ -237,18 +238,18 @@ class CompleteForm(StatusForm):
             raise ValidationError("Completion date must be on or after the gateway date")
 
 
-class MentorChoiceForm(FlaskForm):
+class MentorChoiceForm(AppForm):
     mentor_id = RadioField("Mentor", validate_choice=False)
     submit = SubmitField("Save mentor", widget=GovSubmitInput())
 
     def validate_mentor_id(self, field) -> None:
         # The picker shows only some of the mentors (there can be thousands): any that exists will do.
-        if field.data != "none" and not (str(field.data).isdigit() and db.session.get(Mentor, int(field.data))):
+        if field.data != "none" and not (is_id(field.data) and db.session.get(Mentor, parse_id(field.data))):
             raise ValidationError("Select a mentor")
 
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(AppForm):
     file = FileField("Upload a file", widget=GovFileInput(), description="A CSV file, 2 MB at most",
                      validators=[FileRequired(message="Select a CSV file")])
     submit = SubmitField("Check the file", widget=GovSubmitInput())
@@ -259,7 +260,7 @@ class ImportUploadForm(FlaskForm):
             raise ValidationError("The selected file must be a CSV")
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(AppForm):
     """The checked file goes back with the confirmation and is checked again before anything is added."""
 
     content = HiddenField()

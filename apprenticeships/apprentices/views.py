@@ -10,6 +10,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from ..extensions import db
+from ..ids import is_id
 from ..models import ApprenticeStatus, EpaOutcome, Mentor, ProgrammeSettings, Role
 from ..permissions import apprentice_or_404, roles
 from ..services import apprentices, importing, mentors, profiles
@@ -49,7 +50,7 @@ def show(apprentice_id: int):
 def new():
     """Add an apprentice."""
     form = ApprenticeForm()
-    if request.method == "GET" and request.args.get("cohort", "").isdigit():
+    if request.method == "GET" and is_id(request.args.get("cohort")):
         form.cohort_id.data = request.args["cohort"]
     if form.validate_on_submit():
         apprentice = apprentices.create(current_user, form.values())
@@ -165,7 +166,7 @@ STATUS_ACTIONS = {
     "end_break": StatusAction("Return from a break in learning", "Record their return from the break", EndBreakForm,
                               (ApprenticeStatus.BREAK_IN_LEARNING,), "Record the return"),
     "withdraw": StatusAction("Withdraw from the programme", "Withdraw", WithdrawForm,
-                             (ApprenticeStatus.ACTIVE, ApprenticeStatus.BREAK_IN_LEARNING), "Withdraw"),
+                             ApprenticeStatus.CURRENT, "Withdraw"),
     "gateway": StatusAction("Record gateway", "Record gateway", GatewayForm, (ApprenticeStatus.ACTIVE,),
                             "Record gateway"),
     "epa": StatusAction("Record the end-point assessment result", "Record the end-point assessment result",

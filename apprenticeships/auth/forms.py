@@ -1,15 +1,15 @@
 """Forms for signing in and choosing a password."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ..fields import email_field
+from ..forms import AppForm
 from ..services.passwords import MAX_LENGTH, password_problem
 
 
-class SignInForm(FlaskForm):
+class SignInForm(AppForm):
     email = email_field("Enter your email address")
     password = PasswordField(
         "Password",
@@ -19,7 +19,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(AppForm):
     password = PasswordField(
         "Create a password",
         widget=GovPasswordInput(),

@@ -69,10 +69,13 @@ def sign_in():
     )
 
 
-@bp.get("/sign-out")
+@bp.post("/sign-out")
 @public
 def sign_out():
-    """Sign out: the session ends on the server too, so an old cookie is worth nothing."""
+    """Sign out: the session ends on the server too, so an old cookie is worth nothing.
+
+    A POST with the CSRF token (the header's button), so no other site can sign anyone out.
+    """
     end_session(session.get(SESSION_TOKEN_KEY))
     logout_user()
     session.clear()

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..fields import GovDateField, WholeNumberField, text_area
+from ..forms import AppForm
 from ..services.cohorts import name_taken
 
 
-class CohortForm(FlaskForm):
+class CohortForm(AppForm):
     name = StringField(
         "Name", widget=GovTextInput(), description="For example, Digital apprentices 2026 to 2028",
         validators=[InputRequired(message="Enter a name for the cohort"),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from ..fields import GovDateField, email_field, text_area
+from ..forms import AppForm
 from ..models import ActivityKind, EmployerPartner, OrganisationSize, PartnershipStatus
 from ..services.catalogue import is_taken
 
@@ -17,7 +17,7 @@ def _choice(enum, prompt: str) -> list[SelectChoice]:
     return [SelectChoice("", prompt)] + enum.choices()
 
 
-class EmployerForm(FlaskForm):
+class EmployerForm(AppForm):
     name = StringField("Organisation name", widget=GovTextInput(), validators=[
         InputRequired(message="Enter the organisation's name"),
         Length(max=160, message="Organisation name must be 160 characters or fewer")])
@@ -69,7 +69,7 @@ class EmployerForm(FlaskForm):
                 "website": clean(self.website.data), "notes": clean(self.notes.data)}
 
 
-class ContactForm(FlaskForm):
+class ContactForm(AppForm):
     name = StringField("Full name", widget=GovTextInput(), validators=[
         InputRequired(message="Enter the contact's full name"),
         Length(max=120, message="Full name must be 120 characters or fewer")])
@@ -86,7 +86,7 @@ class ContactForm(FlaskForm):
                 "phone": (self.phone.data or "").strip() or None}
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(AppForm):
     occurred_on = GovDateField("Date", validators=[DataRequired(message="Enter the date")])
     kind = SelectField("Type", widget=GovSelect(), validate_choice=False,
                        choices=_choice(ActivityKind, "Select a type"),

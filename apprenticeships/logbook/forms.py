@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from ..fields import GovDateField, HoursField, text_area
+from ..forms import AppForm
 from ..models import ActivityType, Apprentice, Ksb, LogEntry
 from ..services.logbook import MAX_MINUTES_A_DAY, minutes_logged_on
 
 
-class LogEntryForm(FlaskForm):
+class LogEntryForm(AppForm):
     activity_date = GovDateField("Date", validators=[DataRequired(message="Enter the date of the learning")])
     activity_type = SelectField("Activity", widget=GovSelect(), validate_choice=False,
                                 choices=[SelectChoice("", "Select an activity")] + ActivityType.choices(),
@@ -81,11 +81,11 @@ class LogEntryForm(FlaskForm):
         return [k for k in self.apprentice.standard.ksbs if str(k.id) in chosen]
 
 
-class QueryForm(FlaskForm):
+class QueryForm(AppForm):
     comment = text_area("Your question for the apprentice", 1000, missing="Enter what you need to know")
     submit = SubmitField("Send query", widget=GovSubmitInput())
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(AppForm):
     response = text_area("Your answer", 1000, missing="Enter your answer")
     submit = SubmitField("Send answer", widget=GovSubmitInput())

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..fields import WholeNumberField, email_field
+from ..forms import AppForm
 from ..models import Mentor
 from ..services.catalogue import is_taken
 
 
-class MentorForm(FlaskForm):
+class MentorForm(AppForm):
     name = StringField("Full name", widget=GovTextInput(), validators=[
         InputRequired(message="Enter the mentor's full name"),
         Length(max=120, message="Full name must be 120 characters or fewer")])

@@ -36,7 +36,15 @@ from .programme import (
     ReviewIntervalUnit,
     TrainingProvider,
 )
-from .progress import ActivityType, LogEntry, LogEntryRevision, VerificationStatus, log_entry_ksbs
+from .progress import (
+    MAX_MINUTES_A_DAY,
+    ActivityType,
+    LogDayTotal,
+    LogEntry,
+    LogEntryRevision,
+    VerificationStatus,
+    log_entry_ksbs,
+)
 from .reviews import ProgressReview, Rag, ReviewAction, ReviewReopening, ReviewSignoff, SignoffParty
 from .sharing import ShareLink, ShareMode
 from .types import utcnow

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .programme import ApprenticeshipStandard, TrainingProvider
-from .types import Choice, UTCDateTime, choice_type, utcnow
+from .types import Choice, UTCDateTime, Versioned, choice_type, utcnow
 
 if TYPE_CHECKING:
     from .people import Mentor
 
 
-class Cohort(db.Model):
+class Cohort(Versioned, db.Model):
     __tablename__ = "cohorts"
     __table_args__ = (sa.CheckConstraint("intake_target IS NULL OR intake_target > 0", name="intake_target_positive"),)
 
@@ -47,6 +47,12 @@ class ApprenticeStatus(Choice):
     WITHDRAWN = "withdrawn"
     COMPLETED = "completed"
 
+    CURRENT: ClassVar[tuple[ApprenticeStatus, ...]]  # (set below: an annotation only, not a member)
+
+
+# "Current" apprentices are still on the programme: learning, or on a break in learning.
+ApprenticeStatus.CURRENT = (ApprenticeStatus.ACTIVE, ApprenticeStatus.BREAK_IN_LEARNING)
+
 
 class EpaOutcome(Choice):
     PASS = "pass"
@@ -55,7 +61,7 @@ class EpaOutcome(Choice):
     FAIL = "fail"
 
 
-class Apprentice(db.Model):
+class Apprentice(Versioned, db.Model):
     __tablename__ = "apprentices"
     __table_args__ = (
         sa.CheckConstraint("planned_end_date > start_date", name="end_after_start"),

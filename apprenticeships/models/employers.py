@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import Choice, UTCDateTime, choice_type, utcnow
+from .types import Choice, UTCDateTime, Versioned, choice_type, utcnow
 
 
 class PartnershipStatus(Choice):
@@ -34,7 +34,7 @@ class OrganisationSize(Choice):
         }[self.value]
 
 
-class EmployerPartner(db.Model):
+class EmployerPartner(Versioned, db.Model):
     __tablename__ = "employer_partners"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,7 +12,7 @@ from ..extensions import db
 from .cohorts import Apprentice
 from .employers import EmployerContact, EmployerPartner
 from .programme import ApprenticeshipStandard
-from .types import Choice, UTCDateTime, choice_type, utcnow
+from .types import Choice, UTCDateTime, Versioned, choice_type, utcnow
 
 
 class WorkingPattern(Choice):
@@ -41,7 +42,7 @@ placement_standards = sa.Table(
 )
 
 
-class Placement(db.Model):
+class Placement(Versioned, db.Model):
     __tablename__ = "placements"
     __table_args__ = (
         sa.CheckConstraint("end_date >= start_date", name="end_after_start"),
@@ -87,6 +88,17 @@ class AssignmentStatus(Choice):
     ACTIVE = "active"
     COMPLETED = "completed"
     ENDED_EARLY = "ended_early"
+
+    # (set below: annotations only, not members)
+    HOSTING: ClassVar[tuple[AssignmentStatus, ...]]
+    PLACED: ClassVar[tuple[AssignmentStatus, ...]]
+
+
+# An employer hosts (or is deciding on) the apprentice; these also hold a place on the placement.
+AssignmentStatus.HOSTING = (AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED, AssignmentStatus.ACTIVE)
+# Placed with the employer: accepted or on the placement (reviews are for this employer, not one
+# the apprentice is only proposed to).
+AssignmentStatus.PLACED = (AssignmentStatus.ACCEPTED, AssignmentStatus.ACTIVE)
 
 
 class PlacementAssignment(db.Model):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import Choice, UTCDateTime, choice_type, utcnow
+from .types import Choice, UTCDateTime, Versioned, choice_type, utcnow
 
 
 class ReviewIntervalUnit(Choice):
@@ -16,7 +16,7 @@ class ReviewIntervalUnit(Choice):
     MONTHS = "months"
 
 
-class ProgrammeSettings(db.Model):
+class ProgrammeSettings(Versioned, db.Model):
     """The one row of settings for the programme this installation runs."""
 
     __tablename__ = "programme_settings"

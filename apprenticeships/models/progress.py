@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .cohorts import Apprentice
 from .programme import Ksb
-from .types import Choice, UTCDateTime, choice_type, utcnow
+from .types import Choice, UTCDateTime, Versioned, choice_type, utcnow
 
 
 class ActivityType(Choice):
@@ -38,7 +38,7 @@ log_entry_ksbs = sa.Table(
 )
 
 
-class LogEntry(db.Model):
+class LogEntry(Versioned, db.Model):
     __tablename__ = "log_entries"
     __table_args__ = (
         # Quarter-hour steps, more than nothing and no more than a day holds.
@@ -82,6 +82,25 @@ class LogEntry(db.Model):
     @property
     def hours(self) -> float:
         return self.minutes / 60
+
+
+MAX_MINUTES_A_DAY = 12 * 60  # the most a long working day allows
+
+
+class LogDayTotal(db.Model):
+    """The minutes an apprentice has logged on a day, held to the daily limit by the database.
+
+    Kept by triggers on log_entries (migration 0003), whatever writes the entries: an atomic
+    upsert per inserted, changed or deleted entry, so two entries posted at the same instant
+    cannot both squeeze into a day with room for one. Never written by the app itself.
+    """
+
+    __tablename__ = "log_day_totals"
+    __table_args__ = (sa.CheckConstraint(f"minutes BETWEEN 0 AND {MAX_MINUTES_A_DAY}", name="within_a_day"),)
+
+    apprentice_id: Mapped[int] = mapped_column(sa.ForeignKey("apprentices.id", ondelete="CASCADE"), primary_key=True)
+    activity_date: Mapped[date] = mapped_column(primary_key=True)
+    minutes: Mapped[int]
 
 
 class LogEntryRevision(db.Model):

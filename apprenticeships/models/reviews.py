@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .cohorts import Apprentice
-from .types import Choice, UTCDateTime, choice_type, utcnow
+from .types import Choice, UTCDateTime, Versioned, choice_type, utcnow
 
 
 class Rag(Choice):
@@ -24,7 +24,7 @@ class SignoffParty(Choice):
     COORDINATOR = "coordinator"
 
 
-class ProgressReview(db.Model):
+class ProgressReview(Versioned, db.Model):
     __tablename__ = "progress_reviews"
     __table_args__ = (
         sa.CheckConstraint("held_date IS NOT NULL OR rag IS NULL", name="rag_when_held"),

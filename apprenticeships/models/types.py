@@ -6,6 +6,7 @@ import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 from wtforms.fields.choices import SelectChoice
 
@@ -55,3 +56,17 @@ def choice_type(enum_cls: type[Choice], name: str) -> sa.Enum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+class Versioned:
+    """A record several people edit: every UPDATE is `WHERE id = ? AND version = ?` and moves the version on.
+
+    An update based on what someone loaded before another person's change matches no row and
+    raises StaleDataError, which the services turn into StaleRecord (apprenticeships/versioning.py).
+    """
+
+    version: Mapped[int] = mapped_column(server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovRadioInput,
@@ -19,10 +18,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..extensions import db
 from ..fields import GovDateField, HoursField, WholeNumberField, text_area
+from ..forms import AppForm
 from ..models import ApprenticeshipStandard, EmployerContact, Placement, WorkingPattern
 
 
-class PlacementForm(FlaskForm):
+class PlacementForm(AppForm):
     title = StringField("Title", widget=GovTextInput(), validators=[
         InputRequired(message="Enter a title for the placement"),
         Length(max=160, message="Title must be 160 characters or fewer")])
@@ -106,7 +106,7 @@ class PlacementForm(FlaskForm):
         return list(db.session.scalars(sa.select(ApprenticeshipStandard).where(ApprenticeshipStandard.id.in_(ids))))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(AppForm):
     """A coordinator's decision on a submitted placement."""
 
     decision = RadioField("Decision", widget=GovRadioInput(), choices=[
@@ -120,7 +120,7 @@ class ReviewForm(FlaskForm):
             raise ValidationError("Enter a comment so the employer knows what to change")
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     """An employer's answer to a proposal."""
 
     decision = RadioField("Will you take them?", widget=GovRadioInput(), choices=[
@@ -134,12 +134,12 @@ class DecisionForm(FlaskForm):
             raise ValidationError("Enter the reason for declining")
 
 
-class StartForm(FlaskForm):
+class StartForm(AppForm):
     start_date = GovDateField("Date it started", validators=[DataRequired(message="Enter the date it started")])
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class FinishForm(FlaskForm):
+class FinishForm(AppForm):
     end_date = GovDateField("Date it ended", validators=[DataRequired(message="Enter the date it ended")])
     outcome = RadioField("How did it end?", widget=GovRadioInput(), choices=[
         SelectChoice("completed", "Completed as planned"), SelectChoice("ended_early", "Ended early")],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -18,11 +17,12 @@ from wtforms.validators import (
 )
 
 from ..fields import WholeNumberField
+from ..forms import AppForm
 from ..models import ApprenticeshipStandard, ReviewIntervalUnit, TrainingProvider
 from ..services.catalogue import is_taken, ksbs_in_use, parse_ksbs
 
 
-class ProviderForm(FlaskForm):
+class ProviderForm(AppForm):
     name = StringField("Name", widget=GovTextInput(), validators=[
         InputRequired(message="Enter the provider's name"),
         Length(max=160, message="Name must be 160 characters or fewer")])
@@ -59,7 +59,7 @@ class ProviderForm(FlaskForm):
                 "contact_phone": clean(self.contact_phone.data)}
 
 
-class StandardForm(FlaskForm):
+class StandardForm(AppForm):
     reference = StringField("Reference", widget=GovTextInput(), description="For example, ST0116", validators=[
         InputRequired(message="Enter the standard's reference"),
         Regexp(r"^(?i:ST)\d{4}$", message="Reference must be ST followed by 4 digits, like ST0116")])
@@ -116,7 +116,7 @@ class StandardForm(FlaskForm):
                 "typical_duration_months": self.typical_duration_months.data}
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(AppForm):
     review_interval = RadioField(
         "How often must progress reviews happen?", widget=GovRadioInput(),
         choices=[SelectChoice("12-weeks", "At least every 12 weeks (older funding rules)"),

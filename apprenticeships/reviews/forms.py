@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..fields import GovDateField, text_area
+from ..forms import AppForm
 from ..models import Apprentice, Rag
 
 ACTION_ROWS = (1, 2, 3)
@@ -30,7 +30,7 @@ def _action_fields() -> dict:
 ActionFields = type("ActionFields", (), _action_fields())
 
 
-class RecordReviewForm(FlaskForm, ActionFields):
+class RecordReviewForm(AppForm, ActionFields):
     held_date = GovDateField("Date held", validators=[DataRequired(message="Enter the date the review was held")])
     attendees = StringField("Who attended", widget=GovTextInput(),
                             description="For example, the apprentice, their line manager and the provider's tutor",
@@ -85,11 +85,11 @@ class RecordReviewForm(FlaskForm, ActionFields):
                 "next_review_date": self.next_review_date.data}
 
 
-class SignForm(FlaskForm):
+class SignForm(AppForm):
     comment = text_area("Your comments (optional)", 2000)
     submit = SubmitField("Sign off the review", widget=GovSubmitInput())
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(AppForm):
     reason = text_area("Why does it need reopening?", 1000, missing="Enter why the review needs reopening")
     submit = SubmitField("Reopen the review", widget=GovSubmitInput())

@@ -47,7 +47,7 @@ def invite(actor: User, name: str, email: str, role: Role, *, employer: Employer
     user.invited_by_id = actor.id
     token = _issue_invite(user, valid_for)
     audit.record(actor, "user.invited", user, role=role.value)
-    db.session.commit()
+    db.session.flush()
     return user, token
 
 
@@ -55,7 +55,7 @@ def reissue_invite(actor: User, user: User, valid_for: timedelta = timedelta(day
     """A fresh link (the old one stops working), e.g. when the first one expired or was lost."""
     token = _issue_invite(user, valid_for)
     audit.record(actor, "user.invite_reissued", user)
-    db.session.commit()
+    db.session.flush()
     return token
 
 
@@ -80,7 +80,7 @@ def accept_invite(user: User, password: str) -> None:
     user.invite_token_hash = None
     user.invite_expires_at = None
     audit.record(user, "user.password_set", user)
-    db.session.commit()
+    db.session.flush()
 
 
 def deactivate(actor: User, user: User) -> None:
@@ -90,14 +90,14 @@ def deactivate(actor: User, user: User) -> None:
     user.invite_expires_at = None
     end_all_sessions(user)
     audit.record(actor, "user.deactivated", user)
-    db.session.commit()
+    db.session.flush()
 
 
 def reactivate(actor: User, user: User) -> None:
     user.active = True
     user.deactivated_at = None
     audit.record(actor, "user.reactivated", user)
-    db.session.commit()
+    db.session.flush()
 
 
 def create_with_password(name: str, email: str, role: Role, password: str, *,

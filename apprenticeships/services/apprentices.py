@@ -44,7 +44,7 @@ def create(actor: User, values: dict, *, commit: bool = True) -> Apprentice:
     db.session.flush()
     reviews.first_review(apprentice, ProgrammeSettings.current())
     if commit:
-        db.session.commit()
+        db.session.flush()
     return apprentice
 
 
@@ -60,7 +60,7 @@ def update(actor: User, apprentice: Apprentice, values: dict, *, commit: bool = 
     if changed:
         audit.record(actor, "apprentice.edited", apprentice, fields=changed)
     if commit:
-        db.session.commit()
+        db.session.flush()
     return changed
 
 
@@ -69,7 +69,7 @@ def _change(actor: User, apprentice: Apprentice, to: ApprenticeStatus, on: date,
                                 effective_date=on, reason=reason, recorded_by_id=actor.id))
     apprentice.status = to
     audit.record(actor, action, apprentice)
-    db.session.commit()
+    db.session.flush()
 
 
 def current_break(apprentice: Apprentice) -> BreakInLearning | None:

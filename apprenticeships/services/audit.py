@@ -44,5 +44,5 @@ def save(actor: User, row: Any, values: dict[str, Any], noun: str) -> list[str]:
     db.session.add(row)
     if creating or changed:
         record(actor, f"{noun}.created" if creating else f"{noun}.edited", row, fields=changed)
-    db.session.commit()
+    db.session.flush()
     return changed

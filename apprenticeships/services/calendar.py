@@ -19,7 +19,7 @@ def reset_token(user: User) -> str:
     token = new_token()
     user.calendar_token_hash = token_hash(token)
     audit.record(user, "user.calendar_link_reset", user)
-    db.session.commit()
+    db.session.flush()
     return token
 
 
@@ -34,7 +34,7 @@ def upcoming(scope: sa.ColumnElement[bool], today: date) -> list[tuple[int, date
         sa.select(ProgressReview.id, ProgressReview.scheduled_date, Apprentice.first_name + " " + Apprentice.last_name)
         .join(Apprentice).join(Cohort)
         .where(scope, Cohort.archived_at.is_(None), ProgressReview.held_date.is_(None),
-               Apprentice.status.in_([ApprenticeStatus.ACTIVE, ApprenticeStatus.BREAK_IN_LEARNING]),
+               Apprentice.status.in_(ApprenticeStatus.CURRENT),
                ProgressReview.scheduled_date >= today - timedelta(days=31),
                ProgressReview.scheduled_date <= today + HORIZON)
         .order_by(ProgressReview.scheduled_date))]

@@ -75,7 +75,7 @@ def save_standard(actor: User, standard: ApprenticeshipStandard, values: dict, k
         ksb.description, ksb.position = line.description, position
     db.session.add(standard)
     audit.record(actor, "standard.created" if creating else "standard.edited", standard)
-    db.session.commit()
+    db.session.flush()
 
 
 def save_provider(actor: User, provider: TrainingProvider, values: dict) -> None:
@@ -87,7 +87,7 @@ def providers_with_counts() -> list[tuple[TrainingProvider, int]]:
 
     current = sa.select(sa.func.count()).where(
         Apprentice.provider_id == TrainingProvider.id,
-        Apprentice.status.in_([ApprenticeStatus.ACTIVE, ApprenticeStatus.BREAK_IN_LEARNING])).scalar_subquery()
+        Apprentice.status.in_(ApprenticeStatus.CURRENT)).scalar_subquery()
     return [tuple(r) for r in db.session.execute(sa.select(TrainingProvider, current).order_by(TrainingProvider.name))]
 
 

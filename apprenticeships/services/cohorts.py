@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..ids import is_id
 from ..models import (
     Apprentice,
     ApprenticeshipStandard,
@@ -32,6 +33,7 @@ from . import audit
 from .catalogue import is_taken
 from .pagination import Page, paginate
 from .progress import progress_subquery, review_due_after, risk_conditions
+from .spreadsheets import safe_cell
 
 PAGE_SIZE = 50
 SORTS = ("name", "standard", "service_area", "provider", "mentor", "status", "otj", "next_review", "rag")
@@ -85,7 +87,7 @@ class TableFilters:
 
 
 def _digits(value: str) -> set[str]:
-    return {value} if value.isdigit() else set()
+    return {value} if is_id(value) else set()
 
 
 @dataclass(frozen=True)
@@ -220,12 +222,6 @@ CSV_HEADER = ["Name", "Standard", "Level", "Service area", "Training provider", 
               "Next review overdue", "Last review rating", "At risk"]
 
 
-def _safe_cell(value) -> str:
-    """Spreadsheets run a cell starting with = + - @ as a formula: make it plain text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_csv(actor: User, cohort: Cohort, filters: TableFilters, today: date,
                settings: ProgrammeSettings) -> Iterator[str]:
     """The filtered table, every page of it, as CSV lines. The export itself is audited."""
@@ -239,13 +235,13 @@ def export_csv(actor: User, cohort: Cohort, filters: TableFilters, today: date,
             f"{row.expected_minutes / 60:.2f}", row.next_review_due.isoformat(),
             "yes" if row.review_overdue else "no", row.last_rag or "", "yes" if row.at_risk else "no"))
     audit.record(actor, "cohort.exported", cohort, rows=len(values))
-    db.session.commit()
+    db.session.flush()
 
     def lines():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         for line in [CSV_HEADER, *values]:
-            writer.writerow([_safe_cell(v) for v in line])
+            writer.writerow([safe_cell(v) for v in line])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -276,4 +272,4 @@ def save(actor: User, cohort: Cohort, values: dict) -> Cohort:
 def set_archived(actor: User, cohort: Cohort, archived: bool) -> None:
     cohort.archived_at = utcnow() if archived else None
     audit.record(actor, "cohort.archived" if archived else "cohort.unarchived", cohort)
-    db.session.commit()
+    db.session.flush()

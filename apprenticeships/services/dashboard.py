@@ -21,7 +21,6 @@ from ..models import (
     ProgressReview,
 )
 from . import changes
-from .overview import CURRENT_STATUSES
 from .pagination import first_with_total
 from .progress import progress_subquery, risk_conditions
 
@@ -117,7 +116,7 @@ def _reviews_due(scope: sa.ColumnElement[bool], today: date, limit: int) -> tupl
     rows, total = first_with_total(
         sa.select(Apprentice.id, Apprentice.first_name, Apprentice.last_name, ProgressReview.scheduled_date)
         .join(ProgressReview.apprentice).join(Cohort)
-        .where(scope, Cohort.archived_at.is_(None), Apprentice.status.in_(CURRENT_STATUSES),
+        .where(scope, Cohort.archived_at.is_(None), Apprentice.status.in_(ApprenticeStatus.CURRENT),
                ProgressReview.held_date.is_(None), ProgressReview.scheduled_date >= today,
                ProgressReview.scheduled_date <= today + DUE_SOON)
         .order_by(ProgressReview.scheduled_date, ProgressReview.id), limit)

@@ -432,7 +432,7 @@ class _DemoBuilder:
             scheduled = apprentice.start_date + timedelta(weeks=REVIEW_WEEKS * number)
             skipped = overdue_after is not None and number > overdue_after
             if scheduled > stop or scheduled > self.today or skipped:
-                if apprentice.status in (ApprenticeStatus.ACTIVE, ApprenticeStatus.BREAK_IN_LEARNING):
+                if apprentice.status in ApprenticeStatus.CURRENT:
                     db.session.add(ProgressReview(apprentice=apprentice, scheduled_date=scheduled))
                 return
             held = scheduled + timedelta(days=self.rng.randrange(0, 5))

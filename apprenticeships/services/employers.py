@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import (
     Apprentice,
+    AssignmentStatus,
     EmployerActivity,
     EmployerContact,
     EmployerPartner,
@@ -20,7 +21,6 @@ from ..models import (
     ProgrammeSettings,
     User,
 )
-from ..permissions import HOSTING_STATUSES
 from . import audit
 from .pagination import Page, paginate
 from .progress import progress_subquery, review_due_after
@@ -78,7 +78,7 @@ def add_activity(actor: User, employer: EmployerPartner, values: dict) -> None:
     activity = EmployerActivity(employer=employer, recorded_by_id=actor.id, **values)
     db.session.add(activity)
     audit.record(actor, "employer.activity_added", employer)
-    db.session.commit()
+    db.session.flush()
 
 
 def activities(employer: EmployerPartner) -> list[tuple[EmployerActivity, str | None]]:
@@ -112,7 +112,7 @@ def hosted(employer_id: int, today: date, settings: ProgrammeSettings) -> list[H
                   progress.c.last_review_date)
         .join(Placement, Placement.id == PlacementAssignment.placement_id)
         .join(progress, progress.c.apprentice_id == PlacementAssignment.apprentice_id)
-        .where(Placement.employer_id == employer_id, PlacementAssignment.status.in_(HOSTING_STATUSES))
+        .where(Placement.employer_id == employer_id, PlacementAssignment.status.in_(AssignmentStatus.HOSTING))
         .options(joinedload(PlacementAssignment.placement),
                  joinedload(PlacementAssignment.apprentice).joinedload(Apprentice.standard))
         .order_by(PlacementAssignment.proposed_at.desc())

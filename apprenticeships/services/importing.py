@@ -209,5 +209,5 @@ def commit(actor: User, text: str) -> Preview:
     audit.record(actor, "apprentices.imported", "apprentices", new=checked.count("new"),
                  updated=checked.count("update"),
                  unchanged=checked.count("unchanged"))
-    db.session.commit()
+    db.session.flush()
     return checked

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
+    MAX_MINUTES_A_DAY,
     Apprentice,
     Cohort,
     Ksb,
@@ -26,16 +27,29 @@ from ..models import (
     utcnow,
 )
 from . import audit
+from .errors import ServiceError, StaleRecord
 from .otj import Learner, expected_minutes_to_date, is_behind
 from .pagination import Page, paginate
 from .progress import add_months, learner_for, progress_subquery, review_due_after
 
-MAX_MINUTES_A_DAY = 12 * 60  # the most a long working day allows
 TRACKED = ("activity_date", "activity_type", "off_the_job", "minutes", "description")
 
 
-class LogbookError(ValueError):
+class LogbookError(ServiceError):
     """An action the entry's state does not allow; the message is for the person."""
+
+
+class DayIsFull(LogbookError):
+    """The entry would take the day past the daily limit (refused by the database's CHECK on log_day_totals)."""
+
+
+# The CHECK that holds each apprentice's minutes a day to the limit (models/progress.py LogDayTotal).
+DAY_LIMIT_CONSTRAINT = "ck_log_day_totals_within_a_day"
+
+
+def day_limit_message(already: int) -> str:
+    return (f"You can log up to {MAX_MINUTES_A_DAY // 60} hours on one day; you have already logged "
+            f"{already / 60:g} hours on that day")
 
 
 def minutes_logged_on(apprentice_id: int, day: date, except_entry: int | None = None) -> int:
@@ -60,7 +74,7 @@ def add(actor: User, apprentice: Apprentice, values: dict, ksbs: list[Ksb]) -> L
     db.session.add(entry)
     _revision(actor, entry, "created", {k: _plain(values[k]) for k in TRACKED if k != "description"})
     audit.record(actor, "log_entry.created", entry)
-    db.session.commit()
+    db.session.flush()
     return entry
 
 
@@ -81,7 +95,7 @@ def edit(actor: User, entry: LogEntry, values: dict, ksbs: list[Ksb]) -> list[st
             entry.status = VerificationStatus.PENDING
         _revision(actor, entry, "edited", changes)
         audit.record(actor, "log_entry.edited", entry, fields=sorted(changes))
-    db.session.commit()
+    db.session.flush()
     return sorted(changes)
 
 
@@ -90,7 +104,7 @@ def delete(actor: User, entry: LogEntry) -> None:
         raise LogbookError("A verified entry cannot be deleted")
     audit.record(actor, "log_entry.deleted", entry.apprentice, entry_id=entry.id, minutes=entry.minutes)
     db.session.delete(entry)
-    db.session.commit()
+    db.session.flush()
 
 
 def verify(actor: User, entry: LogEntry) -> None:
@@ -99,7 +113,7 @@ def verify(actor: User, entry: LogEntry) -> None:
     entry.status, entry.verified_by_id, entry.verified_at = VerificationStatus.VERIFIED, actor.id, utcnow()
     _revision(actor, entry, "verified")
     audit.record(actor, "log_entry.verified", entry)
-    db.session.commit()
+    db.session.flush()
 
 
 def query(actor: User, entry: LogEntry, comment: str) -> None:
@@ -108,7 +122,7 @@ def query(actor: User, entry: LogEntry, comment: str) -> None:
     entry.status, entry.query_comment, entry.query_response = VerificationStatus.QUERIED, comment, None
     _revision(actor, entry, "queried", {"comment": comment})
     audit.record(actor, "log_entry.queried", entry)
-    db.session.commit()
+    db.session.flush()
 
 
 def answer(actor: User, entry: LogEntry, response: str) -> None:
@@ -118,7 +132,7 @@ def answer(actor: User, entry: LogEntry, response: str) -> None:
     entry.status, entry.query_response = VerificationStatus.PENDING, response
     _revision(actor, entry, "answered", {"response": response})
     audit.record(actor, "log_entry.answered", entry)
-    db.session.commit()
+    db.session.flush()
 
 
 def entries(apprentice: Apprentice, page: int, size: int = 20) -> Page:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..ids import is_id
 from ..models import Apprentice, ApprenticeStatus, Cohort, Placement, PlacementInterest, ServiceArea
 from .placements import overlapping
 
@@ -25,7 +26,7 @@ class CandidateFilters:
         standard = args.get("standard", "placement")
         area = args.get("service_area", "")
         return cls(
-            standard=standard if standard in ("placement", "any") or standard.isdigit() else "placement",
+            standard=standard if standard in ("placement", "any") or is_id(standard) else "placement",
             service_area=area if area in ServiceArea._value2member_map_ else "",
             available_only=args.get("available", "yes") == "yes",
         )

@@ -9,9 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Apprentice, Mentor, User
+from ..models import Apprentice, ApprenticeStatus, Mentor, User
 from . import audit
-from .overview import CURRENT_STATUSES
 from .pagination import Page, first_with_total, paginate
 
 
@@ -62,7 +61,7 @@ def for_picker(search: str, current_id: int | None) -> tuple[list[Caseload], int
 def _with_mentees(mentors: list[Mentor]) -> list[Caseload]:
     mentees = db.session.scalars(
         sa.select(Apprentice).where(Apprentice.mentor_id.in_([m.id for m in mentors]),
-                                    Apprentice.status.in_(CURRENT_STATUSES))
+                                    Apprentice.status.in_(ApprenticeStatus.CURRENT))
         .options(joinedload(Apprentice.cohort), joinedload(Apprentice.standard))
         .order_by(Apprentice.last_name, Apprentice.first_name)
     ).unique().all()
@@ -76,7 +75,7 @@ def assign(actor: User, apprentice: Apprentice, mentor: Mentor | None) -> None:
     apprentice.mentor = mentor
     audit.record(actor, "apprentice.mentor_assigned" if mentor else "apprentice.mentor_removed", apprentice,
                  mentor_id=mentor.id if mentor else None)
-    db.session.commit()
+    db.session.flush()
 
 
 def save(actor: User, mentor: Mentor, values: dict) -> None:

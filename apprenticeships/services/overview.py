@@ -11,11 +11,11 @@ from ..extensions import db
 from ..models import (
     Apprentice,
     ApprenticeStatus,
+    AssignmentStatus,
     Cohort,
     Placement,
     PlacementAssignment,
 )
-from ..permissions import HOSTING_STATUSES
 from .pagination import first_with_total
 
 
@@ -54,14 +54,11 @@ def _with_programme(query: sa.Select) -> sa.Select:
     )
 
 
-CURRENT_STATUSES = (ApprenticeStatus.ACTIVE, ApprenticeStatus.BREAK_IN_LEARNING)
-
-
 def current_mentees(mentor_id: int) -> list[Apprentice]:
     """Mentees still in learning: the ones who count against a mentor's capacity."""
     return list(db.session.scalars(_with_programme(
         sa.select(Apprentice)
-        .where(Apprentice.mentor_id == mentor_id, Apprentice.status.in_(CURRENT_STATUSES))
+        .where(Apprentice.mentor_id == mentor_id, Apprentice.status.in_(ApprenticeStatus.CURRENT))
         .order_by(Apprentice.last_name, Apprentice.first_name)
     )).unique())
 
@@ -70,7 +67,7 @@ def apprentice_placements(apprentice_id: int) -> list[PlacementAssignment]:
     return list(db.session.scalars(
         sa.select(PlacementAssignment)
         .where(PlacementAssignment.apprentice_id == apprentice_id,
-               PlacementAssignment.status.in_(HOSTING_STATUSES))
+               PlacementAssignment.status.in_(AssignmentStatus.HOSTING))
         .options(joinedload(PlacementAssignment.placement).joinedload(Placement.employer))
         .order_by(PlacementAssignment.start_date.desc())
     ).unique())

@@ -24,15 +24,15 @@ from ..models import (
     User,
     utcnow,
 )
-from ..permissions import HOSTING_STATUSES
 from . import audit
+from .errors import ServiceError
 
 EDITABLE = (PlacementStatus.DRAFT, PlacementStatus.RETURNED)
 # Places are taken by apprentices accepted onto or on a placement, and held for proposals.
-FILLING = HOSTING_STATUSES
+FILLING = AssignmentStatus.HOSTING
 
 
-class PlacementError(ValueError):
+class PlacementError(ServiceError):
     """An action that the placement's state does not allow; the message is for the person."""
 
 
@@ -52,7 +52,7 @@ def save(actor: User, placement: Placement, values: dict, standards: list, submi
     if submit:
         _move(actor, placement, PlacementStatus.SUBMITTED, "placement.submitted")
         placement.submitted_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return placement
 
 
@@ -66,7 +66,7 @@ def submit(actor: User, placement: Placement) -> None:
         raise PlacementError("Only a draft, or a placement sent back to you, can be submitted")
     placement.submitted_at = utcnow()
     _move(actor, placement, PlacementStatus.SUBMITTED, "placement.submitted")
-    db.session.commit()
+    db.session.flush()
 
 
 def publish(actor: User, placement: Placement) -> None:
@@ -75,7 +75,7 @@ def publish(actor: User, placement: Placement) -> None:
     placement.published_at = utcnow()
     placement.coordinator_comment = None
     _move(actor, placement, PlacementStatus.PUBLISHED, "placement.published")
-    db.session.commit()
+    db.session.flush()
 
 
 def send_back(actor: User, placement: Placement, comment: str) -> None:
@@ -83,7 +83,7 @@ def send_back(actor: User, placement: Placement, comment: str) -> None:
         raise PlacementError("Only a submitted placement can be sent back")
     placement.coordinator_comment = comment
     _move(actor, placement, PlacementStatus.RETURNED, "placement.returned")
-    db.session.commit()
+    db.session.flush()
 
 
 def withdraw(actor: User, placement: Placement) -> None:
@@ -92,14 +92,14 @@ def withdraw(actor: User, placement: Placement) -> None:
     if placed_count(placement) > 0:
         raise PlacementError("Apprentices are on this placement: close it when it ends instead")
     _move(actor, placement, PlacementStatus.WITHDRAWN, "placement.withdrawn")
-    db.session.commit()
+    db.session.flush()
 
 
 def close(actor: User, placement: Placement) -> None:
     if placement.status != PlacementStatus.PUBLISHED:
         raise PlacementError("Only a published placement can be closed")
     _move(actor, placement, PlacementStatus.CLOSED, "placement.closed")
-    db.session.commit()
+    db.session.flush()
 
 
 def placed_count(placement: Placement) -> int:
@@ -136,7 +136,7 @@ def propose(actor: User, placement: Placement, apprentice: Apprentice) -> Placem
                                      status=AssignmentStatus.PROPOSED)
     db.session.add(assignment)
     audit.record(actor, "placement.apprentice_proposed", assignment)
-    db.session.commit()
+    db.session.flush()
     return assignment
 
 
@@ -150,7 +150,7 @@ def decide(actor: User, assignment: PlacementAssignment, accept: bool, reason: s
     if accept:
         assignment.start_date, assignment.end_date = assignment.placement.start_date, assignment.placement.end_date
     audit.record(actor, "placement.proposal_accepted" if accept else "placement.proposal_declined", assignment)
-    db.session.commit()
+    db.session.flush()
 
 
 def start(actor: User, assignment: PlacementAssignment, on: date) -> None:
@@ -158,7 +158,7 @@ def start(actor: User, assignment: PlacementAssignment, on: date) -> None:
         raise PlacementError("Only an accepted apprentice can start a placement")
     assignment.status, assignment.start_date = AssignmentStatus.ACTIVE, on
     audit.record(actor, "placement.started", assignment)
-    db.session.commit()
+    db.session.flush()
 
 
 def finish(actor: User, assignment: PlacementAssignment, on: date, early_reason: str | None) -> None:
@@ -171,7 +171,7 @@ def finish(actor: User, assignment: PlacementAssignment, on: date, early_reason:
     else:
         assignment.status = AssignmentStatus.COMPLETED
     audit.record(actor, "placement.ended_early" if early_reason else "placement.completed", assignment)
-    db.session.commit()
+    db.session.flush()
 
 
 def register_interest(actor: User, placement: Placement, apprentice: Apprentice, interested: bool) -> None:
@@ -183,7 +183,7 @@ def register_interest(actor: User, placement: Placement, apprentice: Apprentice,
     elif not interested and existing is not None:
         db.session.delete(existing)
         audit.record(actor, "placement.interest_withdrawn", placement)
-    db.session.commit()
+    db.session.flush()
 
 
 def listing(*where) -> list[tuple[Placement, int]]:

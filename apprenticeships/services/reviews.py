@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import (
     Apprentice,
     ApprenticeStatus,
+    AssignmentStatus,
     Cohort,
     Placement,
     PlacementAssignment,
@@ -33,15 +34,14 @@ from ..models import (
     User,
     utcnow,
 )
-from ..permissions import PLACED_STATUSES
 from . import audit
+from .errors import ServiceError
 from .progress import review_due_after
 
 DUE_SOON = timedelta(days=14)
-CURRENT = (ApprenticeStatus.ACTIVE, ApprenticeStatus.BREAK_IN_LEARNING)
 
 
-class ReviewError(ValueError):
+class ReviewError(ServiceError):
     """An action the review's state does not allow; the message is for the person."""
 
 
@@ -70,7 +70,7 @@ def hosts(apprentice_ids) -> dict[int, int]:
     return dict(db.session.execute(
         sa.select(PlacementAssignment.apprentice_id, Placement.employer_id).join(Placement)
         .where(PlacementAssignment.apprentice_id.in_(list(apprentice_ids)),
-               PlacementAssignment.status.in_(PLACED_STATUSES))
+               PlacementAssignment.status.in_(AssignmentStatus.PLACED))
         .order_by(PlacementAssignment.start_date)).all())
 
 
@@ -107,9 +107,9 @@ def record(actor: User, review: ProgressReview, values: dict, actions: list[dict
         review.signoffs = []
     audit.record(actor, "review.recorded" if first_time else "review.corrected", review)
     db.session.flush()
-    if review.next_review_date and review.apprentice.status in CURRENT:
+    if review.next_review_date and review.apprentice.status in ApprenticeStatus.CURRENT:
         reschedule(review.apprentice, review.next_review_date)
-    db.session.commit()
+    db.session.flush()
 
 
 def sign(actor: User, review: ProgressReview, party: SignoffParty, comment: str | None) -> bool:
@@ -126,7 +126,7 @@ def sign(actor: User, review: ProgressReview, party: SignoffParty, comment: str 
     if locked:
         review.locked_at = utcnow()
         audit.record(actor, "review.locked", review)
-    db.session.commit()
+    db.session.flush()
     return locked
 
 
@@ -137,7 +137,7 @@ def reopen(actor: User, review: ProgressReview, reason: str) -> None:
     review.locked_at = None
     review.signoffs = []
     audit.record(actor, "review.reopened", review)
-    db.session.commit()
+    db.session.flush()
 
 
 def reopenings(review: ProgressReview) -> list[tuple[ReviewReopening, str]]:
@@ -178,7 +178,7 @@ def awaiting_signature(user: User) -> sa.ColumnElement[bool]:
     if user.role == Role.APPRENTICE:
         return sa.and_(held, ProgressReview.apprentice_id == user.apprentice_id, ~_signed(SignoffParty.APPRENTICE))
     placed = sa.select(PlacementAssignment.apprentice_id).join(Placement).where(
-        PlacementAssignment.status.in_(PLACED_STATUSES))
+        PlacementAssignment.status.in_(AssignmentStatus.PLACED))
     if user.role == Role.EMPLOYER:
         hosted_here = placed.where(Placement.employer_id == user.employer_id)
         return sa.and_(held, ProgressReview.apprentice_id.in_(hosted_here), ~_signed(SignoffParty.EMPLOYER))
@@ -202,7 +202,7 @@ def _reviews(*where) -> ToDoList:
 
 def to_do(user: User, scope: sa.ColumnElement[bool], today: date) -> ToDo:
     """Overdue and soon-due reviews for the apprentices in scope, and reviews waiting for this user's signature."""
-    unheld = [scope, ProgressReview.held_date.is_(None), Apprentice.status.in_(CURRENT)]
+    unheld = [scope, ProgressReview.held_date.is_(None), Apprentice.status.in_(ApprenticeStatus.CURRENT)]
     return ToDo(
         overdue=_reviews(*unheld, ProgressReview.scheduled_date < today),
         due_soon=_reviews(*unheld, ProgressReview.scheduled_date >= today,

@@ -52,14 +52,14 @@ def create(actor: User, cohort: Cohort, label: str, expires_on: date | None, mod
                      published_figures=current_figures(cohort, today), figures_as_of=utcnow())
     db.session.add(link)
     audit.record(actor, "share_link.created", link, mode=mode.value)
-    db.session.commit()
+    db.session.flush()
     return link, token
 
 
 def revoke(actor: User, link: ShareLink) -> None:
     link.revoked_at = utcnow()
     audit.record(actor, "share_link.revoked", link)
-    db.session.commit()
+    db.session.flush()
 
 
 def links_for(cohort: Cohort) -> list[tuple[ShareLink, str | None]]:
@@ -81,5 +81,5 @@ def open_link(token: str, today: date) -> ShareLink | None:
             link.published_figures, link.figures_as_of = fresh, utcnow()
     link.view_count += 1
     link.last_viewed_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return link

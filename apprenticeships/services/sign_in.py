@@ -47,7 +47,7 @@ def record_failure(email: str, client_address: str, throttle: Throttle) -> None:
                                  client_address=client_address, occurred_at=now))
     # Old failures are of no further use: keep the table small.
     db.session.execute(sa.delete(SignInFailure).where(SignInFailure.occurred_at < now - 24 * FAILURE_WINDOW))
-    db.session.commit()
+    db.session.flush()
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -66,7 +66,7 @@ def start_session(user: User) -> str:
     now = utcnow()
     db.session.add(UserSession(user_id=user.id, token_hash=token_hash(token), created_at=now, last_seen_at=now))
     user.last_signed_in_at = now
-    db.session.commit()
+    db.session.flush()
     return token
 
 
@@ -78,7 +78,7 @@ def end_session(token: str | None) -> None:
         .where(UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )
-    db.session.commit()
+    db.session.flush()
 
 
 def end_all_sessions(user: User) -> None:
@@ -107,9 +107,9 @@ def live_session_user(token: str, user_id: int, absolute: timedelta, idle: timed
     user, user_session = row
     if now - user_session.created_at > absolute or now - user_session.last_seen_at > idle:
         user_session.ended_at = now
-        db.session.commit()
+        db.session.flush()
         return None
     if now - user_session.last_seen_at > timedelta(minutes=1):
         user_session.last_seen_at = now
-        db.session.commit()
+        db.session.flush()
     return user

@@ -17,6 +17,7 @@ from ..models import (
     Apprentice,
     ApprenticeshipStandard,
     ApprenticeStatus,
+    AssignmentStatus,
     Cohort,
     Placement,
     PlacementAssignment,
@@ -24,7 +25,6 @@ from ..models import (
     ServiceArea,
     TrainingProvider,
 )
-from ..permissions import HOSTING_STATUSES
 from . import disclosure
 from .otj import is_behind
 from .progress import progress_subquery
@@ -65,7 +65,8 @@ def figures(cohort: Cohort, today: date) -> dict[str, Any]:
     placements = db.session.execute(
         sa.select(sa.func.count(sa.distinct(Placement.id)), sa.func.count(sa.distinct(Placement.employer_id)))
         .select_from(PlacementAssignment).join(Placement).join(Apprentice)
-        .where(in_cohort, PlacementAssignment.status.in_(HOSTING_STATUSES + ("completed", "ended_early")))).one()
+        .where(in_cohort, PlacementAssignment.status.in_(
+            (*AssignmentStatus.HOSTING, AssignmentStatus.COMPLETED, AssignmentStatus.ENDED_EARLY)))).one()
     return {
         "intake": intake, "start_date": cohort.start_date.isoformat(), "statuses": statuses,
         "standards": standards, "service_areas": areas, "providers": providers,

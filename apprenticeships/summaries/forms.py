@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..fields import GovDateField, text_area
+from ..forms import AppForm
 from ..models import ShareMode
 
 
-class ShareLinkForm(FlaskForm):
+class ShareLinkForm(AppForm):
     label = StringField("Who is it for?", widget=GovTextInput(), description="For example, Board paper, January",
                         validators=[InputRequired(message="Enter who the link is for"),
                                     Length(max=120, message="Who it is for must be 120 characters or fewer")])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 
@@ -14,7 +12,7 @@ from ..extensions import db, limiter
 from ..models import Cohort, Role, ShareLink
 from ..permissions import public, roles
 from ..security import no_referrer
-from ..services import charts, sharing, summaries
+from ..services import charts, sharing, spreadsheets, summaries
 from ..users.forms import ConfirmForm
 from . import bp
 from .forms import ShareLinkForm
@@ -123,13 +121,10 @@ def flat_rows(figures: dict) -> list[tuple[str, str, str]]:
 def summary_csv(token: str):
     """The published figures as CSV, with the licence."""
     link = _open_or_404(token)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["measure", "category", "value"])
-    writer.writerows(flat_rows(link.published_figures))
-    writer.writerow(["licence", summaries.LICENCE, summaries.LICENCE_URL])
-    writer.writerow(["as_of", "", link.figures_as_of.date().isoformat()])
-    response = make_response(buffer.getvalue())
+    response = make_response(spreadsheets.csv_text([
+        ("measure", "category", "value"), *flat_rows(link.published_figures),
+        ("licence", summaries.LICENCE, summaries.LICENCE_URL),
+        ("as_of", "", link.figures_as_of.date().isoformat())]))
     response.headers.update({"Content-Type": "text/csv; charset=utf-8",
                              "Content-Disposition": f'attachment; filename="cohort-summary-{date.today()}.csv"'})
     return response

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -11,6 +10,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..extensions import db
 from ..fields import email_field
+from ..forms import AppForm
 from ..models import Apprentice, EmployerPartner, Mentor, Role, User
 from ..services.accounts import email_taken
 
@@ -25,7 +25,7 @@ ROLE_HINTS = {
 }
 
 
-class RoleForm(FlaskForm):
+class RoleForm(AppForm):
     """Step 1 of an invitation: the role decides what else we need to know."""
 
     class Meta:
@@ -38,7 +38,7 @@ class RoleForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(AppForm):
     """Step 2 of an invitation: who they are, and the record their account acts for."""
 
     name = StringField(
@@ -122,5 +122,5 @@ _RECORD_ERRORS = {
 _LINK_NAMES = {"employer": Role.EMPLOYER, "apprentice": Role.APPRENTICE, "mentor": Role.MENTOR}
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """A form with nothing but its CSRF token, for confirming an action."""

@@ -40,7 +40,7 @@ def invite_employer(page: Page, base: str, *, javascript: bool) -> str:
     if javascript:
         assert_accessible(page)
     link = page.get_by_label("Invitation link").input_value()
-    page.get_by_role("link", name="Sign out").click()
+    page.get_by_role("button", name="Sign out").click()
     return link
 
 

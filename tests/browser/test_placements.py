@@ -16,7 +16,7 @@ TITLE = "Parcel tracking app"
 
 
 def sign_out(page: Page) -> None:
-    page.get_by_role("link", name="Sign out").click()
+    page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
 
 

@@ -30,11 +30,17 @@ def test_each_role_signs_in_reaches_home_and_signs_out(page: Page, live_server, 
     expect(page.get_by_role("heading", level=1)).to_have_text(HOME_HEADINGS[role])
     expect(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Home")).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("link", name="Sign out").click()
+    sign_out = page.get_by_role("banner").get_by_role("button", name="Sign out")
+    sign_out.focus()
+    assert_accessible(page)  # the button, focused, still meets contrast and naming rules
+    sign_out.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     expect(page.get_by_text("You have signed out.")).to_be_visible()
+    # Back does not show the signed-in page again: it was never stored (Cache-Control: no-store),
+    # so the browser asks for it afresh and is sent to sign in.
     page.go_back()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")  # the session is gone
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.get_by_text(HOME_HEADINGS[role])).to_have_count(0)
     assert console_errors == []
 
 
@@ -53,4 +59,9 @@ def test_signing_in_works_without_javascript(browser, live_server):
     sign_in(page, live_server, "mentor@example.org")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your mentees")
     expect(page.get_by_role("rowheader", name="Jordan Ellis")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()  # a plain form post
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+    page.goto(live_server + "/mentor")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     context.close()

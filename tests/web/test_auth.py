@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from apprenticeships.extensions import db
 from apprenticeships.models import User, UserSession, utcnow
 
-from ..helpers import DEMO_EMAILS, ROLES, csrf_token_from, page, post_form, sign_in, text_of
+from ..helpers import DEMO_EMAILS, ROLES, csrf_token_from, page, post_form, sign_in, sign_out, text_of
 
 HOMES = {"coordinator": ("/coordinator", "Programme overview"), "mentor": ("/mentor", "Your mentees"),
          "employer": ("/employer", "Kestrel Logistics Ltd"), "apprentice": ("/apprentice", "Your apprenticeship")}
@@ -36,13 +36,15 @@ def test_demo_sign_ins_are_not_shown_without_demo_data(empty_app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_lands_on_its_own_home_page_with_a_sign_out_link(client, role):
+def test_each_role_lands_on_its_own_home_page_with_a_sign_out_button(client, role):
     response = sign_in(client, DEMO_EMAILS[role])
     assert response.status_code == 303
     assert response.headers["Location"] == HOMES[role][0]
     soup = page(client.get(HOMES[role][0]))
     assert soup.h1.get_text(strip=True) == HOMES[role][1]
-    assert soup.find("a", string=lambda s: s and s.strip() == "Sign out")["href"] == "/sign-out"
+    button = soup.find("button", string=lambda s: s and s.strip() == "Sign out")
+    assert button.find_parent("form")["action"] == "/sign-out"
+    assert button.find_parent("header") is not None
 
 
 def test_signing_in_is_case_insensitive_on_the_email(client):
@@ -90,13 +92,24 @@ def test_failures_per_address_are_limited_across_accounts(app, client):
 def test_signing_out_ends_the_session_for_good(app, client):
     sign_in(client, "coordinator@example.org")
     stolen_cookie = client.get_cookie("session").value
-    assert client.get("/sign-out").status_code == 303
+    response = sign_out(client)
+    assert response.status_code == 303 and response.headers["Location"] == "/sign-in"
+    assert "You have signed out." in text_of(page(client.get("/sign-in")))
     assert client.get("/coordinator").status_code == 303
     # Replaying the cookie from before signing out does not bring the session back.
     client.set_cookie("session", stolen_cookie)
     response = client.get("/coordinator")
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_another_site_cannot_sign_anyone_out(client):
+    sign_in(client, "coordinator@example.org")
+    # A link or image pointing at the sign-out address does nothing: it only takes a POST...
+    assert client.get("/sign-out").status_code == 405
+    # ...with this session's CSRF token, which another site cannot read.
+    assert "Your form could not be sent" in text_of(page(client.post("/sign-out"), 400))
+    assert client.get("/coordinator").status_code == 200
 
 
 def _age_sessions(app, **changes):
@@ -122,7 +135,7 @@ def test_a_session_ends_after_12_hours_however_busy(app, client):
 def test_signing_in_again_starts_a_new_session(app, client):
     sign_in(client, "coordinator@example.org")
     first = client.get_cookie("session").value
-    client.get("/sign-out")
+    sign_out(client)
     sign_in(client, "coordinator@example.org")
     assert client.get_cookie("session").value != first
     with app.app_context():
@@ -138,7 +151,7 @@ def test_after_sign_in_people_go_where_they_were_heading_but_never_off_site(clie
     response = sign_in(client, "coordinator@example.org", page="/sign-in?next=/users",
                        url="/sign-in?next=/users")
     assert response.headers["Location"] == "/users"
-    client.get("/sign-out")
+    sign_out(client)
     response = sign_in(client, "coordinator@example.org", url="/sign-in?next=//evil.example/")
     assert response.headers["Location"] == "/coordinator"
 

@@ -12,7 +12,7 @@ from apprenticeships.extensions import db
 from apprenticeships.models import Apprentice, Role, User
 from apprenticeships.permissions import PERMISSION_ATTR, public, require_every_view_has_permission
 
-from ..helpers import ROLES
+from ..helpers import ROLES, csrf_token_from
 
 # Routes for signed-in users: the rule, a path to try it with, and the roles allowed. Walking
 # the URL map below makes sure a new route cannot be added without being listed here.
@@ -97,7 +97,8 @@ POST_ONLY_ROUTES = [
     ("/log", "/log", {"apprentice"}),
     ("/log/<int:entry_id>/answer", "/log/{entry}/answer", {"apprentice"}),
     ("/log/<int:entry_id>/verify", "/log/{entry}/verify", {"mentor", "coordinator"}),
-    ("/reviews/<int:review_id>/sign", "/reviews/{review}/sign", {"coordinator", "mentor", "employer", "apprentice"}),
+    # Mentors join reviews but do not sign them.
+    ("/reviews/<int:review_id>/sign", "/reviews/{review}/sign", {"coordinator", "employer", "apprentice"}),
 ]
 PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite",
                     "reviews.calendar_feed", "summaries.summary", "summaries.summary_csv", "summaries.summary_json"}
@@ -153,12 +154,50 @@ def test_the_role_matrix(app, signed_in, role):
         assert response.status_code == expected, f"{role} GET {path}: {response.status_code}"
         if expected == 403:
             assert "You do not have access to this page" in response.get_data(as_text=True)
-    for _, path, allowed in POST_ONLY_ROUTES:
+
+
+# Posted to after every other route: it removes the entry the others act on.
+POSTED_LAST = ("/log/<int:entry_id>/delete",)
+
+
+def _post_routes(app) -> list[tuple[str, str, set | dict]]:
+    """Every signed-in route that takes a POST, found by walking the URL map, with its path and roles."""
+    listed = {rule: (path, allowed) for rule, path, allowed in SIGNED_IN_ROUTES + POST_ONLY_ROUTES}
+    found = sorted({rule.rule for rule in app.url_map.iter_rules()
+                    if "POST" in rule.methods and rule.endpoint not in PUBLIC_ENDPOINTS},
+                   key=lambda rule: (rule in POSTED_LAST, rule))
+    assert found and all(rule in listed for rule in found), set(found) - set(listed)
+    return [(rule, *listed[rule]) for rule in found]
+
+
+def _csrf_token(client) -> str:
+    """The session's CSRF token, read from a page as a browser would have it."""
+    return csrf_token_from(client.get("/", follow_redirects=True).get_data(as_text=True))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_role_matrix_for_posts_with_a_valid_csrf_token(app, signed_in, role):
+    """Posts carry this session's own CSRF token, so what answers is the permission check, not CSRF."""
+    client = signed_in(role)
+    ids = _demo_ids(app)
+    token = _csrf_token(client)
+    routes = _post_routes(app)
+    assert len(routes) == len([r for r in app.url_map.iter_rules()
+                               if "POST" in r.methods and r.endpoint not in PUBLIC_ENDPOINTS])
+    for rule, path, allowed in routes:
         path = path.format(**ids)
-        if role not in allowed:
-            html = client.get("/").get_data(as_text=True)
-            assert client.post(path).status_code in (400, 403), f"{role} POST {path}"
-            assert html
+        response = client.post(path, data={"csrf_token": token}, headers={"X-CSRFToken": token})
+        body = response.get_data(as_text=True)
+        assert "Your form could not be sent" not in body, f"{role} POST {path}: refused by CSRF"
+        if role in allowed:
+            expected = (allowed[role],) if isinstance(allowed, dict) and role in allowed \
+                and allowed[role] not in (200, 303) else (200, 303)
+            assert response.status_code in expected, f"{role} POST {path}: {response.status_code}"
+        else:
+            assert response.status_code in (403, 404), f"{role} POST {path}: {response.status_code}"
+            if response.status_code == 403:
+                assert "You do not have access to this page" in body
+            assert rule  # each rule is posted to once, as every role
 
 
 def test_signed_out_people_are_sent_to_sign_in_from_every_signed_in_route(app, client):
@@ -167,8 +206,11 @@ def test_signed_out_people_are_sent_to_sign_in_from_every_signed_in_route(app, c
         response = client.get(path.format(**ids))
         assert response.status_code == 303, path
         assert response.headers["Location"].startswith("/sign-in?next=")
-    for _, path, _ in POST_ONLY_ROUTES:
-        assert client.post(path.format(**ids)).status_code in (303, 400), path
+    token = csrf_token_from(client.get("/sign-in").get_data(as_text=True))
+    for _, path, _ in _post_routes(app):
+        response = client.post(path.format(**ids), data={"csrf_token": token})
+        assert response.status_code == 303, path
+        assert response.headers["Location"].startswith("/sign-in?next=")
 
 
 def _visible_ids(app, email: str) -> set[int]:

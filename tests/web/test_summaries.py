@@ -104,6 +104,38 @@ def test_the_downloads_hold_exactly_the_published_figures_and_the_licence(app, c
         assert last not in dumped and first not in dumped and (not email or email not in dumped)
 
 
+def test_the_csv_download_cannot_run_formulas_and_escapes_cells_like_the_cohort_csv(app, coordinator_client):
+    from apprenticeships.models import ApprenticeshipStandard, TrainingProvider
+
+    cohort = current_cohort(app)
+    hostile = {"=HYPERLINK(\"http://evil.example\",\"Click\")", "+SUM(1,1)", "-2+3", "@cmd", "\tTab", "\rReturn"}
+    with app.app_context():
+        # The labels of published figures that a coordinator types: providers' names and standards' titles.
+        ids = set(db.session.scalars(sa.select(Apprentice.provider_id).where(Apprentice.cohort_id == cohort)))
+        providers = db.session.scalars(sa.select(TrainingProvider).where(TrainingProvider.id.in_(ids))
+                                       .order_by(TrainingProvider.id)).all()
+        standard = db.session.scalar(sa.select(ApprenticeshipStandard).join(Apprentice)
+                                     .where(Apprentice.cohort_id == cohort).limit(1))
+        names = sorted(hostile)
+        for provider, name in zip(providers, names, strict=False):
+            provider.name = name
+        standard.title = names[-1]
+        db.session.commit()
+        used = {p.name for p in providers} | {standard.title}
+    path = make_link(coordinator_client, cohort)
+    body = app.test_client().get(path + ".csv").get_data(as_text=True)
+    cells = [cell for row in csv.reader(io.StringIO(body, newline="")) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    for name in used:
+        assert any(c.startswith("'" + name) for c in cells), name  # shown, as plain text
+    # The same cell reads the same in the cohort's own download.
+    cohort_rows = list(csv.DictReader(io.StringIO(coordinator_client.get(
+        f"/cohorts/{cohort}/apprentices.csv").get_data(as_text=True), newline="")))
+    provider_cells = {row["Training provider"] for row in cohort_rows}
+    summary_cells = {row[1] for row in csv.reader(io.StringIO(body, newline="")) if row[0] == "providers"}
+    assert provider_cells == summary_cells and provider_cells >= {"'" + p for p in used - {standard.title}}
+
+
 def test_revoked_expired_and_unknown_links_are_the_same_404(app, coordinator_client):
     cohort = current_cohort(app)
     path = make_link(coordinator_client, cohort)

@@ -1,0 +1,129 @@
+"""The base of every form: text is cleaned and checked the same way everywhere.
+
+Whatever a person (or anyone with a script) sends in a text field:
+- it is trimmed, Windows line endings become plain ones, and text with nothing visible in it
+  (spaces, zero-width spaces, direction marks) counts as empty, so "required" means something;
+- control characters (NUL and the rest; in a text area, all but new lines and tabs) are
+  refused next to the field: PostgreSQL cannot store NUL, and none belong in a name or a note;
+- its length is bounded: by the field's own Length rule, or by MAX_TEXT when it has none.
+
+These checks run before the form's own `validate_<field>` methods, which may then query the
+database with the value safely.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.csrf.core import CSRFTokenField
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+
+MAX_TEXT = 10_000  # for a text field with no Length rule of its own
+_INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"}  # nothing a reader could see on its own
+_LINE_BREAKS = "\n\t"
+
+
+def clean_text(value):
+    """Trim `value` and make invisible-only text empty (a WTForms filter: it runs on every text field)."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    start, end = 0, len(value)
+    while start < end and _blank(value[start]):
+        start += 1
+    while end > start and _blank(value[end - 1]):
+        end -= 1
+    value = value[start:end]
+    if all(unicodedata.category(c) in _INVISIBLE for c in value):
+        return ""
+    return value
+
+
+def _blank(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
+# Passwords are taken as typed; hidden fields carry the app's own data back (a checked file, a
+# version) and are checked by what reads them.
+_NOT_TEXT = (PasswordField, CSRFTokenField, HiddenField)
+
+
+def _is_text(field) -> bool:
+    return isinstance(field, StringField) and not isinstance(field, _NOT_TEXT)
+
+
+def _name(field) -> str:
+    return field.label.text.removesuffix(" (optional)")
+
+
+def _required_message(field) -> str | None:
+    for validator in field.validators:
+        if isinstance(validator, InputRequired | DataRequired):
+            return validator.message or f"Enter {_name(field).lower()}"
+    return None
+
+
+def control_character_problem(value: str, name: str, *, multiline: bool = False) -> str | None:
+    """The message when `value` holds a control character (in several lines: other than a new line or tab).
+
+    Services that take text from elsewhere (a CSV import) use it too.
+    """
+    allowed = _LINE_BREAKS if multiline else ""
+    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value):
+        if multiline:
+            return f"{name} must not contain control characters"
+        return f"{name} must not contain control characters, such as tabs or line breaks"
+    return None
+
+
+def check_text(form, field) -> None:
+    """Refuse control characters, bound the length and require visible text where it is required."""
+    value = field.data
+    if not isinstance(value, str):
+        return
+    if problem := control_character_problem(value, _name(field), multiline=isinstance(field, TextAreaField)):
+        raise StopValidation(problem)
+    if not any(isinstance(v, Length) for v in field.validators) and len(value) > MAX_TEXT:
+        raise StopValidation(f"{_name(field)} must be {MAX_TEXT:,} characters or fewer")
+    if not value and field.raw_data and (message := _required_message(field)):
+        raise StopValidation(message)
+
+
+class AppForm(FlaskForm):
+    """Every form's base (see the module's docstring)."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, StringField) and not issubclass(
+                    unbound_field.field_class, _NOT_TEXT):
+                options = dict(options, filters=[clean_text, *unbound_field.kwargs.get("filters", ())])
+            return unbound_field.bind(form=form, **options)
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        # WTForms prefers the record's attribute to `data`; here `data` says how a form shows a
+        # stored value (True as "yes", an id as its option's string), so it must win, or a
+        # radio or select shows nothing chosen and the next save asks again.
+        if obj is not None and data:
+            obj = _Overlay(obj, data)
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if _is_text(field):
+                extra[name] = [check_text, *extra.get(name, [])]
+        return super().validate(extra)
+
+
+class _Overlay:
+    """A record seen through a dict of values that take its place."""
+
+    def __init__(self, record, values: dict):
+        self._record, self._values = record, values
+
+    def __getattr__(self, name: str):
+        if name in self._values:
+            return self._values[name]
+        return getattr(self._record, name)
