@@ -109,6 +109,7 @@ def create_app(config: Config | None = None) -> Flask:
         programme,
         reviews,
         summaries,
+        transactions,
         users,
     )
     from .cli import register_cli
@@ -129,6 +130,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(reviews.bp)
     app.register_blueprint(summaries.bp)
     errors.register(app)
+    transactions.register(app)  # last: its after-request hook (the commit) runs first
     register_template_helpers(app)
     register_cli(app)
     require_every_view_has_permission(app)

@@ -60,6 +60,10 @@ class Config:
         self.SIGN_IN_FAILURES_PER_ACCOUNT = int(os.environ.get("SIGN_IN_FAILURES_PER_ACCOUNT", "10"))
         self.SIGN_IN_FAILURES_PER_ADDRESS = int(os.environ.get("SIGN_IN_FAILURES_PER_ADDRESS", "50"))
         self.INVITE_VALID_FOR = timedelta(days=7)
+        # An apprentice who has withdrawn or completed can read (not change) their own record for
+        # this long after the end, then can no longer sign in.
+        self.APPRENTICE_ACCESS_AFTER_END = timedelta(days=int(os.environ.get("APPRENTICE_ACCESS_AFTER_END_DAYS",
+                                                                             "365")))
 
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads: a CSV of a few thousand rows fits
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

@@ -3,24 +3,38 @@
 Every view carries exactly one of the decorators below (`public` or `roles`);
 create_app refuses to start if one does not, and a test walks the URL map to prove it.
 
-Object-level rules (a mentor sees only their mentees, an employer only the apprentices
-placed with it, an apprentice only themself) are expressed as SQL conditions here, so
-lists and single-record look-ups use the same rule, and a record someone may not see
-answers 404 exactly like one that does not exist.
+Object-level rules (a mentor sees only their current mentees, an employer only the
+apprentices placed with it and their reviews from the start of the placement, an apprentice
+only themself) are expressed as SQL conditions here, so lists and single-record look-ups use
+the same rule, and a record someone may not see answers 404 exactly like one that does not exist.
+
+An apprentice who has withdrawn or completed keeps read-only access to their own record for
+a while after the end (APPRENTICE_ACCESS_AFTER_END), then can no longer sign in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, abort
+from flask import Flask, abort, render_template, request
 from flask_login import current_user
 
 from .extensions import db, login_manager
-from .models import Apprentice, AssignmentStatus, Placement, PlacementAssignment, PlacementStatus, Role, User
+from .models import (
+    Apprentice,
+    ApprenticeStatus,
+    AssignmentStatus,
+    Placement,
+    PlacementAssignment,
+    PlacementStatus,
+    ProgressReview,
+    Role,
+    User,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 PERMISSION_ATTR = "_permission"
@@ -47,6 +61,8 @@ def roles(*allowed: Role) -> Callable[[F], F]:
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
                 abort(403)
+            if request.method not in SAFE_METHODS and record_is_read_only(current_user):
+                return render_template("errors/403.html", message=READ_ONLY_MESSAGE), 403
             return view(*args, **kwargs)
 
         _mark(wrapped, "roles:" + ",".join(sorted(r.value for r in allowed)))
@@ -72,12 +88,50 @@ def _plain(view: Callable) -> Callable:
     return wrapped
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+FINISHED = (ApprenticeStatus.WITHDRAWN, ApprenticeStatus.COMPLETED)
+READ_ONLY_MESSAGE = ("Your apprenticeship has ended. You can still read your record: your progress, your log "
+                     "and your reviews, but you cannot add to it, change it or sign anything.")
+
+
+def apprenticeship_ended_on(apprentice: Apprentice) -> date | None:
+    """The day a withdrawn or completed apprentice left the programme; None while they are on it."""
+    if apprentice.status == ApprenticeStatus.WITHDRAWN:
+        return apprentice.withdrawal_date
+    if apprentice.status == ApprenticeStatus.COMPLETED:
+        return apprentice.completion_date
+    return None
+
+
+def record_is_read_only(user: User) -> bool:
+    """An apprentice whose apprenticeship has ended may read their own record but not change it."""
+    return user.role == Role.APPRENTICE and user.apprentice is not None and user.apprentice.status in FINISHED
+
+
+def access_ends_on(user: User, after_end: timedelta) -> date | None:
+    """The last day this user may sign in: for an apprentice who has left, `after_end` after leaving."""
+    if user.role != Role.APPRENTICE or user.apprentice is None:
+        return None
+    ended = apprenticeship_ended_on(user.apprentice)
+    return None if ended is None else ended + after_end
+
+
+def may_sign_in(user: User, today: date, after_end: timedelta) -> bool:
+    """Apprentices who have left may sign in until their access ends; anonymised records never."""
+    if user.role == Role.APPRENTICE and (user.apprentice is None or user.apprentice.anonymised_at is not None):
+        return False
+    ends = access_ends_on(user, after_end)
+    return ends is None or today <= ends
+
+
 def visible_apprentices_condition(user: User) -> sa.ColumnElement[bool]:
     """The SQL condition on Apprentice that selects the apprentices this user may see."""
     if user.role == Role.COORDINATOR:
         return sa.true()
     if user.role == Role.MENTOR:
-        return Apprentice.mentor_id == user.mentor_id
+        # Current mentees only: the mentor's pages list no others (a mentee who has left, or
+        # moved to another mentor, is no longer theirs to see).
+        return sa.and_(Apprentice.mentor_id == user.mentor_id, Apprentice.status.in_(ApprenticeStatus.CURRENT))
     if user.role == Role.APPRENTICE:
         return Apprentice.id == user.apprentice_id
     if user.role == Role.EMPLOYER:
@@ -139,23 +193,45 @@ def entry_or_404(entry_id: int, user: User):
     return entry
 
 
-def review_or_404(review_id: int, user: User):
-    """A progress review of an apprentice this user may see (employers: only apprentices placed with them)."""
-    from .models import ProgressReview
+def _hosting(apprentice_id, on) -> list[sa.ColumnElement[bool]]:
+    """A placement of this apprentice, accepted or under way, that had started by the day `on`."""
+    return [PlacementAssignment.apprentice_id == apprentice_id,
+            PlacementAssignment.status.in_(AssignmentStatus.PLACED), PlacementAssignment.start_date <= on]
 
-    condition = placed_apprentices_condition(user) if user.role == Role.EMPLOYER \
-        else visible_apprentices_condition(user)
+
+def review_hosted_condition(employer_id: int | None = None) -> sa.ColumnElement[bool]:
+    """The SQL condition on ProgressReview: it falls in a placement of its apprentice with this
+    employer (with any employer when None) that had started by the review's date (the day it was
+    held, else the day it is scheduled for). That employer hosts the review: sees it and signs
+    its employer part. Reviews from before the placement are not theirs."""
+    hosting = (sa.select(PlacementAssignment.id)
+               .join(Placement, Placement.id == PlacementAssignment.placement_id)
+               .where(*_hosting(ProgressReview.apprentice_id,
+                                sa.func.coalesce(ProgressReview.held_date, ProgressReview.scheduled_date))))
+    if employer_id is not None:
+        hosting = hosting.where(Placement.employer_id == employer_id)
+    return hosting.exists()
+
+
+def review_host(review: ProgressReview) -> int | None:
+    """The employer partner that hosts this review (the same rule as review_hosted_condition), if any."""
+    return db.session.scalar(
+        sa.select(Placement.employer_id).join(PlacementAssignment, PlacementAssignment.placement_id == Placement.id)
+        .where(*_hosting(review.apprentice_id, review.held_date or review.scheduled_date))
+        .order_by(PlacementAssignment.start_date.desc()).limit(1))
+
+
+def visible_reviews_condition(user: User) -> sa.ColumnElement[bool]:
+    """The SQL condition on ProgressReview (joined to its Apprentice) for the reviews this user may see."""
+    if user.role == Role.EMPLOYER:
+        return review_hosted_condition(user.employer_id)
+    return visible_apprentices_condition(user)
+
+
+def review_or_404(review_id: int, user: User) -> ProgressReview:
+    """A progress review this user may see (employers: only those held since they host the apprentice)."""
     review = db.session.scalar(sa.select(ProgressReview).join(Apprentice).where(
-        ProgressReview.id == review_id, condition))
+        ProgressReview.id == review_id, visible_reviews_condition(user)))
     if review is None:
         abort(404)
     return review
-
-
-def placed_apprentices_condition(user: User) -> sa.ColumnElement[bool]:
-    """For an employer user: the apprentices placed with their organisation (not just proposed)."""
-    placed = (sa.select(PlacementAssignment.apprentice_id)
-              .join(Placement, Placement.id == PlacementAssignment.placement_id)
-              .where(Placement.employer_id == user.employer_id,
-                     PlacementAssignment.status.in_(AssignmentStatus.PLACED)))
-    return Apprentice.id.in_(placed)

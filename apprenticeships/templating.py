@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
-from flask import Flask, request, url_for
+from flask import Flask, Response, after_this_request, make_response, render_template, request, url_for
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
 
 from .models import Role
+from .permissions import access_ends_on, record_is_read_only
 
 # The navigation for each role: only pages that role may open.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
@@ -35,6 +38,35 @@ def navigation() -> list[dict]:
     return items
 
 
+def requested_block(blocks_by_target: Mapping[str, str]) -> str | None:
+    """The block of the page that an htmx request asks for, or None for the whole page.
+
+    Decided on `HX-Target` (the id of the element htmx will swap) naming one of the blocks
+    offered, never on `HX-Request` alone: boosted links and history restores send that too.
+    Whatever the answer, this request's response varies on `HX-Target`, so no cache hands a
+    fragment to a request for the page or the other way round.
+    """
+
+    @after_this_request
+    def vary_on_target(response: Response) -> Response:
+        response.vary.add("HX-Target")
+        return response
+
+    return blocks_by_target.get(request.headers.get("HX-Target", ""))
+
+
+def render_page_or_block(template: str, blocks_by_target: Mapping[str, str], *,
+                         page_context: Callable[[], dict] | None = None, **context) -> Response:
+    """The one block of `template` an htmx request targets (see `requested_block`), else the whole page.
+
+    `page_context` gives what only the whole page needs (filter options, say), worked out only for it.
+    """
+    block = requested_block(blocks_by_target)
+    if block is not None:
+        return make_response(render_block(template, block, **context))
+    return make_response(render_template(template, **context, **(page_context() if page_context else {})))
+
+
 def format_date(value: date | datetime | None) -> str:
     """GOV.UK style: 5 January 2026."""
     if value is None:
@@ -59,4 +91,7 @@ def register_template_helpers(app: Flask) -> None:
             "organisation_name": app.config["ORGANISATION_NAME"],
             "service_name": app.config["SERVICE_NAME"],
             "navigation": navigation,
+            # True for an apprentice who has left: their pages show no forms to change anything.
+            "record_is_read_only": lambda: current_user.is_authenticated and record_is_read_only(current_user),
+            "access_ends_on": lambda: access_ends_on(current_user, app.config["APPRENTICE_ACCESS_AFTER_END"]),
         }

@@ -30,9 +30,9 @@ from ..models import (
     ServiceArea,
     TrainingProvider,
 )
-from ..services.apprentices import MINIMUM_BREAK, minimum_duration_months
-from ..services.catalogue import is_taken
-from ..services.progress import add_months
+from ..services import apprentice_rules
+from ..services.apprentices import MINIMUM_BREAK
+from ..versioning import VersionedForm
 
 
 def _options(model, label, prompt: str, *where) -> list[SelectChoice]:
@@ -40,7 +40,7 @@ def _options(model, label, prompt: str, *where) -> list[SelectChoice]:
     return [SelectChoice("", prompt)] + [SelectChoice(str(i), text) for i, text in rows]
 
 
-class ApprenticeForm(AppForm):
+class ApprenticeForm(AppForm, VersionedForm):
     first_name = StringField("First name", widget=GovTextInput(), validators=[
         InputRequired(message="Enter the apprentice's first name"),
         Length(max=80, message="First name must be 80 characters or fewer")])
@@ -86,16 +86,15 @@ class ApprenticeForm(AppForm):
                                  ("cohort_id", "standard_id", "provider_id", "mentor_id")},
                               "service_area": apprentice.service_area.value}
         super().__init__(*args, obj=apprentice, **kwargs)
-        self._id = apprentice.id if apprentice else None
+        self._apprentice = apprentice
         for name, options in (choices or self.load_choices(apprentice)).items():
             self[name].choices = options
 
     @staticmethod
     def load_choices(apprentice: Apprentice | None = None) -> dict[str, list[SelectChoice]]:
-        """The options of the select fields; load once to check many rows (an import)."""
+        """The options of the select fields."""
         return {
-            "cohort_id": _options(Cohort, Cohort.name, "Select a cohort", sa.or_(
-                Cohort.archived_at.is_(None), Cohort.id == (apprentice.cohort_id if apprentice else None))),
+            "cohort_id": _options(Cohort, Cohort.name, "Select a cohort", apprentice_rules.cohorts_open_to(apprentice)),
             "standard_id": [SelectChoice("", "Select a standard")] + [
                 SelectChoice(str(i), f"{t} (level {lv}, {ref})") for i, t, lv, ref in db.session.execute(
                     sa.select(ApprenticeshipStandard.id, ApprenticeshipStandard.title, ApprenticeshipStandard.level,
@@ -104,56 +103,23 @@ class ApprenticeForm(AppForm):
             "mentor_id": _options(Mentor, Mentor.name, "No mentor yet"),
         }
 
-    def _choose(self, field, message: str) -> None:
-        if field.data and field.data not in {c.value for c in field.choices if c.value}:
-            raise ValidationError(message)
-
-    def validate_cohort_id(self, field):
-        self._choose(field, "Select a cohort")
-
-    def validate_standard_id(self, field):
-        self._choose(field, "Select the apprenticeship standard")
-
-    def validate_provider_id(self, field):
-        self._choose(field, "Select the training provider")
-
-    def validate_service_area(self, field):
-        self._choose(field, "Select the service area")
-
-    def validate_mentor_id(self, field):
-        self._choose(field, "Select a mentor from the list")
-
-    def validate_email(self, field) -> None:
-        if field.data and is_taken(Apprentice.email, field.data, self._id):
-            raise ValidationError("Another apprentice has this email address")
-
-    def validate_uln(self, field) -> None:
-        if field.data and is_taken(Apprentice.uln, field.data, self._id):
-            raise ValidationError("Another apprentice has this ULN")
-
-    def validate_contracted_minutes_per_week(self, field) -> None:
-        if field.minutes is not None and not 60 <= field.minutes <= 3600:
-            raise ValidationError("Contracted hours must be between 1 and 60 a week")
-
-    def validate_planned_end_date(self, field) -> None:
-        start = self.start_date.data
-        if field.data and start:
-            months = minimum_duration_months(start)
-            if field.data < add_months(start, months):
-                raise ValidationError(f"Planned end date must be at least {months} months after the start date")
+    def validate(self, extra_validators=None) -> bool:
+        """Each field reads its input (a date is a date); then the rules for a valid apprentice, which
+        live in services/apprentice_rules.py so that the import keeps them too."""
+        valid = super().validate(extra_validators)
+        given = {name: self[name].data for name in apprentice_rules.FIELDS}
+        given["contracted_minutes_per_week"] = getattr(self.contracted_minutes_per_week, "minutes", None)
+        offered = apprentice_rules.Options.offered({name: [c.value for c in self[name].choices]
+                                                    for name in apprentice_rules.LINKS})
+        self._checked = apprentice_rules.check(given, apprentice=self._apprentice, options=offered)
+        for name, message in self._checked.problems.items():
+            if not self[name].errors:  # a field's own message (it could not read the input) comes first
+                self[name].errors.append(message)
+        return valid and self._checked.ok
 
     def values(self) -> dict:
-        return {
-            "first_name": self.first_name.data.strip(), "last_name": self.last_name.data.strip(),
-            "email": (self.email.data or "").strip().lower() or None, "uln": (self.uln.data or "").strip() or None,
-            "cohort_id": int(self.cohort_id.data), "standard_id": int(self.standard_id.data),
-            "provider_id": int(self.provider_id.data), "service_area": ServiceArea(self.service_area.data),
-            "team": (self.team.data or "").strip() or None, "job_title": (self.job_title.data or "").strip() or None,
-            "contracted_minutes_per_week": self.contracted_minutes_per_week.minutes,
-            "start_date": self.start_date.data, "planned_end_date": self.planned_end_date.data,
-            "mentor_id": int(self.mentor_id.data) if self.mentor_id.data else None,
-            "consent_to_be_named": self.consent_to_be_named.data == "yes",
-        }
+        """The details to save, as the rules cleaned them (call after `validate`)."""
+        return dict(self._checked.values)
 
 
 class StatusForm(AppForm):

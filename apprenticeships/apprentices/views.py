@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -14,6 +14,8 @@ from ..ids import is_id
 from ..models import ApprenticeStatus, EpaOutcome, Mentor, ProgrammeSettings, Role
 from ..permissions import apprentice_or_404, roles
 from ..services import apprentices, importing, mentors, profiles
+from ..templating import render_page_or_block, requested_block
+from ..versioning import conflict_shown_on
 from . import bp
 from .forms import (
     ApprenticeForm,
@@ -104,9 +106,10 @@ def edit(apprentice_id: int):
     apprentice = apprentice_or_404(apprentice_id, current_user)
     form = ApprenticeForm(apprentice=apprentice)
     if form.validate_on_submit():
-        changed = apprentices.update(current_user, apprentice, form.values())
-        flash("Details saved." if changed else "Nothing changed.", "success")
-        return redirect(url_for("apprentices.show", apprentice_id=apprentice.id), code=303)
+        with conflict_shown_on(form, apprentice, "apprentice"):
+            changed = apprentices.update(current_user, apprentice, form.values(), version=form.seen_version())
+            flash("Details saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("apprentices.show", apprentice_id=apprentice.id), code=303)
     return _form_page(form, f"Edit {apprentice.full_name}'s details",
                       url_for("apprentices.show", apprentice_id=apprentice.id))
 
@@ -127,7 +130,6 @@ def mentor(apprentice_id: int):
     form = MentorChoiceForm()
     if request.method == "GET":
         form.mentor_id.data = str(apprentice.mentor_id) if apprentice.mentor_id else NO_MENTOR
-    target = request.headers.get("HX-Target")
     if form.validate_on_submit():
         chosen = None if form.mentor_id.data == NO_MENTOR else db.session.get(Mentor, int(form.mentor_id.data))
         already = chosen is not None and apprentice.mentor_id == chosen.id
@@ -136,19 +138,17 @@ def mentor(apprentice_id: int):
         message = f"{chosen.name} is now {apprentice.first_name}'s mentor." if chosen else "Mentor removed."
         if load is not None and not already and load.count + 1 > chosen.capacity:
             message += f" They are now over their capacity of {chosen.capacity}."
-        if target == MENTOR_SECTION:
-            return render_block("apprentices/show.html", "mentor_section", apprentice=apprentice, message=message)
+        if block := requested_block({MENTOR_SECTION: "mentor_section"}):
+            return render_block("apprentices/show.html", block, apprentice=apprentice, message=message)
         flash(message, "success")
         return redirect(url_for("apprentices.show", apprentice_id=apprentice.id) + "#mentor", code=303)
     caseloads, matches = mentors.for_picker(search, apprentice.mentor_id)
     context = {"apprentice": apprentice, "form": form, "caseloads": caseloads, "matches": matches, "search": search}
-    if target in (MENTOR_SECTION, PICKER_SLOT, PICKER_OPTIONS):
-        response = make_response(render_block("apprentices/mentor.html", "picker", **context))
-        if target == MENTOR_SECTION:  # a post with errors: show them in the picker, keep the section
-            response.headers.update({"HX-Retarget": "#mentor-picker", "HX-Reswap": "outerHTML"})
-        response.vary.add("HX-Target")
-        return response
-    return render_template("apprentices/mentor.html", **context)
+    response = render_page_or_block("apprentices/mentor.html",
+                                    dict.fromkeys((MENTOR_SECTION, PICKER_SLOT, PICKER_OPTIONS), "picker"), **context)
+    if requested_block({MENTOR_SECTION: "picker"}):  # a post with errors: show them in the picker, keep the section
+        response.headers.update({"HX-Retarget": "#mentor-picker", "HX-Reswap": "outerHTML"})
+    return response
 
 
 @dataclass(frozen=True)

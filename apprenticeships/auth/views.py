@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -10,9 +11,10 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import db, limiter
 from ..home import home_url
 from ..models import ProgrammeSettings
-from ..permissions import public
+from ..permissions import access_ends_on, may_sign_in, public
 from ..services import accounts
 from ..services.sign_in import Throttle, authenticate, end_session, is_throttled, record_failure, start_session
+from ..templating import format_date
 from . import SESSION_TOKEN_KEY, bp
 from .forms import SetPasswordForm, SignInForm
 
@@ -20,6 +22,8 @@ DEMO_PASSWORD = "demo-password-2026"
 DEMO_SIGN_INS = ("coordinator@example.org", "mentor@example.org", "employer@example.org", "apprentice@example.org")
 WRONG_DETAILS = "Enter a correct email address and password"
 TOO_MANY = "You have tried to sign in too many times. Wait an hour, then try again"
+ACCESS_ENDED = ("Your apprenticeship has ended and your access to this service ended{when}. "
+                "Contact your programme coordinator if you need a copy of your record")
 
 
 def _throttle() -> Throttle:
@@ -52,9 +56,14 @@ def sign_in():
             form.email.errors.append(TOO_MANY)
         else:
             user = authenticate(form.email.data, form.password.data)
+            after_end = current_app.config["APPRENTICE_ACCESS_AFTER_END"]
             if user is None:
                 record_failure(form.email.data, address, _throttle())
                 form.email.errors.append(WRONG_DETAILS)
+            elif not may_sign_in(user, date.today(), after_end):
+                ended = access_ends_on(user, after_end)
+                form.email.errors.append(ACCESS_ENDED.format(
+                    when=f" on {format_date(ended)}" if ended else ""))
             else:
                 session.clear()  # a fresh session on sign-in: no fixation
                 session[SESSION_TOKEN_KEY] = start_session(user)

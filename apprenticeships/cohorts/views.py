@@ -6,13 +6,14 @@ from datetime import date
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 
 from ..extensions import db
 from ..models import ApprenticeStatus, Cohort, ProgrammeSettings, Role, ServiceArea
 from ..permissions import roles
 from ..services import cohorts
+from ..templating import render_page_or_block
 from ..users.forms import ConfirmForm
+from ..versioning import conflict_shown_on
 from . import bp
 from .forms import CohortForm
 
@@ -34,9 +35,10 @@ def form(cohort_id: int | None):
     cohort = db.get_or_404(Cohort, cohort_id) if cohort_id else Cohort()
     form = CohortForm(obj=cohort, cohort_id=cohort_id)
     if form.validate_on_submit():
-        cohorts.save(current_user, cohort, form.values())
-        flash("Cohort details saved." if cohort_id else f"{cohort.name} added.", "success")
-        return redirect(url_for("cohorts.show", cohort_id=cohort.id), code=303)
+        with conflict_shown_on(form, cohort, "cohort"):
+            cohorts.save(current_user, cohort, form.values(), version=form.seen_version())
+            flash("Cohort details saved." if cohort_id else f"{cohort.name} added.", "success")
+            return redirect(url_for("cohorts.show", cohort_id=cohort.id), code=303)
     return render_template("cohorts/form.html", form=form, cohort=cohort if cohort_id else None)
 
 
@@ -70,15 +72,9 @@ def show(cohort_id: int):
         "cohort": cohort, "filters": filters, "today": date.today(),
         "page": cohorts.table(cohort, filters, date.today(), ProgrammeSettings.current()),
     }
-    if request.headers.get("HX-Target") == TABLE_TARGET:
-        response = Response(render_block("cohorts/show.html", "table", **context))
-    else:
-        context.update(options=cohorts.filter_options(cohort),
-                       statuses=[(s.value, s.label) for s in ApprenticeStatus],
-                       service_areas=[(s.value, s.label) for s in ServiceArea])
-        response = Response(render_template("cohorts/show.html", **context))
-    response.vary.add("HX-Target")
-    return response
+    return render_page_or_block("cohorts/show.html", {TABLE_TARGET: "table"}, **context, page_context=lambda: {
+        "options": cohorts.filter_options(cohort), "statuses": [(s.value, s.label) for s in ApprenticeStatus],
+        "service_areas": [(s.value, s.label) for s in ServiceArea]})
 
 
 @bp.get("/<int:cohort_id>/apprentices.csv")

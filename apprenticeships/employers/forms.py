@@ -11,13 +11,14 @@ from ..fields import GovDateField, email_field, text_area
 from ..forms import AppForm
 from ..models import ActivityKind, EmployerPartner, OrganisationSize, PartnershipStatus
 from ..services.catalogue import is_taken
+from ..versioning import VersionedForm
 
 
 def _choice(enum, prompt: str) -> list[SelectChoice]:
     return [SelectChoice("", prompt)] + enum.choices()
 
 
-class EmployerForm(AppForm):
+class EmployerForm(AppForm, VersionedForm):
     name = StringField("Organisation name", widget=GovTextInput(), validators=[
         InputRequired(message="Enter the organisation's name"),
         Length(max=160, message="Organisation name must be 160 characters or fewer")])

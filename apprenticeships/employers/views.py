@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 
 from ..extensions import db
 from ..models import EmployerContact, EmployerPartner, PartnershipStatus, Placement, ProgrammeSettings, Role
 from ..permissions import roles
 from ..services import accounts, employers, placements
+from ..templating import render_page_or_block
 from ..users.forms import ConfirmForm
 from ..users.views import invite_url
+from ..versioning import conflict_shown_on
 from . import bp
 from .forms import ActivityForm, ContactForm, EmployerForm
 
@@ -25,14 +26,9 @@ TABLE_TARGET = "employer-table"
 def index():
     """The directory of employer partners: search, and filter by status and sector."""
     filters = employers.DirectoryFilters.from_args(request.args)
-    context = {"filters": filters, "page": employers.directory(filters)}
-    if request.headers.get("HX-Target") == TABLE_TARGET:
-        response = Response(render_block("employers/index.html", "table", **context))
-    else:
-        response = Response(render_template("employers/index.html", sectors=employers.sectors(),
-                                            statuses=PartnershipStatus.choices(), **context))
-    response.vary.add("HX-Target")
-    return response
+    return render_page_or_block(
+        "employers/index.html", {TABLE_TARGET: "table"}, filters=filters, page=employers.directory(filters),
+        page_context=lambda: {"sectors": employers.sectors(), "statuses": PartnershipStatus.choices()})
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"employer_id": None})
@@ -43,9 +39,10 @@ def form(employer_id: int | None):
     employer = db.get_or_404(EmployerPartner, employer_id) if employer_id else EmployerPartner()
     form = EmployerForm(employer=employer)
     if form.validate_on_submit():
-        employers.save(current_user, employer, form.values())
-        flash(f"{employer.name} saved.", "success")
-        return redirect(url_for("employers.show", employer_id=employer.id), code=303)
+        with conflict_shown_on(form, employer, "employer partner"):
+            employers.save(current_user, employer, form.values(), version=form.seen_version())
+            flash(f"{employer.name} saved.", "success")
+            return redirect(url_for("employers.show", employer_id=employer.id), code=303)
     return render_template("form_page.html", form=form, title=f"Edit {employer.name}" if employer_id
                            else "Add an employer partner",
                            back=url_for("employers.show", employer_id=employer_id) if employer_id
@@ -106,5 +103,4 @@ def invite_contact(employer_id: int, contact_id: int):
     user, token = accounts.invite(current_user, contact.name, contact.email, Role.EMPLOYER,
                                   employer=contact.employer, valid_for=current_app.config["INVITE_VALID_FOR"])
     contact.user_id = user.id
-    db.session.commit()
     return render_template("users/invite_link.html", user=user, invite_url=invite_url(token))

@@ -13,9 +13,10 @@ from ..fields import GovDateField, HoursField, text_area
 from ..forms import AppForm
 from ..models import ActivityType, Apprentice, Ksb, LogEntry
 from ..services.logbook import MAX_MINUTES_A_DAY, minutes_logged_on
+from ..versioning import VersionedForm
 
 
-class LogEntryForm(AppForm):
+class LogEntryForm(AppForm, VersionedForm):
     activity_date = GovDateField("Date", validators=[DataRequired(message="Enter the date of the learning")])
     activity_type = SelectField("Activity", widget=GovSelect(), validate_choice=False,
                                 choices=[SelectChoice("", "Select an activity")] + ActivityType.choices(),
@@ -81,7 +82,7 @@ class LogEntryForm(AppForm):
         return [k for k in self.apprentice.standard.ksbs if str(k.id) in chosen]
 
 
-class QueryForm(AppForm):
+class QueryForm(AppForm, VersionedForm):
     comment = text_area("Your question for the apprentice", 1000, missing="Enter what you need to know")
     submit = SubmitField("Send query", widget=GovSubmitInput())
 

@@ -8,11 +8,14 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
+from ..errors import on_refusal_go_to
 from ..models import ProgrammeSettings, Role, VerificationStatus
 from ..permissions import apprentice_or_404, entry_or_404, roles, visible_apprentices_condition
 from ..services import charts, logbook, overview
-from ..services.logbook import LogbookError
+from ..services.logbook import DayIsFull
+from ..templating import render_page_or_block, requested_block
 from ..users.forms import ConfirmForm
+from ..versioning import conflict_shown_on
 from . import bp
 from .forms import AnswerForm, LogEntryForm, QueryForm
 
@@ -38,13 +41,8 @@ def apprentice_home(form: LogEntryForm | None = None):
         "entries": logbook.entries(me, request.args.get("page", 1, type=int)),
         "assignments": overview.apprentice_placements(me.id), "answer_form": AnswerForm(),
     }
-    target = request.headers.get("HX-Target")
-    if target in (LOGBOOK_TARGET, PROGRESS_TARGET):
-        response = make_response(render_block("home/apprentice.html", target, **context))
-    else:
-        response = make_response(render_template("home/apprentice.html", **context))
-    response.vary.add("HX-Target")
-    return response
+    return render_page_or_block("home/apprentice.html", {LOGBOOK_TARGET: "logbook", PROGRESS_TARGET: "progress"},
+                                **context)
 
 
 @bp.post("/log")
@@ -55,11 +53,15 @@ def add():
     form = LogEntryForm(me)
     if not form.validate_on_submit():
         return apprentice_home(form)  # 200 with the errors next to the fields
-    entry = logbook.add(current_user, me, form.values(), form.ksbs())
+    try:
+        entry = logbook.add(current_user, me, form.values(), form.ksbs())
+    except DayIsFull as error:  # another entry for the day got in between the form's check and this save
+        form.minutes.errors.append(str(error))
+        return apprentice_home(form)
     message = f"Added {entry.hours:g} hours on {entry.activity_date.day} {entry.activity_date:%B %Y}."
-    if request.headers.get("HX-Target") == LOGBOOK_TARGET:
+    if block := requested_block({LOGBOOK_TARGET: "logbook"}):
         response = make_response(render_block(
-            "home/apprentice.html", LOGBOOK_TARGET, apprentice=me, form=LogEntryForm(me, formdata=None),
+            "home/apprentice.html", block, apprentice=me, form=LogEntryForm(me, formdata=None),
             entries=logbook.entries(me, 1), message=message, answer_form=AnswerForm()))
         response.headers["HX-Trigger"] = "log-changed"
         return response
@@ -75,12 +77,18 @@ def edit(entry_id: int):
     if entry.status == VerificationStatus.VERIFIED:
         flash("A verified entry cannot be changed.", "error")
         return redirect(url_for("home.apprentice") + "#logbook", code=303)
+    on_refusal_go_to(url_for("home.apprentice") + "#logbook")
     form = LogEntryForm(entry.apprentice, entry=entry)
     form.submit.label.text = "Save changes"
     if form.validate_on_submit():
-        logbook.edit(current_user, entry, form.values(), form.ksbs())
-        flash("Entry saved.", "success")
-        return redirect(url_for("home.apprentice") + "#logbook", code=303)
+        with conflict_shown_on(form, entry, "entry"):
+            try:
+                logbook.edit(current_user, entry, form.values(), form.ksbs(), version=form.seen_version())
+            except DayIsFull as error:
+                form.minutes.errors.append(str(error))
+                return render_template("logbook/form.html", form=form, entry=entry)
+            flash("Entry saved.", "success")
+            return redirect(url_for("home.apprentice") + "#logbook", code=303)
     return render_template("logbook/form.html", form=form, entry=entry)
 
 
@@ -91,11 +99,9 @@ def delete(entry_id: int):
     entry = entry_or_404(entry_id, current_user)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            logbook.delete(current_user, entry)
-            flash("Entry deleted.", "success")
-        except LogbookError as error:
-            flash(f"{error}.", "error")
+        on_refusal_go_to(url_for("home.apprentice") + "#logbook")
+        logbook.delete(current_user, entry)
+        flash("Entry deleted.", "success")
         return redirect(url_for("home.apprentice") + "#logbook", code=303)
     return render_template(
         "confirm_page.html", title="Delete this log entry?", confirm="Yes, delete it", cancel="No, keep it",
@@ -114,11 +120,9 @@ def answer(entry_id: int):
     if not form.validate_on_submit():
         flash(form.response.errors[0] if form.response.errors else "Enter your answer.", "error")
     else:
-        try:
-            logbook.answer(current_user, entry, form.response.data.strip())
-            flash("Answer sent. The entry is waiting for verification again.", "success")
-        except LogbookError as error:
-            flash(f"{error}.", "error")
+        on_refusal_go_to(url_for("home.apprentice") + f"#entry-{entry.id}")
+        logbook.answer(current_user, entry, form.response.data.strip())
+        flash("Answer sent. The entry is waiting for verification again.", "success")
     return redirect(url_for("home.apprentice") + f"#entry-{entry.id}", code=303)
 
 
@@ -145,11 +149,8 @@ def verify(entry_id: int):
     entry = entry_or_404(entry_id, current_user)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        logbook.verify(current_user, entry)
-        flash(f"Verified {entry.hours:g} hours for {entry.apprentice.full_name}.", "success")
-    except LogbookError as error:
-        flash(f"{error}.", "error")
+    logbook.verify(current_user, entry, request.form.get("version", type=int))
+    flash(f"Verified {entry.hours:g} hours for {entry.apprentice.full_name}.", "success")
     return redirect(url_for("logbook.queue"), code=303)
 
 
@@ -158,13 +159,11 @@ def verify(entry_id: int):
 def query(entry_id: int):
     """Ask the apprentice about an entry before verifying it."""
     entry = entry_or_404(entry_id, current_user)
-    form = QueryForm()
+    form = QueryForm(obj=entry)
     if form.validate_on_submit():
-        try:
-            logbook.query(current_user, entry, form.comment.data.strip())
-            flash(f"Query sent to {entry.apprentice.full_name}.", "success")
-        except LogbookError as error:
-            flash(f"{error}.", "error")
+        on_refusal_go_to(url_for("logbook.queue"))
+        logbook.query(current_user, entry, form.comment.data.strip(), form.seen_version())
+        flash(f"Query sent to {entry.apprentice.full_name}.", "success")
         return redirect(url_for("logbook.queue"), code=303)
     return render_template("form_page.html", form=form, title="Query this entry", caption=entry.apprentice.full_name,
                            intro=f"{entry.activity_date.day} {entry.activity_date:%B %Y}, {entry.activity_type.label}, "

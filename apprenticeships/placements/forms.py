@@ -20,9 +20,10 @@ from ..extensions import db
 from ..fields import GovDateField, HoursField, WholeNumberField, text_area
 from ..forms import AppForm
 from ..models import ApprenticeshipStandard, EmployerContact, Placement, WorkingPattern
+from ..versioning import VersionedForm
 
 
-class PlacementForm(AppForm):
+class PlacementForm(AppForm, VersionedForm):
     title = StringField("Title", widget=GovTextInput(), validators=[
         InputRequired(message="Enter a title for the placement"),
         Length(max=160, message="Title must be 160 characters or fewer")])

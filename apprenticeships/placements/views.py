@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
+from ..errors import on_refusal_go_to
 from ..models import Apprentice, Placement, PlacementStatus, Role, ServiceArea
 from ..permissions import apprentice_or_404, assignment_or_404, placement_or_404, roles
 from ..services import matching, placements
-from ..services.placements import EDITABLE, PlacementError
+from ..services.placements import EDITABLE
+from ..templating import requested_block
 from ..users.forms import ConfirmForm
+from ..versioning import conflict_shown_on
 from . import bp
 from .forms import DecisionForm, FinishForm, PlacementForm, ReviewForm, StartForm
 
@@ -21,6 +24,11 @@ CANDIDATES_TARGET = "candidates"
 
 def _back_to(placement: Placement, anchor: str = ""):
     return redirect(url_for("placements.show", placement_id=placement.id) + anchor, code=303)
+
+
+def _refusals_back_to(placement: Placement, anchor: str = "") -> None:
+    """If the service refuses, show why on the placement's page (not on the form that was posted)."""
+    on_refusal_go_to(url_for("placements.show", placement_id=placement.id) + anchor)
 
 
 @bp.get("/placements")
@@ -50,9 +58,11 @@ def form(placement_id: int | None):
     if form.validate_on_submit():
         placement.employer_id = current_user.employer_id
         submit = bool(form.submit.data)
-        placements.save(current_user, placement, form.values(), form.standards(), submit=submit)
-        flash(f"{placement.title} {'submitted for approval' if submit else 'saved as a draft'}.", "success")
-        return _back_to(placement)
+        with conflict_shown_on(form, placement, "placement"):
+            placements.save(current_user, placement, form.values(), form.standards(), submit=submit,
+                            version=form.seen_version())
+            flash(f"{placement.title} {'submitted for approval' if submit else 'saved as a draft'}.", "success")
+            return _back_to(placement)
     return render_template("placements/form.html", form=form, placement=placement if placement_id else None)
 
 
@@ -84,10 +94,8 @@ def candidates(placement_id: int):
     placement = placement_or_404(placement_id, current_user)
     context = {**_candidates_context(placement), "confirm": ConfirmForm(),
                "places_left": placements.places_left(placement)}
-    if request.headers.get("HX-Target") == CANDIDATES_TARGET:
-        response = make_response(render_block("placements/show.html", "candidates", **context))
-        response.vary.add("HX-Target")
-        return response
+    if block := requested_block({CANDIDATES_TARGET: "candidates"}):
+        return render_block("placements/show.html", block, **context)
     return redirect(url_for("placements.show", placement_id=placement.id, **request.args) + "#matching", code=303)
 
 
@@ -98,11 +106,8 @@ def change(placement_id: int, action: str):
     placement = placement_or_404(placement_id, current_user)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        getattr(placements, action)(current_user, placement)
-    except PlacementError as error:
-        flash(f"{error}.", "error")
-        return _back_to(placement)
+    _refusals_back_to(placement)
+    getattr(placements, action)(current_user, placement)
     flash({"submit": "Submitted for approval.", "withdraw": "Placement withdrawn.",
            "close": "Placement closed."}[action], "success")
     return _back_to(placement)
@@ -115,15 +120,13 @@ def review(placement_id: int):
     placement = placement_or_404(placement_id, current_user)
     form = ReviewForm()
     if form.validate_on_submit():
-        try:
-            if form.decision.data == "publish":
-                placements.publish(current_user, placement)
-                flash(f"{placement.title} is published.", "success")
-            else:
-                placements.send_back(current_user, placement, form.comment.data.strip())
-                flash(f"{placement.title} was sent back to {placement.employer.name}.", "success")
-        except PlacementError as error:
-            flash(f"{error}.", "error")
+        _refusals_back_to(placement)
+        if form.decision.data == "publish":
+            placements.publish(current_user, placement)
+            flash(f"{placement.title} is published.", "success")
+        else:
+            placements.send_back(current_user, placement, form.comment.data.strip())
+            flash(f"{placement.title} was sent back to {placement.employer.name}.", "success")
         return _back_to(placement)
     return render_template("placements/show.html", review_form=form, confirm=ConfirmForm(),
                            assignments=placements.assignments_for(placement),
@@ -139,11 +142,9 @@ def propose(placement_id: int, apprentice_id: int):
     apprentice = apprentice_or_404(apprentice_id, current_user)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        placements.propose(current_user, placement, apprentice)
-        flash(f"{apprentice.full_name} proposed to {placement.employer.name}.", "success")
-    except PlacementError as error:
-        flash(f"{error}.", "error")
+    _refusals_back_to(placement, "#apprentices")
+    placements.propose(current_user, placement, apprentice)
+    flash(f"{apprentice.full_name} proposed to {placement.employer.name}.", "success")
     return _back_to(placement, "#apprentices")
 
 
@@ -154,12 +155,10 @@ def decide(assignment_id: int):
     assignment = assignment_or_404(assignment_id, current_user)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
-            placements.decide(current_user, assignment, form.decision.data == "accept", form.reason.data)
-            flash(f"You {'accepted' if form.decision.data == 'accept' else 'declined'} "
-                  f"{assignment.apprentice.full_name}.", "success")
-        except PlacementError as error:
-            flash(f"{error}.", "error")
+        _refusals_back_to(assignment.placement, "#apprentices")
+        placements.decide(current_user, assignment, form.decision.data == "accept", form.reason.data)
+        flash(f"You {'accepted' if form.decision.data == 'accept' else 'declined'} "
+              f"{assignment.apprentice.full_name}.", "success")
         return _back_to(assignment.placement, "#apprentices")
     return render_template("placements/decide.html", form=form, assignment=assignment)
 
@@ -171,16 +170,14 @@ def progress(assignment_id: int, step: str):
     assignment = assignment_or_404(assignment_id, current_user)
     form = StartForm() if step == "start" else FinishForm()
     if form.validate_on_submit():
-        try:
-            if step == "start":
-                placements.start(current_user, assignment, form.start_date.data)
-            else:
-                early = form.outcome.data == "ended_early"
-                placements.finish(current_user, assignment, form.end_date.data,
-                                  form.reason.data.strip() if early else None)
-            flash("Placement updated.", "success")
-        except PlacementError as error:
-            flash(f"{error}.", "error")
+        _refusals_back_to(assignment.placement, "#apprentices")
+        if step == "start":
+            placements.start(current_user, assignment, form.start_date.data)
+        else:
+            early = form.outcome.data == "ended_early"
+            placements.finish(current_user, assignment, form.end_date.data,
+                              form.reason.data.strip() if early else None)
+        flash("Placement updated.", "success")
         return _back_to(assignment.placement, "#apprentices")
     return render_template("form_page.html", form=form, caption=assignment.apprentice.full_name,
                            title=f"{'Start' if step == 'start' else 'End'}: {assignment.placement.title}",

@@ -19,7 +19,8 @@ from wtforms.validators import (
 from ..fields import WholeNumberField
 from ..forms import AppForm
 from ..models import ApprenticeshipStandard, ReviewIntervalUnit, TrainingProvider
-from ..services.catalogue import is_taken, ksbs_in_use, parse_ksbs
+from ..services.catalogue import is_taken, ksbs_as_text, ksbs_in_use, parse_ksbs
+from ..versioning import VersionedForm
 
 
 class ProviderForm(AppForm):
@@ -86,7 +87,10 @@ class StandardForm(AppForm):
     submit = SubmitField("Save standard", widget=GovSubmitInput())
 
     def __init__(self, *args, standard: ApprenticeshipStandard | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+        if standard is not None and "data" not in kwargs:
+            # Shown as a person edits them; a post without the KSBs field leaves them as they are.
+            kwargs["data"] = {"ksbs": ksbs_as_text(standard), "level": str(standard.level)}
+        super().__init__(*args, obj=standard, **kwargs)
         self._standard = standard
         self.parsed_ksbs = []
 
@@ -116,7 +120,7 @@ class StandardForm(AppForm):
                 "typical_duration_months": self.typical_duration_months.data}
 
 
-class SettingsForm(AppForm):
+class SettingsForm(AppForm, VersionedForm):
     review_interval = RadioField(
         "How often must progress reviews happen?", widget=GovRadioInput(),
         choices=[SelectChoice("12-weeks", "At least every 12 weeks (older funding rules)"),

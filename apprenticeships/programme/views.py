@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import ApprenticeshipStandard, ProgrammeSettings, Role, TrainingProvider
 from ..permissions import roles
 from ..services import audit, catalogue
+from ..versioning import conflict_shown_on
 from . import bp
 from .forms import ProviderForm, SettingsForm, StandardForm
 
@@ -48,10 +49,7 @@ def standards():
 def standard_form(standard_id: int | None):
     """Add or edit a standard and its KSBs."""
     standard = db.get_or_404(ApprenticeshipStandard, standard_id) if standard_id else None
-    form = StandardForm(obj=standard, standard=standard)
-    if standard is not None and not form.is_submitted():
-        form.ksbs.data = catalogue.ksbs_as_text(standard)
-        form.level.data = str(standard.level)
+    form = StandardForm(standard=standard)
     if form.validate_on_submit():
         standard = standard or ApprenticeshipStandard()
         catalogue.save_standard(current_user, standard, form.values(), form.parsed_ksbs)
@@ -73,10 +71,11 @@ def settings():
     current = ProgrammeSettings.current()
     form = SettingsForm(data={
         "review_interval": f"{current.review_interval_value}-{current.review_interval_unit.value}",
-        "disclosure_threshold": current.disclosure_threshold})
+        "disclosure_threshold": current.disclosure_threshold, "version": current.version})
     if form.validate_on_submit():
-        audit.save(current_user, current, form.values(), "settings")
-        flash("Settings saved. Review due dates and at-risk checks now use them.", "success")
-        return redirect(url_for("programme.settings"), code=303)
+        with conflict_shown_on(form, current, "programme's settings"):
+            audit.save(current_user, current, form.values(), "settings", version=form.seen_version())
+            flash("Settings saved. Review due dates and at-risk checks now use them.", "success")
+            return redirect(url_for("programme.settings"), code=303)
     return render_template("form_page.html", form=form, title="Programme settings", back=url_for("home.index"),
                            field_params={"disclosure_threshold": {"params": {"classes": "govuk-input--width-3"}}})

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..fields import GovDateField, text_area
 from ..forms import AppForm
 from ..models import Apprentice, Rag
+from ..versioning import VersionedForm
 
 ACTION_ROWS = (1, 2, 3)
 
@@ -30,7 +31,7 @@ def _action_fields() -> dict:
 ActionFields = type("ActionFields", (), _action_fields())
 
 
-class RecordReviewForm(AppForm, ActionFields):
+class RecordReviewForm(AppForm, ActionFields, VersionedForm):
     held_date = GovDateField("Date held", validators=[DataRequired(message="Enter the date the review was held")])
     attendees = StringField("Who attended", widget=GovTextInput(),
                             description="For example, the apprentice, their line manager and the provider's tutor",

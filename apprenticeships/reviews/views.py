@@ -7,14 +7,15 @@ from datetime import date
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..errors import on_refusal_go_to
 from ..extensions import limiter
 from ..models import ProgrammeSettings, Role
-from ..permissions import placed_apprentices_condition, public, review_or_404, roles, visible_apprentices_condition
+from ..permissions import public, review_or_404, roles, visible_reviews_condition
 from ..security import no_referrer
 from ..services import calendar, logbook, reviews
 from ..services.progress import review_due_after
-from ..services.reviews import ReviewError
 from ..users.forms import ConfirmForm
+from ..versioning import conflict_shown_on
 from . import bp
 from .forms import ACTION_ROWS, RecordReviewForm, ReopenForm, SignForm
 
@@ -62,13 +63,12 @@ def record(review_id: int):
             form[f"due_{n}"].data = action.due_date
     totals = logbook.totals(apprentice, date.today(), settings)
     if form.validate_on_submit():
-        try:
-            reviews.record(current_user, review, form.values(), form.actions(), round(totals.verified_hours * 60))
-        except ReviewError as error:
-            flash(f"{error}.", "error")
+        on_refusal_go_to(url_for("reviews.show", review_id=review.id))
+        with conflict_shown_on(form, review, "review"):
+            reviews.record(current_user, review, form.values(), form.actions(),
+                           round(totals.verified_hours * 60), version=form.seen_version())
+            flash("Review saved. It now needs signing by the apprentice, the employer and the coordinator.", "success")
             return _to_review(review)
-        flash("Review saved. It now needs signing by the apprentice, the employer and the coordinator.", "success")
-        return _to_review(review)
     return render_template("reviews/record.html", form=form, review=review, apprentice=apprentice, totals=totals,
                            rows=ACTION_ROWS)
 
@@ -85,11 +85,9 @@ def sign(review_id: int):
     if not form.validate_on_submit():
         return render_template("reviews/show.html", review=review, signers=reviews.signers(review), my_party=party,
                                sign_form=form, reopenings=reviews.reopenings(review))
-    try:
-        locked = reviews.sign(current_user, review, party, (form.comment.data or "").strip())
-        flash("Signed. All three have signed: the review is locked." if locked else "Signed.", "success")
-    except ReviewError as error:
-        flash(f"{error}.", "error")
+    on_refusal_go_to(url_for("reviews.show", review_id=review.id))
+    locked = reviews.sign(current_user, review, party, (form.comment.data or "").strip())
+    flash("Signed. All three have signed: the review is locked." if locked else "Signed.", "success")
     return _to_review(review)
 
 
@@ -100,11 +98,9 @@ def reopen(review_id: int):
     review = review_or_404(review_id, current_user)
     form = ReopenForm()
     if form.validate_on_submit():
-        try:
-            reviews.reopen(current_user, review, form.reason.data.strip())
-            flash("Review reopened. It needs signing again once corrected.", "success")
-        except ReviewError as error:
-            flash(f"{error}.", "error")
+        on_refusal_go_to(url_for("reviews.show", review_id=review.id))
+        reviews.reopen(current_user, review, form.reason.data.strip())
+        flash("Review reopened. It needs signing again once corrected.", "success")
         return _to_review(review)
     return render_template("form_page.html", form=form, title="Reopen this review",
                            caption=review.apprentice.full_name, back=url_for("reviews.show", review_id=review.id),
@@ -113,7 +109,7 @@ def reopen(review_id: int):
 
 
 def _scope(user):
-    return placed_apprentices_condition(user) if user.role == Role.EMPLOYER else visible_apprentices_condition(user)
+    return visible_reviews_condition(user)  # the same rule as a single review's page
 
 
 @bp.route("/reviews/calendar", methods=["GET", "POST"])

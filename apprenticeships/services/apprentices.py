@@ -1,7 +1,7 @@
 """Adding and editing apprentices, and the guided changes to their status.
 
-Every change is one transaction: the record, its status history (who, when, why) and the
-audit event are written together or not at all.
+Every change is part of the request's one transaction: the record, its status history (who,
+when, why) and the audit event are written together or not at all.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ..models import (
     StatusChange,
     User,
 )
+from ..versioning import expect
 from . import audit, reviews
 from .progress import review_due_after
 
@@ -34,7 +35,7 @@ def minimum_duration_months(start: date) -> int:
     return 8 if start >= date(2025, 8, 1) else 12
 
 
-def create(actor: User, values: dict, *, commit: bool = True) -> Apprentice:
+def create(actor: User, values: dict) -> Apprentice:
     apprentice = Apprentice(status=ApprenticeStatus.ACTIVE, **values)
     db.session.add(apprentice)
     db.session.add(StatusChange(apprentice=apprentice, from_status=None, to_status=ApprenticeStatus.ACTIVE,
@@ -43,8 +44,7 @@ def create(actor: User, values: dict, *, commit: bool = True) -> Apprentice:
     audit.record(actor, "apprentice.created", apprentice)
     db.session.flush()
     reviews.first_review(apprentice, ProgrammeSettings.current())
-    if commit:
-        db.session.flush()
+    db.session.flush()
     return apprentice
 
 
@@ -52,15 +52,18 @@ def changed_fields(apprentice: Apprentice, values: dict) -> list[str]:
     return sorted(k for k, v in values.items() if getattr(apprentice, k) != v)
 
 
-def update(actor: User, apprentice: Apprentice, values: dict, *, commit: bool = True) -> list[str]:
-    """Save changed details; returns the names of the fields that changed (also audited)."""
+def update(actor: User, apprentice: Apprentice, values: dict, *, version: int | None = None) -> list[str]:
+    """Save changed details; returns the names of the fields that changed (also audited).
+
+    `version` is the one the person loaded: a save after someone else's is refused (StaleRecord).
+    """
+    expect(apprentice, version, "apprentice")
     changed = changed_fields(apprentice, values)
     for key in changed:
         setattr(apprentice, key, values[key])
     if changed:
         audit.record(actor, "apprentice.edited", apprentice, fields=changed)
-    if commit:
-        db.session.flush()
+    db.session.flush()
     return changed
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..extensions import db
 from ..models import AuditEvent, User
+from ..versioning import expect
 
 
 def record(actor: User | None, action: str, subject: Any, **details: Any) -> AuditEvent:
@@ -32,11 +33,14 @@ def record(actor: User | None, action: str, subject: Any, **details: Any) -> Aud
     return event
 
 
-def save(actor: User, row: Any, values: dict[str, Any], noun: str) -> list[str]:
-    """Create or edit a row from a form's values, audit it (field names only) and commit.
+def save(actor: User, row: Any, values: dict[str, Any], noun: str, *, version: int | None = None) -> list[str]:
+    """Create or edit a row from a form's values and audit it (field names only); the request commits.
 
-    Returns the names of the fields that changed.
+    `version` is the row's version the person loaded: a save after someone else's is refused
+    (StaleRecord). Returns the names of the fields that changed.
     """
+    if hasattr(row, "version"):
+        expect(row, version, noun)
     creating = row.id is None
     changed = sorted(k for k, v in values.items() if getattr(row, k) != v)
     for key in changed:

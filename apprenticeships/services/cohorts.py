@@ -263,9 +263,9 @@ def name_taken(name: str, except_id: int | None = None) -> bool:
     return is_taken(Cohort.name, name, except_id)
 
 
-def save(actor: User, cohort: Cohort, values: dict) -> Cohort:
-    """Create or edit a cohort."""
-    audit.save(actor, cohort, values, "cohort")
+def save(actor: User, cohort: Cohort, values: dict, *, version: int | None = None) -> Cohort:
+    """Create or edit a cohort (refused if it changed since the person loaded `version`)."""
+    audit.save(actor, cohort, values, "cohort", version=version)
     return cohort
 
 

@@ -454,8 +454,9 @@ class _DemoBuilder:
             review.actions = [ReviewAction(description="Complete the next provider module", owner=apprentice.first_name,
                                            due_date=held + timedelta(weeks=4),
                                            completed_on=held + timedelta(weeks=3) if not last else None)]
+            # The host signs only reviews from its placement's start; the coordinator signs the employer part before.
             employer_signer = self.employer_user if host is not None and host.employer is self.employers[0] \
-                else self.coordinator
+                and held >= host.start_date else self.coordinator
             review.signoffs = [
                 ReviewSignoff(party=SignoffParty.APPRENTICE, user_id=apprentice_user.id, comment="Agreed."),
                 ReviewSignoff(party=SignoffParty.EMPLOYER, user_id=employer_signer.id),

@@ -66,8 +66,8 @@ def sectors() -> list[str]:
     return list(db.session.scalars(sa.select(EmployerPartner.sector).distinct().order_by(EmployerPartner.sector)))
 
 
-def save(actor: User, employer: EmployerPartner, values: dict) -> None:
-    audit.save(actor, employer, values, "employer")
+def save(actor: User, employer: EmployerPartner, values: dict, *, version: int | None = None) -> None:
+    audit.save(actor, employer, values, "employer", version=version)
 
 
 def save_contact(actor: User, contact: EmployerContact, values: dict) -> None:

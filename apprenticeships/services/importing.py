@@ -1,7 +1,7 @@
 """Importing apprentices from a spreadsheet (CSV): check every row, then add all or none.
 
-Each row is checked by the same form that checks the "Add an apprentice" page, so a rule
-holds the same whichever way an apprentice arrives. A row matches an apprentice already
+Each row is checked by the same rules as the "Add an apprentice" page (services/apprentice_rules.py),
+so a rule holds the same whichever way an apprentice arrives. A row matches an apprentice already
 held by ULN, else email, else name, cohort and start date; a match is updated instead of
 added, so importing the same file twice changes nothing the second time.
 """
@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
-from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..models import Apprentice, ApprenticeshipStandard, Cohort, Mentor, ServiceArea, TrainingProvider, User
-from . import apprentices, audit
+from . import apprentice_rules, apprentices, audit
 
 MAX_ROWS = 2000
 COLUMNS = ["first_name", "last_name", "email", "uln", "cohort", "standard", "provider", "service_area", "team",
@@ -26,7 +27,7 @@ COLUMNS = ["first_name", "last_name", "email", "uln", "cohort", "standard", "pro
            "consent_to_be_named"]
 REQUIRED_COLUMNS = {"first_name", "last_name", "cohort", "standard", "provider", "service_area",
                     "contracted_hours_per_week", "start_date", "planned_end_date"}
-# Which CSV column a form field's message belongs to.
+# Which CSV column a rule's message about a field belongs to.
 FIELD_COLUMNS = {"cohort_id": "cohort", "standard_id": "standard", "provider_id": "provider",
                  "mentor_id": "mentor_email", "contracted_minutes_per_week": "contracted_hours_per_week"}
 TEMPLATE_EXAMPLE = ["Sam", "Taylor", "sam.taylor@example.org", "1234567890", "Digital apprentices 2026 to 2028",
@@ -77,15 +78,24 @@ def decode(raw: bytes) -> str | None:
     return None
 
 
-def _date_parts(value: str) -> list[str]:
-    """A date as the three parts the date field expects; unreadable text goes through as it is."""
+_HOURS = re.compile(r"[0-9]{1,5}(?:\.[0-9]{1,4})?")  # 37.5, 7.25: digits first, no arithmetic on anything else
+
+
+def _date(value: str) -> date | None:
+    """A date written as 2026-09-07, 07/09/2026, 07-09-2026 or 7 9 2026; None when it is none of those."""
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y"):
         try:
-            day = datetime.strptime(value.strip(), pattern).date()
-            return [str(day.day), str(day.month), str(day.year)]
+            return datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-    return [value] if value.strip() else []
+    return None
+
+
+def _minutes(value: str) -> int | None:
+    """Hours a week (like 37.5) as minutes; None when it is not such a number."""
+    if not _HOURS.fullmatch(value):
+        return None
+    return int((Decimal(value) * 60).to_integral_value())
 
 
 class _Lookups:
@@ -103,10 +113,7 @@ class _Lookups:
         self.by_email = {e.lower(): i for i, e in db.session.execute(sa.select(Apprentice.id, Apprentice.email)) if e}
         self.by_identity = {(f.lower(), la.lower(), c, s): i for i, f, la, c, s in db.session.execute(sa.select(
             Apprentice.id, Apprentice.first_name, Apprentice.last_name, Apprentice.cohort_id, Apprentice.start_date))}
-        from ..apprentices.forms import ApprenticeForm
-
-        self.form_class = ApprenticeForm
-        self.choices = ApprenticeForm.load_choices()
+        self.options = apprentice_rules.Options.load()
         # A service area may be written as its label ("Software development") or its value.
         self.service_areas = {key: area.value for area in ServiceArea for key in (area.value, area.label.lower())}
 
@@ -124,35 +131,40 @@ def _check_row(number: int, raw: dict[str, str], lookups: _Lookups) -> RowResult
             return ""
         return str(found)
 
-    formdata = MultiDict({k: cell[k] for k in ("first_name", "last_name", "email", "uln", "team", "job_title")})
-    formdata["cohort_id"] = look_up("cohort", lookups.cohorts, cell["cohort"].lower(),
-                                    f"There is no cohort called \u201c{cell['cohort']}\u201d")
-    formdata["standard_id"] = look_up("standard", lookups.standards, cell["standard"].upper(),
-                                      f"There is no standard with the reference \u201c{cell['standard']}\u201d")
-    formdata["provider_id"] = look_up("provider", lookups.providers, cell["provider"].lower(),
-                                      f"There is no training provider called \u201c{cell['provider']}\u201d")
-    formdata["mentor_id"] = look_up("mentor_email", lookups.mentors, cell["mentor_email"].lower(),
-                                    f"There is no mentor with the email address \u201c{cell['mentor_email']}\u201d")
-    formdata["service_area"] = lookups.service_areas.get(cell["service_area"].lower(), cell["service_area"])
-    formdata["contracted_minutes_per_week"] = cell["contracted_hours_per_week"]
-    formdata.setlist("start_date", _date_parts(cell["start_date"]))
-    formdata.setlist("planned_end_date", _date_parts(cell["planned_end_date"]))
+    given = {k: cell[k] for k in ("first_name", "last_name", "email", "uln", "team", "job_title")}
+    given["cohort_id"] = look_up("cohort", lookups.cohorts, cell["cohort"].lower(),
+                                 f"There is no cohort called \u201c{cell['cohort']}\u201d")
+    given["standard_id"] = look_up("standard", lookups.standards, cell["standard"].upper(),
+                                   f"There is no standard with the reference \u201c{cell['standard']}\u201d")
+    given["provider_id"] = look_up("provider", lookups.providers, cell["provider"].lower(),
+                                   f"There is no training provider called \u201c{cell['provider']}\u201d")
+    given["mentor_id"] = look_up("mentor_email", lookups.mentors, cell["mentor_email"].lower(),
+                                 f"There is no mentor with the email address \u201c{cell['mentor_email']}\u201d")
+    given["service_area"] = lookups.service_areas.get(cell["service_area"].lower(), cell["service_area"])
+    hours = cell["contracted_hours_per_week"]
+    given["contracted_minutes_per_week"] = _minutes(hours) if hours else None
+    if hours and given["contracted_minutes_per_week"] is None:
+        result.problems.append(("contracted_hours_per_week", "Contracted hours a week must be a number, like 37.5"))
+    for column in ("start_date", "planned_end_date"):
+        given[column] = _date(cell[column]) if cell[column] else None
+        if cell[column] and given[column] is None:
+            label = apprentice_rules.DATES[column][0]
+            result.problems.append((column, f"{label} must be a real date, like 2026-09-07"))
     consent = cell["consent_to_be_named"].lower() or "no"
-    formdata["consent_to_be_named"] = {"y": "yes", "n": "no"}.get(consent, consent)
+    given["consent_to_be_named"] = {"y": "yes", "n": "no"}.get(consent, consent)
 
     match_id = (lookups.by_uln.get(cell["uln"]) if cell["uln"] else None) or \
         (lookups.by_email.get(cell["email"].lower()) if cell["email"] else None)
     match = db.session.get(Apprentice, match_id) if match_id else None
-    form = lookups.form_class(formdata=formdata, apprentice=match, choices=lookups.choices, meta={"csrf": False})
-    looked_up = {column for column, _ in result.problems}
-    if not form.validate():
-        for name, messages in form.errors.items():
-            column = FIELD_COLUMNS.get(name, name)
-            if column not in looked_up:
-                result.problems.append((column, messages[0]))
+    reported = {column for column, _ in result.problems}
+    checked = apprentice_rules.check(given, apprentice=match, options=lookups.options)
+    for name, message in checked.problems.items():
+        column = FIELD_COLUMNS.get(name, name)
+        if column not in reported:
+            result.problems.append((column, message))
     if result.problems:
         return result
-    result.values = form.values()
+    result.values = checked.values
     if match is None:
         identity = (result.values["first_name"].lower(), result.values["last_name"].lower(),
                     result.values["cohort_id"], result.values["start_date"])
@@ -203,9 +215,9 @@ def commit(actor: User, text: str) -> Preview:
         return checked
     for row in checked.rows:
         if row.action == "new":
-            apprentices.create(actor, row.values, commit=False)
+            apprentices.create(actor, row.values)
         elif row.action == "update":
-            apprentices.update(actor, row.match, row.values, commit=False)
+            apprentices.update(actor, row.match, row.values)
     audit.record(actor, "apprentices.imported", "apprentices", new=checked.count("new"),
                  updated=checked.count("update"),
                  unchanged=checked.count("unchanged"))

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
@@ -61,27 +62,76 @@ def minutes_logged_on(apprentice_id: int, day: date, except_entry: int | None = 
 
 
 def _revision(actor: User, entry: LogEntry, action: str, changes: dict[str, Any] | None = None) -> None:
-    entry.revisions.append(LogEntryRevision(action=action, changes=changes or {}, changed_by_id=actor.id,
-                                            changed_at=utcnow()))
+    # Added beside the entry, not appended to `entry.revisions`: loading that list would flush
+    # the change early, where a refusal could not be explained (see _flush).
+    db.session.add(LogEntryRevision(entry=entry, action=action, changes=changes or {}, changed_by_id=actor.id,
+                                    changed_at=utcnow()))
 
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
 
 
+def _flush(entry: LogEntry) -> None:
+    """Write the change to `entry`, which the database may refuse: the day would pass the limit
+    (another entry for that day got in first), or the entry changed since this request read it."""
+    entry_id, apprentice_id, day = entry.id, entry.apprentice_id or entry.apprentice.id, entry.activity_date
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as error:
+        if DAY_LIMIT_CONSTRAINT not in str(error.orig):
+            raise
+        db.session.rollback()
+        raise DayIsFull(day_limit_message(minutes_logged_on(apprentice_id, day, except_entry=entry_id))) from None
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleRecord(_what_happened(entry)) from None
+
+
+_DONE = {"created": "added", "edited": "changed", "verified": "verified", "queried": "queried",
+         "answered": "answered"}
+
+
+def _what_happened(entry: LogEntry) -> str:
+    """What someone else did to `entry` since the person looked at it, read afresh."""
+    try:
+        db.session.refresh(entry)
+    except sa.exc.InvalidRequestError:
+        return "This entry has been deleted"
+    action, name = db.session.execute(
+        sa.select(LogEntryRevision.action, User.name).outerjoin(User, User.id == LogEntryRevision.changed_by_id)
+        .where(LogEntryRevision.entry_id == entry.id)
+        .order_by(LogEntryRevision.changed_at.desc(), LogEntryRevision.id.desc()).limit(1)).one_or_none() or (
+        "edited", None)
+    if entry.status == VerificationStatus.VERIFIED:
+        action, name = "verified", db.session.scalar(sa.select(User.name).where(User.id == entry.verified_by_id))
+    return f"This entry was already {_DONE.get(action, 'changed')} by {name or 'someone else'}"
+
+
+def _expect(entry: LogEntry, status: VerificationStatus, seen_version: int | None) -> None:
+    """Act only on the entry as the person saw it: in `status`, and at the version on their page."""
+    if entry.status != status or (seen_version is not None and seen_version != entry.version):
+        raise StaleRecord(_what_happened(entry))
+
+
 def add(actor: User, apprentice: Apprentice, values: dict, ksbs: list[Ksb]) -> LogEntry:
     entry = LogEntry(apprentice=apprentice, created_by_id=actor.id, ksbs=ksbs, **values)
     db.session.add(entry)
     _revision(actor, entry, "created", {k: _plain(values[k]) for k in TRACKED if k != "description"})
+    _flush(entry)  # before the audit event, whose flush would meet the day's limit unexplained
     audit.record(actor, "log_entry.created", entry)
-    db.session.flush()
     return entry
 
 
-def edit(actor: User, entry: LogEntry, values: dict, ksbs: list[Ksb]) -> list[str]:
-    """Change an entry not yet verified; a queried entry goes back for verification."""
+def edit(actor: User, entry: LogEntry, values: dict, ksbs: list[Ksb], *, version: int | None = None) -> list[str]:
+    """Change an entry not yet verified; a queried entry goes back for verification.
+
+    `version` is the one the apprentice loaded: a save after someone else's change is refused.
+    """
     if entry.status == VerificationStatus.VERIFIED:
         raise LogbookError("A verified entry cannot be changed")
+    if version is not None and version != entry.version:
+        raise StaleRecord(_what_happened(entry))
     changes = {k: [_plain(getattr(entry, k)), _plain(v)] for k, v in values.items() if getattr(entry, k) != v}
     if "description" in changes:
         changes["description"] = "changed"
@@ -95,7 +145,7 @@ def edit(actor: User, entry: LogEntry, values: dict, ksbs: list[Ksb]) -> list[st
             entry.status = VerificationStatus.PENDING
         _revision(actor, entry, "edited", changes)
         audit.record(actor, "log_entry.edited", entry, fields=sorted(changes))
-    db.session.flush()
+    _flush(entry)
     return sorted(changes)
 
 
@@ -104,25 +154,25 @@ def delete(actor: User, entry: LogEntry) -> None:
         raise LogbookError("A verified entry cannot be deleted")
     audit.record(actor, "log_entry.deleted", entry.apprentice, entry_id=entry.id, minutes=entry.minutes)
     db.session.delete(entry)
-    db.session.flush()
+    _flush(entry)
 
 
-def verify(actor: User, entry: LogEntry) -> None:
-    if entry.status == VerificationStatus.VERIFIED:
-        raise LogbookError("This entry is already verified")
+def verify(actor: User, entry: LogEntry, seen_version: int | None = None) -> None:
+    """Verify an entry waiting for it (at the version on the person's page, when given); one of two verifiers wins."""
+    _expect(entry, VerificationStatus.PENDING, seen_version)
     entry.status, entry.verified_by_id, entry.verified_at = VerificationStatus.VERIFIED, actor.id, utcnow()
     _revision(actor, entry, "verified")
     audit.record(actor, "log_entry.verified", entry)
-    db.session.flush()
+    _flush(entry)
 
 
-def query(actor: User, entry: LogEntry, comment: str) -> None:
-    if entry.status == VerificationStatus.VERIFIED:
-        raise LogbookError("This entry is already verified")
+def query(actor: User, entry: LogEntry, comment: str, seen_version: int | None = None) -> None:
+    """Ask about an entry waiting for verification; refused if it was verified (or changed) meanwhile."""
+    _expect(entry, VerificationStatus.PENDING, seen_version)
     entry.status, entry.query_comment, entry.query_response = VerificationStatus.QUERIED, comment, None
     _revision(actor, entry, "queried", {"comment": comment})
     audit.record(actor, "log_entry.queried", entry)
-    db.session.flush()
+    _flush(entry)
 
 
 def answer(actor: User, entry: LogEntry, response: str) -> None:
@@ -132,7 +182,7 @@ def answer(actor: User, entry: LogEntry, response: str) -> None:
     entry.status, entry.query_response = VerificationStatus.PENDING, response
     _revision(actor, entry, "answered", {"response": response})
     audit.record(actor, "log_entry.answered", entry)
-    db.session.flush()
+    _flush(entry)
 
 
 def entries(apprentice: Apprentice, page: int, size: int = 20) -> Page:

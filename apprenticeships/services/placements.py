@@ -24,6 +24,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..versioning import expect
 from . import audit
 from .errors import ServiceError
 
@@ -36,8 +37,13 @@ class PlacementError(ServiceError):
     """An action that the placement's state does not allow; the message is for the person."""
 
 
-def save(actor: User, placement: Placement, values: dict, standards: list, submit: bool) -> Placement:
-    """Create or edit a placement (a draft or one sent back), and submit it if asked."""
+def save(actor: User, placement: Placement, values: dict, standards: list, submit: bool, *,
+         version: int | None = None) -> Placement:
+    """Create or edit a placement (a draft or one sent back), and submit it if asked.
+
+    Refused (StaleRecord) if it changed since the person loaded `version`.
+    """
+    expect(placement, version, "placement")
     if placement.id is not None and placement.status not in EDITABLE:
         raise PlacementError("Only a draft, or a placement sent back to you, can be edited")
     creating = placement.id is None

@@ -20,10 +20,7 @@ from ..extensions import db
 from ..models import (
     Apprentice,
     ApprenticeStatus,
-    AssignmentStatus,
     Cohort,
-    Placement,
-    PlacementAssignment,
     ProgrammeSettings,
     ProgressReview,
     ReviewAction,
@@ -34,6 +31,8 @@ from ..models import (
     User,
     utcnow,
 )
+from ..permissions import record_is_read_only, review_host, review_hosted_condition
+from ..versioning import expect
 from . import audit
 from .errors import ServiceError
 from .progress import review_due_after
@@ -65,20 +64,14 @@ def first_review(apprentice: Apprentice, settings: ProgrammeSettings) -> Progres
     return reschedule(apprentice, review_due_after(apprentice.start_date, settings))
 
 
-def hosts(apprentice_ids) -> dict[int, int]:
-    """The employer partner each apprentice is placed with now (one query for many apprentices)."""
-    return dict(db.session.execute(
-        sa.select(PlacementAssignment.apprentice_id, Placement.employer_id).join(Placement)
-        .where(PlacementAssignment.apprentice_id.in_(list(apprentice_ids)),
-               PlacementAssignment.status.in_(AssignmentStatus.PLACED))
-        .order_by(PlacementAssignment.start_date)).all())
-
-
 def party_for(user: User, review: ProgressReview, host: int | None = ...) -> SignoffParty | None:
-    """Which part of the review this user signs next, if any."""
+    """Which part of the review this user signs next, if any. The employer part is the review's
+    host's (the employer the apprentice was placed with by the review's date), or the coordinator's."""
     if host is ...:
-        host = hosts([review.apprentice_id]).get(review.apprentice_id)
+        host = review_host(review)
     signed = {s.party for s in review.signoffs}
+    if record_is_read_only(user):
+        return None  # an apprentice who has left reads their reviews but signs nothing
     if user.role == Role.APPRENTICE and user.apprentice_id == review.apprentice_id:
         party = SignoffParty.APPRENTICE
     elif user.role == Role.EMPLOYER and host is not None and user.employer_id == host:
@@ -93,8 +86,13 @@ def party_for(user: User, review: ProgressReview, host: int | None = ...) -> Sig
     return None if party in signed else party
 
 
-def record(actor: User, review: ProgressReview, values: dict, actions: list[dict], otj_minutes: int) -> None:
-    """Record (or correct) a held review; schedules the next one. Earlier sign-offs start over."""
+def record(actor: User, review: ProgressReview, values: dict, actions: list[dict], otj_minutes: int, *,
+           version: int | None = None) -> None:
+    """Record (or correct) a held review; schedules the next one. Earlier sign-offs start over.
+
+    Refused (StaleRecord) if it changed since the person loaded `version`.
+    """
+    expect(review, version, "review")
     if review.locked_at is not None:
         raise ReviewError("This review is signed off and locked. Reopen it to change it")
     first_time = review.held_date is None
@@ -175,15 +173,14 @@ def _signed(party: SignoffParty) -> sa.ColumnElement[bool]:
 def awaiting_signature(user: User) -> sa.ColumnElement[bool]:
     """Reviews held, not locked, with this user's part still to sign (the same rule as `party_for`)."""
     held = sa.and_(ProgressReview.held_date.is_not(None), ProgressReview.locked_at.is_(None))
+    if record_is_read_only(user):
+        return sa.false()
     if user.role == Role.APPRENTICE:
         return sa.and_(held, ProgressReview.apprentice_id == user.apprentice_id, ~_signed(SignoffParty.APPRENTICE))
-    placed = sa.select(PlacementAssignment.apprentice_id).join(Placement).where(
-        PlacementAssignment.status.in_(AssignmentStatus.PLACED))
     if user.role == Role.EMPLOYER:
-        hosted_here = placed.where(Placement.employer_id == user.employer_id)
-        return sa.and_(held, ProgressReview.apprentice_id.in_(hosted_here), ~_signed(SignoffParty.EMPLOYER))
+        return sa.and_(held, review_hosted_condition(user.employer_id), ~_signed(SignoffParty.EMPLOYER))
     if user.role == Role.COORDINATOR:
-        no_host = ~ProgressReview.apprentice_id.in_(placed)
+        no_host = ~review_hosted_condition()
         return sa.and_(held, sa.or_(~_signed(SignoffParty.COORDINATOR),
                                     sa.and_(no_host, ~_signed(SignoffParty.EMPLOYER))))
     return sa.false()  # mentors join reviews but do not sign them

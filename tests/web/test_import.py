@@ -77,7 +77,7 @@ def test_a_file_with_one_bad_row_imports_nothing_and_says_where(app, coordinator
     assert "Nothing has been imported" in summary
     assert "Row 3, standard: There is no standard with the reference “ST9999”" in summary
     assert "Row 3, contracted_hours_per_week: Contracted hours a week must be a number, like 37.5" in summary
-    assert "Row 3, start_date: Start date must be a real date, like 7 9 2026" in summary
+    assert "Row 3, start_date: Start date must be a real date, like 2026-09-07" in summary
     assert "Row 2" not in summary
     assert not soup.find("form", action="/apprentices/import/confirm")
     assert count_new(app) == 0

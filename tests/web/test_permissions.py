@@ -9,7 +9,7 @@ from flask import Flask
 from apprenticeships import create_app
 from apprenticeships.config import TestConfig
 from apprenticeships.extensions import db
-from apprenticeships.models import Apprentice, Role, User
+from apprenticeships.models import Apprentice, ApprenticeStatus, Role, User
 from apprenticeships.permissions import PERMISSION_ATTR, public, require_every_view_has_permission
 
 from ..helpers import ROLES, csrf_token_from
@@ -226,10 +226,16 @@ def test_object_level_rules_for_apprentice_records(app):
         everyone = set(db.session.scalars(sa.select(Apprentice.id)))
         users = {u.role: u for u in db.session.scalars(sa.select(User).where(User.email.like("%@example.org")))}
         mentees = set(db.session.scalars(
-            sa.select(Apprentice.id).where(Apprentice.mentor_id == users[Role.MENTOR].mentor_id)))
+            sa.select(Apprentice.id).where(Apprentice.mentor_id == users[Role.MENTOR].mentor_id,
+                                           Apprentice.status.in_(ApprenticeStatus.CURRENT))))
+        former = set(db.session.scalars(
+            sa.select(Apprentice.id).where(Apprentice.mentor_id == users[Role.MENTOR].mentor_id,
+                                           Apprentice.status.not_in(ApprenticeStatus.CURRENT))))
         own = users[Role.APPRENTICE].apprentice_id
     assert _visible_ids(app, "coordinator@example.org") == everyone
+    # Current mentees only: the mentor's pages never list those who have left.
     assert _visible_ids(app, "mentor@example.org") == mentees and own in mentees and mentees < everyone
+    assert former and not former & mentees
     assert _visible_ids(app, "apprentice@example.org") == {own}
     hosted = _visible_ids(app, "employer@example.org")
     assert own in hosted and len(hosted) == 2  # the demo apprentice, and one proposed to them

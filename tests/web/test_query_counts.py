@@ -30,7 +30,8 @@ def counting(app):
         engine = db.engine
 
     def count(conn, cursor, statement, *args):
-        statements.append(statement)
+        if statement not in ("BEGIN", "BEGIN IMMEDIATE"):  # SQLite's, sent by the app (see transactions.py)
+            statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
     try:
