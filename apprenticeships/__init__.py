@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import assets, security
 from .config import DEVELOPMENT_SECRET_KEY, ROOT, Config
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate, talisman
+from .forms import clean_query_args
 from .ids import IdConverter
 
 # The CSP: everything from our own origin, scripts only with the per-request nonce, no
@@ -76,6 +77,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    app.before_request(clean_query_args)  # first: every view reads the cleaned filters
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from flask import request
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
@@ -127,3 +129,20 @@ class _Overlay:
         if name in self._values:
             return self._values[name]
         return getattr(self._record, name)
+
+
+def clean_query_args() -> None:
+    """Before every request: filters and searches in the address get the text fields' cleaning.
+
+    A search box or filter is read straight from `request.args` rather than through a form, so
+    control characters are dropped there (PostgreSQL refuses NUL even in a query's parameters)
+    and each value trimmed; what is left is then read as any other filter value.
+    """
+    if not request.args:
+        return
+    request.args = ImmutableMultiDict(
+        [(_without_control(key), clean_text(_without_control(value))) for key, value in request.args.items(multi=True)])
+
+
+def _without_control(text: str) -> str:
+    return "".join(c for c in text if unicodedata.category(c) != "Cc")
