@@ -94,14 +94,14 @@ def show_conflict(form: VersionedForm, row: Any, noun: str) -> None:
         if _same(stored, typed):
             continue
         field = form._fields.get(key)
-        if field is None:
-            others.append(key.replace("_", " "))
+        if field is None:  # a value the form builds from several fields, or under another name
+            others.append(f"{key.replace('_', ' ')} is now {_shown(None, stored)}")
             continue
         field.errors = [*field.errors, f"Someone else changed this to: {_shown(field, stored)}. "
                                        "Save again to keep yours"]
     message = stale_message(noun) + ". Their values are shown next to the fields; save again to keep yours"
     if others:
-        message += f" (they also changed: {', '.join(others)})"
+        message += f" (also: {'; '.join(others)})"
     form.form_errors.append(message)
     form.version.data = str(row.version)
     form.version.raw_data = [str(row.version)]

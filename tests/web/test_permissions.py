@@ -156,8 +156,8 @@ def test_the_role_matrix(app, signed_in, role):
             assert "You do not have access to this page" in response.get_data(as_text=True)
 
 
-# Posted to after every other route: it removes the entry the others act on.
-POSTED_LAST = ("/log/<int:entry_id>/delete",)
+# Posted to after every other route: they remove the entry, or deactivate the user, that others act on.
+POSTED_LAST = ("/log/<int:entry_id>/delete", "/users/<int:user_id>/deactivate")
 
 
 def _post_routes(app) -> list[tuple[str, str, set | dict]]:
