@@ -13,8 +13,6 @@ database with the value safely.
 
 from __future__ import annotations
 
-import unicodedata
-
 from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict
@@ -22,31 +20,9 @@ from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
 
+from .text import clean_text, control_character_problem, without_control_characters
+
 MAX_TEXT = 10_000  # for a text field with no Length rule of its own
-_INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"}  # nothing a reader could see on its own
-_LINE_BREAKS = "\n\t"
-
-
-def clean_text(value):
-    """Trim `value` and make invisible-only text empty (a WTForms filter: it runs on every text field)."""
-    if not isinstance(value, str):
-        return value
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    start, end = 0, len(value)
-    while start < end and _blank(value[start]):
-        start += 1
-    while end > start and _blank(value[end - 1]):
-        end -= 1
-    value = value[start:end]
-    if all(unicodedata.category(c) in _INVISIBLE for c in value):
-        return ""
-    return value
-
-
-def _blank(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char) == "Cf"
-
-
 # Passwords are taken as typed; hidden fields carry the app's own data back (a checked file, a
 # version) and are checked by what reads them.
 _NOT_TEXT = (PasswordField, CSRFTokenField, HiddenField)
@@ -64,19 +40,6 @@ def _required_message(field) -> str | None:
     for validator in field.validators:
         if isinstance(validator, InputRequired | DataRequired):
             return validator.message or f"Enter {_name(field).lower()}"
-    return None
-
-
-def control_character_problem(value: str, name: str, *, multiline: bool = False) -> str | None:
-    """The message when `value` holds a control character (in several lines: other than a new line or tab).
-
-    Services that take text from elsewhere (a CSV import) use it too.
-    """
-    allowed = _LINE_BREAKS if multiline else ""
-    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value):
-        if multiline:
-            return f"{name} must not contain control characters"
-        return f"{name} must not contain control characters, such as tabs or line breaks"
     return None
 
 
@@ -140,9 +103,5 @@ def clean_query_args() -> None:
     """
     if not request.args:
         return
-    request.args = ImmutableMultiDict(
-        [(_without_control(key), clean_text(_without_control(value))) for key, value in request.args.items(multi=True)])
-
-
-def _without_control(text: str) -> str:
-    return "".join(c for c in text if unicodedata.category(c) != "Cc")
+    request.args = ImmutableMultiDict([(without_control_characters(key), clean_text(without_control_characters(value)))
+                                       for key, value in request.args.items(multi=True)])

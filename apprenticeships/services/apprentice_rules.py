@@ -18,9 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..forms import clean_text, control_character_problem
 from ..ids import parse_id
 from ..models import Apprentice, ApprenticeshipStandard, Cohort, Mentor, ServiceArea, TrainingProvider
+from ..text import clean_text, control_character_problem
 from .apprentices import minimum_duration_months
 from .catalogue import is_taken
 from .progress import add_months

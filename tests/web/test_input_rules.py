@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from apprenticeships.extensions import db
-from apprenticeships.forms import clean_text
 from apprenticeships.ids import parse_id
 from apprenticeships.models import Apprentice, ApprenticeshipStandard, LogEntry
+from apprenticeships.text import clean_text
 
 from ..helpers import page, post_form, text_of
 from .test_apprentices import errors, get, ids, new_apprentice

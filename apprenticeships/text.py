@@ -1,0 +1,50 @@
+"""Text as people type it, cleaned and checked the same way wherever it arrives.
+
+Forms (apprenticeships/forms.py), the CSV import and the filters in an address all use these:
+trim, make invisible-only text empty, and refuse control characters (PostgreSQL cannot store
+NUL, and none belong in a name or a note).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"}  # nothing a reader could see on its own
+LINE_BREAKS = "\n\t"  # the control characters a text of several lines may hold
+
+
+def clean_text(value):
+    """Trim `value` and make invisible-only text empty (a filter on every form text field)."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    start, end = 0, len(value)
+    while start < end and _blank(value[start]):
+        start += 1
+    while end > start and _blank(value[end - 1]):
+        end -= 1
+    value = value[start:end]
+    if all(unicodedata.category(c) in _INVISIBLE for c in value):
+        return ""
+    return value
+
+
+def _blank(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
+def control_character_problem(value: str, name: str, *, multiline: bool = False) -> str | None:
+    """The message when `value` holds a control character (in several lines: other than a new line or tab).
+
+    Services that take text from elsewhere (a CSV import) use it too.
+    """
+    allowed = LINE_BREAKS if multiline else ""
+    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value):
+        if multiline:
+            return f"{name} must not contain control characters"
+        return f"{name} must not contain control characters, such as tabs or line breaks"
+    return None
+
+
+def without_control_characters(text: str) -> str:
+    return "".join(c for c in text if unicodedata.category(c) != "Cc")
