@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from bs4 import BeautifulSoup
+from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
+from apprenticeships.extensions import db
 from apprenticeships.services.demo import DEMO_PASSWORD
 
 DEMO_EMAILS = {
@@ -65,3 +71,23 @@ def page(response, status: int = 200) -> BeautifulSoup:
 
 def text_of(soup: BeautifulSoup) -> str:
     return " ".join(soup.get_text(" ").split())
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """The app served by a real, threaded HTTP server on a free local port; its base address."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+def lookup(app: Flask, query):
+    """One value from the database, read in its own app context."""
+    with app.app_context():
+        return db.session.scalar(query)

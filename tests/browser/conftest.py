@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from ..conftest import close_app, make_app
+from ..helpers import served
 
 # A busy two-core machine can take more than the default 5 s for an htmx round trip.
 expect.set_options(timeout=15_000)
@@ -38,13 +37,8 @@ def browser_type_launch_args(browser_type_launch_args):
 def live_server(databases, demo_database, tmp_path) -> Iterator[str]:
     """The app on its own copy of the demo programme, served on a free local port."""
     app = make_app(databases, demo_database, tmp_path)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    with served(app) as address:
+        yield address
     close_app(app, databases)
 
 

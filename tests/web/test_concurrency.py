@@ -19,7 +19,6 @@ import pytest
 import requests
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
-from werkzeug.serving import make_server
 
 from apprenticeships.extensions import db
 from apprenticeships.models import (
@@ -33,7 +32,7 @@ from apprenticeships.models import (
 from apprenticeships.services import accounts
 from apprenticeships.services.demo import DEMO_PASSWORD
 
-from ..helpers import DEMO_EMAILS
+from ..helpers import DEMO_EMAILS, served
 
 TIMEOUT = 30  # seconds for any one request: a deadlock fails the test instead of hanging it
 
@@ -41,12 +40,8 @@ TIMEOUT = 30  # seconds for any one request: a deadlock fails the test instead o
 @pytest.fixture
 def server(app) -> Iterator[str]:
     """The app served by a threaded werkzeug server on a free port; its base address."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=5)
+    with served(app) as address:
+        yield address
 
 
 def hidden_fields(html: str, action_contains: str = "") -> dict[str, str]:

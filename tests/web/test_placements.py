@@ -22,13 +22,8 @@ from apprenticeships.models import (
     User,
 )
 
-from ..helpers import page, post_form, text_of
+from ..helpers import lookup, page, post_form, text_of
 from .test_apprentices import errors
-
-
-def lookup(app, query):
-    with app.app_context():
-        return db.session.scalar(query)
 
 
 def placement_data(app, **changes) -> dict:

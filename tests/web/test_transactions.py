@@ -27,13 +27,8 @@ from apprenticeships.models import (
 )
 from apprenticeships.services import apprentice_rules
 
-from ..helpers import csrf_token_from, page, text_of
+from ..helpers import csrf_token_from, lookup, page, text_of
 from .test_import import cohort_name, good_rows, make_csv, upload
-
-
-def lookup(app, query):
-    with app.app_context():
-        return db.session.scalar(query)
 
 
 def banners(soup) -> list[str]:
