@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
-from flask import Flask, Response, after_this_request, make_response, render_template, request, url_for
+from flask import Flask, Response, after_this_request, make_response, render_template, request, session, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -81,6 +81,7 @@ def format_datetime(value: datetime | None) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
+    app.after_request(_messages_in_view)
     app.jinja_env.filters["govuk_date"] = format_date
     app.jinja_env.filters["govuk_datetime"] = format_datetime
     app.jinja_env.filters["iso_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
@@ -95,3 +96,12 @@ def register_template_helpers(app: Flask) -> None:
             "record_is_read_only": lambda: current_user.is_authenticated and record_is_read_only(current_user),
             "access_ends_on": lambda: access_ends_on(current_user, app.config["APPRENTICE_ACCESS_AFTER_END"]),
         }
+
+
+def _messages_in_view(response: Response) -> Response:
+    """A redirect that carries a message (shown in a banner at the top of the next page) goes to
+    the top of that page, not to an anchor further down where the message would be out of sight."""
+    for header in ("Location", "HX-Redirect"):
+        if "#" in response.headers.get(header, "") and "_flashes" in session:
+            response.headers[header] = response.headers[header].split("#", 1)[0]
+    return response

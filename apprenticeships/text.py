@@ -48,3 +48,8 @@ def control_character_problem(value: str, name: str, *, multiline: bool = False)
 
 def without_control_characters(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Cc")
+
+
+def hours_in_words(hours: float) -> str:
+    """7.5 as "7.5 hours", 1 as "1 hour"."""
+    return f"{hours:g} hour" + ("" if hours == 1 else "s")

@@ -40,7 +40,7 @@ def _options(model, label, prompt: str, *where) -> list[SelectChoice]:
     return [SelectChoice("", prompt)] + [SelectChoice(str(i), text) for i, text in rows]
 
 
-class ApprenticeForm(AppForm, VersionedForm):
+class ApprenticeForm(VersionedForm):
     first_name = StringField("First name", widget=GovTextInput(), validators=[
         InputRequired(message="Enter the apprentice's first name"),
         Length(max=80, message="First name must be 80 characters or fewer")])

@@ -78,13 +78,20 @@ def sign_in():
     )
 
 
-@bp.post("/sign-out")
+@bp.route("/sign-out", methods=["GET", "POST"])
 @public
 def sign_out():
     """Sign out: the session ends on the server too, so an old cookie is worth nothing.
 
-    A POST with the CSRF token (the header's button), so no other site can sign anyone out.
+    Only a POST with the CSRF token (the header's button) signs out, so no other site can sign
+    anyone out. An old link or bookmark (a GET) shows a page with the button instead.
     """
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.sign_in"), code=303)
+        return render_template("confirm_page.html", title="Sign out?", confirm="Sign out", warning=False,
+                               cancel="No, go back", back=url_for("home.index"),
+                               explanation=["You will need your email address and password to sign in again."])
     end_session(session.get(SESSION_TOKEN_KEY))
     logout_user()
     session.clear()

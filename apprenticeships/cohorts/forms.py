@@ -7,12 +7,11 @@ from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..fields import GovDateField, WholeNumberField, text_area
-from ..forms import AppForm
 from ..services.cohorts import name_taken
 from ..versioning import VersionedForm
 
 
-class CohortForm(AppForm, VersionedForm):
+class CohortForm(VersionedForm):
     name = StringField(
         "Name", widget=GovTextInput(), description="For example, Digital apprentices 2026 to 2028",
         validators=[InputRequired(message="Enter a name for the cohort"),

@@ -18,7 +18,7 @@ def _choice(enum, prompt: str) -> list[SelectChoice]:
     return [SelectChoice("", prompt)] + enum.choices()
 
 
-class EmployerForm(AppForm, VersionedForm):
+class EmployerForm(VersionedForm):
     name = StringField("Organisation name", widget=GovTextInput(), validators=[
         InputRequired(message="Enter the organisation's name"),
         Length(max=160, message="Organisation name must be 160 characters or fewer")])

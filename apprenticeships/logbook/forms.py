@@ -12,11 +12,11 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 from ..fields import GovDateField, HoursField, text_area
 from ..forms import AppForm
 from ..models import ActivityType, Apprentice, Ksb, LogEntry
-from ..services.logbook import MAX_MINUTES_A_DAY, minutes_logged_on
+from ..services.logbook import MAX_MINUTES_A_DAY, day_limit_message, minutes_logged_on
 from ..versioning import VersionedForm
 
 
-class LogEntryForm(AppForm, VersionedForm):
+class LogEntryForm(VersionedForm):
     activity_date = GovDateField("Date", validators=[DataRequired(message="Enter the date of the learning")])
     activity_type = SelectField("Activity", widget=GovSelect(), validate_choice=False,
                                 choices=[SelectChoice("", "Select an activity")] + ActivityType.choices(),
@@ -64,8 +64,7 @@ class LogEntryForm(AppForm, VersionedForm):
             already = minutes_logged_on(self.apprentice.id, self.activity_date.data,
                                         except_entry=self.entry.id if self.entry else None)
             if already + field.minutes > MAX_MINUTES_A_DAY:
-                raise ValidationError(f"You can log up to {MAX_MINUTES_A_DAY // 60} hours on one day; you have "
-                                      f"already logged {already / 60:g} hours on that day")
+                raise ValidationError(day_limit_message(already))
 
     def validate_ksb_ids(self, field) -> None:
         allowed = {c.value for c in field.choices}
@@ -82,7 +81,7 @@ class LogEntryForm(AppForm, VersionedForm):
         return [k for k in self.apprentice.standard.ksbs if str(k.id) in chosen]
 
 
-class QueryForm(AppForm, VersionedForm):
+class QueryForm(VersionedForm):
     comment = text_area("Your question for the apprentice", 1000, missing="Enter what you need to know")
     submit = SubmitField("Send query", widget=GovSubmitInput())
 

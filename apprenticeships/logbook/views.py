@@ -14,6 +14,7 @@ from ..permissions import apprentice_or_404, entry_or_404, roles, visible_appren
 from ..services import charts, logbook, overview
 from ..services.logbook import DayIsFull
 from ..templating import render_page_or_block, requested_block
+from ..text import hours_in_words
 from ..users.forms import ConfirmForm
 from ..versioning import conflict_shown_on
 from . import bp
@@ -58,7 +59,7 @@ def add():
     except DayIsFull as error:  # another entry for the day got in between the form's check and this save
         form.minutes.errors.append(str(error))
         return apprentice_home(form)
-    message = f"Added {entry.hours:g} hours on {entry.activity_date.day} {entry.activity_date:%B %Y}."
+    message = f"Added {hours_in_words(entry.hours)} on {entry.activity_date.day} {entry.activity_date:%B %Y}."
     if block := requested_block({LOGBOOK_TARGET: "logbook"}):
         response = make_response(render_block(
             "home/apprentice.html", block, apprentice=me, form=LogEntryForm(me, formdata=None),
@@ -107,7 +108,7 @@ def delete(entry_id: int):
         "confirm_page.html", title="Delete this log entry?", confirm="Yes, delete it", cancel="No, keep it",
         back=url_for("home.apprentice") + "#logbook",
         explanation=[f"{entry.activity_date.day} {entry.activity_date:%B %Y}, {entry.activity_type.label.lower()}, "
-                     f"{entry.hours:g} hours: {entry.description}",
+                     f"{hours_in_words(entry.hours)}: {entry.description}",
                      "It will no longer count towards your hours. This cannot be undone."])
 
 
@@ -150,7 +151,7 @@ def verify(entry_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     logbook.verify(current_user, entry, request.form.get("version", type=int))
-    flash(f"Verified {entry.hours:g} hours for {entry.apprentice.full_name}.", "success")
+    flash(f"Verified {hours_in_words(entry.hours)} for {entry.apprentice.full_name}.", "success")
     return redirect(url_for("logbook.queue"), code=303)
 
 
@@ -167,5 +168,5 @@ def query(entry_id: int):
         return redirect(url_for("logbook.queue"), code=303)
     return render_template("form_page.html", form=form, title="Query this entry", caption=entry.apprentice.full_name,
                            intro=f"{entry.activity_date.day} {entry.activity_date:%B %Y}, {entry.activity_type.label}, "
-                                 f"{entry.hours:g} hours: {entry.description}",
+                                 f"{hours_in_words(entry.hours)}: {entry.description}",
                            back=url_for("logbook.queue"))

@@ -23,7 +23,7 @@ from ..models import ApprenticeshipStandard, EmployerContact, Placement, Working
 from ..versioning import VersionedForm
 
 
-class PlacementForm(AppForm, VersionedForm):
+class PlacementForm(VersionedForm):
     title = StringField("Title", widget=GovTextInput(), validators=[
         InputRequired(message="Enter a title for the placement"),
         Length(max=160, message="Title must be 160 characters or fewer")])

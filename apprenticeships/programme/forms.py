@@ -120,7 +120,7 @@ class StandardForm(AppForm):
                 "typical_duration_months": self.typical_duration_months.data}
 
 
-class SettingsForm(AppForm, VersionedForm):
+class SettingsForm(VersionedForm):
     review_interval = RadioField(
         "How often must progress reviews happen?", widget=GovRadioInput(),
         choices=[SelectChoice("12-weeks", "At least every 12 weeks (older funding rules)"),

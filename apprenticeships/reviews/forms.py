@@ -31,7 +31,7 @@ def _action_fields() -> dict:
 ActionFields = type("ActionFields", (), _action_fields())
 
 
-class RecordReviewForm(AppForm, ActionFields, VersionedForm):
+class RecordReviewForm(VersionedForm, ActionFields):
     held_date = GovDateField("Date held", validators=[DataRequired(message="Enter the date the review was held")])
     attendees = StringField("Who attended", widget=GovTextInput(),
                             description="For example, the apprentice, their line manager and the provider's tutor",

@@ -27,6 +27,7 @@ from ..models import (
     VerificationStatus,
     utcnow,
 )
+from ..text import hours_in_words
 from . import audit
 from .errors import ServiceError, StaleRecord
 from .otj import Learner, expected_minutes_to_date, is_behind
@@ -49,8 +50,8 @@ DAY_LIMIT_CONSTRAINT = "ck_log_day_totals_within_a_day"
 
 
 def day_limit_message(already: int) -> str:
-    return (f"You can log up to {MAX_MINUTES_A_DAY // 60} hours on one day; you have already logged "
-            f"{already / 60:g} hours on that day")
+    limit = f"You can log up to {MAX_MINUTES_A_DAY // 60} hours on one day"
+    return f"{limit}; you have already logged {hours_in_words(already / 60)} on that day" if already else limit
 
 
 def minutes_logged_on(apprentice_id: int, day: date, except_entry: int | None = None) -> int:
@@ -72,7 +73,7 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
 
 
-def _flush(entry: LogEntry) -> None:
+def _flush(entry: LogEntry, actor: User) -> None:
     """Write the change to `entry`, which the database may refuse: the day would pass the limit
     (another entry for that day got in first), or the entry changed since this request read it."""
     entry_id, apprentice_id, day = entry.id, entry.apprentice_id or entry.apprentice.id, entry.activity_date
@@ -85,40 +86,47 @@ def _flush(entry: LogEntry) -> None:
         raise DayIsFull(day_limit_message(minutes_logged_on(apprentice_id, day, except_entry=entry_id))) from None
     except StaleDataError:
         db.session.rollback()
-        raise StaleRecord(_what_happened(entry)) from None
+        raise StaleRecord(_what_happened(entry, actor)) from None
 
 
 _DONE = {"created": "added", "edited": "changed", "verified": "verified", "queried": "queried",
          "answered": "answered"}
 
 
-def _what_happened(entry: LogEntry) -> str:
-    """What someone else did to `entry` since the person looked at it, read afresh."""
+def _what_happened(entry: LogEntry, actor: User) -> str:
+    """What was done to `entry` since `actor` looked at it (by them in another tab, or by someone else), read afresh."""
     try:
         db.session.refresh(entry)
     except sa.exc.InvalidRequestError:
         return "This entry has been deleted"
-    action, name = db.session.execute(
-        sa.select(LogEntryRevision.action, User.name).outerjoin(User, User.id == LogEntryRevision.changed_by_id)
-        .where(LogEntryRevision.entry_id == entry.id)
+    action, doer = db.session.execute(
+        sa.select(LogEntryRevision.action, LogEntryRevision.changed_by_id).where(LogEntryRevision.entry_id == entry.id)
         .order_by(LogEntryRevision.changed_at.desc(), LogEntryRevision.id.desc()).limit(1)).one_or_none() or (
         "edited", None)
     if entry.status == VerificationStatus.VERIFIED:
-        action, name = "verified", db.session.scalar(sa.select(User.name).where(User.id == entry.verified_by_id))
-    return f"This entry was already {_DONE.get(action, 'changed')} by {name or 'someone else'}"
+        action, doer = "verified", entry.verified_by_id
+    done = _DONE.get(action, "changed")
+    what = f"entry for {entry.activity_date.day} {entry.activity_date:%B %Y} ({hours_in_words(entry.hours)})"
+    if doer == actor.id:
+        return f"You have already {done} the {what}"
+    name = db.session.scalar(sa.select(User.name).where(User.id == doer)) if doer else None
+    message = f"The {what} was {done} by {name or 'someone else'} while you were looking at it"
+    if entry.status == VerificationStatus.PENDING and action in ("edited", "answered"):
+        message += ". Check it again before you verify it"
+    return message
 
 
-def _expect(entry: LogEntry, status: VerificationStatus, seen_version: int | None) -> None:
+def _expect(actor: User, entry: LogEntry, status: VerificationStatus, seen_version: int | None) -> None:
     """Act only on the entry as the person saw it: in `status`, and at the version on their page."""
     if entry.status != status or (seen_version is not None and seen_version != entry.version):
-        raise StaleRecord(_what_happened(entry))
+        raise StaleRecord(_what_happened(entry, actor))
 
 
 def add(actor: User, apprentice: Apprentice, values: dict, ksbs: list[Ksb]) -> LogEntry:
     entry = LogEntry(apprentice=apprentice, created_by_id=actor.id, ksbs=ksbs, **values)
     db.session.add(entry)
     _revision(actor, entry, "created", {k: _plain(values[k]) for k in TRACKED if k != "description"})
-    _flush(entry)  # before the audit event, whose flush would meet the day's limit unexplained
+    _flush(entry, actor)  # before the audit event, whose flush would meet the day's limit unexplained
     audit.record(actor, "log_entry.created", entry)
     return entry
 
@@ -131,7 +139,7 @@ def edit(actor: User, entry: LogEntry, values: dict, ksbs: list[Ksb], *, version
     if entry.status == VerificationStatus.VERIFIED:
         raise LogbookError("A verified entry cannot be changed")
     if version is not None and version != entry.version:
-        raise StaleRecord(_what_happened(entry))
+        raise StaleRecord(_what_happened(entry, actor))
     changes = {k: [_plain(getattr(entry, k)), _plain(v)] for k, v in values.items() if getattr(entry, k) != v}
     if "description" in changes:
         changes["description"] = "changed"
@@ -145,7 +153,7 @@ def edit(actor: User, entry: LogEntry, values: dict, ksbs: list[Ksb], *, version
             entry.status = VerificationStatus.PENDING
         _revision(actor, entry, "edited", changes)
         audit.record(actor, "log_entry.edited", entry, fields=sorted(changes))
-    _flush(entry)
+    _flush(entry, actor)
     return sorted(changes)
 
 
@@ -154,25 +162,25 @@ def delete(actor: User, entry: LogEntry) -> None:
         raise LogbookError("A verified entry cannot be deleted")
     audit.record(actor, "log_entry.deleted", entry.apprentice, entry_id=entry.id, minutes=entry.minutes)
     db.session.delete(entry)
-    _flush(entry)
+    _flush(entry, actor)
 
 
 def verify(actor: User, entry: LogEntry, seen_version: int | None = None) -> None:
     """Verify an entry waiting for it (at the version on the person's page, when given); one of two verifiers wins."""
-    _expect(entry, VerificationStatus.PENDING, seen_version)
+    _expect(actor, entry, VerificationStatus.PENDING, seen_version)
     entry.status, entry.verified_by_id, entry.verified_at = VerificationStatus.VERIFIED, actor.id, utcnow()
     _revision(actor, entry, "verified")
     audit.record(actor, "log_entry.verified", entry)
-    _flush(entry)
+    _flush(entry, actor)
 
 
 def query(actor: User, entry: LogEntry, comment: str, seen_version: int | None = None) -> None:
     """Ask about an entry waiting for verification; refused if it was verified (or changed) meanwhile."""
-    _expect(entry, VerificationStatus.PENDING, seen_version)
+    _expect(actor, entry, VerificationStatus.PENDING, seen_version)
     entry.status, entry.query_comment, entry.query_response = VerificationStatus.QUERIED, comment, None
     _revision(actor, entry, "queried", {"comment": comment})
     audit.record(actor, "log_entry.queried", entry)
-    _flush(entry)
+    _flush(entry, actor)
 
 
 def answer(actor: User, entry: LogEntry, response: str) -> None:
@@ -182,7 +190,7 @@ def answer(actor: User, entry: LogEntry, response: str) -> None:
     entry.status, entry.query_response = VerificationStatus.PENDING, response
     _revision(actor, entry, "answered", {"response": response})
     audit.record(actor, "log_entry.answered", entry)
-    _flush(entry)
+    _flush(entry, actor)
 
 
 def entries(apprentice: Apprentice, page: int, size: int = 20) -> Page:

@@ -105,8 +105,11 @@ def test_signing_out_ends_the_session_for_good(app, client):
 
 def test_another_site_cannot_sign_anyone_out(client):
     sign_in(client, "coordinator@example.org")
-    # A link or image pointing at the sign-out address does nothing: it only takes a POST...
-    assert client.get("/sign-out").status_code == 405
+    # A link or image pointing at the sign-out address only shows a page asking to sign out...
+    soup = page(client.get("/sign-out"))
+    assert soup.find("h1").get_text(strip=True) == "Sign out?"
+    assert soup.select_one("form button[type=submit]").get_text(strip=True) == "Sign out"
+    assert client.get("/coordinator").status_code == 200
     # ...with this session's CSRF token, which another site cannot read.
     assert "Your form could not be sent" in text_of(page(client.post("/sign-out"), 400))
     assert client.get("/coordinator").status_code == 200

@@ -32,7 +32,7 @@ from apprenticeships.models import (
 from apprenticeships.services import accounts
 from apprenticeships.services.demo import DEMO_PASSWORD
 
-from ..helpers import DEMO_EMAILS, served
+from ..helpers import DEMO_EMAILS, lookup, served
 
 TIMEOUT = 30  # seconds for any one request: a deadlock fails the test instead of hanging it
 
@@ -179,12 +179,12 @@ def test_verify_and_query_at_the_same_instant_one_wins_and_the_other_is_told(app
     added = _revisions(app, entry_id)[len(before):]
     if status == VerificationStatus.VERIFIED:
         assert verifier is not None and comment is None and added == ["verified"]
-        assert "This entry was already verified by Priya Shah" in queried_page
+        assert "was verified by Priya Shah while you were looking at it" in queried_page
         assert "Verified" in verified_page
     else:
         assert status == VerificationStatus.QUERIED
         assert verifier is None and comment == "Which module?" and added == ["queried"]
-        assert "This entry was already queried by Alex Morgan" in verified_page
+        assert "was queried by Alex Morgan while you were looking at it" in verified_page
         assert "Query sent" in queried_page
 
 
@@ -202,7 +202,7 @@ def test_two_verifies_at_the_same_instant_leave_one_revision(app, server):
 
     pages = [flash_text(c, r) for c, r in zip((mentor, coordinator), responses, strict=True)]
     assert _revisions(app, entry_id)[len(before):] == ["verified"]
-    assert sum("This entry was already verified by" in p for p in pages) == 1
+    assert sum("was verified by" in p and "while you were looking at it" in p for p in pages) == 1
     with app.app_context():
         assert db.session.get(LogEntry, entry_id).status == VerificationStatus.VERIFIED
 
@@ -234,17 +234,45 @@ def test_two_coordinators_saving_one_apprentice_lose_nothing(app, server):
     summary = " ".join(soup.select_one(".govuk-error-summary").get_text(" ").split())
     assert "Someone else changed this apprentice while you were editing" in summary
     assert soup.find(attrs={"name": loser_field})["value"] == loser_value  # what they typed is kept
-    message = soup.find(id=f"{winner_field}-error")
-    assert message is not None and winner_value in message.get_text()  # the stored value, beside its field
+    # The other person's change, to an answer this person never touched, is taken into the form.
+    assert soup.find(attrs={"name": winner_field})["value"] == winner_value
+    assert f"Their changes to {winner_field.replace('_', ' ')} are now in the form" in summary
     with app.app_context():
         stored = db.session.get(Apprentice, apprentice_id)
         assert getattr(stored, winner_field) == winner_value and getattr(stored, loser_field) != loser_value
 
-    # They look, take the other person's change, and save again: it goes through, and both are kept.
-    again = typed(form_fields(responses[loser].text), winner_field, winner_value)
+    # They look and save again as the form stands: it goes through, and both changes are kept.
     client = (first, second)[loser]
-    assert client.post(edit, data=again, allow_redirects=False, timeout=TIMEOUT).status_code == 303
+    assert client.post(edit, data=form_fields(responses[loser].text), allow_redirects=False,
+                       timeout=TIMEOUT).status_code == 303
     with app.app_context():
         stored = db.session.get(Apprentice, apprentice_id)
         assert (stored.team, stored.job_title) == ("Street Lighting", "Senior Lighting Technician")
         assert stored.version == 3
+
+
+def test_an_answer_both_changed_is_marked_with_the_stored_one_and_nothing_is_lost(app, server):
+    apprentice_id = lookup(app, sa.select(Apprentice.id).where(Apprentice.first_name == "Jordan"))
+    first = signed_in(server, DEMO_EMAILS["coordinator"])
+    edit = f"{server}/apprentices/{apprentice_id}/edit"
+    loaded = form_fields(first.get(edit, timeout=TIMEOUT).text)  # an old tab, loaded before the change below
+
+    def typed(**changes):
+        return [(n, changes.get(n, v)) for n, v in loaded]
+
+    assert first.post(edit, data=typed(team="Parks", job_title="Ranger"), allow_redirects=False,
+                      timeout=TIMEOUT).status_code == 303
+    response = first.post(edit, data=typed(team="Highways"), allow_redirects=False, timeout=TIMEOUT)
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert soup.find(attrs={"name": "team"})["value"] == "Highways"  # theirs, kept
+    assert " ".join(soup.find(id="team-error").get_text(" ").split()) == (
+        "Error: Someone else changed this to \u201cParks\u201d while you were editing. "
+        "Save again to keep your answer, or change it.")
+    assert soup.find(attrs={"name": "job_title"})["value"] == "Ranger"  # the other change, taken in
+    assert soup.find(id="job_title-error") is None
+    assert first.post(edit, data=form_fields(response.text), allow_redirects=False,
+                      timeout=TIMEOUT).status_code == 303
+    with app.app_context():
+        stored = db.session.get(Apprentice, apprentice_id)
+        assert (stored.team, stored.job_title) == ("Highways", "Ranger")

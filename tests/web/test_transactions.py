@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from apprenticeships.errors import CLASHED
 from apprenticeships.extensions import db
 from apprenticeships.models import (
+    Apprentice,
     AuditEvent,
     LogEntry,
     Placement,
@@ -94,7 +95,7 @@ def test_after_a_refusal_people_go_back_only_to_a_page_of_this_site(app, coordin
                                        data={"csrf_token": token(coordinator_client, "/verification")})
     assert response.status_code == 303
     assert response.headers["Location"] == goes_to
-    assert "already verified" in text_of(page(coordinator_client.get("/verification")))
+    assert "was verified by" in text_of(page(coordinator_client.get("/verification")))
 
 
 def test_a_commit_the_database_refuses_is_a_clear_message_not_a_500_and_no_success(app, employer_client):
@@ -194,3 +195,13 @@ def test_the_rules_take_plain_values_and_say_what_is_wrong_with_each_field(demo_
         "planned_end_date": "Planned end date must be at least 8 months after the start date",
         "consent_to_be_named": "Select yes if they have agreed to be named",
     }
+
+
+def test_a_message_after_a_redirect_is_in_view_at_the_top_of_the_page(app, apprentice_client):
+    verified = lookup(app, sa.select(LogEntry.id).join(Apprentice).where(
+        Apprentice.first_name == "Jordan", LogEntry.status == VerificationStatus.VERIFIED).limit(1))
+    response = apprentice_client.post(f"/log/{verified}/delete",
+                                      data={"csrf_token": token(apprentice_client, "/apprentice")})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/apprentice"  # not /apprentice#logbook, below the banner
+    assert "A verified entry cannot be deleted." in banners(page(apprentice_client.get("/apprentice")))[0]
