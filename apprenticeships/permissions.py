@@ -61,7 +61,7 @@ def roles(*allowed: Role) -> Callable[[F], F]:
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
                 abort(403)
-            if request.method not in SAFE_METHODS and record_is_read_only(current_user):
+            if _changes_something() and record_is_read_only(current_user):
                 return render_template("errors/403.html", message=READ_ONLY_MESSAGE), 403
             return view(*args, **kwargs)
 
@@ -92,6 +92,19 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 FINISHED = (ApprenticeStatus.WITHDRAWN, ApprenticeStatus.COMPLETED)
 READ_ONLY_MESSAGE = ("Your apprenticeship has ended. You can still read your record: your progress, your log "
                      "and your reviews, but you cannot add to it, change it or sign anything.")
+
+
+# Pages that take a form but are also worth reading when nothing may be changed (a placement's
+# details): for a read-only record they open, and only their form's post is refused.
+READABLE_FORM_PAGES = {"placements.opportunity"}
+
+
+def _changes_something() -> bool:
+    """A post, or the page of a form whose only use is to change something (an entry's edit page)."""
+    if request.method not in SAFE_METHODS:
+        return True
+    rule = request.url_rule
+    return rule is not None and "POST" in (rule.methods or ()) and request.endpoint not in READABLE_FORM_PAGES
 
 
 def apprenticeship_ended_on(apprentice: Apprentice) -> date | None:

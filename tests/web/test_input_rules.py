@@ -73,6 +73,7 @@ def test_a_text_area_keeps_its_lines_but_refuses_nul(app, apprentice_client):
 def test_hours_are_read_with_a_strict_pattern(app, apprentice_client, hours, message):
     soup = page(post_form(apprentice_client, "/log", entry_data(minutes=hours)))
     assert errors(soup)["minutes"] == message
+    assert soup.title.get_text().startswith("Error: Your apprenticeship")
 
 
 def test_ids_outside_the_database_range_are_no_ids():

@@ -176,6 +176,11 @@ def test_an_apprentice_who_has_left_reads_their_record_but_cannot_change_it(app,
         response = client.post(path, data={**data, "csrf_token": token})
         assert response.status_code == 403, path
         assert "Your apprenticeship has ended" in text_of(page(response, 403))
+    # A page whose only use is a change (an old tab, a typed address) says so before anything is typed;
+    # a placement's page still opens to read.
+    for path in (f"/log/{entry_id}/edit", f"/log/{entry_id}/delete"):
+        assert "Your apprenticeship has ended" in text_of(page(client.get(path), 403)), path
+    assert client.get("/opportunities").status_code == 200
     with app.app_context():
         assert db.session.get(LogEntry, entry_id).minutes == minutes
         assert not db.session.get(ProgressReview, held_id).signoffs
