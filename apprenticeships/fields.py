@@ -2,15 +2,15 @@
 
 import re
 from datetime import date
-from decimal import Decimal
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovTextInput
 from wtforms import DateField, EmailField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, StopValidation
 
+from .text import minutes_from_hours
+
 _DATE_PART = re.compile(r"[0-9]{1,4}")
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")  # up to 999,999,999: beyond any count or duration here
-_HOURS = re.compile(r"(?=.*[0-9])[0-9]{0,5}(?:\.[0-9]{0,4})?")  # 37.5, 7.25, .5, 22
 
 
 def email_field(missing: str, label: str = "Email address") -> EmailField:
@@ -94,11 +94,9 @@ class HoursField(StringField):
         self.minutes = None
         if not self.data:
             return
-        # A strict pattern before any arithmetic: '1e999999' would overflow Decimal, and
-        # '1e200000' would take a second of CPU to multiply.
-        if not _HOURS.fullmatch(self.data):
+        self.minutes = minutes_from_hours(self.data)
+        if self.minutes is None:
             raise ValueError(f"{self.label.text} must be a number, like 37.5")
-        self.minutes = int((Decimal(self.data) * 60).to_integral_value())
 
 
 class CharacterCount(GovCharacterCount):

@@ -1,4 +1,4 @@
-"""Text as people type it, cleaned and checked the same way wherever it arrives.
+"""Text and hours as people type them, cleaned and checked the same way wherever they arrive.
 
 Forms (apprenticeships/forms.py), the CSV import and the filters in an address all use these:
 trim, make invisible-only text empty, and refuse control characters (PostgreSQL cannot store
@@ -7,7 +7,9 @@ NUL, and none belong in a name or a note).
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from decimal import Decimal
 
 _INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"}  # nothing a reader could see on its own
 LINE_BREAKS = "\n\t"  # the control characters a text of several lines may hold
@@ -48,6 +50,20 @@ def control_character_problem(value: str, name: str, *, multiline: bool = False)
 
 def without_control_characters(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Cc")
+
+
+_HOURS = re.compile(r"(?=.*[0-9])[0-9]{0,5}(?:\.[0-9]{0,4})?")  # 37.5, 7.25, .5, 22
+
+
+def minutes_from_hours(text: str) -> int | None:
+    """Hours as a person writes them (37.5, 7.25, .5) in whole minutes; None when `text` is not such a number.
+
+    A strict pattern comes before any arithmetic: '1e999999' would overflow Decimal, and
+    '1e200000' would take a second of CPU to multiply.
+    """
+    if not _HOURS.fullmatch(text):
+        return None
+    return int((Decimal(text) * 60).to_integral_value())
 
 
 def hours_in_words(hours: float) -> str:

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Apprentice, ApprenticeshipStandard, Cohort, Mentor, ServiceArea, TrainingProvider, User
+from ..text import minutes_from_hours
 from . import apprentice_rules, apprentices, audit
 
 MAX_ROWS = 2000
@@ -78,9 +77,6 @@ def decode(raw: bytes) -> str | None:
     return None
 
 
-_HOURS = re.compile(r"[0-9]{1,5}(?:\.[0-9]{1,4})?")  # 37.5, 7.25: digits first, no arithmetic on anything else
-
-
 def _date(value: str) -> date | None:
     """A date written as 2026-09-07, 07/09/2026, 07-09-2026 or 7 9 2026; None when it is none of those."""
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y"):
@@ -89,13 +85,6 @@ def _date(value: str) -> date | None:
         except ValueError:
             continue
     return None
-
-
-def _minutes(value: str) -> int | None:
-    """Hours a week (like 37.5) as minutes; None when it is not such a number."""
-    if not _HOURS.fullmatch(value):
-        return None
-    return int((Decimal(value) * 60).to_integral_value())
 
 
 class _Lookups:
@@ -142,7 +131,7 @@ def _check_row(number: int, raw: dict[str, str], lookups: _Lookups) -> RowResult
                                  f"There is no mentor with the email address \u201c{cell['mentor_email']}\u201d")
     given["service_area"] = lookups.service_areas.get(cell["service_area"].lower(), cell["service_area"])
     hours = cell["contracted_hours_per_week"]
-    given["contracted_minutes_per_week"] = _minutes(hours) if hours else None
+    given["contracted_minutes_per_week"] = minutes_from_hours(hours) if hours else None
     if hours and given["contracted_minutes_per_week"] is None:
         result.problems.append(("contracted_hours_per_week", "Contracted hours a week must be a number, like 37.5"))
     for column in ("start_date", "planned_end_date"):
