@@ -79,10 +79,11 @@ class WholeNumberField(IntegerField):
 class HoursField(StringField):
     """Hours as a person writes them (37.5, 22, 7.25), held as whole minutes."""
 
-    def __init__(self, label: str, validators=None, **kwargs):
+    def __init__(self, label: str, validators=None, example: str = "37.5", **kwargs):
         kwargs.setdefault("widget", GovTextInput())
         super().__init__(label, validators, **kwargs)
         self.minutes: int | None = None
+        self.example = example  # for the message when it is not a number: hours a week, or a day's
 
     def process_data(self, value):
         # From a record, `value` is minutes: show them as hours.
@@ -96,7 +97,7 @@ class HoursField(StringField):
             return
         self.minutes = minutes_from_hours(self.data)
         if self.minutes is None:
-            raise ValueError(f"{self.label.text} must be a number, like 37.5")
+            raise ValueError(f"{self.label.text} must be a number, like {self.example}")
 
 
 class CharacterCount(GovCharacterCount):

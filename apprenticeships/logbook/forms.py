@@ -26,7 +26,7 @@ class LogEntryForm(VersionedForm):
                              description="Learning in paid hours that is not your day job: courses, study, "
                                          "shadowing, mentoring, project work for learning",
                              validators=[InputRequired(message="Select yes if it was off-the-job training")])
-    minutes = HoursField("Hours", description="In quarter hours, like 1.5 or 2.25",
+    minutes = HoursField("Hours", description="In quarter hours, like 1.5 or 2.25", example="1.5",
                          validators=[InputRequired(message="Enter the hours")])
     description = text_area("What you did and learned", 4000, missing="Describe what you did and learned")
     ksb_ids = SelectMultipleField("Knowledge, skills and behaviours it shows (optional)", validate_choice=False,

@@ -53,12 +53,12 @@ def add():
     me = _me()
     form = LogEntryForm(me)
     if not form.validate_on_submit():
-        return apprentice_home(form)  # 200 with the errors next to the fields
+        return _refused_entry(form)
     try:
         entry = logbook.add(current_user, me, form.values(), form.ksbs())
     except DayIsFull as error:  # another entry for the day got in between the form's check and this save
         form.minutes.errors.append(str(error))
-        return apprentice_home(form)
+        return _refused_entry(form)
     message = f"Added {hours_in_words(entry.hours)} on {entry.activity_date.day} {entry.activity_date:%B %Y}."
     if block := requested_block({LOGBOOK_TARGET: "logbook"}):
         response = make_response(render_block(
@@ -68,6 +68,14 @@ def add():
         return response
     flash(message, "success")
     return redirect(url_for("home.apprentice") + "#logbook", code=303)
+
+
+def _refused_entry(form: LogEntryForm):
+    """A new entry with errors: with htmx, the log's form in place; without, the form on a page of its
+    own, so the error summary is at the top of the page rather than far below the progress figures."""
+    if requested_block({LOGBOOK_TARGET: "logbook"}):
+        return apprentice_home(form)
+    return render_template("logbook/form.html", form=form, title="Add to your log")
 
 
 @bp.route("/log/<int:entry_id>/edit", methods=["GET", "POST"])

@@ -106,11 +106,12 @@ def _what_happened(entry: LogEntry, actor: User) -> str:
     if entry.status == VerificationStatus.VERIFIED:
         action, doer = "verified", entry.verified_by_id
     done = _DONE.get(action, "changed")
-    what = f"entry for {entry.activity_date.day} {entry.activity_date:%B %Y} ({hours_in_words(entry.hours)})"
+    whose = "the" if actor.apprentice_id == entry.apprentice_id else f"{entry.apprentice.full_name}\u2019s"
+    what = f"{whose} entry for {entry.activity_date.day} {entry.activity_date:%B %Y} ({hours_in_words(entry.hours)})"
     if doer == actor.id:
-        return f"You have already {done} the {what}"
+        return f"You have already {done} {what}"
     name = db.session.scalar(sa.select(User.name).where(User.id == doer)) if doer else None
-    message = f"The {what} was {done} by {name or 'someone else'} while you were looking at it"
+    message = f"{what[0].upper()}{what[1:]} was {done} by {name or 'someone else'} while you were looking at it"
     if entry.status == VerificationStatus.PENDING and action in ("edited", "answered"):
         message += ". Check it again before you verify it"
     return message

@@ -149,7 +149,8 @@ def propose(actor: User, placement: Placement, apprentice: Apprentice) -> Placem
 def decide(actor: User, assignment: PlacementAssignment, accept: bool, reason: str | None) -> None:
     """The employer accepts or declines a proposal (a decline needs a reason)."""
     if assignment.status != AssignmentStatus.PROPOSED:
-        raise PlacementError("This proposal has already been decided")
+        raise PlacementError(f"{assignment.apprentice.full_name} has already been "
+                             f"{'declined' if assignment.status == AssignmentStatus.DECLINED else 'accepted'}")
     assignment.status = AssignmentStatus.ACCEPTED if accept else AssignmentStatus.DECLINED
     assignment.decision_reason = reason or None
     assignment.decided_by_id, assignment.decided_at = actor.id, utcnow()

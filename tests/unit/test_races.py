@@ -92,5 +92,5 @@ def test_verifying_an_entry_seen_at_an_old_version_is_refused_with_what_happened
     mentor = db.session.scalar(sa.select(User).where(User.email == "mentor@example.org"))
     logbook.query(mentor, entry, "Which module?", entry.version)
     db.session.commit()
-    with pytest.raises(StaleRecord, match="You have already queried the entry for"):
+    with pytest.raises(StaleRecord, match="You have already queried Jordan Ellis\u2019s entry for"):
         logbook.verify(mentor, entry, entry.version - 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from apprenticeships.extensions import db
 from apprenticeships.ids import parse_id
@@ -64,16 +65,25 @@ def test_a_text_area_keeps_its_lines_but_refuses_nul(app, apprentice_client):
 
 
 @pytest.mark.parametrize("hours,message", [
-    ("1e999999", "Hours must be a number, like 37.5"),
-    ("1e200000", "Hours must be a number, like 37.5"),
-    ("NaN", "Hours must be a number, like 37.5"),
+    ("1e999999", "Hours must be a number, like 1.5"),
+    ("1e200000", "Hours must be a number, like 1.5"),
+    ("NaN", "Hours must be a number, like 1.5"),
     ("  ", "Enter the hours"),
-    ("1.5.2", "Hours must be a number, like 37.5"),
+    ("1.5.2", "Hours must be a number, like 1.5"),
 ])
 def test_hours_are_read_with_a_strict_pattern(app, apprentice_client, hours, message):
     soup = page(post_form(apprentice_client, "/log", entry_data(minutes=hours)))
     assert errors(soup)["minutes"] == message
-    assert soup.title.get_text().startswith("Error: Your apprenticeship")
+    assert soup.title.get_text().startswith("Error: Add to your log")  # the form alone, its errors at the top
+
+
+def test_with_htmx_a_refused_entry_is_shown_in_place_with_error_in_the_page_title(app, apprentice_client):
+    response = post_form(apprentice_client, "/log", entry_data(minutes="abc"), page="/apprentice",
+                         headers={"HX-Request": "true", "HX-Target": "logbook"})
+    fragment = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert fragment.find("html") is None and fragment.find(id="logbook") is not None
+    assert fragment.title.get_text().startswith("Error: Your apprenticeship")
+    assert errors(fragment)["minutes"] == "Hours must be a number, like 1.5"
 
 
 def test_ids_outside_the_database_range_are_no_ids():

@@ -197,8 +197,9 @@ def test_the_employer_accepts_or_declines_with_a_reason(app, employer_client):
         assert (assignment.status, assignment.decision_reason) == (AssignmentStatus.DECLINED,
                                                                    "No desk free until spring")
     again = post_form(employer_client, f"/placements/proposals/{proposal}", {"decision": "accept"})
-    assert "This proposal has already been decided." in text_of(page(employer_client.get(
-        again.headers["Location"].split("#")[0])))
+    name = lookup(app, sa.select(Apprentice.first_name + " " + Apprentice.last_name).join(
+        PlacementAssignment).where(PlacementAssignment.id == proposal))
+    assert f"{name} has already been declined." in text_of(page(employer_client.get(again.headers["Location"])))
 
 
 def test_accepted_then_started_then_ended_early(app, coordinator_client, employer_client):
