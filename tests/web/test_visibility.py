@@ -160,6 +160,7 @@ def test_an_apprentice_who_has_left_reads_their_record_but_cannot_change_it(app,
     text = text_of(soup)
     assert "Your apprenticeship ended on" in text and "you cannot add to your log" in text
     assert "Your log" in text and soup.find(id="log-entries")  # the log is still there to read
+    assert "next progress review is due" not in text and "On track" not in text and "Behind" not in text
     assert soup.find("form", action="/log") is None
     assert not soup.select('a[href$="/edit"], a[href$="/delete"]')
     # Reviews: readable, nothing to sign.
