@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from apprenticeships.extensions import db
@@ -91,3 +92,21 @@ def lookup(app: Flask, query):
     """One value from the database, read in its own app context."""
     with app.app_context():
         return db.session.scalar(query)
+
+
+@contextmanager
+def sql_statements(app: Flask, keep: Callable[[str], bool] = lambda statement: True) -> Iterator[list[str]]:
+    """The SQL statements the app sends while the block runs (those `keep` accepts)."""
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if keep(statement):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

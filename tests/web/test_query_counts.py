@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from apprenticeships.extensions import db
 from apprenticeships.models import (
@@ -22,22 +20,12 @@ from apprenticeships.models import (
     VerificationStatus,
 )
 
+from ..helpers import sql_statements
 
-@contextmanager
+
 def counting(app):
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, *args):
-        if statement not in ("BEGIN", "BEGIN IMMEDIATE"):  # SQLite's, sent by the app (see transactions.py)
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    # SQLite's BEGIN, sent by the app itself (see transactions.py): PostgreSQL's driver sends none
+    return sql_statements(app, lambda statement: statement not in ("BEGIN", "BEGIN IMMEDIATE"))
 
 
 def grow(app, extra: int) -> None:

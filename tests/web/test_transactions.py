@@ -28,7 +28,7 @@ from apprenticeships.models import (
 )
 from apprenticeships.services import apprentice_rules
 
-from ..helpers import csrf_token_from, lookup, page, text_of
+from ..helpers import csrf_token_from, lookup, page, sql_statements, text_of
 from .test_import import cohort_name, good_rows, make_csv, upload
 
 
@@ -130,21 +130,8 @@ def test_the_fragment_or_the_page_is_picked_by_hx_target_and_always_varies_on_it
         assert "HX-Target" in response.headers["Vary"]
 
 
-@contextmanager
 def begins(app):
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        if statement.startswith("BEGIN"):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    return sql_statements(app, lambda statement: statement.startswith("BEGIN"))
 
 
 def test_on_sqlite_a_request_that_may_write_takes_the_write_lock_first(app, employer_client):
