@@ -83,6 +83,7 @@ def format_datetime(value: datetime | None) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.after_request(_messages_in_view)
     app.jinja_env.filters["govuk_date"] = format_date
+    app.jinja_env.filters["with_article"] = with_article
     app.jinja_env.filters["govuk_datetime"] = format_datetime
     app.jinja_env.filters["iso_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
 
@@ -105,3 +106,8 @@ def _messages_in_view(response: Response) -> Response:
         if "#" in response.headers.get(header, "") and "_flashes" in session:
             response.headers[header] = response.headers[header].split("#", 1)[0]
     return response
+
+
+def with_article(noun: str) -> str:
+    """ "an apprentice", "a mentor", "an IT technician": by the first letter, which serves our words."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

@@ -208,7 +208,7 @@ def change_status(apprentice_id: int, action: str):
         abort(404)
     spec = STATUS_ACTIONS[action]
     if action not in apprentices.available_actions(apprentice):
-        flash(f"You cannot do that now: {apprentice.full_name} is {apprentice.status.label.lower()}.", "error")
+        flash(f"You cannot do that now: {apprentice.full_name} is {apprentice.status.in_a_sentence}.", "error")
         return redirect(url_for("apprentices.show", apprentice_id=apprentice.id) + "#status", code=303)
     form = spec.form(apprentice)
     form.submit.label.text = spec.button

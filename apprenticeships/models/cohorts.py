@@ -49,6 +49,11 @@ class ApprenticeStatus(Choice):
 
     CURRENT: ClassVar[tuple[ApprenticeStatus, ...]]  # (set below: an annotation only, not a member)
 
+    @property
+    def in_a_sentence(self) -> str:
+        """After "Jordan is": "active", "on a break in learning", "withdrawn"."""
+        return "on a break in learning" if self is ApprenticeStatus.BREAK_IN_LEARNING else self.label.lower()
+
 
 # "Current" apprentices are still on the programme: learning, or on a break in learning.
 ApprenticeStatus.CURRENT = (ApprenticeStatus.ACTIVE, ApprenticeStatus.BREAK_IN_LEARNING)
