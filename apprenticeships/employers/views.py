@@ -13,7 +13,7 @@ from ..permissions import roles
 from ..services import accounts, employers, placements
 from ..templating import render_page_or_block
 from ..users.forms import ConfirmForm
-from ..users.views import invite_url
+from ..users.views import show_invitation
 from ..versioning import conflict_shown_on
 from . import bp
 from .forms import ActivityForm, ContactForm, EmployerForm
@@ -103,4 +103,4 @@ def invite_contact(employer_id: int, contact_id: int):
     user, token = accounts.invite(current_user, contact.name, contact.email, Role.EMPLOYER,
                                   employer=contact.employer, valid_for=current_app.config["INVITE_VALID_FOR"])
     contact.user_id = user.id
-    return render_template("users/invite_link.html", user=user, invite_url=invite_url(token))
+    return show_invitation(user, token)

@@ -8,6 +8,7 @@ from datetime import date
 from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 
+from .. import once
 from ..extensions import db, limiter
 from ..models import Cohort, Role, ShareLink
 from ..permissions import public, roles
@@ -43,13 +44,23 @@ def new(cohort_id: int):
         values = form.values()
         link, token = sharing.create(current_user, cohort, values["label"], values["expires_on"], values["mode"],
                                      values["narrative"], date.today())
-        return render_template("summaries/created.html", cohort=cohort, link=link,
-                               url=url_for("summaries.summary", token=token, _external=True))
+        once.hold("share-link", link.id, token)
+        return redirect(url_for("summaries.created", cohort_id=cohort.id, link_id=link.id), code=303)
     return render_template("form_page.html", form=form, title="Share this cohort's summary", caption=cohort.name,
                            intro="Anyone with the link can read the summary without signing in. It shows figures "
                                  "only, with small numbers hidden so that nobody can be identified.",
                            back=url_for("summaries.links", cohort_id=cohort.id),
                            field_params={"narrative": {"params": {"rows": 6}}})
+
+
+@bp.get("/cohorts/<int:cohort_id>/sharing/<int:link_id>")
+@roles(Role.COORDINATOR)
+def created(cohort_id: int, link_id: int):
+    """The link just made, shown this once; afterwards the page says so."""
+    link = _link_or_404(cohort_id, link_id)
+    token = once.take("share-link", link.id)
+    return render_template("summaries/created.html", cohort=link.cohort, link=link,
+                           url=url_for("summaries.summary", token=token, _external=True) if token else None)
 
 
 @bp.route("/cohorts/<int:cohort_id>/sharing/<int:link_id>/revoke", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import once
 from ..extensions import db
 from ..models import Role, User
 from ..permissions import roles
@@ -60,8 +61,7 @@ def invite_details(role: str):
             current_user, form.name.data, form.email.data, form.role,
             valid_for=current_app.config["INVITE_VALID_FOR"], **form.links(),
         )
-        # The link is shown once, here: only its hash is kept.
-        return render_template("users/invite_link.html", user=user, invite_url=invite_url(token))
+        return show_invitation(user, token)
     return render_template("users/invite.html", form=form)
 
 
@@ -80,7 +80,22 @@ def reissue(user_id: int):
     if not ConfirmForm().validate_on_submit() or not user.active:
         abort(400)
     token = accounts.reissue_invite(current_user, user, current_app.config["INVITE_VALID_FOR"])
-    return render_template("users/invite_link.html", user=user, invite_url=invite_url(token))
+    return show_invitation(user, token)
+
+
+def show_invitation(user: User, token: str):
+    """After making an invitation: go to the page that shows its link once (only its hash is kept)."""
+    once.hold("invitation", user.id, token)
+    return redirect(url_for("users.invitation", user_id=user.id), code=303)
+
+
+@bp.get("/<int:user_id>/invitation")
+@roles(Role.COORDINATOR)
+def invitation(user_id: int):
+    """The invitation link just made, shown this once; afterwards the page says so."""
+    user = db.get_or_404(User, user_id)
+    token = once.take("invitation", user.id)
+    return render_template("users/invite_link.html", user=user, invite_url=invite_url(token) if token else None)
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["GET", "POST"])

@@ -83,6 +83,8 @@ SIGNED_IN_ROUTES = [
     ("/settings", "/settings", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/sharing", "/cohorts/1/sharing", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/sharing/new", "/cohorts/1/sharing/new", {"coordinator"}),
+    ("/cohorts/<int:cohort_id>/sharing/<int:link_id>", "/cohorts/1/sharing/999", {"coordinator": 404}),
+    ("/users/<int:user_id>/invitation", "/users/2/invitation", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/sharing/<int:link_id>/revoke", "/cohorts/1/sharing/999/revoke", {"coordinator": 404}),
 ]
 POST_ONLY_ROUTES = [

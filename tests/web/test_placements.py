@@ -86,7 +86,7 @@ def test_adding_an_employer_a_contact_inviting_them_and_logging_activity(app, co
     assert "Mo Patel" in text_of(soup.find(id="contacts").find_next("table"))
     contact_id = int(soup.find("a", string="Mo Patel")["href"].split("/")[-2])
     link_page = page(post_form(coordinator_client, f"/employers/{employer_id}/contacts/{contact_id}/invite", {},
-                               page=f"/employers/{employer_id}"))
+                               page=f"/employers/{employer_id}", follow_redirects=True))
     assert "/invite/" in link_page.find(id="invite-url")["value"]
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == "mo@harbour.example"))

@@ -28,7 +28,7 @@ def current_cohort(app) -> int:
 def make_link(client, cohort: int, **changes) -> str:
     data = {"label": "Board paper", "mode": "live", "expires_on": ["", "", ""],
             "narrative": "**Great term.** Next: more placements.", **changes}
-    soup = page(post_form(client, f"/cohorts/{cohort}/sharing/new", data))
+    soup = page(post_form(client, f"/cohorts/{cohort}/sharing/new", data, follow_redirects=True))
     return soup.find(id="share-url")["value"].removeprefix("http://localhost")
 
 
@@ -220,3 +220,18 @@ def test_an_average_is_only_published_over_more_than_seven_people(app):
            "reviews_on_time": 0, "withdrawn": 0, "completed": 0, "placements": 0, "employers": 0}
     assert publish(raw, 5)["otj_hours_mean"] is None
     assert publish(raw | {"intake": 8, "statuses": {"active": 8}}, 5)["otj_hours_mean"] == 88
+
+
+def test_a_new_link_is_shown_once_after_a_redirect_and_a_refresh_makes_no_second(app, coordinator_client):
+    cohort = current_cohort(app)
+    data = {"label": "Scrutiny panel", "mode": "live", "expires_on": ["", "", ""], "narrative": ""}
+    response = post_form(coordinator_client, f"/cohorts/{cohort}/sharing/new", data)
+    assert response.status_code == 303  # the result is a page of its own: refreshing it posts nothing
+    shown = page(coordinator_client.get(response.headers["Location"]))
+    assert shown.find(id="share-url")["value"].startswith("http://localhost/s/")
+    again = page(coordinator_client.get(response.headers["Location"]))  # a refresh
+    assert again.find(id="share-url") is None
+    assert "The link was shown once" in text_of(again) and "No second link was made" in text_of(again)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ShareLink)
+                                 .where(ShareLink.label == "Scrutiny panel")) == 1

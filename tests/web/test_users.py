@@ -18,7 +18,7 @@ GOOD_PASSWORD = "Tangerine-Kettle-Orbit-42"
 
 def invite(client, role: str = "coordinator", **fields):
     data = {"name": "Robin Fox", "email": "robin.fox@example.net", "record": ""}
-    return post_form(client, f"/users/invite/{role}", {**data, **fields})
+    return post_form(client, f"/users/invite/{role}", {**data, **fields}, follow_redirects=True)
 
 
 def invite_url(response) -> str:
@@ -143,7 +143,8 @@ def test_inviting_an_apprentice_links_their_record(app, coordinator_client):
 def test_an_expired_or_reissued_link_is_a_404(app, coordinator_client):
     old = invite_url(invite(coordinator_client)).removeprefix("http://localhost")
     user_id = record_id(app, User, User.email == "robin.fox@example.net")
-    new = invite_url(post_form(coordinator_client, f"/users/{user_id}/invite", {}, page=f"/users/{user_id}"))
+    new = invite_url(post_form(coordinator_client, f"/users/{user_id}/invite", {}, page=f"/users/{user_id}",
+                               follow_redirects=True))
     new = new.removeprefix("http://localhost")
     anonymous = app.test_client()
     assert anonymous.get(old).status_code == 404
@@ -202,3 +203,12 @@ def test_what_people_type_is_shown_as_text_never_as_markup(app, coordinator_clie
     html = coordinator_client.get("/users?role=coordinator").get_data(as_text=True)
     assert '<script>alert("x")</script>' not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Fox" in html
+
+
+def test_an_invitation_link_is_shown_once_after_a_redirect(app, coordinator_client):
+    response = post_form(coordinator_client, "/users/invite/coordinator",
+                         {"name": "Robin Fox", "email": "robin.fox@example.net", "record": ""})
+    assert response.status_code == 303
+    assert "/invite/" in page(coordinator_client.get(response.headers["Location"])).find(id="invite-url")["value"]
+    again = page(coordinator_client.get(response.headers["Location"]))
+    assert again.find(id="invite-url") is None and "The link was shown once" in text_of(again)
