@@ -190,8 +190,9 @@ def opportunities():
     """Published placements that suit the apprentice's standard."""
     me = apprentice_or_404(current_user.apprentice_id, current_user)
     suits = Placement.standards.any(id=me.standard_id)
-    return render_template("placements/opportunities.html", apprentice=me, today=date.today(),
-                           rows=placements.listing(Placement.status == PlacementStatus.PUBLISHED, suits),
+    today = date.today()
+    return render_template("placements/opportunities.html", apprentice=me, today=today,
+                           rows=placements.listing(placements.joinable(today), suits),
                            interests=placements.interests_of(me))
 
 
@@ -204,9 +205,10 @@ def opportunity(placement_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         interested = request.form.get("interested") == "yes"
-        placements.register_interest(current_user, placement, me, interested)
+        placements.register_interest(current_user, placement, me, interested, date.today())
         flash("Your interest is registered. Your coordinator will be in touch." if interested
               else "You are no longer marked as interested.", "success")
         return redirect(url_for("placements.opportunity", placement_id=placement.id), code=303)
     return render_template("placements/opportunity.html", placement=placement, form=form,
-                           interested=placement.id in placements.interests_of(me))
+                           interested=placement.id in placements.interests_of(me),
+                           closed=placements.why_not_joinable(placement, date.today()))

@@ -305,6 +305,8 @@ class _DemoBuilder:
                 start, end, closing = t - timedelta(weeks=40), t - timedelta(weeks=16), t - timedelta(weeks=44)
             else:
                 start, end, closing = t + timedelta(weeks=8), t + timedelta(weeks=34), t + timedelta(weeks=3)
+            if status == "open":
+                status = "published"
             employer = self.employers[employer_index]
             placement = Placement(
                 employer=employer, title=title, team=team, working_pattern=pattern, minutes_per_week=hours * 60,
@@ -319,7 +321,7 @@ class _DemoBuilder:
             )
             db.session.add(placement)
             self.placements.append(placement)
-        warehouse, fleet, patient, _, network, tenancy, accessibility, _, shop = self.placements
+        warehouse, fleet, patient, _, network, tenancy, accessibility, _, shop, _ = self.placements
         for first, placement, status in [
             ("Jordan", warehouse, AssignmentStatus.ACTIVE),
             ("Fatima", patient, AssignmentStatus.ACTIVE),

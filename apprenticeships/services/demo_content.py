@@ -103,7 +103,7 @@ EMPLOYERS = [
      "NM6 7PL", "https://fenwick-retail.example", [("Olivia Fenwick", "olivia@fenwick-retail.example", "Digital manager")]),
 ]
 
-# employer index, title, team, pattern, hours, standards (references), places, status
+# employer index, title, team, pattern, hours, standards (references), places, status ("open": published, to come)
 PLACEMENTS = [
     (0, "Warehouse systems developer", "IT", WorkingPattern.HYBRID, 30, ["ST0116", "ST0128"], 2, "published"),
     (0, "Fleet data placement", "Operations", WorkingPattern.ON_SITE, 30, ["ST0118"], 1, "published"),
@@ -114,6 +114,8 @@ PLACEMENTS = [
     (4, "Website accessibility audit", "Studio", WorkingPattern.HYBRID, 22, ["ST0119", "ST0116"], 1, "closed"),
     (5, "Member app discovery", "Digital", WorkingPattern.REMOTE, 22, ["ST0117"], 1, "draft"),
     (7, "Online shop support", "E-commerce", WorkingPattern.HYBRID, 30, ["ST0120", "ST0128"], 1, "published"),
+    # Published, starting soon and open to join: what an apprentice finds under "Placements".
+    (2, "Maintenance scheduling app", "Engineering IT", WorkingPattern.HYBRID, 30, ["ST0116", "ST0128"], 2, "open"),
 ]
 
 CURRENT_COHORT_NAMES = [

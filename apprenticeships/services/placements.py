@@ -181,7 +181,37 @@ def finish(actor: User, assignment: PlacementAssignment, on: date, early_reason:
     db.session.flush()
 
 
-def register_interest(actor: User, placement: Placement, apprentice: Apprentice, interested: bool) -> None:
+def _places_taken() -> sa.ScalarSelect:
+    return sa.select(sa.func.count()).where(
+        PlacementAssignment.placement_id == Placement.id, PlacementAssignment.status.in_(FILLING)).scalar_subquery()
+
+
+def joinable(today: date) -> sa.ColumnElement[bool]:
+    """The SQL condition for a placement an apprentice can still join: published, not closed, not
+    over, and with a place left."""
+    return sa.and_(Placement.status == PlacementStatus.PUBLISHED,
+                   sa.or_(Placement.closing_date.is_(None), Placement.closing_date >= today),
+                   Placement.end_date >= today, _places_taken() < Placement.places)
+
+
+def why_not_joinable(placement: Placement, today: date) -> str | None:
+    """Why an apprentice cannot register interest in `placement` now, in words; None when they can."""
+    if placement.status != PlacementStatus.PUBLISHED:
+        return "This placement is no longer open"
+    if placement.end_date < today:
+        return "This placement has finished"
+    if placement.closing_date and placement.closing_date < today:
+        return f"This placement closed on {placement.closing_date.day} {placement.closing_date:%B %Y}"
+    if places_left(placement) <= 0:
+        return "All the places on this placement are taken"
+    return None
+
+
+def register_interest(actor: User, placement: Placement, apprentice: Apprentice, interested: bool,
+                      today: date) -> None:
+    """Say an apprentice would like a placement (only one they can still join), or take it back (any time)."""
+    if interested and (reason := why_not_joinable(placement, today)):
+        raise PlacementError(reason)
     existing = db.session.scalar(sa.select(PlacementInterest).where(
         PlacementInterest.placement_id == placement.id, PlacementInterest.apprentice_id == apprentice.id))
     if interested and existing is None:
@@ -195,8 +225,7 @@ def register_interest(actor: User, placement: Placement, apprentice: Apprentice,
 
 def listing(*where) -> list[tuple[Placement, int]]:
     """Placements with how many apprentices hold places on each, newest start first."""
-    taken = sa.select(sa.func.count()).where(
-        PlacementAssignment.placement_id == Placement.id, PlacementAssignment.status.in_(FILLING)).scalar_subquery()
+    taken = _places_taken()
     return [tuple(r) for r in db.session.execute(
         sa.select(Placement, taken).where(*where)
         .options(joinedload(Placement.employer), selectinload(Placement.standards))

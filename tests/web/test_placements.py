@@ -230,8 +230,9 @@ def test_apprentices_browse_placements_for_their_standard_and_register_interest(
                                                                                coordinator_client):
     soup = page(apprentice_client.get("/opportunities"))
     titles = [a.get_text() for a in soup.select(".app-card h2 a")]
-    assert titles == ["Warehouse systems developer"]  # the only published one for a software developer
-    warehouse = placement_id(app, "Warehouse systems developer")
+    # The only one for a software developer still open to join (Warehouse systems developer is full).
+    assert titles == ["Maintenance scheduling app"]
+    warehouse = placement_id(app, "Maintenance scheduling app")
     post_form(apprentice_client, f"/opportunities/{warehouse}", {"interested": "yes"})
     assert "You are interested" in text_of(page(apprentice_client.get("/opportunities")))
     assert "Jordan Ellis" in text_of(page(coordinator_client.get(f"/placements/{warehouse}")).find(
@@ -242,6 +243,40 @@ def test_apprentices_browse_placements_for_their_standard_and_register_interest(
     # A placement that is not published is not there for apprentices.
     draft = placement_id(app, "Member app discovery")
     assert apprentice_client.get(f"/opportunities/{draft}").status_code == 404
+
+
+YESTERDAY = date.today() - timedelta(days=1)
+
+
+@pytest.mark.parametrize("change,reason", [
+    ({"closing_date": YESTERDAY}, "This placement closed on"),
+    ({"places": 1}, "All the places on this placement are taken"),
+    ({"closing_date": None, "start_date": YESTERDAY - timedelta(days=60), "end_date": YESTERDAY},
+     "This placement has finished"),
+])
+def test_apprentices_are_offered_only_placements_they_can_still_join(app, apprentice_client, change, reason):
+    warehouse = placement_id(app, "Maintenance scheduling app")
+    post_form(apprentice_client, f"/opportunities/{warehouse}", {"interested": "yes"})  # while it is open
+    with app.app_context():
+        placement = db.session.get(Placement, warehouse)
+        for key, value in change.items():
+            setattr(placement, key, value)
+        if "places" in change:  # someone else holds its only place
+            other = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Ruby"))
+            db.session.add(PlacementAssignment(placement=placement, apprentice=other,
+                                               status=AssignmentStatus.ACCEPTED))
+        db.session.commit()
+    assert "Warehouse systems developer" not in text_of(page(apprentice_client.get("/opportunities")))
+    soup = page(apprentice_client.get(f"/opportunities/{warehouse}"))  # still there to read, and to withdraw from
+    assert "You are interested" in text_of(soup)
+    post_form(apprentice_client, f"/opportunities/{warehouse}", {"interested": "no"})
+    soup = page(apprentice_client.get(f"/opportunities/{warehouse}"))
+    assert reason in text_of(soup) and soup.find("button", string="I am interested") is None
+    refused = post_form(apprentice_client, f"/opportunities/{warehouse}", {"interested": "yes"},
+                        follow_redirects=True)
+    assert reason in text_of(page(refused))
+    assert lookup(app, sa.select(sa.func.count()).select_from(PlacementInterest)
+                  .where(PlacementInterest.placement_id == warehouse)) == 0
 
 
 def test_the_employer_sees_headlines_of_their_apprentices_only(employer_client):
