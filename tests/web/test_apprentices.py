@@ -16,6 +16,7 @@ from apprenticeships.models import (
     AuditEvent,
     Cohort,
     Mentor,
+    ProgressReview,
     StatusChange,
     TrainingProvider,
 )
@@ -262,3 +263,25 @@ def test_the_mentor_picker_finds_mentors_by_name_or_team_among_many(app, coordin
 def app_get_mentor(app, name: str) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(Mentor.id).where(Mentor.name == name))
+
+
+def test_an_apprentices_page_leads_back_to_its_cohort_and_shows_the_details_an_edit_changes(app, signed_in):
+    known = ids(app)
+    apprentice = get(app, Apprentice, known["liam"])
+    soup = page(signed_in("coordinator").get(f"/apprentices/{known['liam']}"))
+    back = soup.select_one(".govuk-back-link")
+    assert back["href"] == f"/cohorts/{apprentice.cohort_id}"
+    details = text_of(soup.find(id="details").find_next("dl"))
+    for key in ("Team", "Job title", "Unique learner number (ULN)"):
+        assert key in details
+    mentor_view = page(signed_in("mentor").get(f"/apprentices/{known['liam']}"))
+    assert "Unique learner number" not in text_of(mentor_view) and mentor_view.select_one(".govuk-back-link") is None
+
+
+def test_a_review_leads_back_to_its_apprentice(app, signed_in):
+    known = ids(app)
+    with app.app_context():
+        review_id = db.session.scalar(sa.select(ProgressReview.id).where(ProgressReview.apprentice_id == known["liam"])
+                                      .limit(1))
+    back = page(signed_in("coordinator").get(f"/reviews/{review_id}")).select_one(".govuk-back-link")
+    assert back["href"] == f"/apprentices/{known['liam']}#reviews"
