@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask import Flask, abort, render_template, request
 from flask_login import current_user
 
+from .errors import SAFE_METHODS
 from .extensions import db, login_manager
 from .models import (
     Apprentice,
@@ -88,7 +89,6 @@ def _plain(view: Callable) -> Callable:
     return wrapped
 
 
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 FINISHED = (ApprenticeStatus.WITHDRAWN, ApprenticeStatus.COMPLETED)
 READ_ONLY_MESSAGE = ("Your apprenticeship has ended. You can still read your record: your progress, your log "
                      "and your reviews, but you cannot add to it, change it or sign anything.")

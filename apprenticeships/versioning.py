@@ -28,6 +28,7 @@ from wtforms import Field, HiddenField, SubmitField
 
 from .extensions import db
 from .forms import AppForm
+from .ids import parse_id
 from .services.errors import StaleRecord
 
 
@@ -55,8 +56,7 @@ class VersionedForm(AppForm):
             self.loaded.data = json.dumps({name: as_posted(field) for name, field in self._answers()})
 
     def seen_version(self) -> int | None:
-        text = str(self.version.data or "").strip()
-        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+        return parse_id(self.version.data)  # a version is a positive whole number, read like an id
 
     def fresh(self) -> VersionedForm:
         """The same form, filled from the record as it is stored now."""
@@ -100,15 +100,6 @@ def expect(row: Any, seen: int | None, noun: str) -> None:
     """
     if row.id is not None and seen is not None and seen != row.version:
         raise StaleRecord(stale_message(noun))
-
-
-def flush(noun: str) -> None:
-    """Flush, turning an UPDATE that found its row changed (StaleDataError) into StaleRecord."""
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleRecord(stale_message(noun)) from None
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from ..extensions import db
 from ..fields import GovDateField, HoursField, text_area
 from ..forms import AppForm
-from ..ids import is_id, parse_id
+from ..ids import parse_id
 from ..models import (
     Apprentice,
     ApprenticeshipStandard,
@@ -210,7 +210,8 @@ class MentorChoiceForm(AppForm):
 
     def validate_mentor_id(self, field) -> None:
         # The picker shows only some of the mentors (there can be thousands): any that exists will do.
-        if field.data != "none" and not (is_id(field.data) and db.session.get(Mentor, parse_id(field.data))):
+        mentor_id = parse_id(field.data)
+        if field.data != "none" and not (mentor_id and db.session.get(Mentor, mentor_id)):
             raise ValidationError("Select a mentor")
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from ..errors import on_refusal_go_to
+from ..ids import parse_id
 from ..models import ProgrammeSettings, Role, VerificationStatus
 from ..permissions import apprentice_or_404, entry_or_404, roles, visible_apprentices_condition
 from ..services import charts, logbook, overview
@@ -158,7 +159,7 @@ def verify(entry_id: int):
     entry = entry_or_404(entry_id, current_user)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    logbook.verify(current_user, entry, request.form.get("version", type=int))
+    logbook.verify(current_user, entry, parse_id(request.form.get("version")))
     flash(f"Verified {hours_in_words(entry.hours)} for {entry.apprentice.full_name}.", "success")
     return redirect(url_for("logbook.queue"), code=303)
 
