@@ -102,6 +102,7 @@ def create_app(config: Config | None = None) -> Flask:
         apprentices,
         auth,
         cohorts,
+        email,
         employers,
         errors,
         home,
@@ -131,6 +132,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(logbook.bp)
     app.register_blueprint(reviews.bp)
     app.register_blueprint(summaries.bp)
+    email.init_app(app)  # its pages (the development mailbox only outside production) and `flask worker`
     errors.register(app)
     transactions.register(app)  # last: its after-request hook (the commit) runs first
     register_template_helpers(app)

@@ -65,6 +65,33 @@ class Config:
         self.APPRENTICE_ACCESS_AFTER_END = timedelta(days=int(os.environ.get("APPRENTICE_ACCESS_AFTER_END_DAYS",
                                                                              "365")))
 
+        # Email (apprenticeships/email): which backend sends, and its settings. `log` keeps
+        # messages in the database only (shown on /dev/mailbox outside production).
+        self.EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "log").strip().lower()
+        self.EMAIL_FROM = os.environ.get("EMAIL_FROM", "")
+        self.NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
+        self.NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "").rstrip("/")
+        # NOTIFY_TEMPLATE_INVITATION=<id> etc.: the Notify template for each of templates/emails/*.txt.
+        self.NOTIFY_TEMPLATE_IDS = {name.removeprefix("NOTIFY_TEMPLATE_").lower(): value.strip()
+                                    for name, value in os.environ.items()
+                                    if name.startswith("NOTIFY_TEMPLATE_") and value.strip()}
+        self.SMTP_HOST = os.environ.get("SMTP_HOST", "")
+        self.SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+        self.SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+        self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+        self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
+        # Seconds to wait before each retry of a message that could not be sent; after the
+        # last, the message is marked as failed (about two days in all by default).
+        self.EMAIL_RETRY_DELAYS = tuple(
+            float(s) for s in os.environ.get("EMAIL_RETRY_DELAYS", "60,300,900,3600,10800,21600,43200,86400")
+            .split(",") if s.strip())
+        # The background worker's queue: an SQLite file by default, Redis when several servers run.
+        self.HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
+        self.HUEY_SQLITE_FILE = os.environ.get("HUEY_SQLITE_FILE", str(ROOT / "instance" / "huey.db"))
+        self.HUEY_IMMEDIATE = False  # tests: tasks run at once, in the process that queues them
+        self.PASSWORD_RESET_VALID_FOR = timedelta(hours=1)
+        self.PASSWORD_RESETS_PER_ACCOUNT = 3  # reset emails per account per hour; more are not sent
+
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads: a CSV of a few thousand rows fits
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.FORCE_HTTPS = _bool("FORCE_HTTPS", self.is_production)
@@ -91,3 +118,5 @@ class TestConfig(Config):
         self.SESSION_COOKIE_SECURE = False
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.ORGANISATION_NAME = "Northmoor Borough Council"
+        self.EMAIL_BACKEND = "log"
+        self.HUEY_IMMEDIATE = True

@@ -238,6 +238,10 @@ def visible_reviews_condition(user: User) -> sa.ColumnElement[bool]:
     """The SQL condition on ProgressReview (joined to its Apprentice) for the reviews this user may see."""
     if user.role == Role.EMPLOYER:
         return review_hosted_condition(user.employer_id)
+    if user.role == Role.MENTOR:
+        # Their mentees' reviews, and any review they were asked to sign as the mentor at the
+        # time (still theirs to sign after the apprentice moves to another mentor).
+        return sa.or_(visible_apprentices_condition(user), ProgressReview.signing_mentor_id == user.mentor_id)
     return visible_apprentices_condition(user)
 
 

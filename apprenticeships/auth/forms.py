@@ -44,3 +44,35 @@ class SetPasswordForm(AppForm):
         problem = password_problem(field.data or "", personal=self._personal)
         if problem:
             raise ValidationError(problem)
+
+
+class ForgottenPasswordForm(AppForm):
+    email = email_field("Enter your email address")
+    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(SetPasswordForm):
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description="Use 12 characters or more. A few unrelated words together make a strong password.",
+        validators=[InputRequired(message="Enter a new password")],
+    )
+    confirm = PasswordField(
+        "Confirm your new password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message="Enter your new password again"),
+            EqualTo("password", message="Passwords must match"),
+        ],
+    )
+    submit = SubmitField("Save new password", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password"), Length(max=MAX_LENGTH)],
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())

@@ -1,4 +1,4 @@
-"""Employer partner pages, for coordinators."""
+"""Employer partner pages: the directory and each partner, for coordinators; past reviews, for employers."""
 
 from __future__ import annotations
 
@@ -29,6 +29,15 @@ def index():
     return render_page_or_block(
         "employers/index.html", {TABLE_TARGET: "table"}, filters=filters, page=employers.directory(filters),
         page_context=lambda: {"sectors": employers.sectors(), "statuses": PartnershipStatus.choices()})
+
+
+@bp.get("/reviews")
+@roles(Role.EMPLOYER)
+def hosted_reviews():
+    """Progress reviews held for the apprentices with this employer, since each placement started."""
+    return render_template("employers/reviews.html", employer=current_user.employer,
+                           page=employers.hosted_reviews(current_user.employer_id,
+                                                         request.args.get("page", 1, type=int) or 1))
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"employer_id": None})

@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..logbook import views as logbook_views
 from ..models import Placement, ProgrammeSettings, Role
 from ..permissions import public, roles, visible_apprentices_condition
-from ..services import dashboard, employers, overview, placements
+from ..services import dashboard, employers, overview, placements, reviews
 from . import bp, home_url
 
 COHORTS_SHOWN = 10  # the newest; the cohorts page has all of them
@@ -36,6 +36,7 @@ def coordinator():
         at_risk_total=at_risk_total, reviews_due=reviews_due, reviews_due_total=reviews_due_total,
         placements_waiting=dashboard.placements_awaiting_approval(),
         proposals_waiting=dashboard.proposals_awaiting_employers(), today=today,
+        entries_waiting=overview.entries_waiting(everyone), to_sign=overview.reviews_to_sign(current_user),
     )
 
 
@@ -48,7 +49,8 @@ def mentor():
     reviews_due, reviews_due_total = dashboard.reviews_due(f"mentor:{current_user.mentor_id}", mine, today)
     return render_template("home/mentor.html", mentor=current_user.mentor, at_risk=at_risk, at_risk_total=at_risk_total,
                            mentees=overview.current_mentees(current_user.mentor_id),
-                           reviews_due=reviews_due, reviews_due_total=reviews_due_total, today=today)
+                           reviews_due=reviews_due, reviews_due_total=reviews_due_total, today=today,
+                           to_sign=reviews.waiting_for_signature(current_user))
 
 
 @bp.get("/employer")

@@ -5,14 +5,23 @@ from __future__ import annotations
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect, GovSubmitInput
-from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField
+from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..fields import GovDateField, HoursField, text_area
 from ..forms import AppForm
+from ..ids import parse_id
 from ..models import ActivityType, Apprentice, Ksb, LogEntry
-from ..services.logbook import MAX_MINUTES_A_DAY, day_limit_message, minutes_logged_on
+from ..services.logbook import (
+    MAX_MINUTES_A_DAY,
+    MAX_VERIFIED_AT_ONCE,
+    QueueApprentices,
+    QueueFilters,
+    QueueStatus,
+    day_limit_message,
+    minutes_logged_on,
+)
 from ..versioning import VersionedForm
 
 
@@ -89,3 +98,117 @@ class QueryForm(VersionedForm):
 class AnswerForm(AppForm):
     response = text_area("Your answer", 1000, missing="Enter your answer")
     submit = SubmitField("Send answer", widget=GovSubmitInput())
+
+
+QUEUE_STATUS_CHOICES = [
+    (QueueStatus.WAITING, "Waiting for verification", "Everything you can verify now, answered queries included"),
+    (QueueStatus.QUERIED, "Queried", "Waiting for the apprentice\u2019s answer"),
+    (QueueStatus.ANSWERED, "Answered", "Back from a query: the apprentice answered it or changed the entry"),
+]
+NEWEST_FIRST = "newest"
+
+
+class QueueFilterForm(AppForm):
+    """The verification queue's filters, read from the address (a GET form, so no CSRF token).
+
+    A value that is not one of the choices (a hand-edited address, someone else's mentee) is
+    ignored: the queue shows as if it were not there. A date that is not a real one is shown
+    with its error next to it, and is not applied.
+    """
+
+    class Meta:
+        csrf = False
+
+    apprentice = SelectField("Apprentice", validate_choice=False)
+    # Offered instead of the list when there are too many apprentices for one (a coordinator at scale).
+    apprentice_name = StringField("Apprentice\u2019s name", validators=[
+        Length(max=100, message="Apprentice\u2019s name must be 100 characters or fewer")])
+    status = RadioField("Status", validate_choice=False, default=QueueStatus.WAITING.value,
+                        choices=[SelectChoice(value.value, label) for value, label, _ in QUEUE_STATUS_CHOICES])
+    date_from = GovDateField("Date from")
+    date_to = GovDateField("Date to")
+    sort = SelectField("Sort by", validate_choice=False, default="oldest",
+                       choices=[SelectChoice("oldest", "Oldest first"), SelectChoice(NEWEST_FIRST, "Newest first")])
+
+    def __init__(self, args, apprentices: QueueApprentices):
+        super().__init__(formdata=args)
+        self.apprentices = apprentices
+        self.too_many_to_list = apprentices.choices is None
+        self.apprentice.choices = [SelectChoice("", "All apprentices")] + [
+            SelectChoice(str(a.id), a.full_name + (" (has left)" if a.has_left else ""))
+            for a in apprentices.choices or []]
+        self.page = args.get("page", 1, type=int) or 1
+        self.validate()
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("Date to must be the same as or after date from")
+
+    def filters(self) -> QueueFilters:
+        """The filters to apply: only the values that are choices offered and real dates."""
+        selected = self.apprentices.selected
+        status = self.status.data if self.status.data in QueueStatus._value2member_map_ else QueueStatus.WAITING
+        name = self.apprentice_name.data if self.too_many_to_list and not self.apprentice_name.errors else ""
+        return QueueFilters(
+            status=QueueStatus(status),
+            apprentice_id=selected.id if selected is not None else None,
+            apprentice_name=name or "",
+            date_from=None if self.date_from.errors else self.date_from.data,
+            date_to=None if self.date_to.errors else self.date_to.data,
+            newest_first=self.sort.data == NEWEST_FIRST,
+            page=min(max(1, self.page), 10**6))
+
+    def args(self, **changes) -> dict:
+        """These filters as an address's query (for links and forms that come back to the same place)."""
+        filters = self.filters()
+        values = {
+            "apprentice": filters.apprentice_id, "apprentice_name": filters.apprentice_name or None,
+            "status": None if filters.status == QueueStatus.WAITING else filters.status.value,
+            "date_from": _date_parts(filters.date_from), "date_to": _date_parts(filters.date_to),
+            "sort": NEWEST_FIRST if filters.newest_first else None,
+            "page": filters.page if filters.page > 1 else None,
+        }
+        values.update(changes)
+        return {name: value for name, value in values.items() if value is not None}
+
+
+def _date_parts(day: date | None) -> list[str] | None:
+    """A date as the three boxes of a date input send it: day, month, year."""
+    return None if day is None else [str(day.day), str(day.month), str(day.year)]
+
+
+class EntryVersionsField(Field):
+    """Entries chosen from the queue, each posted as "id:version" (the version the page showed).
+
+    The data is {id: version}, in the order posted; anything else is an error, never a guess.
+    """
+
+    def process_formdata(self, valuelist):
+        self.data = {}
+        for value in valuelist:
+            entry_id, _, version = str(value).partition(":")
+            entry_id, version = parse_id(entry_id), parse_id(version)
+            if entry_id is None or version is None:
+                self.data = {}
+                raise ValueError("Select entries from the list")
+            self.data[entry_id] = version
+        if len(self.data) > MAX_VERIFIED_AT_ONCE:
+            self.data = {}
+            raise ValueError(f"You can verify up to {MAX_VERIFIED_AT_ONCE} entries at a time")
+
+    def _value(self):
+        return ""
+
+
+class VerifyManyForm(AppForm):
+    """Verify several entries at once: those ticked, or every one the page showed."""
+
+    entries = EntryVersionsField("Entries to verify")
+    on_page = EntryVersionsField("Entries on this page")
+    everything_on_page = SubmitField("Verify all on this page")
+
+    def chosen(self) -> dict[int, int]:
+        return (self.on_page.data if self.everything_on_page.data else self.entries.data) or {}
+
+    def first_error(self) -> str | None:
+        return next((errors[0] for errors in self.errors.values() if errors), None)

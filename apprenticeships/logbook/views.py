@@ -13,13 +13,13 @@ from ..ids import parse_id
 from ..models import ProgrammeSettings, Role, VerificationStatus
 from ..permissions import apprentice_or_404, entry_or_404, roles, visible_apprentices_condition
 from ..services import charts, logbook, overview
-from ..services.logbook import DayIsFull
+from ..services.logbook import DayIsFull, QueueStatus
 from ..templating import render_page_or_block, requested_block
 from ..text import hours_in_words
 from ..users.forms import ConfirmForm
 from ..versioning import conflict_shown_on
 from . import bp
-from .forms import AnswerForm, LogEntryForm, QueryForm
+from .forms import QUEUE_STATUS_CHOICES, AnswerForm, LogEntryForm, QueryForm, QueueFilterForm, VerifyManyForm
 
 LOGBOOK_TARGET = "logbook"
 PROGRESS_TARGET = "progress"
@@ -29,22 +29,30 @@ def _me():
     return apprentice_or_404(current_user.apprentice_id, current_user)
 
 
+LOG_PAGE_SIZE = 20
+
+
 def apprentice_home(form: LogEntryForm | None = None):
-    """The apprentice's home: progress, chart, the log and its form. Parts refresh through htmx."""
-    me, today = _me(), date.today()
+    """The apprentice's home: what waits for their answer, progress, chart, the log and its form,
+    and their past reviews. Parts refresh through htmx."""
+    me, today = overview.load_programme(_me()), date.today()
     points = logbook.cumulative(me, today)
-    chart = charts.line_chart([f"{p.day:%b %y}" for p in points],
-                              {"logged": [p.logged_hours for p in points],
-                               "expected": [p.expected_hours for p in points]},
-                              every=max(1, -(-len(points) // 6)))
+    chart = charts.line_charts([f"{p.day:%b %y}" for p in points],
+                               {"logged": [p.logged_hours for p in points],
+                                "expected": [p.expected_hours for p in points]})
     context = {
         "apprentice": me, "form": form or LogEntryForm(me), "today": today, "chart": chart, "points": points,
         "totals": logbook.totals(me, today, ProgrammeSettings.current()),
-        "entries": logbook.entries(me, request.args.get("page", 1, type=int)),
+        "entries": logbook.entries(me, request.args.get("page", 1, type=int), LOG_PAGE_SIZE),
         "assignments": overview.apprentice_placements(me.id), "answer_form": AnswerForm(),
     }
     return render_page_or_block("home/apprentice.html", {LOGBOOK_TARGET: "logbook", PROGRESS_TARGET: "progress"},
-                                **context)
+                                **context, page_context=lambda: {
+                                    # What waits for their answer, and the reviews held (paged on their own).
+                                    "to_answer": overview.entries_to_answer(me.id, LOG_PAGE_SIZE),
+                                    "to_sign": overview.reviews_to_sign(current_user),
+                                    "past_reviews": overview.past_reviews(me.id, request.args.get("reviews", 1,
+                                                                                                  type=int))})
 
 
 @bp.post("/log")
@@ -147,35 +155,119 @@ def history(entry_id: int):
 @bp.get("/verification")
 @roles(Role.MENTOR, Role.COORDINATOR)
 def queue():
-    """Entries waiting for verification: a mentor's mentees, or everyone's for a coordinator."""
-    page = logbook.queue(visible_apprentices_condition(current_user), request.args.get("page", 1, type=int))
-    return render_template("logbook/queue.html", page=page, confirm=ConfirmForm())
+    """Entries to verify, filtered and a page at a time: a mentor's current mentees, or everyone's for a coordinator.
+
+    `done` names the entry just verified or queried without JavaScript: it shows, settled, where it was.
+    """
+    scope = visible_apprentices_condition(current_user)
+    form = _queue_filters(scope)
+    filters = form.filters()
+    counts = logbook.queue_counts(scope, filters)
+    page = logbook.queue(scope, filters, counts)
+    done = logbook.queue_entry(scope, parse_id(request.args.get("done")))
+    if done is not None and done.status == VerificationStatus.PENDING:
+        done = None  # not settled after all (answered since, say): it is in the list if the filters want it
+    return render_template("logbook/queue.html", page=page, rows=logbook.in_queue_order(page.items, done,
+                                                                                       filters.newest_first),
+                           counts=counts, done=done, message=_settled_message(done) if done else None,
+                           **_queue_context(form, page.number))
+
+
+@bp.post("/verification/verify")
+@roles(Role.MENTOR, Role.COORDINATOR)
+def verify_many():
+    """Verify the entries ticked (or all those on the page) in one go: all of them, or none if any changed."""
+    form = _queue_filters(visible_apprentices_condition(current_user))
+    back = url_for("logbook.queue", **form.args())
+    chosen = VerifyManyForm()
+    if not chosen.validate_on_submit() or not chosen.chosen():
+        flash(chosen.first_error() or "Select the entries you want to verify", "error")
+        return redirect(back, code=303)
+    on_refusal_go_to(back)
+    verified = logbook.verify_many(current_user, visible_apprentices_condition(current_user), chosen.chosen())
+    flash(f"Verified {len(verified)} entr{'y' if len(verified) == 1 else 'ies'}, "
+          f"{hours_in_words(sum(e.minutes for e in verified) / 60)}.", "success")
+    return redirect(back, code=303)
 
 
 @bp.post("/log/<int:entry_id>/verify")
 @roles(Role.MENTOR, Role.COORDINATOR)
 def verify(entry_id: int):
-    """Verify an entry: its hours count towards the off-the-job total."""
+    """Verify an entry: its hours count towards the off-the-job total. With htmx its row changes in place;
+    without, the queue comes back where it was (same filters and page), at the entry, now settled."""
     entry = entry_or_404(entry_id, current_user)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    form = _queue_filters(visible_apprentices_condition(current_user))
+    on_refusal_go_to(url_for("logbook.queue", **form.args()))
     logbook.verify(current_user, entry, parse_id(request.form.get("version")))
-    flash(f"Verified {hours_in_words(entry.hours)} for {entry.apprentice.full_name}.", "success")
-    return redirect(url_for("logbook.queue"), code=303)
+    return _settled(entry, form)
 
 
 @bp.route("/log/<int:entry_id>/query", methods=["GET", "POST"])
 @roles(Role.MENTOR, Role.COORDINATOR)
 def query(entry_id: int):
-    """Ask the apprentice about an entry before verifying it."""
+    """Ask the apprentice about an entry before verifying it: on a page of its own, or (htmx) in the entry's row."""
     entry = entry_or_404(entry_id, current_user)
-    form = QueryForm(obj=entry)
-    if form.validate_on_submit():
-        on_refusal_go_to(url_for("logbook.queue"))
-        logbook.query(current_user, entry, form.comment.data.strip(), form.seen_version())
-        flash(f"Query sent to {entry.apprentice.full_name}.", "success")
-        return redirect(url_for("logbook.queue"), code=303)
-    return render_template("form_page.html", form=form, title="Query this entry", caption=entry.apprentice.full_name,
+    form = _queue_filters(visible_apprentices_condition(current_user))
+    back = url_for("logbook.queue", **form.args()) + f"#{_row_id(entry)}"
+    in_row = requested_block({_row_id(entry): "row"}) is not None
+    cancelled = request.method == "GET" and request.args.get("cancel") == "yes"  # the row's Cancel
+    if cancelled or (in_row and request.method == "GET" and not logbook.can_query(entry)):
+        if in_row:  # the entry as it is now
+            return render_template("logbook/_queue_row.html", entry=entry, **_queue_context(form))
+        return redirect(back, code=303)
+    question = QueryForm(obj=entry)
+    if question.validate_on_submit():
+        on_refusal_go_to(url_for("logbook.queue", **form.args()))
+        logbook.query(current_user, entry, question.comment.data.strip(), question.seen_version())
+        return _settled(entry, form)
+    if in_row:
+        return render_template("logbook/_queue_row.html", entry=entry, question=question, **_queue_context(form))
+    return render_template("form_page.html", form=question, title="Query this entry",
+                           caption=entry.apprentice.full_name, back=back,
                            intro=f"{entry.activity_date.day} {entry.activity_date:%B %Y}, {entry.activity_type.label}, "
-                                 f"{hours_in_words(entry.hours)}: {entry.description}",
-                           back=url_for("logbook.queue"))
+                                 f"{hours_in_words(entry.hours)}: {entry.description}")
+
+
+def _queue_filters(scope) -> QueueFilterForm:
+    """The queue's filters from the address: the page's own, or those an action's form carries back.
+    The apprentice asked for is one only if in scope (another mentor's mentee is ignored)."""
+    return QueueFilterForm(request.args, logbook.queue_apprentices(scope, parse_id(request.args.get("apprentice"))))
+
+
+def _queue_context(form: QueueFilterForm, page: int | None = None) -> dict:
+    """What the queue page and its rows need: the filters (for addresses that come back to the same
+    place) and the rules for what each entry offers."""
+    if page is not None:
+        form.page = page  # the page shown, which may be fewer than asked for
+    return {"form": form, "filters": form.filters(), "args": form.args(), "list_args": form.args(page=None),
+            "queried_args": form.args(status=QueueStatus.QUERIED.value, page=None),
+            "everyone_args": form.args(apprentice=None, page=None),
+            "status_choices": QUEUE_STATUS_CHOICES,
+            "can_verify": logbook.can_verify, "can_query": logbook.can_query, "has_left": logbook.has_left}
+
+
+def _row_id(entry) -> str:
+    return f"entry-{entry.id}"
+
+
+def _settled_message(entry) -> str:
+    if entry.status == VerificationStatus.VERIFIED:
+        return f"Verified {hours_in_words(entry.hours)} for {entry.apprentice.full_name}."
+    return f"Query sent to {entry.apprentice.full_name}."
+
+
+def _settled(entry, form: QueueFilterForm):
+    """After verifying or querying an entry: with htmx its row, settled, and the queue's counts (out of
+    band); without, back to the same place in the queue, at the entry's row.
+
+    No flash on the way back: the message shows in the row itself, where the page lands (a flash
+    would be a banner at the top, and would take the page there, see templating._messages_in_view).
+    """
+    if requested_block({_row_id(entry): "row"}) is not None:
+        scope = visible_apprentices_condition(current_user)
+        return render_template("logbook/_queue_changed.html", entry=entry, just_done=True,
+                               counts=logbook.queue_counts(scope, form.filters()),
+                               message=_settled_message(entry), **_queue_context(form))
+    return redirect(url_for("logbook.queue", **form.args(done=entry.id)) + f"#{_row_id(entry)}", code=303)

@@ -18,6 +18,8 @@ from .employers import (
     OrganisationSize,
     PartnershipStatus,
 )
+from .outbox import OutboxMessage, OutboxStatus
+from .password_resets import PasswordReset
 from .people import Mentor, Role, SignInFailure, User, UserSession
 from .placements import (
     AssignmentStatus,

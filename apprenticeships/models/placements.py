@@ -88,13 +88,15 @@ class AssignmentStatus(Choice):
     ACTIVE = "active"
     COMPLETED = "completed"
     ENDED_EARLY = "ended_early"
+    WITHDRAWN = "withdrawn"  # the coordinator took the proposal back before the employer answered
 
     # (set below: annotations only, not members)
     HOSTING: ClassVar[tuple[AssignmentStatus, ...]]
     PLACED: ClassVar[tuple[AssignmentStatus, ...]]
 
 
-# An employer hosts (or is deciding on) the apprentice; these also hold a place on the placement.
+# An employer hosts (or is deciding on) the apprentice; these also hold a place on the placement,
+# except a proposal made as a reserve (PlacementAssignment.reserve), which waits for a place to free.
 AssignmentStatus.HOSTING = (AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED, AssignmentStatus.ACTIVE)
 # Placed with the employer: accepted or on the placement (reviews are for this employer, not one
 # the apprentice is only proposed to).
@@ -102,7 +104,12 @@ AssignmentStatus.PLACED = (AssignmentStatus.ACCEPTED, AssignmentStatus.ACTIVE)
 
 
 class PlacementAssignment(db.Model):
-    """An apprentice proposed for, accepted onto or placed on a placement."""
+    """An apprentice proposed for, accepted onto or placed on a placement.
+
+    A reserve is a proposal made when every place was taken: it holds no place, and the employer
+    can accept it only once a place is free (it then stops being a reserve). The database keeps
+    a reserve from being accepted, started or finished as one.
+    """
 
     __tablename__ = "placement_assignments"
     __table_args__ = (
@@ -110,6 +117,7 @@ class PlacementAssignment(db.Model):
         sa.CheckConstraint(
             "status NOT IN ('declined', 'ended_early') OR decision_reason IS NOT NULL", name="reason_given"
         ),
+        sa.CheckConstraint("NOT reserve OR status IN ('proposed', 'declined', 'withdrawn')", name="reserve_undecided"),
         sa.Index("ix_placement_assignments_apprentice_status", "apprentice_id", "status"),
     )
 
@@ -122,6 +130,9 @@ class PlacementAssignment(db.Model):
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]
     decision_reason: Mapped[str | None] = mapped_column(sa.Text)
+    reserve: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Written by the coordinator when proposing; the employer reads it when deciding.
+    note_to_employer: Mapped[str | None] = mapped_column(sa.Text)
     proposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -33,6 +33,8 @@ class ProgrammeSettings(Versioned, db.Model):
         choice_type(ReviewIntervalUnit, "review_interval_unit"), default=ReviewIntervalUnit.WEEKS
     )
     review_interval_value: Mapped[int] = mapped_column(default=12)
+    # When on, a progress review also needs its apprentice's mentor's signature (four in all).
+    mentors_sign_reviews: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Counts below this are never published on a summary (DOMAIN.md, publishing safely).
     disclosure_threshold: Mapped[int] = mapped_column(default=5)
     retention_years: Mapped[int] = mapped_column(default=6)

@@ -1,4 +1,4 @@
-"""Tripartite progress reviews: the meeting, its actions and the three sign-offs."""
+"""Tripartite progress reviews: the meeting, its actions and its sign-offs (three, or four with the mentor)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ class SignoffParty(Choice):
     APPRENTICE = "apprentice"
     EMPLOYER = "employer"
     COORDINATOR = "coordinator"
+    MENTOR = "mentor"  # only when the programme asks mentors to sign (ProgrammeSettings.mentors_sign_reviews)
+
+
+# Everyone signs these; the mentor too when the review names a signing mentor.
+ALWAYS_SIGN = (SignoffParty.APPRENTICE, SignoffParty.EMPLOYER, SignoffParty.COORDINATOR)
 
 
 class ProgressReview(Versioned, db.Model):
@@ -30,6 +35,7 @@ class ProgressReview(Versioned, db.Model):
         sa.CheckConstraint("held_date IS NOT NULL OR rag IS NULL", name="rag_when_held"),
         sa.CheckConstraint("otj_minutes_at_review IS NULL OR otj_minutes_at_review >= 0", name="otj_not_negative"),
         sa.CheckConstraint("locked_at IS NULL OR held_date IS NOT NULL", name="locked_when_held"),
+        sa.CheckConstraint("signing_mentor_id IS NULL OR held_date IS NOT NULL", name="mentor_signs_when_held"),
         sa.Index("ix_progress_reviews_apprentice_scheduled", "apprentice_id", "scheduled_date"),
         # Reviews to do (not yet held) by date, for the dashboard and the reviews page.
         sa.Index("ix_progress_reviews_unheld", "held_date", "scheduled_date"),
@@ -48,6 +54,9 @@ class ProgressReview(Versioned, db.Model):
     otj_minutes_at_review: Mapped[int | None]
     next_review_date: Mapped[date | None]
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The apprentice's mentor when the review was recorded, who signs it too; None when the
+    # programme does not ask mentors to sign (or the apprentice had no mentor).
+    signing_mentor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mentors.id"), index=True)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -56,6 +65,11 @@ class ProgressReview(Versioned, db.Model):
         back_populates="review", order_by="ReviewAction.due_date", cascade="all, delete-orphan"
     )
     signoffs: Mapped[list[ReviewSignoff]] = relationship(back_populates="review", cascade="all, delete-orphan")
+
+    @property
+    def parties(self) -> tuple[SignoffParty, ...]:
+        """Who signs this review: all of them signed, it is locked."""
+        return ALWAYS_SIGN + ((SignoffParty.MENTOR,) if self.signing_mentor_id is not None else ())
 
 
 class ReviewAction(db.Model):

@@ -12,7 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -22,30 +22,44 @@ from ..forms import AppForm
 from ..models import ApprenticeshipStandard, EmployerContact, Placement, WorkingPattern
 from ..versioning import VersionedForm
 
+# Fields the employer's form and the coordinator's changes to a published placement share.
+_TITLE = StringField("Title", widget=GovTextInput(), validators=[
+    InputRequired(message="Enter a title for the placement"),
+    Length(max=160, message="Title must be 160 characters or fewer")])
+_TEAM = StringField("Team (optional)", widget=GovTextInput(), validators=[
+    Optional(), Length(max=120, message="Team must be 120 characters or fewer")])
+_DESCRIPTION = text_area("What the apprentice will do", 4000, missing="Describe what the apprentice will do")
+_LEARNING_OUTCOMES = text_area("What they will learn (optional)", 4000)
+_SKILLS = text_area("Skills it needs or builds (optional)", 2000)
+_LOCATION = StringField("Location (optional)", widget=GovTextInput(), validators=[
+    Optional(), Length(max=160, message="Location must be 160 characters or fewer")])
+_PLACES = WholeNumberField("Number of places", widget=GovTextInput(), validators=[
+    InputRequired(message="Enter the number of places"),
+    NumberRange(min=1, max=50, message="Number of places must be between 1 and 50")])
+_CLOSING_DATE = GovDateField("Closing date for applications (optional)")
+
+
+def _clean(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
 
 class PlacementForm(VersionedForm):
-    title = StringField("Title", widget=GovTextInput(), validators=[
-        InputRequired(message="Enter a title for the placement"),
-        Length(max=160, message="Title must be 160 characters or fewer")])
-    team = StringField("Team (optional)", widget=GovTextInput(), validators=[
-        Optional(), Length(max=120, message="Team must be 120 characters or fewer")])
-    description = text_area("What the apprentice will do", 4000, missing="Describe what the apprentice will do")
-    learning_outcomes = text_area("What they will learn (optional)", 4000)
-    skills = text_area("Skills it needs or builds (optional)", 2000)
+    title = _TITLE
+    team = _TEAM
+    description = _DESCRIPTION
+    learning_outcomes = _LEARNING_OUTCOMES
+    skills = _SKILLS
     standard_ids = SelectMultipleField("Apprenticeship standards it suits", widget=GovCheckboxesInput(),
                                        validate_choice=False,
                                        validators=[DataRequired(message="Select at least one standard it suits")])
-    location = StringField("Location (optional)", widget=GovTextInput(), validators=[
-        Optional(), Length(max=160, message="Location must be 160 characters or fewer")])
+    location = _LOCATION
     working_pattern = RadioField("Working pattern", widget=GovRadioInput(), choices=WorkingPattern.choices(),
                                  validators=[InputRequired(message="Select the working pattern")])
     minutes_per_week = HoursField("Hours a week", validators=[InputRequired(message="Enter the hours a week")])
     start_date = GovDateField("Start date", validators=[DataRequired(message="Enter the start date")])
     end_date = GovDateField("End date", validators=[DataRequired(message="Enter the end date")])
-    places = WholeNumberField("Number of places", widget=GovTextInput(), validators=[
-        InputRequired(message="Enter the number of places"),
-        NumberRange(min=1, max=50, message="Number of places must be between 1 and 50")])
-    closing_date = GovDateField("Closing date for applications (optional)")
+    places = _PLACES
+    closing_date = _CLOSING_DATE
     host_supervisor_id = SelectField("Host supervisor (optional)", widget=GovSelect(), validate_choice=False,
                                      description="Who the apprentice reports to, from your contacts")
     save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
@@ -89,9 +103,7 @@ class PlacementForm(VersionedForm):
             raise ValidationError("Closing date must be on or before the start date")
 
     def values(self) -> dict:
-        def clean(value):
-            return (value or "").strip() or None
-
+        clean = _clean
         return {
             "title": self.title.data.strip(), "team": clean(self.team.data),
             "description": self.description.data.strip(),
@@ -105,6 +117,62 @@ class PlacementForm(VersionedForm):
     def standards(self) -> list[ApprenticeshipStandard]:
         ids = [int(i) for i in self.standard_ids.data or []]
         return list(db.session.scalars(sa.select(ApprenticeshipStandard).where(ApprenticeshipStandard.id.in_(ids))))
+
+
+class AmendPlacementForm(VersionedForm):
+    """The coordinator's changes to a published placement: its wording, closing date and places."""
+
+    title = _TITLE
+    team = _TEAM
+    description = _DESCRIPTION
+    learning_outcomes = _LEARNING_OUTCOMES
+    skills = _SKILLS
+    location = _LOCATION
+    places = _PLACES
+    closing_date = _CLOSING_DATE
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+    def __init__(self, *args, placement: Placement, held: int, today: date | None = None, **kwargs):
+        super().__init__(*args, obj=placement, **kwargs)
+        self.placement, self.held, self.today = placement, held, today or date.today()
+        self.places.description = (f"Apprentices proposed for, accepted onto or on it hold {held} now, and it "
+                                   "cannot have fewer. Reserves hold none.")
+
+    def validate_places(self, field) -> None:
+        if field.data is not None and field.data < self.held:
+            raise ValidationError(f"Number of places must be at least {self.held}, the places held now")
+
+    def validate_closing_date(self, field) -> None:
+        if field.data is None:
+            return
+        start = self.placement.start_date
+        if field.data > start:
+            raise ValidationError(f"Closing date must be on or before the start date, {start.day} {start:%B %Y}")
+        if field.data != self.placement.closing_date and field.data < self.today:
+            raise ValidationError("Closing date must be today or in the future")
+
+    def values(self) -> dict:
+        return {"title": self.title.data.strip(), "team": _clean(self.team.data),
+                "description": self.description.data.strip(),
+                "learning_outcomes": _clean(self.learning_outcomes.data), "skills": _clean(self.skills.data),
+                "location": _clean(self.location.data), "places": self.places.data,
+                "closing_date": self.closing_date.data}
+
+
+class ProposeForm(AppForm):
+    """The coordinator puts an apprentice forward, as a reserve when every place was held."""
+
+    note = text_area("Note to the employer (optional)", 2000, description=(
+        "They read it when they decide. Say why this apprentice would suit the placement. "
+        "Do not include anything the apprentice has not agreed to share."))
+    # What the page offered: a reserve (every place held) or a place. If that changes before
+    # the post arrives, the service refuses and says why, rather than doing the other thing.
+    reserve = HiddenField()
+    submit = SubmitField("Propose", widget=GovSubmitInput())
+
+    @property
+    def as_reserve(self) -> bool:
+        return self.reserve.data == "yes"
 
 
 class ReviewForm(AppForm):

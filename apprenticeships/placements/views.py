@@ -17,7 +17,15 @@ from ..templating import requested_block
 from ..users.forms import ConfirmForm
 from ..versioning import conflict_shown_on
 from . import bp
-from .forms import DecisionForm, FinishForm, PlacementForm, ReviewForm, StartForm
+from .forms import (
+    AmendPlacementForm,
+    DecisionForm,
+    FinishForm,
+    PlacementForm,
+    ProposeForm,
+    ReviewForm,
+    StartForm,
+)
 
 CANDIDATES_TARGET = "candidates"
 
@@ -71,8 +79,9 @@ def form(placement_id: int | None):
 def show(placement_id: int):
     """A placement: its details, state, and the apprentices proposed for or on it."""
     placement = placement_or_404(placement_id, current_user)
-    context = {"placement": placement, "assignments": placements.assignments_for(placement),
-               "places_left": placements.places_left(placement), "confirm": ConfirmForm()}
+    context = {"placement": placement, "confirm": ConfirmForm(), "places_left": placements.places_left(placement),
+               "assignments": placements.assignments_for(placement,
+                                                         withdrawn=current_user.role == Role.COORDINATOR)}
     if current_user.role == Role.COORDINATOR:
         context.update(interested=placements.interested_in(placement), review_form=ReviewForm(),
                        **_candidates_context(placement))
@@ -134,24 +143,59 @@ def review(placement_id: int):
                            interested=placements.interested_in(placement), **_candidates_context(placement))
 
 
-@bp.post("/placements/<int:placement_id>/propose/<int:apprentice_id>")
+@bp.route("/placements/<int:placement_id>/amend", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def amend(placement_id: int):
+    """Change a published placement's wording, closing date or number of places."""
+    placement = placement_or_404(placement_id, current_user)
+    if placement.status != PlacementStatus.PUBLISHED:
+        flash("Only a published placement can be changed here.", "error")
+        return _back_to(placement)
+    form = AmendPlacementForm(placement=placement, held=placements.placed_count(placement))
+    if form.validate_on_submit():
+        _refusals_back_to(placement)
+        with conflict_shown_on(form, placement, "placement"):
+            changed = placements.amend(current_user, placement, form.values(), version=form.seen_version())
+            flash(f"{placement.title} saved." if changed else "Nothing was changed.", "success")
+            return _back_to(placement)
+    return render_template(
+        "form_page.html", form=form, caption=placement.employer.name, title=f"Change {placement.title}",
+        back=url_for("placements.show", placement_id=placement.id),
+        intro=f"It runs from {placement.start_date.day} {placement.start_date:%B %Y} to "
+              f"{placement.end_date.day} {placement.end_date:%B %Y}. Its dates and hours cannot change once it "
+              "is published: apprentices were proposed for them.",
+        field_params={name: {"params": {"rows": 3}} for name in ("description", "learning_outcomes", "skills")})
+
+
+@bp.route("/placements/<int:placement_id>/propose/<int:apprentice_id>", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def propose(placement_id: int, apprentice_id: int):
-    """Propose an apprentice for a published placement."""
+    """Propose an apprentice for a published placement, with a note to the employer; as a
+    reserve when every place is held."""
     placement = placement_or_404(placement_id, current_user)
     apprentice = apprentice_or_404(apprentice_id, current_user)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    _refusals_back_to(placement, "#apprentices")
-    placements.propose(current_user, placement, apprentice)
-    flash(f"{apprentice.full_name} proposed to {placement.employer.name}.", "success")
-    return _back_to(placement, "#apprentices")
+    form = ProposeForm()
+    if form.validate_on_submit():
+        _refusals_back_to(placement, "#apprentices")
+        placements.propose(current_user, placement, apprentice, reserve=form.as_reserve,
+                           note=(form.note.data or "").strip() or None)
+        flash(f"{apprentice.full_name} proposed to {placement.employer.name}"
+              f"{' as a reserve' if form.as_reserve else ''}.", "success")
+        return _back_to(placement, "#apprentices")
+    if placement.status != PlacementStatus.PUBLISHED:
+        flash("Apprentices can only be proposed for a published placement.", "error")
+        return _back_to(placement)
+    places_left = placements.places_left(placement)
+    if request.method == "GET":
+        form.reserve.data = "" if places_left else "yes"
+    return render_template("placements/propose.html", form=form, placement=placement, apprentice=apprentice,
+                           places_left=places_left)
 
 
 @bp.route("/placements/proposals/<int:assignment_id>", methods=["GET", "POST"])
 @roles(Role.EMPLOYER)
 def decide(assignment_id: int):
-    """The employer accepts or declines an apprentice proposed to them."""
+    """The employer accepts or declines an apprentice proposed to them, seeing what they need to decide."""
     assignment = assignment_or_404(assignment_id, current_user)
     form = DecisionForm()
     if form.validate_on_submit():
@@ -160,7 +204,38 @@ def decide(assignment_id: int):
         flash(f"You {'accepted' if form.decision.data == 'accept' else 'declined'} "
               f"{assignment.apprentice.full_name}.", "success")
         return _back_to(assignment.placement, "#apprentices")
-    return render_template("placements/decide.html", form=form, assignment=assignment)
+    if request.method == "GET" and (problem := placements.undecided_problem(assignment)):
+        flash(f"{problem}.", "error")
+        return _back_to(assignment.placement, "#apprentices")
+    return render_template("placements/decide.html", form=form, assignment=assignment,
+                           places_left=placements.places_left(assignment.placement))
+
+
+@bp.route("/placements/proposals/<int:assignment_id>/withdraw", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def withdraw_proposal(assignment_id: int):
+    """Ask "are you sure?", then take back a proposal the employer has not answered yet."""
+    assignment = assignment_or_404(assignment_id, current_user)
+    placement, name = assignment.placement, assignment.apprentice.full_name
+    employer = placement.employer.name
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        _refusals_back_to(placement, "#apprentices")
+        placements.withdraw_proposal(current_user, assignment)
+        flash(f"The proposal of {name} was withdrawn.", "success")
+        return _back_to(placement, "#apprentices")
+    if problem := placements.withdrawal_problem(assignment):
+        flash(f"{problem}.", "error")
+        return _back_to(placement, "#apprentices")
+    held = "It does not hold a place: it is a reserve." if assignment.reserve else \
+        "The place it holds is freed for someone else."
+    return render_template(
+        "confirm_page.html", title=f"Are you sure you want to withdraw the proposal of {name}?",
+        confirm="Yes, withdraw it", cancel="No, keep the proposal",
+        back=url_for("placements.show", placement_id=placement.id) + "#apprentices",
+        explanation=[f"{name} was proposed to {employer} for {placement.title}. {employer} has not answered yet.",
+                     f"Once the proposal is withdrawn, {employer} will no longer see it. {held}",
+                     f"You can propose {name} again later if the placement is still open."])
 
 
 @bp.route("/placements/assignments/<int:assignment_id>/<any(start, finish):step>", methods=["GET", "POST"])

@@ -126,6 +126,12 @@ class SettingsForm(VersionedForm):
         choices=[SelectChoice("12-weeks", "At least every 12 weeks (older funding rules)"),
                  SelectChoice("3-months", "At least every 3 calendar months (2025 to 2026 rules)")],
         validators=[InputRequired(message="Select how often reviews must happen")])
+    mentors_sign_reviews = RadioField(
+        "Do mentors sign progress reviews?", widget=GovRadioInput(),
+        description="If yes, a review recorded from now on also needs the signature of the apprentice's mentor "
+                    "at the time of the review: 4 signatures instead of 3",
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        validators=[InputRequired(message="Select yes if mentors sign progress reviews")])
     disclosure_threshold = WholeNumberField(
         "Smallest number published on a summary", widget=GovTextInput(),
         description="Counts below this are shown as \u201cfewer than\u201d it on public summaries. "
@@ -137,4 +143,5 @@ class SettingsForm(VersionedForm):
     def values(self) -> dict:
         value, unit = self.review_interval.data.split("-")
         return {"review_interval_value": int(value), "review_interval_unit": ReviewIntervalUnit(unit),
+                "mentors_sign_reviews": self.mentors_sign_reviews.data == "yes",
                 "disclosure_threshold": self.disclosure_threshold.data}

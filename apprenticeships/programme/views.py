@@ -67,10 +67,11 @@ def standard_form(standard_id: int | None):
 @bp.route("/settings", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def settings():
-    """Programme settings: how often reviews must happen, and the smallest number a summary publishes."""
+    """Programme settings: how often reviews happen, who signs them, and the smallest number a summary shows."""
     current = ProgrammeSettings.current()
     form = SettingsForm(data={
         "review_interval": f"{current.review_interval_value}-{current.review_interval_unit.value}",
+        "mentors_sign_reviews": "yes" if current.mentors_sign_reviews else "no",
         "disclosure_threshold": current.disclosure_threshold, "version": current.version})
     if form.validate_on_submit():
         with conflict_shown_on(form, current, "programme's settings"):
@@ -78,4 +79,5 @@ def settings():
             flash("Settings saved. Review due dates and at-risk checks now use them.", "success")
             return redirect(url_for("programme.settings"), code=303)
     return render_template("form_page.html", form=form, title="Programme settings", back=url_for("home.index"),
-                           field_params={"disclosure_threshold": {"params": {"classes": "govuk-input--width-3"}}})
+                           field_params={"disclosure_threshold": {"params": {"classes": "govuk-input--width-3"}},
+                                         "mentors_sign_reviews": {"params": {"classes": "govuk-radios--inline"}}})

@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ..fields import GovDateField, text_area
 from ..forms import AppForm
-from ..models import Apprentice, Rag
+from ..models import Apprentice, ProgrammeSettings, Rag
+from ..services.progress import interval_words
 from ..versioning import VersionedForm
 
 ACTION_ROWS = (1, 2, 3)
@@ -42,12 +43,16 @@ class RecordReviewForm(VersionedForm, ActionFields):
     progress_notes = text_area("Progress against the training plan", 4000,
                                missing="Enter the progress against the training plan")
     ksb_progress = text_area("Progress on knowledge, skills and behaviours (optional)", 4000)
-    next_review_date = GovDateField("Next review date", validators=[DataRequired(message="Enter the next review date")])
+    next_review_date = GovDateField("Next review date (optional)")
     submit = SubmitField("Save review", widget=GovSubmitInput())
 
-    def __init__(self, apprentice: Apprentice, *args, today: date | None = None, **kwargs):
+    def __init__(self, apprentice: Apprentice, *args, settings: ProgrammeSettings, today: date | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.apprentice, self.today = apprentice, today or date.today()
+        self.next_review_date.description = (
+            f"Leave it empty to book it for the day it is due: {interval_words(settings)} after the date held, "
+            "later if there is a break in learning")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

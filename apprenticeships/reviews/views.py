@@ -10,10 +10,9 @@ from flask_login import current_user
 from ..errors import on_refusal_go_to
 from ..extensions import limiter
 from ..models import ProgrammeSettings, Role
-from ..permissions import public, review_or_404, roles, visible_reviews_condition
+from ..permissions import public, review_or_404, roles, visible_apprentices_condition
 from ..security import no_referrer
 from ..services import calendar, logbook, reviews
-from ..services.progress import review_due_after
 from ..users.forms import ConfirmForm
 from ..versioning import conflict_shown_on
 from . import bp
@@ -30,17 +29,17 @@ def _to_review(review):
 @roles(*EVERYONE)
 def index():
     """Reviews to do: overdue, due in the next 14 days, and waiting for your signature."""
-    return render_template("reviews/index.html", todo=reviews.to_do(current_user, _scope(current_user), date.today()))
+    return render_template("reviews/index.html", todo=reviews.to_do(current_user, date.today()))
 
 
 @bp.get("/reviews/<int:review_id>")
 @roles(*EVERYONE)
 def show(review_id: int):
-    """A review: what was agreed, and the three sign-offs."""
+    """A review: what was agreed, and its sign-offs."""
     review = review_or_404(review_id, current_user)
     return render_template("reviews/show.html", review=review, signers=reviews.signers(review),
                            my_party=reviews.party_for(current_user, review), sign_form=SignForm(),
-                           reopenings=reviews.reopenings(review))
+                           reopenings=reviews.reopenings(review), next=reviews.booked_next(review, date.today()))
 
 
 @bp.route("/reviews/<int:review_id>/record", methods=["GET", "POST"])
@@ -51,30 +50,28 @@ def record(review_id: int):
     if review.locked_at is not None:
         flash("This review is signed off and locked. Reopen it to change it.", "error")
         return _to_review(review)
-    settings = ProgrammeSettings.current()
+    settings, today = ProgrammeSettings.current(), date.today()
     apprentice = review.apprentice
-    form = RecordReviewForm(apprentice, obj=review)
+    form = RecordReviewForm(apprentice, obj=review, settings=settings)
     if request.method == "GET":
-        if review.held_date is None:
-            form.held_date.data = min(date.today(), max(review.scheduled_date, apprentice.start_date))
-            form.next_review_date.data = review_due_after(form.held_date.data, settings)
+        # "Date held" starts empty for a review not yet held: the person enters the day it really was.
         for n, action in zip(ACTION_ROWS, review.actions, strict=False):
             form[f"action_{n}"].data, form[f"owner_{n}"].data = action.description, action.owner
             form[f"due_{n}"].data = action.due_date
-    totals = logbook.totals(apprentice, date.today(), settings)
+    totals = logbook.totals(apprentice, today, settings)
     if form.validate_on_submit():
         on_refusal_go_to(url_for("reviews.show", review_id=review.id))
         with conflict_shown_on(form, review, "review"):
             reviews.record(current_user, review, form.values(), form.actions(),
-                           round(totals.verified_hours * 60), version=form.seen_version())
-            flash("Review saved. It now needs signing by the apprentice, the employer and the coordinator.", "success")
+                           round(totals.verified_hours * 60), settings, today, version=form.seen_version())
+            flash(f"Review saved. It now needs signing by {reviews.who_signs(review)}.", "success")
             return _to_review(review)
     return render_template("reviews/record.html", form=form, review=review, apprentice=apprentice, totals=totals,
                            rows=ACTION_ROWS)
 
 
 @bp.post("/reviews/<int:review_id>/sign")
-@roles(Role.COORDINATOR, Role.EMPLOYER, Role.APPRENTICE)  # mentors join reviews but do not sign them
+@roles(*EVERYONE)  # mentors sign only when the programme asks them to (and the review names them)
 def sign(review_id: int):
     """Add your comments and sign your part of the review."""
     review = review_or_404(review_id, current_user)
@@ -87,7 +84,7 @@ def sign(review_id: int):
                                sign_form=form, reopenings=reviews.reopenings(review))
     on_refusal_go_to(url_for("reviews.show", review_id=review.id))
     locked = reviews.sign(current_user, review, party, (form.comment.data or "").strip())
-    flash("Signed. All three have signed: the review is locked." if locked else "Signed.", "success")
+    flash("Signed. Everyone has signed: the review is locked." if locked else "Signed.", "success")
     return _to_review(review)
 
 
@@ -105,11 +102,7 @@ def reopen(review_id: int):
     return render_template("form_page.html", form=form, title="Reopen this review",
                            caption=review.apprentice.full_name, back=url_for("reviews.show", review_id=review.id),
                            intro="Reopening unlocks the review so it can be corrected. The reason is kept with the "
-                                 "review, and all three people sign it again.")
-
-
-def _scope(user):
-    return visible_reviews_condition(user)  # the same rule as a single review's page
+                                 "review, and everyone signs it again.")
 
 
 @bp.route("/reviews/calendar", methods=["GET", "POST"])
@@ -121,7 +114,9 @@ def calendar_link():
     if form.validate_on_submit():
         token = calendar.reset_token(current_user)
         link = url_for("reviews.calendar_feed", token=token, _external=True)
-    return render_template("reviews/calendar.html", form=form, link=link,
+    # The same address for calendar apps that subscribe when a webcal: link is opened.
+    webcal = "webcal://" + link.split("://", 1)[1] if link else None
+    return render_template("reviews/calendar.html", form=form, link=link, webcal=webcal,
                            has_feed=current_user.calendar_token_hash is not None)
 
 
@@ -134,7 +129,7 @@ def calendar_feed(token: str):
     user = calendar.user_for_token(token)
     if user is None:
         abort(404)
-    events = calendar.upcoming(_scope(user), date.today())
+    events = calendar.upcoming(visible_apprentices_condition(user), date.today())
     body = calendar.ics(events, request.host, current_app.config["ORGANISATION_NAME"],
                         lambda review_id: url_for("reviews.show", review_id=review_id, _external=True))
     response = make_response(body)

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from ..email import send
 from ..extensions import db
 from ..models import Apprentice, EmployerPartner, Mentor, Role, User, utcnow
+from ..templating import format_date, with_article
 from . import audit
 from .passwords import hash_password
 from .sign_in import end_all_sessions
@@ -64,6 +66,12 @@ def _issue_invite(user: User, valid_for: timedelta) -> str:
     user.invite_token_hash = token_hash(token)
     user.invite_expires_at = utcnow() + valid_for
     return token
+
+
+def email_invitation(user: User, link: str) -> None:
+    """Email the invitation link just made (queued with the invitation: it goes once that is saved)."""
+    send("invitation", user.email, {"name": user.name, "role": with_article(user.role.label.lower()), "link": link,
+                                    "expires": format_date(user.invite_expires_at)})
 
 
 def user_for_invite(token: str) -> User | None:

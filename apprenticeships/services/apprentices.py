@@ -20,7 +20,6 @@ from ..models import (
 )
 from ..versioning import expect
 from . import audit, reviews
-from .progress import review_due_after
 
 MINIMUM_BREAK = timedelta(weeks=4)  # a break in learning is an agreed pause of 4 weeks or more
 PASSED = (EpaOutcome.PASS, EpaOutcome.MERIT, EpaOutcome.DISTINCTION)
@@ -82,7 +81,8 @@ def current_break(apprentice: Apprentice) -> BreakInLearning | None:
 def start_break(actor: User, apprentice: Apprentice, start: date, expected_return: date, reason: str) -> None:
     db.session.add(BreakInLearning(apprentice=apprentice, start_date=start, expected_return_date=expected_return,
                                    reason=reason, recorded_by_id=actor.id))
-    reviews.reschedule(apprentice, expected_return)  # the review waits for them to come back
+    # The break moves the review later by its length: booked for when it is due if they come back as expected.
+    reviews.reschedule_to_due(apprentice, ProgrammeSettings.current(), expected_return)
     _change(actor, apprentice, ApprenticeStatus.BREAK_IN_LEARNING, start,
             f"Break in learning, expected back {long_date(expected_return)}", "apprentice.break_started")
 
@@ -93,7 +93,7 @@ def end_break(actor: User, apprentice: Apprentice, returned_on: date) -> int:
     pause.returned_on = returned_on
     length = (returned_on - pause.start_date).days
     apprentice.planned_end_date += timedelta(days=length)
-    reviews.reschedule(apprentice, review_due_after(returned_on, ProgrammeSettings.current()))
+    reviews.reschedule_to_due(apprentice, ProgrammeSettings.current(), returned_on)
     _change(actor, apprentice, ApprenticeStatus.ACTIVE, returned_on,
             f"Returned after a break of {length} days; planned end moved to {long_date(apprentice.planned_end_date)}",
             "apprentice.break_ended")

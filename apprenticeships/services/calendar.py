@@ -1,4 +1,8 @@
-"""A personal calendar feed (iCalendar) of upcoming progress reviews, behind a secret link."""
+"""A personal calendar feed (iCalendar) of upcoming progress reviews, behind a secret link.
+
+Each apprentice the person sees has one event: their next review, on the day it is due (the
+one rule, services/progress.py), saying when it is booked if that is another day.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Apprentice, ApprenticeStatus, Cohort, ProgressReview, User, utcnow
+from ..models import User, utcnow
 from . import audit
+from .progress import NextReview, progress_subquery
+from .reviews import DueReview, due_reviews
 from .tokens import new_token, token_hash
 
 HORIZON = timedelta(days=366)
@@ -28,16 +34,30 @@ def user_for_token(token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def upcoming(scope: sa.ColumnElement[bool], today: date) -> list[tuple[int, date, str]]:
-    """(review id, date, apprentice's name) for reviews not yet held, from a month back to a year ahead."""
-    return [tuple(r) for r in db.session.execute(
-        sa.select(ProgressReview.id, ProgressReview.scheduled_date, Apprentice.first_name + " " + Apprentice.last_name)
-        .join(Apprentice).join(Cohort)
-        .where(scope, Cohort.archived_at.is_(None), ProgressReview.held_date.is_(None),
-               Apprentice.status.in_(ApprenticeStatus.CURRENT),
-               ProgressReview.scheduled_date >= today - timedelta(days=31),
-               ProgressReview.scheduled_date <= today + HORIZON)
-        .order_by(ProgressReview.scheduled_date))]
+def upcoming(scope: sa.ColumnElement[bool], today: date) -> list[DueReview]:
+    """The next review of each apprentice in scope due from a month back to a year ahead, soonest first."""
+    due = progress_subquery(today).c.review_due_date
+    return due_reviews(scope, today, due >= today - timedelta(days=31), due <= today + HORIZON, limit=None).items
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _summary(name: str, review: NextReview) -> str:
+    return f"Progress review {'overdue' if review.overdue else 'due'}: {name}"
+
+
+def _description(review: NextReview) -> str:
+    """The same facts as the pages give, in words."""
+    words = [f"{'Was' if review.passed else 'Is'} due by {_long_date(review.due)}."]
+    if review.scheduled_late:
+        words.append(f"Scheduled for {_long_date(review.scheduled)}, after it is due.")
+    elif review.scheduled and review.scheduled != review.due:
+        words.append(f"Scheduled for {_long_date(review.scheduled)}.")
+    if review.on_break:
+        words.append("On a break in learning.")
+    return " ".join(words)
 
 
 def _escape(text: str) -> str:
@@ -55,14 +75,19 @@ def _fold(line: str) -> str:
     return "\r\n".join(out + [current])
 
 
-def ics(events: list[tuple[int, date, str]], host: str, organisation: str, link_for) -> str:
+def ics(events: list[DueReview], host: str, organisation: str, link_for) -> str:
+    """The feed; `link_for(review_id)` is the address of a review's page."""
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//{_escape(organisation)}//Apprenticeships//EN",
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape('Progress reviews')}"]
-    for review_id, day, name in events:
-        lines += ["BEGIN:VEVENT", f"UID:review-{review_id}@{host}", f"DTSTAMP:{stamp}",
+    for event in events:
+        day = event.next.due
+        # One event per apprentice's next review: it keeps its identity while the dates move.
+        uid = f"review-{event.review_id}" if event.review_id else f"apprentice-{event.apprentice_id}-next-review"
+        link = f"\n{link_for(event.review_id)}" if event.review_id else ""
+        lines += ["BEGIN:VEVENT", f"UID:{uid}@{host}", f"DTSTAMP:{stamp}",
                   f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
-                  f"SUMMARY:{_escape(f'Progress review due: {name}')}",
-                  f"DESCRIPTION:{_escape(link_for(review_id))}", "TRANSP:TRANSPARENT", "END:VEVENT"]
+                  f"SUMMARY:{_escape(_summary(event.name, event.next))}",
+                  f"DESCRIPTION:{_escape(_description(event.next) + link)}", "TRANSP:TRANSPARENT", "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"

@@ -32,7 +32,7 @@ from ..models import (
 from . import audit
 from .catalogue import is_taken
 from .pagination import Page, paginate
-from .progress import progress_subquery, review_due_after, risk_conditions
+from .progress import FAR_FUTURE, NextReview, next_review_from, progress_subquery, risk_conditions
 from .spreadsheets import safe_cell
 
 PAGE_SIZE = 50
@@ -95,9 +95,8 @@ class Row:
     apprentice: Apprentice
     verified_minutes: int
     expected_minutes: float
-    next_review_due: date
+    next_review: NextReview
     last_rag: str | None
-    review_overdue: bool
     at_risk: bool
 
     @property
@@ -148,8 +147,8 @@ def _table_query(cohort: Cohort, filters: TableFilters, today: date, settings: P
     risk = risk_conditions(progress, today, settings)
     p = progress.c
     query = (
-        sa.select(Apprentice, p.verified_minutes, p.expected_minutes, p.last_review_date, p.last_rag,
-                  risk.review_overdue.label("review_overdue"), risk.any().label("at_risk"))
+        sa.select(Apprentice, p.verified_minutes, p.expected_minutes, p.review_due_date, p.review_scheduled_date,
+                  p.last_rag, risk.any().label("at_risk"))
         .join(progress, p.apprentice_id == Apprentice.id)
         .join(ApprenticeshipStandard, ApprenticeshipStandard.id == Apprentice.standard_id)
         .join(TrainingProvider, TrainingProvider.id == Apprentice.provider_id)
@@ -178,8 +177,7 @@ def _table_query(cohort: Cohort, filters: TableFilters, today: date, settings: P
 
     rag_order = sa.case({"red": 0, "amber": 1, "green": 2}, value=p.last_rag, else_=3)
     otj_ratio = p.verified_minutes / sa.func.nullif(p.expected_minutes, 0.0)
-    # The next review is due a fixed interval after the last one (or the start), so ordering
-    # by that date orders by the due date.
+    # By the date the next review is due (progress.py's rule); those with none due come last.
     keys = {
         "name": [Apprentice.last_name, Apprentice.first_name],
         "standard": [ApprenticeshipStandard.title, ApprenticeshipStandard.level],
@@ -188,17 +186,17 @@ def _table_query(cohort: Cohort, filters: TableFilters, today: date, settings: P
         "mentor": [sa.func.coalesce(Mentor.name, "")],
         "status": [Apprentice.status],
         "otj": [sa.func.coalesce(otj_ratio, 1000.0)],
-        "next_review": [sa.func.coalesce(p.last_review_date, Apprentice.start_date)],
+        "next_review": [sa.func.coalesce(p.review_due_date, FAR_FUTURE)],
         "rag": [rag_order],
     }[filters.sort]
     order = [k.desc() if filters.descending else k.asc() for k in keys]
     return query.order_by(*order, Apprentice.last_name, Apprentice.first_name, Apprentice.id)
 
 
-def _row(record, settings: ProgrammeSettings) -> Row:
-    apprentice, verified, expected, last_review, last_rag, overdue, at_risk = record
-    return Row(apprentice, verified, expected, review_due_after(last_review or apprentice.start_date, settings),
-               last_rag, bool(overdue), bool(at_risk))
+def _row(record, today: date) -> Row:
+    apprentice = record[0]
+    return Row(apprentice, record.verified_minutes, record.expected_minutes,
+               next_review_from(record, apprentice.status, today), record.last_rag, bool(record.at_risk))
 
 
 WITH_PEOPLE = (joinedload(Apprentice.standard), joinedload(Apprentice.provider), joinedload(Apprentice.mentor))
@@ -209,12 +207,12 @@ def table(cohort: Cohort, filters: TableFilters, today: date, settings: Programm
     query = _table_query(cohort, filters, today, settings)
     if filters.at_risk or filters.sort in PROGRESS_SORTS:
         page = paginate(query.options(*WITH_PEOPLE), filters.page, PAGE_SIZE, rows=True)
-        return Page([_row(r, settings) for r in page.items], page.number, page.size, page.total)
+        return Page([_row(r, today) for r in page.items], page.number, page.size, page.total)
     # Neither the filters nor the order need progress figures: find the page's apprentices
     # first, then work figures out for those 50 alone rather than for the whole cohort.
     ids = paginate(query.with_only_columns(Apprentice.id), filters.page, PAGE_SIZE)
     rows = db.session.execute(query.where(Apprentice.id.in_(ids.items)).options(*WITH_PEOPLE)).all()
-    return Page([_row(r, settings) for r in rows], ids.number, ids.size, ids.total)
+    return Page([_row(r, today) for r in rows], ids.number, ids.size, ids.total)
 
 
 CSV_HEADER = ["Name", "Standard", "Level", "Service area", "Training provider", "Mentor", "Status",
@@ -227,13 +225,13 @@ def export_csv(actor: User, cohort: Cohort, filters: TableFilters, today: date,
     """The filtered table, every page of it, as CSV lines. The export itself is audited."""
     values = []
     for record in db.session.execute(_table_query(cohort, filters, today, settings).options(*WITH_PEOPLE)):
-        row = _row(record, settings)
+        row = _row(record, today)
         a = row.apprentice
         values.append((
             a.full_name, a.standard.title, a.standard.level, a.service_area.label, a.provider.name,
             a.mentor.name if a.mentor else "", a.status.label, f"{row.verified_minutes / 60:.2f}",
-            f"{row.expected_minutes / 60:.2f}", row.next_review_due.isoformat(),
-            "yes" if row.review_overdue else "no", row.last_rag or "", "yes" if row.at_risk else "no"))
+            f"{row.expected_minutes / 60:.2f}", row.next_review.due.isoformat() if row.next_review.due else "",
+            "yes" if row.next_review.overdue else "no", row.last_rag or "", "yes" if row.at_risk else "no"))
     audit.record(actor, "cohort.exported", cohort, rows=len(values))
     db.session.flush()
 

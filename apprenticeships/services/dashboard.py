@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -18,15 +18,13 @@ from ..models import (
     PlacementAssignment,
     PlacementStatus,
     ProgrammeSettings,
-    ProgressReview,
 )
-from . import changes
+from . import changes, reviews
 from .pagination import first_with_total
 from .progress import progress_subquery, risk_conditions
 
 AT_RISK_SHOWN = 50
 DUE_SOON_SHOWN = 20
-DUE_SOON = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -48,10 +46,10 @@ class AtRisk:
 
 
 def _reasons(row, settings: ProgrammeSettings) -> tuple[Reason, ...]:
-    interval = f"{settings.review_interval_value} {settings.review_interval_unit.value}"
     reasons = []
     if row.review_overdue:
-        reasons.append(Reason("review_overdue", f"Progress review overdue (more than {interval} since the last)",
+        due = row.review_due_date
+        reasons.append(Reason("review_overdue", f"Progress review overdue: it was due by {due.day} {due:%B %Y}",
                               "reviews"))
     if row.otj_behind:
         verified, expected = row.verified_minutes / 60, row.expected_minutes / 60
@@ -87,7 +85,7 @@ def _at_risk(scope: sa.ColumnElement[bool], today: date, settings: ProgrammeSett
     rows, total = first_with_total(
         sa.select(Apprentice).join(Cohort).join(progress, progress.c.apprentice_id == Apprentice.id).where(*where)
         .add_columns(
-            progress.c.verified_minutes, progress.c.expected_minutes, progress.c.last_review_date,
+            progress.c.verified_minutes, progress.c.expected_minutes, progress.c.review_due_date,
             risk.review_overdue.label("review_overdue"), risk.otj_behind.label("otj_behind"),
             risk.red_review.label("red_review"), risk.nothing_logged.label("nothing_logged"),
             risk.past_planned_end.label("past_planned_end"),
@@ -98,29 +96,20 @@ def _at_risk(scope: sa.ColumnElement[bool], today: date, settings: ProgrammeSett
                    _reasons(row, settings)) for row in rows], total
 
 
-@dataclass(frozen=True)
-class ReviewDue:
-    apprentice_id: int
-    name: str
-    scheduled_date: date
+# The reviews due in the next 14 days: the same list, by the same rule, as the reviews page's.
+ReviewDue = reviews.DueReview
 
 
 def reviews_due(scope_key: str, scope: sa.ColumnElement[bool], today: date,
                 limit: int = DUE_SOON_SHOWN) -> tuple[list[ReviewDue], int]:
-    """Reviews not yet held that are due in the next 14 days (the soonest `limit`), and how many there are.
-    Kept like the at-risk list until the data or the date changes."""
+    """Reviews due in the next 14 days for the apprentices in `scope` (the soonest `limit`), and how
+    many there are. Kept like the at-risk list until the data or the date changes."""
     return changes.cached(("reviews_due", scope_key, today, limit), lambda: _reviews_due(scope, today, limit))
 
 
 def _reviews_due(scope: sa.ColumnElement[bool], today: date, limit: int) -> tuple[list[ReviewDue], int]:
-    rows, total = first_with_total(
-        sa.select(Apprentice.id, Apprentice.first_name, Apprentice.last_name, ProgressReview.scheduled_date)
-        .join(ProgressReview.apprentice).join(Cohort)
-        .where(scope, Cohort.archived_at.is_(None), Apprentice.status.in_(ApprenticeStatus.CURRENT),
-               ProgressReview.held_date.is_(None), ProgressReview.scheduled_date >= today,
-               ProgressReview.scheduled_date <= today + DUE_SOON)
-        .order_by(ProgressReview.scheduled_date, ProgressReview.id), limit)
-    return [ReviewDue(i, f"{first} {last}", day) for i, first, last, day, _ in rows], total
+    due = reviews.due_soon(scope, today, limit=limit)
+    return due.items, due.total
 
 
 def placements_awaiting_approval() -> list[Placement]:

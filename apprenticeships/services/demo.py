@@ -5,6 +5,12 @@ earlier cohort that has finished, three training providers, six mentors, eight e
 partners with placements, and months of progress entries and reviews, with a few
 apprentices visibly at risk. Dates are relative to the day it is loaded, so the demo always
 looks current. The same day gives the same data: the random choices are seeded.
+
+Everything carries the time it would have happened at: an entry is logged on the day of the
+activity and verified a few days later, a review is signed in the days after it was held, a
+status changes on its effective date. Those times come from a random stream of their own (so
+the data itself does not change with them), always in office hours and never later than
+yesterday.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from ..extensions import db
 from ..models import (
@@ -121,10 +127,20 @@ class _DemoBuilder:
     def __init__(self, today: date) -> None:
         self.today = today
         self.rng = random.Random(today.toordinal())
+        self.clock = random.Random(-today.toordinal())  # the times things happened at: see the docstring
         # One hash for every demo account: they share the published demo password.
         self.password_hash = hash_password(DEMO_PASSWORD)
         # Current apprentices on an active placement, by first name (reviews ask the host to sign).
         self.hosting: dict[str, Placement] = {}
+
+    def _at(self, day: date, hours: tuple[int, int] = (9, 17)) -> datetime:
+        """A time in office hours on `day` (UTC), or on yesterday if `day` has not passed yet."""
+        day = min(day, self.today - timedelta(days=1))
+        minute = self.clock.randrange(hours[0] * 60, hours[1] * 60)
+        return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=UTC)
+
+    def _days_after(self, day: date, fewest: int, most: int) -> date:
+        return day + timedelta(days=self.clock.randint(fewest, most))
 
     def build(self) -> None:
         settings = ProgrammeSettings.current()
@@ -145,10 +161,11 @@ class _DemoBuilder:
 
     # People and organisations -------------------------------------------------------------
 
-    def _user(self, name: str, email: str, role: Role, active: bool = True, **links) -> User:
+    def _user(self, name: str, email: str, role: Role, active: bool = True, ended: date | None = None,
+              **links) -> User:
         user = User(name=name, email=email, role=role, password_hash=self.password_hash, active=active, **links)
         if not active:
-            user.deactivated_at = utcnow()
+            user.deactivated_at = self._at(ended) if ended else utcnow()
         db.session.add(user)
         return user
 
@@ -218,7 +235,7 @@ class _DemoBuilder:
         apprentice.email = extra.get("email") or f"{first}.{last}@{email_domain}".lower()
         db.session.add(apprentice)
         db.session.add(StatusChange(apprentice=apprentice, from_status=None, to_status=ApprenticeStatus.ACTIVE,
-                                    effective_date=start, reason="Started the programme"))
+                                    effective_date=start, reason="Started the programme", recorded_at=self._at(start)))
         return apprentice
 
     def _current_cohort(self) -> None:
@@ -250,17 +267,20 @@ class _DemoBuilder:
         on_break.status = ApprenticeStatus.BREAK_IN_LEARNING
         db.session.add(BreakInLearning(apprentice=on_break, start_date=break_start,
                                        expected_return_date=break_start + timedelta(weeks=10),
-                                       reason="Agreed break for health reasons", recorded_by_id=self.coordinator.id))
+                                       reason="Agreed break for health reasons", recorded_by_id=self.coordinator.id,
+                                       created_at=self._at(break_start)))
         db.session.add(StatusChange(apprentice=on_break, from_status=ApprenticeStatus.ACTIVE,
                                     to_status=ApprenticeStatus.BREAK_IN_LEARNING, effective_date=break_start,
-                                    reason="Break in learning agreed", recorded_by_id=self.coordinator.id))
+                                    reason="Break in learning agreed", recorded_by_id=self.coordinator.id,
+                                    recorded_at=self._at(break_start)))
         withdrawn = self._by_first_name(AT_RISK.withdrawn)
         withdrawn.status = ApprenticeStatus.WITHDRAWN
         withdrawn.withdrawal_date = self.current_start + timedelta(weeks=20)
         withdrawn.withdrawal_reason = "Left for a permanent job with another employer"
         db.session.add(StatusChange(apprentice=withdrawn, from_status=ApprenticeStatus.ACTIVE,
                                     to_status=ApprenticeStatus.WITHDRAWN, effective_date=withdrawn.withdrawal_date,
-                                    reason="Withdrew from the programme", recorded_by_id=self.coordinator.id))
+                                    reason="Withdrew from the programme", recorded_by_id=self.coordinator.id,
+                                    recorded_at=self._at(withdrawn.withdrawal_date)))
 
     def _earlier_cohort(self) -> None:
         start = first_monday_of_september(self.current_start.year - 2)
@@ -286,9 +306,10 @@ class _DemoBuilder:
                 end = apprentice.completion_date
             db.session.add(StatusChange(apprentice=apprentice, from_status=ApprenticeStatus.ACTIVE,
                                         to_status=apprentice.status, effective_date=end,
-                                        reason="Finished the programme", recorded_by_id=self.coordinator.id))
+                                        reason="Finished the programme", recorded_by_id=self.coordinator.id,
+                                        recorded_at=self._at(end)))
             user = self._user(apprentice.full_name, apprentice.email, Role.APPRENTICE, active=False,
-                              apprentice=apprentice)
+                              ended=end + timedelta(days=1), apprentice=apprentice)
             db.session.flush()
             self._monthly_logs(apprentice, end)
             self._reviews(apprentice, user, end, overdue_after=None, red_last=False)
@@ -308,6 +329,7 @@ class _DemoBuilder:
             if status == "open":
                 status = "published"
             employer = self.employers[employer_index]
+            submitted = self._days_after(min(start, closing) - timedelta(weeks=6), 0, 6)
             placement = Placement(
                 employer=employer, title=title, team=team, working_pattern=pattern, minutes_per_week=hours * 60,
                 description=f"{title}: join the {team} team at {employer.name} and work on real projects.",
@@ -316,8 +338,9 @@ class _DemoBuilder:
                 location="Northmoor", start_date=start, end_date=end, places=places, closing_date=closing,
                 host_supervisor=employer.contacts[0], status=PlacementStatus(status),
                 standards=[self.standards[r] for r in refs],
-                submitted_at=utcnow() if status != "draft" else None,
-                published_at=utcnow() if status in ("published", "closed") else None,
+                created_at=self._at(submitted - timedelta(days=3)),
+                submitted_at=self._at(submitted) if status != "draft" else None,
+                published_at=self._at(self._days_after(submitted, 1, 4)) if status in ("published", "closed") else None,
             )
             db.session.add(placement)
             self.placements.append(placement)
@@ -337,14 +360,18 @@ class _DemoBuilder:
                 start_date=None if proposed else placement.start_date,
                 end_date=None if proposed else placement.end_date,
                 proposed_by_id=self.coordinator.id,
+                proposed_at=self._at(self.today - timedelta(days=3) if proposed
+                                     else placement.start_date - timedelta(weeks=4)),
                 decided_by_id=None if proposed else self.coordinator.id,
-                decided_at=None if proposed else utcnow(),
+                decided_at=None if proposed else self._at(placement.start_date - timedelta(weeks=3)),
             ))
             if status == AssignmentStatus.ACTIVE:
                 self.hosting[first] = placement
         for first in ("Ethan", "Callum"):
-            db.session.add(PlacementInterest(placement=fleet, apprentice=self._by_first_name(first)))
-        db.session.add(PlacementInterest(placement=shop, apprentice=self._by_first_name("Megan")))
+            db.session.add(PlacementInterest(placement=fleet, apprentice=self._by_first_name(first),
+                                             registered_at=self._at(self._days_after(self.today, -20, -2))))
+        db.session.add(PlacementInterest(placement=shop, apprentice=self._by_first_name("Megan"),
+                                         registered_at=self._at(self._days_after(self.today, -20, -2))))
 
     # Progress logs and reviews ------------------------------------------------------------
 
@@ -364,12 +391,18 @@ class _DemoBuilder:
             description=text.format(topic=topic) if off_the_job else "Day-to-day work on the team's tickets.",
             ksbs=ksbs if off_the_job else [],
         )
+        # Logged that evening (an entry for today, early today), verified a few days later.
+        entry.created_at = self._at(day, (17, 21)) if day < self.today else self._today_early()
+        entry.updated_at = entry.created_at
         if verified:
             entry.status = VerificationStatus.VERIFIED
             entry.verified_by_id = self._verifier(apprentice).id
-            entry.verified_at = utcnow()
+            entry.verified_at = entry.updated_at = max(self._at(self._days_after(day, 1, 6)), entry.created_at)
         db.session.add(entry)
         return entry
+
+    def _today_early(self) -> datetime:
+        return datetime.combine(self.today, time(0, self.clock.randrange(60)), tzinfo=UTC)
 
     def _weekly_minutes(self, apprentice: Apprentice) -> int:
         """A little over the per-standard minimum spread across the planned weeks."""
@@ -430,16 +463,17 @@ class _DemoBuilder:
         """Reviews every 12 weeks from the start: held and signed until `stop`, then one scheduled."""
         number = 1
         host = self.hosting.get(apprentice.first_name)
+        booked = apprentice.start_date  # when the next review was booked: at the start, then at each review
         while True:
             scheduled = apprentice.start_date + timedelta(weeks=REVIEW_WEEKS * number)
             skipped = overdue_after is not None and number > overdue_after
-            if scheduled > stop or scheduled > self.today or skipped:
+            if scheduled > stop or scheduled >= self.today or skipped:
                 if apprentice.status in ApprenticeStatus.CURRENT:
-                    db.session.add(ProgressReview(apprentice=apprentice, scheduled_date=scheduled))
+                    db.session.add(ProgressReview(apprentice=apprentice, scheduled_date=scheduled,
+                                                  created_at=self._at(booked)))
                 return
-            held = scheduled + timedelta(days=self.rng.randrange(0, 5))
-            if held > self.today:
-                held = scheduled
+            # Held on the day or a few days after, and by yesterday: signing takes the days after.
+            held = min(scheduled + timedelta(days=self.rng.randrange(0, 5)), self.today - timedelta(days=1))
             last = apprentice.start_date + timedelta(weeks=REVIEW_WEEKS * (number + 1)) > min(stop, self.today)
             rag = Rag.RED if (red_last and last) else self.rng.choice([Rag.GREEN, Rag.GREEN, Rag.GREEN, Rag.AMBER])
             review = ProgressReview(
@@ -451,7 +485,7 @@ class _DemoBuilder:
                                 Rag.RED: "Behind on the training plan and off-the-job hours; support plan agreed."}[rag],
                 ksb_progress="Good progress on the knowledge KSBs; skills evidence building.",
                 next_review_date=scheduled + timedelta(weeks=REVIEW_WEEKS),
-                recorded_by_id=self.coordinator.id, locked_at=utcnow(),
+                recorded_by_id=self.coordinator.id, created_at=self._at(booked),
             )
             review.actions = [ReviewAction(description="Complete the next provider module", owner=apprentice.first_name,
                                            due_date=held + timedelta(weeks=4),
@@ -459,10 +493,18 @@ class _DemoBuilder:
             # The host signs only reviews from its placement's start; the coordinator signs the employer part before.
             employer_signer = self.employer_user if host is not None and host.employer is self.employers[0] \
                 and held >= host.start_date else self.coordinator
+            # Signed in the days after the meeting, the coordinator last, which locks the review.
+            apprentice_signed = self._at(self._days_after(held, 0, 2))
+            employer_signed = self._at(self._days_after(held, 1, 4))
+            coordinator_signed = max(self._at(self._days_after(held, 2, 5)), apprentice_signed, employer_signed)
             review.signoffs = [
-                ReviewSignoff(party=SignoffParty.APPRENTICE, user_id=apprentice_user.id, comment="Agreed."),
-                ReviewSignoff(party=SignoffParty.EMPLOYER, user_id=employer_signer.id),
-                ReviewSignoff(party=SignoffParty.COORDINATOR, user_id=self.coordinator.id),
+                ReviewSignoff(party=SignoffParty.APPRENTICE, user_id=apprentice_user.id, comment="Agreed.",
+                              signed_at=apprentice_signed),
+                ReviewSignoff(party=SignoffParty.EMPLOYER, user_id=employer_signer.id, signed_at=employer_signed),
+                ReviewSignoff(party=SignoffParty.COORDINATOR, user_id=self.coordinator.id,
+                              signed_at=coordinator_signed),
             ]
+            review.locked_at = coordinator_signed
             db.session.add(review)
+            booked = held
             number += 1

@@ -9,6 +9,9 @@ One pure function decides what of a breakdown may be published:
 - a percentage is published only on a base of at least the threshold, and only when neither its
   numerator nor the rest of the base is hidden (else the hidden count could be worked back);
 - a mean only over more than 7 values (and at least the threshold).
+
+Whatever is hidden carries the rule that hid it, and `explain` says that rule to a reader with
+the numbers it used, so a summary can tell people why each figure is not shown.
 """
 
 from __future__ import annotations
@@ -18,7 +21,35 @@ from dataclasses import dataclass
 PRIMARY = "small"  # hidden because it is between 1 and threshold-1
 SECONDARY = "complement"  # hidden so that a small count cannot be worked out from the total
 EVERYONE = "one-category"  # hidden because everyone is in one category
+SMALL_BASE = "small-base"  # a rate or total over fewer people than the threshold
+SMALL_PART = "small-part"  # a rate whose part, or the rest of its base, is a small count
+FEW_VALUES = "few-values"  # a mean over too few values
 MEAN_MINIMUM = 8
+
+
+def mean_minimum(threshold: int) -> int:
+    """The fewest values a mean is published over."""
+    return max(MEAN_MINIMUM, threshold)
+
+
+def explain(reason: str, threshold: int, noun: str = "people") -> str:
+    """Why a figure is not shown, in words for anyone reading the summary (after "not shown: ")."""
+    return {
+        PRIMARY: f"fewer than {threshold} {noun}",
+        SECONDARY: f"it would let a number under {threshold} be worked out from the total",
+        EVERYONE: "everyone is in one group, so it would tell something about each person",
+        SMALL_BASE: f"it would be about fewer than {threshold} people",
+        SMALL_PART: f"it would let a group of fewer than {threshold} people be worked out",
+        FEW_VALUES: f"an average is only given over {mean_minimum(threshold)} or more people",
+    }[reason]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline figure: its value, or None and the reason it is not published."""
+
+    value: float | None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,22 +81,34 @@ def protect(counts: dict[str, int], threshold: int) -> list[Cell]:
     return [Cell(label, None if label in hidden else v, hidden.get(label)) for label, v in items]
 
 
-def rate(numerator: int, base: int, threshold: int) -> float | None:
-    """A percentage, or None when publishing it could reveal a count that is hidden."""
+def rate_figure(numerator: int, base: int, threshold: int) -> Figure:
+    """A percentage, or hidden when publishing it could reveal a count that is hidden."""
     if base < threshold:
-        return None
+        return Figure(None, SMALL_BASE)
     rest = base - numerator
     if 0 < numerator < threshold or 0 < rest < threshold:
-        return None
-    return round(100 * numerator / base)
+        return Figure(None, SMALL_PART)
+    return Figure(round(100 * numerator / base))
+
+
+def rate(numerator: int, base: int, threshold: int) -> float | None:
+    return rate_figure(numerator, base, threshold).value
+
+
+def mean_figure(total: float, count: int, threshold: int) -> Figure:
+    if count < mean_minimum(threshold):
+        return Figure(None, FEW_VALUES)
+    return Figure(total / count)
 
 
 def mean(total: float, count: int, threshold: int) -> float | None:
-    if count < max(MEAN_MINIMUM, threshold):
-        return None
-    return total / count
+    return mean_figure(total, count, threshold).value
+
+
+def count_figure(value: int, threshold: int) -> Figure:
+    """A single headline count: hidden when it is between 1 and threshold-1."""
+    return Figure(None, PRIMARY) if 0 < value < threshold else Figure(value)
 
 
 def count(value: int, threshold: int) -> int | None:
-    """A single headline count: hidden when it is between 1 and threshold-1."""
-    return None if 0 < value < threshold else value
+    return count_figure(value, threshold).value

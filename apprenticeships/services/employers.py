@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -19,13 +19,16 @@ from ..models import (
     Placement,
     PlacementAssignment,
     ProgrammeSettings,
+    ProgressReview,
     User,
 )
+from ..permissions import review_hosted_condition
 from . import audit
 from .pagination import Page, paginate
-from .progress import progress_subquery, review_due_after
+from .progress import NextReview, next_review_from, progress_subquery
 
 PAGE_SIZE = 50
+REVIEWS_PAGE_SIZE = 20
 
 
 @dataclass
@@ -101,7 +104,7 @@ class Hosted:
     assignment: PlacementAssignment
     verified_hours: float
     expected_hours: float
-    next_review_due: date
+    next_review: NextReview
 
 
 def hosted(employer_id: int, today: date, settings: ProgrammeSettings) -> list[Hosted]:
@@ -109,7 +112,7 @@ def hosted(employer_id: int, today: date, settings: ProgrammeSettings) -> list[H
     progress = progress_subquery(today)
     rows = db.session.execute(
         sa.select(PlacementAssignment, progress.c.verified_minutes, progress.c.expected_minutes,
-                  progress.c.last_review_date)
+                  progress.c.review_due_date, progress.c.review_scheduled_date)
         .join(Placement, Placement.id == PlacementAssignment.placement_id)
         .join(progress, progress.c.apprentice_id == PlacementAssignment.apprentice_id)
         .where(Placement.employer_id == employer_id, PlacementAssignment.status.in_(AssignmentStatus.HOSTING))
@@ -117,5 +120,17 @@ def hosted(employer_id: int, today: date, settings: ProgrammeSettings) -> list[H
                  joinedload(PlacementAssignment.apprentice).joinedload(Apprentice.standard))
         .order_by(PlacementAssignment.proposed_at.desc())
     ).unique().all()
-    return [Hosted(a, v / 60, e / 60, review_due_after(last or a.apprentice.start_date, settings))
-            for a, v, e, last in rows]
+    return [Hosted(row[0], row.verified_minutes / 60, row.expected_minutes / 60,
+                   next_review_from(row, row[0].apprentice.status, today)) for row in rows]
+
+
+def hosted_reviews(employer_id: int, page: int) -> Page:
+    """Reviews held for the apprentices this employer hosts, newest first, 20 a page: only those
+    held since each placement started (the rule by which an employer may open a review)."""
+    return paginate(
+        sa.select(ProgressReview)
+        .where(ProgressReview.held_date.is_not(None), review_hosted_condition(employer_id))
+        .options(joinedload(ProgressReview.apprentice), selectinload(ProgressReview.actions),
+                 selectinload(ProgressReview.signoffs))
+        .order_by(ProgressReview.held_date.desc(), ProgressReview.id.desc()),
+        page, REVIEWS_PAGE_SIZE)

@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Apprentice, ApprenticeshipStandard, Cohort, Mentor, ServiceArea, TrainingProvider, User
+from ..models import (
+    Apprentice,
+    ApprenticeshipStandard,
+    ApprenticeStatus,
+    Cohort,
+    Mentor,
+    ServiceArea,
+    TrainingProvider,
+    User,
+)
 from ..text import minutes_from_hours
 from . import apprentice_rules, apprentices, audit
 
@@ -56,6 +66,15 @@ class Preview:
     @property
     def ok(self) -> bool:
         return self.problem_count == 0 and bool(self.rows)
+
+    @property
+    def rows_with_problems(self) -> int:
+        """Rows that cannot be imported as they are (and so stop the whole file)."""
+        return sum(1 for r in self.rows if r.problems)
+
+    @property
+    def rows_ready(self) -> int:
+        return len(self.rows) - self.rows_with_problems
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -181,6 +200,7 @@ def preview(text: str) -> Preview:
     lookups = _Lookups()
     results = [_check_row(n, row, lookups) for n, row in enumerate(rows, start=2)]
     _no_repeats(results)
+    _within_capacity(results)
     return Preview(results)
 
 
@@ -195,6 +215,54 @@ def _no_repeats(results: list[RowResult]) -> None:
                 r.problems.append((column, f"Row {first_seen[value]} has the same {label}"))
             elif value:
                 first_seen[value] = r.number
+
+
+def _within_capacity(results: list[RowResult]) -> None:
+    """No mentor ends up with more mentees than they can take because of the file: each row that
+    gives such a mentor a new mentee says so. Mentees are counted as the mentor picker counts them
+    (services/mentors.py): apprentices in learning or on a break; a row moving someone to another
+    mentor frees a place. Rows with other problems are left out: they import nothing."""
+    gains: dict[int, list[RowResult]] = defaultdict(list)  # mentor id: rows that give them a mentee
+    losses: dict[int, int] = defaultdict(int)  # mentor id: their mentees the file moves to another
+    for row in results:
+        if row.problems or not row.values:
+            continue
+        match = row.match
+        if match is not None and match.status not in ApprenticeStatus.CURRENT:
+            continue  # someone who has left counts against no mentor's capacity
+        before, after = (match.mentor_id if match is not None else None), row.values.get("mentor_id")
+        if before == after:
+            continue
+        if before is not None:
+            losses[before] += 1
+        if after is not None:
+            gains[after].append(row)
+    if not gains:
+        return
+    mentees = {mentor_id: count for mentor_id, count in db.session.execute(
+        sa.select(Apprentice.mentor_id, sa.func.count())
+        .where(Apprentice.mentor_id.in_(list(gains)), Apprentice.status.in_(ApprenticeStatus.CURRENT))
+        .group_by(Apprentice.mentor_id))}
+    for mentor_id, name, capacity in db.session.execute(
+            sa.select(Mentor.id, Mentor.name, Mentor.capacity).where(Mentor.id.in_(list(gains)))):
+        rows = gains[mentor_id]
+        has = mentees.get(mentor_id, 0) - losses[mentor_id]
+        over = has + len(rows) - capacity
+        if over <= 0:
+            continue
+        numbers = [str(r.number) for r in rows]
+        which = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {', '.join(numbers[:-1])} and {numbers[-1]}"
+        limit = f"{capacity} {'apprentice' if capacity == 1 else 'apprentices'}"
+        message = (f"{name} can mentor {limit} and already has {has}: {which} would take them to "
+                   f"{has + len(rows)}. Choose another mentor for {_at_least(over, len(rows))}")
+        for row in rows:
+            row.problems.append(("mentor_email", message))
+
+
+def _at_least(over: int, rows: int) -> str:
+    if over >= rows:
+        return "this row" if rows == 1 else f"these {rows} rows"
+    return f"at least {over} of these rows"
 
 
 def commit(actor: User, text: str) -> Preview:

@@ -11,14 +11,14 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
     MAX_MINUTES_A_DAY,
     Apprentice,
-    Cohort,
+    ApprenticeStatus,
     Ksb,
     LogEntry,
     LogEntryRevision,
@@ -27,12 +27,13 @@ from ..models import (
     VerificationStatus,
     utcnow,
 )
+from ..models.types import Choice
 from ..text import hours_in_words
 from . import audit
 from .errors import ServiceError, StaleRecord
 from .otj import Learner, expected_minutes_to_date, is_behind
 from .pagination import Page, paginate
-from .progress import add_months, learner_for, progress_subquery, review_due_after
+from .progress import NextReview, add_months, learner_for, next_review_from, progress_subquery
 
 TRACKED = ("activity_date", "activity_type", "off_the_job", "minutes", "description")
 
@@ -117,9 +118,9 @@ def _what_happened(entry: LogEntry, actor: User) -> str:
     return message
 
 
-def _expect(actor: User, entry: LogEntry, status: VerificationStatus, seen_version: int | None) -> None:
-    """Act only on the entry as the person saw it: in `status`, and at the version on their page."""
-    if entry.status != status or (seen_version is not None and seen_version != entry.version):
+def _expect(actor: User, entry: LogEntry, statuses: tuple[VerificationStatus, ...], seen_version: int | None) -> None:
+    """Act only on the entry as the person saw it: in one of `statuses`, and at the version on their page."""
+    if entry.status not in statuses or (seen_version is not None and seen_version != entry.version):
         raise StaleRecord(_what_happened(entry, actor))
 
 
@@ -166,18 +167,86 @@ def delete(actor: User, entry: LogEntry) -> None:
     _flush(entry, actor)
 
 
+def has_left(apprentice: Apprentice) -> bool:
+    """Withdrawn or completed: their mentor no longer sees them, and they can no longer answer a query
+    (their record is read-only), so only a coordinator can settle the hours they left waiting."""
+    return apprentice.status not in ApprenticeStatus.CURRENT
+
+
+def _verifiable_statuses(entry: LogEntry) -> tuple[VerificationStatus, ...]:
+    # A query to someone who has left can never be answered: the entry may be verified as it stands.
+    if has_left(entry.apprentice):
+        return (VerificationStatus.PENDING, VerificationStatus.QUERIED)
+    return (VerificationStatus.PENDING,)
+
+
+def can_verify(entry: LogEntry) -> bool:
+    return entry.status in _verifiable_statuses(entry)
+
+
+def can_query(entry: LogEntry) -> bool:
+    return entry.status == VerificationStatus.PENDING and not has_left(entry.apprentice)
+
+
 def verify(actor: User, entry: LogEntry, seen_version: int | None = None) -> None:
-    """Verify an entry waiting for it (at the version on the person's page, when given); one of two verifiers wins."""
-    _expect(actor, entry, VerificationStatus.PENDING, seen_version)
+    """Verify an entry waiting for it (at the version on the person's page, when given); one of two verifiers wins.
+
+    The one place an entry is verified: one at a time, or several through `verify_many`.
+    """
+    _expect(actor, entry, _verifiable_statuses(entry), seen_version)
     entry.status, entry.verified_by_id, entry.verified_at = VerificationStatus.VERIFIED, actor.id, utcnow()
     _revision(actor, entry, "verified")
     audit.record(actor, "log_entry.verified", entry)
     _flush(entry, actor)
 
 
+MAX_VERIFIED_AT_ONCE = 100  # two pages of the queue; a longer list is no longer something a person checked
+
+
+def verify_many(actor: User, scope: sa.ColumnElement[bool], chosen: dict[int, int]) -> list[LogEntry]:
+    """Verify the chosen entries ({id: the version the person saw}), all of them or none.
+
+    Nothing is verified if any of them is not one this person may verify (someone else's
+    mentee, deleted), is no longer waiting, or changed since the page showing it was loaded;
+    the refusal names every entry that stopped it.
+    """
+    if not chosen:
+        raise LogbookError("Select the entries you want to verify")
+    if len(chosen) > MAX_VERIFIED_AT_ONCE:
+        raise LogbookError(f"You can verify up to {MAX_VERIFIED_AT_ONCE} entries at a time")
+    found = {entry.id: entry for entry in db.session.scalars(
+        sa.select(LogEntry).join(Apprentice).where(LogEntry.id.in_(chosen), scope)
+        .options(contains_eager(LogEntry.apprentice)))}
+    problems = []
+    for entry_id, version in chosen.items():
+        entry = found.get(entry_id)
+        if entry is None:  # deleted, or never this person's to see: the same answer, naming nothing
+            problems.append("One of the entries you chose is no longer there for you to verify")
+        elif not can_verify(entry) or entry.version != version:
+            problems.append(_what_happened(entry, actor))
+    if problems:
+        raise StaleRecord(_nothing_verified(problems))
+    try:
+        for entry_id, version in chosen.items():
+            verify(actor, found[entry_id], version)
+    except StaleRecord as error:  # changed by someone else at this very moment; _flush has rolled back
+        raise StaleRecord(_nothing_verified([str(error)])) from None
+    return [found[entry_id] for entry_id in chosen]
+
+
+def _nothing_verified(problems: list[str]) -> str:
+    shown = list(dict.fromkeys(problems))[:3]  # the first few, once each: the rest are told as a number
+    more = len(problems) - len(shown)
+    told = ". ".join(shown) + (f". {more} more of the entries you chose had changed too" if more > 0 else "")
+    return f"Nothing was verified. {told}. Check the list, then choose again"
+
+
 def query(actor: User, entry: LogEntry, comment: str, seen_version: int | None = None) -> None:
     """Ask about an entry waiting for verification; refused if it was verified (or changed) meanwhile."""
-    _expect(actor, entry, VerificationStatus.PENDING, seen_version)
+    if has_left(entry.apprentice):
+        raise LogbookError(f"{entry.apprentice.full_name} has left the programme and can no longer answer a query. "
+                           "Verify the entry, or leave it unverified")
+    _expect(actor, entry, (VerificationStatus.PENDING,), seen_version)
     entry.status, entry.query_comment, entry.query_response = VerificationStatus.QUERIED, comment, None
     _revision(actor, entry, "queried", {"comment": comment})
     audit.record(actor, "log_entry.queried", entry)
@@ -200,13 +269,167 @@ def entries(apprentice: Apprentice, page: int, size: int = 20) -> Page:
                     .order_by(LogEntry.activity_date.desc(), LogEntry.id.desc()), page, size)
 
 
-def queue(scope: sa.ColumnElement[bool], page: int, size: int = 50) -> Page:
-    """Entries waiting for verification (answered queries too) for the apprentices in scope, oldest first."""
-    return paginate(
-        sa.select(LogEntry).join(Apprentice).join(Cohort)
-        .where(scope, LogEntry.status == VerificationStatus.PENDING)
-        .options(selectinload(LogEntry.ksbs), selectinload(LogEntry.apprentice))
-        .order_by(LogEntry.activity_date, LogEntry.id), page, size)
+class QueueStatus(Choice):
+    """What the verification queue lists, defined on how queries are stored: a query sets the entry
+    QUERIED with its comment; the apprentice's answer (or a change to the entry) sets it PENDING again,
+    keeping the comment. So a PENDING entry with a comment has come back from a query."""
+
+    WAITING = "waiting"  # PENDING: everything that can be verified now, answered queries included
+    QUERIED = "queried"  # QUERIED: waiting for the apprentice's answer
+    ANSWERED = "answered"  # PENDING after a query: the apprentice answered it or changed the entry
+
+
+def _queue_condition(status: QueueStatus) -> sa.ColumnElement[bool]:
+    if status == QueueStatus.QUERIED:
+        return LogEntry.status == VerificationStatus.QUERIED
+    if status == QueueStatus.ANSWERED:
+        return sa.and_(LogEntry.status == VerificationStatus.PENDING, LogEntry.query_comment.is_not(None))
+    return LogEntry.status == VerificationStatus.PENDING
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the person asked the queue for; every value already checked (forms.QueueFilterForm)."""
+
+    status: QueueStatus = QueueStatus.WAITING
+    apprentice_id: int | None = None
+    apprentice_name: str = ""  # part of a name, when there are too many apprentices to list
+    date_from: date | None = None
+    date_to: date | None = None
+    newest_first: bool = False
+    page: int = 1
+
+    def conditions(self, scope: sa.ColumnElement[bool]) -> list[sa.ColumnElement[bool]]:
+        """On LogEntry joined to its Apprentice: all but the status."""
+        where = [scope]
+        if self.apprentice_id is not None:
+            where.append(LogEntry.apprentice_id == self.apprentice_id)
+        if self.apprentice_name:
+            where.append(sa.func.lower(Apprentice.first_name + " " + Apprentice.last_name).contains(
+                self.apprentice_name.lower(), autoescape=True))
+        if self.date_from is not None:
+            where.append(LogEntry.activity_date >= self.date_from)
+        if self.date_to is not None:
+            where.append(LogEntry.activity_date <= self.date_to)
+        return where
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """How many entries (and minutes) each status of the queue holds, for the filters other than status."""
+
+    entries: dict[QueueStatus, int]
+    minutes: dict[QueueStatus, int]
+
+    def hours(self, status: QueueStatus) -> float:
+        return self.minutes[status] / 60
+
+
+QUEUE_PAGE_SIZE = 50
+
+
+def queue_counts(scope: sa.ColumnElement[bool], filters: QueueFilters) -> QueueCounts:
+    """One statement: entries and minutes by status and by whether a query came before."""
+    was_queried = LogEntry.query_comment.is_not(None)
+    rows = db.session.execute(
+        sa.select(LogEntry.status, was_queried, sa.func.count(), sa.func.coalesce(sa.func.sum(LogEntry.minutes), 0))
+        .join(Apprentice, Apprentice.id == LogEntry.apprentice_id)
+        .where(*filters.conditions(scope),
+               LogEntry.status.in_((VerificationStatus.PENDING, VerificationStatus.QUERIED)))
+        .group_by(LogEntry.status, was_queried)).all()
+    entries, minutes = dict.fromkeys(QueueStatus, 0), dict.fromkeys(QueueStatus, 0)
+    for status, queried_before, count, total in rows:
+        kinds = [QueueStatus.QUERIED] if status == VerificationStatus.QUERIED else \
+            [QueueStatus.WAITING] + ([QueueStatus.ANSWERED] if queried_before else [])
+        for kind in kinds:
+            entries[kind] += count
+            minutes[kind] += int(total)
+    return QueueCounts(entries, minutes)
+
+
+def queue(scope: sa.ColumnElement[bool], filters: QueueFilters, counts: QueueCounts,
+          size: int = QUEUE_PAGE_SIZE) -> Page:
+    """One page of the queue for the apprentices in `scope`, oldest (or newest) activity first.
+
+    The total comes from `counts` (already read for the page), so a page costs one more
+    statement, and one for the entries' KSBs, whatever the queue's length.
+    """
+    total = counts.entries[filters.status]
+    number = min(max(1, filters.page), max(1, -(-total // size)))
+    order = (LogEntry.activity_date.desc(), LogEntry.id.desc()) if filters.newest_first else \
+        (LogEntry.activity_date, LogEntry.id)
+    items = list(db.session.scalars(
+        sa.select(LogEntry).join(Apprentice, Apprentice.id == LogEntry.apprentice_id)
+        .where(*filters.conditions(scope), _queue_condition(filters.status))
+        .options(contains_eager(LogEntry.apprentice), selectinload(LogEntry.ksbs))
+        .order_by(*order).limit(size).offset((number - 1) * size)))
+    return Page(items, number, size, total)
+
+
+def queue_entry(scope: sa.ColumnElement[bool], entry_id: int | None) -> LogEntry | None:
+    """One entry of an apprentice in `scope` (the one just verified or queried, shown in its place), or None."""
+    if entry_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(LogEntry).join(Apprentice, Apprentice.id == LogEntry.apprentice_id)
+        .where(LogEntry.id == entry_id, scope).options(contains_eager(LogEntry.apprentice)))
+
+
+def in_queue_order(entries: list[LogEntry], extra: LogEntry | None, newest_first: bool) -> list[LogEntry]:
+    """`entries` (one page of the queue) with `extra` put where it sorts, if it is not there already."""
+    if extra is None or any(entry.id == extra.id for entry in entries):
+        return entries
+    key = (extra.activity_date, extra.id)
+    before = sum(1 for e in entries if ((e.activity_date, e.id) > key) == newest_first)
+    return [*entries[:before], extra, *entries[before:]]
+
+
+@dataclass(frozen=True)
+class QueueApprentice:
+    id: int
+    full_name: str
+    has_left: bool
+
+
+@dataclass(frozen=True)
+class QueueApprentices:
+    """Who the queue's apprentice filter offers: `choices` by name, or None when there are more
+    than a list can usefully hold (then the filter is a search by name); and the apprentice
+    asked for by id (a link from their page), if in scope, whether or not anything of theirs waits."""
+
+    choices: list[QueueApprentice] | None
+    selected: QueueApprentice | None
+
+
+MAX_APPRENTICE_CHOICES = 200
+
+
+def queue_apprentices(scope: sa.ColumnElement[bool], selected: int | None = None) -> QueueApprentices:
+    """The apprentices in `scope` with something in the queue (waiting or queried), and `selected`.
+
+    One statement that stops reading once there are too many to list (a coordinator at scale), so
+    its cost does not grow with the number of apprentices.
+    """
+    columns = (Apprentice.id, Apprentice.first_name, Apprentice.last_name, Apprentice.status)
+    in_queue = sa.select(LogEntry.id).where(
+        LogEntry.apprentice_id == Apprentice.id,
+        LogEntry.status.in_((VerificationStatus.PENDING, VerificationStatus.QUERIED))).exists()
+    listed = sa.select(*columns, sa.literal(True).label("listed")).where(scope, in_queue) \
+        .limit(MAX_APPRENTICE_CHOICES + 1).subquery()
+    query = sa.select(listed)
+    if selected is not None:
+        query = sa.union_all(sa.select(*columns, sa.literal(False).label("listed")).where(
+            scope, Apprentice.id == selected), query)
+    rows = db.session.execute(query).all()
+
+    def person(row) -> QueueApprentice:
+        return QueueApprentice(row.id, f"{row.first_name} {row.last_name}", row.status not in ApprenticeStatus.CURRENT)
+
+    chosen = next((person(row) for row in rows if row.id == selected), None)
+    if sum(1 for row in rows if row.listed) > MAX_APPRENTICE_CHOICES:
+        return QueueApprentices(None, chosen)
+    people = {row.id: person(row) for row in rows}
+    return QueueApprentices(sorted(people.values(), key=lambda a: (a.full_name.casefold(), a.id)), chosen)
 
 
 def revisions(entry: LogEntry) -> list[tuple[LogEntryRevision, str | None]]:
@@ -221,7 +444,7 @@ class Totals:
     pending_hours: float
     expected_hours: float
     total_hours: float
-    next_review_due: date
+    next_review: NextReview
 
     @property
     def behind(self) -> bool:
@@ -232,7 +455,7 @@ def totals(apprentice: Apprentice, today: date, settings: ProgrammeSettings) -> 
     progress = progress_subquery(today)
     row = db.session.execute(sa.select(progress).where(progress.c.apprentice_id == apprentice.id)).one()
     return Totals(row.verified_minutes / 60, row.pending_minutes / 60, row.expected_minutes / 60,
-                  row.total_minutes / 60, review_due_after(row.last_review_date or apprentice.start_date, settings))
+                  row.total_minutes / 60, next_review_from(row, apprentice.status, today))
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ class Candidate:
             why.append("Registered interest in this placement")
         if self.suits_standard:
             why.append(f"On a standard it suits: {self.apprentice.standard.display_name}")
-        why.append("Free for the placement's dates" if self.available else "Already placed for some of these dates")
+        why.append("Free for the placement's dates" if self.available
+                   else "Already placed or proposed (perhaps as a reserve) for some of these dates")
         return why
 
 

@@ -5,18 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import (
     Apprentice,
+    ApprenticeshipStandard,
     ApprenticeStatus,
     AssignmentStatus,
     Cohort,
+    LogEntry,
     Placement,
     PlacementAssignment,
+    ProgressReview,
+    User,
+    VerificationStatus,
 )
-from .pagination import first_with_total
+from .pagination import Page, first_with_total, paginate
+from .reviews import awaiting_signature
 
 
 @dataclass(frozen=True)
@@ -71,3 +77,77 @@ def apprentice_placements(apprentice_id: int) -> list[PlacementAssignment]:
         .options(joinedload(PlacementAssignment.placement).joinedload(Placement.employer))
         .order_by(PlacementAssignment.start_date.desc())
     ).unique())
+
+
+# What waits for an apprentice's answer -------------------------------------------------------
+
+ANSWERS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class EntryToAnswer:
+    entry: LogEntry
+    log_page: int  # the page of their log the entry is on, where its answer form is
+
+
+def entries_to_answer(apprentice_id: int, log_page_size: int,
+                      limit: int = ANSWERS_SHOWN) -> tuple[list[EntryToAnswer], int]:
+    """Entries a mentor queried that the apprentice has not answered yet (the oldest `limit`), each
+    with the page of their log it is on, and how many there are: one statement."""
+    position = sa.func.row_number().over(order_by=(LogEntry.activity_date.desc(), LogEntry.id.desc()))
+    log = (sa.select(LogEntry.id, LogEntry.status, position.label("position"))
+           .where(LogEntry.apprentice_id == apprentice_id).subquery())
+    rows, total = first_with_total(
+        sa.select(LogEntry, log.c.position).join(log, log.c.id == LogEntry.id)
+        .where(log.c.status == VerificationStatus.QUERIED)
+        .order_by(LogEntry.activity_date, LogEntry.id), limit)
+    return [EntryToAnswer(entry, (position - 1) // log_page_size + 1) for entry, position, _ in rows], total
+
+
+SIGNATURES_SHOWN = 10
+
+
+def reviews_to_sign(user: User, limit: int = SIGNATURES_SHOWN) -> tuple[list[ProgressReview], int]:
+    """Held reviews waiting for this user's signature (the oldest `limit`), and how many there are:
+    the reviews page's list of them, in current cohorts."""
+    rows, total = first_with_total(
+        sa.select(ProgressReview).join(Apprentice).join(Cohort)
+        .where(awaiting_signature(user), Cohort.archived_at.is_(None))
+        .order_by(ProgressReview.held_date, ProgressReview.id), limit)
+    return [review for review, _ in rows], total
+
+
+def entries_waiting(scope: sa.ColumnElement[bool]) -> int:
+    """How many log entries of the apprentices in `scope` wait for verification (answered queries
+    too): what the verification queue lists first."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(LogEntry).join(Apprentice, Apprentice.id == LogEntry.apprentice_id)
+        .where(scope, LogEntry.status == VerificationStatus.PENDING))
+
+
+PAST_REVIEWS_PAGE_SIZE = 3
+
+
+def past_reviews(apprentice_id: int, page: int, size: int = PAST_REVIEWS_PAGE_SIZE) -> Page:
+    """A page of an apprentice's held reviews, the latest first, with their agreed actions: the
+    page and how many there are in one statement (a window count), and one for the actions."""
+    query = (sa.select(ProgressReview)
+             .where(ProgressReview.apprentice_id == apprentice_id, ProgressReview.held_date.is_not(None))
+             .order_by(ProgressReview.held_date.desc(), ProgressReview.id.desc()))
+    number = max(1, page)
+    rows = db.session.execute(
+        query.add_columns(sa.func.count().over()).options(selectinload(ProgressReview.actions))
+        .limit(size).offset((number - 1) * size)).all()
+    if not rows and number > 1:  # past the last page (an old link): the last page instead
+        return paginate(query.options(selectinload(ProgressReview.actions)), number, size)
+    return Page([review for review, _ in rows], number, size, rows[0][1] if rows else 0)
+
+
+def load_programme(apprentice: Apprentice) -> Apprentice:
+    """Load what the apprentice's home shows of their programme (standard and its KSBs, cohort,
+    provider, mentor, breaks) in one statement, rather than one each as the page reaches them."""
+    return db.session.scalars(
+        sa.select(Apprentice).where(Apprentice.id == apprentice.id)
+        .options(joinedload(Apprentice.standard).joinedload(ApprenticeshipStandard.ksbs),
+                 joinedload(Apprentice.cohort), joinedload(Apprentice.provider), joinedload(Apprentice.mentor),
+                 joinedload(Apprentice.breaks))).unique().one()

@@ -1,9 +1,19 @@
 """Placements: their lifecycle (draft to published to closed), and the apprentices on them.
 
 A placement: draft -> submitted -> published (or returned to the employer with a comment,
-to edit and submit again) -> closed; the employer may withdraw it before it closes.
-An apprentice on a placement: proposed -> accepted or declined by the employer -> active ->
-completed, or ended early with a reason.
+to edit and submit again) -> closed; the employer may withdraw it before it closes. Once
+published, the coordinator may still change its wording, closing date and number of places.
+An apprentice on a placement: proposed -> accepted or declined by the employer (or withdrawn
+by the coordinator before they answer) -> active -> completed, or ended early with a reason.
+
+Places: a proposal holds a place while the employer decides, and so does an accepted or active
+apprentice. When every place is held the coordinator can still propose someone as a reserve,
+which holds no place: the employer can accept a reserve only once a place is free.
+
+Races: each step on an apprentice's proposal or placement is one conditional UPDATE (`WHERE
+status = <the step it follows>`), so of two people acting at once (the employer accepting, the
+coordinator withdrawing) one wins and the other is told why. Counting places happens with the
+placement's row locked (as proposing always has), inside the same UPDATE that takes the place.
 """
 
 from __future__ import annotations
@@ -11,7 +21,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -29,8 +39,14 @@ from . import audit
 from .errors import ServiceError
 
 EDITABLE = (PlacementStatus.DRAFT, PlacementStatus.RETURNED)
-# Places are taken by apprentices accepted onto or on a placement, and held for proposals.
-FILLING = AssignmentStatus.HOSTING
+# Fields of a published placement the coordinator may still change: its wording, how long it
+# is open and how many it takes. Its dates and hours are what apprentices were proposed for.
+AMENDABLE = ("title", "team", "description", "learning_outcomes", "skills", "location", "places", "closing_date")
+
+
+def holds_place(assignment=PlacementAssignment) -> sa.ColumnElement[bool]:
+    """An apprentice accepted onto or on a placement, or proposed for it (not as a reserve)."""
+    return sa.and_(assignment.status.in_(AssignmentStatus.HOSTING), assignment.reserve.is_(False))
 
 
 class PlacementError(ServiceError):
@@ -108,9 +124,35 @@ def close(actor: User, placement: Placement) -> None:
     db.session.flush()
 
 
+def amend(actor: User, placement: Placement, values: dict, *, version: int | None = None) -> list[str]:
+    """The coordinator changes a published placement's wording, closing date or number of places.
+
+    Never fewer places than are held now (counted with the placement locked, so a proposal made
+    at the same moment is counted). Refused (StaleRecord) if it changed since `version` was loaded.
+    Returns the names of the fields that changed.
+    """
+    expect(placement, version, "placement")
+    if placement.status != PlacementStatus.PUBLISHED:
+        raise PlacementError("Only a published placement can be changed here")
+    if set(values) - set(AMENDABLE):
+        raise ValueError(f"not amendable: {sorted(set(values) - set(AMENDABLE))}")
+    _lock(placement)
+    held = placed_count(placement)
+    if values["places"] < held:
+        raise PlacementError(f"Apprentices hold {held} of its places now, so it needs at least {held}")
+    changed = sorted(k for k, v in values.items() if getattr(placement, k) != v)
+    for key in changed:
+        setattr(placement, key, values[key])
+    if changed:
+        audit.record(actor, "placement.amended", placement, fields=changed)
+    db.session.flush()
+    return changed
+
+
 def placed_count(placement: Placement) -> int:
+    """How many places are held: apprentices accepted or on it, and proposals (not reserves)."""
     return db.session.scalar(sa.select(sa.func.count()).where(
-        PlacementAssignment.placement_id == placement.id, PlacementAssignment.status.in_(FILLING)))
+        PlacementAssignment.placement_id == placement.id, holds_place()))
 
 
 def places_left(placement: Placement) -> int:
@@ -119,71 +161,157 @@ def places_left(placement: Placement) -> int:
 
 def overlapping(apprentice_id, start: date, end: date) -> sa.ColumnElement[bool]:
     """Apprentices already placed, or held for a placement, somewhere else for any of these dates."""
+    # A reserve counts too: it may become a place, and an apprentice is offered one at a time.
     return sa.exists().where(
         PlacementAssignment.apprentice_id == apprentice_id,
-        PlacementAssignment.status.in_(FILLING),
+        PlacementAssignment.status.in_(AssignmentStatus.HOSTING),
         PlacementAssignment.placement_id == Placement.id,
         Placement.start_date <= end, Placement.end_date >= start,
     )
 
 
-def propose(actor: User, placement: Placement, apprentice: Apprentice) -> PlacementAssignment:
-    """Put an apprentice forward for a published placement, if a place is free and they are free."""
+def _lock(placement: Placement) -> None:
+    """Lock the placement's row until the request commits: counting its places and taking one
+    cannot interleave with another request doing the same (on SQLite every writing request
+    holds the database's write lock already, see transactions.py)."""
+    db.session.execute(sa.select(Placement.id).where(Placement.id == placement.id).with_for_update())
+
+
+def propose(actor: User, placement: Placement, apprentice: Apprentice, *, reserve: bool = False,
+            note: str | None = None) -> PlacementAssignment:
+    """Put an apprentice forward for a published placement, if they are free for its dates.
+
+    A proposal holds a place, so one needs a place free; a reserve (asked for when every place
+    is held) holds none, and is refused while a place is free, so it is never made by mistake.
+    """
     if placement.status != PlacementStatus.PUBLISHED:
         raise PlacementError("Apprentices can only be proposed for a published placement")
-    # Lock the placement row while counting places, so two proposals cannot both take the last one.
-    db.session.execute(sa.select(Placement.id).where(Placement.id == placement.id).with_for_update())
-    if places_left(placement) == 0:
-        raise PlacementError("All the places on this placement are taken")
+    _lock(placement)
+    free = places_left(placement)
+    if not reserve and free == 0:
+        raise PlacementError(f"All the places on this placement are taken. You can propose "
+                             f"{apprentice.full_name} as a reserve instead")
+    if reserve and free > 0:
+        raise PlacementError(f"A place on this placement is free now, so {apprentice.full_name} "
+                             "can be proposed for it rather than as a reserve")
     busy = db.session.scalar(sa.select(overlapping(apprentice.id, placement.start_date, placement.end_date)))
     if busy:
         raise PlacementError(f"{apprentice.full_name} is already placed or proposed elsewhere for those dates")
     assignment = PlacementAssignment(placement=placement, apprentice=apprentice, proposed_by_id=actor.id,
-                                     status=AssignmentStatus.PROPOSED)
+                                     status=AssignmentStatus.PROPOSED, reserve=reserve, note_to_employer=note or None)
     db.session.add(assignment)
-    audit.record(actor, "placement.apprentice_proposed", assignment)
+    # Whether there is a note, never what it says: the log outlives the records it points to.
+    audit.record(actor, "placement.apprentice_proposed", assignment, reserve=reserve, note=bool(note))
     db.session.flush()
     return assignment
 
 
+def _step(assignment: PlacementAssignment, came_from: tuple[AssignmentStatus, ...], *where,
+          **values) -> bool:
+    """Move the assignment on with one conditional UPDATE: only if it is still in one of the
+    statuses `came_from` (and meets `where`). False, changing nothing, if someone got there first."""
+    db.session.flush()
+    done = db.session.execute(
+        sa.update(PlacementAssignment)
+        .where(PlacementAssignment.id == assignment.id, PlacementAssignment.status.in_(came_from), *where)
+        .values(**values).execution_options(synchronize_session=False)).rowcount == 1
+    db.session.refresh(assignment)  # as it is stored now: changed by us, or by whoever got there first
+    return done
+
+
+def undecided_problem(assignment: PlacementAssignment) -> str | None:
+    """Why a proposal can no longer be answered or withdrawn, in words; None while it can."""
+    name = assignment.apprentice.full_name
+    match assignment.status:
+        case AssignmentStatus.PROPOSED:
+            return None
+        case AssignmentStatus.WITHDRAWN:
+            return f"The coordinator withdrew the proposal of {name}"
+        case AssignmentStatus.DECLINED:
+            return f"{name} has already been declined"
+        case _:
+            return f"{name} has already been accepted"
+
+
+def _place_free(placement_id: int) -> sa.ColumnElement[bool]:
+    """SQL: the placement has a place that no one holds (read as the UPDATE runs, not before)."""
+    other = aliased(PlacementAssignment)
+    held = sa.select(sa.func.count()).select_from(other).where(
+        other.placement_id == placement_id, holds_place(other)).scalar_subquery()
+    places = sa.select(Placement.places).where(Placement.id == placement_id).scalar_subquery()
+    return held < places
+
+
 def decide(actor: User, assignment: PlacementAssignment, accept: bool, reason: str | None) -> None:
-    """The employer accepts or declines a proposal (a decline needs a reason)."""
-    if assignment.status != AssignmentStatus.PROPOSED:
-        raise PlacementError(f"{assignment.apprentice.full_name} has already been "
-                             f"{'declined' if assignment.status == AssignmentStatus.DECLINED else 'accepted'}")
-    assignment.status = AssignmentStatus.ACCEPTED if accept else AssignmentStatus.DECLINED
-    assignment.decision_reason = reason or None
-    assignment.decided_by_id, assignment.decided_at = actor.id, utcnow()
+    """The employer accepts or declines a proposal (a decline needs a reason).
+
+    A reserve is accepted only if a place is free as the acceptance is saved: it then holds it.
+    """
+    placement, was_reserve = assignment.placement, assignment.reserve
+    values = {"status": AssignmentStatus.ACCEPTED if accept else AssignmentStatus.DECLINED,
+              "decision_reason": reason or None, "decided_by_id": actor.id, "decided_at": utcnow()}
+    where = []
     if accept:
-        assignment.start_date, assignment.end_date = assignment.placement.start_date, assignment.placement.end_date
-    audit.record(actor, "placement.proposal_accepted" if accept else "placement.proposal_declined", assignment)
+        _lock(placement)
+        values.update(start_date=placement.start_date, end_date=placement.end_date, reserve=False)
+        where.append(sa.or_(PlacementAssignment.reserve.is_(False), _place_free(placement.id)))
+    if not _step(assignment, (AssignmentStatus.PROPOSED,), *where, **values):
+        if problem := undecided_problem(assignment):
+            raise PlacementError(problem)
+        raise PlacementError(f"All the places on {placement.title} are taken, so {assignment.apprentice.full_name} "
+                             "is still a reserve. You can accept them when a place is free")
+    audit.record(actor, "placement.proposal_accepted" if accept else "placement.proposal_declined", assignment,
+                 reserve=was_reserve)
+    db.session.flush()
+
+
+def withdrawal_problem(assignment: PlacementAssignment) -> str | None:
+    """Why the coordinator cannot withdraw this proposal, in words; None while they can."""
+    name, employer = assignment.apprentice.full_name, assignment.placement.employer.name
+    match assignment.status:
+        case AssignmentStatus.PROPOSED:
+            return None
+        case AssignmentStatus.WITHDRAWN:
+            return f"The proposal of {name} has already been withdrawn"
+        case AssignmentStatus.DECLINED:
+            return f"{employer} has already declined {name}, so there is no proposal to withdraw"
+        case _:
+            return (f"{employer} has already accepted {name}, so the proposal cannot be withdrawn. If the "
+                    "placement will not go ahead, record that it ended early")
+
+
+def withdraw_proposal(actor: User, assignment: PlacementAssignment) -> None:
+    """The coordinator takes back a proposal the employer has not answered: its place is free
+    again, and the employer no longer sees it. One the employer has answered stays as it is."""
+    if not _step(assignment, (AssignmentStatus.PROPOSED,), status=AssignmentStatus.WITHDRAWN,
+                 decided_by_id=actor.id, decided_at=utcnow()):
+        raise PlacementError(withdrawal_problem(assignment) or "The proposal could not be withdrawn")
+    audit.record(actor, "placement.proposal_withdrawn", assignment, reserve=assignment.reserve)
     db.session.flush()
 
 
 def start(actor: User, assignment: PlacementAssignment, on: date) -> None:
-    if assignment.status != AssignmentStatus.ACCEPTED:
+    if not _step(assignment, (AssignmentStatus.ACCEPTED,), status=AssignmentStatus.ACTIVE, start_date=on):
         raise PlacementError("Only an accepted apprentice can start a placement")
-    assignment.status, assignment.start_date = AssignmentStatus.ACTIVE, on
     audit.record(actor, "placement.started", assignment)
     db.session.flush()
 
 
 def finish(actor: User, assignment: PlacementAssignment, on: date, early_reason: str | None) -> None:
-    """The placement is over: completed, or ended early with a reason."""
-    if assignment.status not in (AssignmentStatus.ACCEPTED, AssignmentStatus.ACTIVE):
-        raise PlacementError("Only an accepted or active placement can end")
-    assignment.end_date = on
+    """The placement is over: completed, or ended early with a reason (which frees its place)."""
+    status = AssignmentStatus.ENDED_EARLY if early_reason else AssignmentStatus.COMPLETED
+    values = {"status": status, "end_date": on}
     if early_reason:
-        assignment.status, assignment.decision_reason = AssignmentStatus.ENDED_EARLY, early_reason
-    else:
-        assignment.status = AssignmentStatus.COMPLETED
+        values["decision_reason"] = early_reason
+    if not _step(assignment, (AssignmentStatus.ACCEPTED, AssignmentStatus.ACTIVE), **values):
+        raise PlacementError("Only an accepted or active placement can end")
     audit.record(actor, "placement.ended_early" if early_reason else "placement.completed", assignment)
     db.session.flush()
 
 
 def _places_taken() -> sa.ScalarSelect:
     return sa.select(sa.func.count()).where(
-        PlacementAssignment.placement_id == Placement.id, PlacementAssignment.status.in_(FILLING)).scalar_subquery()
+        PlacementAssignment.placement_id == Placement.id, holds_place()).scalar_subquery()
 
 
 def joinable(today: date) -> sa.ColumnElement[bool]:
@@ -232,10 +360,14 @@ def listing(*where) -> list[tuple[Placement, int]]:
         .order_by(Placement.start_date.desc(), Placement.id.desc()))]
 
 
-def assignments_for(placement: Placement) -> list[PlacementAssignment]:
+def assignments_for(placement: Placement, *, withdrawn: bool = True) -> list[PlacementAssignment]:
+    """Everyone proposed for or placed on it, newest first; without proposals taken back if not `withdrawn`
+    (the employer's view: a withdrawn proposal is no longer theirs to see)."""
+    query = sa.select(PlacementAssignment).where(PlacementAssignment.placement_id == placement.id)
+    if not withdrawn:
+        query = query.where(PlacementAssignment.status != AssignmentStatus.WITHDRAWN)
     return list(db.session.scalars(
-        sa.select(PlacementAssignment).where(PlacementAssignment.placement_id == placement.id)
-        .options(joinedload(PlacementAssignment.apprentice).joinedload(Apprentice.standard))
+        query.options(joinedload(PlacementAssignment.apprentice).joinedload(Apprentice.standard))
         .order_by(PlacementAssignment.proposed_at.desc())).unique())
 
 

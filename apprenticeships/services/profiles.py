@@ -20,7 +20,7 @@ from ..models import (
     StatusChange,
     User,
 )
-from .progress import progress_subquery, review_due_after
+from .progress import NextReview, next_review_from, progress_subquery
 
 RECENT_ENTRIES = 20
 
@@ -33,7 +33,7 @@ class Profile:
     placements: list[PlacementAssignment]
     recent_entries: list[LogEntry]
     reviews: list[ProgressReview]
-    next_review_due: date
+    next_review: NextReview
 
 
 def load(apprentice: Apprentice, today: date, settings: ProgrammeSettings) -> Profile:
@@ -59,4 +59,4 @@ def load(apprentice: Apprentice, today: date, settings: ProgrammeSettings) -> Pr
         .order_by(ProgressReview.scheduled_date.desc())
     ))
     return Profile(apprentice, figures, timeline, placements, entries, reviews,
-                   review_due_after(figures.last_review_date or apprentice.start_date, settings))
+                   next_review_from(figures, apprentice.status, today))

@@ -1,9 +1,25 @@
 """Each apprentice's progress figures and at-risk signals, computed in SQL.
 
 One subquery gives, per apprentice, the figures every list needs (OTJ minutes verified and
-expected, last log, last and next review, last RAG), so a page can filter, sort and paginate
-on them in the database with a fixed number of statements. The arithmetic is the one in
-`otj.py`, which is its specification; a test holds the two equal on random apprentices.
+expected, last log, last review, when the next review is due and when it is scheduled, last
+RAG), so a page can filter, sort and paginate on them in the database with a fixed number of
+statements. The OTJ arithmetic is the one in `otj.py`, which is its specification; a test
+holds the two equal on random apprentices.
+
+When a progress review is due has one rule, written here twice: `review_due_on` (Python, for
+one apprentice, the specification) and `_review_due` (the same in SQL, for lists). A test
+holds the two equal on random apprentices. The rule:
+
+- the next review is due one programme interval (12 weeks, or 3 calendar months) after the
+  last review held, or after the start if none has been held;
+- a break in learning that begins before that date moves it later by the break's length
+  (counted from the last review if the break began before it; a break still going counts up
+  to the expected return, or to today once that has passed);
+- no review is due for an apprentice who has withdrawn, completed or reached gateway;
+- a review is overdue when its due date has passed and the apprentice is in learning (never
+  while on a break);
+- the review booked in the calendar (the scheduled date) is shown beside the due date, and
+  flagged when it is later than the due date.
 """
 
 from __future__ import annotations
@@ -25,7 +41,8 @@ from ..models import (
     ReviewIntervalUnit,
     VerificationStatus,
 )
-from ..sqlfunctions import days_between, greatest, least
+from ..sqlfunctions import add_days, days_between, greatest, least
+from ..sqlfunctions import add_months as sql_add_months
 from .otj import BEHIND_MARGIN, FULL_TIME_MINUTES, PER_STANDARD_FROM, SIX_HOURS_FROM, Break, Learner
 
 FAR_FUTURE = date(9999, 12, 31)
@@ -46,11 +63,134 @@ def review_due_after(held_or_start: date, settings: ProgrammeSettings) -> date:
     return held_or_start + timedelta(weeks=settings.review_interval_value)
 
 
-def review_overdue_before(today: date, settings: ProgrammeSettings) -> date:
-    """A review last held (or a start) before this date means one is overdue today."""
+def interval_words(settings: ProgrammeSettings) -> str:
+    """The review interval as a person reads it: "12 weeks", "3 calendar months"."""
     if settings.review_interval_unit == ReviewIntervalUnit.MONTHS:
-        return add_months(today, -settings.review_interval_value)
-    return today - timedelta(weeks=settings.review_interval_value)
+        return f"{settings.review_interval_value} calendar month{'s' if settings.review_interval_value != 1 else ''}"
+    return f"{settings.review_interval_value} week{'s' if settings.review_interval_value != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A break in learning, as the review rule sees it."""
+
+    start: date
+    expected_return: date
+    returned_on: date | None  # None while the break goes on
+
+
+@dataclass(frozen=True)
+class ReviewClock:
+    """The plain facts the review rule needs about one apprentice."""
+
+    start: date
+    last_held: date | None  # the latest review held, if any
+    breaks: tuple[Pause, ...] = ()
+    reviewed: bool = True  # False once withdrawn, completed or at gateway: no review is due
+
+
+def review_due_on(clock: ReviewClock, settings: ProgrammeSettings, today: date) -> date | None:
+    """When the apprentice's next progress review is due (the rule in this module's docstring)."""
+    if not clock.reviewed:
+        return None
+    since = clock.last_held or clock.start
+    due = review_due_after(since, settings)
+    for pause in sorted(clock.breaks, key=lambda p: p.start):
+        paused_from = max(pause.start, since)
+        paused_to = pause.returned_on or max(pause.expected_return, today)
+        if paused_from < due and paused_to > paused_from:
+            due += paused_to - paused_from
+    return due
+
+
+def due_when_held(start: date, held: list[date], breaks: tuple[Pause, ...],
+                  settings: ProgrammeSettings) -> list[tuple[date, date]]:
+    """Each review an apprentice held (its date) with the day it was due by the rule then: counted
+    from the review before it (or the start), with the breaks up to the day it was held."""
+    due_dates, previous = [], None
+    for held_on in sorted(held):
+        due_dates.append((held_on, review_due_on(ReviewClock(start, previous, breaks), settings, held_on)))
+        previous = held_on
+    return due_dates
+
+
+def is_reviewed(apprentice: Apprentice) -> bool:
+    """Reviews are due while an apprentice is in learning or on a break, until gateway."""
+    return apprentice.status in ApprenticeStatus.CURRENT and apprentice.gateway_date is None
+
+
+def review_clock_for(apprentice: Apprentice, last_held: date | None) -> ReviewClock:
+    return ReviewClock(start=apprentice.start_date, last_held=last_held, reviewed=is_reviewed(apprentice),
+                       breaks=tuple(Pause(b.start_date, b.expected_return_date, b.returned_on)
+                                    for b in apprentice.breaks))
+
+
+@dataclass(frozen=True)
+class NextReview:
+    """What every page says about an apprentice's next review. Plain values, so lists can be cached."""
+
+    due: date | None  # None: no more reviews are due (withdrawn, completed or at gateway)
+    scheduled: date | None  # the review booked and not yet held, if any
+    on_break: bool
+    passed: bool  # the due date has gone by
+    overdue: bool  # ...and the apprentice is in learning (not on a break)
+
+    @property
+    def scheduled_late(self) -> bool:
+        """Booked for a day after it is due."""
+        return self.due is not None and self.scheduled is not None and self.scheduled > self.due
+
+
+def next_review(due: date | None, scheduled: date | None, status: ApprenticeStatus, today: date) -> NextReview:
+    """The next review's state from its due date (the rule's answer) and the apprentice's status."""
+    passed = due is not None and due < today
+    return NextReview(due=due, scheduled=scheduled if due is not None else None,
+                      on_break=status == ApprenticeStatus.BREAK_IN_LEARNING, passed=passed,
+                      overdue=passed and status == ApprenticeStatus.ACTIVE)
+
+
+def _interval_after(since: sa.ColumnElement) -> sa.ColumnElement:
+    """`review_due_after` in SQL, reading the interval from the programme's settings."""
+    unit = sa.select(ProgrammeSettings.review_interval_unit).where(ProgrammeSettings.id == 1).scalar_subquery()
+    value = sa.func.coalesce(sa.select(ProgrammeSettings.review_interval_value)
+                             .where(ProgrammeSettings.id == 1).scalar_subquery(), 12)
+    return sa.type_coerce(sa.case((unit == ReviewIntervalUnit.MONTHS, sql_add_months(since, value)),
+                                  else_=add_days(since, value * 7)), sa.Date)
+
+
+def _review_due(a, last_held: sa.ColumnElement, today_: sa.ColumnElement) -> sa.ColumnElement:
+    """`review_due_on` in SQL, for the apprentice `a` whose last review was held on `last_held`."""
+    since = sa.func.coalesce(last_held, a.start_date)
+    due = _interval_after(since)
+
+    def paused(b):
+        start = greatest(b.start_date, since)
+        days = greatest(0, days_between(sa.func.coalesce(b.returned_on, greatest(b.expected_return_date, today_)),
+                                        start))
+        return start, days
+
+    b, earlier = sa.orm.aliased(BreakInLearning), sa.orm.aliased(BreakInLearning)
+    b_start, b_days = paused(b)
+    # Breaks are apart and taken in order, so a break moves the date if it begins before the
+    # date as moved by the breaks before it (once one begins after it, every later one does too).
+    # (Correlated by hand: `last_held` inside these refers to the apprentice two levels up.)
+    moved_by_earlier = sa.select(sa.func.coalesce(sa.func.sum(paused(earlier)[1]), 0)).where(
+        earlier.apprentice_id == a.id, earlier.start_date < b.start_date).correlate(a, b).scalar_subquery()
+    moved = sa.select(sa.func.coalesce(sa.func.sum(b_days), 0)).where(
+        b.apprentice_id == a.id, b_days > 0, b_start < add_days(due, moved_by_earlier)).correlate(a).scalar_subquery()
+    reviewed = sa.and_(a.status.in_(ApprenticeStatus.CURRENT), a.gateway_date.is_(None))
+    return sa.type_coerce(sa.case((reviewed, add_days(due, moved)), else_=sa.null()), sa.Date)
+
+
+def review_overdue_condition(progress: sa.Subquery, today: date) -> sa.ColumnElement[bool]:
+    """`NextReview.overdue` in SQL, on Apprentice joined to the progress subquery."""
+    return sa.and_(Apprentice.status == ApprenticeStatus.ACTIVE,
+                   sa.func.coalesce(progress.c.review_due_date, FAR_FUTURE) < today)
+
+
+def next_review_from(row, status: ApprenticeStatus, today: date) -> NextReview:
+    """The next review from a row carrying the progress subquery's review_due_date and review_scheduled_date."""
+    return next_review(row.review_due_date, row.review_scheduled_date, status, today)
 
 
 @functools.lru_cache(maxsize=4)
@@ -94,7 +234,9 @@ def progress_subquery(today: date) -> sa.Subquery:
             sa.or_(a.gateway_date.is_(None), LogEntry.activity_date <= a.gateway_date),
         ).scalar_subquery()
 
-    held = ProgressReview.held_date.is_not(None)
+    held, unheld = ProgressReview.held_date.is_not(None), ProgressReview.held_date.is_(None)
+    last_held = sa.select(sa.func.max(ProgressReview.held_date)).where(
+        ProgressReview.apprentice_id == a.id, held).correlate(a).scalar_subquery()
     return (
         sa.select(
             a.id.label("apprentice_id"),
@@ -104,14 +246,17 @@ def progress_subquery(today: date) -> sa.Subquery:
             total.label("total_minutes"),
             sa.select(sa.func.max(LogEntry.activity_date)).where(LogEntry.apprentice_id == a.id)
             .scalar_subquery().label("last_log_date"),
-            sa.select(sa.func.max(ProgressReview.held_date)).where(ProgressReview.apprentice_id == a.id, held)
-            .scalar_subquery().label("last_review_date"),
+            last_held.label("last_review_date"),
             sa.select(ProgressReview.rag).where(ProgressReview.apprentice_id == a.id, held)
             .order_by(ProgressReview.held_date.desc(), ProgressReview.id.desc()).limit(1)
             .scalar_subquery().label("last_rag"),
-            sa.select(sa.func.min(ProgressReview.scheduled_date))
-            .where(ProgressReview.apprentice_id == a.id, ProgressReview.held_date.is_(None))
-            .scalar_subquery().label("next_review_date"),
+            _review_due(a, last_held, today_).label("review_due_date"),
+            sa.select(ProgressReview.scheduled_date).where(ProgressReview.apprentice_id == a.id, unheld)
+            .order_by(ProgressReview.scheduled_date, ProgressReview.id).limit(1)
+            .scalar_subquery().label("review_scheduled_date"),
+            sa.select(ProgressReview.id).where(ProgressReview.apprentice_id == a.id, unheld)
+            .order_by(ProgressReview.scheduled_date, ProgressReview.id).limit(1)
+            .scalar_subquery().label("scheduled_review_id"),
         )
         .join(ApprenticeshipStandard, ApprenticeshipStandard.id == a.standard_id)
         .subquery("progress")
@@ -137,8 +282,7 @@ def risk_conditions(progress: sa.Subquery, today: date, settings: ProgrammeSetti
     active = Apprentice.status == ApprenticeStatus.ACTIVE
     p = progress.c
     return RiskConditions(
-        review_overdue=sa.and_(active, sa.func.coalesce(p.last_review_date, Apprentice.start_date)
-                               < review_overdue_before(today, settings)),
+        review_overdue=review_overdue_condition(progress, today),
         otj_behind=sa.and_(active, p.expected_minutes > 0, p.verified_minutes < BEHIND_MARGIN * p.expected_minutes),
         red_review=sa.and_(active, p.last_rag == "red"),
         nothing_logged=sa.and_(active, sa.func.coalesce(p.last_log_date, Apprentice.start_date)

@@ -1,11 +1,15 @@
-"""Progress reviews: scheduling them, recording them, and the three sign-offs that lock them.
+"""Progress reviews: scheduling them, recording them, and the sign-offs that lock them.
 
-A review is scheduled a programme interval (12 weeks, or 3 calendar months) after the last one
-or the start. When one is recorded the next is scheduled; a break in learning moves the
-scheduled review to the expected return, and the return schedules the next from that day.
+When a review is due is one rule (`progress.review_due_on`, and the same in SQL for lists):
+an interval after the last review held (or the start), moved later by breaks in learning.
+Each apprentice has one review booked ahead (scheduled): on the due date unless someone
+recording a review chose another day for the next. A break moves the booked review to the
+new due date; so does the return from it.
+
 The apprentice, the employer (the placement's host, or the coordinator where there is none)
-and the coordinator each sign; once all three have, the review is locked. Reopening needs a
-reason, is kept, and starts the sign-offs again.
+and the coordinator each sign; when the programme asks mentors to sign, so does the
+apprentice's mentor at the time of the review. Once all have, the review is locked. Reopening
+needs a reason, is kept, and starts the sign-offs again.
 """
 
 from __future__ import annotations
@@ -31,11 +35,27 @@ from ..models import (
     User,
     utcnow,
 )
-from ..permissions import record_is_read_only, review_host, review_hosted_condition
+from ..permissions import (
+    record_is_read_only,
+    review_host,
+    review_hosted_condition,
+    visible_apprentices_condition,
+    visible_reviews_condition,
+)
 from ..versioning import expect
-from . import audit
+from . import audit, changes
 from .errors import ServiceError
-from .progress import review_due_after
+from .pagination import first_with_total
+from .progress import (
+    NextReview,
+    next_review,
+    next_review_from,
+    progress_subquery,
+    review_clock_for,
+    review_due_after,
+    review_due_on,
+    review_overdue_condition,
+)
 
 DUE_SOON = timedelta(days=14)
 
@@ -64,6 +84,35 @@ def first_review(apprentice: Apprentice, settings: ProgrammeSettings) -> Progres
     return reschedule(apprentice, review_due_after(apprentice.start_date, settings))
 
 
+def last_held(apprentice: Apprentice) -> date | None:
+    return db.session.scalar(sa.select(sa.func.max(ProgressReview.held_date)).where(
+        ProgressReview.apprentice_id == apprentice.id, ProgressReview.held_date.is_not(None)))
+
+
+def due_on(apprentice: Apprentice, settings: ProgrammeSettings, today: date) -> date | None:
+    """When the apprentice's next review is due (the one rule); None once no more are due."""
+    db.session.flush()  # a break or review just added counts
+    return review_due_on(review_clock_for(apprentice, last_held(apprentice)), settings, today)
+
+
+def booked_next(review: ProgressReview, today: date) -> NextReview | None:
+    """For a review not yet held that is its apprentice's next one booked: when that review is due."""
+    if review.held_date is not None:
+        return None
+    progress = progress_subquery(today)
+    row = db.session.execute(sa.select(progress).where(progress.c.apprentice_id == review.apprentice_id)).one()
+    if row.scheduled_review_id != review.id:
+        return None
+    return next_review_from(row, review.apprentice.status, today)
+
+
+def reschedule_to_due(apprentice: Apprentice, settings: ProgrammeSettings, today: date) -> None:
+    """Book the next review for the day it is due (after a break starts or ends). No commit."""
+    due = due_on(apprentice, settings, today)
+    if due is not None:
+        reschedule(apprentice, due)
+
+
 def party_for(user: User, review: ProgressReview, host: int | None = ...) -> SignoffParty | None:
     """Which part of the review this user signs next, if any. The employer part is the review's
     host's (the employer the apprentice was placed with by the review's date), or the coordinator's."""
@@ -74,6 +123,9 @@ def party_for(user: User, review: ProgressReview, host: int | None = ...) -> Sig
         return None  # an apprentice who has left reads their reviews but signs nothing
     if user.role == Role.APPRENTICE and user.apprentice_id == review.apprentice_id:
         party = SignoffParty.APPRENTICE
+    elif user.role == Role.MENTOR and review.signing_mentor_id is not None \
+            and user.mentor_id == review.signing_mentor_id:
+        party = SignoffParty.MENTOR
     elif user.role == Role.EMPLOYER and host is not None and user.employer_id == host:
         party = SignoffParty.EMPLOYER
     elif user.role == Role.COORDINATOR:
@@ -86,9 +138,18 @@ def party_for(user: User, review: ProgressReview, host: int | None = ...) -> Sig
     return None if party in signed else party
 
 
-def record(actor: User, review: ProgressReview, values: dict, actions: list[dict], otj_minutes: int, *,
-           version: int | None = None) -> None:
-    """Record (or correct) a held review; schedules the next one. Earlier sign-offs start over.
+def signing_mentor(review: ProgressReview, settings: ProgrammeSettings) -> int | None:
+    """The mentor asked to sign: the apprentice's mentor at the time of the review (kept when a
+    review is corrected), when the programme asks mentors to sign."""
+    if not settings.mentors_sign_reviews:
+        return None
+    return review.signing_mentor_id or review.apprentice.mentor_id
+
+
+def record(actor: User, review: ProgressReview, values: dict, actions: list[dict], otj_minutes: int,
+           settings: ProgrammeSettings, today: date, *, version: int | None = None) -> None:
+    """Record (or correct) a held review and book the next one: on the date given, or, when none
+    is given, on the day it is due. Earlier sign-offs start over.
 
     Refused (StaleRecord) if it changed since the person loaded `version`.
     """
@@ -100,27 +161,42 @@ def record(actor: User, review: ProgressReview, values: dict, actions: list[dict
         setattr(review, key, value)
     review.otj_minutes_at_review = otj_minutes
     review.recorded_by_id = actor.id
+    review.signing_mentor_id = signing_mentor(review, settings)
     review.actions = [ReviewAction(**a) for a in actions]
     if review.signoffs:
         review.signoffs = []
     audit.record(actor, "review.recorded" if first_time else "review.corrected", review)
     db.session.flush()
+    if review.next_review_date is None:
+        review.next_review_date = due_on(review.apprentice, settings, today)
     if review.next_review_date and review.apprentice.status in ApprenticeStatus.CURRENT:
         reschedule(review.apprentice, review.next_review_date)
     db.session.flush()
 
 
+WHO = {SignoffParty.APPRENTICE: "the apprentice", SignoffParty.EMPLOYER: "the employer",
+       SignoffParty.COORDINATOR: "the coordinator", SignoffParty.MENTOR: "the mentor"}
+
+
+def who_signs(review: ProgressReview) -> str:
+    """"the apprentice, the employer and the coordinator" (and the mentor, when they sign)."""
+    names = [WHO[p] for p in review.parties]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def sign(actor: User, review: ProgressReview, party: SignoffParty, comment: str | None) -> bool:
-    """Add a sign-off; returns True when it was the last of the three and the review is now locked."""
+    """Add a sign-off; returns True when it was the last one needed and the review is now locked."""
     if review.held_date is None:
         raise ReviewError("A review can only be signed once it has been held and recorded")
     if review.locked_at is not None:
         raise ReviewError("This review is already signed off")
+    if party not in review.parties:
+        raise ReviewError("This review does not need that signature")
     if any(s.party == party for s in review.signoffs):
         raise ReviewError("This part of the review is already signed")
     review.signoffs.append(ReviewSignoff(party=party, user_id=actor.id, comment=comment or None))
     audit.record(actor, "review.signed", review, party=party.value)
-    locked = {s.party for s in review.signoffs} == set(SignoffParty)
+    locked = {s.party for s in review.signoffs} >= set(review.parties)
     if locked:
         review.locked_at = utcnow()
         audit.record(actor, "review.locked", review)
@@ -160,9 +236,25 @@ class ToDoList:
 
 
 @dataclass(frozen=True)
+class DueReview:
+    """An apprentice's next review, for the lists of reviews due. Plain values, so lists can be cached."""
+
+    apprentice_id: int
+    name: str
+    review_id: int | None  # the review booked, if there is one
+    next: NextReview
+
+
+@dataclass(frozen=True)
+class DueList:
+    items: list[DueReview]
+    total: int
+
+
+@dataclass(frozen=True)
 class ToDo:
-    overdue: ToDoList
-    due_soon: ToDoList
+    overdue: DueList
+    due_soon: DueList
     to_sign: ToDoList
 
 
@@ -183,7 +275,9 @@ def awaiting_signature(user: User) -> sa.ColumnElement[bool]:
         no_host = ~review_hosted_condition()
         return sa.and_(held, sa.or_(~_signed(SignoffParty.COORDINATOR),
                                     sa.and_(no_host, ~_signed(SignoffParty.EMPLOYER))))
-    return sa.false()  # mentors join reviews but do not sign them
+    if user.role == Role.MENTOR:
+        return sa.and_(held, ProgressReview.signing_mentor_id == user.mentor_id, ~_signed(SignoffParty.MENTOR))
+    return sa.false()
 
 
 def _reviews(*where) -> ToDoList:
@@ -197,12 +291,47 @@ def _reviews(*where) -> ToDoList:
     return ToDoList(reviews, total)
 
 
-def to_do(user: User, scope: sa.ColumnElement[bool], today: date) -> ToDo:
-    """Overdue and soon-due reviews for the apprentices in scope, and reviews waiting for this user's signature."""
-    unheld = [scope, ProgressReview.held_date.is_(None), Apprentice.status.in_(ApprenticeStatus.CURRENT)]
-    return ToDo(
-        overdue=_reviews(*unheld, ProgressReview.scheduled_date < today),
-        due_soon=_reviews(*unheld, ProgressReview.scheduled_date >= today,
-                          ProgressReview.scheduled_date <= today + DUE_SOON),
-        to_sign=_reviews(scope, awaiting_signature(user)),
-    )
+def due_reviews(scope: sa.ColumnElement[bool], today: date, *where, limit: int = SHOWN) -> DueList:
+    """The next reviews of the apprentices in scope (in current cohorts, with a review due) that
+    also meet `where`, soonest due first: the first `limit`, and how many there are in all."""
+    progress = progress_subquery(today)
+    p = progress.c
+    rows, total = first_with_total(
+        sa.select(Apprentice.id, Apprentice.first_name, Apprentice.last_name, Apprentice.status,
+                  p.review_due_date, p.review_scheduled_date, p.scheduled_review_id)
+        .join(Cohort, Cohort.id == Apprentice.cohort_id).join(progress, p.apprentice_id == Apprentice.id)
+        .where(scope, Cohort.archived_at.is_(None), Apprentice.status.in_(ApprenticeStatus.CURRENT),
+               p.review_due_date.is_not(None), *where)
+        .order_by(p.review_due_date, Apprentice.last_name, Apprentice.first_name, Apprentice.id), limit)
+    return DueList([DueReview(row.id, f"{row.first_name} {row.last_name}", row.scheduled_review_id,
+                              next_review(row.review_due_date, row.review_scheduled_date, row.status, today))
+                    for row in rows], total)
+
+
+def overdue(scope: sa.ColumnElement[bool], today: date, limit: int = SHOWN) -> DueList:
+    progress = progress_subquery(today)
+    return due_reviews(scope, today, review_overdue_condition(progress, today), limit=limit)
+
+
+def due_soon(scope: sa.ColumnElement[bool], today: date, limit: int = SHOWN) -> DueList:
+    """Reviews due from today to 14 days ahead (an apprentice on a break included: when it will
+    be due if they come back as expected)."""
+    due = progress_subquery(today).c.review_due_date
+    return due_reviews(scope, today, due >= today, due <= today + DUE_SOON, limit=limit)
+
+
+def waiting_for_signature(user: User) -> ToDoList:
+    """Reviews this user may see with their part still to sign, oldest first."""
+    return _reviews(visible_reviews_condition(user), awaiting_signature(user))
+
+
+def to_do(user: User, today: date) -> ToDo:
+    """Overdue and soon-due reviews of the apprentices this user sees, and reviews waiting for their signature.
+
+    Working out who is due takes a while at scale, so the two lists are kept, like the
+    dashboard's, until the programme's data or the date changes."""
+    apprentices = visible_apprentices_condition(user)
+    whose = f"{user.role.value}:{user.mentor_id or user.employer_id or user.apprentice_id or 'everyone'}"
+    late, soon = changes.cached(("reviews_to_do", whose, today),
+                                lambda: (overdue(apprentices, today), due_soon(apprentices, today)))
+    return ToDo(overdue=late, due_soon=soon, to_sign=waiting_for_signature(user))

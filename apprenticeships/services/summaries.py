@@ -7,6 +7,7 @@ first names and teams of apprentices who agreed to be named, in their own sectio
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -18,21 +19,39 @@ from ..models import (
     ApprenticeshipStandard,
     ApprenticeStatus,
     AssignmentStatus,
+    BreakInLearning,
     Cohort,
     Placement,
     PlacementAssignment,
+    ProgrammeSettings,
     ProgressReview,
     ServiceArea,
     TrainingProvider,
 )
 from . import disclosure
 from .otj import is_behind
-from .progress import progress_subquery
+from .progress import Pause, due_when_held, progress_subquery
 
 LICENCE = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 STATUS_LABELS = {s.value: s.label for s in ApprenticeStatus}
 ON_TIME_DAYS = 14
+
+
+def _due_when_held(in_cohort: sa.ColumnElement[bool]) -> list[tuple[date, date]]:
+    """Every review held in the cohort, with the day it was due."""
+    held, breaks = defaultdict(list), defaultdict(list)
+    starts = {}
+    for apprentice_id, start, held_on in db.session.execute(
+            sa.select(Apprentice.id, Apprentice.start_date, ProgressReview.held_date).join(ProgressReview.apprentice)
+            .where(in_cohort, ProgressReview.held_date.is_not(None))):
+        starts[apprentice_id] = start
+        held[apprentice_id].append(held_on)
+    for pause in db.session.scalars(sa.select(BreakInLearning).join(Apprentice).where(in_cohort)):
+        breaks[pause.apprentice_id].append(Pause(pause.start_date, pause.expected_return_date, pause.returned_on))
+    settings = ProgrammeSettings.current()
+    return [pair for apprentice_id, dates in held.items()
+            for pair in due_when_held(starts[apprentice_id], dates, tuple(breaks[apprentice_id]), settings)]
 
 
 def figures(cohort: Cohort, today: date) -> dict[str, Any]:
@@ -57,11 +76,9 @@ def figures(cohort: Cohort, today: date) -> dict[str, Any]:
         .join(progress, progress.c.apprentice_id == Apprentice.id).where(in_cohort)).all()
     active = [r for r in rows if r.status == ApprenticeStatus.ACTIVE]
     on_track = sum(1 for r in active if not is_behind(r.verified_minutes, r.expected_minutes))
-    held = db.session.execute(
-        sa.select(ProgressReview.scheduled_date, ProgressReview.held_date).join(Apprentice)
-        .where(in_cohort, ProgressReview.held_date.is_not(None))).all()
-    # On time: held within 14 days of the date it was due.
-    on_time = sum(1 for scheduled, held_on in held if (held_on - scheduled).days <= ON_TIME_DAYS)
+    held = _due_when_held(in_cohort)
+    # On time: held within 14 days of the date it was due (progress.py's rule, as it stood then).
+    on_time = sum(1 for held_on, due in held if (held_on - due).days <= ON_TIME_DAYS)
     placements = db.session.execute(
         sa.select(sa.func.count(sa.distinct(Placement.id)), sa.func.count(sa.distinct(Placement.employer_id)))
         .select_from(PlacementAssignment).join(Placement).join(Apprentice)
@@ -84,27 +101,52 @@ def _cells(counts: dict[str, int], threshold: int, labels: dict[str, str] | None
 
 
 def publish(raw: dict[str, Any], threshold: int) -> dict[str, Any]:
-    """What may be shown: every count and rate through disclosure control."""
+    """What may be shown: every count and rate through disclosure control. `hidden` names, for each
+    headline figure not shown, the rule that hid it (disclosure.explain says it in words)."""
     intake = raw["intake"]
-    count = lambda value: disclosure.count(value, threshold)  # noqa: E731
+    mean = disclosure.mean_figure(raw["otj_hours_total"], intake, threshold)
+    headline = {
+        "intake": disclosure.count_figure(intake, threshold),
+        "retention_rate": disclosure.rate_figure(intake - raw["withdrawn"], intake, threshold),
+        "completion_rate": disclosure.rate_figure(raw["completed"], intake, threshold),
+        "otj_hours_total": disclosure.Figure(raw["otj_hours_total"]) if intake >= threshold
+        else disclosure.Figure(None, disclosure.SMALL_BASE),
+        "otj_hours_mean": disclosure.Figure(round(mean.value)) if mean.value is not None else mean,
+        "on_track_rate": disclosure.rate_figure(raw["on_track"], raw["active"], threshold),
+        "reviews_on_time_rate": disclosure.rate_figure(raw["reviews_on_time"], raw["reviews_held"], threshold),
+        "placements": disclosure.count_figure(raw["placements"], threshold),
+        "employers": disclosure.count_figure(raw["employers"], threshold),
+    }
     return {
         "threshold": threshold,
-        "intake": count(intake),
+        "intake": headline["intake"].value,
         "start_date": raw["start_date"],
         "statuses": _cells(raw["statuses"], threshold, STATUS_LABELS),
         "standards": _cells(raw["standards"], threshold),
         "service_areas": _cells(raw["service_areas"], threshold),
         "providers": _cells(raw["providers"], threshold),
-        "retention_rate": disclosure.rate(intake - raw["withdrawn"], intake, threshold),
-        "completion_rate": disclosure.rate(raw["completed"], intake, threshold),
-        "otj_hours_total": raw["otj_hours_total"] if intake >= threshold else None,
-        "otj_hours_mean": (round(m) if (m := disclosure.mean(raw["otj_hours_total"], intake, threshold)) is not None
-                           else None),
-        "on_track_rate": disclosure.rate(raw["on_track"], raw["active"], threshold),
-        "reviews_on_time_rate": disclosure.rate(raw["reviews_on_time"], raw["reviews_held"], threshold),
-        "placements": count(raw["placements"]),
-        "employers": count(raw["employers"]),
+        **{key: figure.value for key, figure in headline.items() if key != "intake"},
+        "hidden": {key: figure.reason for key, figure in headline.items() if figure.reason},
     }
+
+
+# What each headline figure counts, for saying why one is not shown ("fewer than 5 employers").
+COUNTED = {"placements": "placements", "employers": "employer partners"}
+
+
+def why_hidden(published: dict[str, Any]) -> dict[str, str]:
+    """For each headline figure not shown, why not, in words; figures published before reasons were
+    kept with them have none, and are only said to be not shown."""
+    threshold = published["threshold"]
+    return {key: disclosure.explain(reason, threshold, COUNTED.get(key, "people"))
+            for key, reason in (published.get("hidden") or {}).items()}
+
+
+def why_cell_hidden(cell: dict[str, Any], threshold: int) -> str:
+    """What a breakdown's table says in place of a hidden count."""
+    if cell["hidden"] == disclosure.PRIMARY:
+        return f"fewer than {threshold}"
+    return f"not shown: {disclosure.explain(cell['hidden'], threshold)}" if cell["hidden"] else "not shown"
 
 
 def changed_too_little(previous: dict[str, Any], current: dict[str, Any], threshold: int) -> bool:

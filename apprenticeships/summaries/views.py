@@ -87,12 +87,12 @@ def _open_or_404(token: str) -> ShareLink:
 
 
 def _bars(cells: list[dict], threshold: int):
-    def text(cell):
+    def text(cell):  # short: the table under the chart says why a figure is not shown
         if cell["value"] is not None:
             return str(cell["value"])
         return f"fewer than {threshold}" if cell["hidden"] == "small" else "not shown"
 
-    return charts.bar_chart([(c["label"], c["value"], text(c)) for c in cells])
+    return charts.bar_charts([(c["label"], c["value"], text(c)) for c in cells])
 
 
 @bp.get("/s/<token>")
@@ -106,22 +106,26 @@ def summary(token: str):
     return render_template(
         "summaries/public.html", link=link, cohort=link.cohort, f=figures, token=token,
         narrative=sharing.narrative_html(link.narrative), named=summaries.named_apprentices(link.cohort),
+        why_hidden=summaries.why_hidden(figures),
+        why_cell_hidden=summaries.why_cell_hidden,
         status_chart=_bars(figures["statuses"], figures["threshold"]),
         area_chart=_bars(figures["service_areas"], figures["threshold"]),
         licence=summaries.LICENCE, licence_url=summaries.LICENCE_URL)
 
 
 def flat_rows(figures: dict) -> list[tuple[str, str, str]]:
-    """Every published figure as (measure, category, value): the downloads hold exactly these."""
-    rows = []
+    """Every published figure as (measure, category, value): the downloads hold exactly these, and
+    say why a figure is not shown, as the page does."""
+    rows, why = [], summaries.why_hidden(figures)
     for key, value in figures.items():
         if isinstance(value, list):
             for cell in value:
-                shown = cell["value"] if cell["value"] is not None else (
-                    f"fewer than {figures['threshold']}" if cell["hidden"] == "small" else "not shown")
+                shown = cell["value"] if cell["value"] is not None else summaries.why_cell_hidden(
+                    cell, figures["threshold"])
                 rows.append((key, cell["label"], str(shown)))
-        elif key != "threshold":
-            rows.append((key, "", "not shown" if value is None else str(value)))
+        elif key not in ("threshold", "hidden"):
+            shown = value if value is not None else f"not shown: {why[key]}" if key in why else "not shown"
+            rows.append((key, "", str(shown)))
     return rows
 
 

@@ -7,8 +7,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from .. import once
+from ..email import mailbox_enabled
 from ..extensions import db
-from ..models import Role, User
+from ..models import OutboxMessage, OutboxStatus, Role, User
 from ..permissions import roles
 from ..services import accounts
 from ..services.pagination import paginate
@@ -34,7 +35,9 @@ def index():
     if role_filter:
         query = query.where(User.role == role_filter)
     page = paginate(query, request.args.get("page", 1, type=int), PAGE_SIZE)
-    return render_template("users/index.html", page=page, role=role_filter, role_choices=Role.choices())
+    failed_emails = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.status == OutboxStatus.FAILED))
+    return render_template("users/index.html", page=page, role=role_filter, role_choices=Role.choices(),
+                           failed_emails=failed_emails, mailbox=mailbox_enabled(current_app))
 
 
 @bp.get("/invite")
@@ -84,7 +87,8 @@ def reissue(user_id: int):
 
 
 def show_invitation(user: User, token: str):
-    """After making an invitation: go to the page that shows its link once (only its hash is kept)."""
+    """After making an invitation: email its link, and go to the page that shows it once (only its hash is kept)."""
+    accounts.email_invitation(user, invite_url(token))
     once.hold("invitation", user.id, token)
     return redirect(url_for("users.invitation", user_id=user.id), code=303)
 

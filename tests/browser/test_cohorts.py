@@ -64,8 +64,20 @@ def test_filter_and_search_update_the_table_as_you_type(page: Page, live_server,
     expect(page.get_by_label("At risk only")).to_be_checked()
     page.get_by_role("link", name="Clear filters").click()
     page.get_by_role("link", name="Off-the-job hours").click()
-    expect(page.locator("#cohort-table th[aria-sort='ascending']")).to_have_text("Off-the-job hours")
+    expect(page.locator("#cohort-table th[aria-sort='ascending']")).to_have_text("Off-the-job hours▲")
     assert table_names(page)[0] == "Liam Walsh"
+    # Sorted (by htmx, the form left as it was), then filtered: the order holds, and the other way round.
+    page.get_by_role("link", name="Off-the-job hours").click()
+    expect(page.locator("#cohort-table th[aria-sort='descending']")).to_have_text("Off-the-job hours▼")
+    page.get_by_label("At risk only").check()
+    expect(page.locator("#cohort-table tbody tr")).to_have_count(4)
+    expect(page.locator("#cohort-table th[aria-sort='descending']")).to_have_text("Off-the-job hours▼")
+    assert table_names(page)[-1] == "Liam Walsh"
+    expect(page).to_have_url(re.compile(r"sort=otj.*order=desc|order=desc.*sort=otj"))
+    page.get_by_role("link", name="Name").click()
+    expect(page.locator("#cohort-table th[aria-sort='ascending']")).to_have_text("Name▲")
+    expect(page.locator("#cohort-table tbody tr")).to_have_count(4)  # still at risk only
+    assert table_names(page) == sorted(table_names(page), key=lambda name: name.split()[-1])
     assert_accessible(page)
     assert console_errors == []
 

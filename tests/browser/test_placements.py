@@ -65,6 +65,10 @@ def test_post_publish_propose_accept_and_the_apprentice_sees_it(page: Page, live
     expect(candidates).to_contain_text("Jordan Ellis")
     assert_accessible(page)
     page.get_by_role("button", name="Propose Jordan Ellis").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Propose Jordan Ellis")
+    assert_accessible(page)
+    page.get_by_label("Note to the employer (optional)").fill("Jordan has built two scanning apps already.")
+    page.get_by_role("button", name="Propose Jordan Ellis").click()
     expect(page.get_by_text("Jordan Ellis proposed to Kestrel Logistics Ltd.")).to_be_visible()
     expect(page.locator("#candidates")).to_contain_text("All places are taken.")
     sign_out(page)
@@ -72,6 +76,7 @@ def test_post_publish_propose_accept_and_the_apprentice_sees_it(page: Page, live
     sign_in(page, live_server, "employer@example.org")
     page.get_by_role("link", name=f"Jordan Ellis for {TITLE}").click()
     assert_accessible(page)
+    expect(page.get_by_text("Jordan has built two scanning apps already.")).to_be_visible()
     page.get_by_label("Yes, accept").check()
     page.get_by_role("button", name="Send answer").click()
     expect(page.get_by_text("You accepted Jordan Ellis.")).to_be_visible()
@@ -92,3 +97,78 @@ def test_posting_a_placement_works_without_javascript(browser: Browser, live_ser
     post_placement(page, live_server, check_accessibility=False)
     expect(page.get_by_text("Submitted", exact=True)).to_be_visible()
     context.close()
+
+
+PHONE = {"width": 375, "height": 740}
+
+
+def _fits_a_phone(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+
+
+def test_a_reserve_waits_for_a_withdrawn_proposal_then_the_employer_decides_from_its_page(
+        page: Page, live_server, console_errors):
+    warehouse = "Warehouse systems developer"  # both its places held: Jordan Ellis on it, Yusuf Ali proposed
+    sign_in(page, live_server, "coordinator@example.org")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Placements").click()
+    page.get_by_role("link", name=warehouse).first.click()
+    page.wait_for_load_state()
+    expect(page.locator("#candidates")).to_contain_text(
+        "All places are taken. You can still propose apprentices as reserves")
+    page.get_by_label("Standard").select_option(label="Any standard")  # htmx widens the list
+    page.get_by_role("button", name="Propose as a reserve Ethan Clarke").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Propose Ethan Clarke as a reserve")
+    assert_accessible(page)
+    page.get_by_label("Note to the employer (optional)").fill("Ethan would like to try software work.")
+    page.get_by_role("button", name="Propose as a reserve").click()
+    expect(page.get_by_text("Ethan Clarke proposed to Kestrel Logistics Ltd as a reserve.")).to_be_visible()
+    expect(page.get_by_role("row", name="Ethan Clarke")).to_contain_text("Proposed as a reserve")
+
+    # Yusuf Ali's proposal is withdrawn: asked first, with a way back.
+    page.get_by_role("link", name="Withdraw the proposal of Yusuf Ali").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Are you sure you want to withdraw the proposal of Yusuf Ali?")
+    assert_accessible(page)
+    page.get_by_role("link", name="No, keep the proposal").click()
+    expect(page.get_by_role("row", name="Yusuf Ali")).to_contain_text("Proposed")
+    page.get_by_role("link", name="Withdraw the proposal of Yusuf Ali").click()
+    page.get_by_role("button", name="Yes, withdraw it").click()
+    expect(page.get_by_text("The proposal of Yusuf Ali was withdrawn.")).to_be_visible()
+    expect(page.get_by_text("1 of 2 places free.")).to_be_visible()
+
+    # The closing date and places can still change; the page is checked as everyone's are.
+    page.get_by_role("link", name="Change the details, closing date or number of places").click()
+    assert_accessible(page)
+    page.get_by_label("Number of places").fill("1")  # Jordan Ellis holds one: no fewer
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text(f"{warehouse} saved.")).to_be_visible()
+    expect(page.get_by_text("0 of 1 place free.")).to_be_visible()
+    sign_out(page)
+
+    # The employer, on a phone: the reserve is labelled, and they decide from its page.
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "employer@example.org")
+    expect(page.get_by_text("Yusuf Ali")).to_have_count(0)
+    page.get_by_role("link", name=f"Ethan Clarke for {warehouse} (as a reserve)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Will you take Ethan Clarke?")
+    expect(page.locator("#reserve")).to_contain_text("Reserve")
+    expect(page.get_by_text("Ethan would like to try software work.")).to_be_visible()
+    expect(page.get_by_text("The only place is still taken.")).to_be_visible()  # the coordinator made it one place
+    assert_accessible(page)
+    _fits_a_phone(page)
+    page.get_by_label("Yes, accept").check()
+    page.get_by_role("button", name="Send answer").click()
+    expect(page.get_by_text("is still a reserve. You can accept them when a place is free.")).to_be_visible()
+    page.get_by_role("link", name="Accept or decline Ethan Clarke").click()
+    page.get_by_label("No, decline").check()
+    page.get_by_label("Reason (needed to decline)").fill("We need someone with Java for this one.")
+    page.get_by_role("button", name="Send answer").click()
+    expect(page.get_by_text("You declined Ethan Clarke.")).to_be_visible()
+
+    page.goto(live_server + "/employer")  # on a phone the menu is folded away
+    page.get_by_role("link", name="Past reviews of the apprentices with you").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Past reviews")
+    expect(page.locator(".govuk-summary-card").first).to_contain_text("Jordan Ellis, held")
+    assert_accessible(page)
+    _fits_a_phone(page)
+    assert console_errors == []

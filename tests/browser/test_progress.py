@@ -75,6 +75,7 @@ def test_a_review_recorded_and_signed_by_all_three_is_locked(page: Page, live_se
     page.get_by_role("link", name="Record this review").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Record a progress review")
     assert_accessible(page)
+    fill_date(page, "Date held", date.today())  # starts empty: the day it was really held
     page.get_by_label("Who attended").fill("Jordan, Priya, Sam, Alex")
     page.get_by_label("Green").check()
     page.get_by_label("Progress against the training plan").fill("On track; strong feedback from Kestrel.")
@@ -97,7 +98,7 @@ def test_a_review_recorded_and_signed_by_all_three_is_locked(page: Page, live_se
         expect(page.locator(".govuk-notification-banner")).to_contain_text("Signed.")
         if email != "coordinator@example.org":
             sign_out(page)
-    expect(page.get_by_text("All three have signed: the review is locked.")).to_be_visible()
+    expect(page.get_by_text("Everyone has signed: the review is locked.")).to_be_visible()
     expect(page.get_by_role("link", name="Correct this review")).to_have_count(0)
     sign_out(page)
     sign_in(page, live_server, "mentor@example.org")

@@ -1,6 +1,6 @@
 """The demo programme: what the issue promises a person judging the product will find."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -17,11 +17,14 @@ from apprenticeships.models import (
     PlacementAssignment,
     ProgressReview,
     Rag,
+    ReviewSignoff,
     Role,
+    StatusChange,
     TrainingProvider,
     User,
+    VerificationStatus,
 )
-from apprenticeships.services.demo import current_cohort_start, load_demo
+from apprenticeships.services.demo import _DemoBuilder, current_cohort_start, load_demo
 from apprenticeships.services.passwords import password_matches
 
 
@@ -115,3 +118,65 @@ def test_loading_again_changes_nothing(demo_db):
 def test_the_current_cohort_is_the_latest_autumn_at_least_nine_months_back():
     assert current_cohort_start(date(2026, 11, 24)) == date(2025, 9, 1)
     assert current_cohort_start(date(2027, 6, 15)) == date(2026, 9, 7)
+
+
+def start_of(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def test_reviews_are_signed_in_the_days_after_they_were_held_and_locked_by_the_last_signature(demo_db):
+    today = date.today()
+    reviews = db.session.scalars(sa.select(ProgressReview).where(ProgressReview.held_date.is_not(None))).all()
+    assert reviews
+    for review in reviews:
+        signed = [s.signed_at for s in review.signoffs]
+        assert len(signed) == 3
+        for when in signed:
+            assert review.held_date <= when.date() <= review.held_date + timedelta(days=5), review.id
+            assert when < start_of(today)  # by yesterday: nothing is signed in the future
+        assert review.locked_at == max(signed)
+        assert review.created_at.date() < review.held_date  # booked before it was held
+    # Not all at one moment: the times are spread as people's would be.
+    assert len({s for (s,) in db.session.execute(sa.select(ReviewSignoff.signed_at))}) > len(reviews)
+
+
+def test_entries_are_logged_on_the_day_and_verified_a_few_days_after(demo_db):
+    today = date.today()
+    entries = db.session.scalars(sa.select(LogEntry)).all()
+    for entry in entries:
+        assert entry.created_at.date() == min(entry.activity_date, today - timedelta(days=1)) or \
+            entry.activity_date == today == entry.created_at.date()
+        if entry.status == VerificationStatus.VERIFIED:
+            assert entry.activity_date < entry.verified_at.date() <= entry.activity_date + timedelta(days=6)
+            assert entry.verified_at < start_of(today) and entry.updated_at == entry.verified_at
+
+
+def test_status_changes_are_recorded_on_their_effective_dates(demo_db):
+    changes = db.session.scalars(sa.select(StatusChange)).all()
+    assert {c.to_status for c in changes} == set(ApprenticeStatus)
+    for change in changes:
+        assert change.recorded_at.date() == change.effective_date
+
+
+def test_the_same_day_gives_the_same_data_and_times(empty_app):
+    def build(day: date):
+        _DemoBuilder(day).build()
+        db.session.flush()
+        found = {
+            "reviews": sorted((r.apprentice.full_name, r.scheduled_date, r.held_date, r.locked_at, r.created_at,
+                               tuple(sorted((s.party.value, s.signed_at) for s in r.signoffs)))
+                              for r in db.session.scalars(sa.select(ProgressReview))),
+            "entries": sorted((e.apprentice.full_name, e.activity_date, e.minutes, e.status.value, e.created_at,
+                               e.verified_at or e.created_at) for e in db.session.scalars(sa.select(LogEntry))),
+            "changes": sorted((c.apprentice.full_name, c.effective_date, c.recorded_at)
+                              for c in db.session.scalars(sa.select(StatusChange))),
+        }
+        db.session.rollback()
+        return found
+
+    day = date(2026, 3, 10)
+    first, second = build(day), build(day)
+    assert first == second
+    assert first["reviews"] and first["entries"] and first["changes"]
+    latest = max([r[3] for r in first["reviews"] if r[3]] + [e[5] for e in first["entries"] if e[3] == "verified"])
+    assert latest < start_of(day)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from apprenticeships.extensions import db
-from apprenticeships.models import Apprentice, AuditEvent, Cohort
+from apprenticeships.models import Apprentice, ApprenticeStatus, AuditEvent, Cohort, Mentor
 from apprenticeships.services.importing import COLUMNS
 
 from ..helpers import csrf_token_from, page, text_of
@@ -28,13 +28,17 @@ def make_csv(rows: list[dict]) -> bytes:
     return buffer.getvalue().encode()
 
 
+FULL_MENTOR = "mentor@example.org"  # the demo's Priya Shah: 4 mentees, and room for 4
+ROOMY_MENTOR = "daniel.hughes@northmoor.example"  # 3 mentees, and room for 4
+
+
 def good_rows(cohort: str) -> list[dict]:
     base = {"cohort": cohort, "standard": "ST0116", "provider": "Riverside College",
             "service_area": "Software development", "contracted_hours_per_week": "37.5",
             "start_date": "2026-09-07", "planned_end_date": "07/09/2028", "consent_to_be_named": "no"}
     return [
         {**base, "first_name": "Asha", "last_name": "Green", "email": "asha.green@example.org", "uln": "1000000001",
-         "mentor_email": "mentor@example.org"},
+         "mentor_email": ROOMY_MENTOR},
         {**base, "first_name": "Ben", "last_name": "Cole", "email": "ben.cole@example.org", "uln": "1000000002",
          "service_area": "data", "consent_to_be_named": "yes"},
         {**base, "first_name": "Cara", "last_name": "Lund", "email": "", "uln": ""},
@@ -94,7 +98,7 @@ def test_a_good_file_is_previewed_then_imported_all_at_once(app, coordinator_cli
     assert count_new(app) == 3
     with app.app_context():
         asha = db.session.scalar(sa.select(Apprentice).where(Apprentice.uln == "1000000001"))
-        assert asha.mentor.email == "mentor@example.org" and asha.contracted_minutes_per_week == 2250
+        assert asha.mentor.email == ROOMY_MENTOR and asha.contracted_minutes_per_week == 2250
         assert db.session.scalar(sa.select(AuditEvent.details).where(AuditEvent.action == "apprentices.imported")) \
             == {"new": 3, "updated": 0, "unchanged": 0}
 
@@ -146,3 +150,73 @@ def test_files_that_are_not_csv_or_lack_columns_are_refused(app, coordinator_cli
 def test_an_excel_csv_with_a_byte_order_mark_is_read(app, coordinator_client):
     body = "\ufeff".encode() + make_csv(good_rows(cohort_name(app)))
     assert "3 to add" in text_of(page(upload(coordinator_client, body)))
+
+
+def mentees_and_room(app, email: str) -> tuple[int, int]:
+    """The mentor picker's figures for a mentor: mentees in learning or on a break, and capacity."""
+    with app.app_context():
+        mentor = db.session.scalar(sa.select(Mentor).where(Mentor.email == email))
+        mentees = db.session.scalar(sa.select(sa.func.count()).select_from(Apprentice).where(
+            Apprentice.mentor_id == mentor.id, Apprentice.status.in_(ApprenticeStatus.CURRENT)))
+        return mentees, mentor.capacity
+
+
+def test_the_demo_mentors_used_here_are_full_and_have_one_place(app):
+    assert mentees_and_room(app, FULL_MENTOR) == (4, 4)
+    assert mentees_and_room(app, ROOMY_MENTOR) == (3, 4)
+
+
+def test_rows_that_would_take_a_mentor_over_their_limit_are_problems_on_those_rows(app, coordinator_client):
+    rows = good_rows(cohort_name(app))
+    rows[1]["mentor_email"] = FULL_MENTOR  # row 3: one more for a mentor with no place left
+    rows[2]["mentor_email"] = ROOMY_MENTOR  # rows 2 and 4: two more for a mentor with one place
+    soup = page(upload(coordinator_client, make_csv(rows)))
+    summary = text_of(soup.select_one(".govuk-error-summary"))
+    assert "Nothing has been imported" in summary
+    assert "3 of the 3 rows cannot be imported" in summary
+    assert ("Row 3, mentor_email: Priya Shah can mentor 4 apprentices and already has 4: row 3 would take them "
+            "to 5. Choose another mentor for this row") in summary
+    for row in (2, 4):
+        assert (f"Row {row}, mentor_email: Daniel Hughes can mentor 4 apprentices and already has 3: rows 2 and 4 "
+                "would take them to 5. Choose another mentor for at least 1 of these rows") in summary
+    assert not soup.find("form", action="/apprentices/import/confirm")
+    assert count_new(app) == 0
+
+
+def test_the_check_is_made_again_on_import(app, coordinator_client):
+    preview = upload(coordinator_client, make_csv(good_rows(cohort_name(app))))  # Daniel's last place
+    with app.app_context():  # meanwhile someone gives Daniel another mentee on the mentor page
+        mentor = db.session.scalar(sa.select(Mentor).where(Mentor.email == ROOMY_MENTOR))
+        mentor.capacity = 3
+        db.session.commit()
+    soup = page(confirm(coordinator_client, preview))
+    assert "Daniel Hughes can mentor 3 apprentices and already has 3" in text_of(soup.select_one(
+        ".govuk-error-summary"))
+    assert count_new(app) == 0
+
+
+def test_moving_a_mentee_to_another_mentor_frees_their_place(app, coordinator_client):
+    with app.app_context():
+        liam = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Liam"))
+        assert liam.mentor.email == FULL_MENTOR
+        moved = {"first_name": liam.first_name, "last_name": liam.last_name, "email": liam.email, "uln": liam.uln,
+                 "cohort": liam.cohort.name, "standard": liam.standard.reference, "provider": liam.provider.name,
+                 "service_area": liam.service_area.value, "team": liam.team or "", "job_title": liam.job_title or "",
+                 "contracted_hours_per_week": f"{liam.contracted_minutes_per_week / 60:g}",
+                 "start_date": liam.start_date.isoformat(), "planned_end_date": liam.planned_end_date.isoformat(),
+                 "mentor_email": ROOMY_MENTOR, "consent_to_be_named": "yes" if liam.consent_to_be_named else "no"}
+    new = {**good_rows(cohort_name(app))[0], "mentor_email": FULL_MENTOR}
+    soup = page(upload(coordinator_client, make_csv([moved, new])))
+    assert "2 rows: 1 to add, 1 to update, 0 already up to date." in text_of(soup)
+    assert not soup.select_one(".govuk-error-summary")
+
+
+def test_the_check_page_counts_the_rows_that_cannot_be_imported(app, coordinator_client):
+    rows = good_rows(cohort_name(app)) + [{**good_rows(cohort_name(app))[2], "first_name": f"Dan{n}"}
+                                           for n in ("a", "b", "c")]
+    rows[4]["standard"] = "ST9999"
+    soup = page(upload(coordinator_client, make_csv(rows)))
+    assert ("The file has 6 rows. 5 are ready to import and 1 is not: fix it in your spreadsheet and upload the "
+            "file again. Nothing is imported until every row is ready.") in text_of(soup)
+    assert "1 of the 6 rows cannot be imported" in text_of(soup.select_one(".govuk-error-summary"))
+    assert text_of(soup.find(id="row-6")).startswith("6 Danb Lund Cannot import")

@@ -64,6 +64,11 @@ SIGNED_IN_ROUTES = [
     ("/placements/<int:placement_id>/candidates", "/placements/1/candidates", {"coordinator": 303}),
     # The demo's proposal of Yusuf Ali to the demo employer, and Jordan Ellis's active placement.
     ("/placements/proposals/<int:assignment_id>", "/placements/proposals/6", {"employer"}),
+    ("/placements/proposals/<int:assignment_id>/withdraw", "/placements/proposals/6/withdraw", {"coordinator"}),
+    # The demo employer's published placement (all its places taken: the page offers a reserve).
+    ("/placements/<int:placement_id>/amend", "/placements/1/amend", {"coordinator"}),
+    ("/placements/<int:placement_id>/propose/<int:apprentice_id>", "/placements/1/propose/2", {"coordinator"}),
+    ("/employers/reviews", "/employers/reviews", {"employer"}),
     ("/placements/assignments/<int:assignment_id>/<any(start, finish):step>", "/placements/assignments/1/finish",
      {"coordinator"}),
     ("/opportunities", "/opportunities", {"apprentice"}),
@@ -86,6 +91,10 @@ SIGNED_IN_ROUTES = [
     ("/cohorts/<int:cohort_id>/sharing/<int:link_id>", "/cohorts/1/sharing/999", {"coordinator": 404}),
     ("/users/<int:user_id>/invitation", "/users/2/invitation", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/sharing/<int:link_id>/revoke", "/cohorts/1/sharing/999/revoke", {"coordinator": 404}),
+    ("/account/password", "/account/password", {"coordinator", "mentor", "employer", "apprentice"}),
+    ("/emails/problems", "/emails/problems", {"coordinator"}),
+    ("/dev/mailbox", "/dev/mailbox", {"coordinator"}),
+    ("/dev/mailbox/<int:message_id>", "/dev/mailbox/999", {"coordinator": 404}),
 ]
 POST_ONLY_ROUTES = [
     ("/users/<int:user_id>/invite", "/users/2/invite", {"coordinator"}),
@@ -95,14 +104,15 @@ POST_ONLY_ROUTES = [
      {"coordinator"}),
     ("/placements/<int:placement_id>/<any(submit, withdraw, close):action>", "/placements/1/withdraw", {"employer"}),
     ("/placements/<int:placement_id>/review", "/placements/1/review", {"coordinator"}),
-    ("/placements/<int:placement_id>/propose/<int:apprentice_id>", "/placements/1/propose/2", {"coordinator"}),
     ("/log", "/log", {"apprentice"}),
     ("/log/<int:entry_id>/answer", "/log/{entry}/answer", {"apprentice"}),
     ("/log/<int:entry_id>/verify", "/log/{entry}/verify", {"mentor", "coordinator"}),
-    # Mentors join reviews but do not sign them.
+    ("/verification/verify", "/verification/verify", {"mentor", "coordinator"}),
+    # Mentors sign only reviews that name them, when the programme asks mentors to sign (not in the demo).
     ("/reviews/<int:review_id>/sign", "/reviews/{review}/sign", {"coordinator", "employer", "apprentice"}),
 ]
 PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite",
+                    "auth.forgotten_password", "auth.reset_link_sent", "auth.reset_password",
                     "reviews.calendar_feed", "summaries.summary", "summaries.summary_csv", "summaries.summary_json"}
 
 

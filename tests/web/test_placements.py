@@ -165,7 +165,7 @@ def test_matching_shows_why_and_places_cannot_be_overfilled(app, coordinator_cli
     assert "On a standard it suits: Data analyst (level 4)" in cards["Ethan Clarke"]
     anyone = coordinator_client.get(f"/placements/{fleet}/candidates?available=no",
                                     headers={"HX-Request": "true", "HX-Target": "candidates"})
-    assert "Already placed for some of these dates" in anyone.get_data(as_text=True)
+    assert "Already placed or proposed (perhaps as a reserve) for some of these dates" in anyone.get_data(as_text=True)
     ethan = lookup(app, sa.select(Apprentice.id).where(Apprentice.first_name == "Ethan"))
     callum = lookup(app, sa.select(Apprentice.id).where(Apprentice.first_name == "Callum"))
     post_form(coordinator_client, f"/placements/{fleet}/propose/{ethan}", {}, page=f"/placements/{fleet}")
@@ -196,10 +196,16 @@ def test_the_employer_accepts_or_declines_with_a_reason(app, employer_client):
         assignment = db.session.get(PlacementAssignment, proposal)
         assert (assignment.status, assignment.decision_reason) == (AssignmentStatus.DECLINED,
                                                                    "No desk free until spring")
-    again = post_form(employer_client, f"/placements/proposals/{proposal}", {"decision": "accept"})
     name = lookup(app, sa.select(Apprentice.first_name + " " + Apprentice.last_name).join(
         PlacementAssignment).where(PlacementAssignment.id == proposal))
+    # Answered: the page leads back to the placement, saying so; an answer posted again (from a
+    # page left open) is refused the same way, and changes nothing.
+    shown = employer_client.get(f"/placements/proposals/{proposal}")
+    assert f"{name} has already been declined." in text_of(page(employer_client.get(shown.headers["Location"])))
+    again = post_form(employer_client, f"/placements/proposals/{proposal}", {"decision": "accept"}, page="/employer")
     assert f"{name} has already been declined." in text_of(page(employer_client.get(again.headers["Location"])))
+    assert lookup(app, sa.select(PlacementAssignment.status).where(PlacementAssignment.id == proposal)) \
+        == AssignmentStatus.DECLINED
 
 
 def test_accepted_then_started_then_ended_early(app, coordinator_client, employer_client):

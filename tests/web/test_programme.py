@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -128,14 +130,25 @@ def test_settings_change_the_review_interval_used_everywhere(app, coordinator_cl
     soup = page(coordinator_client.get("/settings"))
     assert soup.find("input", attrs={"value": "12-weeks"}).has_attr("checked")
     assert errors(page(post_form(coordinator_client, "/settings", {"review_interval": "12-weeks",
+                                                                   "mentors_sign_reviews": "no",
                                                                    "disclosure_threshold": "1"})))[
         "disclosure_threshold"] == "The smallest number must be between 2 and 20"
+    from apprenticeships.models import Apprentice, ProgrammeSettings, ProgressReview, ReviewIntervalUnit
+    from apprenticeships.services.progress import add_months
+
+    with app.app_context():  # Ella Robinson's last review: the next was due 12 weeks (or 3 months) after it
+        ella = db.session.scalar(sa.select(sa.func.max(ProgressReview.held_date)).join(Apprentice).where(
+            Apprentice.first_name == "Ella"))
+
+    def long(day):
+        return f"{day.day} {day:%B %Y}"
+
     before = text_of(page(coordinator_client.get("/coordinator")))
-    assert "more than 12 weeks since the last" in before
-    post_form(coordinator_client, "/settings", {"review_interval": "3-months", "disclosure_threshold": "10"})
+    assert f"Progress review overdue: it was due by {long(ella + timedelta(weeks=12))}" in before
+    post_form(coordinator_client, "/settings", {"review_interval": "3-months", "mentors_sign_reviews": "no",
+                                                "disclosure_threshold": "10"})
     after = text_of(page(coordinator_client.get("/coordinator")))
-    assert "more than 3 months since the last" in after
-    from apprenticeships.models import ProgrammeSettings, ReviewIntervalUnit
+    assert f"Progress review overdue: it was due by {long(add_months(ella, 3))}" in after
 
     with app.app_context():
         settings = db.session.get(ProgrammeSettings, 1)

@@ -1,8 +1,10 @@
-"""Progress reviews: recorded by a coordinator or mentor, signed by all three, then locked."""
+"""Progress reviews: recorded by a coordinator or mentor, signed by all three (or four, with the
+mentor), then locked."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -13,12 +15,17 @@ from apprenticeships.models import (
     ProgressReview,
     Rag,
     ReviewReopening,
+    User,
 )
 
-from ..helpers import page, post_form, text_of
+from ..helpers import page, post_form, sign_in, text_of
 from .test_apprentices import errors
 
 TODAY = date.today()
+
+
+def long(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def d(day: date) -> list[str]:
@@ -84,7 +91,7 @@ def test_three_sign_offs_lock_the_review_and_reopening_needs_a_reason(app, signe
     post_form(employer, f"/reviews/{review}/sign", {"comment": ""}, page=f"/reviews/{review}")
     response = post_form(coordinator, f"/reviews/{review}/sign", {"comment": "Agreed."}, page=f"/reviews/{review}")
     soup = page(coordinator.get(response.headers["Location"]))
-    assert "All three have signed: the review is locked." in text_of(soup)
+    assert "Everyone has signed: the review is locked." in text_of(soup)
     assert "I agree with the actions." in text_of(soup)
     # Locked: it cannot be changed or signed again.
     locked = signed_in("mentor").get(f"/reviews/{review}/record")
@@ -134,15 +141,30 @@ def test_the_coordinators_reviews_page_lists_overdue_ones(coordinator_client):
     assert "Ella Robinson" in overdue
 
 
-def test_a_break_moves_the_scheduled_review_to_the_expected_return(app, coordinator_client):
+def due_shown(client, apprentice_id: int) -> tuple[str, date]:
+    """The apprentice page's sentence about the next review, and the due date it gives."""
+    shown = text_of(page(client.get(f"/apprentices/{apprentice_id}")).find(id="next-review"))
+    day = re.search(r"due by (\d+ \w+ \d{4})", shown).group(1)
+    return shown, datetime.strptime(day, "%d %B %Y").date()
+
+
+def test_a_break_moves_the_due_date_and_the_booked_review_later_by_its_length(app, coordinator_client):
     liam = scheduled(app, "Liam")
     with app.app_context():
         liam_id = db.session.get(ProgressReview, liam).apprentice_id
-    start, back = TODAY - timedelta(days=7), TODAY + timedelta(weeks=6)
+    _, due = due_shown(coordinator_client, liam_id)
+    start, back = TODAY - timedelta(days=14), TODAY + timedelta(weeks=4)  # since his last review
     post_form(coordinator_client, f"/apprentices/{liam_id}/status/start_break",
               {"start_date": d(start), "expected_return_date": d(back), "reason": "Agreed break"})
+    shown, moved = due_shown(coordinator_client, liam_id)
+    assert moved == due + (back - start) and "never overdue" in shown
     with app.app_context():
-        assert db.session.get(ProgressReview, liam).scheduled_date == back
+        assert db.session.get(ProgressReview, liam).scheduled_date == moved  # booked for the day it is due
+    # Back today, sooner than expected: the review is due 14 days (the break's length) later than before.
+    post_form(coordinator_client, f"/apprentices/{liam_id}/status/end_break", {"returned_on": d(TODAY)})
+    assert due_shown(coordinator_client, liam_id)[1] == due + timedelta(days=14)
+    with app.app_context():
+        assert db.session.get(ProgressReview, liam).scheduled_date == due + timedelta(days=14)
 
 
 def test_a_personal_calendar_feed_behind_a_secret_link_that_can_be_reset(app, mentor_client):
@@ -163,3 +185,102 @@ def test_a_personal_calendar_feed_behind_a_secret_link_that_can_be_reset(app, me
     post_form(mentor_client, "/reviews/calendar", {})
     assert anonymous.get(path).status_code == 404
     assert anonymous.get("/calendar/not-a-real-token.ics").status_code == 404
+
+
+def test_date_held_starts_empty_and_an_empty_next_date_books_the_review_when_it_is_due(app, mentor_client):
+    review = scheduled(app, "Jordan")
+    form = page(mentor_client.get(f"/reviews/{review}/record"))
+    for name in ("held_date", "next_review_date"):
+        assert [i.get("value", "") for i in form.select(f"input[name={name}]")] == ["", "", ""], name
+    assert "Leave it empty to book it for the day it is due: 12 weeks after the date held" in text_of(form)
+    held = TODAY - timedelta(days=2)
+    response = post_form(mentor_client, f"/reviews/{review}/record",
+                         review_data(held_date=d(held), next_review_date=["", "", ""]))
+    assert response.status_code == 303
+    with app.app_context():
+        apprentice_id = db.session.get(ProgressReview, review).apprentice_id
+        assert db.session.get(ProgressReview, review).next_review_date == held + timedelta(weeks=12)
+        assert db.session.get(ProgressReview, scheduled(app, "Jordan")).scheduled_date == held + timedelta(weeks=12)
+    shown, due = due_shown(mentor_client, apprentice_id)
+    assert due == held + timedelta(weeks=12)
+    assert f"It is scheduled for {long(due)}." in shown and "after it is due" not in shown
+
+
+def test_a_review_booked_after_it_is_due_is_flagged_wherever_the_date_is_shown(app, signed_in):
+    coordinator = signed_in("coordinator")
+    review = scheduled(app, "Jordan")
+    late = TODAY + timedelta(weeks=14)
+    post_form(coordinator, f"/reviews/{review}/record", review_data(next_review_date=d(late)))
+    due = TODAY + timedelta(weeks=12)
+    with app.app_context():
+        jordan = db.session.get(ProgressReview, review).apprentice
+        apprentice_id, cohort_id = jordan.id, jordan.cohort_id
+    shown, shown_due = due_shown(coordinator, apprentice_id)
+    assert shown_due == due
+    assert f"It is scheduled for {long(late)}, after it is due." in shown and "Scheduled late" in shown
+    row = next(tr for tr in page(coordinator.get(f"/cohorts/{cohort_id}")).select("#cohort-table tbody tr")
+               if "Jordan Ellis" in tr.get_text())
+    assert f"{long(due)} Scheduled late Scheduled for {long(late)}, after it is due" in text_of(row)
+    booked = page(coordinator.get(f"/reviews/{scheduled(app, 'Jordan')}"))
+    assert f"Scheduled for {long(late)}." in text_of(booked)
+    assert f"due by {long(due)}" in text_of(booked.find(id="next-review"))
+    home = page(signed_in("apprentice").get("/apprentice")).find(id="next-review")
+    assert f"Your next progress review is due by {long(due)}" in text_of(home)
+    assert "after it is due" in text_of(home)
+
+
+def test_mentors_sign_as_a_fourth_party_when_the_programme_asks_them_to(app, signed_in):
+    coordinator, mentor = signed_in("coordinator"), signed_in("mentor")
+    review = scheduled(app, "Jordan")
+    # Off by default: three signatures, and the mentor has nothing to sign.
+    soup = page(coordinator.get("/settings"))
+    assert soup.find("input", attrs={"name": "mentors_sign_reviews", "value": "no"}).has_attr("checked")
+    post_form(coordinator, "/settings", {"review_interval": "12-weeks", "mentors_sign_reviews": "yes",
+                                         "disclosure_threshold": "5"})
+    response = post_form(mentor, f"/reviews/{review}/record", review_data())
+    soup = page(mentor.get(response.headers["Location"]))
+    assert ("It now needs signing by the apprentice, the employer, the coordinator and the mentor."
+            in text_of(soup))
+    assert "0 of 4 signed" in text_of(soup)
+    assert [th.get_text(strip=True) for th in soup.select("#sign-offs ~ div tbody th")] == [
+        "The apprentice", "The employer", "The coordinator", "The mentor"]
+    assert "Sign for yourself as the mentor" in text_of(soup)
+    # Another mentor neither sees it nor signs it.
+    with app.app_context():
+        other = db.session.scalar(sa.select(User).where(User.email == "daniel.hughes@northmoor.example"))
+        assert other.role.value == "mentor"
+    daniel = app.test_client()
+    sign_in(daniel, "daniel.hughes@northmoor.example")
+    assert daniel.get(f"/reviews/{review}").status_code == 404
+    for client in (signed_in("apprentice"), signed_in("employer"), coordinator):
+        post_form(client, f"/reviews/{review}/sign", {"comment": ""}, page=f"/reviews/{review}")
+    assert "3 of 4 signed" in text_of(page(coordinator.get(f"/reviews/{review}")))
+    # Jordan moves to another mentor: the mentor at the time of the review still signs it.
+    with app.app_context():
+        jordan = db.session.get(ProgressReview, review).apprentice
+        jordan.mentor = db.session.get(User, other.id).mentor
+        db.session.commit()
+    home = page(mentor.get("/mentor"))
+    waiting = text_of(home.find("h2", string="Reviews waiting for your signature").find_next("ul"))
+    assert "Jordan Ellis" in waiting and "3 of 4 signed" in waiting
+    response = post_form(mentor, f"/reviews/{review}/sign", {"comment": "Agreed with the actions."},
+                         page=f"/reviews/{review}")
+    soup = page(mentor.get(response.headers["Location"]))
+    assert "Everyone has signed: the review is locked." in text_of(soup) and "Signed off" in text_of(soup)
+    assert "Agreed with the actions." in text_of(soup)
+    assert "Reviews waiting for your signature" not in text_of(page(mentor.get("/mentor")))
+    with app.app_context():
+        stored = db.session.get(ProgressReview, review)
+        assert stored.locked_at is not None and stored.signing_mentor_id is not None
+        assert {s.party.value for s in stored.signoffs} == {"apprentice", "employer", "coordinator", "mentor"}
+        mentor_user = db.session.scalar(sa.select(User.id).where(User.email == "mentor@example.org"))
+        signed = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "review.signed", AuditEvent.subject_id == review)).all()
+        assert {(e.actor_id, e.details["party"]) for e in signed if e.details["party"] == "mentor"} == {
+            (mentor_user, "mentor")}
+    # Turned off again, a new review needs three signatures.
+    post_form(coordinator, "/settings", {"review_interval": "12-weeks", "mentors_sign_reviews": "no",
+                                         "disclosure_threshold": "5"})
+    liam = scheduled(app, "Liam")
+    post_form(mentor, f"/reviews/{liam}/record", review_data(attendees="Liam, Priya"))
+    assert "0 of 3 signed" in text_of(page(mentor.get(f"/reviews/{liam}")))

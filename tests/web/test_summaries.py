@@ -235,3 +235,54 @@ def test_a_new_link_is_shown_once_after_a_redirect_and_a_refresh_makes_no_second
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ShareLink)
                                  .where(ShareLink.label == "Scrutiny panel")) == 1
+
+
+def test_each_figure_not_shown_says_which_rule_hid_it_with_the_programme_threshold(app, coordinator_client):
+    from apprenticeships.models import ProgrammeSettings
+
+    cohort = current_cohort(app)
+    soup = page(app.test_client().get(make_link(coordinator_client, cohort)))
+    figures = [text_of(f) for f in soup.select(".app-figure")]
+    # One person withdrew: the share still on the programme would let them be worked out.
+    assert ("Not shown still on the programme or completed It would let a group of fewer than 5 people be worked "
+            "out.") in figures
+    assert "21 apprentices started" in figures
+    with app.app_context():  # the earlier cohort, of 11, under the highest threshold a programme may set
+        ProgrammeSettings.current().disclosure_threshold = 20
+        earlier = db.session.scalar(sa.select(Cohort.id).order_by(Cohort.start_date).limit(1))
+        db.session.commit()
+    link = make_link(coordinator_client, earlier, label="Higher threshold")
+    soup = page(app.test_client().get(link))
+    figures = [text_of(f) for f in soup.select(".app-figure")]
+    assert "Not shown apprentices started Fewer than 20 people." in figures
+    assert "Not shown hours on average per apprentice An average is only given over 20 or more people." in figures
+    assert "Not shown hours of off-the-job training verified It would be about fewer than 20 people." in figures
+    assert "fewer than 5" not in text_of(soup)
+    # Each breakdown's hidden counts say why too.
+    statuses = {row.th.get_text(): row.td.get_text() for row in soup.find(
+        "caption", string="Apprentices by status").find_parent("table").tbody.find_all("tr")}
+    assert statuses["Completed"] == "fewer than 20"
+    assert statuses["Active"] == "0"
+    rows = list(csv.reader(io.StringIO(app.test_client().get(link + ".csv").get_data(as_text=True))))
+    assert ["intake", "", "not shown: fewer than 20 people"] in rows
+
+
+def test_the_reasons_for_hidden_cells_and_averages():
+    from apprenticeships.services.summaries import publish, why_cell_hidden, why_hidden
+
+    raw = {"intake": 7, "start_date": "2025-09-01", "statuses": {"active": 7, "withdrawn": 0},
+           "standards": {"a": 12, "b": 3, "c": 6}, "service_areas": {}, "providers": {}, "otj_hours_total": 700,
+           "active": 7, "on_track": 7, "reviews_held": 0, "reviews_on_time": 0, "withdrawn": 0, "completed": 0,
+           "placements": 0, "employers": 0}
+    published = publish(raw, 5)
+    assert why_hidden(published)["otj_hours_mean"] == "an average is only given over 8 or more people"
+    assert why_hidden(published)["reviews_on_time_rate"] == "it would be about fewer than 5 people"
+    assert "intake" not in why_hidden(published)  # 7 is shown
+    cells = {c["label"]: why_cell_hidden(c, 5) for c in published["standards"] if c["value"] is None}
+    assert cells == {"b": "fewer than 5",
+                     "c": "not shown: it would let a number under 5 be worked out from the total"}
+    everyone = {c["label"]: why_cell_hidden(c, 5) for c in published["statuses"]}
+    assert everyone["Active"] == ("not shown: everyone is in one group, so it would tell something about each "
+                                  "person")
+    # A summary published before reasons were kept says only that a figure is not shown.
+    assert why_hidden({k: v for k, v in published.items() if k != "hidden"}) == {}

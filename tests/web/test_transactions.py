@@ -24,6 +24,7 @@ from apprenticeships.models import (
     LogEntry,
     Placement,
     PlacementStatus,
+    User,
     VerificationStatus,
 )
 from apprenticeships.services import apprentice_rules
@@ -77,8 +78,8 @@ def test_a_refused_htmx_request_is_told_to_load_the_page_with_the_message(app, e
     assert "close it when it ends instead." in text_of(page(employer_client.get(f"/placements/{warehouse}")))
 
 
-def _verified_entry(app) -> int:
-    return lookup(app, sa.select(LogEntry.id).where(LogEntry.status == VerificationStatus.VERIFIED).limit(1))
+def _mentor_user(app) -> int:
+    return lookup(app, sa.select(User.id).where(User.email == "mentor@example.org"))
 
 
 @pytest.mark.parametrize("referrer,goes_to", [
@@ -89,13 +90,16 @@ def _verified_entry(app) -> int:
     (None, "/"),
 ])
 def test_after_a_refusal_people_go_back_only_to_a_page_of_this_site(app, coordinator_client, referrer, goes_to):
-    entry = _verified_entry(app)
+    # Reactivating names no page to go back to on a refusal, so the page the form was on is used.
+    user = _mentor_user(app)
     headers = {"Referer": referrer} if referrer else {}
-    response = coordinator_client.post(f"/log/{entry}/verify", headers=headers,
-                                       data={"csrf_token": token(coordinator_client, "/verification")})
+    csrf = token(coordinator_client, f"/users/{user}")
+    with commits_refused():
+        response = coordinator_client.post(f"/users/{user}/reactivate", headers=headers, data={"csrf_token": csrf})
     assert response.status_code == 303
     assert response.headers["Location"] == goes_to
-    assert "was verified by" in text_of(page(coordinator_client.get("/verification")))
+    shown = banners(page(coordinator_client.get(goes_to, follow_redirects=True)))
+    assert any(CLASHED in b for b in shown), shown
 
 
 def test_a_commit_the_database_refuses_is_a_clear_message_not_a_500_and_no_success(app, employer_client):

@@ -1,0 +1,91 @@
+"""Daily work in a real browser: the progress chart read on a phone, where focus goes after an
+entry is added with htmx, and the calendar page's "Copy link" button."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from .conftest import assert_accessible
+from .test_phones import PHONE
+from .test_progress import log_entry
+from .test_sign_in import sign_in
+
+# Each label's box and the SVG's, as drawn, in CSS pixels.
+LABELS = """(svg) => {
+  const box = svg.getBoundingClientRect();
+  return {
+    svg: {left: box.left, right: box.right, top: box.top, bottom: box.bottom},
+    labels: [...svg.querySelectorAll("text")].map((text) => {
+      const b = text.getBoundingClientRect();
+      return {text: text.textContent, left: b.left, right: b.right, top: b.top, bottom: b.bottom,
+              size: parseFloat(getComputedStyle(text).fontSize) * box.width / svg.viewBox.baseVal.width};
+    }),
+  };
+}"""
+
+
+def test_every_label_of_the_progress_chart_is_whole_and_readable_on_a_phone(page: Page, live_server,
+                                                                             console_errors):
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "apprentice@example.org")
+    charts = page.locator("#otj-chart-title, #otj-chart-narrow-title").locator("xpath=..")
+    expect(charts.filter(visible=True)).to_have_count(1)  # one drawing shows, the one for a phone
+    chart = charts.filter(visible=True)
+    drawn = chart.evaluate(LABELS)
+    svg, labels = drawn["svg"], drawn["labels"]
+    assert svg["right"] <= PHONE["width"]
+    x_labels = [label for label in labels if label["top"] > svg["top"] + (svg["bottom"] - svg["top"]) * 0.8]
+    assert len(x_labels) >= 3
+    for label in labels:
+        assert label["size"] >= 12, label  # no smaller than the smallest GOV.UK text on a phone
+        assert svg["left"] <= label["left"] and label["right"] <= svg["right"], label  # nothing clipped
+        assert svg["top"] <= label["top"] and label["bottom"] <= svg["bottom"], label
+    for before, after in zip(x_labels, x_labels[1:], strict=False):
+        assert before["right"] < after["left"], (before, after)  # none runs into the next
+    assert_accessible(page)
+    page.set_viewport_size({"width": 1024, "height": 800})  # a wider screen shows the wide drawing
+    expect(page.locator("#otj-chart-title").locator("xpath=..")).to_be_visible()
+    expect(page.locator("#otj-chart-narrow-title").locator("xpath=..")).to_be_hidden()
+    assert console_errors == []
+
+
+def test_after_adding_an_entry_focus_and_the_view_go_to_the_message(page: Page, live_server, console_errors):
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "apprentice@example.org")
+    url = page.url
+    log_entry(page, "Read the provider's notes on accessibility testing.", "1.5")
+    banner = page.locator("#logbook .govuk-notification-banner--success")
+    expect(banner).to_contain_text("Added 1.5 hours on")
+    expect(banner).to_be_focused()
+    expect(banner).to_be_in_viewport()
+    expect(page.locator("#log-entries")).to_contain_text("Read the provider's notes on accessibility testing.")
+    assert page.url == url  # htmx: no page load
+    assert_accessible(page)
+    assert console_errors == []
+
+
+def test_the_copy_link_button_copies_the_calendar_link_and_says_so(page: Page, live_server, console_errors):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    sign_in(page, live_server, "mentor@example.org")
+    page.goto(live_server + "/reviews/calendar")
+    page.get_by_role("button", name="Make my calendar link").click()
+    address = page.get_by_label("Your calendar link").input_value()
+    assert "/calendar/" in address
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator("#calendar-url-copied")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == address
+    assert_accessible(page)
+    assert console_errors == []
+
+
+def test_without_javascript_there_is_no_copy_button_and_the_link_can_be_selected(browser, live_server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server, "mentor@example.org")
+    page.goto(live_server + "/reviews/calendar")
+    page.get_by_role("button", name="Make my calendar link").click()
+    expect(page.get_by_role("button", name="Copy link")).to_be_hidden()
+    field = page.get_by_label("Your calendar link")
+    field.select_text()
+    assert page.evaluate("window.getSelection().toString() || document.activeElement.value") == field.input_value()
+    context.close()

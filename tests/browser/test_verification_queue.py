@@ -1,0 +1,140 @@
+"""The verification queue in Chromium: one entry verified or queried in place (the page stays where
+it was, the counts change, the focus stays in the row), all on a page ticked and verified at once,
+and the same without JavaScript, which comes back to the entry it left from."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Browser, Page, expect
+
+from apprenticeships.extensions import db
+from apprenticeships.models import ActivityType, Apprentice, LogEntry, VerificationStatus
+
+from ..conftest import close_app, make_app
+from ..helpers import served
+from .conftest import assert_accessible
+from .test_phones import PHONE
+from .test_sign_in import sign_in
+
+
+@pytest.fixture
+def long_queue(databases, demo_database, tmp_path) -> Iterator[str]:
+    """The demo, served, with 30 more of Jordan Ellis's entries waiting: a queue longer than the screen."""
+    app = make_app(databases, demo_database, tmp_path)
+    with app.app_context():
+        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))
+        first = date.today() - timedelta(days=120)
+        for n in range(30):
+            db.session.add(LogEntry(apprentice=jordan, activity_date=first + timedelta(days=n),
+                                    activity_type=ActivityType.STUDY_TIME, minutes=60,
+                                    description=f"Read chapter {n + 1} of the testing book.",
+                                    status=VerificationStatus.PENDING))
+        db.session.commit()
+    with served(app) as address:
+        yield address
+    close_app(app, databases)
+
+
+def counts(page: Page) -> str:
+    return page.locator("#queue-counts p").first.inner_text()
+
+
+def test_verify_and_query_in_place_without_a_reload_or_a_jump(page: Page, long_queue, console_errors):
+    sign_in(page, long_queue, "mentor@example.org")
+    page.goto(long_queue + "/verification")
+    expect(page.locator("#queue-counts")).to_contain_text("41 entries waiting for verification, 59 hours.")
+    assert_accessible(page)
+    expect(page.get_by_role("button", name="Verify all 41 on this page")).to_be_visible()
+
+    row = page.locator("tbody tr").nth(25)
+    row.scroll_into_view_if_needed()
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 500
+    row_id = row.get_attribute("id")
+    row.get_by_role("button", name=re.compile("^Verify")).click()
+    settled = page.locator(f"#{row_id}")
+    expect(settled).to_contain_text("Verified 1 hour of study time")
+    expect(page.locator("#queue-counts")).to_contain_text("40 entries waiting for verification, 58 hours.")
+    expect(page.locator("#queue-message")).to_have_text(re.compile(r"^\s*Verified 1 hour for Jordan Ellis\.\s*$"))
+    assert abs(page.evaluate("window.scrollY") - scrolled) < 50  # no reload, no jump to the top
+    assert page.evaluate("document.activeElement.closest('tr')?.id") == row_id  # the focus stays in the row
+    page.keyboard.press("Tab")  # and carries on to the next entry
+    expect(page.locator(f"#{row_id} + tr input[name=entries]")).to_be_focused()
+    expect(page.get_by_role("button", name="Verify all 40 on this page")).to_be_visible()
+    assert_accessible(page)
+
+    nxt = page.locator(f"#{row_id} + tr")
+    next_id = nxt.get_attribute("id")
+    nxt.get_by_role("link", name=re.compile("^Query")).click()
+    question = page.locator(f"#{next_id} textarea")
+    expect(question).to_be_focused()
+    assert_accessible(page)
+    page.locator(f"#{next_id}").get_by_role("button", name=re.compile("^Send query")).click()
+    expect(page.locator(f"#{next_id} .govuk-error-message")).to_contain_text("Enter what you need to know")
+    question.fill("Which book is this?")
+    page.locator(f"#{next_id}").get_by_role("button", name=re.compile("^Send query")).click()
+    expect(page.locator(f"#{next_id}")).to_contain_text("Queried")
+    expect(page.locator("#queue-counts")).to_contain_text("39 entries waiting for verification")
+    expect(page.get_by_role("button", name="Verify all 39 on this page")).to_be_visible()
+    assert abs(page.evaluate("window.scrollY") - scrolled) < 400
+    assert console_errors == []
+
+
+def test_select_all_on_the_page_and_verify_them_in_one_go(page: Page, live_server, console_errors):
+    sign_in(page, live_server, "mentor@example.org")
+    page.goto(live_server + "/verification")
+    page.get_by_label("Apprentice").select_option(label="Amara Okoro")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#queue-counts")).to_contain_text("3 entries waiting for verification, 8.5 hours.")
+    select_all = page.get_by_label("All entries on this page")
+    expect(select_all).to_be_visible()
+    assert_accessible(page)
+    select_all.check()
+    boxes = page.locator("tbody input[name=entries]")
+    expect(boxes).to_have_count(3)
+    for n in range(3):
+        expect(boxes.nth(n)).to_be_checked()
+    boxes.nth(1).uncheck()
+    assert page.evaluate("document.getElementById('queue-select-all').indeterminate")
+    select_all.check()
+    page.get_by_role("button", name="Verify selected entries").click()
+    expect(page.get_by_text("Verified 3 entries, 8.5 hours.")).to_be_visible()
+    expect(page.locator("#queue-counts")).to_contain_text("0 entries waiting for verification")
+    assert "apprentice=" in page.url  # the filter survived the action
+    assert_accessible(page)
+    assert console_errors == []
+
+
+@pytest.mark.parametrize("javascript", [False])
+def test_without_javascript_verify_comes_back_to_the_entry(browser: Browser, long_queue, javascript):
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    sign_in(page, long_queue, "mentor@example.org")
+    page.goto(long_queue + "/verification?sort=newest")
+    expect(page.locator("[data-queue-select-all]")).to_be_hidden()  # needs JavaScript
+    row = page.locator("tbody tr").nth(30)
+    row_id = row.get_attribute("id")
+    row.get_by_role("button", name=re.compile("^Verify")).click()
+    expect(page.locator(f"#{row_id}")).to_contain_text("Verified")
+    assert page.url.endswith(f"#{row_id}") and "sort=newest" in page.url
+    assert page.evaluate("window.scrollY") > 500  # at the entry, not the top of the page
+    expect(page.locator("#queue-counts")).to_contain_text("40 entries waiting")
+    page.get_by_role("button", name="Verify all 40 on this page").click()
+    expect(page.get_by_text("Verified 40 entries, 58 hours.")).to_be_visible()
+    context.close()
+
+
+def test_the_queue_fits_a_phone_with_a_query_open(page: Page, long_queue, console_errors):
+    page.set_viewport_size(PHONE)
+    sign_in(page, long_queue, "coordinator@example.org")
+    page.goto(long_queue + "/verification")
+    page.locator("tbody tr").first.get_by_role("link", name=re.compile("^Query")).click()
+    expect(page.locator("tbody textarea")).to_be_focused()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page)
+    assert console_errors == []

@@ -1,0 +1,118 @@
+"""An employer reads the past progress reviews of the apprentices it hosts: held reviews, from
+the start of each placement (permissions.review_hosted_condition), 20 a page, in a fixed number
+of statements.
+
+In the demo the employer (Kestrel Logistics) hosts Jordan Ellis, on its warehouse placement
+since 26 weeks ago; Jordan has reviews held before and since then.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from apprenticeships.extensions import db
+from apprenticeships.models import (
+    Apprentice,
+    Placement,
+    PlacementAssignment,
+    ProgressReview,
+    Rag,
+    ReviewAction,
+)
+
+from ..helpers import page, sql_statements, text_of
+
+
+def _jordan(app) -> tuple[int, date]:
+    """The demo apprentice's id, and the day their placement with the demo employer started."""
+    with app.app_context():
+        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))
+        start = db.session.scalar(sa.select(PlacementAssignment.start_date).join(Placement).where(
+            PlacementAssignment.apprentice_id == jordan.id, Placement.title == "Warehouse systems developer"))
+        return jordan.id, start
+
+
+def _held(app, apprentice_id: int, on: date, notes: str, **values) -> int:
+    with app.app_context():
+        review = ProgressReview(apprentice_id=apprentice_id, scheduled_date=on, held_date=on, rag=Rag.AMBER,
+                                progress_notes=notes, **values)
+        db.session.add(review)
+        db.session.commit()
+        return review.id
+
+
+def _cards(soup) -> list[str]:
+    return [text_of(card) for card in soup.select(".govuk-summary-card")]
+
+
+def test_the_employer_reads_reviews_held_since_the_placement_started_and_no_others(app, employer_client):
+    jordan, start = _jordan(app)
+    before = _held(app, jordan, start - timedelta(days=3), "Held before the placement started.")
+    since = _held(app, jordan, start + timedelta(days=3), "Settling in well on the warehouse team.")
+    with app.app_context():
+        db.session.add(ReviewAction(review_id=since, description="Pair with the lead on the stock API",
+                                    owner="Sam Okafor", due_date=start + timedelta(weeks=4)))
+        # Someone this employer does not host (Fatima Begum is with the health trust).
+        fatima = db.session.scalar(sa.select(Apprentice.id).where(Apprentice.first_name == "Fatima"))
+        db.session.commit()
+    _held(app, fatima, start + timedelta(days=3), "Fatima's review at the health trust.")
+    with app.app_context():
+        expected = db.session.scalar(sa.select(sa.func.count()).select_from(ProgressReview).where(
+            ProgressReview.apprentice_id == jordan, ProgressReview.held_date >= start))
+
+    soup = page(employer_client.get("/employers/reviews"))
+    text = text_of(soup)
+    assert text_of(soup.h1) == "Past reviews"
+    assert f"Showing 1 to {min(expected, 20)} of {expected} review" in text
+    cards = _cards(soup)
+    assert len(cards) == min(expected, 20) and all(card.startswith("Jordan Ellis, held") for card in cards)
+    mine = next(card for card in cards if "Settling in well on the warehouse team." in card)
+    assert "Amber" in mine and "Pair with the lead on the stock API (Sam Okafor, by" in mine
+    assert "0 of 3 signed" in mine or "0 of 4 signed" in mine
+    assert "Held before the placement started." not in text and "Fatima" not in text
+    # Each review opens on its own page; one from before the placement is not theirs to open.
+    assert soup.find("a", href=f"/reviews/{since}") is not None
+    assert soup.find("a", href=f"/reviews/{before}") is None
+    assert employer_client.get(f"/reviews/{before}").status_code == 404
+    # Not yet held: not a past review.
+    with app.app_context():
+        unheld = db.session.scalar(sa.select(ProgressReview.id).where(
+            ProgressReview.apprentice_id == jordan, ProgressReview.held_date.is_(None)))
+    assert unheld is not None and soup.find("a", href=f"/reviews/{unheld}") is None
+
+
+def test_the_home_page_leads_to_past_reviews(employer_client):
+    home = page(employer_client.get("/employer"))
+    link = home.find("a", string="Past reviews of the apprentices with you")
+    assert link["href"] == "/employers/reviews"
+
+
+def test_past_reviews_come_20_a_page_in_a_fixed_number_of_statements(app, signed_in):
+    jordan, start = _jordan(app)
+    client = signed_in("employer")
+
+    def statements(path: str) -> int:
+        client.get(path)  # warm up: the session's own upkeep is not what is measured
+        with sql_statements(app, lambda s: s not in ("BEGIN", "BEGIN IMMEDIATE")) as seen:
+            assert client.get(path).status_code == 200
+        return len(seen)
+
+    small = statements("/employers/reviews")
+    for n in range(30):  # the newest today
+        _held(app, jordan, date.today() - timedelta(days=n), f"Weekly check {n}.")
+    assert statements("/employers/reviews") == small
+    first, second = page(client.get("/employers/reviews")), page(client.get("/employers/reviews?page=2"))
+    assert len(_cards(first)) == 20
+    assert "Weekly check 0." in _cards(first)[0]  # newest first
+    assert _cards(second) and set(_cards(first)).isdisjoint(_cards(second))
+    assert second.select_one(".govuk-pagination") is not None
+    # A page past the end shows the last one.
+    assert _cards(page(client.get("/employers/reviews?page=99999999999"))) == _cards(
+        page(client.get(f"/employers/reviews?page={first.select('.govuk-pagination__item')[-1].get_text().strip()}")))
+
+
+def test_only_employers_have_past_reviews_here(coordinator_client, mentor_client, apprentice_client):
+    for client in (coordinator_client, mentor_client, apprentice_client):
+        assert client.get("/employers/reviews").status_code == 403

@@ -1,0 +1,143 @@
+"""The coordinator changes a published placement: its wording, closing date and number of places.
+
+The demo's Maintenance scheduling app (Northmoor Engineering) is published, starts in eight
+weeks, closes for applications in three and has two places, none held; the Warehouse systems
+developer placement has both its places held (one apprentice on it, one proposed).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from apprenticeships.extensions import db
+from apprenticeships.models import AuditEvent, Placement
+
+from ..helpers import lookup, page, post_form, text_of
+from .test_apprentices import errors
+from .test_concurrency import form_fields
+
+
+def _placement(app, title: str) -> Placement:
+    with app.app_context():
+        placement = db.session.scalar(sa.select(Placement).where(Placement.title == title))
+        db.session.expunge(placement)
+        return placement
+
+
+def _date(day: date) -> list[str]:
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def _fields(client, path: str, **changes) -> list[tuple[str, str]]:
+    """The edit form as the page shows it, with some answers changed (a date as its three parts)."""
+    fields = form_fields(client.get(path).get_data(as_text=True))
+    posted, done = [], set()
+    for name, value in fields:
+        if name not in changes:
+            posted.append((name, value))
+        elif name not in done:
+            done.add(name)
+            new = changes[name]
+            posted.extend((name, v) for v in (new if isinstance(new, list) else [new]))
+    return posted
+
+
+def _post(client, path: str, fields: list[tuple[str, str]]):
+    return client.post(path, data=MultiDict(fields))
+
+
+def test_the_coordinator_changes_the_closing_date_and_places_and_it_is_audited(app, coordinator_client):
+    placement = _placement(app, "Maintenance scheduling app")
+    path = f"/placements/{placement.id}/amend"
+    soup = page(coordinator_client.get(f"/placements/{placement.id}"))
+    assert soup.find("a", string="Change the details, closing date or number of places")["href"] == path
+    form = page(coordinator_client.get(path))
+    assert text_of(form.h1) == "Change Maintenance scheduling app"
+    assert "Its dates and hours cannot change once it is published" in text_of(form)
+    assert "Apprentices proposed for, accepted onto or on it hold 0 now" in text_of(form)
+    later = placement.closing_date + timedelta(weeks=2)
+    response = _post(coordinator_client, path, _fields(coordinator_client, path, places="4",
+                                                       closing_date=_date(later),
+                                                       title="Maintenance scheduling app (two teams)"))
+    assert response.status_code == 303
+    shown = text_of(page(coordinator_client.get(response.headers["Location"])))
+    assert "Maintenance scheduling app (two teams) saved." in shown and "2 of 4 places free" not in shown
+    assert "4 of 4 places free" in shown
+    with app.app_context():
+        stored = db.session.get(Placement, placement.id)
+        assert (stored.places, stored.closing_date, stored.version) == (4, later, placement.version + 1)
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "placement.amended"))
+        assert (event.subject_id, event.details) == (placement.id, {"fields": ["closing_date", "places", "title"]})
+
+
+@pytest.mark.parametrize("changes,field,message", [
+    ({"places": "1"}, "places", "Number of places must be at least 2, the places held now"),
+    ({"places": "51"}, "places", "Number of places must be between 1 and 50"),
+    ({"places": "two"}, "places", "Number of places must be a whole number"),
+    ({"closing_date": "after start"}, "closing_date", "Closing date must be on or before the start date"),
+    ({"title": ""}, "title", "Enter a title for the placement"),
+])
+def test_places_never_go_below_those_held_and_the_closing_date_is_checked(app, coordinator_client, changes, field,
+                                                                          message):
+    warehouse = _placement(app, "Warehouse systems developer")  # both its places held
+    path = f"/placements/{warehouse.id}/amend"
+    if changes.get("closing_date") == "after start":
+        changes = {"closing_date": _date(warehouse.start_date + timedelta(days=1))}
+    soup = page(_post(coordinator_client, path, _fields(coordinator_client, path, **changes)))
+    assert errors(soup)[field].startswith(message)
+    assert lookup(app, sa.select(Placement.version).where(Placement.id == warehouse.id)) == warehouse.version
+
+
+def test_a_closing_date_cannot_be_moved_into_the_past_but_an_old_one_can_stay(app, coordinator_client):
+    maintenance = _placement(app, "Maintenance scheduling app")
+    warehouse = _placement(app, "Warehouse systems developer")
+    path = f"/placements/{maintenance.id}/amend"
+    soup = page(_post(coordinator_client, path, _fields(coordinator_client, path,
+                                                        closing_date=_date(date.today() - timedelta(days=1)))))
+    assert errors(soup)["closing_date"] == "Closing date must be today or in the future"
+    # The warehouse placement closed for applications long ago: a change to its wording keeps that date.
+    path = f"/placements/{warehouse.id}/amend"
+    response = _post(coordinator_client, path, _fields(coordinator_client, path, team="Warehouse software"))
+    assert response.status_code == 303
+    with app.app_context():
+        stored = db.session.get(Placement, warehouse.id)
+        assert (stored.team, stored.closing_date) == ("Warehouse software", warehouse.closing_date)
+
+
+def test_two_edits_from_the_same_version_conflict_visibly_and_nothing_is_lost(app, coordinator_client, signed_in):
+    placement = _placement(app, "Maintenance scheduling app")
+    path = f"/placements/{placement.id}/amend"
+    other = signed_in("coordinator")
+    mine, theirs = (_fields(c, path) for c in (coordinator_client, other))  # both open the form
+    assert _post(other, path, [(n, "3" if n == "places" else v) for n, v in theirs]).status_code == 303
+    response = _post(coordinator_client, path, [(n, "5" if n == "places" else v) for n, v in mine])
+    soup = page(response)
+    summary = text_of(soup.select_one(".govuk-error-summary"))
+    assert "Someone else changed this placement while you were editing" in summary
+    assert soup.find("input", attrs={"name": "places"})["value"] == "5"  # what they typed is kept
+    assert "Someone else changed this to \u201c3\u201d" in errors(soup)["places"]
+    assert lookup(app, sa.select(Placement.places).where(Placement.id == placement.id)) == 3
+    # Saving again, after a look, goes through.
+    assert _post(coordinator_client, path, form_fields(response.get_data(as_text=True))).status_code == 303
+    assert lookup(app, sa.select(Placement.places).where(Placement.id == placement.id)) == 5
+
+
+def test_only_a_published_placement_is_changed_here(app, coordinator_client):
+    draft = _placement(app, "Member app discovery")
+    response = coordinator_client.get(f"/placements/{draft.id}/amend")
+    assert "Only a published placement can be changed here." in text_of(page(coordinator_client.get(
+        response.headers["Location"])))
+    assert "Change the details" not in text_of(page(coordinator_client.get(f"/placements/{draft.id}")))
+
+
+def test_employers_cannot_use_the_coordinators_changes(app, employer_client):
+    warehouse = _placement(app, "Warehouse systems developer")
+    assert employer_client.get(f"/placements/{warehouse.id}/amend").status_code == 403
+    response = post_form(employer_client, f"/placements/{warehouse.id}/amend", {"places": "9"},
+                         page=f"/placements/{warehouse.id}")
+    assert response.status_code == 403
+    assert "Change the details" not in text_of(page(employer_client.get(f"/placements/{warehouse.id}")))

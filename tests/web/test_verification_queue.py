@@ -1,0 +1,450 @@
+"""The verification queue: filters, verifying several at once, and verifying or querying one in place.
+
+The demo mentor (Priya Shah) mentors Jordan Ellis, Amara Okoro, Liam Walsh and Chloe Bennett:
+eleven entries waiting for verification and one of Amara's queried. Callum Murphy is another
+mentor's mentee.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+
+from apprenticeships.extensions import db
+from apprenticeships.models import (
+    ActivityType,
+    Apprentice,
+    ApprenticeStatus,
+    AuditEvent,
+    LogEntry,
+    LogEntryRevision,
+    VerificationStatus,
+)
+
+from ..helpers import csrf_token_from, page, post_form, text_of
+from .test_apprentices import errors
+from .test_query_counts import counting, grow
+
+
+def apprentice_id(app, first_name: str) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Apprentice.id).where(Apprentice.first_name == first_name))
+
+
+def entries_of(app, first_name: str, status: VerificationStatus = VerificationStatus.PENDING) -> list[LogEntry]:
+    with app.app_context():
+        found = list(db.session.scalars(sa.select(LogEntry).join(Apprentice).where(
+            Apprentice.first_name == first_name, LogEntry.status == status).order_by(LogEntry.activity_date,
+                                                                                     LogEntry.id)))
+        db.session.expunge_all()
+        return found
+
+
+def status_of(app, entry_id: int) -> VerificationStatus:
+    with app.app_context():
+        return db.session.get(LogEntry, entry_id).status
+
+
+def add_entries(app, first_name: str, count: int, first_day: date, minutes: int = 60) -> None:
+    """`count` entries waiting for verification, one a day from `first_day`."""
+    with app.app_context():
+        apprentice = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == first_name))
+        for n in range(count):
+            db.session.add(LogEntry(apprentice=apprentice, activity_date=first_day + timedelta(days=n),
+                                    activity_type=ActivityType.STUDY_TIME, minutes=minutes,
+                                    description=f"Reading {n}", status=VerificationStatus.PENDING))
+        db.session.commit()
+
+
+def rows(soup: BeautifulSoup) -> list[BeautifulSoup]:
+    return soup.select("table tbody tr")
+
+
+def names(soup: BeautifulSoup) -> set[str]:
+    return {row.find_all("td")[1].find("a").get_text(strip=True) for row in rows(soup)}
+
+
+def counts_line(soup: BeautifulSoup) -> str:
+    return text_of(soup.find(id="queue-counts").find("p"))
+
+
+def link(soup: BeautifulSoup, starting: str):
+    """The first link whose text (visually hidden context included) starts with `starting`, or None."""
+    return next((a for a in soup.find_all("a") if text_of(a).startswith(starting)), None)
+
+
+def queue(client, query: str = "") -> BeautifulSoup:
+    return page(client.get(f"/verification{query}"))
+
+
+# Filters
+
+
+def test_the_queue_shows_what_is_waiting_with_counts_and_links_to_each_apprentice(app, mentor_client):
+    soup = queue(mentor_client)
+    assert counts_line(soup) == "11 entries waiting for verification, 29 hours."
+    assert "1 other entry is queried" in text_of(soup.find(id="queue-counts"))
+    assert names(soup) == {"Jordan Ellis", "Amara Okoro", "Liam Walsh", "Chloe Bennett"}
+    jordan = apprentice_id(app, "Jordan")
+    assert soup.find("a", string="Jordan Ellis")["href"] == f"/apprentices/{jordan}"
+    assert mentor_client.get(f"/apprentices/{jordan}").status_code == 200  # a link the mentor may follow
+    # Oldest first, and only the mentor's own mentees in the apprentice filter.
+    waiting = sorted((e for n in ("Jordan", "Amara", "Liam", "Chloe") for e in entries_of(app, n)),
+                     key=lambda e: (e.activity_date, e.id))
+    assert [row["id"] for row in rows(soup)] == [f"entry-{e.id}" for e in waiting]
+    assert [o.get_text() for o in soup.find(id="apprentice").find_all("option")] == [
+        "All apprentices", "Amara Okoro", "Chloe Bennett", "Jordan Ellis", "Liam Walsh"]
+
+
+def test_every_checkbox_has_a_label_naming_the_entry(mentor_client):
+    soup = queue(mentor_client)
+    for box in soup.select('input[name="entries"]'):
+        label = text_of(soup.find("label", attrs={"for": box["id"]}))
+        row = box.find_parent("tr")
+        assert label == f"Select {text_of(row.find_all('td')[1])}, {text_of(row.find_all('td')[2])}"
+        assert box["form"] == "queue-bulk"
+    for button in soup.select("tbody button"):
+        assert text_of(button).startswith("Verify ") and len(text_of(button)) > len("Verify ")
+
+
+def test_each_filter_narrows_the_queue(app, mentor_client, apprentice_client):
+    amara = apprentice_id(app, "Amara")
+    soup = queue(mentor_client, f"?apprentice={amara}")
+    assert names(soup) == {"Amara Okoro"} and counts_line(soup) == "3 entries waiting for verification, 8.5 hours."
+
+    soup = queue(mentor_client, "?status=queried")
+    assert names(soup) == {"Amara Okoro"} and counts_line(soup).startswith("1 entry queried")
+    assert not soup.select('tbody input[name="entries"]') and not soup.select("tbody button")
+    assert "Waiting for their answer." in text_of(soup.find("tbody"))
+
+    assert counts_line(queue(mentor_client, "?status=answered")).startswith("0 entries answered")
+    jordans = entries_of(app, "Jordan")
+    post_form(mentor_client, f"/log/{jordans[0].id}/query", {"comment": "Which module?"})
+    post_form(apprentice_client, f"/log/{jordans[0].id}/answer", {"response": "Module 3."},
+              page=f"/log/{jordans[0].id}")
+    soup = queue(mentor_client, "?status=answered")
+    assert [row["id"] for row in rows(soup)] == [f"entry-{jordans[0].id}"]
+    assert "They answered: Module 3." in text_of(soup)
+    assert f"entry-{jordans[0].id}" in [row["id"] for row in rows(queue(mentor_client))]  # still waiting too
+
+    everything = [e for n in ("Jordan", "Amara", "Liam", "Chloe") for e in entries_of(app, n)]
+    days = sorted({e.activity_date for e in everything})
+    middle = days[len(days) // 2]
+    assert days[0] < middle < days[-1]
+    soup = queue(mentor_client, f"?date_from={middle.day}&date_from={middle.month}&date_from={middle.year}")
+    assert {row["id"] for row in rows(soup)} == {f"entry-{e.id}" for e in everything if e.activity_date >= middle}
+    soup = queue(mentor_client, f"?date_to={middle.day}&date_to={middle.month}&date_to={middle.year}")
+    assert {row["id"] for row in rows(soup)} == {f"entry-{e.id}" for e in everything if e.activity_date <= middle}
+
+    oldest, newest = queue(mentor_client), queue(mentor_client, "?sort=newest")
+    assert [r["id"] for r in rows(newest)] != [r["id"] for r in rows(oldest)]
+    assert sorted(e for e in everything if f"entry-{e.id}" == rows(newest)[0]["id"])[0].activity_date == max(
+        e.activity_date for e in everything)
+
+
+@pytest.mark.parametrize("query", [
+    "?apprentice=9999999999999999999999", "?apprentice=-1", "?apprentice=%C2%B2", "?apprentice=abc",
+    "?status=<script>", "?status=verified", "?sort=sideways", "?page=-3", "?page=99999999999999999999",
+    "?page=1e999", "?date_from=1&date_from=1", "?date_from=%00&date_from=2&date_from=2026",
+    "?date_to=99&date_to=99&date_to=99999999999", "?apprentice=%00",
+])
+def test_hostile_filter_values_are_ignored(app, mentor_client, query):
+    soup = page(mentor_client.get(f"/verification{query}"))
+    assert len(rows(soup)) == 11  # as if the value were not there
+
+
+def test_a_date_that_is_not_real_is_shown_with_its_error_and_not_applied(mentor_client):
+    soup = page(mentor_client.get("/verification?date_from=31&date_from=2&date_from=2026"
+                                  "&date_to=1&date_to=1&date_to=2020"))
+    assert soup.title.get_text().startswith("Error:")
+    assert errors(soup)["date_from"] == "Date from must be a real date, like 7 9 2026"
+    assert len(rows(soup)) == 0  # "to 1 January 2020" still applies: it is a real date
+    assert soup.find(id="date_from-day")["value"] == "31"
+    soup = page(mentor_client.get("/verification?date_from=2&date_from=2&date_from=2026"
+                                  "&date_to=1&date_to=1&date_to=2026"))
+    assert errors(soup)["date_to"] == "Date to must be the same as or after date from"
+
+
+def test_another_mentors_mentee_cannot_be_chosen_in_the_filter(app, mentor_client):
+    callum = apprentice_id(app, "Callum")
+    soup = queue(mentor_client, f"?apprentice={callum}")
+    assert "Callum" not in text_of(soup) and len(rows(soup)) == 11
+
+
+def test_with_too_many_apprentices_to_list_the_filter_is_a_search_by_name(app, mentor_client):
+    grow(app, 200)  # 200 more of Priya's mentees, each with entries waiting
+    soup = queue(mentor_client)
+    assert soup.find(id="apprentice") is None and soup.find(id="apprentice_name")["type"] == "search"
+    soup = queue(mentor_client, "?apprentice_name=grown19")
+    assert names(soup) == {"Grown19 Scale"} | {f"Grown{n} Scale" for n in range(190, 200)}
+    assert counts_line(soup) == "33 entries waiting for verification, 66 hours."
+    assert soup.find(id="apprentice_name")["value"] == "grown19"
+    assert len(rows(queue(mentor_client, "?apprentice_name=%25"))) == 0  # a wildcard is only a character
+    jordan = apprentice_id(app, "Jordan")
+    soup = queue(mentor_client, f"?apprentice={jordan}")  # a link from Jordan's page
+    assert names(soup) == {"Jordan Ellis"} and "Only Jordan Ellis’s entries." in text_of(soup)
+    assert soup.find("input", attrs={"name": "apprentice", "type": "hidden"})["value"] == str(jordan)
+
+
+def test_filters_survive_pagination_and_actions(app, mentor_client):
+    jordan = apprentice_id(app, "Jordan")
+    add_entries(app, "Jordan", 60, date.today() - timedelta(days=200))
+    query = f"?apprentice={jordan}&sort=newest"
+    soup = queue(mentor_client, query)
+    assert len(rows(soup)) == 50 and counts_line(soup) == "64 entries waiting for verification, 72 hours."
+    next_page = soup.select_one(".govuk-pagination__next a")["href"]
+    assert parse_qs(urlsplit(next_page).query) == {"apprentice": [str(jordan)], "sort": ["newest"], "page": ["2"]}
+    second = queue(mentor_client, f"{query}&page=2")
+    assert len(rows(second)) == 14
+    for action in [second.find(id="queue-bulk")["action"]] + [f["action"] for f in second.select("tbody form")]:
+        assert parse_qs(urlsplit(action).query) == {"apprentice": [str(jordan)], "sort": ["newest"], "page": ["2"]}
+
+
+# Verifying several at once
+
+
+def _chosen(soup: BeautifulSoup, how_many: int) -> list[str]:
+    return [box["value"] for box in soup.select('input[name="entries"]')][:how_many]
+
+
+def verified_events(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "log_entry.verified"))
+
+
+def test_verifying_several_in_one_go(app, mentor_client):
+    soup = queue(mentor_client, "?sort=newest")
+    chosen = _chosen(soup, 3)
+    with app.app_context():
+        minutes = sum(db.session.get(LogEntry, int(value.split(":")[0])).minutes for value in chosen)
+    before = verified_events(app)
+    response = mentor_client.post(soup.find(id="queue-bulk")["action"],
+                                  data={"csrf_token": csrf_token_from(str(soup)), "entries": chosen})
+    assert response.status_code == 303 and response.headers["Location"] == "/verification?sort=newest"
+    after = queue(mentor_client, "?sort=newest")
+    assert f"Verified 3 entries, {minutes / 60:g} hours." in text_of(after)
+    assert counts_line(after).startswith("8 entries waiting")
+    for value in chosen:
+        assert status_of(app, int(value.split(":")[0])) == VerificationStatus.VERIFIED
+    assert verified_events(app) == before + 3  # audited entry by entry
+    with app.app_context():
+        actions = db.session.scalars(sa.select(LogEntryRevision.action).where(
+            LogEntryRevision.entry_id == int(chosen[0].split(":")[0]))).all()
+        assert actions[-1] == "verified"
+
+
+def test_verify_all_on_this_page_works_without_ticking_anything(app, mentor_client):
+    soup = queue(mentor_client)
+    button = soup.find("button", attrs={"name": "everything_on_page"})
+    assert text_of(button) == "Verify all 11 on this page"
+    on_page = [i["value"] for i in soup.select('input[name="on_page"]')]
+    response = mentor_client.post(soup.find(id="queue-bulk")["action"], data={
+        "csrf_token": csrf_token_from(str(soup)), "on_page": on_page, "everything_on_page": "yes"})
+    assert response.status_code == 303
+    assert "Verified 11 entries, 29 hours." in text_of(queue(mentor_client))
+    assert all(status_of(app, int(v.split(":")[0])) == VerificationStatus.VERIFIED for v in on_page)
+
+
+def test_nothing_is_verified_when_one_chosen_entry_changed_since_the_page_was_shown(app, mentor_client,
+                                                                                     apprentice_client):
+    soup = queue(mentor_client)
+    jordans = {f"{e.id}:{e.version}" for e in entries_of(app, "Jordan")}
+    chosen = [v for v in _chosen(soup, 11) if v in jordans][:1] + [v for v in _chosen(soup, 11) if v not in jordans]
+    changed = int(chosen[0].split(":")[0])
+    with app.app_context():
+        when = db.session.get(LogEntry, changed).activity_date
+    response = post_form(apprentice_client, f"/log/{changed}/edit", {
+        "activity_date": [str(when.day), str(when.month), str(when.year)], "activity_type": "study_time",
+        "off_the_job": "yes", "minutes": "0.5", "description": "Changed after the mentor loaded the page."})
+    assert response.status_code == 303
+    before = verified_events(app)
+    response = mentor_client.post("/verification/verify", data={
+        "csrf_token": csrf_token_from(str(soup)), "entries": chosen})
+    assert response.status_code == 303
+    shown = text_of(page(mentor_client.get(response.headers["Location"])))
+    assert "Nothing was verified. Jordan Ellis’s entry for" in shown
+    assert "was changed by Jordan Ellis while you were looking at it" in shown
+    assert verified_events(app) == before
+    assert all(status_of(app, int(v.split(":")[0])) == VerificationStatus.PENDING for v in chosen)
+
+
+def test_nothing_is_verified_when_another_mentors_entry_is_slipped_in(app, mentor_client):
+    soup = queue(mentor_client)
+    callums = entries_of(app, "Callum")[0]
+    chosen = _chosen(soup, 2) + [f"{callums.id}:{callums.version}"]
+    response = mentor_client.post("/verification/verify", data={
+        "csrf_token": csrf_token_from(str(soup)), "entries": chosen})
+    shown = text_of(page(mentor_client.get(response.headers["Location"])))
+    assert "Nothing was verified. One of the entries you chose is no longer there for you to verify" in shown
+    assert "Callum" not in shown
+    assert all(status_of(app, int(v.split(":")[0])) == VerificationStatus.PENDING for v in chosen)
+
+
+@pytest.mark.parametrize("entries", [[], ["1"], ["abc:1"], ["1:0"], ["9" * 20 + ":1"],
+                                     [f"{n}:1" for n in range(1, 200)]])
+def test_a_bulk_post_with_nothing_or_nonsense_chosen_verifies_nothing(app, mentor_client, entries):
+    soup = queue(mentor_client)
+    before = verified_events(app)
+    response = mentor_client.post("/verification/verify?status=answered", data={
+        "csrf_token": csrf_token_from(str(soup)), "entries": entries})
+    assert response.status_code == 303 and response.headers["Location"] == "/verification?status=answered"
+    shown = text_of(page(mentor_client.get(response.headers["Location"])))
+    assert any(message in shown for message in ("Select the entries you want to verify",
+                                                "Select entries from the list",
+                                                "You can verify up to 100 entries at a time"))
+    assert verified_events(app) == before
+
+
+# One entry in place (htmx), and without JavaScript
+
+
+def test_htmx_verify_answers_with_only_the_row_and_the_counts(app, mentor_client):
+    soup = queue(mentor_client, "?sort=newest")
+    row = rows(soup)[0]
+    form = row.find("form")
+    hours = row.find_all("td")[4].get_text()
+    response = mentor_client.post(form["hx-post"], data={
+        "csrf_token": csrf_token_from(str(soup)), "version": form.find("input", attrs={"name": "version"})["value"]},
+        headers={"HX-Request": "true", "HX-Target": row["id"]})
+    assert response.status_code == 200 and "HX-Target" in response.headers["Vary"]
+    part = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert not part.find("html") and not part.find("h1")
+    swapped = part.find_all("tr")
+    assert len(swapped) == 1 and swapped[0]["id"] == row["id"]
+    assert text_of(swapped[0].find(attrs={"autofocus": True})).startswith(f"Verified {hours} hour")
+    assert not swapped[0].find("input", attrs={"name": "entries"})  # no longer part of "verify all"
+    counts = part.find(id="queue-counts")
+    assert counts["hx-swap-oob"] == "true" and text_of(counts.find("p")).startswith("10 entries waiting")
+    message = part.find(id="queue-message")
+    assert message["hx-swap-oob"] == "innerHTML" and text_of(message).startswith(f"Verified {hours} hour")
+    assert status_of(app, int(row["id"].removeprefix("entry-"))) == VerificationStatus.VERIFIED
+
+
+def test_without_javascript_verify_comes_back_to_the_same_place_at_the_entry(app, mentor_client):
+    add_entries(app, "Liam", 55, date.today() - timedelta(days=300))
+    query = "?status=waiting&sort=newest&page=2"
+    soup = queue(mentor_client, query)
+    row = rows(soup)[3]
+    who, hours = text_of(row.find_all("td")[1]), row.find_all("td")[4].get_text()
+    form = row.find("form")
+    response = mentor_client.post(form["action"], data={
+        "csrf_token": csrf_token_from(str(soup)), "version": form.find("input", attrs={"name": "version"})["value"]})
+    assert response.status_code == 303
+    location = urlsplit(response.headers["Location"])
+    entry_id = row["id"].removeprefix("entry-")
+    assert location.path == "/verification" and location.fragment == f"entry-{entry_id}"
+    assert parse_qs(location.query) == {"sort": ["newest"], "page": ["2"], "done": [entry_id]}
+    after = page(mentor_client.get(f"{location.path}?{location.query}"))
+    settled = after.find(id=f"entry-{entry_id}")
+    assert settled is not None and "Verified" in text_of(settled) and settled.find(attrs={"autofocus": True})
+    assert [r["id"] for r in rows(after)].index(f"entry-{entry_id}") == 3  # where it was
+    assert text_of(after.find(id="queue-message")) == f"Verified {hours} hour{'' if hours == '1' else 's'} for {who}."
+    assert after.select_one(".govuk-pagination__item--current").get_text(strip=True) == "2"
+
+
+def test_a_query_opens_in_its_row_with_htmx_and_is_sent_from_there(app, mentor_client):
+    soup = queue(mentor_client, "?sort=newest")
+    row = rows(soup)[1]
+    target = {"HX-Request": "true", "HX-Target": row["id"]}
+    opened = BeautifulSoup(mentor_client.get(link(row, "Query")["hx-get"], headers=target).get_data(as_text=True),
+                           "html.parser")
+    form = opened.find("form")
+    assert opened.find("tr")["id"] == row["id"] and opened.find("textarea").has_attr("autofocus")
+    token = csrf_token_from(str(soup))
+    fields = {"csrf_token": token, "version": form.find("input", attrs={"name": "version"})["value"],
+              "loaded": form.find("input", attrs={"name": "loaded"})["value"]}
+    refused = BeautifulSoup(mentor_client.post(form["hx-post"], data={**fields, "comment": " "}, headers=target)
+                            .get_data(as_text=True), "html.parser")
+    assert text_of(refused.select_one(".govuk-error-message")) == "Error: Enter what you need to know"
+    sent = BeautifulSoup(mentor_client.post(form["hx-post"], data={**fields, "comment": "Which course?"},
+                                            headers=target).get_data(as_text=True), "html.parser")
+    assert "Queried" in text_of(sent.find("tr")) and text_of(sent.find(id="queue-message")).startswith("Query sent to")
+    assert text_of(sent.find(id="queue-counts")).startswith("10 entries waiting")
+    assert status_of(app, int(row["id"].removeprefix("entry-"))) == VerificationStatus.QUERIED
+    assert link(opened, "Cancel")["href"] == f"/verification?sort=newest#{row['id']}"
+    restored = BeautifulSoup(mentor_client.get(link(opened, "Cancel")["hx-get"], headers=target).get_data(
+        as_text=True), "html.parser")  # Cancel, with htmx: the row as it is now, here already queried
+    assert restored.find("tr")["id"] == row["id"] and "Queried" in text_of(restored) and not restored.find("textarea")
+
+
+def test_without_javascript_a_query_comes_back_to_the_same_place(app, mentor_client):
+    soup = queue(mentor_client, "?sort=newest")
+    row = rows(soup)[0]
+    query_page = link(row, "Query")["href"]
+    response = post_form(mentor_client, query_page, {"comment": "Which course?"})
+    location = urlsplit(response.headers["Location"])
+    assert response.status_code == 303 and location.fragment == row["id"]
+    assert parse_qs(location.query) == {"sort": ["newest"], "done": [row["id"].removeprefix("entry-")]}
+    assert "Queried" in text_of(page(mentor_client.get(response.headers["Location"])).find(id=row["id"]))
+
+
+# Apprentices who have left
+
+
+def _withdraw(app, first_name: str) -> None:
+    with app.app_context():
+        apprentice = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == first_name))
+        apprentice.status, apprentice.withdrawal_date = ApprenticeStatus.WITHDRAWN, date.today()
+        apprentice.withdrawal_reason = "Moved away"
+        db.session.commit()
+
+
+def test_a_withdrawn_apprentices_hours_are_left_to_coordinators_who_can_verify_them(app, mentor_client,
+                                                                                    coordinator_client):
+    amara = apprentice_id(app, "Amara")
+    queried = entries_of(app, "Amara", VerificationStatus.QUERIED)[0]
+    waiting = entries_of(app, "Amara")[0]
+    _withdraw(app, "Amara")
+    assert "Amara" not in text_of(queue(mentor_client))
+    record = page(coordinator_client.get(f"/apprentices/{amara}"))
+    assert "Amara has withdrawn, so their mentor no longer sees their log: only a coordinator can verify " \
+           "the hours waiting." in text_of(record.find(id="who-verifies"))
+    soup = queue(coordinator_client, record.find(id="who-verifies").find("a")["href"].removeprefix("/verification"))
+    assert names(soup) == {"Amara Okoro"} and "Withdrawn" in text_of(rows(soup)[0])
+    assert [o.get_text() for o in soup.find(id="apprentice").find_all("option") if o.has_attr("selected")] == [
+        "Amara Okoro (has left)"]
+    assert link(soup.find("tbody"), "Query") is None  # she can no longer answer
+    assert link(queue(coordinator_client, "?sort=newest").find("tbody"), "Query") is not None
+    response = post_form(coordinator_client, f"/log/{waiting.id}/query", {"comment": "Which course?"},
+                         page=f"/verification?apprentice={amara}")
+    assert status_of(app, waiting.id) == VerificationStatus.PENDING
+    assert "has left the programme and can no longer answer a query" in text_of(
+        page(coordinator_client.get(response.headers["Location"])))
+    # A query she can never answer now: it may be verified as it stands.
+    soup = queue(coordinator_client, f"?apprentice={amara}&status=queried")
+    form = soup.find(id=f"entry-{queried.id}").find("form")
+    coordinator_client.post(form["action"], data={"csrf_token": csrf_token_from(str(soup)),
+                                                  "version": str(queried.version)})
+    assert status_of(app, queried.id) == VerificationStatus.VERIFIED
+
+
+def test_a_current_apprentices_page_names_their_mentor_as_a_verifier(app, mentor_client):
+    soup = page(mentor_client.get(f"/apprentices/{apprentice_id(app, 'Jordan')}"))
+    assert text_of(soup.find(id="who-verifies")).startswith(
+        "Jordan’s mentor, Priya Shah, or a coordinator verifies the hours waiting. Verify Jordan’s hours")
+
+
+# A fixed number of statements, whatever the data size
+
+
+@pytest.mark.parametrize("role,path", [
+    ("mentor", "/verification"),
+    ("mentor", "/verification?status=answered&sort=newest&date_from=1&date_from=1&date_from=2020&page=2"),
+    ("mentor", "/verification?apprentice=1&done=1"),
+    ("coordinator", "/verification?status=queried&date_to=1&date_to=1&date_to=2030"),
+    ("coordinator", "/verification?apprentice_name=e&apprentice=2"),
+])
+def test_the_queue_runs_the_same_number_of_statements_at_two_data_sizes(app, signed_in, role, path):
+    client = signed_in(role)
+    client.get(path)  # warm up: the session's own upkeep is not what is measured
+    with counting(app) as small:
+        assert client.get(path).status_code == 200
+    grow(app, 120)
+    with counting(app) as large:
+        assert client.get(path).status_code == 200
+    assert len(small) == len(large) and len(small) <= 12, (len(small), len(large))
