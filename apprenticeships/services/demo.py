@@ -123,6 +123,10 @@ def load_demo(today: date | None = None) -> bool:
     return True
 
 
+# What the coordinator tells the employer about the demo's one open proposal.
+PROPOSAL_NOTE = ("Yusuf has built two small stock-tracking tools in his current team and wants to learn how a "
+                 "warehouse runs day to day. He can start any Monday.")
+
 class _DemoBuilder:
     def __init__(self, today: date) -> None:
         self.today = today
@@ -364,6 +368,7 @@ class _DemoBuilder:
                                      else placement.start_date - timedelta(weeks=4)),
                 decided_by_id=None if proposed else self.coordinator.id,
                 decided_at=None if proposed else self._at(placement.start_date - timedelta(weeks=3)),
+                note_to_employer=PROPOSAL_NOTE if proposed else None,
             ))
             if status == AssignmentStatus.ACTIVE:
                 self.hosting[first] = placement

@@ -314,7 +314,13 @@ def test_the_employer_decides_from_a_short_profile_the_placement_and_the_coordin
 
 
 def test_a_proposal_without_a_note_shows_no_note(app, employer_client):
-    soup = page(employer_client.get(f"/placements/proposals/{_yusuf(app)}"))
+    yusuf = _yusuf(app)
+    assert "Note from your coordinator Yusuf has built" in text_of(page(
+        employer_client.get(f"/placements/proposals/{yusuf}")))  # the demo's proposal has one
+    with app.app_context():
+        db.session.get(PlacementAssignment, yusuf).note_to_employer = None
+        db.session.commit()
+    soup = page(employer_client.get(f"/placements/proposals/{yusuf}"))
     assert "Note from your coordinator" not in text_of(soup)
     assert "The proposal holds one of its places until you answer." in text_of(soup)
 
