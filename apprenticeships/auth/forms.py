@@ -19,21 +19,22 @@ class SignInForm(AppForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
+PASSWORD_HINT = "Use 12 characters or more. A few unrelated words together make a strong password."
+
+
+def new_password(label: str, missing: str) -> PasswordField:
+    return PasswordField(label, widget=GovPasswordInput(), description=PASSWORD_HINT,
+                         validators=[InputRequired(message=missing)])
+
+
+def password_again(label: str, missing: str) -> PasswordField:
+    return PasswordField(label, widget=GovPasswordInput(), validators=[
+        InputRequired(message=missing), EqualTo("password", message="Passwords must match")])
+
+
 class SetPasswordForm(AppForm):
-    password = PasswordField(
-        "Create a password",
-        widget=GovPasswordInput(),
-        description="Use 12 characters or more. A few unrelated words together make a strong password.",
-        validators=[InputRequired(message="Enter a password")],
-    )
-    confirm = PasswordField(
-        "Confirm your password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter your password again"),
-            EqualTo("password", message="Passwords must match"),
-        ],
-    )
+    password = new_password("Create a password", "Enter a password")
+    confirm = password_again("Confirm your password", "Enter your password again")
     submit = SubmitField("Save password", widget=GovSubmitInput())
 
     def __init__(self, *args, personal: tuple[str, ...] = (), **kwargs):
@@ -52,20 +53,8 @@ class ForgottenPasswordForm(AppForm):
 
 
 class ResetPasswordForm(SetPasswordForm):
-    password = PasswordField(
-        "New password",
-        widget=GovPasswordInput(),
-        description="Use 12 characters or more. A few unrelated words together make a strong password.",
-        validators=[InputRequired(message="Enter a new password")],
-    )
-    confirm = PasswordField(
-        "Confirm your new password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter your new password again"),
-            EqualTo("password", message="Passwords must match"),
-        ],
-    )
+    password = new_password("New password", "Enter a new password")
+    confirm = password_again("Confirm your new password", "Enter your new password again")
     submit = SubmitField("Save new password", widget=GovSubmitInput())
 
 
