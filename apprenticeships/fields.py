@@ -46,6 +46,9 @@ class GovDateField(DateField):
         self.data = None
         if not any(self.raw_data):
             return
+        missing = [part for part, text in zip(("day", "month", "year"), self.raw_data, strict=True) if not text]
+        if missing:  # GOV.UK: "Date of birth must include a month", "... must include a day and year"
+            raise ValueError(f"{self.label.text} must include a {' and '.join(missing)}")
         if not all(_DATE_PART.fullmatch(p) for p in self.raw_data):
             raise ValueError(f"{self.label.text} must be a real date, like 7 9 2026")
         day, month, year = (int(p) for p in self.raw_data)

@@ -207,9 +207,12 @@ def entry_or_404(entry_id: int, user: User):
 
 
 def _hosting(apprentice_id, on) -> list[sa.ColumnElement[bool]]:
-    """A placement of this apprentice, accepted or under way, that had started by the day `on`."""
+    """A placement of this apprentice, accepted or under way, that had started by the day `on`,
+    and that the employer had accepted by then: nothing from before they took the apprentice on."""
     return [PlacementAssignment.apprentice_id == apprentice_id,
-            PlacementAssignment.status.in_(AssignmentStatus.PLACED), PlacementAssignment.start_date <= on]
+            PlacementAssignment.status.in_(AssignmentStatus.PLACED), PlacementAssignment.start_date <= on,
+            sa.or_(PlacementAssignment.decided_at.is_(None),
+                   sa.func.date(PlacementAssignment.decided_at, type_=sa.Date) <= on)]
 
 
 def review_hosted_condition(employer_id: int | None = None) -> sa.ColumnElement[bool]:

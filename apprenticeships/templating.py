@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, after_this_request, make_response, render_template, request, session, url_for
 from flask_login import current_user
@@ -11,6 +12,11 @@ from jinja2_fragments.flask import render_block
 
 from .models import Role
 from .permissions import access_ends_on, record_is_read_only
+from .text import hours_in_words
+
+UK_TIME = ZoneInfo("Europe/London")
+# Where the banners of a page are: a redirect carrying a message goes here (see _messages_in_view).
+BANNERS_ANCHOR = "#main-content"
 
 # The navigation for each role: only pages that role may open.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
@@ -75,9 +81,11 @@ def format_date(value: date | datetime | None) -> str:
 
 
 def format_datetime(value: datetime | None) -> str:
+    """In UK time (GMT or BST, as the clocks say): 5 January 2026 at 16:49. Times are stored in UTC."""
     if value is None:
         return ""
-    return f"{value.day} {value:%B %Y} at {value:%H:%M} UTC"
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UK_TIME)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -85,6 +93,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["govuk_date"] = format_date
     app.jinja_env.filters["with_article"] = with_article
     app.jinja_env.filters["govuk_datetime"] = format_datetime
+    app.jinja_env.filters["hours"] = hours_in_words  # 2.5 as "2.5 hours": one way to write hours
     app.jinja_env.filters["iso_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
 
     @app.context_processor
@@ -101,10 +110,19 @@ def register_template_helpers(app: Flask) -> None:
 
 def _messages_in_view(response: Response) -> Response:
     """A redirect that carries a message (shown in a banner at the top of the next page) goes to
-    the top of that page, not to an anchor further down where the message would be out of sight."""
-    for header in ("Location", "HX-Redirect"):
-        if "#" in response.headers.get(header, "") and "_flashes" in session:
-            response.headers[header] = response.headers[header].split("#", 1)[0]
+    the banner, not to an anchor further down where the message would be out of sight.
+
+    A redirect's anchor is replaced by the banners' place rather than dropped: a browser keeps the
+    fragment of the address it came from when a redirect names none, so after a form posted from
+    /log#activity_date-day (an error summary's link) it would stay there, with the banner out of
+    sight. htmx's HX-Redirect loses its anchor instead: htmx sets the address, and one differing
+    from the page's only in its fragment would scroll the page rather than load it with the banner."""
+    if "_flashes" not in session:
+        return response
+    if "Location" in response.headers and 300 <= response.status_code < 400:
+        response.headers["Location"] = response.headers["Location"].split("#", 1)[0] + BANNERS_ANCHOR
+    if "#" in response.headers.get("HX-Redirect", ""):
+        response.headers["HX-Redirect"] = response.headers["HX-Redirect"].split("#", 1)[0]
     return response
 
 

@@ -27,8 +27,29 @@
     if (event.target.id === "queue-select-all") {
       rowBoxes().forEach((box) => { box.checked = event.target.checked; });
     }
+    if (rowBoxes().some((box) => box.checked)) { // something ticked: the error has gone
+      const error = document.getElementById("queue-bulk-error");
+      if (error && !error.hidden) {
+        error.hidden = true;
+        error.closest(".govuk-form-group").classList.remove("govuk-form-group--error");
+      }
+    }
     refresh();
   });
   document.addEventListener("htmx:afterSettle", refresh);
+  // "Verify selected entries" with nothing ticked: the error shows by the button, where the person is,
+  // rather than a trip to the server that brings the page back at its top (which it does without JavaScript).
+  document.addEventListener("submit", (event) => {
+    const error = document.getElementById("queue-bulk-error");
+    if (event.target.id !== "queue-bulk" || !error) {
+      return;
+    }
+    const nothingTicked = !rowBoxes().some((box) => box.checked);
+    if (event.submitter && event.submitter.hasAttribute("data-queue-verify-selected") && nothingTicked) {
+      event.preventDefault();
+      error.hidden = false;
+      error.closest(".govuk-form-group").classList.add("govuk-form-group--error");
+    }
+  });
   refresh();
 })();

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..email import mailbox_enabled
@@ -110,8 +110,8 @@ def sign_out():
 def accept_invite(token: str):
     """Set a password from a one-time invitation link."""
     user = accounts.user_for_invite(token)
-    if user is None:
-        abort(404)
+    if user is None:  # never made, used, or run out: the same page, so it never tells which
+        return render_template("auth/invite_link_expired.html"), 404
     form = SetPasswordForm(personal=(user.email, user.name))
     if form.validate_on_submit():
         accounts.accept_invite(user, form.password.data)

@@ -31,6 +31,13 @@ BACKENDS = ("log", "smtp", "notify")
 TIMEOUT_SECONDS = 30
 _ADDRESS = re.compile(r"[^\s()<>\[\],;:\"']+@[^\s()<>\[\],;:\"']+")
 
+# How each reason begins: problem_kind reads the kind of problem back from the reason kept in the outbox.
+UNREACHABLE = "Could not reach the mail server"
+NOTIFY_UNREACHABLE = "Could not reach GOV.UK Notify"
+ADDRESS_REFUSED = "The mail server refused the address"
+SMTP_SIGN_IN_REFUSED = "The mail server did not accept SMTP_USERNAME and SMTP_PASSWORD"
+NOTIFY_ANSWERED = "GOV.UK Notify answered"
+
 
 @dataclass(frozen=True)
 class Email:
@@ -101,10 +108,10 @@ def _smtp(email: Email) -> None:
             smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _ in error.recipients.values()]
-        raise DeliveryError(f"The mail server refused the address ({', '.join(map(str, codes))})",
+        raise DeliveryError(f"{ADDRESS_REFUSED} ({', '.join(map(str, codes))})",
                             temporary=not all(code >= 500 for code in codes)) from None
     except smtplib.SMTPAuthenticationError as error:
-        raise DeliveryError(f"The mail server did not accept SMTP_USERNAME and SMTP_PASSWORD ({error.smtp_code})",
+        raise DeliveryError(f"{SMTP_SIGN_IN_REFUSED} ({error.smtp_code})",
                             temporary=True) from None
     except smtplib.SMTPDataError as error:
         raise DeliveryError(f"The mail server refused the message ({error.smtp_code})",
@@ -115,7 +122,7 @@ def _smtp(email: Email) -> None:
         raise DeliveryError(f"Could not send through the mail server ({type(error).__name__})",
                             temporary=True) from None
     except OSError as error:  # refused, unreachable, timed out, TLS
-        raise DeliveryError(f"Could not reach the mail server ({type(error).__name__})", temporary=True) from None
+        raise DeliveryError(f"{UNREACHABLE} ({type(error).__name__})", temporary=True) from None
 
 
 def _notify(email: Email) -> None:
@@ -130,10 +137,13 @@ def _notify(email: Email) -> None:
             reference=email.reference,
         )
     except APIError as error:
+        if error.response is None:  # no answer at all: refused, unreachable, timed out
+            raise DeliveryError(f"{NOTIFY_UNREACHABLE} ({type(error.__cause__ or error).__name__})",
+                                temporary=True) from None
         status = error.status_code
         # 400: Notify will never send this one (a bad address, a team-only key, a missing
         # placeholder). 403 (a wrong key), 429 (too many) and 5xx may pass once put right.
-        raise DeliveryError(f"GOV.UK Notify answered {status}: {_notify_errors(error)}",
+        raise DeliveryError(f"{NOTIFY_ANSWERED} {status}: {_notify_errors(error)}",
                             temporary=status != 400) from None
 
 
@@ -142,3 +152,20 @@ def _notify_errors(error: APIError) -> str:
     if isinstance(message, list):
         return "; ".join(f"{e.get('error', '')} {e.get('message', '')}".strip() for e in message if isinstance(e, dict))
     return str(message)
+
+
+def problem_kind(reason: str | None) -> str:
+    """What kind of problem a kept reason describes: "unreachable", "address", "sign_in",
+    "notify_key" or "other" (pages word each for a coordinator; the reason itself is technical)."""
+    reason = reason or ""
+    if reason.startswith((UNREACHABLE, NOTIFY_UNREACHABLE)):
+        return "unreachable"
+    if reason.startswith(ADDRESS_REFUSED):
+        return "address"
+    if reason.startswith(SMTP_SIGN_IN_REFUSED):
+        return "sign_in"
+    if reason.startswith(f"{NOTIFY_ANSWERED} 400") and "email_address" in reason:
+        return "address"  # Notify's ValidationError about the address
+    if reason.startswith(f"{NOTIFY_ANSWERED} 403"):
+        return "notify_key"
+    return "other"

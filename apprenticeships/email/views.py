@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request
 
 from ..extensions import db
-from ..models import OutboxMessage, OutboxStatus, Role, User
+from ..models import OutboxMessage, Role, User
 from ..permissions import roles
 from ..services.pagination import paginate
+from . import problems as email_problems
 from .templates import templates
 
 PAGE_SIZE = 25
@@ -31,15 +32,16 @@ mailbox = Blueprint("mailbox", __name__, url_prefix="/dev/mailbox")
 @bp.get("/problems")
 @roles(Role.COORDINATOR)
 def problems():
-    """Emails that could not be sent after every retry, newest first, with who they were for."""
+    """Emails that could not be sent, or are waiting to be tried again, newest first, with who they were for."""
     query = (
         sa.select(OutboxMessage, User)
         .outerjoin(User, User.email == OutboxMessage.recipient)
-        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        .where(email_problems.HAS_PROBLEM)
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     )
     page = paginate(query, request.args.get("page", 1, type=int), PAGE_SIZE, rows=True)
-    return render_template("email/problems.html", page=page, descriptions=_descriptions())
+    return render_template("email/problems.html", page=page, descriptions=_descriptions(),
+                           cause=email_problems.cause, still_trying=email_problems.still_trying)
 
 
 @mailbox.get("")

@@ -5,10 +5,11 @@ from datetime import date
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
+from ..email import problems as email_problems
 from ..logbook import views as logbook_views
-from ..models import Placement, ProgrammeSettings, Role
+from ..models import AssignmentStatus, Placement, ProgrammeSettings, Role
 from ..permissions import public, roles, visible_apprentices_condition
-from ..services import dashboard, employers, overview, placements, reviews
+from ..services import dashboard, employers, logbook, overview, placements, reviews
 from . import bp, home_url
 
 COHORTS_SHOWN = 10  # the newest; the cohorts page has all of them
@@ -37,20 +38,23 @@ def coordinator():
         placements_waiting=dashboard.placements_awaiting_approval(),
         proposals_waiting=dashboard.proposals_awaiting_employers(), today=today,
         entries_waiting=overview.entries_waiting(everyone), to_sign=overview.reviews_to_sign(current_user),
+        email_problems=email_problems.count(),
     )
 
 
 @bp.get("/mentor")
 @roles(Role.MENTOR)
 def mentor():
-    """A mentor's mentees, and which of them are at risk and why."""
+    """A mentor's mentees, what waits for their verification, and which of them are at risk and why."""
     today, settings, mine = date.today(), ProgrammeSettings.current(), visible_apprentices_condition(current_user)
     at_risk, at_risk_total = dashboard.at_risk(f"mentor:{current_user.mentor_id}", mine, today, settings)
     reviews_due, reviews_due_total = dashboard.reviews_due(f"mentor:{current_user.mentor_id}", mine, today)
     return render_template("home/mentor.html", mentor=current_user.mentor, at_risk=at_risk, at_risk_total=at_risk_total,
                            mentees=overview.current_mentees(current_user.mentor_id),
                            reviews_due=reviews_due, reviews_due_total=reviews_due_total, today=today,
-                           to_sign=reviews.waiting_for_signature(current_user))
+                           to_sign=reviews.waiting_for_signature(current_user),
+                           # What waits in the verification queue (one statement), each linked into it.
+                           queue=logbook.queue_counts(mine, logbook.QueueFilters()))
 
 
 @bp.get("/employer")
@@ -61,7 +65,10 @@ def employer():
         "home/employer.html",
         employer=current_user.employer,
         placements=placements.listing(Placement.employer_id == current_user.employer_id),
-        hosted=employers.hosted(current_user.employer_id, date.today(), ProgrammeSettings.current()),
+        hosted=employers.hosted(current_user.employer_id, date.today(), ProgrammeSettings.current(),
+                                AssignmentStatus.PLACED),
+        waiting=employers.awaiting_decision(current_user.employer_id),
+        to_sign=reviews.waiting_for_signature(current_user),
     )
 
 

@@ -30,6 +30,7 @@ def _me():
 
 
 LOG_PAGE_SIZE = 20
+LATEST_REVIEWS_SHOWN = 2  # on the apprentice's home, above their log
 
 
 def apprentice_home(form: LogEntryForm | None = None):
@@ -44,15 +45,15 @@ def apprentice_home(form: LogEntryForm | None = None):
         "apprentice": me, "form": form or LogEntryForm(me), "today": today, "chart": chart, "points": points,
         "totals": logbook.totals(me, today, ProgrammeSettings.current()),
         "entries": logbook.entries(me, request.args.get("page", 1, type=int), LOG_PAGE_SIZE),
-        "assignments": overview.apprentice_placements(me.id), "answer_form": AnswerForm(),
+        "assignments": overview.apprentice_placements(me.id),
     }
     return render_page_or_block("home/apprentice.html", {LOGBOOK_TARGET: "logbook", PROGRESS_TARGET: "progress"},
                                 **context, page_context=lambda: {
-                                    # What waits for their answer, and the reviews held (paged on their own).
+                                    # What waits for their answer, and the latest reviews held (all of
+                                    # them on the reviews page).
                                     "to_answer": overview.entries_to_answer(me.id, LOG_PAGE_SIZE),
                                     "to_sign": overview.reviews_to_sign(current_user),
-                                    "past_reviews": overview.past_reviews(me.id, request.args.get("reviews", 1,
-                                                                                                  type=int))})
+                                    "past_reviews": overview.past_reviews(me.id, 1, LATEST_REVIEWS_SHOWN)})
 
 
 @bp.post("/log")
@@ -72,7 +73,7 @@ def add():
     if block := requested_block({LOGBOOK_TARGET: "logbook"}):
         response = make_response(render_block(
             "home/apprentice.html", block, apprentice=me, form=LogEntryForm(me, formdata=None),
-            entries=logbook.entries(me, 1), message=message, answer_form=AnswerForm()))
+            entries=logbook.entries(me, 1), message=message))
         response.headers["HX-Trigger"] = "log-changed"
         return response
     flash(message, "success")
@@ -132,16 +133,31 @@ def delete(entry_id: int):
 @bp.post("/log/<int:entry_id>/answer")
 @roles(Role.APPRENTICE)
 def answer(entry_id: int):
-    """Answer a query about an entry; it goes back for verification."""
+    """Answer a query about an entry; it goes back for verification.
+
+    An answer with an error comes back with its message next to the box: with htmx the entry's
+    answer form in place; without, the form on a page of its own with the error summary at its top
+    (the log's page would open at its top, far from the entry)."""
     entry = entry_or_404(entry_id, current_user)
     form = AnswerForm()
-    if not form.validate_on_submit():
-        flash(form.response.errors[0] if form.response.errors else "Enter your answer.", "error")
-    else:
-        on_refusal_go_to(url_for("home.apprentice") + f"#entry-{entry.id}")
-        logbook.answer(current_user, entry, form.response.data.strip())
-        flash("Answer sent. The entry is waiting for verification again.", "success")
-    return redirect(url_for("home.apprentice") + f"#entry-{entry.id}", code=303)
+    in_place = requested_block({_answer_id(entry): "answer"}) is not None
+    back = url_for("home.apprentice") + f"#entry-{entry.id}"
+    if not form.validate_on_submit() and entry.status == VerificationStatus.QUERIED:
+        if in_place:
+            return render_template("logbook/_answer_form.html", entry=entry, answer_form=form)
+        return render_template("logbook/answer.html", entry=entry, form=form, back=back)
+    on_refusal_go_to(back)
+    logbook.answer(current_user, entry, (form.response.data or "").strip())  # refused once no longer queried
+    flash("Answer sent. The entry is waiting for verification again.", "success")
+    if in_place:  # the whole page again: the entry's status, the totals and what waits for you all change
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = back
+        return response
+    return redirect(back, code=303)
+
+
+def _answer_id(entry) -> str:
+    return f"answer-{entry.id}"
 
 
 @bp.get("/log/<int:entry_id>")
@@ -160,29 +176,38 @@ def queue():
     `done` names the entry just verified or queried without JavaScript: it shows, settled, where it was.
     """
     scope = visible_apprentices_condition(current_user)
-    form = _queue_filters(scope)
+    return _queue_page(scope, _queue_filters(scope), parse_id(request.args.get("done")))
+
+
+def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_problem: str | None = None):
+    """The queue for these filters. A filter with an error lists nothing (its errors show instead): a list
+    filtered by only some of what was asked for could be verified in bulk by mistake. `bulk_problem` is
+    why "Verify selected entries" verified nothing (nothing ticked, say): an error at the top of the page."""
+    if form.errors:
+        return render_template("logbook/queue.html", page=None, rows=[], counts=None, done=None, message=None,
+                               **_queue_context(form))
     filters = form.filters()
     counts = logbook.queue_counts(scope, filters)
     page = logbook.queue(scope, filters, counts)
-    done = logbook.queue_entry(scope, parse_id(request.args.get("done")))
+    done = logbook.queue_entry(scope, done_id)
     if done is not None and done.status == VerificationStatus.PENDING:
         done = None  # not settled after all (answered since, say): it is in the list if the filters want it
     return render_template("logbook/queue.html", page=page, rows=logbook.in_queue_order(page.items, done,
                                                                                        filters.newest_first),
                            counts=counts, done=done, message=_settled_message(done) if done else None,
-                           **_queue_context(form, page.number))
+                           bulk_problem=bulk_problem, **_queue_context(form, page.number))
 
 
 @bp.post("/verification/verify")
 @roles(Role.MENTOR, Role.COORDINATOR)
 def verify_many():
     """Verify the entries ticked (or all those on the page) in one go: all of them, or none if any changed."""
-    form = _queue_filters(visible_apprentices_condition(current_user))
+    scope = visible_apprentices_condition(current_user)
+    form = _queue_filters(scope)
     back = url_for("logbook.queue", **form.args())
     chosen = VerifyManyForm()
-    if not chosen.validate_on_submit() or not chosen.chosen():
-        flash(chosen.first_error() or "Select the entries you want to verify", "error")
-        return redirect(back, code=303)
+    if not chosen.validate_on_submit() or not chosen.chosen():  # the queue again, with the error at its top
+        return _queue_page(scope, form, bulk_problem=chosen.first_error() or "Select the entries you want to verify")
     on_refusal_go_to(back)
     verified = logbook.verify_many(current_user, visible_apprentices_condition(current_user), chosen.chosen())
     flash(f"Verified {len(verified)} entr{'y' if len(verified) == 1 else 'ies'}, "
@@ -214,8 +239,8 @@ def query(entry_id: int):
     in_row = requested_block({_row_id(entry): "row"}) is not None
     cancelled = request.method == "GET" and request.args.get("cancel") == "yes"  # the row's Cancel
     if cancelled or (in_row and request.method == "GET" and not logbook.can_query(entry)):
-        if in_row:  # the entry as it is now
-            return render_template("logbook/_queue_row.html", entry=entry, **_queue_context(form))
+        if in_row:  # the entry as it is now, the focus back on its Query link (or the row) where it was
+            return render_template("logbook/_queue_row.html", entry=entry, cancelled=True, **_queue_context(form))
         return redirect(back, code=303)
     question = QueryForm(obj=entry)
     if question.validate_on_submit():

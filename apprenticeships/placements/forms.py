@@ -33,10 +33,35 @@ _LEARNING_OUTCOMES = text_area("What they will learn (optional)", 4000)
 _SKILLS = text_area("Skills it needs or builds (optional)", 2000)
 _LOCATION = StringField("Location (optional)", widget=GovTextInput(), validators=[
     Optional(), Length(max=160, message="Location must be 160 characters or fewer")])
-_PLACES = WholeNumberField("Number of places", widget=GovTextInput(), validators=[
+
+
+class _PlacesField(WholeNumberField):
+    """A whole number of places: one too large to store is still a number, so it gets the range
+    message (NumberRange) rather than being told it is not a whole number."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip().replace(",", "")
+        if text.isascii() and text.isdigit() and len(text) > 9:
+            self.raw_data, self.data = valuelist, 10 ** 9  # beyond any range here: NumberRange says so
+            return
+        super().process_formdata(valuelist)
+
+
+class _OptionalDateField(GovDateField):
+    """A date that may be left empty: its messages name it without the label's "(optional)"."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            label = self.label.text
+            raise ValueError(str(error).replace(label, label.removesuffix(" (optional)"), 1)) from None
+
+
+_PLACES = _PlacesField("Number of places", widget=GovTextInput(), validators=[
     InputRequired(message="Enter the number of places"),
     NumberRange(min=1, max=50, message="Number of places must be between 1 and 50")])
-_CLOSING_DATE = GovDateField("Closing date for applications (optional)")
+_CLOSING_DATE = _OptionalDateField("Closing date for applications (optional)")
 
 
 def _clean(value: str | None) -> str | None:
@@ -137,6 +162,9 @@ class AmendPlacementForm(VersionedForm):
         self.placement, self.held, self.today = placement, held, today or date.today()
         self.places.description = (f"Apprentices proposed for, accepted onto or on it hold {held} now, and it "
                                    "cannot have fewer. Reserves hold none.")
+        if placement.start_date <= self.today:
+            self.closing_date.description = ("It has started. With no closing date, apprentices can still be "
+                                             "proposed for it and register interest until it ends.")
 
     def validate_places(self, field) -> None:
         if field.data is not None and field.data < self.held:
@@ -145,7 +173,13 @@ class AmendPlacementForm(VersionedForm):
     def validate_closing_date(self, field) -> None:
         if field.data is None:
             return
-        start = self.placement.start_date
+        start, end = self.placement.start_date, self.placement.end_date
+        if field.data > start and start <= self.today:
+            # Under way: with no closing date an apprentice can still join it until it ends
+            # (placements.joinable); a closing date is never after the start (the database says so).
+            raise ValidationError(f"Closing date must be on or before the start date, {start.day} {start:%B %Y}. "
+                                  f"It has started: leave the closing date empty to keep it open until it ends, "
+                                  f"{end.day} {end:%B %Y}")
         if field.data > start:
             raise ValidationError(f"Closing date must be on or before the start date, {start.day} {start:%B %Y}")
         if field.data != self.placement.closing_date and field.data < self.today:

@@ -163,7 +163,8 @@ def amend(placement_id: int):
         back=url_for("placements.show", placement_id=placement.id),
         intro=f"It runs from {placement.start_date.day} {placement.start_date:%B %Y} to "
               f"{placement.end_date.day} {placement.end_date:%B %Y}. Its dates and hours cannot change once it "
-              "is published: apprentices were proposed for them.",
+              "is published" + (": apprentices were proposed for them." if placements.any_proposed(placement)
+                                else "."),
         field_params={name: {"params": {"rows": 3}} for name in ("description", "learning_outcomes", "skills")})
 
 
@@ -203,12 +204,16 @@ def decide(assignment_id: int):
         placements.decide(current_user, assignment, form.decision.data == "accept", form.reason.data)
         flash(f"You {'accepted' if form.decision.data == 'accept' else 'declined'} "
               f"{assignment.apprentice.full_name}.", "success")
-        return _back_to(assignment.placement, "#apprentices")
+        # Home, where any other proposals waiting for them are.
+        return redirect(url_for("home.employer"), code=303)
     if request.method == "GET" and (problem := placements.undecided_problem(assignment)):
         flash(f"{problem}.", "error")
         return _back_to(assignment.placement, "#apprentices")
-    return render_template("placements/decide.html", form=form, assignment=assignment,
-                           places_left=placements.places_left(assignment.placement))
+    places_left = placements.places_left(assignment.placement)
+    # A reserve can be accepted only while a place is free: until then, declining is the only
+    # answer offered (the service still refuses an acceptance if the place goes meanwhile).
+    return render_template("placements/decide.html", form=form, assignment=assignment, places_left=places_left,
+                           can_accept=not assignment.reserve or places_left > 0)
 
 
 @bp.route("/placements/proposals/<int:assignment_id>/withdraw", methods=["GET", "POST"])

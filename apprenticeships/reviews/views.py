@@ -10,15 +10,16 @@ from flask_login import current_user
 from ..errors import on_refusal_go_to
 from ..extensions import limiter
 from ..models import ProgrammeSettings, Role
-from ..permissions import public, review_or_404, roles, visible_apprentices_condition
+from ..permissions import public, review_host, review_or_404, roles, visible_apprentices_condition
 from ..security import no_referrer
-from ..services import calendar, logbook, reviews
+from ..services import calendar, logbook, overview, reviews
 from ..users.forms import ConfirmForm
 from ..versioning import conflict_shown_on
 from . import bp
 from .forms import ACTION_ROWS, RecordReviewForm, ReopenForm, SignForm
 
 EVERYONE = (Role.COORDINATOR, Role.MENTOR, Role.EMPLOYER, Role.APPRENTICE)
+HELD_REVIEWS_PAGE_SIZE = 10
 
 
 def _to_review(review):
@@ -28,8 +29,14 @@ def _to_review(review):
 @bp.get("/reviews")
 @roles(*EVERYONE)
 def index():
-    """Reviews to do: overdue, due in the next 14 days, and waiting for your signature."""
-    return render_template("reviews/index.html", todo=reviews.to_do(current_user, date.today()))
+    """Reviews to do: overdue, due in the next 14 days, and waiting for your signature; for an
+    apprentice, their reviews held too, a page at a time."""
+    held = None
+    if current_user.role == Role.APPRENTICE:
+        held = overview.past_reviews(current_user.apprentice_id, request.args.get("page", 1, type=int),
+                                     HELD_REVIEWS_PAGE_SIZE)
+    return render_template("reviews/index.html", todo=reviews.to_do(current_user, date.today()), held=held,
+                           today=date.today())
 
 
 @bp.get("/reviews/<int:review_id>")
@@ -37,9 +44,12 @@ def index():
 def show(review_id: int):
     """A review: what was agreed, and its sign-offs."""
     review = review_or_404(review_id, current_user)
+    host = review_host(review)
     return render_template("reviews/show.html", review=review, signers=reviews.signers(review),
-                           my_party=reviews.party_for(current_user, review), sign_form=SignForm(),
-                           reopenings=reviews.reopenings(review), next=reviews.booked_next(review, date.today()))
+                           my_party=reviews.party_for(current_user, review, host), sign_form=SignForm(),
+                           no_host=reviews.no_host_words(review, current_user, host),
+                           reopenings=reviews.reopenings(review), next=reviews.booked_next(review, date.today()),
+                           today=date.today())
 
 
 @bp.route("/reviews/<int:review_id>/record", methods=["GET", "POST"])
@@ -64,7 +74,9 @@ def record(review_id: int):
         with conflict_shown_on(form, review, "review"):
             reviews.record(current_user, review, form.values(), form.actions(),
                            round(totals.verified_hours * 60), settings, today, version=form.seen_version())
-            flash(f"Review saved. It now needs signing by {reviews.who_signs(review)}.", "success")
+            no_host = reviews.no_host_words(review, current_user)
+            flash(f"Review saved. It now needs signing by {reviews.who_signs(review)}."
+                  + (f" {no_host}" if no_host else ""), "success")
             return _to_review(review)
     return render_template("reviews/record.html", form=form, review=review, apprentice=apprentice, totals=totals,
                            rows=ACTION_ROWS)
@@ -75,13 +87,15 @@ def record(review_id: int):
 def sign(review_id: int):
     """Add your comments and sign your part of the review."""
     review = review_or_404(review_id, current_user)
-    party = reviews.party_for(current_user, review)
+    host = review_host(review)
+    party = reviews.party_for(current_user, review, host)
     if party is None:
         abort(403)
     form = SignForm()
     if not form.validate_on_submit():
         return render_template("reviews/show.html", review=review, signers=reviews.signers(review), my_party=party,
-                               sign_form=form, reopenings=reviews.reopenings(review))
+                               sign_form=form, reopenings=reviews.reopenings(review),
+                               no_host=reviews.no_host_words(review, current_user, host), today=date.today())
     on_refusal_go_to(url_for("reviews.show", review_id=review.id))
     locked = reviews.sign(current_user, review, party, (form.comment.data or "").strip())
     flash("Signed. Everyone has signed: the review is locked." if locked else "Signed.", "success")
@@ -118,6 +132,18 @@ def calendar_link():
     webcal = "webcal://" + link.split("://", 1)[1] if link else None
     return render_template("reviews/calendar.html", form=form, link=link, webcal=webcal,
                            has_feed=current_user.calendar_token_hash is not None)
+
+
+@bp.get("/reviews/calendar/new")
+@roles(*EVERYONE)
+def new_calendar_link():
+    """Asks before making a new calendar link: the old one stops working, and calendars subscribed to it with it."""
+    return render_template("confirm_page.html", title="Make a new calendar link?", confirm="Yes, make a new link",
+                           cancel="No, keep my link", warning=True, action=url_for("reviews.calendar_link"),
+                           back=url_for("reviews.calendar_link"),
+                           explanation=["Your old link will stop working: any calendar that subscribed to it will "
+                                        "stop updating.",
+                                        "You will need to add the new link to your calendar app again."])
 
 
 @bp.get("/calendar/<token>.ics")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from ..email import send
 from ..extensions import db
-from ..models import Apprentice, EmployerPartner, Mentor, Role, User, utcnow
+from ..models import Apprentice, EmployerPartner, Mentor, OutboxMessage, Role, User, utcnow
 from ..templating import format_date, with_article
 from . import audit
 from .passwords import hash_password
@@ -72,6 +72,19 @@ def email_invitation(user: User, link: str) -> None:
     """Email the invitation link just made (queued with the invitation: it goes once that is saved)."""
     send("invitation", user.email, {"name": user.name, "role": with_article(user.role.label.lower()), "link": link,
                                     "expires": format_date(user.invite_expires_at)})
+
+
+def invitation_email(user: User) -> OutboxMessage | None:
+    """The latest invitation email to this person while they have no password or an open invitation
+    (sent, waiting, or failed), or None."""
+    if user.has_password and user.invite_expires_at is None:
+        return None
+    return db.session.scalar(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.template == "invitation", OutboxMessage.recipient == user.email)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )
 
 
 def user_for_invite(token: str) -> User | None:

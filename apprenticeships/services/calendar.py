@@ -1,7 +1,8 @@
 """A personal calendar feed (iCalendar) of upcoming progress reviews, behind a secret link.
 
-Each apprentice the person sees has one event: their next review, on the day it is due (the
-one rule, services/progress.py), saying when it is booked if that is another day.
+Each apprentice the person sees has one event: their next review, on the day it is booked for
+(the meeting), or, when none is booked, on the day it is due (the one rule, services/progress.py).
+The description says when it is due, and whether it is booked for after that.
 """
 
 from __future__ import annotations
@@ -35,9 +36,16 @@ def user_for_token(token: str) -> User | None:
 
 
 def upcoming(scope: sa.ColumnElement[bool], today: date) -> list[DueReview]:
-    """The next review of each apprentice in scope due from a month back to a year ahead, soonest first."""
-    due = progress_subquery(today).c.review_due_date
-    return due_reviews(scope, today, due >= today - timedelta(days=31), due <= today + HORIZON, limit=None).items
+    """The next review of each apprentice in scope whose event (the day booked, or else the day due)
+    falls from a month back to a year ahead, soonest due first."""
+    p = progress_subquery(today).c
+    day = sa.func.coalesce(p.review_scheduled_date, p.review_due_date)
+    return due_reviews(scope, today, day >= today - timedelta(days=31), day <= today + HORIZON, limit=None).items
+
+
+def event_day(review: NextReview) -> date:
+    """The day the event is on: the meeting booked, or the day it is due when none is."""
+    return review.scheduled or review.due
 
 
 def _long_date(day: date) -> str:
@@ -45,16 +53,20 @@ def _long_date(day: date) -> str:
 
 
 def _summary(name: str, review: NextReview) -> str:
+    if review.scheduled:
+        return f"Progress review: {name}"
     return f"Progress review {'overdue' if review.overdue else 'due'}: {name}"
 
 
 def _description(review: NextReview) -> str:
     """The same facts as the pages give, in words."""
     words = [f"{'Was' if review.passed else 'Is'} due by {_long_date(review.due)}."]
+    if review.overdue:
+        words.append("Overdue.")
     if review.scheduled_late:
-        words.append(f"Scheduled for {_long_date(review.scheduled)}, after it is due.")
-    elif review.scheduled and review.scheduled != review.due:
-        words.append(f"Scheduled for {_long_date(review.scheduled)}.")
+        words.append("Booked after it is due.")
+    if review.scheduled_passed:
+        words.append("Not recorded as held yet.")
     if review.on_break:
         words.append("On a break in learning.")
     return " ".join(words)
@@ -81,7 +93,7 @@ def ics(events: list[DueReview], host: str, organisation: str, link_for) -> str:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//{_escape(organisation)}//Apprenticeships//EN",
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape('Progress reviews')}"]
     for event in events:
-        day = event.next.due
+        day = event_day(event.next)
         # One event per apprentice's next review: it keeps its identity while the dates move.
         uid = f"review-{event.review_id}" if event.review_id else f"apprentice-{event.apprentice_id}-next-review"
         link = f"\n{link_for(event.review_id)}" if event.review_id else ""

@@ -190,6 +190,8 @@ def _table_query(cohort: Cohort, filters: TableFilters, today: date, settings: P
         "rag": [rag_order],
     }[filters.sort]
     order = [k.desc() if filters.descending else k.asc() for k in keys]
+    if filters.sort == "next_review":  # those with none due last, whichever way it is sorted
+        order.insert(0, sa.case((p.review_due_date.is_(None), 1), else_=0))
     return query.order_by(*order, Apprentice.last_name, Apprentice.first_name, Apprentice.id)
 
 

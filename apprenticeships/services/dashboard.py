@@ -45,7 +45,17 @@ class AtRisk:
     reasons: tuple[Reason, ...]
 
 
-def _reasons(row, settings: ProgrammeSettings) -> tuple[Reason, ...]:
+def _nothing_logged_words(last_logged: date | None, started: date, today: date) -> str:
+    """How long it has really been: "Nothing logged for 7 weeks, since 12 October 2026"."""
+    since = last_logged or started
+    weeks = (today - since).days // 7
+    when = f"{since.day} {since:%B %Y}"
+    if last_logged is None:
+        return f"Nothing logged in the {weeks} weeks since starting on {when}"
+    return f"Nothing logged for {weeks} weeks, since {when}"
+
+
+def _reasons(row, settings: ProgrammeSettings, today: date) -> tuple[Reason, ...]:
     reasons = []
     if row.review_overdue:
         due = row.review_due_date
@@ -58,7 +68,8 @@ def _reasons(row, settings: ProgrammeSettings) -> tuple[Reason, ...]:
     if row.red_review:
         reasons.append(Reason("red_review", "Last review rated red", "reviews"))
     if row.nothing_logged:
-        reasons.append(Reason("nothing_logged", "Nothing logged for 4 weeks", "progress"))
+        reasons.append(Reason("nothing_logged", _nothing_logged_words(row.last_log_date, row[0].start_date, today),
+                              "progress"))
     if row.past_planned_end:
         reasons.append(Reason("past_planned_end", "Planned end date has passed", "status"))
     return tuple(reasons)
@@ -86,14 +97,14 @@ def _at_risk(scope: sa.ColumnElement[bool], today: date, settings: ProgrammeSett
         sa.select(Apprentice).join(Cohort).join(progress, progress.c.apprentice_id == Apprentice.id).where(*where)
         .add_columns(
             progress.c.verified_minutes, progress.c.expected_minutes, progress.c.review_due_date,
-            risk.review_overdue.label("review_overdue"), risk.otj_behind.label("otj_behind"),
+            progress.c.last_log_date, risk.review_overdue.label("review_overdue"), risk.otj_behind.label("otj_behind"),
             risk.red_review.label("red_review"), risk.nothing_logged.label("nothing_logged"),
             risk.past_planned_end.label("past_planned_end"),
         )
         .options(joinedload(Apprentice.cohort), joinedload(Apprentice.standard))
         .order_by(Apprentice.last_name, Apprentice.first_name, Apprentice.id), limit)
     return [AtRisk(row[0].id, row[0].full_name, row[0].standard.display_name, row[0].cohort.name,
-                   _reasons(row, settings)) for row in rows], total
+                   _reasons(row, settings, today)) for row in rows], total
 
 
 # The reviews due in the next 14 days: the same list, by the same rule, as the reviews page's.

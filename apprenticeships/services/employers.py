@@ -107,21 +107,34 @@ class Hosted:
     next_review: NextReview
 
 
-def hosted(employer_id: int, today: date, settings: ProgrammeSettings) -> list[Hosted]:
-    """Apprentices proposed for, accepted onto or on the employer's placements, with their headlines."""
+def hosted(employer_id: int, today: date, settings: ProgrammeSettings,
+           statuses: tuple[AssignmentStatus, ...] = AssignmentStatus.HOSTING) -> list[Hosted]:
+    """Apprentices proposed for, accepted onto or on the employer's placements, with their headlines
+    (`statuses` narrows them: an employer sees the headlines only of those placed with them)."""
     progress = progress_subquery(today)
     rows = db.session.execute(
         sa.select(PlacementAssignment, progress.c.verified_minutes, progress.c.expected_minutes,
                   progress.c.review_due_date, progress.c.review_scheduled_date)
         .join(Placement, Placement.id == PlacementAssignment.placement_id)
         .join(progress, progress.c.apprentice_id == PlacementAssignment.apprentice_id)
-        .where(Placement.employer_id == employer_id, PlacementAssignment.status.in_(AssignmentStatus.HOSTING))
+        .where(Placement.employer_id == employer_id, PlacementAssignment.status.in_(statuses))
         .options(joinedload(PlacementAssignment.placement),
                  joinedload(PlacementAssignment.apprentice).joinedload(Apprentice.standard))
         .order_by(PlacementAssignment.proposed_at.desc())
     ).unique().all()
     return [Hosted(row[0], row.verified_minutes / 60, row.expected_minutes / 60,
                    next_review_from(row, row[0].apprentice.status, today)) for row in rows]
+
+
+def awaiting_decision(employer_id: int) -> list[PlacementAssignment]:
+    """Apprentices proposed to the employer (reserves too) that they have not answered, oldest
+    first: with only what the decision page shows, never their progress."""
+    return list(db.session.scalars(
+        sa.select(PlacementAssignment).join(Placement, Placement.id == PlacementAssignment.placement_id)
+        .where(Placement.employer_id == employer_id, PlacementAssignment.status == AssignmentStatus.PROPOSED)
+        .options(joinedload(PlacementAssignment.placement),
+                 joinedload(PlacementAssignment.apprentice).joinedload(Apprentice.standard))
+        .order_by(PlacementAssignment.proposed_at, PlacementAssignment.id)).unique())
 
 
 def hosted_reviews(employer_id: int, page: int) -> Page:

@@ -155,6 +155,11 @@ def placed_count(placement: Placement) -> int:
         PlacementAssignment.placement_id == placement.id, holds_place()))
 
 
+def any_proposed(placement: Placement) -> bool:
+    """Whether anyone was ever proposed for it (answered, withdrawn or not)."""
+    return bool(db.session.scalar(sa.select(sa.exists().where(PlacementAssignment.placement_id == placement.id))))
+
+
 def places_left(placement: Placement) -> int:
     return max(0, placement.places - placed_count(placement))
 
@@ -242,18 +247,25 @@ def _place_free(placement_id: int) -> sa.ColumnElement[bool]:
     return held < places
 
 
-def decide(actor: User, assignment: PlacementAssignment, accept: bool, reason: str | None) -> None:
+def decide(actor: User, assignment: PlacementAssignment, accept: bool, reason: str | None, *,
+           today: date | None = None) -> None:
     """The employer accepts or declines a proposal (a decline needs a reason).
 
     A reserve is accepted only if a place is free as the acceptance is saved: it then holds it.
+    An apprentice accepted onto a placement that has already started joins it on the day of
+    acceptance, never before: the employer hosts them (and sees their reviews) from then on.
     """
     placement, was_reserve = assignment.placement, assignment.reserve
+    today = today or date.today()
     values = {"status": AssignmentStatus.ACCEPTED if accept else AssignmentStatus.DECLINED,
               "decision_reason": reason or None, "decided_by_id": actor.id, "decided_at": utcnow()}
     where = []
     if accept:
+        if placement.end_date < today:
+            raise PlacementError(f"{placement.title} has finished, so {assignment.apprentice.full_name} "
+                                 "can no longer join it")
         _lock(placement)
-        values.update(start_date=placement.start_date, end_date=placement.end_date, reserve=False)
+        values.update(start_date=max(placement.start_date, today), end_date=placement.end_date, reserve=False)
         where.append(sa.or_(PlacementAssignment.reserve.is_(False), _place_free(placement.id)))
     if not _step(assignment, (AssignmentStatus.PROPOSED,), *where, **values):
         if problem := undecided_problem(assignment):

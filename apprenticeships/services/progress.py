@@ -134,6 +134,7 @@ class NextReview:
     on_break: bool
     passed: bool  # the due date has gone by
     overdue: bool  # ...and the apprentice is in learning (not on a break)
+    scheduled_passed: bool = False  # the day booked has gone by and the review is not recorded as held
 
     @property
     def scheduled_late(self) -> bool:
@@ -144,9 +145,11 @@ class NextReview:
 def next_review(due: date | None, scheduled: date | None, status: ApprenticeStatus, today: date) -> NextReview:
     """The next review's state from its due date (the rule's answer) and the apprentice's status."""
     passed = due is not None and due < today
-    return NextReview(due=due, scheduled=scheduled if due is not None else None,
+    scheduled = scheduled if due is not None else None
+    return NextReview(due=due, scheduled=scheduled,
                       on_break=status == ApprenticeStatus.BREAK_IN_LEARNING, passed=passed,
-                      overdue=passed and status == ApprenticeStatus.ACTIVE)
+                      overdue=passed and status == ApprenticeStatus.ACTIVE,
+                      scheduled_passed=scheduled is not None and scheduled < today)
 
 
 def _interval_after(since: sa.ColumnElement) -> sa.ColumnElement:

@@ -184,6 +184,18 @@ def who_signs(review: ProgressReview) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def no_host_words(review: ProgressReview, user: User, host: int | None = ...) -> str | None:
+    """When no employer hosts the review (no placement by its date), who signs the employer's part
+    instead, as `party_for` has it: any coordinator, after the coordinator's own part. None otherwise."""
+    if host is ...:
+        host = review_host(review)
+    if host is not None:
+        return None
+    who = "you sign" if user.role == Role.COORDINATOR else "the coordinator signs"
+    return (f"{review.apprentice.first_name} had no host employer at the time of this review, "
+            f"so {who} for the employer as well.")
+
+
 def sign(actor: User, review: ProgressReview, party: SignoffParty, comment: str | None) -> bool:
     """Add a sign-off; returns True when it was the last one needed and the review is now locked."""
     if review.held_date is None:

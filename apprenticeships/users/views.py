@@ -8,8 +8,9 @@ from flask_login import current_user
 
 from .. import once
 from ..email import mailbox_enabled
+from ..email import problems as email_problems
 from ..extensions import db
-from ..models import OutboxMessage, OutboxStatus, Role, User
+from ..models import Role, User
 from ..permissions import roles
 from ..services import accounts
 from ..services.pagination import paginate
@@ -35,7 +36,7 @@ def index():
     if role_filter:
         query = query.where(User.role == role_filter)
     page = paginate(query, request.args.get("page", 1, type=int), PAGE_SIZE)
-    failed_emails = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.status == OutboxStatus.FAILED))
+    failed_emails = email_problems.count()
     return render_template("users/index.html", page=page, role=role_filter, role_choices=Role.choices(),
                            failed_emails=failed_emails, mailbox=mailbox_enabled(current_app))
 
@@ -72,7 +73,9 @@ def invite_details(role: str):
 @roles(Role.COORDINATOR)
 def show(user_id: int):
     """One user's account: role, the record it acts for, and what can be done with it."""
-    return render_template("users/show.html", user=db.get_or_404(User, user_id), form=ConfirmForm())
+    user = db.get_or_404(User, user_id)
+    return render_template("users/show.html", user=user, form=ConfirmForm(),
+                           invitation_email=accounts.invitation_email(user), cause=email_problems.cause)
 
 
 @bp.post("/<int:user_id>/invite")

@@ -3,6 +3,8 @@ entry is added with htmx, and the calendar page's "Copy link" button."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from .conftest import assert_accessible
@@ -88,4 +90,67 @@ def test_without_javascript_there_is_no_copy_button_and_the_link_can_be_selected
     field = page.get_by_label("Your calendar link")
     field.select_text()
     assert page.evaluate("window.getSelection().toString() || document.activeElement.value") == field.input_value()
+    context.close()
+
+
+def _query_a_jordan_entry(page: Page, live_server: str) -> str:
+    """As Priya, query one of Jordan's entries waiting for verification; the entry's id."""
+    sign_in(page, live_server, "mentor@example.org")
+    page.goto(live_server + "/verification")
+    row_id = page.locator("tr[id^=entry-]", has_text="Jordan").first.get_attribute("id")
+    page.goto(live_server + f"/log/{row_id.removeprefix('entry-')}/query")
+    page.get_by_label("Your question for the apprentice").fill("Which module was this?")
+    page.get_by_role("button", name="Send query").click()
+    page.wait_for_load_state()
+    page.context.clear_cookies()  # signed out (on a phone the button is in the collapsed menu)
+    return row_id.removeprefix("entry-")
+
+
+def _inside_the_phone(page: Page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_on_a_phone_the_log_shows_status_and_links_and_the_answer_error_is_by_its_box(page: Page, live_server,
+                                                                                     console_errors):
+    page.set_viewport_size(PHONE)
+    entry = _query_a_jordan_entry(page, live_server)
+    sign_in(page, live_server, "apprentice@example.org")
+    page.goto(live_server + f"/apprentice#entry-{entry}")
+    row = f"#entry-{entry}"
+    # Each entry's cells stack: its status and its links are within the screen, no scrolling sideways.
+    for part in (f"{row} .govuk-tag", f"{row} a[href$='/edit']", f"{row} a[href$='/delete']"):
+        assert _inside_the_phone(page, part), part
+    expect(page.locator(f"{row} .govuk-tag")).to_have_text("Queried")
+    box = page.locator(f"#response-{entry}").bounding_box()
+    assert box["width"] > 300  # the answer box has the screen's width, not a squeezed column's
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page)
+    # An empty answer: the error by its box, in place, and the summary above it takes the focus.
+    page.get_by_role("button", name="Send answer").click()
+    message = page.locator(f"#response-{entry}-error")
+    expect(message).to_have_text("Error: Enter your answer")
+    expect(page.locator(f"#answer-{entry} .govuk-error-summary")).to_be_focused()
+    assert _inside_the_phone(page, f"#response-{entry}-error")
+    expect(page).to_have_title(re.compile(r"^Error: Your apprenticeship"))
+    assert_accessible(page)
+    page.locator(f"#response-{entry}").fill("The databases module.")
+    page.get_by_role("button", name="Send answer").click()
+    page.wait_for_url("**/apprentice")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Answer sent.")
+    assert console_errors == []
+
+
+def test_without_javascript_an_empty_answer_comes_back_on_its_own_page(browser, live_server):
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    entry = _query_a_jordan_entry(page, live_server)
+    sign_in(page, live_server, "apprentice@example.org")
+    page.goto(live_server + f"/apprentice#entry-{entry}")
+    page.locator(f"#answer-{entry}").get_by_role("button", name="Send answer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Answer the question about your entry")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter your answer")
+    expect(page.locator("#response-error")).to_have_text("Error: Enter your answer")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page)
     context.close()

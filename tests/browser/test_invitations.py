@@ -65,6 +65,11 @@ def test_invite_an_employer_contact_who_then_signs_in(page: Page, live_server, c
     accept(page, link, live_server)
     assert_accessible(page)
     assert console_errors == []
+    # Opened again, the spent link says what to do (a 404, which the browser notes in its console).
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link has been used or has expired")
+    expect(page.get_by_role("link", name="sign in")).to_have_attribute("href", "/sign-in")
+    assert_accessible(page)
 
 
 @pytest.mark.parametrize("javascript", [False])

@@ -64,7 +64,7 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(page: Page, browser
     expect(page.get_by_role("heading", level=1)).to_have_text("Your apprenticeship")
     assert console_errors == []
     page.goto(link)  # used once: it works no more (a 404, which the browser notes in its console)
-    expect(page.get_by_role("heading", level=1)).to_have_text("This link has expired or has already been used")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link has been used or has expired")
     assert_accessible(page)
 
 
@@ -83,6 +83,9 @@ def test_the_email_pages_fit_a_phone(page: Page, served_app, console_errors):
         db.session.add(OutboxMessage(template="invitation", recipient="someone.with.a.long.address@example.net",
                                      status=OutboxStatus.FAILED, attempts=9,
                                      last_error="The mail server refused the address (550)"))
+        db.session.add(OutboxMessage(template="password_reset", status=OutboxStatus.QUEUED, attempts=1,
+                                     recipient="someone.else.with.a.long.address@example.net",
+                                     last_error="Could not reach the mail server (ConnectionRefusedError)"))
         db.session.commit()
     page.set_viewport_size(PHONE)
     page.goto(base + "/password/forgotten")
@@ -105,4 +108,9 @@ def test_the_email_pages_fit_a_phone(page: Page, served_app, console_errors):
             too_wide[path] = _widest(page)
     assert too_wide == {}
     expect(page.get_by_role("heading", level=1)).to_have_text("Change your password")
+    # The problems themselves are in sight on a phone, without scrolling sideways.
+    page.goto(base + "/emails/problems")
+    for cause in ["The email address may be wrong", "We could not reach the mail server. It will be tried again"]:
+        box = page.get_by_text(cause).bounding_box()
+        assert box and box["x"] + box["width"] <= PHONE["width"], cause
     assert console_errors == []

@@ -53,3 +53,43 @@ def test_a_mentor_records_a_review_booked_late_and_signs_it_as_the_fourth_party(
     page.get_by_role("button", name="Sign off the review").click()
     expect(page.get_by_text("1 of 4 signed.")).to_be_visible()
     assert console_errors == []
+
+
+def test_a_new_calendar_link_is_asked_for_first(page: Page, live_server, console_errors):
+    sign_in(page, live_server, "coordinator@example.org")
+    page.goto(live_server + "/reviews/calendar")
+    page.get_by_role("button", name="Make my calendar link").click()
+    first = page.get_by_label("Your calendar link").input_value()
+    page.goto(live_server + "/reviews/calendar")
+    page.get_by_role("button", name="Make a new calendar link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Make a new calendar link?")
+    expect(page.get_by_text("Your old link will stop working: any calendar that subscribed to it will stop "
+                            "updating.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="No, keep my link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reviews in your calendar")
+    page.get_by_role("button", name="Make a new calendar link").click()
+    page.get_by_role("button", name="Yes, make a new link").click()
+    second = page.get_by_label("Your calendar link").input_value()
+    assert second != first and "/calendar/" in second
+    assert page.request.get(first).status == 404 and page.request.get(second).status == 200
+    assert console_errors == []
+
+
+def test_the_coordinator_is_told_why_they_sign_for_the_employer(page: Page, live_server, console_errors):
+    sign_in(page, live_server, "coordinator@example.org")
+    page.get_by_role("link", name="Liam Walsh").first.click()  # among those at risk on the dashboard
+    page.get_by_role("link", name="Record this review").click()
+    fill_date(page, "Date held", date.today())
+    page.get_by_label("Who attended").fill("Liam, Alex")
+    page.get_by_label("Green").check()
+    page.get_by_label("Progress against the training plan").fill("On track.")
+    page.get_by_role("button", name="Save review").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Liam had no host employer at the time of this review, so you sign for the employer as well.")
+    expect(page.locator("#no-host-employer")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Sign off the review").click()
+    expect(page.get_by_role("heading", name="Sign for the employer")).to_be_visible()
+    expect(page.locator("#no-host-employer")).to_contain_text("so you sign for the employer as well")
+    assert console_errors == []

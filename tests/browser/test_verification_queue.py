@@ -88,6 +88,7 @@ def test_verify_and_query_in_place_without_a_reload_or_a_jump(page: Page, long_q
 def test_select_all_on_the_page_and_verify_them_in_one_go(page: Page, live_server, console_errors):
     sign_in(page, live_server, "mentor@example.org")
     page.goto(live_server + "/verification")
+    page.get_by_text("Filter entries").click()  # folded away until asked for
     page.get_by_label("Apprentice").select_option(label="Amara Okoro")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.locator("#queue-counts")).to_contain_text("3 entries waiting for verification, 8.5 hours.")
@@ -104,7 +105,9 @@ def test_select_all_on_the_page_and_verify_them_in_one_go(page: Page, live_serve
     select_all.check()
     page.get_by_role("button", name="Verify selected entries").click()
     expect(page.get_by_text("Verified 3 entries, 8.5 hours.")).to_be_visible()
-    expect(page.locator("#queue-counts")).to_contain_text("0 entries waiting for verification")
+    expect(page.locator("#queue-counts p").first).to_have_text(
+        re.compile(r"^\s*No entries match these filters\. Clear filters\s*$"))
+    expect(page.locator("#queue-filters-applied")).to_contain_text("Filtered: Amara Okoro.")
     assert "apprentice=" in page.url  # the filter survived the action
     assert_accessible(page)
     assert console_errors == []
@@ -129,6 +132,98 @@ def test_without_javascript_verify_comes_back_to_the_entry(browser: Browser, lon
     context.close()
 
 
+def _within_the_screen(page: Page, locator) -> bool:
+    """Wholly within the phone's screen as it is now scrolled: no scrolling, sideways or down, to see it."""
+    box = locator.bounding_box()
+    return (box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+            and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"])
+
+
+def test_on_a_phone_each_entry_is_a_block_with_its_buttons_in_view(page: Page, long_queue, console_errors):
+    page.set_viewport_size(PHONE)
+    sign_in(page, long_queue, "mentor@example.org")
+    page.goto(long_queue + "/verification")
+    first = page.locator("tbody tr").first
+    # The filters are folded away: the first entry, its box and its Verify button, on the first screen.
+    for part in (first.get_by_role("button", name=re.compile("^Verify")), first.locator("input[name=entries]"),
+                 first.get_by_role("link", name=re.compile("^Query"))):
+        assert _within_the_screen(page, part)
+    assert first.locator("[data-label='What they did']").evaluate(
+        "cell => getComputedStyle(cell, '::before').content") == '"What they did: "'  # each cell says what it is
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    region = page.locator(".app-table-scroll")
+    assert region.evaluate("element => element.scrollWidth <= element.clientWidth")  # nothing to scroll sideways
+    assert_accessible(page)
+
+    # A query opened in its row: its box the screen's width, its Send button in view; Cancel gives the focus back.
+    row_id = first.get_attribute("id")
+    first.get_by_role("link", name=re.compile("^Query")).click()
+    question = page.locator(f"#{row_id} textarea")
+    expect(question).to_be_focused()
+    assert question.bounding_box()["width"] > PHONE["width"] - 60
+    send = page.locator(f"#{row_id}").get_by_role("button", name=re.compile("^Send query")).bounding_box()
+    assert send["x"] >= 0 and send["x"] + send["width"] <= PHONE["width"]  # not off the side of the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page)
+    page.locator(f"#{row_id}").get_by_role("link", name=re.compile("^Cancel")).click()
+    expect(page.locator(f"#{row_id}").get_by_role("link", name=re.compile("^Query"))).to_be_focused()
+
+    # "Verify selected entries" with nothing ticked: the error by the button, the page where it was.
+    button = page.get_by_role("button", name="Verify selected entries")
+    button.scroll_into_view_if_needed()
+    scrolled = page.evaluate("window.scrollY")
+    button.click()
+    expect(page.locator("#queue-bulk-error")).to_have_text(re.compile(r"Select the entries you want to verify"))
+    assert abs(page.evaluate("window.scrollY") - scrolled) < 50 and "/verification/verify" not in page.url
+    first.locator("input[name=entries]").check()
+    expect(page.locator("#queue-bulk-error")).to_be_hidden()
+    assert console_errors == []
+
+
+def test_on_a_phone_without_javascript_a_verified_entry_shows_in_full_where_the_page_lands(browser: Browser,
+                                                                                         long_queue):
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    try:
+        page = context.new_page()
+        print("STEP 4", flush=True)
+        sign_in(page, long_queue, "mentor@example.org")
+        print("STEP 5", flush=True)
+        page.goto(long_queue + "/verification")
+        print("STEP 6", flush=True)
+        row = page.locator("tbody tr").nth(20)
+        print("STEP 7", flush=True)
+        row_id = row.get_attribute("id")
+        print("STEP 8", flush=True)
+        row.get_by_role("button", name=re.compile("^Verify")).click()
+        print("STEP 9", flush=True)
+        settled = page.locator(f"#{row_id}")
+        print("STEP 10", flush=True)
+        expect(settled).to_contain_text("Verified 1 hour of study time")
+        print("STEP 11", flush=True)
+        assert page.url.endswith(f"#{row_id}") and page.evaluate("window.scrollY") > 500
+        assert _within_the_screen(page, settled)  # the whole row, its message included
+        assert _within_the_screen(page, settled.locator(".govuk-tag"))
+        print("STEP 14", flush=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+        # Without JavaScript, nothing ticked: the queue again with the error at its top, linked to the first box.
+        page.get_by_role("button", name="Verify selected entries").click()
+        print("STEP 18", flush=True)
+        summary = page.locator(".govuk-error-summary")
+        print("STEP 19", flush=True)
+        expect(summary).to_contain_text("Select the entries you want to verify")
+        print("STEP 20", flush=True)
+        summary.get_by_role("link", name="Select the entries you want to verify").click()
+        print("STEP 21", flush=True)
+        expect(page.locator("tbody input[name=entries]").first).to_be_focused()
+        print("STEP 22", flush=True)
+        assert_accessible(page)
+        print("STEP 23", flush=True)
+    finally:
+        context.close()
+        print("STEP 25", flush=True)
+
+
 def test_the_queue_fits_a_phone_with_a_query_open(page: Page, long_queue, console_errors):
     page.set_viewport_size(PHONE)
     sign_in(page, long_queue, "coordinator@example.org")
@@ -136,5 +231,16 @@ def test_the_queue_fits_a_phone_with_a_query_open(page: Page, long_queue, consol
     page.locator("tbody tr").first.get_by_role("link", name=re.compile("^Query")).click()
     expect(page.locator("tbody textarea")).to_be_focused()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page)
+    assert console_errors == []
+
+
+def test_a_date_filter_error_shows_no_entries_and_nothing_to_verify(page: Page, live_server, console_errors):
+    sign_in(page, live_server, "mentor@example.org")
+    page.goto(live_server + "/verification?date_from=31&date_from=2&date_from=2026&date_to=1&date_to=1&date_to=2026")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Date from must be a real date")
+    expect(page.get_by_label("Day").first).to_be_visible()  # the filters open, with the error by its field
+    expect(page.locator("tbody tr")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("^Verify"))).to_have_count(0)
     assert_accessible(page)
     assert console_errors == []

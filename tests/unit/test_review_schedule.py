@@ -24,6 +24,7 @@ from apprenticeships.models import (
     ServiceArea,
     TrainingProvider,
 )
+from apprenticeships.services import calendar
 from apprenticeships.services.progress import (
     Pause,
     ReviewClock,
@@ -34,6 +35,7 @@ from apprenticeships.services.progress import (
     review_due_after,
     review_due_on,
 )
+from apprenticeships.services.reviews import DueReview
 
 WEEKS = ProgrammeSettings(review_interval_unit=ReviewIntervalUnit.WEEKS, review_interval_value=12)
 MONTHS = ProgrammeSettings(review_interval_unit=ReviewIntervalUnit.MONTHS, review_interval_value=3)
@@ -193,3 +195,36 @@ def test_the_sql_due_date_equals_the_rule_for_every_demo_apprentice(demo_db, uni
             ProgressReview.apprentice_id == apprentice.id))
         assert _sql_due(apprentice.id, today) == review_due_on(review_clock_for(apprentice, last_held), programme,
                                                                today), apprentice.full_name
+
+
+def test_a_booked_day_gone_by_is_known_and_the_calendar_event_is_on_the_day_booked():
+    today = date(2026, 12, 1)
+    active = ApprenticeStatus.ACTIVE
+    booked_early = next_review(date(2026, 10, 29), date(2026, 10, 26), active, today)
+    assert booked_early.overdue and booked_early.scheduled_passed and not booked_early.scheduled_late
+    assert not next_review(date(2027, 1, 19), date(2027, 1, 18), active, today).scheduled_passed
+    assert not next_review(None, date(2026, 10, 26), ApprenticeStatus.WITHDRAWN, today).scheduled_passed
+
+    def event(next_) -> dict[str, str]:
+        body = calendar.ics([DueReview(1, "Liam Walsh", 7, next_)], "example.org", "Council",
+                            lambda review_id: f"https://example.org/reviews/{review_id}")
+        block = body.replace("\r\n ", "").split("BEGIN:VEVENT\r\n")[1].split("\r\nEND:VEVENT")[0]
+        return dict(line.split(":", 1) for line in block.split("\r\n"))
+
+    # Booked the day before it is due: the meeting day, saying when it is due.
+    meeting = event(next_review(date(2027, 1, 19), date(2027, 1, 18), active, today))
+    assert meeting["DTSTART;VALUE=DATE"] == "20270118" and meeting["DTEND;VALUE=DATE"] == "20270119"
+    assert meeting["SUMMARY"] == "Progress review: Liam Walsh"
+    assert meeting["DESCRIPTION"].startswith("Is due by 19 January 2027.")
+    assert "after it is due" not in meeting["DESCRIPTION"].lower()
+    # Booked after it is due.
+    late = event(next_review(date(2027, 1, 19), date(2027, 2, 2), active, today))
+    assert late["DTSTART;VALUE=DATE"] == "20270202"
+    assert late["DESCRIPTION"].startswith("Is due by 19 January 2027. Booked after it is due.")
+    # Booked for a day gone by and not recorded.
+    gone = event(booked_early)
+    assert gone["DTSTART;VALUE=DATE"] == "20261026"
+    assert gone["DESCRIPTION"].startswith("Was due by 29 October 2026. Overdue. Not recorded as held yet.")
+    # Nothing booked: on the day it is due.
+    unbooked = event(next_review(date(2027, 1, 19), None, active, today))
+    assert unbooked["DTSTART;VALUE=DATE"] == "20270119" and unbooked["SUMMARY"] == "Progress review due: Liam Walsh"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -285,3 +286,27 @@ def test_a_review_leads_back_to_its_apprentice(app, signed_in):
                                       .limit(1))
     back = page(signed_in("coordinator").get(f"/reviews/{review_id}")).select_one(".govuk-back-link")
     assert back["href"] == f"/apprentices/{known['liam']}#reviews"
+
+
+def test_an_apprentices_record_uses_the_same_words_and_numbers_as_elsewhere(app, coordinator_client):
+    """Entries waiting for verification say "Waiting" (as on the log and the queue), hours are written
+    one way ("2.5 hours", "335 hours", never "335.0 hours"), and times are UK time without "UTC"."""
+    from datetime import UTC, datetime
+
+    from apprenticeships.models import LogEntry, VerificationStatus
+    with app.app_context():
+        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))
+        jordan_id = jordan.id
+        waiting = db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry).where(
+            LogEntry.apprentice_id == jordan.id, LogEntry.status == VerificationStatus.PENDING))
+        change = jordan.status_changes[0]
+        change.recorded_at = datetime(2026, 7, 1, 15, 49, tzinfo=UTC)  # 16:49 in London (summer time)
+        db.session.commit()
+    soup = page(coordinator_client.get(f"/apprentices/{jordan_id}"))
+    text = text_of(soup)
+    assert "Pending" not in text
+    assert waiting and "Waiting" in [text_of(tag) for tag in soup.select("table .govuk-tag")]
+    figures = {text_of(row.dt): text_of(row.dd) for row in soup.select("#progress + dl .govuk-summary-list__row")}
+    for key in ("Verified", "Waiting for verification", "Expected by now", "Minimum for the whole apprenticeship"):
+        assert re.fullmatch(r"\d+(\.\d+)? hours?", figures[key]) and ".0 " not in figures[key] + " ", figures
+    assert "recorded 1 July 2026 at 16:49" in text and "UTC" not in text

@@ -93,7 +93,7 @@ def test_signing_out_ends_the_session_for_good(app, client):
     sign_in(client, "coordinator@example.org")
     stolen_cookie = client.get_cookie("session").value
     response = sign_out(client)
-    assert response.status_code == 303 and response.headers["Location"] == "/sign-in"
+    assert response.status_code == 303 and response.headers["Location"] == "/sign-in#main-content"  # at the banner
     assert "You have signed out." in text_of(page(client.get("/sign-in")))
     assert client.get("/coordinator").status_code == 303
     # Replaying the cookie from before signing out does not bring the session back.

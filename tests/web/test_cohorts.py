@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+import re
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from apprenticeships.extensions import db
-from apprenticeships.models import Apprentice, AuditEvent, Cohort, Mentor
+from apprenticeships.models import Apprentice, AuditEvent, Cohort, LogEntry, Mentor
 from apprenticeships.services import cohorts
 
 from ..helpers import page, post_form, text_of
@@ -53,7 +54,9 @@ def test_adding_a_cohort(app, coordinator_client):
     ({"name": "digital apprentices 2025 to 2027"}, "name", "A cohort with this name already exists"),
     ({"start_date": ["", "", ""]}, "start_date", "Enter the start date"),
     ({"start_date": ["31", "2", "2027"]}, "start_date", "Start date must be a real date, like 7 9 2026"),
-    ({"start_date": ["6", "9"]}, "start_date", "Start date must be a real date, like 7 9 2026"),
+    ({"start_date": ["6", "9"]}, "start_date", "Start date must include a year"),
+    ({"start_date": ["", "9", "2027"]}, "start_date", "Start date must include a day"),
+    ({"start_date": ["6", "", ""]}, "start_date", "Start date must include a month and year"),
     ({"intake_target": "lots"}, "intake_target", "Intake target must be a whole number"),
     ({"intake_target": "0"}, "intake_target", "Intake target must be between 1 and 10,000"),
 ])
@@ -264,7 +267,7 @@ def test_unknown_cohorts_are_a_404(coordinator_client):
         assert coordinator_client.get(path).status_code == 404
 
 
-def test_the_dashboard_lists_who_is_at_risk_and_why(coordinator_client):
+def test_the_dashboard_lists_who_is_at_risk_and_why(app, coordinator_client):
     soup = page(coordinator_client.get("/coordinator"))
     section = soup.find(id="at-risk").find_next("ul")
     items = {li.h3.a.get_text(strip=True): [a.get_text(strip=True) for a in li.select(":scope > ul a")]
@@ -274,7 +277,14 @@ def test_the_dashboard_lists_who_is_at_risk_and_why(coordinator_client):
     [ella] = items["Ella Robinson"]  # the date itself: tests/web/test_review_dates.py
     assert ella.startswith("Progress review overdue: it was due by ")
     assert items["Liam Walsh"][0].startswith("Off-the-job hours behind:")
-    assert "Nothing logged for 4 weeks" in items["Reece Hall"]
+    # How long it has really been, from Reece's last log (4 weeks or more).
+    [quiet] = [r for r in items["Reece Hall"] if r.startswith("Nothing logged")]
+    weeks, since = re.fullmatch(r"Nothing logged for (\d+) weeks, since (\d+ \w+ \d{4})", quiet).groups()
+    since = datetime.strptime(since, "%d %B %Y").date()
+    with app.app_context():
+        last = db.session.scalar(sa.select(sa.func.max(LogEntry.activity_date)).join(Apprentice)
+                                 .where(Apprentice.first_name == "Reece", Apprentice.last_name == "Hall"))
+    assert since == last and int(weeks) == (date.today() - last).days // 7 >= 4
     link = section.find("a", string="Last review rated red")["href"]
     assert link.endswith("#reviews")
     assert "Clinic booking service research" in text_of(soup)  # a placement waiting for approval

@@ -19,6 +19,7 @@ from apprenticeships.models import (
     PlacementStatus,
     ProgrammeSettings,
     ProgressReview,
+    ReviewAction,
     SignoffParty,
     VerificationStatus,
 )
@@ -64,7 +65,7 @@ def test_queried_entries_are_listed_first_with_their_question_and_a_link_to_the_
     assert links == {f"/apprentice#entry-{recent}", f"/apprentice?page=2#entry-{old}"}
     # Each link leads to the entry's answer form on that page of the log.
     second_page = page(apprentice_client.get("/apprentice?page=2"))
-    assert second_page.find(id=f"entry-{old}").find("textarea", id=f"response-{old}")
+    assert second_page.find(id=f"entry-{old}").find_next_sibling("tr").find("textarea", id=f"response-{old}")
     post_form(apprentice_client, f"/log/{old}/answer", {"response": "Yes, the first week."}, page="/apprentice")
     assert waiting(page(apprentice_client.get("/apprentice"))).startswith(
         "Waiting for you 1 log entry needs your answer")
@@ -92,37 +93,65 @@ def test_a_review_waiting_for_the_apprentices_signature_is_listed_first(app, app
     assert "Signed off Waiting for your signature" in text_of(card)
 
 
-def test_past_reviews_show_rating_date_and_actions_three_at_a_time(app, apprentice_client):
+def held_reviews(app) -> list[tuple[str, str, list[str]]]:
     with app.app_context():
         held = db.session.scalars(sa.select(ProgressReview).where(
             ProgressReview.apprentice_id == jordan(app), ProgressReview.held_date.is_not(None))
             .order_by(ProgressReview.held_date.desc())).all()
-        expected = [(f"Review held on {r.held_date.day} {r.held_date:%B %Y}", r.rag.label,
-                     [a.description for a in r.actions]) for r in held]
-    assert len(expected) > 3  # enough for a second page
-    shown, url = [], "/apprentice"
+        return [(f"Review held on {r.held_date.day} {r.held_date:%B %Y}", r.rag.label,
+                 [a.description for a in r.actions]) for r in held]
+
+
+def cards(soup) -> list[tuple[str, str, list[str]]]:
+    shown = []
+    for card in soup.select("#past-reviews .govuk-summary-card"):
+        rows = {text_of(row.dt): text_of(row.dd) for row in card.select(".govuk-summary-list__row")}
+        actions = [text_of(li).split(" (")[0] for li in card.select(".govuk-summary-list__value li")]
+        shown.append((text_of(card.h3), rows["Rating"], actions))
+        assert rows["Signed off"] == "Yes, by everyone"
+        assert card.find("a", href=re.compile(r"^/reviews/\d+$"))
+    return shown
+
+
+def test_the_latest_reviews_come_before_the_log_with_a_link_to_all(app, apprentice_client):
+    expected = held_reviews(app)
+    soup = page(apprentice_client.get("/apprentice"))
+    reviews = soup.find(id="past-reviews")
+    assert reviews.sourceline < soup.find(id="logbook").sourceline  # above the long log
+    assert text_of(reviews.h2) == "Your progress reviews"
+    assert cards(soup) == expected[:2]
+    assert f"The latest 2 of {len(expected)} reviews held." in text_of(reviews)
+    assert reviews.find("a", string="All your progress reviews")["href"] == "/reviews#past-reviews"
+
+
+def test_the_reviews_page_lists_an_apprentices_reviews_held_a_page_at_a_time(app, apprentice_client):
+    expected = held_reviews(app)
+    assert len(expected) > 1
+    shown, url = [], "/reviews"
     while url:
         soup = page(apprentice_client.get(url))
-        for card in soup.select("#past-reviews .govuk-summary-card"):
-            rows = {text_of(row.dt): text_of(row.dd) for row in card.select(".govuk-summary-list__row")}
-            actions = [text_of(li).split(" (")[0] for li in card.select(".govuk-summary-list__value li")]
-            shown.append((text_of(card.h3), rows["Rating"], actions))
-            assert rows["Signed off"] == "Yes, by everyone"
-            assert card.find("a", href=re.compile(r"^/reviews/\d+$"))
-        earlier = soup.select_one('#past-reviews nav[aria-label="Pages of your progress reviews"] '
-                                  '.govuk-pagination__next a')
+        shown += cards(soup)
+        earlier = soup.select_one("#past-reviews .govuk-pagination__next a")
         url = earlier["href"] if earlier else None
-        if url:
-            assert url.endswith("#past-reviews")
     assert shown == expected
 
 
-def test_the_log_and_the_reviews_page_on_their_own(app, apprentice_client):
-    soup = page(apprentice_client.get("/apprentice?page=2&reviews=2"))
-    log_pages = soup.select('nav.govuk-pagination:not([aria-label="Pages of your progress reviews"]) a')
-    assert log_pages and all("reviews=2" in a["href"] for a in log_pages)
-    review_pages = soup.select('nav[aria-label="Pages of your progress reviews"] a')
-    assert review_pages and all("page=2" in a["href"] for a in review_pages)
+def test_an_agreed_action_past_its_date_and_not_done_is_overdue(app, apprentice_client):
+    with app.app_context():
+        review = db.session.scalars(sa.select(ProgressReview).where(
+            ProgressReview.apprentice_id == jordan(app), ProgressReview.held_date.is_not(None))
+            .order_by(ProgressReview.held_date.desc())).first()
+        late, done = review.actions[0], ReviewAction(description="Book the exam", owner="Jordan",
+                                                     due_date=date.today() - timedelta(days=3),
+                                                     completed_on=date.today() - timedelta(days=5))
+        late.due_date, late.completed_on, description = date.today() - timedelta(days=1), None, late.description
+        review.actions.append(done)
+        db.session.commit()
+    for url in ("/apprentice", "/reviews"):
+        items = {text_of(li).split(" (")[0]: text_of(li) for li in page(apprentice_client.get(url)).select(
+            "#past-reviews .govuk-summary-card")[0].select(".govuk-summary-list__value li")}
+        assert "by " in items[description] and "overdue" in items[description]
+        assert "overdue" not in items["Book the exam"] and ", done " in items["Book the exam"]
 
 
 # The coordinator's dashboard ----------------------------------------------------------------

@@ -17,6 +17,7 @@ from apprenticeships import ConfigurationError, create_app
 from apprenticeships.config import TestConfig
 from apprenticeships.email import outbox as outboxes
 from apprenticeships.email import send
+from apprenticeships.email.backends import problem_kind
 from apprenticeships.email.templates import PLACEHOLDER, templates
 from apprenticeships.extensions import db
 from apprenticeships.models import OutboxMessage, OutboxStatus, User, utcnow
@@ -170,8 +171,13 @@ def test_a_message_notify_refuses_is_marked_failed_and_shown_to_coordinators(app
     users = text_of(page(coordinator.get("/users")))
     assert "1 email could not be sent" in users
     problems = page(coordinator.get("/emails/problems"))
-    row = text_of(problems.find("tbody"))
-    assert "Robin Fox" in row and NEW_ADDRESS in row and "Invitation" in row and "team-only API key" in row
+    row = problems.find("tbody").find("tr")
+    assert "Robin Fox" in text_of(row) and NEW_ADDRESS in text_of(row) and "Invitation" in text_of(row)
+    # Not the address's fault: the main text does not blame it; Notify's words are for an administrator.
+    assert "Not sent" in text_of(row) and "The mail service would not send it." in text_of(row)
+    assert "address may be wrong" not in text_of(row)
+    details = row.find("details")
+    assert details.summary.get_text(strip=True) == "Technical details" and "team-only API key" in text_of(details)
     assert problems.find("a", string="Robin Fox")["href"].startswith("/users/")
 
 
@@ -278,3 +284,135 @@ def test_there_is_no_mailbox_in_production(tmp_path):
     app = create_app(config)
     assert not any(rule.rule.startswith("/dev") for rule in app.url_map.iter_rules())
     assert "emails.problems" in app.view_functions
+
+
+def problem_rows(client) -> list[tuple[str, str, str]]:
+    """Each row of /emails/problems: who it was for, the problem in words, and the technical details."""
+    rows = []
+    for row in page(client.get("/emails/problems")).find("tbody").find_all("tr"):
+        email, problem = row.find_all("td")
+        details = problem.find("details").extract()
+        rows.append((text_of(email), text_of(problem), text_of(details.find(class_="govuk-details__text"))))
+    return rows
+
+
+def test_an_unreachable_mail_server_is_not_blamed_on_the_address(app_with):
+    port = free_port()  # nothing listens there: the mail server is down
+    app = app_with(**smtp_settings(port), EMAIL_RETRY_DELAYS=(60.0,))
+    coordinator = app.test_client()
+    sign_in(coordinator, "coordinator@example.org")
+    invite(coordinator)  # tried once at once, to be tried again in a minute
+    [(who, problem, technical)] = problem_rows(coordinator)
+    assert "Robin Fox" in who and "tried 1 time" in who
+    assert problem == "Trying again We could not reach the mail server. It will be tried again automatically."
+    assert technical == "Could not reach the mail server (ConnectionRefusedError)"
+    with app.app_context():
+        [message] = messages(app)
+        outboxes.deliver(message.id, now=message.next_attempt_at)  # the last try
+    [(who, problem, technical)] = problem_rows(coordinator)
+    assert "tried 2 times" in who and problem == "Not sent We could not reach the mail server."
+
+
+def test_a_refused_sign_in_to_the_mail_server_is_worded_as_such(app, coordinator_client):
+    # The reason as the SMTP backend keeps it for an SMTPAuthenticationError.
+    with app.app_context():
+        db.session.add(OutboxMessage(template="password_reset", recipient="someone@example.net",
+                                     status=OutboxStatus.QUEUED, attempts=1,
+                                     last_error="The mail server did not accept SMTP_USERNAME and SMTP_PASSWORD (535)"))
+        db.session.commit()
+    [(who, problem, technical)] = problem_rows(coordinator_client)
+    assert "someone@example.net" in who and "Password reset" in who
+    assert problem == ("Trying again The mail server refused our sign-in: check SMTP_USERNAME and SMTP_PASSWORD. "
+                       "It will be tried again automatically.")
+    assert technical == "The mail server did not accept SMTP_USERNAME and SMTP_PASSWORD (535)"
+
+
+def test_an_address_notify_refuses_is_worded_as_a_wrong_address(app_with):
+    with notify_server() as notify:
+        notify.fail_with = (400, "ValidationError", "email_address Not a valid email address")
+        app = app_with(EMAIL_BACKEND="notify", NOTIFY_API_KEY=API_KEY, NOTIFY_BASE_URL=notify.url,
+                       NOTIFY_TEMPLATE_IDS=TEMPLATE_IDS)
+        coordinator = app.test_client()
+        sign_in(coordinator, "coordinator@example.org")
+        invite(coordinator)
+    [(_, problem, technical)] = problem_rows(coordinator)
+    assert problem == "Not sent The email address may be wrong, or the mailbox may not accept email."
+    assert technical == "GOV.UK Notify answered 400: ValidationError email_address Not a valid email address"
+
+
+def test_notify_out_of_reach_is_tried_again(app_with):
+    app = app_with(EMAIL_BACKEND="notify", NOTIFY_API_KEY=API_KEY, NOTIFY_BASE_URL=f"http://127.0.0.1:{free_port()}",
+                   NOTIFY_TEMPLATE_IDS=TEMPLATE_IDS, EMAIL_RETRY_DELAYS=(60.0,))
+    with app.app_context():
+        send("password_reset", "someone@example.net", {"name": "Someone", "link": "https://x.example/r"})
+        db.session.commit()
+    [message] = messages(app)
+    assert message.status == OutboxStatus.QUEUED
+    assert message.last_error == "Could not reach GOV.UK Notify (ConnectionError)"
+    assert problem_kind(message.last_error) == "unreachable"
+
+
+@pytest.mark.parametrize("reason,kind", [
+    ("Could not reach the mail server (TimeoutError)", "unreachable"),
+    ("The mail server refused the address (550)", "address"),
+    ("The mail server did not accept SMTP_USERNAME and SMTP_PASSWORD (535)", "sign_in"),
+    ("GOV.UK Notify answered 403: AuthError Invalid token: API key not found", "notify_key"),
+    ("GOV.UK Notify answered 400: BadRequestError Can't send to this recipient using a team-only API key",
+     "other"),
+    ("The mail server answered 421", "other"),
+])
+def test_each_kept_reason_has_a_kind(reason, kind):
+    assert problem_kind(reason) == kind
+
+
+def add_problem(app, recipient: str, status: OutboxStatus, last_error: str, attempts: int = 1) -> None:
+    with app.app_context():
+        db.session.add(OutboxMessage(template="invitation", recipient=recipient, status=status,
+                                     attempts=attempts, last_error=last_error))
+        db.session.commit()
+
+
+def test_the_coordinators_home_says_when_emails_could_not_be_sent(app, coordinator_client):
+    home = page(coordinator_client.get("/coordinator"))
+    assert "could not be sent" not in text_of(home)
+    add_problem(app, "someone@example.net", OutboxStatus.FAILED, "The mail server refused the address (550)")
+    add_problem(app, "another@example.net", OutboxStatus.QUEUED, "Could not reach the mail server (TimeoutError)")
+    add_problem(app, "fine@example.net", OutboxStatus.QUEUED, None, attempts=0)  # waiting, no problem yet
+    link = page(coordinator_client.get("/coordinator")).find("a", string="2 emails could not be sent")
+    assert link["href"] == "/emails/problems"
+    problems = page(coordinator_client.get(link["href"]))
+    assert problems.find(class_="govuk-back-link")["href"] == "/users"
+    assert "Showing 1 to 2 of 2 emails." in text_of(problems)
+    # Two columns: the problem is in sight on a phone, next to whom it was for.
+    assert [text_of(th) for th in problems.find("thead").find_all("th")] == ["Email", "Last problem"]
+
+
+def test_a_persons_page_says_when_their_invitation_email_could_not_be_sent(app, coordinator_client):
+    invite(coordinator_client)
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == NEW_ADDRESS))
+    sent = text_of(page(coordinator_client.get(f"/users/{user_id}")))
+    assert re.search(r"Invitation email Sent \d{1,2} [A-Z][a-z]+ 20\d\d at \d\d:\d\d", sent)
+
+    with app.app_context():
+        db.session.execute(sa.update(OutboxMessage).values(status=OutboxStatus.QUEUED, sent_at=None, attempts=0))
+        db.session.commit()
+    waiting = page(coordinator_client.get(f"/users/{user_id}"))
+    assert "Invitation email Waiting to be sent" in text_of(waiting)
+    assert "The invitation email has not been sent yet." in text_of(waiting)
+    assert waiting.find("button", string="Issue a new invitation link")
+
+    with app.app_context():
+        db.session.execute(sa.update(OutboxMessage).values(
+            status=OutboxStatus.FAILED, attempts=1, last_error="The mail server refused the address (550)"))
+        db.session.commit()
+    failed = page(coordinator_client.get(f"/users/{user_id}"))
+    assert "Invitation email Could not be sent" in text_of(failed)
+    assert (f"We could not send the invitation email to {NEW_ADDRESS}. The email address may be wrong, or the "
+            "mailbox may not accept email. Issue a new invitation link to send it again "
+            "(check the email address first)") \
+        in text_of(failed.find(class_="govuk-warning-text"))
+    form = failed.find("button", string="Issue a new invitation link").find_parent("form")
+    assert form["action"] == f"/users/{user_id}/invite"
+    # A person who has set their password: nothing about the invitation email any more.
+    assert "Invitation email" not in text_of(page(coordinator_client.get("/users/1")))

@@ -8,7 +8,7 @@ since 26 weeks ago; Jordan has reviews held before and since then.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -20,9 +20,11 @@ from apprenticeships.models import (
     ProgressReview,
     Rag,
     ReviewAction,
+    User,
 )
+from apprenticeships.services import reviews
 
-from ..helpers import page, sql_statements, text_of
+from ..helpers import DEMO_EMAILS, page, post_form, sql_statements, text_of
 
 
 def _jordan(app) -> tuple[int, date]:
@@ -116,3 +118,82 @@ def test_past_reviews_come_20_a_page_in_a_fixed_number_of_statements(app, signed
 def test_only_employers_have_past_reviews_here(coordinator_client, mentor_client, apprentice_client):
     for client in (coordinator_client, mentor_client, apprentice_client):
         assert client.get("/employers/reviews").status_code == 403
+
+
+def test_an_apprentice_accepted_onto_a_running_placement_brings_none_of_their_earlier_reviews(
+        app, coordinator_client, employer_client):
+    """Fleet data placement (the demo employer's) started 26 weeks ago; Ethan Clarke, proposed
+    for it today, has reviews held before then and since. Accepted today, the employer hosts him
+    from today: none of those reviews are theirs to read."""
+    with app.app_context():
+        fleet = db.session.scalar(sa.select(Placement).where(Placement.title == "Fleet data placement"))
+        ethan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Ethan"))
+        fleet_id, ethan_id, fleet_start = fleet.id, ethan.id, fleet.start_date
+        earlier = list(db.session.scalars(sa.select(ProgressReview.id).where(
+            ProgressReview.apprentice_id == ethan_id, ProgressReview.held_date >= fleet_start,
+            ProgressReview.held_date < date.today())))
+    assert fleet_start < date.today() and earlier  # held while the placement ran, before he joined it
+    post_form(coordinator_client, f"/placements/{fleet_id}/propose/{ethan_id}", {"note": ""})
+    with app.app_context():
+        proposal = db.session.scalar(sa.select(PlacementAssignment.id).where(
+            PlacementAssignment.placement_id == fleet_id, PlacementAssignment.apprentice_id == ethan_id))
+    response = post_form(employer_client, f"/placements/proposals/{proposal}", {"decision": "accept"})
+    assert response.status_code == 303 and response.headers["Location"].startswith("/employer")
+    assert "You accepted Ethan Clarke." in text_of(page(employer_client.get(response.headers["Location"])))
+    with app.app_context():
+        accepted = db.session.get(PlacementAssignment, proposal)
+        assert accepted.start_date == date.today() and accepted.decided_at is not None
+
+    text = text_of(page(employer_client.get("/employers/reviews")))
+    assert "Ethan Clarke" not in text
+    for review_id in earlier:
+        assert employer_client.get(f"/reviews/{review_id}").status_code == 404
+    # Held from today on, a review of Ethan is the employer's.
+    today_review = _held(app, ethan_id, date.today(), "Ethan's first week on the fleet data team.")
+    assert "Ethan's first week on the fleet data team." in text_of(page(employer_client.get("/employers/reviews")))
+    assert employer_client.get(f"/reviews/{today_review}").status_code == 200
+
+
+def test_reviews_held_before_the_employer_accepted_stay_hidden_whatever_the_start_date_says(app, employer_client):
+    """An assignment stored with a start before its acceptance (as acceptances once were) still
+    shows the employer nothing held before they accepted."""
+    jordan, start = _jordan(app)
+    accepted_on = start + timedelta(days=10)
+    with app.app_context():
+        assignment = db.session.scalar(sa.select(PlacementAssignment).join(Placement).where(
+            PlacementAssignment.apprentice_id == jordan, Placement.title == "Warehouse systems developer"))
+        assignment.decided_at = datetime(accepted_on.year, accepted_on.month, accepted_on.day, 12, tzinfo=UTC)
+        db.session.commit()
+    before = _held(app, jordan, accepted_on - timedelta(days=2), "Held before the employer accepted.")
+    after = _held(app, jordan, accepted_on, "Held on the day the employer accepted.")
+    text = text_of(page(employer_client.get("/employers/reviews")))
+    assert "Held before the employer accepted." not in text and "Held on the day the employer accepted." in text
+    assert employer_client.get(f"/reviews/{before}").status_code == 404
+    assert employer_client.get(f"/reviews/{after}").status_code == 200
+
+
+def test_the_home_page_says_which_reviews_wait_for_the_employers_signature(app, employer_client):
+    jordan, start = _jordan(app)
+    review = _held(app, jordan, date.today() - timedelta(days=1), "Ready for the employer to sign.")
+    soup = page(employer_client.get("/employer"))
+    heading = soup.find("h2", id="to-sign")
+    assert text_of(heading) == "Reviews waiting for your signature"
+    # At the top: before their placements and apprentices.
+    assert text_of(soup.find_all("h2")[0]) == "Reviews waiting for your signature"
+    listed = heading.find_next("ul")
+    assert listed.find("a", href=f"/reviews/{review}") is not None
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["employer"]))
+        total = reviews.waiting_for_signature(user).total
+    assert f"{total} progress review{'s are' if total != 1 else ' is'} waiting for you to read and sign." \
+        in text_of(soup)
+    # Reviews from before the placement started are not theirs to sign.
+    before = _held(app, jordan, start - timedelta(days=3), "Held before the placement started.")
+    assert page(employer_client.get("/employer")).find("a", href=f"/reviews/{before}") is None
+
+
+def test_a_past_review_leads_the_employer_back_to_past_reviews(app, employer_client):
+    jordan, start = _jordan(app)
+    review = _held(app, jordan, start + timedelta(days=3), "Settling in.")
+    back = page(employer_client.get(f"/reviews/{review}")).select_one(".govuk-back-link")
+    assert (text_of(back), back["href"]) == ("Back to past reviews", "/employers/reviews")

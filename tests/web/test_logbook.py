@@ -137,7 +137,12 @@ def test_the_mentor_verifies_and_queries_and_the_apprentice_answers(app, apprent
     assert errors(soup)["comment"] == "Enter what you need to know"
     post_form(mentor_client, f"/log/{entry.id}/query", {"comment": "Which course was this for?"})
     home = page(apprentice_client.get("/apprentice"))
-    assert "Question: Which course was this for?" in text_of(home.find(id=f"entry-{entry.id}"))
+    row = home.find(id=f"entry-{entry.id}")
+    assert "Queried" in text_of(row)
+    # The question and its answer box take a row of their own under the entry, across every column.
+    answer_row = row.find_next_sibling("tr")
+    assert answer_row.td["colspan"] == "5" and answer_row.find(id=f"answer-{entry.id}")
+    assert "Which course was this for?" in text_of(answer_row)
     post_form(apprentice_client, f"/log/{entry.id}/answer", {"response": "The provider's testing module."},
               page="/apprentice")
     assert "They answered: The provider's testing module." in text_of(page(mentor_client.get("/verification")))
@@ -149,6 +154,54 @@ def test_the_mentor_verifies_and_queries_and_the_apprentice_answers(app, apprent
     for step in ("Created by Jordan Ellis", "Queried by Priya Shah", "Answered by Jordan Ellis",
                  "Verified by Priya Shah"):
         assert step in history
+
+
+def queried_entry(app, mentor_client, apprentice_client) -> LogEntry:
+    post_form(apprentice_client, "/log", entry_data(description="Built a test harness."), page="/apprentice")
+    entry = newest_entry(app)
+    post_form(mentor_client, f"/log/{entry.id}/query", {"comment": "Which course was this for?"})
+    return entry
+
+
+def test_an_empty_answer_without_javascript_comes_back_on_a_page_of_its_own(app, apprentice_client, mentor_client):
+    entry = queried_entry(app, mentor_client, apprentice_client)
+    soup = page(post_form(apprentice_client, f"/log/{entry.id}/answer", {"response": "  "}, page="/apprentice"))
+    assert soup.title.get_text().startswith("Error: Answer the question about your entry")
+    summary = soup.select_one(".govuk-error-summary")
+    assert text_of(summary) == "There is a problem Enter your answer"
+    assert summary.find("a")["href"] == "#response"
+    assert errors(soup) == {"response": "Enter your answer"}
+    assert soup.find("textarea", id="response").find_parent(class_="govuk-form-group--error")
+    assert "Question: Which course was this for?" in text_of(soup)
+    assert soup.select_one(".govuk-back-link")["href"] == f"/apprentice#entry-{entry.id}"
+    with app.app_context():
+        assert db.session.get(LogEntry, entry.id).status == VerificationStatus.QUERIED
+    # Answered from that page, back to the log with the banner in view.
+    response = post_form(apprentice_client, f"/log/{entry.id}/answer", {"response": "The testing module."},
+                         page="/apprentice")
+    assert response.status_code == 303 and response.headers["Location"] == "/apprentice#main-content"
+    with app.app_context():
+        assert db.session.get(LogEntry, entry.id).status == VerificationStatus.PENDING
+
+
+def test_an_empty_answer_with_htmx_comes_back_in_place(app, apprentice_client, mentor_client):
+    entry = queried_entry(app, mentor_client, apprentice_client)
+    html = apprentice_client.get("/apprentice").get_data(as_text=True)
+    response = apprentice_client.post(f"/log/{entry.id}/answer",
+                                      data={"response": "", "csrf_token": csrf_token_from(html)},
+                                      headers={"HX-Request": "true", "HX-Target": f"answer-{entry.id}"})
+    fragment = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert response.status_code == 200 and fragment.find(id=f"answer-{entry.id}")
+    assert fragment.title.get_text().startswith("Error: ")
+    assert fragment.select_one(".govuk-error-summary a")["href"] == f"#response-{entry.id}"
+    assert errors(fragment) == {f"response-{entry.id}": "Enter your answer"}
+    box = fragment.find("textarea", id=f"response-{entry.id}")
+    assert "govuk-textarea--error" in box["class"] and box["aria-describedby"] == f"response-{entry.id}-error"
+    sent = apprentice_client.post(f"/log/{entry.id}/answer",
+                                  data={"response": "The testing module.", "csrf_token": csrf_token_from(html)},
+                                  headers={"HX-Request": "true", "HX-Target": f"answer-{entry.id}"})
+    assert sent.headers["HX-Redirect"] == "/apprentice"  # the page again, loaded, at its top with the banner
+    assert "Answer sent." in text_of(page(apprentice_client.get("/apprentice")))
 
 
 def test_people_only_reach_entries_they_may_see(app, apprentice_client, mentor_client, employer_client):
@@ -166,3 +219,22 @@ def test_people_only_reach_entries_they_may_see(app, apprentice_client, mentor_c
     assert employer_client.get(f"/log/{mine}").status_code == 403
     with app.app_context():
         assert db.session.get(LogEntry, others).status == VerificationStatus.PENDING
+
+
+def test_a_date_missing_a_part_says_which(app, apprentice_client):
+    day = TODAY - timedelta(days=1)
+    for parts, message in (([""] + [str(day.month), str(day.year)], "Date must include a day"),
+                           ([str(day.day), "", str(day.year)], "Date must include a month"),
+                           ([str(day.day), str(day.month), ""], "Date must include a year"),
+                           ([str(day.day), "", ""], "Date must include a month and year")):
+        soup = page(post_form(apprentice_client, "/log", entry_data(activity_date=parts), page="/apprentice"))
+        assert errors(soup)["activity_date"] == message
+
+
+def test_after_adding_without_javascript_the_page_opens_at_its_banner(app, apprentice_client):
+    """The browser keeps the fragment it came from (an error summary's #activity_date-day, say) when a
+    redirect names none: the redirect names the banner's place instead."""
+    response = post_form(apprentice_client, "/log", entry_data(), page="/apprentice")
+    assert response.status_code == 303 and response.headers["Location"] == "/apprentice#main-content"
+    soup = page(apprentice_client.get("/apprentice"))
+    assert soup.find(id="main-content").select_one(".govuk-notification-banner--success")

@@ -88,7 +88,7 @@ def test_the_link_sets_a_new_password_once_and_signs_the_account_out_everywhere(
     assert "Passwords must match" in text_of(page(different))
 
     done = post_form(client, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    assert done.status_code == 303 and done.headers["Location"] == "/sign-in"
+    assert done.status_code == 303 and done.headers["Location"] == "/sign-in#main-content"  # at the banner
     assert "Your password has been reset." in text_of(page(client.get("/sign-in")))
     # Every session of the account has ended; only the new password signs in.
     assert elsewhere.get("/apprentice").status_code == 303
@@ -96,8 +96,11 @@ def test_the_link_sets_a_new_password_once_and_signs_the_account_out_everywhere(
     assert sign_in(app.test_client(), EMAIL, NEW_PASSWORD).status_code == 303
     # The link worked once.
     again = page(client.get(link), 404)
-    assert again.h1.get_text(strip=True) == "This link has expired or has already been used"
-    assert again.find("a", string="Ask for a new link")["href"] == "/password/forgotten"
+    assert again.h1.get_text(strip=True) == "This link has been used or has expired"
+    assert again.find("a", string="ask for a new link")["href"] == "/password/forgotten"
+    assert [p.get_text() for p in again.select("main p")][-2:] == [
+        "If you have already reset your password, sign in.", "Otherwise, ask for a new link."]
+    assert again.find("a", string="sign in")["href"] == "/sign-in"
     [changed] = emails(app, "password_changed")
     assert changed.personalisation["name"] == "Jordan Ellis"
     assert [a[:2] for a in audit_actions(app, "user.password_reset")] == [
@@ -118,7 +121,10 @@ def test_a_link_stops_working_after_an_hour_or_when_another_is_asked_for(app, cl
         db.session.execute(sa.update(PasswordReset).values(expires_at=utcnow() - timedelta(seconds=1)))
         db.session.commit()
         assert all(len(r.token_hash) == 64 for r in db.session.scalars(sa.select(PasswordReset)))  # hashes only
-    assert client.get(second).status_code == 404
+    # Replaced, run out or never made: the same page, which never says which.
+    replaced, expired = text_of(page(client.get(first), 404)), text_of(page(client.get(second), 404))
+    assert replaced == expired == text_of(page(client.get("/password/reset/made-up-token"), 404))
+    assert "This link has been used or has expired" in expired
 
 
 def test_at_most_three_links_an_hour_are_sent_to_one_account(app, client):
@@ -170,7 +176,7 @@ def test_a_signed_in_person_changes_their_password(app, signed_in):
     same = page(change(DEMO_PASSWORD, DEMO_PASSWORD))
     assert "must be different" in text_of(same.find(id="password-error"))
     done = change(DEMO_PASSWORD, NEW_PASSWORD)
-    assert done.status_code == 303 and done.headers["Location"] == "/mentor"
+    assert done.status_code == 303 and done.headers["Location"] == "/mentor#main-content"  # at the banner
     assert "Your password has been changed." in text_of(page(client.get("/mentor")))  # still signed in here
     assert elsewhere.get("/mentor").status_code == 303  # signed out there
     assert app.test_client().get(link).status_code == 404  # a reset link asked for before works no more

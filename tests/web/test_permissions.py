@@ -85,6 +85,7 @@ SIGNED_IN_ROUTES = [
     ("/reviews/<int:review_id>/record", "/reviews/{review}/record", {"coordinator", "mentor"}),
     ("/reviews/<int:review_id>/reopen", "/reviews/{review}/reopen", {"coordinator"}),
     ("/reviews/calendar", "/reviews/calendar", {"coordinator", "mentor", "employer", "apprentice"}),
+    ("/reviews/calendar/new", "/reviews/calendar/new", {"coordinator", "mentor", "employer", "apprentice"}),
     ("/settings", "/settings", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/sharing", "/cohorts/1/sharing", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/sharing/new", "/cohorts/1/sharing/new", {"coordinator"}),

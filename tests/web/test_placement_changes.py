@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from apprenticeships.extensions import db
 from apprenticeships.models import AuditEvent, Placement
+from apprenticeships.services import placements
 
 from ..helpers import lookup, page, post_form, text_of
 from .test_apprentices import errors
@@ -57,7 +58,12 @@ def test_the_coordinator_changes_the_closing_date_and_places_and_it_is_audited(a
     assert soup.find("a", string="Change the details, closing date or number of places")["href"] == path
     form = page(coordinator_client.get(path))
     assert text_of(form.h1) == "Change Maintenance scheduling app"
-    assert "Its dates and hours cannot change once it is published" in text_of(form)
+    # No one was proposed for it: the page does not say they were.
+    assert "Its dates and hours cannot change once it is published." in text_of(form)
+    assert "apprentices were proposed for them" not in text_of(form)
+    warehouse = _placement(app, "Warehouse systems developer")  # someone was
+    assert "Its dates and hours cannot change once it is published: apprentices were proposed for them." in \
+        text_of(page(coordinator_client.get(f"/placements/{warehouse.id}/amend")))
     assert "Apprentices proposed for, accepted onto or on it hold 0 now" in text_of(form)
     later = placement.closing_date + timedelta(weeks=2)
     response = _post(coordinator_client, path, _fields(coordinator_client, path, places="4",
@@ -78,7 +84,9 @@ def test_the_coordinator_changes_the_closing_date_and_places_and_it_is_audited(a
     ({"places": "1"}, "places", "Number of places must be at least 2, the places held now"),
     ({"places": "51"}, "places", "Number of places must be between 1 and 50"),
     ({"places": "two"}, "places", "Number of places must be a whole number"),
+    ({"places": "99999999999"}, "places", "Number of places must be between 1 and 50"),
     ({"closing_date": "after start"}, "closing_date", "Closing date must be on or before the start date"),
+    ({"closing_date": ["31", "2", "2027"]}, "closing_date", "Closing date for applications must be a real date"),
     ({"title": ""}, "title", "Enter a title for the placement"),
 ])
 def test_places_never_go_below_those_held_and_the_closing_date_is_checked(app, coordinator_client, changes, field,
@@ -86,10 +94,37 @@ def test_places_never_go_below_those_held_and_the_closing_date_is_checked(app, c
     warehouse = _placement(app, "Warehouse systems developer")  # both its places held
     path = f"/placements/{warehouse.id}/amend"
     if changes.get("closing_date") == "after start":
-        changes = {"closing_date": _date(warehouse.start_date + timedelta(days=1))}
+        changes = {"closing_date": _date(date.today() + timedelta(days=1))}
     soup = page(_post(coordinator_client, path, _fields(coordinator_client, path, **changes)))
     assert errors(soup)[field].startswith(message)
     assert lookup(app, sa.select(Placement.version).where(Placement.id == warehouse.id)) == warehouse.version
+
+
+def test_a_closing_date_is_before_the_start_or_for_a_running_placement_before_its_end(app, coordinator_client):
+    maintenance = _placement(app, "Maintenance scheduling app")  # starts in eight weeks
+    path = f"/placements/{maintenance.id}/amend"
+    soup = page(_post(coordinator_client, path, _fields(
+        coordinator_client, path, closing_date=_date(maintenance.start_date + timedelta(days=1)))))
+    start = maintenance.start_date
+    assert errors(soup)["closing_date"] == \
+        f"Closing date must be on or before the start date, {start.day} {start:%B %Y}"
+    # The fleet placement is under way (its closing date long past): a later closing date is
+    # refused, saying how to keep it open until it ends; with none, apprentices can still join.
+    fleet = _placement(app, "Fleet data placement")
+    path = f"/placements/{fleet.id}/amend"
+    assert fleet.start_date < date.today() < fleet.end_date
+    form = text_of(page(coordinator_client.get(path)))
+    assert "It has started. With no closing date, apprentices can still be proposed for it" in form
+    soup = page(_post(coordinator_client, path, _fields(coordinator_client, path,
+                                                        closing_date=_date(date.today() + timedelta(weeks=4)))))
+    end = fleet.end_date
+    assert errors(soup)["closing_date"].endswith(
+        f"It has started: leave the closing date empty to keep it open until it ends, {end.day} {end:%B %Y}")
+    assert _post(coordinator_client, path, _fields(coordinator_client, path, closing_date=["", "", ""])) \
+        .status_code == 303
+    assert lookup(app, sa.select(Placement.closing_date).where(Placement.id == fleet.id)) is None
+    assert lookup(app, sa.select(Placement.id).where(Placement.id == fleet.id,
+                                                     placements.joinable(date.today()))) == fleet.id
 
 
 def test_a_closing_date_cannot_be_moved_into_the_past_but_an_old_one_can_stay(app, coordinator_client):

@@ -20,6 +20,7 @@ from apprenticeships.models import (
     PlacementStatus,
     Role,
     User,
+    WorkingPattern,
 )
 
 from ..helpers import lookup, page, post_form, text_of
@@ -78,7 +79,7 @@ def test_adding_an_employer_a_contact_inviting_them_and_logging_activity(app, co
     response = post_form(coordinator_client, "/employers/new", {"name": "Harbour Café", "sector": "Hospitality",
                                                                 "size": "small", "status": "prospect",
                                                                 "postcode": "nm1 2ab"})
-    employer_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    employer_id = int(response.headers["Location"].split("#")[0].rsplit("/", 1)[1])
     assert lookup(app, sa.select(EmployerPartner.postcode).where(EmployerPartner.id == employer_id)) == "NM1 2AB"
     post_form(coordinator_client, f"/employers/{employer_id}/contacts/new",
               {"name": "Mo Patel", "email": "mo@harbour.example", "job_title": "Owner"})
@@ -187,7 +188,7 @@ def test_an_apprentice_placed_elsewhere_for_those_dates_cannot_be_proposed(app, 
 def test_the_employer_accepts_or_declines_with_a_reason(app, employer_client):
     proposal = lookup(app, sa.select(PlacementAssignment.id).where(
         PlacementAssignment.status == AssignmentStatus.PROPOSED))
-    assert "waiting for your answer" in text_of(page(employer_client.get("/employer")))
+    assert "Waiting for your decision" in text_of(page(employer_client.get("/employer")))
     soup = page(post_form(employer_client, f"/placements/proposals/{proposal}", {"decision": "decline", "reason": ""}))
     assert errors(soup)["reason"] == "Enter the reason for declining"
     post_form(employer_client, f"/placements/proposals/{proposal}", {"decision": "decline",
@@ -285,11 +286,25 @@ def test_apprentices_are_offered_only_placements_they_can_still_join(app, appren
                   .where(PlacementInterest.placement_id == warehouse)) == 0
 
 
-def test_the_employer_sees_headlines_of_their_apprentices_only(employer_client):
-    text = text_of(page(employer_client.get("/employer")))
-    assert "Jordan Ellis" in text and "verified of" in text and "Yusuf Ali" in text
+def test_the_employer_sees_headlines_of_their_apprentices_only(app, employer_client):
+    soup = page(employer_client.get("/employer"))
+    text = text_of(soup)
     for other in ("Fatima Begum", "Isla Morgan", "Zainab Hussain", "Liam Walsh", "Callum Murphy"):
         assert other not in text
+    # On the placement (Jordan Ellis): the headlines of their progress.
+    with_you = text_of(soup.select_one("[aria-label='Apprentices with this employer']"))
+    assert "Jordan Ellis" in with_you and "verified of" in with_you and "Yusuf Ali" not in with_you
+    # Only proposed (Yusuf Ali): what the decision page shows, and no more, in its own section.
+    waiting = soup.select_one("[aria-label='Apprentices waiting for your decision']")
+    assert text_of(soup.find("h2", id="waiting")) == "Waiting for your decision"
+    proposal = lookup(app, sa.select(PlacementAssignment.id).where(
+        PlacementAssignment.status == AssignmentStatus.PROPOSED))
+    with app.app_context():
+        standard = db.session.get(PlacementAssignment, proposal).apprentice.standard.display_name
+    assert [text_of(tr) for tr in waiting.select("tbody tr")] == [
+        f"Yusuf Ali {standard} Warehouse systems developer Accept or decline Yusuf Ali for Warehouse systems developer"]
+    assert waiting.find("a")["href"] == f"/placements/proposals/{proposal}"
+    assert "verified" not in text_of(waiting) and "review" not in text_of(waiting).lower()
 
 
 # Isolation: an employer never reaches another employer's records -------------------------
@@ -324,3 +339,21 @@ def test_a_signed_out_person_reaches_no_placement(app):
     for path in ("/placements/1", "/opportunities", "/opportunities/1", "/employers/1"):
         response = client.get(path)
         assert response.status_code == 303 and response.headers["Location"].startswith("/sign-in"), path
+
+
+def test_where_a_placement_is_reads_with_its_working_pattern_capitalised(app, coordinator_client):
+    fleet = placement_id(app, "Fleet data placement")
+    with app.app_context():
+        placement = db.session.get(Placement, fleet)
+        placement.working_pattern, placement.location = WorkingPattern.HYBRID, "Northmoor"
+        db.session.commit()
+
+    def where() -> str:
+        soup = page(coordinator_client.get(f"/placements/{fleet}"))
+        return next(text_of(row.dd) for row in soup.select(".govuk-summary-list__row") if text_of(row.dt) == "Where")
+
+    assert where() == "Hybrid, Northmoor"
+    with app.app_context():
+        db.session.get(Placement, fleet).location = None
+        db.session.commit()
+    assert where() == "Hybrid"

@@ -107,7 +107,7 @@ def test_withdrawing_asks_first_then_frees_the_place_and_the_employer_no_longer_
     for path in (f"/placements/{warehouse}", "/employer"):
         text = text_of(page(employer_client.get(path)))
         assert "Yusuf Ali" not in text, path
-    assert "waiting for your answer" not in text_of(page(employer_client.get("/employer")))
+    assert "Waiting for your decision" not in text_of(page(employer_client.get("/employer")))
     # An old link to it leads to the placement, saying what happened; an answer is refused.
     response = employer_client.get(f"/placements/proposals/{proposal}")
     assert "The coordinator withdrew the proposal of Yusuf Ali." in _flashed(employer_client, response)
@@ -190,8 +190,7 @@ def test_a_full_placement_takes_reserves_which_hold_no_place(app, coordinator_cl
 
     # The employer sees it labelled, everywhere it shows.
     home = page(employer_client.get("/employer"))
-    assert "Ethan Clarke for Warehouse systems developer (as a reserve)" in text_of(home)
-    assert "Proposed as a reserve" in _row(home, "Ethan Clarke")
+    assert "Warehouse systems developer Reserve Accept or decline Ethan Clarke" in _row(home, "Ethan Clarke")
     assert "Proposed as a reserve" in _row(page(employer_client.get(f"/placements/{warehouse}")), "Ethan Clarke")
 
 
@@ -205,7 +204,12 @@ def test_a_reserve_can_be_accepted_only_once_a_place_is_free(app, coordinator_cl
 
     decide = page(employer_client.get(f"/placements/proposals/{reserve.id}"))
     assert "Reserve" in text_of(decide.find(id="reserve"))
-    assert "The only place is still taken. You can accept them once a place is free" in text_of(decide)
+    # No place is free: accepting is not offered, only declining.
+    assert "All places are taken: you can accept Callum Murphy when a place is free." in text_of(decide)
+    assert decide.find("input", attrs={"name": "decision", "value": "accept"}) is None
+    assert "Yes, accept" not in text_of(decide)
+    assert decide.find("button", string="Decline Callum Murphy") is not None
+    # An acceptance posted anyway (from a page loaded while a place was free) is still refused.
     refused = post_form(employer_client, f"/placements/proposals/{reserve.id}", {"decision": "accept"})
     assert ("All the places on Fleet data placement are taken, so Callum Murphy is still a reserve. You can accept "
             "them when a place is free." in _flashed(employer_client, refused))
@@ -213,8 +217,9 @@ def test_a_reserve_can_be_accepted_only_once_a_place_is_free(app, coordinator_cl
 
     # The proposal holding the place is withdrawn: the place is free, and the reserve can take it.
     post_form(coordinator_client, f"/placements/proposals/{held.id}/withdraw", {})
-    assert "1 place is free now, so you can accept them" in text_of(page(employer_client.get(
-        f"/placements/proposals/{reserve.id}")))
+    free = page(employer_client.get(f"/placements/proposals/{reserve.id}"))
+    assert "1 place is free now, so you can accept them" in text_of(free)
+    assert free.find("input", attrs={"name": "decision", "value": "accept"}) is not None
     accepted = post_form(employer_client, f"/placements/proposals/{reserve.id}", {"decision": "accept"})
     assert "You accepted Callum Murphy." in _flashed(employer_client, accepted)
     taken = _assignment(app, fleet, callum)
@@ -437,3 +442,46 @@ def test_on_postgresql_accepting_a_reserve_waits_for_another_acceptance_on_the_p
     second.join(10)
     assert results["first"] == "accepted"
     assert "Callum Murphy is still a reserve" in results["second"]
+
+
+def test_a_reserve_with_no_place_free_can_be_declined_from_its_page(app, coordinator_client, employer_client):
+    fleet = _placement(app, "Fleet data placement")  # one place
+    _propose(coordinator_client, fleet, _apprentice(app, "Ethan"))
+    _propose(coordinator_client, fleet, _apprentice(app, "Callum"), reserve="yes")
+    reserve = _assignment(app, fleet, _apprentice(app, "Callum"))
+    url = f"/placements/proposals/{reserve.id}"
+    soup = page(post_form(employer_client, url, {"decision": "decline", "reason": ""}))
+    assert errors(soup)["reason"] == "Enter the reason for declining"
+    assert soup.find("input", attrs={"name": "decision", "value": "accept"}) is None
+    declined = post_form(employer_client, url, {"decision": "decline", "reason": "We need Java for this one"})
+    assert declined.headers["Location"].startswith("/employer")
+    assert "You declined Callum Murphy." in _flashed(employer_client, declined)
+    assert _assignment(app, fleet, _apprentice(app, "Callum")).status == AssignmentStatus.DECLINED
+
+
+def test_withdrawn_and_declined_proposals_fold_away_and_interested_apprentices_show_who_is_proposed(
+        app, coordinator_client, employer_client):
+    warehouse, fleet = _placement(app, "Warehouse systems developer"), _placement(app, "Fleet data placement")
+    post_form(coordinator_client, f"/placements/proposals/{_yusuf(app)}/withdraw", {})
+    soup = page(coordinator_client.get(f"/placements/{warehouse}"))
+    table = soup.select_one("[aria-label='Apprentices proposed for or on this placement']")
+    assert "Yusuf Ali" not in text_of(table) and "Jordan Ellis" in text_of(table)
+    folded = soup.select_one("details#ended-proposals")
+    assert text_of(folded.summary) == "Withdrawn and declined proposals (1)"
+    assert "Yusuf Ali: Withdrawn" in text_of(folded)
+
+    # Ethan Clarke and Callum Murphy said they are interested in the fleet placement.
+    _propose(coordinator_client, fleet, _apprentice(app, "Ethan"))
+    soup = page(coordinator_client.get(f"/placements/{fleet}"))
+    interested = soup.find("h3", string="Interested apprentices").find_next("ul")
+    ethan = next(li for li in interested.find_all("li") if "Ethan Clarke" in text_of(li))
+    callum = next(li for li in interested.find_all("li") if "Callum Murphy" in text_of(li))
+    assert text_of(ethan.select_one(".govuk-tag")) == "Proposed" and ethan.find("a") is None
+    assert callum.select_one(".govuk-tag") is None
+    assert callum.find("a")["href"] == f"/placements/{fleet}/propose/{_apprentice(app, 'Callum')}"
+
+    # The employer declines Ethan: folded away for them too, as a declined proposal.
+    proposal = _assignment(app, fleet, _apprentice(app, "Ethan"))
+    post_form(employer_client, f"/placements/proposals/{proposal.id}", {"decision": "decline", "reason": "No desk"})
+    folded = page(employer_client.get(f"/placements/{fleet}")).select_one("details#ended-proposals")
+    assert text_of(folded.summary) == "Declined proposals (1)" and "Ethan Clarke: Declined (No desk)" in text_of(folded)

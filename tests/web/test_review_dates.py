@@ -98,7 +98,11 @@ def check_cell(text: str, e: Expected) -> None:
     assert DATE.findall(text)[0] == long(e.due), (e.name, text)
     assert ("Overdue" in text) == e.overdue, (e.name, text)
     assert ("Scheduled late" in text) == e.late, (e.name, text)
-    if e.scheduled and e.scheduled != e.due:
+    if e.scheduled and e.scheduled < TODAY:  # the day booked has gone by, and it is not recorded as held
+        assert f"Booked for {long(e.scheduled)}{', after it was due,' if e.late else ''} but not recorded" in text, (
+            e.name, text)
+        assert "Scheduled for" not in text, (e.name, text)
+    elif e.scheduled and e.scheduled != e.due:
         assert f"Scheduled for {long(e.scheduled)}" in text, (e.name, text)
     else:
         assert "Scheduled for" not in text, (e.name, text)
@@ -114,7 +118,11 @@ def check_paragraph(text: str, e: Expected, yours: bool = False) -> None:
     assert text.startswith(f"{'Your next' if yours else 'The next'} progress review {tense} due by {long(e.due)}."), (
         e.name, text)
     assert ("Overdue" in text) == e.overdue, (e.name, text)
-    if e.scheduled:
+    if e.scheduled and e.scheduled < TODAY:
+        late = ", after it was due," if e.late else ""
+        booked = f"It was booked for {long(e.scheduled)}{late} but has not been recorded."
+        assert booked in text and "It is scheduled" not in text, (e.name, text)
+    elif e.scheduled:
         booked = f"It is scheduled for {long(e.scheduled)}{', after it is due' if e.late else ''}."
         assert booked in text, (e.name, text)
     assert ("Scheduled late" in text) == e.late, (e.name, text)
@@ -241,6 +249,10 @@ def test_every_page_shows_the_rules_due_date_for_every_demo_apprentice(app, sign
     soup = page(coordinator.get(f"/cohorts/{current}?sort=next_review"))
     order = [expected[tr.find("a").get_text(strip=True)].due for tr in soup.select("#cohort-table tbody tr")]
     assert order == sorted(order, key=lambda d: d or date.max)
+    # Newest first, those with none due still come last.
+    soup = page(coordinator.get(f"/cohorts/{current}?sort=next_review&order=desc"))
+    order = [expected[tr.find("a").get_text(strip=True)].due for tr in soup.select("#cohort-table tbody tr")]
+    assert None in order and order == sorted([d for d in order if d], reverse=True) + [d for d in order if d is None]
 
     # Each apprentice's page, as the coordinator sees it.
     for e in expected.values():
@@ -302,16 +314,22 @@ def test_every_page_shows_the_rules_due_date_for_every_demo_apprentice(app, sign
     check_due_soon_list(list_after(soup, "Reviews due in the next 14 days"), expected, lambda e: True)
     check_overdue_reasons(soup, expected, lambda e: True)
 
-    # The calendar feed: one event for each next review due from a month back to a year ahead, on its due date.
+    # The calendar feed: one event for each next review, on the day it is booked for (the meeting) or,
+    # when none is booked, on the day it is due; those from a month back to a year ahead.
     soup = page(post_form(coordinator, "/reviews/calendar", {}))
     feed = app.test_client().get(soup.find(id="calendar-url")["value"].removeprefix("http://localhost"))
-    events = {re.sub(r"^Progress review (?:due|overdue): ", "", e["SUMMARY"]): e
+    events = {re.sub(r"^Progress review(?: due| overdue)?: ", "", e["SUMMARY"]): e
               for e in calendar_events(feed.get_data(as_text=True))}
     assert set(events) == {n for n, e in expected.items() if e.listed and e.due is not None
-                           and TODAY - timedelta(days=31) <= e.due <= TODAY + timedelta(days=366)}
+                           and TODAY - timedelta(days=31) <= (e.scheduled or e.due) <= TODAY + timedelta(days=366)}
+    assert any(e.scheduled and e.scheduled != e.due for n, e in expected.items() if n in events)
     for name, event in events.items():
         e = expected[name]
-        assert event["DTSTART;VALUE=DATE"] == f"{e.due:%Y%m%d}", name
-        assert event["SUMMARY"].startswith("Progress review overdue" if e.overdue else "Progress review due"), name
+        assert event["DTSTART;VALUE=DATE"] == f"{e.scheduled or e.due:%Y%m%d}", name
+        if e.scheduled:
+            assert event["SUMMARY"] == f"Progress review: {name}", name
+        else:
+            assert event["SUMMARY"] == f"Progress review {'overdue' if e.overdue else 'due'}: {name}", name
         assert event["DESCRIPTION"].startswith(f"{'Was' if e.due < TODAY else 'Is'} due by {long(e.due)}."), name
-        assert ("after it is due" in event["DESCRIPTION"]) == e.late, name
+        assert ("Booked after it is due." in event["DESCRIPTION"]) == e.late, name
+        assert ("Not recorded as held yet." in event["DESCRIPTION"]) == bool(e.scheduled and e.scheduled < TODAY), name

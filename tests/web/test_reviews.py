@@ -50,10 +50,16 @@ def review_data(**changes) -> dict:
 def test_recording_a_review_fills_in_the_hours_and_schedules_the_next(app, mentor_client):
     review = scheduled(app, "Jordan")
     form = page(mentor_client.get(f"/reviews/{review}/record"))
-    assert "off-the-job hours verified" in text_of(form.select_one(".govuk-inset-text"))
+    inset = text_of(form.select_one(".govuk-inset-text"))
+    figures = re.match(r"From the learning log: ([\d.]+ hours?) of off-the-job training verified, of [\d.]+ hours? "
+                       r"expected by now \([\d.]+ hours? more waiting for verification\)\.", inset)
+    assert figures, inset
     response = post_form(mentor_client, f"/reviews/{review}/record", review_data())
     assert response.status_code == 303
     soup = page(mentor_client.get(response.headers["Location"]))
+    # The hours saved with the review, written the same way.
+    hours = soup.find("dt", string=re.compile("Off-the-job hours verified by then")).find_next("dd")
+    assert text_of(hours) == figures.group(1)
     assert "Waiting for signatures" in text_of(soup) and "0 of 3 signed" in text_of(soup)
     assert "Finish the databases module (Jordan, by" in text_of(soup)
     with app.app_context():
@@ -113,14 +119,43 @@ def test_three_sign_offs_lock_the_review_and_reopening_needs_a_reason(app, signe
 
 def test_without_a_host_employer_the_coordinator_signs_both_parts(app, signed_in):
     review = scheduled(app, "Liam")  # not on a placement
-    post_form(signed_in("mentor"), f"/reviews/{review}/record", review_data(attendees="Liam, Priya"))
+    mentor = signed_in("mentor")
+    response = post_form(mentor, f"/reviews/{review}/record", review_data(attendees="Liam, Priya"))
+    assert ("It now needs signing by the apprentice, the employer and the coordinator. Liam had no host employer "
+            "at the time of this review, so the coordinator signs for the employer as well."
+            in text_of(page(mentor.get(response.headers["Location"]))))
     coordinator = signed_in("coordinator")
+    said = "Liam had no host employer at the time of this review, so you sign for the employer as well."
+    assert said in text_of(page(coordinator.get(f"/reviews/{review}")).find(id="no-host-employer"))
     post_form(coordinator, f"/reviews/{review}/sign", {}, page=f"/reviews/{review}")
     soup = page(coordinator.get(f"/reviews/{review}"))
-    assert "Sign for the employer" in text_of(soup)
+    assert "Sign for the employer" in text_of(soup) and said in text_of(soup)
     post_form(coordinator, f"/reviews/{review}/sign", {}, page=f"/reviews/{review}")
     with app.app_context():
         assert {s.party.value for s in db.session.get(ProgressReview, review).signoffs} == {"coordinator", "employer"}
+
+
+def test_a_review_with_a_host_employer_does_not_say_the_coordinator_signs_for_them(app, signed_in):
+    review = scheduled(app, "Jordan")  # placed with the demo employer
+    response = post_form(signed_in("mentor"), f"/reviews/{review}/record", review_data())
+    shown = text_of(page(signed_in("mentor").get(response.headers["Location"])))
+    assert "no host employer" not in shown
+    assert "no host employer" not in text_of(page(signed_in("coordinator").get(f"/reviews/{review}")))
+
+
+def test_hours_verified_by_the_review_are_in_hours_or_not_recorded(app, coordinator_client):
+    review = scheduled(app, "Jordan")
+    post_form(coordinator_client, f"/reviews/{review}/record", review_data())
+
+    def hours_shown() -> str:
+        soup = page(coordinator_client.get(f"/reviews/{review}"))
+        return text_of(soup.find("dt", string=re.compile("Off-the-job hours verified by then")).find_next("dd"))
+
+    for minutes, shown in ((20625, "343.75 hours"), (60, "1 hour"), (0, "0 hours"), (None, "Not recorded")):
+        with app.app_context():
+            db.session.get(ProgressReview, review).otj_minutes_at_review = minutes
+            db.session.commit()
+        assert hours_shown() == shown, minutes
 
 
 def test_reviews_are_only_seen_by_those_concerned(app, signed_in):
@@ -178,13 +213,71 @@ def test_a_personal_calendar_feed_behind_a_secret_link_that_can_be_reset(app, me
     assert feed.headers["Referrer-Policy"] == "no-referrer"
     body = feed.get_data(as_text=True)
     assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
-    assert "SUMMARY:Progress review due: Jordan Ellis" in body  # a mentee
+    assert "SUMMARY:Progress review: Jordan Ellis" in body  # a mentee, with a review booked
     assert "Callum" not in body  # not a mentee
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
-    # A new link: the old one stops working.
-    post_form(mentor_client, "/reviews/calendar", {})
+    # A new link is asked for first: the old one stops working, and calendars subscribed to it stop updating.
+    calendar_page = page(mentor_client.get("/reviews/calendar"))
+    assert calendar_page.find("button", string=re.compile("calendar link")) is None  # one tap does nothing
+    new = calendar_page.find("a", string=re.compile("Make a new calendar link"))
+    assert new["href"] == "/reviews/calendar/new"
+    confirm = page(mentor_client.get(new["href"]))
+    assert confirm.h1.get_text(strip=True) == "Make a new calendar link?"
+    assert ("Your old link will stop working: any calendar that subscribed to it will stop updating."
+            in text_of(confirm))
+    yes = confirm.find("button", string=re.compile("Yes, make a new link"))
+    assert yes.find_parent("form")["action"] == "/reviews/calendar"
+    assert confirm.find("a", string="No, keep my link")["href"] == "/reviews/calendar"
+    assert anonymous.get(path).status_code == 200  # asking changes nothing
+    answer = page(post_form(mentor_client, "/reviews/calendar", {}, page="/reviews/calendar/new"))
+    assert answer.find(id="calendar-url")["value"] != link
     assert anonymous.get(path).status_code == 404
     assert anonymous.get("/calendar/not-a-real-token.ics").status_code == 404
+
+
+def test_the_calendar_event_is_on_the_day_booked_and_says_when_it_is_due(app, mentor_client):
+    review = scheduled(app, "Jordan")
+    with app.app_context():
+        booked = db.session.get(ProgressReview, review)
+        apprentice_id = booked.apprentice_id
+    due = due_shown(mentor_client, apprentice_id)[1]
+    with app.app_context():
+        db.session.get(ProgressReview, review).scheduled_date = due + timedelta(days=5)
+        db.session.commit()
+    link = page(post_form(mentor_client, "/reviews/calendar", {})).find(id="calendar-url")["value"]
+    body = app.test_client().get(link.removeprefix("http://localhost")).get_data(as_text=True).replace("\r\n ", "")
+    event = next(e for e in body.split("BEGIN:VEVENT")[1:] if "Jordan Ellis" in e)
+    assert f"DTSTART;VALUE=DATE:{due + timedelta(days=5):%Y%m%d}" in event
+    assert "SUMMARY:Progress review: Jordan Ellis" in event
+    assert f"DESCRIPTION:Is due by {long(due)}. Booked after it is due." in event.replace("\\,", ",")
+    # With nothing booked, the event is on the day it is due.
+    with app.app_context():
+        db.session.delete(db.session.get(ProgressReview, review))
+        db.session.commit()
+    body = app.test_client().get(link.removeprefix("http://localhost")).get_data(as_text=True).replace("\r\n ", "")
+    event = next(e for e in body.split("BEGIN:VEVENT")[1:] if "Jordan Ellis" in e)
+    assert f"DTSTART;VALUE=DATE:{due:%Y%m%d}" in event and "SUMMARY:Progress review due: Jordan Ellis" in event
+
+
+def test_a_booked_day_gone_by_without_the_review_recorded_is_said_in_the_past(app, signed_in):
+    coordinator = signed_in("coordinator")
+    review = scheduled(app, "Jordan")
+    past = TODAY - timedelta(days=3)
+    with app.app_context():
+        db.session.get(ProgressReview, review).scheduled_date = past
+        apprentice = db.session.get(ProgressReview, review).apprentice
+        apprentice_id, cohort_id = apprentice.id, apprentice.cohort_id
+        db.session.commit()
+    shown, due = due_shown(coordinator, apprentice_id)
+    assert f"It was booked for {long(past)} but has not been recorded." in shown
+    assert "It is scheduled" not in shown
+    row = next(tr for tr in page(coordinator.get(f"/cohorts/{cohort_id}")).select("#cohort-table tbody tr")
+               if "Jordan Ellis" in tr.get_text())
+    assert f"Booked for {long(past)} but not recorded" in text_of(row)
+    home = text_of(page(signed_in("apprentice").get("/apprentice")).find(id="next-review"))
+    assert f"It was booked for {long(past)} but has not been recorded." in home
+    shown_on_review = text_of(page(coordinator.get(f"/reviews/{review}")))
+    assert f"Booked for {long(past)}, not recorded as held yet." in shown_on_review
 
 
 def test_date_held_starts_empty_and_an_empty_next_date_books_the_review_when_it_is_due(app, mentor_client):

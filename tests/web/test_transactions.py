@@ -61,7 +61,7 @@ def test_a_refusal_shows_its_message_with_no_success_message_and_changes_nothing
     response = employer_client.post(f"/placements/{warehouse}/withdraw",
                                     data={"csrf_token": token(employer_client, f"/placements/{warehouse}")})
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/placements/{warehouse}"
+    assert response.headers["Location"] == f"/placements/{warehouse}#main-content"
     shown = banners(page(employer_client.get(response.headers["Location"])))
     assert any("close it when it ends instead." in b for b in shown), shown
     assert not any("withdrawn" in b.lower() for b in shown)
@@ -194,5 +194,7 @@ def test_a_message_after_a_redirect_is_in_view_at_the_top_of_the_page(app, appre
     response = apprentice_client.post(f"/log/{verified}/delete",
                                       data={"csrf_token": token(apprentice_client, "/apprentice")})
     assert response.status_code == 303
-    assert response.headers["Location"] == "/apprentice"  # not /apprentice#logbook, below the banner
+    # At the banner (main-content holds it), not /apprentice#logbook below it, nor no anchor at all,
+    # which would leave the browser at the fragment of the page the form was on.
+    assert response.headers["Location"] == "/apprentice#main-content"
     assert "A verified entry cannot be deleted." in banners(page(apprentice_client.get("/apprentice")))[0]

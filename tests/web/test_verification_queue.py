@@ -22,6 +22,7 @@ from apprenticeships.models import (
     AuditEvent,
     LogEntry,
     LogEntryRevision,
+    User,
     VerificationStatus,
 )
 
@@ -121,7 +122,8 @@ def test_each_filter_narrows_the_queue(app, mentor_client, apprentice_client):
     assert not soup.select('tbody input[name="entries"]') and not soup.select("tbody button")
     assert "Waiting for their answer." in text_of(soup.find("tbody"))
 
-    assert counts_line(queue(mentor_client, "?status=answered")).startswith("0 entries answered")
+    answered = queue(mentor_client, "?status=answered")
+    assert counts_line(answered) == "No answered queries are waiting for verification." and not rows(answered)
     jordans = entries_of(app, "Jordan")
     post_form(mentor_client, f"/log/{jordans[0].id}/query", {"comment": "Which module?"})
     post_form(apprentice_client, f"/log/{jordans[0].id}/answer", {"response": "Module 3."},
@@ -149,24 +151,72 @@ def test_each_filter_narrows_the_queue(app, mentor_client, apprentice_client):
 @pytest.mark.parametrize("query", [
     "?apprentice=9999999999999999999999", "?apprentice=-1", "?apprentice=%C2%B2", "?apprentice=abc",
     "?status=<script>", "?status=verified", "?sort=sideways", "?page=-3", "?page=99999999999999999999",
-    "?page=1e999", "?date_from=1&date_from=1", "?date_from=%00&date_from=2&date_from=2026",
-    "?date_to=99&date_to=99&date_to=99999999999", "?apprentice=%00",
+    "?page=1e999", "?apprentice=%00",
 ])
 def test_hostile_filter_values_are_ignored(app, mentor_client, query):
     soup = page(mentor_client.get(f"/verification{query}"))
     assert len(rows(soup)) == 11  # as if the value were not there
 
 
-def test_a_date_that_is_not_real_is_shown_with_its_error_and_not_applied(mentor_client):
+@pytest.mark.parametrize("query", ["?date_from=1&date_from=1", "?date_from=%00&date_from=2&date_from=2026",
+                                   "?date_to=99&date_to=99&date_to=99999999999"])
+def test_hostile_dates_are_errors_and_list_nothing(app, mentor_client, query):
+    soup = page(mentor_client.get(f"/verification{query}"))
+    assert soup.select(".govuk-error-summary") and not rows(soup) and soup.find(id="queue-bulk") is None
+
+
+def test_a_filter_with_an_error_lists_nothing_that_could_be_verified_in_bulk(mentor_client):
     soup = page(mentor_client.get("/verification?date_from=31&date_from=2&date_from=2026"
                                   "&date_to=1&date_to=1&date_to=2020"))
     assert soup.title.get_text().startswith("Error:")
+    summary = soup.select_one(".govuk-error-summary")
+    assert summary.find("a", string="Date from must be a real date, like 7 9 2026")["href"] == "#date_from-day"
     assert errors(soup)["date_from"] == "Date from must be a real date, like 7 9 2026"
-    assert len(rows(soup)) == 0  # "to 1 January 2020" still applies: it is a real date
     assert soup.find(id="date_from-day")["value"] == "31"
+    assert soup.find(id="queue-filters").has_attr("open")  # the fields with their errors in view
+    # Not the list filtered by "to 1 January 2020" alone: no entries, no counts, nothing to verify.
+    assert not rows(soup) and soup.find(id="queue-bulk") is None and soup.find(id="queue-counts") is None
+    assert not soup.find("button", string=lambda text: text and text.startswith("Verify"))
+    problem = text_of(soup.find(id="queue-filter-problem"))
+    assert problem.startswith("No entries are shown until the filters are corrected.")
+
     soup = page(mentor_client.get("/verification?date_from=2&date_from=2&date_from=2026"
                                   "&date_to=1&date_to=1&date_to=2026"))
     assert errors(soup)["date_to"] == "Date to must be the same as or after date from"
+    assert not rows(soup) and soup.find(id="queue-bulk") is None
+
+
+def test_the_filters_are_folded_away_and_those_applied_are_summed_up_above_the_list(app, mentor_client):
+    soup = queue(mentor_client)
+    filters = soup.find(id="queue-filters")
+    assert filters.name == "details" and not filters.has_attr("open")
+    assert text_of(filters.find("summary")) == "Filter entries" and filters.find(id="apprentice")
+    assert soup.find(id="queue-filters-applied") is None
+    amara = apprentice_id(app, "Amara")
+    soup = queue(mentor_client, f"?apprentice={amara}&status=answered&date_from=1&date_from=3&date_from=2020"
+                                "&sort=newest")
+    assert not soup.find(id="queue-filters").has_attr("open")
+    applied = soup.find(id="queue-filters-applied")
+    assert text_of(applied) == ("Filtered: Amara Okoro, answered, from 1 March 2020, newest first. Clear filters")
+    assert applied.find("a", string="Clear filters")["href"] == "/verification"
+
+
+def test_an_empty_queue_says_so_in_one_line(app, mentor_client):
+    amara = apprentice_id(app, "Amara")
+    soup = queue(mentor_client, f"?apprentice={amara}&date_to=1&date_to=1&date_to=2000")
+    assert counts_line(soup) == "No entries match these filters. Clear filters"
+    assert soup.find(id="queue-counts").find("a", string="Clear filters")["href"] == "/verification"
+    assert "0 entries" not in text_of(soup) and not rows(soup) and soup.find(id="queue-bulk") is None
+    with app.app_context():
+        db.session.execute(sa.update(LogEntry).where(LogEntry.status == VerificationStatus.PENDING)
+                           .values(status=VerificationStatus.VERIFIED, verified_at=sa.func.current_timestamp(),
+                                   verified_by_id=sa.select(User.id).where(User.email == "mentor@example.org")
+                                   .scalar_subquery()))
+        db.session.commit()
+    counts = queue(mentor_client).find(id="queue-counts")
+    assert text_of(counts.find("p")) == "Nothing is waiting for verification."
+    assert "1 entry is queried" in text_of(counts)  # not "1 other entry"
+    assert "0 entries" not in text_of(counts)
 
 
 def test_another_mentors_mentee_cannot_be_chosen_in_the_filter(app, mentor_client):
@@ -225,7 +275,8 @@ def test_verifying_several_in_one_go(app, mentor_client):
     before = verified_events(app)
     response = mentor_client.post(soup.find(id="queue-bulk")["action"],
                                   data={"csrf_token": csrf_token_from(str(soup)), "entries": chosen})
-    assert response.status_code == 303 and response.headers["Location"] == "/verification?sort=newest"
+    location = urlsplit(response.headers["Location"])  # to the banner with the message
+    assert response.status_code == 303 and (location.path, location.query) == ("/verification", "sort=newest")
     after = queue(mentor_client, "?sort=newest")
     assert f"Verified 3 entries, {minutes / 60:g} hours." in text_of(after)
     assert counts_line(after).startswith("8 entries waiting")
@@ -288,16 +339,34 @@ def test_nothing_is_verified_when_another_mentors_entry_is_slipped_in(app, mento
 @pytest.mark.parametrize("entries", [[], ["1"], ["abc:1"], ["1:0"], ["9" * 20 + ":1"],
                                      [f"{n}:1" for n in range(1, 200)]])
 def test_a_bulk_post_with_nothing_or_nonsense_chosen_verifies_nothing(app, mentor_client, entries):
-    soup = queue(mentor_client)
+    soup = queue(mentor_client, "?sort=newest")
     before = verified_events(app)
-    response = mentor_client.post("/verification/verify?status=answered", data={
+    response = mentor_client.post("/verification/verify?sort=newest", data={
         "csrf_token": csrf_token_from(str(soup)), "entries": entries})
-    assert response.status_code == 303 and response.headers["Location"] == "/verification?status=answered"
-    shown = text_of(page(mentor_client.get(response.headers["Location"])))
-    assert any(message in shown for message in ("Select the entries you want to verify",
-                                                "Select entries from the list",
-                                                "You can verify up to 100 entries at a time"))
     assert verified_events(app) == before
+    # The queue again, with an error at its top (not a notification banner), linked to the first box to tick.
+    shown = page(response)
+    assert shown.title.get_text().startswith("Error:") and not shown.select(".govuk-notification-banner")
+    summary = shown.select_one(".govuk-error-summary")
+    message = ("Select the entries you want to verify" if not entries else "Select entries from the list"
+               if len(entries) == 1 else "You can verify up to 100 entries at a time")
+    assert text_of(summary.find("li")) == message
+    assert text_of(shown.find(id="queue-bulk-error")) == f"Error: {message}"
+    assert [r["id"] for r in rows(shown)] == [r["id"] for r in rows(soup)]  # the same filters still apply
+    assert summary.find("a")["href"] == f"#{rows(soup)[0].find('input', attrs={'name': 'entries'})['id']}"
+
+
+def test_verify_selected_with_nothing_ticked_is_an_error_linked_to_the_first_box(mentor_client):
+    soup = queue(mentor_client)
+    response = mentor_client.post("/verification/verify", data={
+        "csrf_token": csrf_token_from(str(soup)),
+        "on_page": [b["value"] for b in soup.select('input[name="on_page"]')]})
+    shown = page(response)
+    summary = shown.select_one(".govuk-error-summary")
+    first_box = shown.select_one('tbody input[name="entries"]')
+    assert summary.find("a", string="Select the entries you want to verify")["href"] == f"#{first_box['id']}"
+    assert not shown.find(id="queue-bulk-error").has_attr("hidden")
+    assert len(rows(shown)) == 11  # nothing verified
 
 
 # One entry in place (htmx), and without JavaScript
@@ -370,6 +439,20 @@ def test_a_query_opens_in_its_row_with_htmx_and_is_sent_from_there(app, mentor_c
     restored = BeautifulSoup(mentor_client.get(link(opened, "Cancel")["hx-get"], headers=target).get_data(
         as_text=True), "html.parser")  # Cancel, with htmx: the row as it is now, here already queried
     assert restored.find("tr")["id"] == row["id"] and "Queried" in text_of(restored) and not restored.find("textarea")
+    assert restored.find(attrs={"autofocus": True}).get_text(strip=True) == text_of(row.find_all("td")[1])
+
+
+def test_cancelling_a_query_in_its_row_gives_the_focus_back_to_its_query_link(mentor_client):
+    soup = queue(mentor_client)
+    row = rows(soup)[0]
+    target = {"HX-Request": "true", "HX-Target": row["id"]}
+    opened = BeautifulSoup(mentor_client.get(link(row, "Query")["hx-get"], headers=target).get_data(as_text=True),
+                           "html.parser")
+    restored = BeautifulSoup(mentor_client.get(link(opened, "Cancel")["hx-get"], headers=target).get_data(
+        as_text=True), "html.parser")
+    focused = restored.find_all(attrs={"autofocus": True})
+    assert len(focused) == 1 and text_of(focused[0]).startswith("Query ")
+    assert not link(row, "Query").has_attr("autofocus")  # only after a Cancel
 
 
 def test_without_javascript_a_query_comes_back_to_the_same_place(app, mentor_client):
@@ -423,10 +506,14 @@ def test_a_withdrawn_apprentices_hours_are_left_to_coordinators_who_can_verify_t
     assert status_of(app, queried.id) == VerificationStatus.VERIFIED
 
 
-def test_a_current_apprentices_page_names_their_mentor_as_a_verifier(app, mentor_client):
-    soup = page(mentor_client.get(f"/apprentices/{apprentice_id(app, 'Jordan')}"))
+def test_a_current_apprentices_page_names_their_mentor_as_a_verifier(app, mentor_client, coordinator_client):
+    soup = page(coordinator_client.get(f"/apprentices/{apprentice_id(app, 'Jordan')}"))
     assert text_of(soup.find(id="who-verifies")).startswith(
         "Jordan’s mentor, Priya Shah, or a coordinator verifies the hours waiting. Verify Jordan’s hours")
+    # Priya herself is told it is her.
+    soup = page(mentor_client.get(f"/apprentices/{apprentice_id(app, 'Jordan')}"))
+    assert text_of(soup.find(id="who-verifies")).startswith(
+        "You or a coordinator verify the hours waiting. Verify Jordan’s hours")
 
 
 # A fixed number of statements, whatever the data size
@@ -448,3 +535,26 @@ def test_the_queue_runs_the_same_number_of_statements_at_two_data_sizes(app, sig
     with counting(app) as large:
         assert client.get(path).status_code == 200
     assert len(small) == len(large) and len(small) <= 12, (len(small), len(large))
+
+
+def test_the_mentors_home_says_what_waits_for_verification_with_links_into_the_queue(app, mentor_client):
+    home = page(mentor_client.get("/mentor"))
+    waiting = home.find(id="to-verify")
+    assert text_of(waiting.find("a")) == "11 entries waiting for verification"
+    assert waiting.find("a")["href"] == "/verification"
+    assert "None of them answered after a query" in text_of(waiting)
+    amara = entries_of(app, "Amara")[0]
+    with app.app_context():  # an answered query: pending again, its question kept
+        db.session.get(LogEntry, amara.id).query_comment = "Which course?"
+        db.session.commit()
+    to_verify = page(mentor_client.get("/mentor")).find(id="to-verify")
+    answered = to_verify.find("a", string="1 of them answered after a query")
+    assert answered["href"] == "/verification?status=answered"
+    assert [r["id"] for r in rows(queue(mentor_client, "?status=answered"))] == [f"entry-{amara.id}"]
+    with app.app_context():
+        db.session.execute(sa.update(LogEntry).where(LogEntry.status == VerificationStatus.PENDING)
+                           .values(status=VerificationStatus.VERIFIED, verified_at=sa.func.current_timestamp(),
+                                   verified_by_id=sa.select(User.id).where(User.email == "mentor@example.org")
+                                   .scalar_subquery()))
+        db.session.commit()
+    assert text_of(page(mentor_client.get("/mentor")).find(id="to-verify")) == "Nothing is waiting for verification."

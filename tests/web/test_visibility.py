@@ -166,7 +166,10 @@ def test_an_apprentice_who_has_left_reads_their_record_but_cannot_change_it(app,
     # Reviews: readable, nothing to sign.
     review = page(client.get(f"/reviews/{held_id}"))
     assert "Sign for" not in text_of(review)
-    assert f"/reviews/{held_id}" not in client.get("/reviews").get_data(as_text=True)  # not listed to sign
+    reviews = page(client.get("/reviews"))  # listed among their past reviews, not as one to sign
+    to_sign = reviews.find("h2", string="Waiting for your signature").find_next(["ul", "p", "table"])
+    assert to_sign.find("a", href=re.compile(rf"^/reviews/{held_id}\b")) is None
+    assert "Nothing is waiting for your signature." in text_of(reviews)
     # Every change is refused, with the reason.
     token = csrf_token_from(client.get("/apprentice").get_data(as_text=True))
     for path, data in [("/log", {"activity_date-day": "1", "activity_date-month": "1", "activity_date-year": "2026",
