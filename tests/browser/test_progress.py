@@ -103,7 +103,8 @@ def test_a_review_recorded_and_signed_by_all_three_is_locked(page: Page, live_se
     sign_out(page)
     sign_in(page, live_server, "mentor@example.org")
     page.goto(review_url + "/record")
-    expect(page).to_have_url(re.compile(re.escape(review_url) + r"(#main-content)?$"))  # sent back to the review: there is no form to change it
+    # Sent back to the review: there is no form to change it.
+    expect(page).to_have_url(re.compile(re.escape(review_url) + r"(#main-content)?$"))
     expect(page.get_by_text("Signed off", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Save review")).to_have_count(0)
     assert console_errors == []
