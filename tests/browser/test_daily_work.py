@@ -101,7 +101,8 @@ def _query_a_jordan_entry(page: Page, live_server: str) -> str:
     page.goto(live_server + f"/log/{row_id.removeprefix('entry-')}/query")
     page.get_by_label("Your question for the apprentice").fill("Which module was this?")
     page.get_by_role("button", name="Send query").click()
-    page.wait_for_load_state()
+    # The answer to the POST sets the session's cookie (its message): wait for the page after it, then sign out.
+    page.wait_for_url(re.compile(r"/verification\?done="))
     page.context.clear_cookies()  # signed out (on a phone the button is in the collapsed menu)
     return row_id.removeprefix("entry-")
 
