@@ -60,6 +60,11 @@ class Config:
         self.SIGN_IN_FAILURES_PER_ACCOUNT = int(os.environ.get("SIGN_IN_FAILURES_PER_ACCOUNT", "10"))
         self.SIGN_IN_FAILURES_PER_ADDRESS = int(os.environ.get("SIGN_IN_FAILURES_PER_ADDRESS", "50"))
         self.INVITE_VALID_FOR = timedelta(days=7)
+        # Coordinators must use two-factor sign-in (an authenticator app) before they can do
+        # anything; on by default in production. Everyone else may choose it.
+        self.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = _bool("TWO_FACTOR_REQUIRED_FOR_COORDINATORS",
+                                                          self.is_production)
+        self.TWO_FACTOR_PENDING_FOR = timedelta(minutes=5)  # between the password and the code
         # An apprentice who has withdrawn or completed can read (not change) their own record for
         # this long after the end, then can no longer sign in.
         self.APPRENTICE_ACCESS_AFTER_END = timedelta(days=int(os.environ.get("APPRENTICE_ACCESS_AFTER_END_DAYS",

@@ -248,6 +248,19 @@ def visible_reviews_condition(user: User) -> sa.ColumnElement[bool]:
     return visible_apprentices_condition(user)
 
 
+def may_record_review(user: User, review: ProgressReview) -> bool:
+    """Who records or corrects a review: coordinators, and the apprentice's current mentor.
+
+    A mentor who still signs a review after their mentee moved on (visible_reviews_condition)
+    may read and sign it, but the record is the new mentor's to change.
+    """
+    if user.role == Role.COORDINATOR:
+        return True
+    apprentice = review.apprentice
+    return (user.role == Role.MENTOR and apprentice.mentor_id == user.mentor_id
+            and apprentice.status in ApprenticeStatus.CURRENT)
+
+
 def review_or_404(review_id: int, user: User) -> ProgressReview:
     """A progress review this user may see (employers: only those held since they host the apprentice)."""
     review = db.session.scalar(sa.select(ProgressReview).join(Apprentice).where(

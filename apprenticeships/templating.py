@@ -12,7 +12,7 @@ from jinja2_fragments.flask import render_block
 
 from .models import Role
 from .permissions import access_ends_on, record_is_read_only
-from .text import hours_in_words
+from .text import hour_figure, hours_in_words
 
 UK_TIME = ZoneInfo("Europe/London")
 # Where the banners of a page are: a redirect carrying a message goes here (see _messages_in_view).
@@ -94,6 +94,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["with_article"] = with_article
     app.jinja_env.filters["govuk_datetime"] = format_datetime
     app.jinja_env.filters["hours"] = hours_in_words  # 2.5 as "2.5 hours": one way to write hours
+    app.jinja_env.filters["hour_figure"] = hour_figure  # the same number, without the word
     app.jinja_env.filters["iso_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
 
     @app.context_processor

@@ -66,6 +66,15 @@ def minutes_from_hours(text: str) -> int | None:
     return int((Decimal(text) * 60).to_integral_value())
 
 
+def hour_figure(hours: float) -> str:
+    """A number of hours as people read it: 7.25, 312.43, 1,250 (to a hundredth at most).
+
+    Every page writes hours this way, so the cohort table and the apprentice's own page agree.
+    A hundredth keeps quarter hours exact (entries are in minutes).
+    """
+    return f"{round(hours, 2):,g}" if hours < 100_000 else f"{round(hours):,d}"
+
+
 def hours_in_words(hours: float) -> str:
     """7.5 as "7.5 hours", 1 as "1 hour"."""
-    return f"{hours:g} hour" + ("" if hours == 1 else "s")
+    return f"{hour_figure(hours)} hour" + ("" if hours == 1 else "s")

@@ -10,8 +10,8 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from ..extensions import db
-from ..ids import is_id
-from ..models import ApprenticeStatus, EpaOutcome, Mentor, ProgrammeSettings, Role
+from ..ids import is_id, parse_id
+from ..models import ApprenticeStatus, Cohort, EpaOutcome, Mentor, ProgrammeSettings, Role
 from ..permissions import apprentice_or_404, roles
 from ..services import apprentices, importing, mentors, profiles
 from ..templating import render_page_or_block, requested_block
@@ -73,7 +73,10 @@ def import_upload():
         else:
             return render_template("apprentices/import_preview.html", preview=importing.preview(text),
                                    confirm=ImportConfirmForm(content=text))
-    return render_template("apprentices/import.html", form=form, columns=importing.COLUMNS)
+    # Opened from a cohort's page: the way back is to that cohort.
+    cohort_id = parse_id(request.args.get("cohort"))
+    cohort = db.session.get(Cohort, cohort_id) if cohort_id else None
+    return render_template("apprentices/import.html", form=form, columns=importing.COLUMNS, cohort=cohort)
 
 
 @bp.post("/import/confirm")
@@ -88,6 +91,10 @@ def import_confirm():
         return render_template("apprentices/import_preview.html", preview=result, confirm=form)
     flash(f"Imported the file: {result.count('new')} added, {result.count('update')} updated, "
           f"{result.count('unchanged')} unchanged.", "success")
+    # Most files are one cohort's intake: land on that cohort to see them.
+    cohort_ids = result.cohort_ids
+    if len(cohort_ids) == 1:
+        return redirect(url_for("cohorts.show", cohort_id=cohort_ids.pop()), code=303)
     return redirect(url_for("cohorts.index"), code=303)
 
 

@@ -1,7 +1,7 @@
-"""Forms for signing in and choosing a password."""
+"""Forms for signing in (with a second step when two-factor sign-in is on) and choosing a password."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
-from wtforms import PasswordField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ..fields import email_field
@@ -65,3 +65,35 @@ class ChangePasswordForm(ResetPasswordForm):
         validators=[InputRequired(message="Enter your current password"), Length(max=MAX_LENGTH)],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class TwoFactorCodeForm(AppForm):
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        "Code", widget=GovTextInput(),
+        description="The 6-digit code from your authenticator app, or one of your recovery codes",
+        validators=[InputRequired(message="Enter the code from your authenticator app or a recovery code"),
+                    Length(max=40, message="Enter a 6-digit code or a recovery code")])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ConfirmAuthenticatorForm(AppForm):
+    code = StringField(
+        "Code from your app", widget=GovTextInput(), description="For example, 123456",
+        validators=[InputRequired(message="Enter the 6-digit code from your authenticator app"),
+                    Length(max=20, message="Enter the 6-digit code from your authenticator app")])
+    submit = SubmitField("Turn on two-factor sign-in", widget=GovSubmitInput())
+
+
+class StartTwoFactorForm(AppForm):
+    submit = SubmitField("Set up two-factor sign-in", widget=GovSubmitInput())
+
+
+class PasswordCheckForm(AppForm):
+    """Your password again, before a change to how you sign in."""
+
+    password = PasswordField(
+        "Your password", widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password"), Length(max=MAX_LENGTH)])
+    submit = SubmitField("Continue", widget=GovSubmitInput())

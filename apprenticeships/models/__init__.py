@@ -18,9 +18,10 @@ from .employers import (
     OrganisationSize,
     PartnershipStatus,
 )
+from .notifications import EmailFrequency, EmailState, Notification, NotificationKind, NotificationPreference
 from .outbox import OutboxMessage, OutboxStatus
 from .password_resets import PasswordReset
-from .people import Mentor, Role, SignInFailure, User, UserSession
+from .people import Mentor, RecoveryCode, Role, SignInFailure, User, UserSession
 from .placements import (
     AssignmentStatus,
     Placement,

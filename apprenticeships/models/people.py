@@ -81,6 +81,15 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (services/two_factor.py): the authenticator's secret, kept from set-up;
+    # two-factor sign-in is on once a code from it was confirmed (`two_factor_on_at`).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(32))
+    two_factor_on_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second step of the last code accepted: a code (or an older one) never works twice.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Demo accounts, shared by everyone trying the demo under a published password: never asked
+    # to set up two-factor sign-in, and cannot turn it on (one visitor would lock out the rest).
+    two_factor_exempt: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     employer: Mapped[EmployerPartner | None] = relationship(foreign_keys=[employer_id])
     apprentice: Mapped[Apprentice | None] = relationship(foreign_keys=[apprentice_id])
@@ -93,6 +102,26 @@ class User(UserMixin, db.Model):
     @property
     def has_password(self) -> bool:
         return self.password_hash is not None
+
+    @property
+    def two_factor_on(self) -> bool:
+        return self.two_factor_on_at is not None
+
+
+class RecoveryCode(db.Model):
+    """One of the ten single-use codes for signing in without the authenticator, stored as a hash.
+
+    A code is spent by a conditional UPDATE (`used_at` set only where it is still empty), so two
+    requests racing with the same code cannot both sign in. Rows go with their user.
+    """
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class UserSession(db.Model):

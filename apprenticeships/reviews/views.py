@@ -10,7 +10,9 @@ from flask_login import current_user
 from ..errors import on_refusal_go_to
 from ..extensions import limiter
 from ..models import ProgrammeSettings, Role
-from ..permissions import public, review_host, review_or_404, roles, visible_apprentices_condition
+from ..permissions import (
+    may_record_review, public, review_host, review_or_404, roles, visible_apprentices_condition,
+)
 from ..security import no_referrer
 from ..services import calendar, logbook, overview, reviews
 from ..users.forms import ConfirmForm
@@ -47,6 +49,7 @@ def show(review_id: int):
     host = review_host(review)
     return render_template("reviews/show.html", review=review, signers=reviews.signers(review),
                            my_party=reviews.party_for(current_user, review, host), sign_form=SignForm(),
+                           may_record=may_record_review(current_user, review),
                            no_host=reviews.no_host_words(review, current_user, host),
                            reopenings=reviews.reopenings(review), next=reviews.booked_next(review, date.today()),
                            today=date.today())
@@ -57,6 +60,8 @@ def show(review_id: int):
 def record(review_id: int):
     """Record a held review (or correct one not yet locked); the next review is scheduled from it."""
     review = review_or_404(review_id, current_user)
+    if not may_record_review(current_user, review):
+        abort(404)
     if review.locked_at is not None:
         flash("This review is signed off and locked. Reopen it to change it.", "error")
         return _to_review(review)

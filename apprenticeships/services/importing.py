@@ -79,6 +79,16 @@ class Preview:
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
 
+    @property
+    def changes(self) -> int:
+        """Rows that would add or change an apprentice: a file already imported has none."""
+        return self.count("new") + self.count("update")
+
+    @property
+    def cohort_ids(self) -> set[int]:
+        """The cohorts the rows that change something belong to."""
+        return {r.values["cohort_id"] for r in self.rows if r.action != "unchanged" and "cohort_id" in r.values}
+
 
 def template_csv() -> str:
     buffer = io.StringIO()

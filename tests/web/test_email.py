@@ -381,7 +381,7 @@ def test_the_coordinators_home_says_when_emails_could_not_be_sent(app, coordinat
     link = page(coordinator_client.get("/coordinator")).find("a", string="2 emails could not be sent")
     assert link["href"] == "/emails/problems"
     problems = page(coordinator_client.get(link["href"]))
-    assert problems.find(class_="govuk-back-link")["href"] == "/users"
+    assert problems.find(class_="govuk-back-link")["href"] == "/"  # the dashboard, where the warning is
     assert "Showing 1 to 2 of 2 emails." in text_of(problems)
     # Two columns: the problem is in sight on a phone, next to whom it was for.
     assert [text_of(th) for th in problems.find("thead").find_all("th")] == ["Email", "Last problem"]

@@ -94,6 +94,13 @@ def test_a_good_file_is_previewed_then_imported_all_at_once(app, coordinator_cli
     assert count_new(app) == 0  # the preview writes nothing
     done = confirm(coordinator_client, response)
     assert done.status_code == 303
+    # Every row was for one cohort: the coordinator lands on it, to see who was added.
+    with app.app_context():
+        cohort_id = db.session.scalar(sa.select(Cohort.id).where(Cohort.name == cohort_name(app)))
+    assert done.headers["Location"] == f"/cohorts/{cohort_id}#main-content"
+    # Opened from that cohort's page, the import's way back is to the cohort.
+    back = page(coordinator_client.get(f"/apprentices/import?cohort={cohort_id}")).find(class_="govuk-back-link")
+    assert back["href"] == f"/cohorts/{cohort_id}" and back.get_text(strip=True) == f"Back to {cohort_name(app)}"
     assert "3 added, 0 updated, 0 unchanged" in text_of(page(coordinator_client.get(done.headers["Location"])))
     assert count_new(app) == 3
     with app.app_context():
@@ -107,8 +114,9 @@ def test_importing_the_same_file_again_adds_no_one(app, coordinator_client):
     body = make_csv(good_rows(cohort_name(app)))
     confirm(coordinator_client, upload(coordinator_client, body))
     again = upload(coordinator_client, body)
-    assert "3 rows: 0 to add, 0 to update, 3 already up to date." in text_of(page(again))
-    confirm(coordinator_client, again)
+    soup = page(again)
+    assert "Every row in this file is already held as it is: there is nothing to import." in text_of(soup)
+    assert not soup.find("form", action="/apprentices/import/confirm")  # no button that would do nothing
     assert count_new(app) == 3
     # A changed row updates the apprentice it matches.
     rows = good_rows(cohort_name(app))

@@ -356,6 +356,10 @@ def test_mentors_sign_as_a_fourth_party_when_the_programme_asks_them_to(app, sig
     home = page(mentor.get("/mentor"))
     waiting = text_of(home.find("h2", string="Reviews waiting for your signature").find_next("ul"))
     assert "Jordan Ellis" in waiting and "3 of 4 signed" in waiting
+    # ...but the record is no longer theirs to correct: that is for Jordan's mentor now.
+    assert "Correct this review" not in text_of(page(mentor.get(f"/reviews/{review}")))
+    assert mentor.get(f"/reviews/{review}/record").status_code == 404
+    assert "Correct this review" in text_of(page(daniel.get(f"/reviews/{review}")))
     response = post_form(mentor, f"/reviews/{review}/sign", {"comment": "Agreed with the actions."},
                          page=f"/reviews/{review}")
     soup = page(mentor.get(response.headers["Location"]))
