@@ -98,11 +98,11 @@ def test_a_good_file_is_previewed_then_imported_all_at_once(app, coordinator_cli
     with app.app_context():
         cohort_id = db.session.scalar(sa.select(Cohort.id).where(Cohort.name == cohort_name(app)))
     assert done.headers["Location"] == f"/cohorts/{cohort_id}#main-content"
+    assert "3 added, 0 updated, 0 unchanged" in text_of(page(coordinator_client.get(done.headers["Location"])))
+    assert count_new(app) == 3
     # Opened from that cohort's page, the import's way back is to the cohort.
     back = page(coordinator_client.get(f"/apprentices/import?cohort={cohort_id}")).find(class_="govuk-back-link")
     assert back["href"] == f"/cohorts/{cohort_id}" and back.get_text(strip=True) == f"Back to {cohort_name(app)}"
-    assert "3 added, 0 updated, 0 unchanged" in text_of(page(coordinator_client.get(done.headers["Location"])))
-    assert count_new(app) == 3
     with app.app_context():
         asha = db.session.scalar(sa.select(Apprentice).where(Apprentice.uln == "1000000001"))
         assert asha.mentor.email == ROOMY_MENTOR and asha.contracted_minutes_per_week == 2250
