@@ -136,6 +136,8 @@ class _DemoBuilder:
         self.password_hash = hash_password(DEMO_PASSWORD)
         # Current apprentices on an active placement, by first name (reviews ask the host to sign).
         self.hosting: dict[str, Placement] = {}
+        # Off-the-job minutes verified, with when, per apprentice: a review records the total by its day.
+        self.verified: dict[Apprentice, list[tuple[date, int]]] = {}
 
     def _at(self, day: date, hours: tuple[int, int] = (9, 17)) -> datetime:
         """A time in office hours on `day` (UTC), or on yesterday if `day` has not passed yet."""
@@ -167,7 +169,9 @@ class _DemoBuilder:
 
     def _user(self, name: str, email: str, role: Role, active: bool = True, ended: date | None = None,
               **links) -> User:
-        user = User(name=name, email=email, role=role, password_hash=self.password_hash, active=active, **links)
+        # Shared by everyone trying the demo: never asked for two-factor sign-in (services/two_factor.py).
+        user = User(name=name, email=email, role=role, password_hash=self.password_hash, active=active,
+                    two_factor_exempt=True, **links)
         if not active:
             user.deactivated_at = self._at(ended) if ended else utcnow()
         db.session.add(user)
@@ -403,6 +407,8 @@ class _DemoBuilder:
             entry.status = VerificationStatus.VERIFIED
             entry.verified_by_id = self._verifier(apprentice).id
             entry.verified_at = entry.updated_at = max(self._at(self._days_after(day, 1, 6)), entry.created_at)
+            if off_the_job:
+                self.verified.setdefault(apprentice, []).append((entry.verified_at.date(), minutes))
         db.session.add(entry)
         return entry
 
@@ -490,6 +496,7 @@ class _DemoBuilder:
                                 Rag.RED: "Behind on the training plan and off-the-job hours; support plan agreed."}[rag],
                 ksb_progress="Good progress on the knowledge KSBs; skills evidence building.",
                 next_review_date=scheduled + timedelta(weeks=REVIEW_WEEKS),
+                otj_minutes_at_review=sum(m for on, m in self.verified.get(apprentice, []) if on <= held),
                 recorded_by_id=self.coordinator.id, created_at=self._at(booked),
             )
             review.actions = [ReviewAction(description="Complete the next provider module", owner=apprentice.first_name,

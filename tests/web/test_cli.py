@@ -14,6 +14,15 @@ def test_demo_load_loads_once(empty_app):
     again = runner.invoke(args=["demo", "load"])
     assert "already loaded" in again.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Apprentice)) == 32
+    # Each held review records the off-the-job hours verified by its day, as recording one in the app does.
+    held = db.session.scalars(sa.select(ProgressReview).where(ProgressReview.held_date.is_not(None))
+                              .order_by(ProgressReview.apprentice_id, ProgressReview.held_date)).all()
+    assert held and all(r.otj_minutes_at_review is not None for r in held)
+    for review in held:
+        verified_by_then = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LogEntry.minutes), 0)).where(
+            LogEntry.apprentice_id == review.apprentice_id, LogEntry.off_the_job.is_(True),
+            LogEntry.status == VerificationStatus.VERIFIED, sa.func.date(LogEntry.verified_at) <= review.held_date))
+        assert review.otj_minutes_at_review == verified_by_then
 
 
 def test_users_create_asks_for_a_password_and_checks_it(empty_app):
