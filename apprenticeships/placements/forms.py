@@ -22,17 +22,36 @@ from ..forms import AppForm
 from ..models import ApprenticeshipStandard, EmployerContact, Placement, WorkingPattern
 from ..versioning import VersionedForm
 
-# Fields the employer's form and the coordinator's changes to a published placement share.
-_TITLE = StringField("Title", widget=GovTextInput(), validators=[
-    InputRequired(message="Enter a title for the placement"),
-    Length(max=160, message="Title must be 160 characters or fewer")])
-_TEAM = StringField("Team (optional)", widget=GovTextInput(), validators=[
-    Optional(), Length(max=120, message="Team must be 120 characters or fewer")])
-_DESCRIPTION = text_area("What the apprentice will do", 4000, missing="Describe what the apprentice will do")
-_LEARNING_OUTCOMES = text_area("What they will learn (optional)", 4000)
-_SKILLS = text_area("Skills it needs or builds (optional)", 2000)
-_LOCATION = StringField("Location (optional)", widget=GovTextInput(), validators=[
-    Optional(), Length(max=160, message="Location must be 160 characters or fewer")])
+# The fields the employer's form and the coordinator's changes to a published placement share,
+# made afresh for each form: WTForms orders a form's fields, and so its error summary, by when
+# each field was made.
+
+def _title():
+    return StringField("Title", widget=GovTextInput(), validators=[
+        InputRequired(message="Enter a title for the placement"),
+        Length(max=160, message="Title must be 160 characters or fewer")])
+
+
+def _team():
+    return StringField("Team (optional)", widget=GovTextInput(), validators=[
+        Optional(), Length(max=120, message="Team must be 120 characters or fewer")])
+
+
+def _description():
+    return text_area("What the apprentice will do", 4000, missing="Describe what the apprentice will do")
+
+
+def _learning_outcomes():
+    return text_area("What they will learn (optional)", 4000)
+
+
+def _skills():
+    return text_area("Skills it needs or builds (optional)", 2000)
+
+
+def _location():
+    return StringField("Location (optional)", widget=GovTextInput(), validators=[
+        Optional(), Length(max=160, message="Location must be 160 characters or fewer")])
 
 
 class _PlacesField(WholeNumberField):
@@ -58,10 +77,14 @@ class _OptionalDateField(GovDateField):
             raise ValueError(str(error).replace(label, label.removesuffix(" (optional)"), 1)) from None
 
 
-_PLACES = _PlacesField("Number of places", widget=GovTextInput(), validators=[
-    InputRequired(message="Enter the number of places"),
-    NumberRange(min=1, max=50, message="Number of places must be between 1 and 50")])
-_CLOSING_DATE = _OptionalDateField("Closing date for applications (optional)")
+def _places():
+    return _PlacesField("Number of places", widget=GovTextInput(), validators=[
+        InputRequired(message="Enter the number of places"),
+        NumberRange(min=1, max=50, message="Number of places must be between 1 and 50")])
+
+
+def _closing_date():
+    return _OptionalDateField("Closing date for applications (optional)")
 
 
 def _clean(value: str | None) -> str | None:
@@ -69,22 +92,22 @@ def _clean(value: str | None) -> str | None:
 
 
 class PlacementForm(VersionedForm):
-    title = _TITLE
-    team = _TEAM
-    description = _DESCRIPTION
-    learning_outcomes = _LEARNING_OUTCOMES
-    skills = _SKILLS
+    title = _title()
+    team = _team()
+    description = _description()
+    learning_outcomes = _learning_outcomes()
+    skills = _skills()
     standard_ids = SelectMultipleField("Apprenticeship standards it suits", widget=GovCheckboxesInput(),
                                        validate_choice=False,
                                        validators=[DataRequired(message="Select at least one standard it suits")])
-    location = _LOCATION
+    location = _location()
     working_pattern = RadioField("Working pattern", widget=GovRadioInput(), choices=WorkingPattern.choices(),
                                  validators=[InputRequired(message="Select the working pattern")])
     minutes_per_week = HoursField("Hours a week", validators=[InputRequired(message="Enter the hours a week")])
     start_date = GovDateField("Start date", validators=[DataRequired(message="Enter the start date")])
     end_date = GovDateField("End date", validators=[DataRequired(message="Enter the end date")])
-    places = _PLACES
-    closing_date = _CLOSING_DATE
+    places = _places()
+    closing_date = _closing_date()
     host_supervisor_id = SelectField("Host supervisor (optional)", widget=GovSelect(), validate_choice=False,
                                      description="Who the apprentice reports to, from your contacts")
     save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
@@ -147,14 +170,14 @@ class PlacementForm(VersionedForm):
 class AmendPlacementForm(VersionedForm):
     """The coordinator's changes to a published placement: its wording, closing date and places."""
 
-    title = _TITLE
-    team = _TEAM
-    description = _DESCRIPTION
-    learning_outcomes = _LEARNING_OUTCOMES
-    skills = _SKILLS
-    location = _LOCATION
-    places = _PLACES
-    closing_date = _CLOSING_DATE
+    title = _title()
+    team = _team()
+    description = _description()
+    learning_outcomes = _learning_outcomes()
+    skills = _skills()
+    location = _location()
+    places = _places()
+    closing_date = _closing_date()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
     def __init__(self, *args, placement: Placement, held: int, today: date | None = None, **kwargs):

@@ -135,7 +135,7 @@ class SettingsForm(VersionedForm):
     disclosure_threshold = WholeNumberField(
         "Smallest number published on a summary", widget=GovTextInput(),
         description="Counts below this are shown as \u201cfewer than\u201d it on public summaries. "
-                    "Most producers use 5; some use 10",
+                    "Official statistics usually use 5; some use 10",
         validators=[InputRequired(message="Enter the smallest number to publish"),
                     NumberRange(min=2, max=20, message="The smallest number must be between 2 and 20")])
     submit = SubmitField("Save settings", widget=GovSubmitInput())

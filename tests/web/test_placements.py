@@ -357,3 +357,14 @@ def test_where_a_placement_is_reads_with_its_working_pattern_capitalised(app, co
         db.session.get(Placement, fleet).location = None
         db.session.commit()
     assert where() == "Hybrid"
+
+
+def test_the_error_summary_lists_problems_in_the_order_of_the_fields(signed_in):
+    # A summary that jumps about the page makes the person hunt for each box.
+    response = post_form(signed_in("employer"), "/placements/new", {"places": "99999999999"})
+    soup = page(response)
+    links = [a["href"].removeprefix("#") for a in soup.select(".govuk-error-summary a")]
+    assert links[0] == "title" and links[-1] == "places"
+    on_page = [element["id"] for element in soup.select("form input[id], form textarea[id], form select[id]")]
+    positions = [on_page.index(anchor) for anchor in links]
+    assert positions == sorted(positions), links
