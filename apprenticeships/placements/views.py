@@ -291,4 +291,5 @@ def opportunity(placement_id: int):
         return redirect(url_for("placements.opportunity", placement_id=placement.id), code=303)
     return render_template("placements/opportunity.html", placement=placement, form=form,
                            interested=placement.id in placements.interests_of(me),
-                           closed=placements.why_not_joinable(placement, date.today()))
+                           closed=placements.why_not_joinable(placement, date.today()),
+                           clash=placements.clashing_placement(me, placement))

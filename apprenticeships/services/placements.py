@@ -35,7 +35,7 @@ from ..models import (
     utcnow,
 )
 from ..versioning import expect
-from . import audit
+from . import audit, notifications
 from .errors import ServiceError
 
 EDITABLE = (PlacementStatus.DRAFT, PlacementStatus.RETURNED)
@@ -106,6 +106,7 @@ def send_back(actor: User, placement: Placement, comment: str) -> None:
     placement.coordinator_comment = comment
     _move(actor, placement, PlacementStatus.RETURNED, "placement.returned")
     db.session.flush()
+    notifications.placement_returned(placement)
 
 
 def withdraw(actor: User, placement: Placement) -> None:
@@ -208,6 +209,7 @@ def propose(actor: User, placement: Placement, apprentice: Apprentice, *, reserv
     # Whether there is a note, never what it says: the log outlives the records it points to.
     audit.record(actor, "placement.apprentice_proposed", assignment, reserve=reserve, note=bool(note))
     db.session.flush()
+    notifications.placement_proposed(assignment)
     return assignment
 
 
@@ -275,6 +277,7 @@ def decide(actor: User, assignment: PlacementAssignment, accept: bool, reason: s
     audit.record(actor, "placement.proposal_accepted" if accept else "placement.proposal_declined", assignment,
                  reserve=was_reserve)
     db.session.flush()
+    notifications.proposal_decided(assignment, accept)
 
 
 def withdrawal_problem(assignment: PlacementAssignment) -> str | None:
@@ -345,6 +348,19 @@ def why_not_joinable(placement: Placement, today: date) -> str | None:
     if places_left(placement) <= 0:
         return "All the places on this placement are taken"
     return None
+
+
+def clashing_placement(apprentice: Apprentice, placement: Placement) -> PlacementAssignment | None:
+    """The placement `apprentice` is already on (or accepted onto) during `placement`'s dates, if any."""
+    ends = sa.func.coalesce(PlacementAssignment.end_date, Placement.end_date)
+    starts = sa.func.coalesce(PlacementAssignment.start_date, Placement.start_date)
+    return db.session.scalar(
+        sa.select(PlacementAssignment).join(Placement, Placement.id == PlacementAssignment.placement_id)
+        .where(PlacementAssignment.apprentice_id == apprentice.id, PlacementAssignment.placement_id != placement.id,
+               PlacementAssignment.status.in_(AssignmentStatus.PLACED),
+               starts <= placement.end_date, ends >= placement.start_date)
+        .options(joinedload(PlacementAssignment.placement).joinedload(Placement.employer))
+        .order_by(starts).limit(1))
 
 
 def register_interest(actor: User, placement: Placement, apprentice: Apprentice, interested: bool,

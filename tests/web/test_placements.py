@@ -247,6 +247,18 @@ def test_apprentices_browse_placements_for_their_standard_and_register_interest(
     post_form(apprentice_client, f"/opportunities/{warehouse}", {"interested": "no"})
     assert lookup(app, sa.select(sa.func.count()).select_from(PlacementInterest)
                   .where(PlacementInterest.placement_id == warehouse)) == 0
+    # Jordan is on the warehouse placement: one that overlaps it says so, and interest is still allowed.
+    maintenance = page(apprentice_client.get(f"/opportunities/{warehouse}"))
+    with app.app_context():
+        placed = db.session.scalar(sa.select(PlacementAssignment).join(Placement).where(
+            Placement.title == "Warehouse systems developer", PlacementAssignment.status.in_(AssignmentStatus.PLACED)))
+        chosen = db.session.get(Placement, warehouse)
+        overlaps = (placed.start_date or placed.placement.start_date) <= chosen.end_date \
+            and (placed.end_date or placed.placement.end_date) >= chosen.start_date
+    clash = maintenance.find(id="clash")
+    assert overlaps  # as the demo has it
+    assert "You are on Warehouse systems developer with" in text_of(clash)
+    assert maintenance.find("button", string="I am interested")
     # A placement that is not published is not there for apprentices.
     draft = placement_id(app, "Member app discovery")
     assert apprentice_client.get(f"/opportunities/{draft}").status_code == 404
