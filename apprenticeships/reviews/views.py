@@ -11,7 +11,12 @@ from ..errors import on_refusal_go_to
 from ..extensions import limiter
 from ..models import ProgrammeSettings, Role
 from ..permissions import (
-    may_record_review, public, review_host, review_or_404, roles, visible_apprentices_condition,
+    may_record_review,
+    public,
+    review_host,
+    review_or_404,
+    roles,
+    visible_apprentices_condition,
 )
 from ..security import no_referrer
 from ..services import calendar, logbook, overview, reviews

@@ -24,7 +24,8 @@ class ShareLinkForm(AppForm):
         validators=[InputRequired(message="Select live figures or a snapshot")])
     expires_on = GovDateField("Expiry date (optional)", description="The link stops working after this day")
     narrative = text_area("Highlights and what's next (optional)", 5000,
-                          description="Write in plain sentences. For emphasis, put *stars* round words (**two** for bold); a line starting with - makes a list")
+                          description="Write in plain sentences. For emphasis, put *stars* round words "
+                                      "(**two** for bold); a line starting with - makes a list")
     submit = SubmitField("Create share link", widget=GovSubmitInput())
 
     def validate_expires_on(self, field) -> None:
