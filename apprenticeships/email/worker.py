@@ -65,7 +65,24 @@ def _make(app: Flask) -> Huey:
         if removed:
             log.info("Deleted %s sent or failed emails older than %s days.", removed, outbox.KEPT_FOR.days)
 
+    @huey.periodic_task(crontab(hour="7", minute="0"), name="daily_reminders")
+    def daily_reminders() -> None:
+        """The day's reminders, each made once, and the daily emails (services/reminders.py)."""
+        from datetime import date
+
+        from ..extensions import db
+        from ..services import reminders
+
+        with app.app_context():
+            try:
+                counts = reminders.run(date.today())
+                db.session.commit()
+            finally:
+                db.session.remove()
+        log.info("Daily reminders: %s", counts)
+
     huey.deliver = deliver
+    huey.daily_reminders = daily_reminders
     huey.deliver_due = deliver_due
     return huey
 

@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..models.types import Choice
 from ..text import hours_in_words
-from . import audit
+from . import audit, notifications
 from .errors import ServiceError, StaleRecord
 from .otj import Learner, expected_minutes_to_date, is_behind
 from .pagination import Page, paginate
@@ -251,6 +251,7 @@ def query(actor: User, entry: LogEntry, comment: str, seen_version: int | None =
     _revision(actor, entry, "queried", {"comment": comment})
     audit.record(actor, "log_entry.queried", entry)
     _flush(entry, actor)
+    notifications.entry_queried(entry)
 
 
 def answer(actor: User, entry: LogEntry, response: str) -> None:
@@ -261,6 +262,7 @@ def answer(actor: User, entry: LogEntry, response: str) -> None:
     _revision(actor, entry, "answered", {"response": response})
     audit.record(actor, "log_entry.answered", entry)
     _flush(entry, actor)
+    notifications.query_answered(entry)
 
 
 def entries(apprentice: Apprentice, page: int, size: int = 20) -> Page:

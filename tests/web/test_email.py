@@ -28,7 +28,7 @@ from ..mail_servers import API_KEY, SMTP_PASSWORD, SMTP_USERNAME, free_port, not
 
 NEW_ADDRESS = "robin.fox@example.net"
 FROM = "Northmoor apprenticeships <apprenticeships@northmoor.example>"
-TEMPLATE_IDS = {name: f"00000000-0000-4000-8000-00000000000{i}" for i, name in enumerate(sorted(templates()))}
+TEMPLATE_IDS = {name: f"00000000-0000-4000-8000-{i:012d}" for i, name in enumerate(sorted(templates()))}
 
 
 @pytest.fixture
@@ -254,7 +254,7 @@ def test_sent_and_failed_messages_are_deleted_after_30_days(app_with):
     ({"EMAIL_BACKEND": "smtp", "EMAIL_FROM": "a@example.net"}, "needs SMTP_HOST and EMAIL_FROM"),
     ({"EMAIL_BACKEND": "notify"}, "needs NOTIFY_API_KEY"),
     ({"EMAIL_BACKEND": "notify", "NOTIFY_API_KEY": API_KEY, "NOTIFY_TEMPLATE_IDS": {"invitation": "x"}},
-     "set NOTIFY_TEMPLATE_PASSWORD_CHANGED, NOTIFY_TEMPLATE_PASSWORD_RESET"),
+     "NOTIFY_TEMPLATE_PASSWORD_CHANGED, NOTIFY_TEMPLATE_PASSWORD_RESET"),
 ])
 def test_a_backend_without_its_settings_stops_the_app_starting(tmp_path, settings, problem):
     config = TestConfig(f"sqlite:///{tmp_path}/x.db")

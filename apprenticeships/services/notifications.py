@@ -1,0 +1,388 @@
+"""Notifications: what needs a person, shown in the app and sent by email as they choose.
+
+A notification is made in the same transaction as the change that causes it (an entry
+queried, a placement proposed...) or by the daily job (services/reminders.py), always with one
+INSERT ... SELECT whose SELECT picks the people it is for. Reminders carry an `occurrence`, and
+the insert does nothing for one that exists already (ON CONFLICT DO NOTHING on the unique
+(user, kind, occurrence)): the database, not a read before the write, makes each reminder once.
+
+The insert hands back the new rows' ids (RETURNING); `_email` then reads them with what the
+message needs in one statement and queues an email (email.send, in the same transaction) for
+everyone who chose immediate emails. Everyone else's wait for the daily email (`send_digests`),
+or are never emailed if they chose no email. The texts of the list and the emails come from
+`describe`, so the page and the email always say the same thing.
+
+No personal data is copied into a notification: it holds ids, a date and a kind.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, request, url_for
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+
+from ..email import send
+from ..extensions import db
+from ..models import (
+    Apprentice,
+    Cohort,
+    EmailFrequency,
+    EmailState,
+    EmployerPartner,
+    LogEntry,
+    LogEntryRevision,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    Placement,
+    PlacementAssignment,
+    ProgressReview,
+    Role,
+    ShareLink,
+    User,
+    utcnow,
+)
+from . import audit
+from .pagination import Page, paginate
+
+K = NotificationKind
+PAGE_SIZE = 20
+DIGEST = "daily_digest"
+# The columns an INSERT ... SELECT fills, in this order; the SELECT gives them under these labels.
+COLUMNS = ("user_id", "kind", "occurrence", "apprentice_id", "log_entry_id", "review_id", "placement_id",
+           "assignment_id", "share_link_id", "on_date", "created_at", "email_state")
+ABOUT = ("apprentice_id", "log_entry_id", "review_id", "placement_id", "assignment_id", "share_link_id", "on_date")
+
+
+# --- Making notifications ---------------------------------------------------------------------
+
+def insert(select: sa.Select, *, now: datetime | None = None) -> list[int]:
+    """Add a notification for each row of `select` (labelled as COLUMNS, without created_at and
+    email_state), skipping any whose (user, kind, occurrence) exists already; email the new ones
+    to the people who want them at once. Returns the new notifications' ids. Two statements
+    whatever the number of rows, and one INSERT into the outbox for each email sent."""
+    now = now or utcnow()
+    rows = select.add_columns(sa.literal(now, Notification.created_at.type).label("created_at"),
+                              sa.literal(EmailState.WAITING.value).label("email_state"))
+    rows = rows.where(sa.true())  # SQLite reads INSERT ... SELECT ... ON CONFLICT only with a WHERE in the SELECT
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(Notification).from_select(list(COLUMNS), rows)
+                 .on_conflict_do_nothing(index_elements=["user_id", "kind", "occurrence"])
+                 .returning(Notification.id))
+    db.session.flush()
+    ids = list(db.session.scalars(statement))
+    if ids:
+        _email(ids, now)
+    return ids
+
+
+def columns(**values: Any) -> list[sa.ColumnElement]:
+    """The columns of a SELECT for `insert` after user_id: the kind, the occurrence (a reminder's,
+    None for an event) and the records it is about. Each is a value or an SQL expression."""
+    def value(given: Any, column_type: sa.types.TypeEngine) -> sa.ColumnElement:
+        if given is None or isinstance(given, (str, int, date)):  # a value (a NotificationKind is a str)
+            return sa.literal(given.value if isinstance(given, NotificationKind) else given, column_type)
+        return sa.type_coerce(given, column_type)
+
+    made = [value(values.pop("kind"), sa.String()).label("kind"),
+            value(values.pop("occurrence", None), sa.String()).label("occurrence")]
+    for name in ABOUT:
+        made.append(value(values.pop(name, None), sa.Date() if name == "on_date" else sa.Integer()).label(name))
+    assert not values, f"unknown columns {values}"
+    return made
+
+
+def recipients_select(who: sa.ColumnElement[bool], **about: Any) -> sa.Select:
+    """A SELECT for `insert`: one notification for each active user meeting `who`."""
+    return sa.select(User.id.label("user_id"), *columns(**about)).where(User.active.is_(True), who)
+
+
+def _notify(who: sa.ColumnElement[bool], **about: Any) -> list[int]:
+    return insert(recipients_select(who, **about))
+
+
+def _done(kind: NotificationKind, **about: int) -> None:
+    """Mark every notification of this kind about these records done: what it asked for has happened."""
+    db.session.execute(
+        sa.update(Notification).where(Notification.kind == kind, Notification.done_at.is_(None),
+                                      *[getattr(Notification, name) == value for name, value in about.items()])
+        .values(done_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def entry_queried(entry: LogEntry) -> None:
+    """To the apprentice: answer the query."""
+    _notify(sa.and_(User.role == Role.APPRENTICE, User.apprentice_id == entry.apprentice_id),
+            kind=K.ENTRY_QUERIED, apprentice_id=entry.apprentice_id, log_entry_id=entry.id, on_date=entry.activity_date)
+
+
+def query_answered(entry: LogEntry) -> None:
+    """To whoever asked the (latest) query: verify the entry now, or ask again. The apprentice's
+    notification to answer it is done."""
+    db.session.flush()
+    asked_by = (sa.select(LogEntryRevision.changed_by_id)
+                .where(LogEntryRevision.entry_id == entry.id, LogEntryRevision.action == "queried")
+                .order_by(LogEntryRevision.changed_at.desc(), LogEntryRevision.id.desc()).limit(1).scalar_subquery())
+    _notify(sa.and_(User.id == asked_by, User.role.in_((Role.MENTOR, Role.COORDINATOR))),
+            kind=K.QUERY_ANSWERED, apprentice_id=entry.apprentice_id, log_entry_id=entry.id,
+            on_date=entry.activity_date)
+    _done(K.ENTRY_QUERIED, log_entry_id=entry.id)
+
+
+def placement_proposed(assignment: PlacementAssignment) -> None:
+    """To the users of the employer hosting the placement: accept or decline the apprentice."""
+    placement = assignment.placement
+    _notify(sa.and_(User.role == Role.EMPLOYER, User.employer_id == placement.employer_id),
+            kind=K.PLACEMENT_PROPOSED, apprentice_id=assignment.apprentice_id, placement_id=placement.id,
+            assignment_id=assignment.id)
+
+
+def proposal_decided(assignment: PlacementAssignment, accepted: bool) -> None:
+    """To the coordinators: the employer's answer. The employer's notification to decide is done."""
+    _notify(User.role == Role.COORDINATOR, kind=K.PROPOSAL_ACCEPTED if accepted else K.PROPOSAL_DECLINED,
+            apprentice_id=assignment.apprentice_id, placement_id=assignment.placement_id,
+            assignment_id=assignment.id)
+    _done(K.PLACEMENT_PROPOSED, assignment_id=assignment.id)
+
+
+def placement_returned(placement: Placement) -> None:
+    """To the employer user who posted the placement (any of the employer's users if they no longer can)."""
+    posted_by = sa.and_(User.id == placement.created_by_id, User.active.is_(True))
+    still_there = sa.select(User.id).where(posted_by, User.role == Role.EMPLOYER,
+                                           User.employer_id == placement.employer_id).exists()
+    _notify(sa.and_(User.role == Role.EMPLOYER, User.employer_id == placement.employer_id,
+                    sa.or_(User.id == placement.created_by_id, ~still_there)),
+            kind=K.PLACEMENT_RETURNED, placement_id=placement.id)
+
+
+# --- What a notification says, and where it leads ---------------------------------------------
+
+@dataclass(frozen=True)
+class Item:
+    """A notification as its person reads it (the list and the emails say the same)."""
+
+    id: int
+    kind: NotificationKind
+    text: str
+    endpoint: str
+    values: dict[str, Any]
+    created_at: datetime
+    done: bool
+
+    @property
+    def href(self) -> str:
+        return link(self.endpoint, self.values, absolute=False)
+
+
+def _when(day: date | None) -> str:
+    return f"{day.day} {day:%B %Y}" if day else ""
+
+
+def _item_query() -> sa.Select:
+    employer = aliased(EmployerPartner)
+    return (
+        sa.select(Notification, User.role, User.apprentice_id.label("own_apprentice"), Apprentice.first_name,
+                  Apprentice.last_name, Placement.title, employer.name.label("employer_name"), ShareLink.label,
+                  ShareLink.cohort_id, Cohort.name.label("cohort_name"), ProgressReview.held_date)
+        .join(User, User.id == Notification.user_id)
+        .outerjoin(Apprentice, Apprentice.id == Notification.apprentice_id)
+        .outerjoin(Placement, Placement.id == Notification.placement_id)
+        .outerjoin(employer, employer.id == Placement.employer_id)
+        .outerjoin(ShareLink, ShareLink.id == Notification.share_link_id)
+        .outerjoin(Cohort, Cohort.id == ShareLink.cohort_id)
+        .outerjoin(ProgressReview, ProgressReview.id == Notification.review_id)
+    )
+
+
+def describe(row) -> Item:
+    """The words and the link of one row of `_item_query`, for the person it is for."""
+    n: Notification = row[0]
+    mine = row.role == Role.APPRENTICE and row.own_apprentice == n.apprentice_id
+    name = f"{row.first_name} {row.last_name}" if row.first_name is not None else "An apprentice"
+    whose = "Your" if mine else f"{name}’s"
+    on = _when(n.on_date)
+    staff = row.role in (Role.COORDINATOR, Role.MENTOR)
+    apprentice_page = ("apprentices.show", {"apprentice_id": n.apprentice_id})
+
+    def own_or(anchor: str, home: tuple[str, dict]) -> tuple[str, dict]:
+        if mine:
+            return "home.apprentice", {"_anchor": anchor}
+        return home[0], {**home[1], "_anchor": anchor} if staff else home[1]
+
+    match n.kind:
+        case K.ENTRY_QUERIED:
+            text = f"Your log entry for {on} has been queried. Answer the query so it can be verified"
+            target = ("home.apprentice", {"_anchor": f"entry-{n.log_entry_id}"})
+        case K.QUERY_ANSWERED:
+            text = f"{name} has answered your query about their log entry for {on}"
+            target = ("logbook.history", {"entry_id": n.log_entry_id})
+        case K.PLACEMENT_PROPOSED:
+            text = f"{name} has been proposed for your placement {row.title}. Accept or decline them"
+            target = ("placements.decide", {"assignment_id": n.assignment_id})
+        case K.PROPOSAL_ACCEPTED:
+            text = f"{row.employer_name} has accepted {name} for {row.title}"
+            target = ("placements.show", {"placement_id": n.placement_id})
+        case K.PROPOSAL_DECLINED:
+            text = f"{row.employer_name} has declined {name} for {row.title}"
+            target = ("placements.show", {"placement_id": n.placement_id})
+        case K.PLACEMENT_RETURNED:
+            text = f"Your placement {row.title} has been sent back with a comment. Change it and submit it again"
+            target = ("placements.show", {"placement_id": n.placement_id})
+        case K.SHARE_LINK_EXPIRING:
+            text = f"The share link ‘{row.label}’ for {row.cohort_name} stops working after {on}"
+            target = ("summaries.links", {"cohort_id": row.cohort_id})
+        case K.REVIEW_DUE_SOON:
+            text = f"{whose} progress review is due by {on}"
+            target = ("reviews.index", {}) if mine else own_or("reviews", apprentice_page)
+        case K.REVIEW_OVERDUE:
+            text = f"{whose} progress review is overdue: it was due by {on}"
+            target = ("reviews.index", {}) if mine else own_or("reviews", apprentice_page)
+        case K.SIGNATURE_WAITING:
+            text = f"{whose} progress review held on {_when(row.held_date)} is waiting for your signature"
+            target = ("reviews.show", {"review_id": n.review_id})
+        case K.NOTHING_LOGGED:
+            text = (f"You have not logged any learning since {on}" if mine
+                    else f"{name} has not logged any learning since {on}")
+            target = own_or("logbook" if mine else "progress", apprentice_page)
+        case K.HOURS_BEHIND:
+            text = (f"{whose} verified off-the-job hours are more than 10% behind what is expected by now")
+            target = own_or("progress", apprentice_page)
+        case _:  # pragma: no cover - every kind is above
+            raise ValueError(n.kind)
+    return Item(n.id, n.kind, text, target[0], target[1], n.created_at, n.done_at is not None)
+
+
+def link(endpoint: str, values: dict[str, Any], *, absolute: bool = True) -> str:
+    """An address in the app: for an email, a whole one on PUBLIC_BASE_URL (else the address of the
+    request being answered; the daily job, outside any request, needs PUBLIC_BASE_URL)."""
+    values = dict(values)
+    anchor = values.pop("_anchor", None)
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        path = current_app.url_map.bind("localhost", script_name=current_app.config["APPLICATION_ROOT"]).build(
+            endpoint, values)
+    path += f"#{anchor}" if anchor else ""
+    if not absolute:
+        return path
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if not base:
+        base = request.host_url.rstrip("/") if has_request_context() else "http://localhost:5000"
+    return base + path
+
+
+# --- Emails -----------------------------------------------------------------------------------
+
+def frequency_column() -> sa.ColumnElement:
+    return sa.func.coalesce(NotificationPreference.frequency, EmailFrequency.IMMEDIATE.value)
+
+
+def _emailable() -> sa.ColumnElement[bool]:
+    """People who can act on an email: their account in use (not an invitation not yet taken up)."""
+    return sa.and_(User.active.is_(True), User.password_hash.is_not(None))
+
+
+def _rows(*where) -> list[sa.Row]:
+    return db.session.execute(
+        _item_query().add_columns(User.name, User.email, frequency_column().label("frequency"), _emailable()
+                                  .label("emailable"))
+        .outerjoin(NotificationPreference, NotificationPreference.user_id == Notification.user_id)
+        .where(*where).order_by(Notification.user_id, Notification.created_at, Notification.id)).all()
+
+
+def _personal(row) -> dict[str, str]:
+    return {"name": row.name, "preferences_link": link("notifications.preferences", {})}
+
+
+def _email(ids: Sequence[int], now: datetime) -> None:
+    """Email the new notifications `ids` to the people who want them at once; the others wait for
+    the daily email (or are never emailed, as their person chose)."""
+    sent, not_sent = [], []
+    for row in _rows(Notification.id.in_(ids)):
+        if not row.emailable or row.frequency == EmailFrequency.NEVER.value:
+            not_sent.append(row[0].id)
+        elif row.frequency == EmailFrequency.IMMEDIATE.value:
+            item = describe(row)
+            send(item.kind.value, row.email, {**_personal(row), "what": item.text + ".",
+                                              "link": link(item.endpoint, item.values)})
+            sent.append(row[0].id)
+    _mark(sent, not_sent, now)
+
+
+def _mark(sent: list[int], not_sent: list[int], now: datetime) -> None:
+    for ids, values in ((sent, {"email_state": EmailState.SENT, "emailed_at": now}),
+                        (not_sent, {"email_state": EmailState.NOT_SENT})):
+        if ids:
+            db.session.execute(sa.update(Notification).where(Notification.id.in_(ids)).values(**values)
+                               .execution_options(synchronize_session=False))
+
+
+def send_digests(*, now: datetime | None = None) -> int:
+    """One email to each person with notifications waiting for the daily email, listing them.
+
+    What the person marked done in the meantime, and everything for someone who chose no
+    email, is not sent. Returns how many emails were queued."""
+    now = now or utcnow()
+    waiting: dict[int, list] = defaultdict(list)
+    sent, not_sent = [], []
+    for row in _rows(Notification.email_state == EmailState.WAITING):
+        if row[0].done_at is not None or not row.emailable or row.frequency == EmailFrequency.NEVER.value:
+            not_sent.append(row[0].id)
+        else:
+            waiting[row[0].user_id].append(row)
+    for rows in waiting.values():
+        items = [describe(row) for row in rows]
+        listed = "\n\n".join(f"* {item.text}: {link(item.endpoint, item.values)}" for item in items)
+        count = f"{len(items)} thing{'s' if len(items) != 1 else ''} need{'s' if len(items) == 1 else ''} you"
+        send(DIGEST, rows[0].email, {**_personal(rows[0]), "count": count, "items": listed,
+                                     "notifications_link": link("notifications.index", {})})
+        sent.extend(row[0].id for row in rows)
+    _mark(sent, not_sent, now)
+    return len(waiting)
+
+
+# --- The list, the count and the choice of email --------------------------------------------
+
+def page_for(user: User, number: int) -> Page:
+    """The person's notifications, newest first, a page at a time (in the database)."""
+    query = (_item_query().where(Notification.user_id == user.id)
+             .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    found = paginate(query, number, PAGE_SIZE, rows=True)
+    return Page([describe(row) for row in found.items], found.number, found.size, found.total)
+
+
+def count_for(user: User) -> int:
+    """How many of the person's notifications are not done (one statement, on the index)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.done_at.is_(None)))
+
+
+def mark_done(user: User, notification_id: int | None) -> int:
+    """Mark one of the person's notifications done (all of them when None). Returns how many changed."""
+    where = [Notification.user_id == user.id, Notification.done_at.is_(None)]
+    if notification_id is not None:
+        where.append(Notification.id == notification_id)
+    return db.session.execute(sa.update(Notification).where(*where).values(done_at=utcnow())
+                              .execution_options(synchronize_session=False)).rowcount
+
+
+def frequency_for(user: User) -> EmailFrequency:
+    chosen = db.session.get(NotificationPreference, user.id)
+    return chosen.frequency if chosen else EmailFrequency.IMMEDIATE
+
+
+def choose_frequency(user: User, frequency: EmailFrequency) -> None:
+    chosen = db.session.get(NotificationPreference, user.id)
+    if chosen is None:
+        chosen = NotificationPreference(user_id=user.id)
+        db.session.add(chosen)
+    chosen.frequency = frequency
+    audit.record(user, "notification_preference.changed", user, frequency=frequency.value)
+    db.session.flush()
+

@@ -1,0 +1,44 @@
+"""The Notifications page and the count in the header, on a phone 375 px wide, with axe."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from .conftest import assert_accessible
+from .test_phones import PHONE, _widest
+from .test_sign_in import sign_in
+
+
+def test_a_query_reaches_the_apprentice_in_the_header_and_the_list_and_is_marked_done(
+        page: Page, live_server, console_errors):
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "mentor@example.org")
+    page.goto(live_server + "/verification?apprentice=1")  # apprentice@example.org's entries
+    row = page.locator("tbody tr").first
+    row_id = row.get_attribute("id")
+    row.get_by_role("link", name=re.compile("^Query")).click()
+    page.locator(f"#{row_id} textarea").fill("Which course was this?")
+    page.locator(f"#{row_id}").get_by_role("button", name=re.compile("^Send query")).click()
+    expect(page.locator(f"#{row_id}")).to_contain_text("Queried")
+    page.context.clear_cookies()  # signed out (on a phone the button is behind the Menu)
+
+    sign_in(page, live_server, "apprentice@example.org")
+    header = page.locator("#header-notifications")
+    page.get_by_role("button", name="Menu").click()  # on a phone the navigation folds behind its button
+    expect(header).to_have_text("Notifications 1 need you")
+    header.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Notifications")
+    expect(page.locator("#notifications li")).to_have_count(1)
+    assert_accessible(page)
+    assert _widest(page) <= PHONE["width"]
+    page.get_by_role("button", name="Mark as done").click()
+    expect(page.locator("#notifications .govuk-tag--grey")).to_have_text("Done")
+    expect(header).to_have_text("Notifications", use_inner_text=True)
+    page.get_by_role("link", name="Change how often we email you").click()
+    page.get_by_label("Once a day, in one email listing everything").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your email choice has been saved.")).to_be_visible()
+    assert_accessible(page)
+    assert console_errors == []
