@@ -135,6 +135,14 @@ def query_answered(entry: LogEntry) -> None:
     _done(K.ENTRY_QUERIED, log_entry_id=entry.id)
 
 
+def review_signed(review_id: int, signed_by: int, locked: bool) -> None:
+    """The signer's reminder to sign is done; once the review is locked, everyone's is."""
+    if locked:
+        _done(K.SIGNATURE_WAITING, review_id=review_id)
+    else:
+        _done(K.SIGNATURE_WAITING, review_id=review_id, user_id=signed_by)
+
+
 def placement_proposed(assignment: PlacementAssignment) -> None:
     """To the users of the employer hosting the placement: accept or decline the apprentice."""
     placement = assignment.placement

@@ -43,7 +43,7 @@ from ..permissions import (
     visible_reviews_condition,
 )
 from ..versioning import expect
-from . import audit, changes
+from . import audit, changes, notifications
 from .errors import ServiceError
 from .pagination import first_with_total
 from .progress import (
@@ -213,6 +213,7 @@ def sign(actor: User, review: ProgressReview, party: SignoffParty, comment: str 
         review.locked_at = utcnow()
         audit.record(actor, "review.locked", review)
     db.session.flush()
+    notifications.review_signed(review.id, actor.id, locked)
     return locked
 
 

@@ -26,13 +26,12 @@ from apprenticeships.models import (
     OutboxStatus,
     ProgrammeSettings,
     ProgressReview,
-    ReviewSignoff,
     Role,
     ShareMode,
     SignoffParty,
     User,
 )
-from apprenticeships.services import notifications, reminders, sharing
+from apprenticeships.services import notifications, reminders, reviews, sharing
 from apprenticeships.services.reviews import due_on
 
 from ..helpers import DEMO_EMAILS, sql_statements
@@ -126,8 +125,12 @@ def test_a_signature_waiting_more_than_the_set_days_reminds_each_person_who_must
     roles = {db.session.get(User, n.user_id).role for n in waiting}
     assert Role.APPRENTICE in roles and Role.COORDINATOR in roles
     assert all(n.kind == K.SIGNATURE_WAITING for n in waiting)
-    db.session.add(ReviewSignoff(review_id=review.id, party=SignoffParty.APPRENTICE, user_id=apprentice_user.id))
+    reviews.sign(apprentice_user, review, SignoffParty.APPRENTICE, None)
     db.session.commit()
+    # Signing ends the apprentice's reminder, not the others'.
+    db.session.expire_all()
+    still_open = {db.session.get(User, n.user_id).role for n in waiting if n.done_at is None}
+    assert Role.APPRENTICE not in still_open and Role.COORDINATOR in still_open
     assert run(later + timedelta(days=1))["signatures"] == 0  # each once, and the apprentice has signed
 
 
