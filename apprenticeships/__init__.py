@@ -108,6 +108,7 @@ def create_app(config: Config | None = None) -> Flask:
         home,
         logbook,
         mentors,
+        notifications,
         placements,
         programme,
         reviews,
@@ -132,6 +133,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(logbook.bp)
     app.register_blueprint(reviews.bp)
     app.register_blueprint(summaries.bp)
+    notifications.init_app(app)  # the Notifications pages, the count in the header and `flask reminders`
     email.init_app(app)  # its pages (the development mailbox only outside production) and `flask worker`
     errors.register(app)
     transactions.register(app)  # last: its after-request hook (the commit) runs first

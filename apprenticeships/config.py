@@ -96,6 +96,8 @@ class Config:
         self.HUEY_IMMEDIATE = False  # tests: tasks run at once, in the process that queues them
         self.PASSWORD_RESET_VALID_FOR = timedelta(hours=1)
         self.PASSWORD_RESETS_PER_ACCOUNT = 3  # reset emails per account per hour; more are not sent
+        # Reminders (services/reminders.py): a review waiting this many days for a signature is reminded of.
+        self.SIGNATURE_REMINDER_DAYS = int(os.environ.get("SIGNATURE_REMINDER_DAYS", "7"))
 
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads: a CSV of a few thousand rows fits
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

@@ -6,11 +6,18 @@ from flask import Blueprint, Flask, current_app, redirect, request, session, url
 from htmx_flask import make_response
 
 from ..extensions import login_manager
-from ..services.sign_in import live_session_user
+from ..services.sign_in import Throttle, live_session_user
 
 bp = Blueprint("auth", __name__)
 
 SESSION_TOKEN_KEY = "sid"
+
+
+def throttle() -> Throttle:
+    """How many failed sign-ins (passwords, and two-factor codes) an account and an address may have."""
+    config = current_app.config
+    return Throttle(config["SIGN_IN_FAILURES_PER_ACCOUNT"], config["SIGN_IN_FAILURES_PER_ADDRESS"],
+                    config["SECRET_KEY"])
 
 
 def init_app(app: Flask) -> None:
@@ -41,5 +48,7 @@ def init_app(app: Flask) -> None:
             return response
         return redirect(target, code=303)
 
+    two_factor.init_app(app)
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+
+from . import two_factor, views  # noqa: E402,F401  (registers the routes on bp)

@@ -6,7 +6,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from ..email import mailbox_enabled
 from ..extensions import db, limiter
@@ -16,10 +16,12 @@ from ..permissions import access_ends_on, may_sign_in, public, roles
 from ..security import no_referrer
 from ..services import accounts, password_resets
 from ..services.passwords import password_matches
-from ..services.sign_in import Throttle, authenticate, end_session, is_throttled, record_failure, start_session
+from ..services.sign_in import authenticate, end_session, is_throttled, record_failure
 from ..templating import format_date
 from . import SESSION_TOKEN_KEY, bp
+from . import throttle as _throttle
 from .forms import ChangePasswordForm, ForgottenPasswordForm, ResetPasswordForm, SetPasswordForm, SignInForm
+from .two_factor import after_password
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_SIGN_INS = ("coordinator@example.org", "mentor@example.org", "employer@example.org", "apprentice@example.org")
@@ -30,10 +32,6 @@ ACCESS_ENDED = ("Your apprenticeship has ended and your access to this service e
                 "Contact your programme coordinator if you need a copy of your record")
 
 
-def _throttle() -> Throttle:
-    config = current_app.config
-    return Throttle(config["SIGN_IN_FAILURES_PER_ACCOUNT"], config["SIGN_IN_FAILURES_PER_ADDRESS"],
-                    config["SECRET_KEY"])
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -50,7 +48,7 @@ def _safe_next(target: str | None) -> str | None:
 @limiter.limit("30/minute", methods=["POST"])
 @public
 def sign_in():
-    """Sign in with an email address and password."""
+    """Sign in with an email address and password (then a code, when two-factor sign-in is on)."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = SignInForm()
@@ -68,12 +66,8 @@ def sign_in():
                 ended = access_ends_on(user, after_end)
                 form.email.errors.append(ACCESS_ENDED.format(
                     when=f" on {format_date(ended)}" if ended else ""))
-            else:
-                session.clear()  # a fresh session on sign-in: no fixation
-                session[SESSION_TOKEN_KEY] = start_session(user)
-                session.permanent = True
-                login_user(user)
-                return redirect(_safe_next(request.args.get("next")) or home_url(user), code=303)
+            else:  # signed in now, or after a code from their authenticator app
+                return after_password(user, _safe_next(request.args.get("next")))
     demo = db.session.get(ProgrammeSettings, 1)
     show_demo = demo is not None and demo.demo_loaded_at is not None
     return render_template(

@@ -93,6 +93,18 @@ SIGNED_IN_ROUTES = [
     ("/users/<int:user_id>/invitation", "/users/2/invitation", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/sharing/<int:link_id>/revoke", "/cohorts/1/sharing/999/revoke", {"coordinator": 404}),
     ("/account/password", "/account/password", {"coordinator", "mentor", "employer", "apprentice"}),
+    ("/account/two-factor", "/account/two-factor", {"coordinator", "mentor", "employer", "apprentice"}),
+    # Two-factor sign-in is off for the demo accounts: these pages send them back to the one above.
+    ("/account/two-factor/set-up", "/account/two-factor/set-up",
+     {"coordinator": 303, "mentor": 303, "employer": 303, "apprentice": 303}),
+    ("/account/two-factor/recovery-codes", "/account/two-factor/recovery-codes",
+     {"coordinator", "mentor", "employer", "apprentice"}),
+    ("/account/two-factor/recovery-codes/new", "/account/two-factor/recovery-codes/new",
+     {"coordinator": 303, "mentor": 303, "employer": 303, "apprentice": 303}),
+    ("/account/two-factor/turn-off", "/account/two-factor/turn-off",
+     {"coordinator": 303, "mentor": 303, "employer": 303, "apprentice": 303}),
+    ("/notifications", "/notifications", {"coordinator", "mentor", "employer", "apprentice"}),
+    ("/notifications/preferences", "/notifications/preferences", {"coordinator", "mentor", "employer", "apprentice"}),
     ("/emails/problems", "/emails/problems", {"coordinator"}),
     ("/dev/mailbox", "/dev/mailbox", {"coordinator"}),
     ("/dev/mailbox/<int:message_id>", "/dev/mailbox/999", {"coordinator": 404}),
@@ -111,9 +123,14 @@ POST_ONLY_ROUTES = [
     ("/verification/verify", "/verification/verify", {"mentor", "coordinator"}),
     # Mentors sign only reviews that name them, when the programme asks mentors to sign (not in the demo).
     ("/reviews/<int:review_id>/sign", "/reviews/{review}/sign", {"coordinator", "employer", "apprentice"}),
+    ("/account/two-factor/start", "/account/two-factor/start", {"coordinator", "mentor", "employer", "apprentice"}),
+    # Someone else's notification, or none: nothing changes, and the person is sent back to their list.
+    ("/notifications/<int:notification_id>/done", "/notifications/999/done",
+     {"coordinator", "mentor", "employer", "apprentice"}),
+    ("/notifications/done", "/notifications/done", {"coordinator", "mentor", "employer", "apprentice"}),
 ]
 PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite",
-                    "auth.forgotten_password", "auth.reset_link_sent", "auth.reset_password",
+                    "auth.forgotten_password", "auth.reset_link_sent", "auth.reset_password", "auth.two_factor_sign_in",
                     "reviews.calendar_feed", "summaries.summary", "summaries.summary_csv", "summaries.summary_json"}
 
 
