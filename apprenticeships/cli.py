@@ -1,16 +1,18 @@
-"""Our own flask commands: `flask demo load` and `flask users create`."""
+"""Our own flask commands: `flask demo load`, `flask users create` and `flask users turn-off-two-factor`."""
 
 from __future__ import annotations
 
 import time
 
 import click
+import sqlalchemy as sa
 from flask import Flask
 
 from .extensions import db
-from .models import Apprentice, EmployerPartner, Role
-from .services import accounts, scale
+from .models import Apprentice, EmployerPartner, Role, User
+from .services import accounts, scale, two_factor
 from .services.demo import load_demo
+from .services.errors import ServiceError
 from .services.passwords import password_problem
 
 
@@ -61,6 +63,20 @@ def register_cli(app: Flask) -> None:
         user = accounts.create_with_password(name, email, role_value, password, **links)
         db.session.commit()
         click.echo(f"Created {user.role.label.lower()} {user.email}.")
+
+    @users.command("turn-off-two-factor")
+    @click.option("--email", required=True, help="The email address they sign in with.")
+    def users_turn_off_two_factor(email: str) -> None:
+        """For someone who lost their authenticator and recovery codes, when no coordinator can sign in to do it."""
+        user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException("No one has an account with this email address.")
+        try:
+            two_factor.turn_off(user, None)
+        except ServiceError as error:
+            raise click.ClickException(str(error) + ".") from None
+        db.session.commit()
+        click.echo(f"Two-factor sign-in is off for {user.email}: they sign in with their password only.")
 
     app.cli.add_command(demo)
     app.cli.add_command(users)

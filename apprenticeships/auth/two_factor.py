@@ -221,7 +221,7 @@ def two_factor_turn_off():
     form = PasswordCheckForm()
     form.submit.label.text = "Turn off two-factor sign-in"
     if _password_checked(form):
-        service.turn_off(current_user)
+        service.turn_off(current_user, current_user)
         flash("Two-factor sign-in is off." if _required(current_user) else
               "Two-factor sign-in is off. You will sign in with your email address and password only.", "success")
         return redirect(url_for("auth.two_factor"), code=303)

@@ -116,15 +116,16 @@ def confirm_set_up(user: User, code: str, now: datetime | None = None) -> list[s
     return codes
 
 
-def turn_off(user: User) -> None:
-    """Forget the authenticator and the recovery codes."""
+def turn_off(user: User, actor: User | None) -> None:
+    """Forget the authenticator and the recovery codes: the person themselves, or for someone who
+    lost both their phone and their codes, a coordinator, or an operator's command (no actor)."""
     if not user.two_factor_on:
         raise ServiceError("Two-factor sign-in is already off")
     user.totp_secret = None
     user.two_factor_on_at = None
     user.totp_last_step = None
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    audit.record(user, "user.two_factor_turned_off", user)
+    audit.record(actor, "user.two_factor_turned_off", user)
     db.session.flush()
 
 

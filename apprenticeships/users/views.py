@@ -12,7 +12,7 @@ from ..email import problems as email_problems
 from ..extensions import db
 from ..models import Role, User
 from ..permissions import roles
-from ..services import accounts
+from ..services import accounts, two_factor
 from ..services.pagination import paginate
 from . import bp
 from .forms import ROLE_HINTS, ConfirmForm, InviteForm, RoleForm
@@ -123,6 +123,28 @@ def deactivate(user_id: int):
         back=url_for("users.show", user_id=user.id),
         explanation=["They will be signed out everywhere and will not be able to sign in. Their records stay as "
                      "they are, and you can reactivate the account later."])
+
+
+@bp.route("/<int:user_id>/two-factor/turn-off", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def turn_off_two_factor(user_id: int):
+    """For someone who lost both their phone and their recovery codes: after a confirmation, they
+    sign in with their password only (and set two-factor up again when they must)."""
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id or not user.two_factor_on:
+        return redirect(url_for("users.show", user_id=user.id), code=303)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        two_factor.turn_off(user, current_user)
+        flash(f"Two-factor sign-in is off for {user.name}.", "success")
+        return redirect(url_for("users.show", user_id=user.id), code=303)
+    return render_template(
+        "confirm_page.html", title=f"Turn off two-factor sign-in for {user.name}?", confirm="Yes, turn it off",
+        back=url_for("users.show", user_id=user.id),
+        explanation=["Do this only when they have lost both their authenticator app and their recovery codes, and "
+                     "you are sure the request comes from them (call them on a number you already hold).",
+                     "They will sign in with their email address and password only, until they set two-factor "
+                     "sign-in up again."])
 
 
 @bp.post("/<int:user_id>/reactivate")

@@ -26,6 +26,7 @@ SIGNED_IN_ROUTES = [
     ("/users/invite/<role>", "/users/invite/mentor", {"coordinator"}),
     ("/users/<int:user_id>", "/users/2", {"coordinator"}),
     ("/users/<int:user_id>/deactivate", "/users/2/deactivate", {"coordinator"}),
+    ("/users/<int:user_id>/two-factor/turn-off", "/users/2/two-factor/turn-off", {"coordinator": 303}),  # off already
     # The demo apprentice, a mentee of the demo mentor.
     ("/apprentices/<int:apprentice_id>", "/apprentices/1", {"coordinator", "mentor"}),
     ("/cohorts", "/cohorts", {"coordinator"}),

@@ -335,3 +335,44 @@ def test_hostile_codes_are_refused_next_to_the_field(app):
         assert response.status_code == 200 and page(response).select(".govuk-error-message"), repr(value)
     assert other.get("/apprentice").status_code == 303
     assert second_step(other, next_code(totp)).status_code == 303
+
+
+def test_a_coordinator_turns_it_off_for_someone_who_lost_their_phone_and_codes(app, signed_in):
+    ordinary_account(app, APPRENTICE)
+    apprentice = signed_in_client(app, APPRENTICE)
+    turn_on(apprentice)
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == APPRENTICE))
+    coordinator = signed_in("coordinator")
+    account = page(coordinator.get(f"/users/{user_id}"))
+    row = account.find("dt", string=lambda s: s and "Two-factor sign-in" in s).parent
+    assert "On since" in text_of(row)
+    # A confirmation first: nothing changes on the way there.
+    confirm = page(coordinator.get(row.find("a")["href"]))
+    assert "Turn off two-factor sign-in for" in text_of(confirm.find("h1"))
+    response = post_form(coordinator, f"/users/{user_id}/two-factor/turn-off", {})
+    assert location(response) == f"/users/{user_id}"
+    shown = page(coordinator.get(response.headers["Location"]))
+    assert "Two-factor sign-in is off for" in text_of(shown)
+    assert text_of(shown.find("dt", string=lambda s: s and "Two-factor sign-in" in s).parent).endswith("Off")
+    assert audit_actions(app, APPRENTICE) == ["user.two_factor_turned_on", "user.two_factor_turned_off"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode)
+                                 .where(RecoveryCode.user_id == user_id)) == 0
+    # The password alone signs them in again.
+    assert location(sign_in(app.test_client(), APPRENTICE)) == "/apprentice"
+
+
+def test_an_operator_turns_it_off_from_the_command_line(app):
+    ordinary_account(app, COORDINATOR)
+    turn_on(signed_in_client(app, COORDINATOR))
+    runner = app.test_cli_runner()
+    with app.app_context():  # as `flask` gives its commands
+        result = runner.invoke(args=["users", "turn-off-two-factor", "--email", "Coordinator@Example.org"])
+        assert result.exit_code == 0, result.output
+        assert "Two-factor sign-in is off for coordinator@example.org" in result.output
+        again = runner.invoke(args=["users", "turn-off-two-factor", "--email", COORDINATOR])
+        assert again.exit_code != 0 and "already off" in again.output
+        nobody = runner.invoke(args=["users", "turn-off-two-factor", "--email", "nobody@example.org"])
+        assert nobody.exit_code != 0 and "No one has an account" in nobody.output
+    assert audit_actions(app, COORDINATOR) == ["user.two_factor_turned_on", "user.two_factor_turned_off"]
