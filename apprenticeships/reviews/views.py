@@ -7,9 +7,10 @@ from datetime import date
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import once
 from ..errors import on_refusal_go_to
 from ..extensions import limiter
-from ..models import ProgrammeSettings, Role
+from ..models import ProgrammeSettings, Role, SignoffParty
 from ..permissions import (
     may_record_review,
     public,
@@ -38,21 +39,23 @@ def _to_review(review):
 def index():
     """Reviews to do: overdue, due in the next 14 days, and waiting for your signature; for an
     apprentice, their reviews held too, a page at a time."""
-    held = None
+    held = next_review = None
     if current_user.role == Role.APPRENTICE:
         held = overview.past_reviews(current_user.apprentice_id, request.args.get("page", 1, type=int),
                                      HELD_REVIEWS_PAGE_SIZE)
+        next_review = reviews.next_review_of(current_user.apprentice_id, date.today())
     return render_template("reviews/index.html", todo=reviews.to_do(current_user, date.today()), held=held,
-                           today=date.today())
+                           next_review=next_review, today=date.today())
 
 
 @bp.get("/reviews/<int:review_id>")
 @roles(*EVERYONE)
-def show(review_id: int):
-    """A review: what was agreed, and its sign-offs."""
+def show(review_id: int, evidence_form=None):
+    """A review: what was agreed, its sign-offs and its files (`evidence_form`: an upload with errors)."""
     review = review_or_404(review_id, current_user)
     host = review_host(review)
     return render_template("reviews/show.html", review=review, signers=reviews.signers(review),
+                           evidence_form=evidence_form,
                            my_party=reviews.party_for(current_user, review, host), sign_form=SignForm(),
                            may_record=may_record_review(current_user, review),
                            no_host=reviews.no_host_words(review, current_user, host),
@@ -108,8 +111,18 @@ def sign(review_id: int):
                                no_host=reviews.no_host_words(review, current_user, host), today=date.today())
     on_refusal_go_to(url_for("reviews.show", review_id=review.id))
     locked = reviews.sign(current_user, review, party, (form.comment.data or "").strip())
-    flash("Signed. Everyone has signed: the review is locked." if locked else "Signed.", "success")
+    flash("You signed the review. Everyone has signed: the review is locked." if locked
+          else f"You signed the review. It still needs {_still_to_sign(review, host)}.", "success")
     return _to_review(review)
+
+
+def _still_to_sign(review, host: int | None) -> str:
+    """"the apprentice and the coordinator": whose signatures the review still needs."""
+    signed = {s.party for s in review.signoffs}
+    # With no host employer, a coordinator signs the employer's part (reviews.no_host_words).
+    names = ["the coordinator for the employer" if p == SignoffParty.EMPLOYER and host is None else reviews.WHO[p]
+             for p in review.parties if p not in signed]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @bp.route("/reviews/<int:review_id>/reopen", methods=["GET", "POST"])
@@ -134,10 +147,13 @@ def reopen(review_id: int):
 def calendar_link():
     """Your calendar feed of upcoming reviews: make a new secret link (the old one stops working)."""
     form = ConfirmForm()
-    link = None
     if form.validate_on_submit():
-        token = calendar.reset_token(current_user)
-        link = url_for("reviews.calendar_feed", token=token, _external=True)
+        # Shown once after a redirect (once.py): refreshing the page cannot make another link and
+        # so break the one just added to a calendar.
+        once.hold("calendar", current_user.id, calendar.reset_token(current_user))
+        return redirect(url_for("reviews.calendar_link"), code=303)
+    token = once.take("calendar", current_user.id)
+    link = url_for("reviews.calendar_feed", token=token, _external=True) if token else None
     # The same address for calendar apps that subscribe when a webcal: link is opened.
     webcal = "webcal://" + link.split("://", 1)[1] if link else None
     return render_template("reviews/calendar.html", form=form, link=link, webcal=webcal,

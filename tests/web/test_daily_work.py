@@ -4,9 +4,11 @@ dashboard leading to where it is acted on, and the calendar link page."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from apprenticeships.extensions import db
 from apprenticeships.models import (
@@ -23,9 +25,10 @@ from apprenticeships.models import (
     SignoffParty,
     VerificationStatus,
 )
-from apprenticeships.services import progress
+from apprenticeships.services import logbook, progress
 
 from ..helpers import page, post_form, text_of
+from .test_apprentices import errors
 
 
 def jordan(app) -> int:
@@ -62,8 +65,8 @@ def test_queried_entries_are_listed_first_with_their_question_and_a_link_to_the_
     assert text.startswith("Waiting for you 2 log entries need your answer")
     assert text.index("Was this the induction week?") < text.index("Which module was this?")  # oldest first
     links = {a["href"] for a in soup.find(id="waiting-for-you").find_all("a")}
-    assert links == {f"/apprentice#entry-{recent}", f"/apprentice?page=2#entry-{old}"}
-    # Each link leads to the entry's answer form on that page of the log.
+    # Each link leads to the entry's answer box on that page of the log (static/page.js puts the cursor in it).
+    assert links == {f"/apprentice#response-{recent}", f"/apprentice?page=2#response-{old}"}
     second_page = page(apprentice_client.get("/apprentice?page=2"))
     assert second_page.find(id=f"entry-{old}").find_next_sibling("tr").find("textarea", id=f"response-{old}")
     post_form(apprentice_client, f"/log/{old}/answer", {"response": "Yes, the first week."}, page="/apprentice")
@@ -222,7 +225,7 @@ def test_a_review_to_sign_is_on_the_dashboard(app, coordinator_client):
 # The calendar link page ---------------------------------------------------------------------
 
 def test_the_calendar_link_can_be_copied_opened_in_an_app_or_added_by_hand(app, mentor_client):
-    soup = page(post_form(mentor_client, "/reviews/calendar", {}))
+    soup = page(post_form(mentor_client, "/reviews/calendar", {}, follow_redirects=True))
     link = soup.find(id="calendar-url")
     assert link.has_attr("readonly")  # anyone can select it, with or without JavaScript
     address = link["value"]
@@ -237,3 +240,251 @@ def test_the_calendar_link_can_be_copied_opened_in_an_app_or_added_by_hand(app, 
     # Shown once: the page without a new link has none of it.
     again = page(mentor_client.get("/reviews/calendar"))
     assert not again.find(id="calendar-url") and not again.find("button", string="Copy link")
+
+
+# The apprentice's log: where each action lands -------------------------------------------------
+
+def entry_on_page_two(app) -> tuple[int, date]:
+    """Jordan's 25th newest entry (on the 2nd page of 20), waiting for verification so it can be changed."""
+    with app.app_context():
+        entry = db.session.scalars(sa.select(LogEntry).where(LogEntry.apprentice_id == jordan(app))
+                                   .order_by(LogEntry.activity_date.desc(), LogEntry.id.desc()).offset(24).limit(1)).one()
+        entry.status, entry.verified_by_id, entry.verified_at = VerificationStatus.PENDING, None, None
+        db.session.commit()
+        return entry.id, entry.activity_date
+
+
+def log_banners(soup) -> list[str]:
+    return [text_of(b) for b in soup.select(".govuk-notification-banner--success")]
+
+
+def test_the_log_pages_open_at_the_log_and_change_or_delete_come_back_to_the_same_page(app, apprentice_client):
+    entry, day = entry_on_page_two(app)
+    first = page(apprentice_client.get("/apprentice"))
+    assert first.find(id="your-log").get_text() == "Your log"
+    assert first.select_one("#logbook .govuk-pagination__next a")["href"] == "/apprentice?page=2#your-log"
+    second = page(apprentice_client.get("/apprentice?page=2"))
+    row = second.find(id=f"entry-{entry}")
+    assert row.find("a", href=f"/log/{entry}/edit?page=2") and row.find("a", href=f"/log/{entry}/delete?page=2")
+    assert second.select_one("#logbook .govuk-pagination__prev a")["href"] == "/apprentice?page=1#your-log"
+
+    # Change, then save: back at the same page of the log, at the log, which says what was saved.
+    form = page(apprentice_client.get(f"/log/{entry}/edit?page=2"))
+    assert form.select_one(".govuk-back-link")["href"] == f"/apprentice?page=2#entry-{entry}"
+    values = {"activity_date": [str(day.day), str(day.month), str(day.year)], "activity_type": "study_time",
+              "off_the_job": "yes", "minutes": "1.5", "description": "Read about normal forms again."}
+    saved = post_form(apprentice_client, f"/log/{entry}/edit?page=2", values)
+    assert saved.status_code == 303 and saved.headers["Location"] == "/apprentice?page=2#your-log"
+    soup = page(apprentice_client.get(saved.headers["Location"]))
+    said = f"Entry of {day.day} {day:%B %Y} saved."
+    assert log_banners(soup) == [f"Success {said}"]  # once, in the log: not at the top of the page
+    assert soup.find(id="your-log").find_next(class_="govuk-notification-banner")["class"].count(
+        "govuk-notification-banner--success") == 1
+    assert soup.find(id="your-log").find_next("table") is soup.find(id="log-entries")
+    assert "Read about normal forms again." in text_of(soup.find(id=f"entry-{entry}"))
+    assert log_banners(page(apprentice_client.get("/apprentice?page=2"))) == []  # said once
+
+    # Delete, then confirm: the same page of the log again.
+    confirm = page(apprentice_client.get(f"/log/{entry}/delete?page=2"))
+    assert confirm.select_one(".govuk-back-link")["href"] == f"/apprentice?page=2#entry-{entry}"
+    assert confirm.find("a", string="No, keep it")["href"] == f"/apprentice?page=2#entry-{entry}"
+    deleted = post_form(apprentice_client, f"/log/{entry}/delete?page=2", {})
+    assert deleted.status_code == 303 and deleted.headers["Location"] == "/apprentice?page=2#your-log"
+    soup = page(apprentice_client.get(deleted.headers["Location"]))
+    assert log_banners(soup) == [f"Success Entry of {day.day} {day:%B %Y} deleted."]
+    assert soup.find(id=f"entry-{entry}") is None
+
+
+def test_an_entry_moved_to_another_page_by_its_new_date_is_shown_on_that_page(app, apprentice_client):
+    entry, day = entry_on_page_two(app)
+    yesterday = date.today() - timedelta(days=1)
+    values = {"activity_date": [str(yesterday.day), str(yesterday.month), str(yesterday.year)],
+              "activity_type": "study_time", "off_the_job": "yes", "minutes": "1", "description": "Moved."}
+    saved = post_form(apprentice_client, f"/log/{entry}/edit?page=2", values)
+    assert saved.headers["Location"] == "/apprentice#your-log"  # now among the newest, on the first page
+    assert page(apprentice_client.get(saved.headers["Location"])).find(id=f"entry-{entry}")
+
+
+def uk_today() -> date:
+    return datetime.now(ZoneInfo("Europe/London")).date()
+
+
+def test_the_date_of_a_new_entry_starts_as_today_in_the_uk(app, apprentice_client):
+    today = uk_today()
+    soup = page(apprentice_client.get("/apprentice"))
+    form = soup.find("form", action="/log")
+    assert [int(form.find(id=f"activity_date-{part}")["value"]) for part in ("day", "month", "year")] == [
+        today.day, today.month, today.year]
+    # Still required: emptied, it is an error as before; and the form after adding starts at today again.
+    empty = post_form(apprentice_client, "/log", {"activity_date": ["", "", ""], "activity_type": "study_time",
+                                                  "off_the_job": "yes", "minutes": "1", "description": "Read."},
+                      page="/apprentice")
+    assert text_of(page(empty).select_one(".govuk-error-summary")).endswith("Enter the date of the learning")
+    added = post_form(apprentice_client, "/log", {"activity_date": [str(today.day), str(today.month),
+                                                                    str(today.year)],
+                                                  "activity_type": "study_time", "off_the_job": "yes",
+                                                  "minutes": "1", "description": "Read."},
+                      page="/apprentice", headers={"HX-Request": "true", "HX-Target": "logbook"})
+    fragment = BeautifulSoup(added.get_data(as_text=True), "html.parser")
+    assert int(fragment.find(id="activity_date-day")["value"]) == today.day
+    # A change keeps the entry's own date.
+    with app.app_context():
+        old = db.session.scalars(sa.select(LogEntry).where(LogEntry.apprentice_id == jordan(app))
+                                 .order_by(LogEntry.activity_date).limit(1)).one()
+        old.status = VerificationStatus.PENDING
+        db.session.commit()
+        old_id, old_day = old.id, old.activity_date
+    assert int(page(apprentice_client.get(f"/log/{old_id}/edit")).find(id="activity_date-day")["value"]) == \
+        old_day.day
+
+
+def test_negative_hours_are_more_than_0_not_not_a_number(apprentice_client):
+    today = uk_today()
+    soup = page(post_form(apprentice_client, "/log", {
+        "activity_date": [str(today.day), str(today.month), str(today.year)], "activity_type": "study_time",
+        "off_the_job": "yes", "minutes": "-2", "description": "Read."}, page="/apprentice"))
+    assert errors(soup)["minutes"] == "Hours must be more than 0"
+
+
+def figures(soup) -> dict[str, str]:
+    return {text_of(f).split(" ", 1)[1]: f.find(class_="app-figure__number").get_text()
+            for f in soup.select("#progress .app-figure")}
+
+
+def test_queried_hours_are_shown_not_lost_from_the_figures(app, apprentice_client):
+    before = figures(page(apprentice_client.get("/apprentice")))
+    assert "hours queried, waiting for your answer" not in before  # nothing queried in the demo
+    with app.app_context():
+        waiting_entries = db.session.scalars(sa.select(LogEntry).where(
+            LogEntry.apprentice_id == jordan(app), LogEntry.off_the_job.is_(True),
+            LogEntry.status == VerificationStatus.PENDING).order_by(LogEntry.id).limit(2)).all()
+        assert len(waiting_entries) == 2
+        minutes = sum(e.minutes for e in waiting_entries)
+        for e in waiting_entries:
+            e.status, e.query_comment = VerificationStatus.QUERIED, "Which module?"
+        db.session.commit()
+    after = figures(page(apprentice_client.get("/apprentice")))
+    assert float(after["hours queried, waiting for your answer"]) == minutes / 60
+    waiting_before = float(before["hours waiting for verification"].replace(",", ""))
+    assert float(after["hours waiting for verification"].replace(",", "")) == waiting_before - minutes / 60
+    assert after["hours verified"] == before["hours verified"]
+    # The same figure the service gives every page.
+    with app.app_context():
+        me = db.session.get(Apprentice, jordan(app))
+        totals = logbook.totals(me, date.today(), ProgrammeSettings.current())
+        assert totals.queried_hours == minutes / 60
+        assert totals.pending_hours == waiting_before - minutes / 60
+
+
+# Changing a password: errors in the order of the fields ---------------------------------------
+
+def test_the_change_password_errors_follow_the_fields_order(apprentice_client):
+    soup = page(post_form(apprentice_client, "/account/password", {}), 200)
+    fields = [tag["id"] for tag in soup.select("form input[type=password]")]
+    assert fields == ["current", "password", "confirm"]
+    summary = [a["href"].removeprefix("#") for a in soup.select(".govuk-error-summary a")]
+    assert summary == fields
+    assert soup.title.get_text().startswith("Error: ")
+
+
+def test_every_sign_in_and_password_form_lists_its_fields_in_the_order_declared():
+    from apprenticeships.auth import forms
+
+    for form_class, expected in ((forms.SignInForm, ["email", "password", "submit"]),
+                                 (forms.SetPasswordForm, ["password", "confirm", "submit"]),
+                                 (forms.ResetPasswordForm, ["password", "confirm", "submit"]),
+                                 (forms.ChangePasswordForm, ["current", "password", "confirm", "submit"])):
+        fields = sorted((field.creation_counter, name) for name, field in (
+            (n, getattr(form_class, n)) for n in dir(form_class)) if hasattr(field, "creation_counter"))
+        assert [name for _, name in fields] == expected, form_class
+
+
+# The apprentice's reviews ---------------------------------------------------------------------
+
+def test_the_reviews_page_shows_an_apprentice_their_next_review_and_only_sections_with_something_in_them(
+        app, apprentice_client):
+    soup = page(apprentice_client.get("/reviews"))
+    headings = [text_of(h) for h in soup.select("main h2")]
+    assert headings == ["Your reviews held"]  # nothing to sign, and no sections about others
+    assert "No reviews are" not in text_of(soup) and "Nothing is waiting" not in text_of(soup)
+    # The next review, in the words of the home page (one rule).
+    home = page(apprentice_client.get("/apprentice"))
+    assert text_of(soup.find(id="next-review")) == text_of(home.find(id="next-review"))
+    assert text_of(soup.find(id="next-review")).startswith("Your next progress review ")
+    review_id, held = unsign_latest_review(app, jordan(app))
+    soup = page(apprentice_client.get("/reviews"))
+    assert [text_of(h) for h in soup.select("main h2")] == ["Waiting for your signature", "Your reviews held"]
+    item = text_of(soup.find("h2", string="Waiting for your signature").find_next("li"))
+    assert item.startswith(f"Your review held {held.day} {held:%B %Y}") and "Jordan" not in item
+    assert soup.find("a", href=f"/reviews/{review_id}#sign-offs")
+
+
+def test_the_mentor_still_sees_names_in_the_reviews_waiting_for_signature(app, coordinator_client):
+    review_id, held = unsign_latest_review(app, jordan(app))
+    with app.app_context():
+        review = db.session.get(ProgressReview, review_id)
+        review.signoffs = [s for s in review.signoffs if s.party != SignoffParty.COORDINATOR]
+        db.session.commit()
+    soup = page(coordinator_client.get("/reviews"))
+    link = soup.find("a", href=f"/reviews/{review_id}")
+    assert text_of(link) == "Jordan Ellis"
+    # Signing, for each party, says what it does.
+    review_page = page(coordinator_client.get(f"/reviews/{review_id}"))
+    assert review_page.find("h3", string="Sign off this review as the coordinator")
+
+
+def test_the_apprentice_signs_off_a_review_and_reads_who_marks_actions_done(app, apprentice_client):
+    review_id, _ = unsign_latest_review(app, jordan(app))
+    soup = page(apprentice_client.get(f"/reviews/{review_id}"))
+    assert soup.find("h3", string="Sign off this review")
+    assert "Sign for yourself" not in text_of(soup)
+    assert "tell your mentor when you have done it" in text_of(soup.find(id="actions-done"))
+
+
+def test_the_review_page_marks_the_same_actions_overdue_as_the_home_page(app, apprentice_client):
+    with app.app_context():
+        review = db.session.scalars(sa.select(ProgressReview).where(
+            ProgressReview.apprentice_id == jordan(app), ProgressReview.held_date.is_not(None))
+            .order_by(ProgressReview.held_date.desc())).first()
+        late = review.actions[0]
+        late.due_date, late.completed_on = date.today() - timedelta(days=1), None
+        review.actions.append(ReviewAction(description="Book the exam", owner="Jordan",
+                                           due_date=date.today() - timedelta(days=3),
+                                           completed_on=date.today() - timedelta(days=5)))
+        db.session.commit()
+        review_id, expected = review.id, {a.description: a.is_overdue(date.today()) for a in review.actions}
+
+    def shown(items) -> dict[str, bool]:
+        return {text_of(li).split(" (")[0]: "overdue" in text_of(li) for li in items}
+
+    home = page(apprentice_client.get("/apprentice")).select("#past-reviews .govuk-summary-card")[0]
+    review_page = page(apprentice_client.get(f"/reviews/{review_id}"))
+    actions = review_page.find("dt", string=re.compile("Actions")).find_next("dd").select("li")
+    assert shown(home.select(".govuk-summary-list__value li")) == shown(actions) == expected
+    assert any(expected.values()) and not all(expected.values())
+    assert review_page.select(".app-overdue")
+
+
+# Placements, in the apprentice's words ---------------------------------------------------------
+
+def test_a_placement_speaks_to_the_apprentice_and_their_interests_are_on_their_home(app, apprentice_client,
+                                                                                  coordinator_client):
+    with app.app_context():
+        maintenance = db.session.scalar(sa.select(Placement.id).where(Placement.title == "Maintenance scheduling app"))
+    soup = page(apprentice_client.get(f"/opportunities/{maintenance}"))
+    keys = [text_of(dt) for dt in soup.select(".govuk-summary-list__key")]
+    assert "What you will do" in keys and "What you will learn" in keys
+    assert "What the apprentice will do" not in keys
+    staff_keys = [text_of(dt) for dt in page(coordinator_client.get(f"/placements/{maintenance}")).select(
+        ".govuk-summary-list__key")]
+    assert "What the apprentice will do" in staff_keys and "What they will learn" in staff_keys
+
+    assert page(apprentice_client.get("/apprentice")).find(id="placement-interests") is None
+    post_form(apprentice_client, f"/opportunities/{maintenance}", {"interested": "yes"})
+    home = page(apprentice_client.get("/apprentice"))
+    said = home.find(id="placement-interests")
+    assert text_of(said) == "You said you are interested in:"
+    link = said.find_next("ul").find("a", href=f"/opportunities/{maintenance}")
+    assert text_of(link) == "Maintenance scheduling app"
+    post_form(apprentice_client, f"/opportunities/{maintenance}", {"interested": "no"})
+    assert page(apprentice_client.get("/apprentice")).find(id="placement-interests") is None

@@ -316,7 +316,7 @@ def test_every_page_shows_the_rules_due_date_for_every_demo_apprentice(app, sign
 
     # The calendar feed: one event for each next review, on the day it is booked for (the meeting) or,
     # when none is booked, on the day it is due; those from a month back to a year ahead.
-    soup = page(post_form(coordinator, "/reviews/calendar", {}))
+    soup = page(post_form(coordinator, "/reviews/calendar", {}, follow_redirects=True))
     feed = app.test_client().get(soup.find(id="calendar-url")["value"].removeprefix("http://localhost"))
     events = {re.sub(r"^Progress review(?: due| overdue)?: ", "", e["SUMMARY"]): e
               for e in calendar_events(feed.get_data(as_text=True))}

@@ -204,7 +204,7 @@ def test_a_break_moves_the_due_date_and_the_booked_review_later_by_its_length(ap
 
 def test_a_personal_calendar_feed_behind_a_secret_link_that_can_be_reset(app, mentor_client):
     assert "You do not have a calendar link yet." in text_of(page(mentor_client.get("/reviews/calendar")))
-    soup = page(post_form(mentor_client, "/reviews/calendar", {}))
+    soup = page(post_form(mentor_client, "/reviews/calendar", {}, follow_redirects=True))
     link = soup.find(id="calendar-url")["value"]
     path = link.removeprefix("http://localhost")
     anonymous = app.test_client()
@@ -229,9 +229,15 @@ def test_a_personal_calendar_feed_behind_a_secret_link_that_can_be_reset(app, me
     assert yes.find_parent("form")["action"] == "/reviews/calendar"
     assert confirm.find("a", string="No, keep my link")["href"] == "/reviews/calendar"
     assert anonymous.get(path).status_code == 200  # asking changes nothing
-    answer = page(post_form(mentor_client, "/reviews/calendar", {}, page="/reviews/calendar/new"))
+    answer = page(post_form(mentor_client, "/reviews/calendar", {}, page="/reviews/calendar/new",
+                              follow_redirects=True))
     assert answer.find(id="calendar-url")["value"] != link
     assert anonymous.get(path).status_code == 404
+    # The new link is shown after a redirect: a refresh shows the page again and makes no other link.
+    newest = answer.find(id="calendar-url")["value"].removeprefix("http://localhost")
+    refreshed = page(mentor_client.get("/reviews/calendar"))
+    assert refreshed.find(id="calendar-url") is None
+    assert anonymous.get(newest).status_code == 200
     assert anonymous.get("/calendar/not-a-real-token.ics").status_code == 404
 
 
@@ -244,7 +250,7 @@ def test_the_calendar_event_is_on_the_day_booked_and_says_when_it_is_due(app, me
     with app.app_context():
         db.session.get(ProgressReview, review).scheduled_date = due + timedelta(days=5)
         db.session.commit()
-    link = page(post_form(mentor_client, "/reviews/calendar", {})).find(id="calendar-url")["value"]
+    link = page(post_form(mentor_client, "/reviews/calendar", {}, follow_redirects=True)).find(id="calendar-url")["value"]
     body = app.test_client().get(link.removeprefix("http://localhost")).get_data(as_text=True).replace("\r\n ", "")
     event = next(e for e in body.split("BEGIN:VEVENT")[1:] if "Jordan Ellis" in e)
     assert f"DTSTART;VALUE=DATE:{due + timedelta(days=5):%Y%m%d}" in event
