@@ -19,6 +19,7 @@ class NotificationKind(Choice):
     PROPOSAL_ACCEPTED = "proposal_accepted"  # to the coordinators
     PROPOSAL_DECLINED = "proposal_declined"  # to the coordinators
     PLACEMENT_RETURNED = "placement_returned"  # to the employer user who posted it
+    PROPOSAL_WITHDRAWN = "proposal_withdrawn"  # to the employer's users: a proposal they had not answered
     # Made by the daily job (services/reminders.py), once per occurrence.
     SHARE_LINK_EXPIRING = "share_link_expiring"
     REVIEW_DUE_SOON = "review_due_soon"

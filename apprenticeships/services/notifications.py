@@ -135,6 +135,18 @@ def query_answered(entry: LogEntry) -> None:
     _done(K.ENTRY_QUERIED, log_entry_id=entry.id)
 
 
+def entries_acted_on(entry_ids: Sequence[int], *, verified: bool) -> None:
+    """The entries were verified, or (`verified` False) queried again: the notification that a query
+    about them was answered is done, and once verified, so is any query still waiting for an answer.
+    One statement, however many entries."""
+    kinds = [K.QUERY_ANSWERED, K.ENTRY_QUERIED] if verified else [K.QUERY_ANSWERED]
+    if entry_ids:
+        db.session.execute(
+            sa.update(Notification).where(Notification.kind.in_(kinds), Notification.done_at.is_(None),
+                                          Notification.log_entry_id.in_(list(entry_ids)))
+            .values(done_at=utcnow()).execution_options(synchronize_session=False))
+
+
 def review_signed(review_id: int, signed_by: int, locked: bool) -> None:
     """The signer's reminder to sign is done; once the review is locked, everyone's is."""
     if locked:
@@ -157,6 +169,15 @@ def proposal_decided(assignment: PlacementAssignment, accepted: bool) -> None:
             apprentice_id=assignment.apprentice_id, placement_id=assignment.placement_id,
             assignment_id=assignment.id)
     _done(K.PLACEMENT_PROPOSED, assignment_id=assignment.id)
+
+
+def proposal_withdrawn(assignment: PlacementAssignment) -> None:
+    """To the employer's users: the proposal they were asked to decide on was taken back."""
+    _done(K.PLACEMENT_PROPOSED, assignment_id=assignment.id)
+    placement = assignment.placement
+    _notify(sa.and_(User.role == Role.EMPLOYER, User.employer_id == placement.employer_id),
+            kind=K.PROPOSAL_WITHDRAWN, apprentice_id=assignment.apprentice_id, placement_id=placement.id,
+            assignment_id=assignment.id)
 
 
 def placement_returned(placement: Placement) -> None:
@@ -197,7 +218,8 @@ def _item_query() -> sa.Select:
     return (
         sa.select(Notification, User.role, User.apprentice_id.label("own_apprentice"), Apprentice.first_name,
                   Apprentice.last_name, Placement.title, employer.name.label("employer_name"), ShareLink.label,
-                  ShareLink.cohort_id, Cohort.name.label("cohort_name"), ProgressReview.held_date)
+                  ShareLink.cohort_id, Cohort.name.label("cohort_name"), ProgressReview.held_date,
+                  PlacementAssignment.reserve)
         .join(User, User.id == Notification.user_id)
         .outerjoin(Apprentice, Apprentice.id == Notification.apprentice_id)
         .outerjoin(Placement, Placement.id == Notification.placement_id)
@@ -205,6 +227,7 @@ def _item_query() -> sa.Select:
         .outerjoin(ShareLink, ShareLink.id == Notification.share_link_id)
         .outerjoin(Cohort, Cohort.id == ShareLink.cohort_id)
         .outerjoin(ProgressReview, ProgressReview.id == Notification.review_id)
+        .outerjoin(PlacementAssignment, PlacementAssignment.id == Notification.assignment_id)
     )
 
 
@@ -229,10 +252,20 @@ def describe(row) -> Item:
             target = ("home.apprentice", {"_anchor": f"entry-{n.log_entry_id}"})
         case K.QUERY_ANSWERED:
             text = f"{name} has answered your query about their log entry for {on}"
-            target = ("logbook.history", {"entry_id": n.log_entry_id})
+            # To the entry in the queue, where it can be verified or queried again.
+            target = ("logbook.queue", {"apprentice": n.apprentice_id, "status": "answered",
+                                        "_anchor": f"entry-{n.log_entry_id}"})
+        case K.PLACEMENT_PROPOSED if row.reserve:
+            text = (f"{name} has been proposed as a reserve for your placement {row.title}. All its places are "
+                    "taken: you can accept them if a place comes free, or decline them now")
+            target = ("placements.decide", {"assignment_id": n.assignment_id})
         case K.PLACEMENT_PROPOSED:
             text = f"{name} has been proposed for your placement {row.title}. Accept or decline them"
             target = ("placements.decide", {"assignment_id": n.assignment_id})
+        case K.PROPOSAL_WITHDRAWN:
+            text = (f"The programme coordinator has withdrawn the proposal of {name} for your placement "
+                    f"{row.title}. There is nothing for you to do")
+            target = ("placements.show", {"placement_id": n.placement_id})
         case K.PROPOSAL_ACCEPTED:
             text = f"{row.employer_name} has accepted {name} for {row.title}"
             target = ("placements.show", {"placement_id": n.placement_id})

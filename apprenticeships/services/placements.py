@@ -18,7 +18,7 @@ placement's row locked (as proposing always has), inside the same UPDATE that ta
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from ..extensions import db
 from ..models import (
     Apprentice,
+    AuditEvent,
     AssignmentStatus,
     Placement,
     PlacementAssignment,
@@ -72,6 +73,8 @@ def save(actor: User, placement: Placement, values: dict, standards: list, submi
     db.session.add(placement)
     audit.record(actor, "placement.created" if creating else "placement.edited", placement)
     if submit:
+        if problem := submit_problem(placement, date.today()):
+            raise PlacementError(problem)
         _move(actor, placement, PlacementStatus.SUBMITTED, "placement.submitted")
         placement.submitted_at = utcnow()
     db.session.flush()
@@ -83,17 +86,78 @@ def _move(actor: User, placement: Placement, to: PlacementStatus, action: str, *
     audit.record(actor, action, placement, **details)
 
 
-def submit(actor: User, placement: Placement) -> None:
+def submit(actor: User, placement: Placement, *, today: date | None = None) -> None:
     if placement.status not in EDITABLE:
         raise PlacementError("Only a draft, or a placement sent back to you, can be submitted")
+    if problem := submit_problem(placement, today or date.today()):
+        raise PlacementError(problem)
     placement.submitted_at = utcnow()
     _move(actor, placement, PlacementStatus.SUBMITTED, "placement.submitted")
     db.session.flush()
 
 
-def publish(actor: User, placement: Placement) -> None:
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+# What has happened to a published placement with time, which its stored status does not say:
+# its end date has passed, or its closing date for applications has.
+ENDED, APPLICATIONS_CLOSED = "ended", "applications closed"
+
+STATUS_WORDS = {PlacementStatus.RETURNED: "Sent back"}
+STATUS_COLOURS = {PlacementStatus.DRAFT: "grey", PlacementStatus.SUBMITTED: "blue", PlacementStatus.RETURNED: "orange",
+                  PlacementStatus.PUBLISHED: "green", PlacementStatus.WITHDRAWN: "grey", PlacementStatus.CLOSED: "grey"}
+
+
+def date_passed(placement: Placement, today: date) -> str | None:
+    """ENDED once its end date has passed, else APPLICATIONS_CLOSED once its closing date has; None
+    while neither has. The one rule (as `joinable` has it in SQL) for what status a placement shows,
+    who can still join it, and whether it can be published."""
+    if placement.end_date < today:
+        return ENDED
+    if placement.closing_date and placement.closing_date < today:
+        return APPLICATIONS_CLOSED
+    return None
+
+
+def status_shown(placement: Placement, today: date) -> tuple[str, str]:
+    """The status a person reads, and its tag's colour: a published placement whose end date or
+    closing date has passed says "Ended" or "Applications closed", not "Published"."""
+    if placement.status == PlacementStatus.PUBLISHED:
+        passed = date_passed(placement, today)
+        if passed == ENDED:
+            return "Ended", "grey"
+        if passed == APPLICATIONS_CLOSED:
+            return "Applications closed", "yellow"
+    return STATUS_WORDS.get(placement.status, placement.status.label), STATUS_COLOURS[placement.status]
+
+
+def submit_problem(placement: Placement, today: date) -> str | None:
+    """Why the employer cannot submit it with the dates it has, in words; None when they can."""
+    if placement.start_date < today:
+        return f"Its start date, {_day(placement.start_date)}, has passed. Edit it to give new dates, then submit it"
+    if placement.closing_date and placement.closing_date < today:
+        return (f"Its closing date for applications, {_day(placement.closing_date)}, has passed. Edit it to give "
+                "a new closing date, then submit it")
+    return None
+
+
+def publish_problem(placement: Placement, today: date) -> str | None:
+    """Why the coordinator cannot publish it as it stands (a date has passed), in words; None when they can."""
+    passed = date_passed(placement, today)
+    if passed is None:
+        return None
+    which = f"end date, {_day(placement.end_date)}" if passed == ENDED else \
+        f"closing date for applications, {_day(placement.closing_date)}"
+    return (f"Its {which}, has passed, so it cannot be published. Send it back to {placement.employer.name} "
+            "to give new dates")
+
+
+def publish(actor: User, placement: Placement, *, today: date | None = None) -> None:
     if placement.status != PlacementStatus.SUBMITTED:
         raise PlacementError("Only a submitted placement can be published")
+    if problem := publish_problem(placement, today or date.today()):
+        raise PlacementError(problem)
     placement.published_at = utcnow()
     placement.coordinator_comment = None
     _move(actor, placement, PlacementStatus.PUBLISHED, "placement.published")
@@ -163,6 +227,28 @@ def any_proposed(placement: Placement) -> bool:
 
 def places_left(placement: Placement) -> int:
     return max(0, placement.places - placed_count(placement))
+
+
+def places_free_words(left: int, places: int) -> str:
+    """"1 of 2 places free", or "No places free: all 2 are taken" (a proposal holds one too)."""
+    if left > 0:
+        return f"{left} of {places} place{'s' if places != 1 else ''} free"
+    return "No places free: its one place is taken" if places == 1 else f"No places free: all {places} are taken"
+
+
+def held_words(held: int) -> str:
+    """For the coordinator changing the number of places: how many it must keep, in plain words."""
+    if held == 0:
+        return "No places are taken or held for a proposed apprentice yet. Reserves do not hold a place."
+    return (f"{held} place{'s are' if held != 1 else ' is'} taken or held for proposed apprentices, so it needs "
+            f"at least {held}. Reserves do not hold a place.")
+
+
+def last_amended_at(placement: Placement) -> datetime | None:
+    """When the coordinator last changed it after it was published, from the audit log; None if never."""
+    return db.session.scalar(sa.select(sa.func.max(AuditEvent.occurred_at)).where(
+        AuditEvent.subject_type == Placement.__tablename__, AuditEvent.subject_id == placement.id,
+        AuditEvent.action == "placement.amended"))
 
 
 def overlapping(apprentice_id, start: date, end: date) -> sa.ColumnElement[bool]:
@@ -302,6 +388,7 @@ def withdraw_proposal(actor: User, assignment: PlacementAssignment) -> None:
                  decided_by_id=actor.id, decided_at=utcnow()):
         raise PlacementError(withdrawal_problem(assignment) or "The proposal could not be withdrawn")
     audit.record(actor, "placement.proposal_withdrawn", assignment, reserve=assignment.reserve)
+    notifications.proposal_withdrawn(assignment)
     db.session.flush()
 
 
@@ -341,10 +428,11 @@ def why_not_joinable(placement: Placement, today: date) -> str | None:
     """Why an apprentice cannot register interest in `placement` now, in words; None when they can."""
     if placement.status != PlacementStatus.PUBLISHED:
         return "This placement is no longer open"
-    if placement.end_date < today:
+    passed = date_passed(placement, today)
+    if passed == ENDED:
         return "This placement has finished"
-    if placement.closing_date and placement.closing_date < today:
-        return f"This placement closed on {placement.closing_date.day} {placement.closing_date:%B %Y}"
+    if passed == APPLICATIONS_CLOSED:
+        return f"This placement closed on {_day(placement.closing_date)}"
     if places_left(placement) <= 0:
         return "All the places on this placement are taken"
     return None

@@ -126,6 +126,26 @@ def test_a_proposal_tells_the_employer_and_the_answer_tells_the_coordinators(dem
     assert "has declined" in emails("proposal_declined")[0].personalisation["what"]
 
 
+def test_a_reserve_is_called_one_and_a_withdrawn_proposal_tells_the_employer(demo_db):
+    coordinator, employer = user(DEMO_EMAILS["coordinator"]), user(DEMO_EMAILS["employer"])
+    full = db.session.scalar(sa.select(Placement).where(Placement.title == "Warehouse systems developer"))
+    assert placements.places_left(full) == 0
+    reserve = placements.propose(coordinator, full, db.session.get(Apprentice, 2), reserve=True)
+    db.session.commit()
+    [email] = emails("placement_proposed")
+    what = email.personalisation["what"]
+    assert "as a reserve" in what and "All its places are taken" in what
+    placements.withdraw_proposal(coordinator, reserve)
+    db.session.commit()
+    # The employer's item to decide is done, and they are told there is nothing to do.
+    [proposed] = [n for n in items(K.PLACEMENT_PROPOSED) if n.assignment_id == reserve.id]
+    assert proposed.done_at is not None
+    [withdrawn] = items(K.PROPOSAL_WITHDRAWN)
+    assert (withdrawn.user_id, withdrawn.assignment_id) == (employer.id, reserve.id)
+    [told] = emails("proposal_withdrawn")
+    assert told.recipient == employer.email and "There is nothing for you to do." in told.personalisation["what"]
+
+
 def test_a_placement_sent_back_tells_the_employer_who_posted_it(demo_db):
     coordinator, employer = user(DEMO_EMAILS["coordinator"]), user(DEMO_EMAILS["employer"])
     placement = Placement(employer_id=employer.employer_id)
