@@ -231,3 +231,4 @@ class ImportConfirmForm(AppForm):
     """The checked file goes back with the confirmation and is checked again before anything is added."""
 
     content = HiddenField()
+    cohort = HiddenField()  # the cohort the file was imported from (rows may leave theirs out)

@@ -66,17 +66,22 @@ def new():
 def import_upload():
     """Import apprentices from a CSV: upload it, and see every row's problems before anything is added."""
     form = ImportUploadForm()
+    # Opened from a cohort's page: rows with no cohort are for that one, and the way back is to it.
+    cohort = _import_cohort(request.args.get("cohort"))
     if form.validate_on_submit():
         text = importing.decode(form.file.data.read())
         if text is None:
             form.file.errors.append("The selected file must be a CSV saved as UTF-8 text")
         else:
-            return render_template("apprentices/import_preview.html", preview=importing.preview(text),
-                                   confirm=ImportConfirmForm(content=text))
-    # Opened from a cohort's page: the way back is to that cohort.
-    cohort_id = parse_id(request.args.get("cohort"))
-    cohort = db.session.get(Cohort, cohort_id) if cohort_id else None
+            return render_template("apprentices/import_preview.html",
+                                   preview=importing.preview(text, cohort.name if cohort else None), cohort=cohort,
+                                   confirm=ImportConfirmForm(content=text, cohort=cohort.id if cohort else ""))
     return render_template("apprentices/import.html", form=form, columns=importing.COLUMNS, cohort=cohort)
+
+
+def _import_cohort(value: str | None) -> Cohort | None:
+    cohort_id = parse_id(value)
+    return db.session.get(Cohort, cohort_id) if cohort_id else None
 
 
 @bp.post("/import/confirm")
@@ -86,9 +91,10 @@ def import_confirm():
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    result = importing.commit(current_user, form.content.data or "")
+    cohort = _import_cohort(form.cohort.data)
+    result = importing.commit(current_user, form.content.data or "", cohort.name if cohort else None)
     if not result.ok:
-        return render_template("apprentices/import_preview.html", preview=result, confirm=form)
+        return render_template("apprentices/import_preview.html", preview=result, confirm=form, cohort=cohort)
     flash(f"Imported the file: {result.count('new')} added, {result.count('update')} updated, "
           f"{result.count('unchanged')} unchanged.", "success")
     # Most files are one cohort's intake: land on that cohort to see them.

@@ -41,7 +41,7 @@ FIELD_COLUMNS = {"cohort_id": "cohort", "standard_id": "standard", "provider_id"
                  "mentor_id": "mentor_email", "contracted_minutes_per_week": "contracted_hours_per_week"}
 TEMPLATE_EXAMPLE = ["Sam", "Taylor", "sam.taylor@example.org", "1234567890", "Digital apprentices 2026 to 2028",
                     "ST0116", "Riverside College", "Software development", "Digital services",
-                    "Software developer apprentice", "37.5", "2026-09-07", "2028-09-07", "mentor@example.org", "no"]
+                    "Software developer apprentice", "37.5", "2026-09-07", "2028-09-07", "", "no"]  # no mentor: they have limits
 
 
 @dataclass
@@ -52,6 +52,7 @@ class RowResult:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
     values: dict = field(default_factory=dict)
     match: Apprentice | None = None
+    changes: list[str] = field(default_factory=list)  # for an update: the columns whose values change
 
 
 @dataclass
@@ -91,8 +92,15 @@ class Preview:
 
 
 def template_csv() -> str:
+    """The columns, and an example row naming this programme's newest cohort, a standard and a
+    provider it has (the example's own names where it has none), so the row imports as it is."""
+    example = dict(zip(COLUMNS, TEMPLATE_EXAMPLE, strict=True))
+    for column, name in (("cohort", sa.select(Cohort.name).order_by(Cohort.start_date.desc(), Cohort.id.desc())),
+                         ("standard", sa.select(ApprenticeshipStandard.reference).order_by(ApprenticeshipStandard.id)),
+                         ("provider", sa.select(TrainingProvider.name).order_by(TrainingProvider.id))):
+        example[column] = db.session.scalar(name.limit(1)) or example[column]
     buffer = io.StringIO()
-    csv.writer(buffer).writerows([COLUMNS, TEMPLATE_EXAMPLE])
+    csv.writer(buffer).writerows([COLUMNS, [example[c] for c in COLUMNS]])
     return buffer.getvalue()
 
 
@@ -136,8 +144,9 @@ class _Lookups:
         self.service_areas = {key: area.value for area in ServiceArea for key in (area.value, area.label.lower())}
 
 
-def _check_row(number: int, raw: dict[str, str], lookups: _Lookups) -> RowResult:
+def _check_row(number: int, raw: dict[str, str], lookups: _Lookups, cohort: str | None) -> RowResult:
     cell = {c: (raw.get(c) or "").strip() for c in COLUMNS}
+    cell["cohort"] = cell["cohort"] or cohort or ""  # imported from a cohort's page: its rows may leave it out
     result = RowResult(number, f"{cell['first_name']} {cell['last_name']}".strip() or "(no name)")
 
     def look_up(column: str, table: dict, key: str, message: str) -> str:
@@ -179,7 +188,9 @@ def _check_row(number: int, raw: dict[str, str], lookups: _Lookups) -> RowResult
     for name, message in checked.problems.items():
         column = FIELD_COLUMNS.get(name, name)
         if column not in reported:
-            result.problems.append((column, message))
+            # The rules speak to a form ("Select a cohort"); a spreadsheet's cells are typed in.
+            result.problems.append((column, "Enter " + message.removeprefix("Select ")
+                                    if message.startswith("Select ") else message))
     if result.problems:
         return result
     result.values = checked.values
@@ -189,15 +200,18 @@ def _check_row(number: int, raw: dict[str, str], lookups: _Lookups) -> RowResult
         match = db.session.get(Apprentice, lookups.by_identity[identity]) if identity in lookups.by_identity else None
     result.match = match
     if match is not None:
-        result.action = "update" if apprentices.changed_fields(match, result.values) else "unchanged"
+        result.changes = [FIELD_COLUMNS.get(f, f).replace("_", " ")
+                          for f in apprentices.changed_fields(match, result.values)]
+        result.action = "update" if result.changes else "unchanged"
     return result
 
 
-def preview(text: str) -> Preview:
-    """Check every row of the file; nothing is written."""
+def preview(text: str, cohort: str | None = None) -> Preview:
+    """Check every row of the file; nothing is written. Rows with no cohort are for `cohort`'s (a
+    name), when the file is imported from that cohort's page."""
     reader = csv.DictReader(io.StringIO(text))
     headers = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = sorted(REQUIRED_COLUMNS - set(headers))
+    missing = sorted(REQUIRED_COLUMNS - set(headers) - ({"cohort"} if cohort else set()))
     if missing:
         return Preview([], f"The file needs these columns: {', '.join(missing)}. "
                            "Download the template to see them all")
@@ -208,7 +222,7 @@ def preview(text: str) -> Preview:
     if len(rows) > MAX_ROWS:
         return Preview([], f"The file has {len(rows):,} rows: import {MAX_ROWS:,} or fewer at a time")
     lookups = _Lookups()
-    results = [_check_row(n, row, lookups) for n, row in enumerate(rows, start=2)]
+    results = [_check_row(n, row, lookups, cohort) for n, row in enumerate(rows, start=2)]
     _no_repeats(results)
     _within_capacity(results)
     return Preview(results)
@@ -275,9 +289,9 @@ def _at_least(over: int, rows: int) -> str:
     return f"at least {over} of these rows"
 
 
-def commit(actor: User, text: str) -> Preview:
+def commit(actor: User, text: str, cohort: str | None = None) -> Preview:
     """Check the file again and, only if every row is good, add and update them all in one go."""
-    checked = preview(text)
+    checked = preview(text, cohort)
     if not checked.ok:
         return checked
     for row in checked.rows:

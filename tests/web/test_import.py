@@ -69,6 +69,30 @@ def test_the_template_has_every_column_and_an_example(coordinator_client):
     assert response.mimetype == "text/csv"
     header, example = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert header == COLUMNS and len(example) == len(COLUMNS)
+    # Its example names what this programme has, so it imports as it is (as a new apprentice).
+    preview = page(upload(coordinator_client, response.get_data()))
+    assert "1 rows: 1 to add, 0 to update, 0 already up to date." in text_of(preview)
+
+
+def test_from_a_cohorts_page_rows_with_no_cohort_are_for_that_cohort(app, coordinator_client):
+    with app.app_context():
+        cohort_id = db.session.scalar(sa.select(Cohort.id).where(Cohort.name == cohort_name(app)))
+    rows = good_rows(cohort_name(app))
+    for row in rows:
+        row["cohort"] = ""
+    body = make_csv(rows)
+    # From the list of cohorts, a row must say its cohort, in a spreadsheet's words.
+    soup = page(upload(coordinator_client, body))
+    assert "Row 2, cohort: Enter a cohort" in text_of(soup.select_one(".govuk-error-summary"))
+    token = csrf_token_from(coordinator_client.get(f"/apprentices/import?cohort={cohort_id}").get_data(as_text=True))
+    response = coordinator_client.post(f"/apprentices/import?cohort={cohort_id}", content_type="multipart/form-data",
+                                       data={"csrf_token": token, "file": (io.BytesIO(body), "apprentices.csv")})
+    soup = page(response)
+    assert "3 rows: 3 to add" in text_of(soup)
+    assert soup.find(class_="govuk-back-link")["href"] == f"/apprentices/import?cohort={cohort_id}"
+    done = confirm(coordinator_client, response)
+    assert done.headers["Location"] == f"/cohorts/{cohort_id}#main-content"
+    assert count_new(app) == 3
 
 
 def test_a_file_with_one_bad_row_imports_nothing_and_says_where(app, coordinator_client):
@@ -122,7 +146,9 @@ def test_importing_the_same_file_again_adds_no_one(app, coordinator_client):
     rows = good_rows(cohort_name(app))
     rows[0]["team"] = "Platform"
     changed = upload(coordinator_client, make_csv(rows))
-    assert "0 to add, 1 to update, 2 already up to date" in text_of(page(changed))
+    soup = page(changed)
+    assert "0 to add, 1 to update, 2 already up to date" in text_of(soup)
+    assert text_of(soup.find(id="row-2").find_all("td")[2]) == "Update team"  # what will change
     confirm(coordinator_client, changed)
     with app.app_context():
         assert db.session.scalar(sa.select(Apprentice.team).where(Apprentice.uln == "1000000001")) == "Platform"
