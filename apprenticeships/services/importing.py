@@ -39,9 +39,10 @@ REQUIRED_COLUMNS = {"first_name", "last_name", "cohort", "standard", "provider",
 # Which CSV column a rule's message about a field belongs to.
 FIELD_COLUMNS = {"cohort_id": "cohort", "standard_id": "standard", "provider_id": "provider",
                  "mentor_id": "mentor_email", "contracted_minutes_per_week": "contracted_hours_per_week"}
+# The example leaves out a mentor: each can take only so many mentees, and the file is checked for that.
 TEMPLATE_EXAMPLE = ["Sam", "Taylor", "sam.taylor@example.org", "1234567890", "Digital apprentices 2026 to 2028",
                     "ST0116", "Riverside College", "Software development", "Digital services",
-                    "Software developer apprentice", "37.5", "2026-09-07", "2028-09-07", "", "no"]  # no mentor: they have limits
+                    "Software developer apprentice", "37.5", "2026-09-07", "2028-09-07", "", "no"]
 
 
 @dataclass
