@@ -105,6 +105,7 @@ def create_app(config: Config | None = None) -> Flask:
         email,
         employers,
         errors,
+        evidence,
         home,
         logbook,
         mentors,
@@ -134,6 +135,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(reviews.bp)
     app.register_blueprint(summaries.bp)
     notifications.init_app(app)  # the Notifications pages, the count in the header and `flask reminders`
+    evidence.init_app(app)  # files on entries and reviews: storage, downloads, the larger request limit for uploads
     email.init_app(app)  # its pages (the development mailbox only outside production) and `flask worker`
     errors.register(app)
     transactions.register(app)  # last: its after-request hook (the commit) runs first

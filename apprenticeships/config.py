@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -100,6 +101,18 @@ class Config:
         self.SIGNATURE_REMINDER_DAYS = int(os.environ.get("SIGNATURE_REMINDER_DAYS", "7"))
 
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads: a CSV of a few thousand rows fits
+        # Evidence files (apprenticeships/evidence): where their bytes are kept, and the limits.
+        # The endpoints that take files allow a request of EVIDENCE_MAX_FILES_AT_ONCE files of
+        # EVIDENCE_MAX_FILE_MB each (and the form), MAX_CONTENT_LENGTH staying for everything else.
+        self.EVIDENCE_STORAGE_URL = os.environ.get("EVIDENCE_STORAGE_URL", "")  # empty: EVIDENCE_FOLDER
+        self.EVIDENCE_FOLDER = str(ROOT / "instance" / "evidence")
+        self.EVIDENCE_S3_ENDPOINT_URL = os.environ.get("EVIDENCE_S3_ENDPOINT_URL", "")  # MinIO and others
+        self.EVIDENCE_MAX_FILE_MB = int(os.environ.get("EVIDENCE_MAX_FILE_MB", "10"))
+        self.EVIDENCE_MAX_FILES_AT_ONCE = int(os.environ.get("EVIDENCE_MAX_FILES_AT_ONCE", "5"))
+        self.EVIDENCE_MAX_FILES_EACH = int(os.environ.get("EVIDENCE_MAX_FILES_EACH", "10"))  # on one entry or review
+        self.EVIDENCE_QUOTA_MB = int(os.environ.get("EVIDENCE_QUOTA_MB", "250"))  # each apprentice's files in all
+        # The ClamAV daemon's UNIX socket: set, new files wait as "being checked" until scanned.
+        self.CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.FORCE_HTTPS = _bool("FORCE_HTTPS", self.is_production)
         self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
@@ -127,3 +140,7 @@ class TestConfig(Config):
         self.ORGANISATION_NAME = "Northmoor Borough Council"
         self.EMAIL_BACKEND = "log"
         self.HUEY_IMMEDIATE = True
+        # Evidence in a folder of its own (conftest.make_app gives each test app one), never instance/.
+        self.EVIDENCE_STORAGE_URL = ""
+        self.EVIDENCE_FOLDER = str(Path(tempfile.gettempdir()) / "apprenticeships-test-evidence")
+        self.CLAMD_SOCKET = ""

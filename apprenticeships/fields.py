@@ -78,6 +78,10 @@ class WholeNumberField(IntegerField):
             raise ValueError(f"{self.label.text.removesuffix(' (optional)')} must be a whole number")
         self.data = int(text)
 
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # one message is enough: not also "must be between ..." for the same input
+
 
 class HoursField(StringField):
     """Hours as a person writes them (37.5, 22, 7.25), held as whole minutes."""
@@ -98,9 +102,12 @@ class HoursField(StringField):
         self.minutes = None
         if not self.data:
             return
-        self.minutes = minutes_from_hours(self.data)
+        number = self.data.removeprefix("-")  # a negative number is still a number: the form's range speaks
+        self.minutes = minutes_from_hours(number)
         if self.minutes is None:
             raise ValueError(f"{self.label.text} must be a number, like {self.example}")
+        if number != self.data:
+            self.minutes = -self.minutes
 
 
 class CharacterCount(GovCharacterCount):
@@ -118,7 +125,7 @@ class CharacterCount(GovCharacterCount):
 
 def text_area(label: str, maxlength: int, *, missing: str | None = None, **kwargs) -> TextAreaField:
     """A text area counting down to `maxlength`; required when `missing` (its message) is given."""
-    name = label.removesuffix(" (optional)")
+    name = re.sub(r"\s*\([^)]*\)", "", label).strip()  # "Reason (needed to decline)" is "Reason" in a message
     # No Optional() when not required: it would stop a form's own check that needs the field
     # in some cases (a reason to decline, say). An empty text area passes Length anyway.
     validators = [InputRequired(message=missing)] if missing else []

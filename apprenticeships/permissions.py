@@ -268,3 +268,53 @@ def review_or_404(review_id: int, user: User) -> ProgressReview:
     if review is None:
         abort(404)
     return review
+
+
+def evidence_or_404(file_id: int, user: User):
+    """An evidence file this user may see. On a log entry: as they see the entry (the apprentice,
+    their current mentor, coordinators; employers never). On a review: as they see the review (an
+    employer only those it hosts, a mentor those of their mentees or that they sign). Otherwise
+    404, as if it did not exist. The same rule for downloads, thumbnails and removing."""
+    from .models import EvidenceFile
+
+    on_entry = sa.false() if user.role == Role.EMPLOYER else visible_apprentices_condition(user)
+    file = db.session.scalar(
+        sa.select(EvidenceFile).join(Apprentice, Apprentice.id == EvidenceFile.apprentice_id)
+        .outerjoin(ProgressReview, ProgressReview.id == EvidenceFile.review_id)
+        .where(EvidenceFile.id == file_id, sa.or_(
+            sa.and_(EvidenceFile.log_entry_id.is_not(None), on_entry),
+            sa.and_(EvidenceFile.review_id.is_not(None), visible_reviews_condition(user)))))
+    if file is None:
+        abort(404)
+    return file
+
+
+def may_attach_to_review(user: User, review: ProgressReview, host: int | None = ...) -> bool:
+    """Who attaches files to a review (a signed training plan, a provider's report): whoever may
+    record it or sign it (its apprentice, its signing mentor, its host employer, coordinators),
+    while it is not locked; never an apprentice who has left."""
+    if review.locked_at is not None or record_is_read_only(user):
+        return False
+    if user.role == Role.COORDINATOR or may_record_review(user, review):
+        return True
+    if user.role == Role.APPRENTICE:
+        return user.apprentice_id == review.apprentice_id
+    if user.role == Role.MENTOR:
+        return review.signing_mentor_id is not None and review.signing_mentor_id == user.mentor_id
+    if user.role == Role.EMPLOYER:
+        host = review_host(review) if host is ... else host
+        return host is not None and host == user.employer_id
+    return False
+
+
+def may_remove_evidence(user: User, file) -> bool:
+    """A file on a log entry: its apprentice, until the entry is verified. On a review: whoever
+    attached it, or anyone who may record the review, until it is locked."""
+    from .models import VerificationStatus
+
+    if record_is_read_only(user):
+        return False
+    if file.log_entry_id is not None:
+        return (user.role == Role.APPRENTICE and user.apprentice_id == file.apprentice_id
+                and file.log_entry.status != VerificationStatus.VERIFIED)
+    return file.review.locked_at is None and (file.uploaded_by_id == user.id or may_record_review(user, file.review))

@@ -15,6 +15,13 @@ from .permissions import access_ends_on, record_is_read_only
 from .text import hour_figure, hours_in_words
 
 UK_TIME = ZoneInfo("Europe/London")
+
+
+def uk_today() -> date:
+    """Today's date in the UK (GMT or BST), whatever the server's own time zone."""
+    return datetime.now(UK_TIME).date()
+
+
 # Where the banners of a page are: a redirect carrying a message goes here (see _messages_in_view).
 BANNERS_ANCHOR = "#main-content"
 

@@ -20,6 +20,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# Evidence uploads find a file's type with libmagic (python-magic loads Debian's libmagic1).
+if ! ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1'; then
+  echo "Installing Debian's libmagic1 for evidence uploads..."
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libmagic1 >/dev/null
+fi
+
 python3 -m ruff check apprenticeships tests migrations/env.py
 
 if [ "$#" -gt 0 ]; then

@@ -1,6 +1,7 @@
 // The verification queue, quicker with JavaScript (it works without): a box that ticks every
-// entry on the page, and the "Verify all N on this page" button kept true while htmx verifies or
-// queries entries in place (a settled row leaves the bulk form, so N goes down).
+// entry on the page (hidden when nothing can be ticked), and the "Verify all N on this page" button
+// kept true while htmx verifies, queries or un-verifies entries in place (a settled row leaves the
+// bulk form, so N goes down; an undo brings it back).
 (() => {
   "use strict";
 
@@ -17,9 +18,10 @@
     const ticked = boxes.filter((box) => box.checked).length;
     all.checked = boxes.length > 0 && ticked === boxes.length;
     all.indeterminate = ticked > 0 && ticked < boxes.length;
-    all.disabled = boxes.length === 0;
+    all.closest("[data-queue-select-all]").hidden = boxes.length === 0; // nothing left to tick: no box
     const onPage = document.querySelectorAll('input[name="on_page"][form="queue-bulk"]').length;
-    document.querySelectorAll("[data-queue-on-page]").forEach((count) => { count.textContent = String(onPage); });
+    const label = onPage === 1 ? "Verify this entry" : `Verify all ${onPage} on this page`;
+    document.querySelectorAll("[data-queue-on-page]").forEach((button) => { button.textContent = label; });
     document.querySelectorAll("[data-queue-bulk]").forEach((group) => { group.hidden = onPage === 0; });
   }
 

@@ -69,7 +69,9 @@ _template_code = _SharedTemplateCode()
 
 
 def make_app(databases, template: str, directory: Path) -> Flask:
-    app = create_app(TestConfig(databases.copy(template, directory)))
+    config = TestConfig(databases.copy(template, directory))
+    config.EVIDENCE_FOLDER = str(directory / "evidence")  # each test's files in its own folder
+    app = create_app(config)
     app.jinja_env.bytecode_cache = _template_code
     return app
 

@@ -59,11 +59,15 @@ class ResetPasswordForm(SetPasswordForm):
 
 
 class ChangePasswordForm(ResetPasswordForm):
+    # WTForms orders fields by when each field object was made, not by class: the new password's
+    # fields are made again after this one, so the error summary lists them as the page does.
     current = PasswordField(
         "Current password",
         widget=GovPasswordInput(),
         validators=[InputRequired(message="Enter your current password"), Length(max=MAX_LENGTH)],
     )
+    password = new_password("New password", "Enter a new password")
+    confirm = password_again("Confirm your new password", "Enter your new password again")
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 

@@ -81,6 +81,9 @@ def _make(app: Flask) -> Huey:
                 db.session.remove()
         log.info("Daily reminders: %s", counts)
 
+    from ..evidence.scanning import register_tasks
+
+    register_tasks(app, huey)  # virus scanning of evidence files, when CLAMD_SOCKET is set
     huey.deliver = deliver
     huey.daily_reminders = daily_reminders
     huey.deliver_due = deliver_due

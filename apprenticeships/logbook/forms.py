@@ -9,10 +9,12 @@ from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from ..evidence.forms import EvidenceField
 from ..fields import GovDateField, HoursField, text_area
 from ..forms import AppForm
 from ..ids import parse_id
 from ..models import ActivityType, Apprentice, Ksb, LogEntry
+from ..services import evidence
 from ..services.logbook import (
     MAX_MINUTES_A_DAY,
     MAX_VERIFIED_AT_ONCE,
@@ -40,6 +42,7 @@ class LogEntryForm(VersionedForm):
     description = text_area("What you did and learned", 4000, missing="Describe what you did and learned")
     ksb_ids = SelectMultipleField("Knowledge, skills and behaviours it shows (optional)", validate_choice=False,
                                   widget=GovCheckboxesInput())
+    evidence = EvidenceField()  # files attached with the entry, saved with it or not at all
     submit = SubmitField("Add entry", widget=GovSubmitInput())
 
     def __init__(self, apprentice: Apprentice, *args, entry: LogEntry | None = None, today: date | None = None,
@@ -88,6 +91,10 @@ class LogEntryForm(VersionedForm):
     def ksbs(self) -> list[Ksb]:
         chosen = set(self.ksb_ids.data or [])
         return [k for k in self.apprentice.standard.ksbs if str(k.id) in chosen]
+
+    def evidence_owner(self) -> tuple[int, int]:
+        """For the evidence field: whose quota, and how many files the entry has already."""
+        return self.apprentice.id, evidence.count_on(entry=self.entry)
 
 
 class QueryForm(VersionedForm):
@@ -212,3 +219,23 @@ class VerifyManyForm(AppForm):
 
     def first_error(self) -> str | None:
         return next((errors[0] for errors in self.errors.values() if errors), None)
+
+
+class EntryIdsField(Field):
+    """Entries named by id (an undo names those just verified); anything else is an error, never a guess."""
+
+    def process_formdata(self, valuelist):
+        ids = [parse_id(str(value)) for value in valuelist]
+        self.data = list(dict.fromkeys(ids))
+        if None in ids or len(self.data) > MAX_VERIFIED_AT_ONCE:
+            self.data = []
+            raise ValueError("Choose the entries whose verification you want to undo")
+
+    def _value(self):
+        return ""
+
+
+class UndoVerificationForm(AppForm):
+    """Put entries just verified back to waiting."""
+
+    undo = EntryIdsField("Entries to put back to waiting")

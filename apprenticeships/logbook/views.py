@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -12,14 +12,22 @@ from ..errors import on_refusal_go_to
 from ..ids import parse_id
 from ..models import ProgrammeSettings, Role, VerificationStatus
 from ..permissions import apprentice_or_404, entry_or_404, roles, visible_apprentices_condition
-from ..services import charts, logbook, overview
+from ..services import charts, evidence, logbook, overview
 from ..services.logbook import DayIsFull, QueueStatus
-from ..templating import render_page_or_block, requested_block
+from ..templating import render_page_or_block, requested_block, uk_today
 from ..text import hours_in_words
 from ..users.forms import ConfirmForm
 from ..versioning import conflict_shown_on
 from . import bp
-from .forms import QUEUE_STATUS_CHOICES, AnswerForm, LogEntryForm, QueryForm, QueueFilterForm, VerifyManyForm
+from .forms import (
+    QUEUE_STATUS_CHOICES,
+    AnswerForm,
+    LogEntryForm,
+    QueryForm,
+    QueueFilterForm,
+    UndoVerificationForm,
+    VerifyManyForm,
+)
 
 LOGBOOK_TARGET = "logbook"
 PROGRESS_TARGET = "progress"
@@ -31,6 +39,32 @@ def _me():
 
 LOG_PAGE_SIZE = 20
 LATEST_REVIEWS_SHOWN = 2  # on the apprentice's home, above their log
+# A message about the log (an entry added without JavaScript, changed or deleted), held for one view like
+# a flash but shown in the log, where the page lands: a flash is a banner at the page's top, and takes the
+# page there (templating._messages_in_view), thousands of pixels above the log on a phone.
+# {"text": ..., "at": "form"} shows above the form to log learning, {"at": "log"} above the list of entries;
+# either way in a banner with the id below, where the page opens (the banner itself: a browser that opens
+# a page at a heading takes the focus off the banner, which GOV.UK Frontend gives it).
+LOG_MESSAGE = "log_message"
+LOG_MESSAGE_ANCHOR = "log-message"
+
+
+def _new_entry_form(me) -> LogEntryForm:
+    """An empty form for a new entry, dated today (in the UK): most learning is logged on the day it happens."""
+    today = uk_today()
+    return LogEntryForm(me, formdata=None, data={"activity_date": today}, today=today)
+
+
+def _back_to_log(text: str, page: int = 1, *, at: str = "log"):
+    """Back to the apprentice's log (its page `page`), at the log, with `text` said there."""
+    session[LOG_MESSAGE] = {"text": text, "at": at}
+    return redirect(url_for("home.apprentice", page=page if page > 1 else None, _anchor=LOG_MESSAGE_ANCHOR),
+                    code=303)
+
+
+def _log_page() -> int:
+    """The page of the log that a Change or Delete link came from (its address carries it)."""
+    return max(1, min(request.args.get("page", 1, type=int), 10**6))
 
 
 def apprentice_home(form: LogEntryForm | None = None):
@@ -42,7 +76,7 @@ def apprentice_home(form: LogEntryForm | None = None):
                                {"logged": [p.logged_hours for p in points],
                                 "expected": [p.expected_hours for p in points]})
     context = {
-        "apprentice": me, "form": form or LogEntryForm(me), "today": today, "chart": chart, "points": points,
+        "apprentice": me, "form": form or _new_entry_form(me), "today": today, "chart": chart, "points": points,
         "totals": logbook.totals(me, today, ProgrammeSettings.current()),
         "entries": logbook.entries(me, request.args.get("page", 1, type=int), LOG_PAGE_SIZE),
         "assignments": overview.apprentice_placements(me.id),
@@ -53,7 +87,9 @@ def apprentice_home(form: LogEntryForm | None = None):
                                     # them on the reviews page).
                                     "to_answer": overview.entries_to_answer(me.id, LOG_PAGE_SIZE),
                                     "to_sign": overview.reviews_to_sign(current_user),
-                                    "past_reviews": overview.past_reviews(me.id, 1, LATEST_REVIEWS_SHOWN)})
+                                    "past_reviews": overview.past_reviews(me.id, 1, LATEST_REVIEWS_SHOWN),
+                                    "interests": overview.placements_of_interest(me.id),
+                                    "log_message": session.pop(LOG_MESSAGE, None)})
 
 
 @bp.post("/log")
@@ -61,7 +97,7 @@ def apprentice_home(form: LogEntryForm | None = None):
 def add():
     """Add an entry to the log: with htmx it appears in place and the totals and chart refresh."""
     me = _me()
-    form = LogEntryForm(me)
+    form = LogEntryForm(me, today=uk_today())
     if not form.validate_on_submit():
         return _refused_entry(form)
     try:
@@ -69,15 +105,16 @@ def add():
     except DayIsFull as error:  # another entry for the day got in between the form's check and this save
         form.minutes.errors.append(str(error))
         return _refused_entry(form)
-    message = f"Added {hours_in_words(entry.hours)} on {entry.activity_date.day} {entry.activity_date:%B %Y}."
+    files = evidence.attach(current_user, form.evidence.prepared, entry=entry)  # saved with the entry, or neither
+    message = f"Added {hours_in_words(entry.hours)} on {entry.activity_date.day} {entry.activity_date:%B %Y}" + (
+        f" with {len(files)} file{'s' if len(files) > 1 else ''}." if files else ".")
     if block := requested_block({LOGBOOK_TARGET: "logbook"}):
         response = make_response(render_block(
-            "home/apprentice.html", block, apprentice=me, form=LogEntryForm(me, formdata=None),
+            "home/apprentice.html", block, apprentice=me, form=_new_entry_form(me),
             entries=logbook.entries(me, 1), message=message))
         response.headers["HX-Trigger"] = "log-changed"
         return response
-    flash(message, "success")
-    return redirect(url_for("home.apprentice") + "#logbook", code=303)
+    return _back_to_log(message, at="form")  # without JavaScript: at the form, to log the next
 
 
 def _refused_entry(form: LogEntryForm):
@@ -97,7 +134,7 @@ def edit(entry_id: int):
         flash("A verified entry cannot be changed.", "error")
         return redirect(url_for("home.apprentice") + "#logbook", code=303)
     on_refusal_go_to(url_for("home.apprentice") + "#logbook")
-    form = LogEntryForm(entry.apprentice, entry=entry)
+    form = LogEntryForm(entry.apprentice, entry=entry, today=uk_today())
     form.submit.label.text = "Save changes"
     if form.validate_on_submit():
         with conflict_shown_on(form, entry, "entry"):
@@ -106,9 +143,19 @@ def edit(entry_id: int):
             except DayIsFull as error:
                 form.minutes.errors.append(str(error))
                 return render_template("logbook/form.html", form=form, entry=entry)
-            flash("Entry saved.", "success")
-            return redirect(url_for("home.apprentice") + "#logbook", code=303)
-    return render_template("logbook/form.html", form=form, entry=entry)
+            files = evidence.attach(current_user, form.evidence.prepared, entry=entry)
+            # Back at the log's page the entry is on now (its date may have moved it).
+            return _back_to_log(
+                f"Entry of {entry.activity_date.day} {entry.activity_date:%B %Y} saved."
+                + (f" Added {len(files)} file{'s' if len(files) > 1 else ''}." if files else ""),
+                logbook.page_of(entry, LOG_PAGE_SIZE))
+    return render_template("logbook/form.html", form=form, entry=entry, back=_entry_in_log(entry))
+
+
+def _entry_in_log(entry) -> str:
+    """The entry in the log, on the page its Change or Delete link came from."""
+    page = _log_page()
+    return url_for("home.apprentice", page=page if page > 1 else None, _anchor=f"entry-{entry.id}")
 
 
 @bp.route("/log/<int:entry_id>/delete", methods=["GET", "POST"])
@@ -119,12 +166,12 @@ def delete(entry_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         on_refusal_go_to(url_for("home.apprentice") + "#logbook")
+        day = f"{entry.activity_date.day} {entry.activity_date:%B %Y}"
         logbook.delete(current_user, entry)
-        flash("Entry deleted.", "success")
-        return redirect(url_for("home.apprentice") + "#logbook", code=303)
+        return _back_to_log(f"Entry of {day} deleted.", _log_page())  # the same page of the log, at the log
     return render_template(
         "confirm_page.html", title="Delete this log entry?", confirm="Yes, delete it", cancel="No, keep it",
-        back=url_for("home.apprentice") + "#logbook",
+        back=_entry_in_log(entry),
         explanation=[f"{entry.activity_date.day} {entry.activity_date:%B %Y}, {entry.activity_type.label.lower()}, "
                      f"{hours_in_words(entry.hours)}: {entry.description}",
                      "It will no longer count towards your hours. This cannot be undone."])
@@ -165,7 +212,22 @@ def _answer_id(entry) -> str:
 def history(entry_id: int):
     """An entry and every change made to it: who, when, what."""
     entry = entry_or_404(entry_id, current_user)
-    return render_template("logbook/history.html", entry=entry, revisions=logbook.revisions(entry))
+    return render_template("logbook/history.html", entry=entry, revisions=logbook.revisions(entry),
+                           can_undo=lambda e: logbook.can_undo(current_user, e),
+                           undo_window=logbook.undo_window_in_words())
+
+
+FULL_LOG_PAGE_SIZE = 50
+
+
+@bp.get("/apprentices/<int:apprentice_id>/log")
+@roles(Role.MENTOR, Role.COORDINATOR)
+def apprentice_log(apprentice_id: int):
+    """Every entry of an apprentice's log, newest first, a page at a time (their record shows the latest)."""
+    apprentice = apprentice_or_404(apprentice_id, current_user)
+    return render_template("logbook/apprentice_log.html", apprentice=apprentice,
+                           entries=logbook.entries(apprentice, request.args.get("page", 1, type=int),
+                                                   FULL_LOG_PAGE_SIZE))
 
 
 @bp.get("/verification")
@@ -176,10 +238,17 @@ def queue():
     `done` names the entry just verified or queried without JavaScript: it shows, settled, where it was.
     """
     scope = visible_apprentices_condition(current_user)
-    return _queue_page(scope, _queue_filters(scope), parse_id(request.args.get("done")))
+    return _queue_page(scope, _queue_filters(scope), parse_id(request.args.get("done")),
+                       just_verified=session.pop(JUST_VERIFIED, None))
 
 
-def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_problem: str | None = None):
+# What "Verify selected entries" (or all on the page) just verified, for the next page of the queue to
+# say and offer to undo: held for one view, like a flash.
+JUST_VERIFIED = "queue_just_verified"
+
+
+def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_problem: str | None = None,
+                just_verified: dict | None = None):
     """The queue for these filters. A filter with an error lists nothing (its errors show instead): a list
     filtered by only some of what was asked for could be verified in bulk by mistake. `bulk_problem` is
     why "Verify selected entries" verified nothing (nothing ticked, say): an error at the top of the page."""
@@ -195,7 +264,8 @@ def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_p
     return render_template("logbook/queue.html", page=page, rows=logbook.in_queue_order(page.items, done,
                                                                                        filters.newest_first),
                            counts=counts, done=done, message=_settled_message(done) if done else None,
-                           bulk_problem=bulk_problem, **_queue_context(form, page.number))
+                           bulk_problem=bulk_problem, just_verified=just_verified,
+                           **_queue_context(form, page.number))
 
 
 @bp.post("/verification/verify")
@@ -210,9 +280,33 @@ def verify_many():
         return _queue_page(scope, form, bulk_problem=chosen.first_error() or "Select the entries you want to verify")
     on_refusal_go_to(back)
     verified = logbook.verify_many(current_user, visible_apprentices_condition(current_user), chosen.chosen())
-    flash(f"Verified {len(verified)} entr{'y' if len(verified) == 1 else 'ies'}, "
-          f"{hours_in_words(sum(e.minutes for e in verified) / 60)}.", "success")
-    return redirect(back, code=303)
+    # Said (with a way to undo it) at the top of the queue it goes back to, rather than in a flash.
+    session[JUST_VERIFIED] = {"ids": [e.id for e in verified], "message": (
+        f"Verified {len(verified)} entr{'y' if len(verified) == 1 else 'ies'}, "
+        f"{hours_in_words(sum(e.minutes for e in verified) / 60)}.")}
+    return redirect(back + "#main-content", code=303)
+
+
+@bp.post("/verification/undo")
+@roles(Role.MENTOR, Role.COORDINATOR)
+def undo_verification():
+    """Put entries this person verified a moment ago back to waiting (a misclick): all of them or none.
+    With htmx, one entry's settled row goes back to a waiting row in place; otherwise the queue again,
+    at the same filters and page, with a message at its top."""
+    scope = visible_apprentices_condition(current_user)
+    form = _queue_filters(scope)
+    on_refusal_go_to(url_for("logbook.queue", **form.args()))
+    undo = UndoVerificationForm()
+    undone = logbook.undo_verification(current_user, scope, undo.undo.data if undo.validate_on_submit() else [])
+    message = (f"Verification undone: {hours_in_words(undone[0].hours)} for {undone[0].apprentice.full_name} "
+               "is waiting for verification again." if len(undone) == 1 else
+               f"Verification undone: {len(undone)} entries are waiting for verification again.")
+    if len(undone) == 1 and requested_block({_row_id(undone[0]): "row"}) is not None:
+        return render_template("logbook/_queue_changed.html", entry=undone[0], undone=True,
+                               counts=logbook.queue_counts(scope, form.filters()), message=message,
+                               **_queue_context(form))
+    flash(message, "success")
+    return redirect(url_for("logbook.queue", **form.args()), code=303)
 
 
 @bp.post("/log/<int:entry_id>/verify")
@@ -225,7 +319,8 @@ def verify(entry_id: int):
         abort(400)
     form = _queue_filters(visible_apprentices_condition(current_user))
     on_refusal_go_to(url_for("logbook.queue", **form.args()))
-    logbook.verify(current_user, entry, parse_id(request.form.get("version")))
+    logbook.verify(current_user, entry, parse_id(request.form.get("version")),
+                   anyway=request.form.get("anyway") == "yes")  # a queried entry, answered in person
     return _settled(entry, form)
 
 
@@ -243,6 +338,7 @@ def query(entry_id: int):
             return render_template("logbook/_queue_row.html", entry=entry, cancelled=True, **_queue_context(form))
         return redirect(back, code=303)
     question = QueryForm(obj=entry)
+    question.comment.label.text = f"Your question for {entry.apprentice.full_name}"
     if question.validate_on_submit():
         on_refusal_go_to(url_for("logbook.queue", **form.args()))
         logbook.query(current_user, entry, question.comment.data.strip(), question.seen_version())
@@ -270,7 +366,9 @@ def _queue_context(form: QueueFilterForm, page: int | None = None) -> dict:
             "queried_args": form.args(status=QueueStatus.QUERIED.value, page=None),
             "everyone_args": form.args(apprentice=None, page=None),
             "status_choices": QUEUE_STATUS_CHOICES,
-            "can_verify": logbook.can_verify, "can_query": logbook.can_query, "has_left": logbook.has_left}
+            "can_verify": logbook.can_verify, "can_query": logbook.can_query, "has_left": logbook.has_left,
+            "can_undo": lambda entry: logbook.can_undo(current_user, entry),
+            "undo_window": logbook.undo_window_in_words()}
 
 
 def _row_id(entry) -> str:

@@ -18,6 +18,7 @@ from .employers import (
     OrganisationSize,
     PartnershipStatus,
 )
+from .evidence import EvidenceFile, ScanStatus
 from .notifications import EmailFrequency, EmailState, Notification, NotificationKind, NotificationPreference
 from .outbox import OutboxMessage, OutboxStatus
 from .password_resets import PasswordReset

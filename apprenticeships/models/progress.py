@@ -29,6 +29,11 @@ class VerificationStatus(Choice):
     VERIFIED = "verified"
     QUERIED = "queried"
 
+    @property
+    def label(self) -> str:
+        """The one word every page uses: an entry not yet verified is "Waiting" (for verification)."""
+        return "Waiting" if self is VerificationStatus.PENDING else self.value.capitalize()
+
 
 log_entry_ksbs = sa.Table(
     "log_entry_ksbs",

@@ -84,6 +84,10 @@ class ReviewAction(db.Model):
 
     review: Mapped[ProgressReview] = relationship(back_populates="actions")
 
+    def is_overdue(self, today: date) -> bool:
+        """Past its due date and not done: what every page marks "overdue"."""
+        return self.completed_on is None and self.due_date < today
+
 
 class ReviewSignoff(db.Model):
     __tablename__ = "review_signoffs"

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..fields import GovDateField, HoursField, WholeNumberField, text_area
 from ..forms import AppForm
 from ..models import ApprenticeshipStandard, EmployerContact, Placement, WorkingPattern
+from ..services.placements import held_words
 from ..versioning import VersionedForm
 
 # The fields the employer's form and the coordinator's changes to a published placement share,
@@ -87,6 +88,13 @@ def _closing_date():
     return _OptionalDateField("Closing date for applications (optional)")
 
 
+def _not_past(field, name: str, today: date, saved: date | None = None, *, always: bool = False) -> None:
+    """The one rule for a placement's dates as a person changes them: a date given, or changed from
+    what was saved (any date when `always`), is today or later."""
+    if field.data and field.data < today and (always or field.data != saved):
+        raise ValidationError(f"{name} must be today or in the future")
+
+
 def _clean(value: str | None) -> str | None:
     return (value or "").strip() or None
 
@@ -121,6 +129,7 @@ class PlacementForm(VersionedForm):
                               "working_pattern": placement.working_pattern.value}
         super().__init__(*args, obj=placement, **kwargs)
         self.today = today or date.today()
+        self.saved = placement if placement is not None and placement.id else None
         self.standard_ids.choices = [SelectChoice(str(i), f"{t} (level {lv})") for i, t, lv in db.session.execute(
             sa.select(ApprenticeshipStandard.id, ApprenticeshipStandard.title, ApprenticeshipStandard.level)
             .order_by(ApprenticeshipStandard.title))]
@@ -142,6 +151,14 @@ class PlacementForm(VersionedForm):
         if field.minutes is not None and not 60 <= field.minutes <= 3600:
             raise ValidationError("Hours a week must be between 1 and 60")
 
+    def _saved(self, name: str) -> date | None:
+        return getattr(self.saved, name) if self.saved is not None else None
+
+    def validate_start_date(self, field) -> None:
+        # A new placement, or one being submitted, starts today or later; a draft kept as a draft
+        # may keep a start date that has passed (it cannot be submitted until it changes).
+        _not_past(field, "Start date", self.today, self._saved("start_date"), always=bool(self.submit.data))
+
     def validate_end_date(self, field) -> None:
         if field.data and self.start_date.data and field.data < self.start_date.data:
             raise ValidationError("End date must be on or after the start date")
@@ -149,6 +166,7 @@ class PlacementForm(VersionedForm):
     def validate_closing_date(self, field) -> None:
         if field.data and self.start_date.data and field.data > self.start_date.data:
             raise ValidationError("Closing date must be on or before the start date")
+        _not_past(field, "Closing date", self.today, self._saved("closing_date"), always=bool(self.submit.data))
 
     def values(self) -> dict:
         clean = _clean
@@ -183,8 +201,7 @@ class AmendPlacementForm(VersionedForm):
     def __init__(self, *args, placement: Placement, held: int, today: date | None = None, **kwargs):
         super().__init__(*args, obj=placement, **kwargs)
         self.placement, self.held, self.today = placement, held, today or date.today()
-        self.places.description = (f"Apprentices proposed for, accepted onto or on it hold {held} now, and it "
-                                   "cannot have fewer. Reserves hold none.")
+        self.places.description = held_words(held)
         if placement.start_date <= self.today:
             self.closing_date.description = ("It has started. With no closing date, apprentices can still be "
                                              "proposed for it and register interest until it ends.")
@@ -205,8 +222,7 @@ class AmendPlacementForm(VersionedForm):
                                   f"{end.day} {end:%B %Y}")
         if field.data > start:
             raise ValidationError(f"Closing date must be on or before the start date, {start.day} {start:%B %Y}")
-        if field.data != self.placement.closing_date and field.data < self.today:
-            raise ValidationError("Closing date must be today or in the future")
+        _not_past(field, "Closing date", self.today, self.placement.closing_date)
 
     def values(self) -> dict:
         return {"title": self.title.data.strip(), "team": _clean(self.team.data),

@@ -30,6 +30,17 @@ from .forms import (
 CANDIDATES_TARGET = "candidates"
 
 
+@bp.app_template_global()
+def placement_status(placement: Placement) -> tuple[str, str]:
+    """For templates: the status a placement shows (its words and tag colour), as of today."""
+    return placements.status_shown(placement, date.today())
+
+
+@bp.app_template_global()
+def places_free(left: int, places: int) -> str:
+    return placements.places_free_words(left, places)
+
+
 def _back_to(placement: Placement, anchor: str = ""):
     return redirect(url_for("placements.show", placement_id=placement.id) + anchor, code=303)
 
@@ -81,11 +92,19 @@ def show(placement_id: int):
     placement = placement_or_404(placement_id, current_user)
     context = {"placement": placement, "confirm": ConfirmForm(), "places_left": placements.places_left(placement),
                "assignments": placements.assignments_for(placement,
-                                                         withdrawn=current_user.role == Role.COORDINATOR)}
+                                                         withdrawn=current_user.role == Role.COORDINATOR),
+               "amended_at": placements.last_amended_at(placement)}
     if current_user.role == Role.COORDINATOR:
-        context.update(interested=placements.interested_in(placement), review_form=ReviewForm(),
-                       **_candidates_context(placement))
+        context.update(_review_context(placement), review_form=ReviewForm())
     return render_template("placements/show.html", **context)
+
+
+def _review_context(placement: Placement) -> dict:
+    """What the coordinator's view of a placement shows besides its details."""
+    return {"interested": placements.interested_in(placement),
+            "publish_problem": placements.publish_problem(placement, date.today())
+            if placement.status == PlacementStatus.SUBMITTED else None,
+            **_candidates_context(placement)}
 
 
 def _candidates_context(placement: Placement) -> dict:
@@ -140,7 +159,7 @@ def review(placement_id: int):
     return render_template("placements/show.html", review_form=form, confirm=ConfirmForm(),
                            assignments=placements.assignments_for(placement),
                            places_left=placements.places_left(placement),
-                           interested=placements.interested_in(placement), **_candidates_context(placement))
+                           amended_at=placements.last_amended_at(placement), **_review_context(placement))
 
 
 @bp.route("/placements/<int:placement_id>/amend", methods=["GET", "POST"])
@@ -201,9 +220,12 @@ def decide(assignment_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
         _refusals_back_to(assignment.placement, "#apprentices")
-        placements.decide(current_user, assignment, form.decision.data == "accept", form.reason.data)
-        flash(f"You {'accepted' if form.decision.data == 'accept' else 'declined'} "
-              f"{assignment.apprentice.full_name}.", "success")
+        accepted = form.decision.data == "accept"
+        placements.decide(current_user, assignment, accepted, form.reason.data)
+        name, starts = assignment.apprentice.full_name, assignment.start_date
+        flash(f"You accepted {name}. The coordinator has been told; {assignment.apprentice.first_name} starts "
+              f"{'today' if starts == date.today() else f'on {starts.day} {starts:%B %Y}'}." if accepted
+              else f"You declined {name}. The coordinator has been told.", "success")
         # Home, where any other proposals waiting for them are.
         return redirect(url_for("home.employer"), code=303)
     if request.method == "GET" and (problem := placements.undecided_problem(assignment)):

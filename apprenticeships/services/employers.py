@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -25,6 +25,7 @@ from ..models import (
 from ..permissions import review_hosted_condition
 from . import audit
 from .pagination import Page, paginate
+from .placements import holds_place
 from .progress import NextReview, next_review_from, progress_subquery
 
 PAGE_SIZE = 50
@@ -105,6 +106,9 @@ class Hosted:
     verified_hours: float
     expected_hours: float
     next_review: NextReview
+    # Whether the placement has started for them: the employer sees an apprentice's progress (their
+    # hours, their reviews) only from then on, as review_hosted_condition has it for reviews.
+    started: bool
 
 
 def hosted(employer_id: int, today: date, settings: ProgrammeSettings,
@@ -123,18 +127,34 @@ def hosted(employer_id: int, today: date, settings: ProgrammeSettings,
         .order_by(PlacementAssignment.proposed_at.desc())
     ).unique().all()
     return [Hosted(row[0], row.verified_minutes / 60, row.expected_minutes / 60,
-                   next_review_from(row, row[0].apprentice.status, today)) for row in rows]
+                   next_review_from(row, row[0].apprentice.status, today),
+                   started=row[0].status in AssignmentStatus.PLACED and row[0].start_date is not None
+                   and row[0].start_date <= today) for row in rows]
 
 
-def awaiting_decision(employer_id: int) -> list[PlacementAssignment]:
+@dataclass(frozen=True)
+class Waiting:
+    """A proposal waiting for the employer's answer, and whether they can accept it now (a reserve
+    only once a place on its placement is free; until then they can only decline)."""
+
+    assignment: PlacementAssignment
+    can_accept: bool
+
+
+def awaiting_decision(employer_id: int) -> list[Waiting]:
     """Apprentices proposed to the employer (reserves too) that they have not answered, oldest
     first: with only what the decision page shows, never their progress."""
-    return list(db.session.scalars(
-        sa.select(PlacementAssignment).join(Placement, Placement.id == PlacementAssignment.placement_id)
+    held = aliased(PlacementAssignment)
+    place_free = sa.select(sa.func.count()).select_from(held).where(
+        held.placement_id == Placement.id, holds_place(held)).scalar_subquery() < Placement.places
+    rows = db.session.execute(
+        sa.select(PlacementAssignment, place_free)
+        .join(Placement, Placement.id == PlacementAssignment.placement_id)
         .where(Placement.employer_id == employer_id, PlacementAssignment.status == AssignmentStatus.PROPOSED)
         .options(joinedload(PlacementAssignment.placement),
                  joinedload(PlacementAssignment.apprentice).joinedload(Apprentice.standard))
-        .order_by(PlacementAssignment.proposed_at, PlacementAssignment.id)).unique())
+        .order_by(PlacementAssignment.proposed_at, PlacementAssignment.id)).unique().all()
+    return [Waiting(assignment, not assignment.reserve or bool(free)) for assignment, free in rows]
 
 
 def hosted_reviews(employer_id: int, page: int) -> Page:

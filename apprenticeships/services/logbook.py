@@ -7,7 +7,7 @@ figure can be explained later; the audit log records the same events by field na
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -91,7 +91,7 @@ def _flush(entry: LogEntry, actor: User) -> None:
 
 
 _DONE = {"created": "added", "edited": "changed", "verified": "verified", "queried": "queried",
-         "answered": "answered"}
+         "answered": "answered", "verification undone": "put back to waiting"}
 
 
 def _what_happened(entry: LogEntry, actor: User) -> str:
@@ -188,14 +188,24 @@ def can_query(entry: LogEntry) -> bool:
     return entry.status == VerificationStatus.PENDING and not has_left(entry.apprentice)
 
 
-def verify(actor: User, entry: LogEntry, seen_version: int | None = None) -> None:
+def verify(actor: User, entry: LogEntry, seen_version: int | None = None, *, anyway: bool = False) -> None:
     """Verify an entry waiting for it (at the version on the person's page, when given); one of two verifiers wins.
+    `anyway`: a queried entry too, its question answered another way (in person, say), so the apprentice
+    need not answer it in writing.
 
     The one place an entry is verified: one at a time, or several through `verify_many`.
     """
-    _expect(actor, entry, _verifiable_statuses(entry), seen_version)
+    _verify(actor, entry, seen_version, anyway=anyway)
+    notifications.entries_acted_on([entry.id], verified=True)
+
+
+def _verify(actor: User, entry: LogEntry, seen_version: int | None, *, anyway: bool = False) -> None:
+    statuses = _verifiable_statuses(entry) + ((VerificationStatus.QUERIED,) if anyway else ())
+    _expect(actor, entry, statuses, seen_version)
+    unanswered = entry.status == VerificationStatus.QUERIED
     entry.status, entry.verified_by_id, entry.verified_at = VerificationStatus.VERIFIED, actor.id, utcnow()
-    _revision(actor, entry, "verified")
+    _revision(actor, entry, "verified", {"note": "verified while queried, without a written answer"}
+              if unanswered else None)
     audit.record(actor, "log_entry.verified", entry)
     _flush(entry, actor)
 
@@ -228,10 +238,74 @@ def verify_many(actor: User, scope: sa.ColumnElement[bool], chosen: dict[int, in
         raise StaleRecord(_nothing_verified(problems))
     try:
         for entry_id, version in chosen.items():
-            verify(actor, found[entry_id], version)
+            _verify(actor, found[entry_id], version)
     except StaleRecord as error:  # changed by someone else at this very moment; _flush has rolled back
         raise StaleRecord(_nothing_verified([str(error)])) from None
+    notifications.entries_acted_on(list(chosen), verified=True)
     return [found[entry_id] for entry_id in chosen]
+
+
+UNDO_WINDOW = timedelta(hours=1)  # how long a person may take back a verification of theirs (a misclick)
+
+
+def can_undo(actor: User, entry: LogEntry, now: datetime | None = None) -> bool:
+    """Whether `actor` may still put `entry` back to waiting (what undo_verification's UPDATE checks)."""
+    return (entry.status == VerificationStatus.VERIFIED and entry.verified_by_id == actor.id
+            and entry.verified_at is not None and entry.verified_at >= (now or utcnow()) - UNDO_WINDOW)
+
+
+def undo_verification(actor: User, scope: sa.ColumnElement[bool], entry_ids: list[int]) -> list[LogEntry]:
+    """Put entries `actor` verified within UNDO_WINDOW back as they were (waiting, or queried): all of them, or none.
+
+    One conditional UPDATE decides: only rows still verified, by this person, recently enough and
+    of an apprentice in `scope` change, so a second undo, an undo after the window or of someone
+    else's verification changes nothing. If it changed fewer rows than asked, it is taken back
+    (a savepoint) and the refusal says so. Each entry gets a revision and an audit event; the
+    day totals (migration 0003) follow minutes only, which an undo leaves alone.
+    """
+    ids = list(dict.fromkeys(entry_ids))
+    # Back to what it was: queried if its latest query came after any answer or change (a query to
+    # someone who has left, or one answered in person), otherwise waiting.
+    latest_step = (sa.select(LogEntryRevision.action).where(
+        LogEntryRevision.entry_id == LogEntry.id, LogEntryRevision.action.in_(("queried", "answered", "edited")))
+        .order_by(LogEntryRevision.changed_at.desc(), LogEntryRevision.id.desc()).limit(1).scalar_subquery())
+    if not ids:
+        raise LogbookError("Choose the entries whose verification you want to undo")
+    if len(ids) > MAX_VERIFIED_AT_ONCE:
+        raise LogbookError(f"You can undo up to {MAX_VERIFIED_AT_ONCE} verifications at a time")
+    now = utcnow()
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    changed = db.session.execute(
+        sa.update(LogEntry).where(
+            LogEntry.id.in_(ids), LogEntry.status == VerificationStatus.VERIFIED,
+            LogEntry.verified_by_id == actor.id, LogEntry.verified_at >= now - UNDO_WINDOW,
+            LogEntry.apprentice_id.in_(sa.select(Apprentice.id).where(scope)))
+        .values(status=sa.case((sa.and_(latest_step == "queried", LogEntry.query_comment.is_not(None)),
+                                sa.literal(VerificationStatus.QUERIED, LogEntry.status.type)),
+                               else_=sa.literal(VerificationStatus.PENDING, LogEntry.status.type)),
+                verified_by_id=None, verified_at=None,
+                version=LogEntry.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != len(ids):
+        savepoint.rollback()
+        raise StaleRecord(f"Nothing was undone. {'That entry is' if len(ids) == 1 else 'Some of those entries are'} "
+                          f"no longer yours to undo: a verification can be undone only by the person who made it, "
+                          f"within {undo_window_in_words()} of making it, and only once")
+    savepoint.commit()
+    undone = list(db.session.scalars(
+        sa.select(LogEntry).where(LogEntry.id.in_(ids)).options(selectinload(LogEntry.apprentice))
+        .execution_options(populate_existing=True)))
+    for entry in undone:
+        _revision(actor, entry, "verification undone")
+        audit.record(actor, "log_entry.verification_undone", entry)
+    db.session.flush()
+    return sorted(undone, key=lambda entry: ids.index(entry.id))
+
+
+def undo_window_in_words() -> str:
+    hours = UNDO_WINDOW.total_seconds() / 3600
+    return "an hour" if hours == 1 else hours_in_words(hours)
 
 
 def _nothing_verified(problems: list[str]) -> str:
@@ -251,6 +325,7 @@ def query(actor: User, entry: LogEntry, comment: str, seen_version: int | None =
     _revision(actor, entry, "queried", {"comment": comment})
     audit.record(actor, "log_entry.queried", entry)
     _flush(entry, actor)
+    notifications.entries_acted_on([entry.id], verified=False)  # asked again: the answer has been read
     notifications.entry_queried(entry)
 
 
@@ -269,6 +344,16 @@ def entries(apprentice: Apprentice, page: int, size: int = 20) -> Page:
     return paginate(sa.select(LogEntry).where(LogEntry.apprentice_id == apprentice.id)
                     .options(selectinload(LogEntry.ksbs))
                     .order_by(LogEntry.activity_date.desc(), LogEntry.id.desc()), page, size)
+
+
+def page_of(entry: LogEntry, size: int = 20) -> int:
+    """The page of its apprentice's log (`entries`, newest first) that `entry` is on."""
+    db.session.flush()
+    newer = db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry).where(
+        LogEntry.apprentice_id == entry.apprentice_id,
+        sa.or_(LogEntry.activity_date > entry.activity_date,
+               sa.and_(LogEntry.activity_date == entry.activity_date, LogEntry.id > entry.id))))
+    return newer // size + 1
 
 
 class QueueStatus(Choice):
@@ -447,6 +532,9 @@ class Totals:
     expected_hours: float
     total_hours: float
     next_review: NextReview
+    # Off-the-job hours a mentor queried, waiting for the apprentice's answer: neither verified nor
+    # waiting for verification (the queue's "Queried"), but still the apprentice's logged hours.
+    queried_hours: float = 0.0
 
     @property
     def behind(self) -> bool:
@@ -455,9 +543,17 @@ class Totals:
 
 def totals(apprentice: Apprentice, today: date, settings: ProgrammeSettings) -> Totals:
     progress = progress_subquery(today)
-    row = db.session.execute(sa.select(progress).where(progress.c.apprentice_id == apprentice.id)).one()
+    # Counted as the progress figures count verified and waiting minutes: off-the-job, up to gateway.
+    queried = sa.select(sa.func.coalesce(sa.func.sum(LogEntry.minutes), 0)).where(
+        LogEntry.apprentice_id == apprentice.id, LogEntry.off_the_job.is_(True),
+        LogEntry.status == VerificationStatus.QUERIED,
+        LogEntry.activity_date <= apprentice.gateway_date if apprentice.gateway_date else sa.true(),
+    ).scalar_subquery()
+    row = db.session.execute(sa.select(progress, queried.label("queried_minutes"))
+                             .where(progress.c.apprentice_id == apprentice.id)).one()
     return Totals(row.verified_minutes / 60, row.pending_minutes / 60, row.expected_minutes / 60,
-                  row.total_minutes / 60, next_review_from(row, apprentice.status, today))
+                  row.total_minutes / 60, next_review_from(row, apprentice.status, today),
+                  queried_hours=row.queried_minutes / 60)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from ..models import (
     LogEntry,
     Placement,
     PlacementAssignment,
+    PlacementInterest,
+    PlacementStatus,
     ProgressReview,
     User,
     VerificationStatus,
@@ -77,6 +79,19 @@ def apprentice_placements(apprentice_id: int) -> list[PlacementAssignment]:
         .options(joinedload(PlacementAssignment.placement).joinedload(Placement.employer))
         .order_by(PlacementAssignment.start_date.desc())
     ).unique())
+
+
+def placements_of_interest(apprentice_id: int) -> list[Placement]:
+    """Published placements the apprentice said they would like and is not proposed for or on yet,
+    the soonest start first (each opens on the placements page for apprentices)."""
+    return list(db.session.scalars(
+        sa.select(Placement).join(PlacementInterest, PlacementInterest.placement_id == Placement.id)
+        .where(PlacementInterest.apprentice_id == apprentice_id, Placement.status == PlacementStatus.PUBLISHED,
+               ~sa.exists().where(PlacementAssignment.placement_id == Placement.id,
+                                  PlacementAssignment.apprentice_id == apprentice_id,
+                                  PlacementAssignment.status.in_(AssignmentStatus.HOSTING)))
+        .options(joinedload(Placement.employer))
+        .order_by(Placement.start_date, Placement.id)))
 
 
 # What waits for an apprentice's answer -------------------------------------------------------

@@ -26,8 +26,8 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from ..extensions import db
 from ..models import (
     Apprentice,
-    AuditEvent,
     AssignmentStatus,
+    AuditEvent,
     Placement,
     PlacementAssignment,
     PlacementInterest,

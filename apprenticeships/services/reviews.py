@@ -106,6 +106,15 @@ def booked_next(review: ProgressReview, today: date) -> NextReview | None:
     return next_review_from(row, review.apprentice.status, today)
 
 
+def next_review_of(apprentice_id: int, today: date) -> NextReview:
+    """An apprentice's next review as every page says it (the one rule, with the review booked): one statement."""
+    progress = progress_subquery(today)
+    row = db.session.execute(sa.select(progress, Apprentice.status.label("apprentice_status"))
+                             .join(Apprentice, Apprentice.id == progress.c.apprentice_id)
+                             .where(progress.c.apprentice_id == apprentice_id)).one()
+    return next_review_from(row, row.apprentice_status, today)
+
+
 def reschedule_to_due(apprentice: Apprentice, settings: ProgrammeSettings, today: date) -> None:
     """Book the next review for the day it is due (after a break starts or ends). No commit."""
     due = due_on(apprentice, settings, today)

@@ -131,6 +131,7 @@ def fill(apprentices: int, today: date | None = None, seed: int = 7) -> dict[str
                 break  # only the next review is on the calendar
             scheduled += REVIEW_EVERY
     _insert(LogEntry.__table__, entries)
+    evidence = _add_evidence(run, now)
     _insert(ProgressReview.__table__, reviews)
     # The coordinator's sign-off on each locked review (scale apprentices have no sign-in).
     _insert(ReviewSignoff.__table__, [
@@ -141,4 +142,29 @@ def fill(apprentices: int, today: date | None = None, seed: int = 7) -> dict[str
         db.session.execute(sa.text("ANALYZE"))  # PostgreSQL's autovacuum does this by itself
     db.session.commit()
     return {"cohorts": cohorts, "mentors": len(mentor_rows), "apprentices": apprentices, "log_entries": len(entries),
-            "reviews": len(reviews)}
+            "evidence_files": evidence, "reviews": len(reviews)}
+
+
+EVIDENCE_EVERY = 5  # one entry in five has a file: a certificate, a screenshot, notes
+SAMPLE_EVIDENCE = b"%PDF-1.4\n% a sample certificate for the scale data\n%%EOF\n"
+
+
+def _add_evidence(run: int, now) -> int:
+    """Evidence rows on one entry in five of this run's apprentices, in one INSERT ... SELECT. They
+    all name one small PDF, stored once in the evidence storage (content-addressed), so a download works."""
+    from flask import current_app
+
+    from ..models import EvidenceFile
+    from ..models.types import UTCDateTime
+
+    digest, _ = current_app.extensions["evidence_storage"].put(SAMPLE_EVIDENCE)
+    table = EvidenceFile.__table__
+    chosen = (sa.select(LogEntry.apprentice_id, LogEntry.id, sa.literal("certificate.pdf"),
+                        sa.literal("application/pdf"), sa.literal(len(SAMPLE_EVIDENCE)), sa.literal(digest),
+                        sa.literal("clean"), sa.literal(now, UTCDateTime))
+              .join(Apprentice, Apprentice.id == LogEntry.apprentice_id).join(Cohort, Cohort.id == Apprentice.cohort_id)
+              .where(Cohort.name.like(f"Scale cohort {run}-%"), LogEntry.id % EVIDENCE_EVERY == 0))
+    result = db.session.execute(table.insert().from_select(
+        ["apprentice_id", "log_entry_id", "filename", "media_type", "size_bytes", "digest", "scan_status",
+         "uploaded_at"], chosen))
+    return result.rowcount

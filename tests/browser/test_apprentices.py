@@ -135,7 +135,7 @@ def test_import_a_csv_with_a_bad_row_then_a_good_one(page: Page, live_server, co
     expect(summary).to_contain_text("Row 3, provider: There is no training provider called “Nowhere College”")
     expect(page.get_by_role("button", name=re.compile("Import"))).to_have_count(0)
     assert_accessible(page)
-    page.get_by_role("link", name="Upload a different file").click()
+    page.get_by_role("link", name="Upload a different file").first.click()
     rows[1]["provider"] = "Riverside College"
     page.get_by_label("Upload a file").set_input_files(write_csv(tmp_path / "good.csv", rows))
     page.get_by_role("button", name="Check the file").click()

@@ -1,10 +1,12 @@
 """Daily work in a real browser: the progress chart read on a phone, where focus goes after an
-entry is added with htmx, and the calendar page's "Copy link" button."""
+entry is added with htmx, the log's pages and changes landing at the log, the title after an htmx
+error, the answer link's cursor, and the calendar page's "Copy link" button."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import assert_accessible
@@ -99,7 +101,7 @@ def _query_a_jordan_entry(page: Page, live_server: str) -> str:
     page.goto(live_server + "/verification")
     row_id = page.locator("tr[id^=entry-]", has_text="Jordan").first.get_attribute("id")
     page.goto(live_server + f"/log/{row_id.removeprefix('entry-')}/query")
-    page.get_by_label("Your question for the apprentice").fill("Which module was this?")
+    page.get_by_label(re.compile(r"Your question for")).fill("Which module was this?")
     page.get_by_role("button", name="Send query").click()
     # The answer to the POST sets the session's cookie (its message): wait for the page after it, then sign out.
     page.wait_for_url(re.compile(r"/verification\?done="))
@@ -154,3 +156,59 @@ def test_without_javascript_an_empty_answer_comes_back_on_its_own_page(browser, 
     expect(page.locator("#response-error")).to_have_text("Error: Enter your answer")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     context.close()
+
+
+def test_with_htmx_an_error_on_the_log_form_starts_the_title_with_error_until_it_is_put_right(
+        page: Page, live_server, console_errors):
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "apprentice@example.org")
+    expect(page).to_have_title(re.compile(r"^Your apprenticeship"))
+    url = page.url
+    page.get_by_role("button", name="Add entry").click()  # the date is today's already: the rest is missing
+    expect(page.locator("#logbook .govuk-error-summary")).to_contain_text("Select the activity")
+    expect(page).to_have_title(re.compile(r"^Error: Your apprenticeship"))
+    assert page.url == url  # in place, with htmx
+    log_entry(page, "Read the provider's notes on accessibility testing.", "1.5")
+    expect(page.locator("#logbook .govuk-notification-banner--success")).to_contain_text("Added 1.5 hours on")
+    expect(page).to_have_title(re.compile(r"^Your apprenticeship"))
+    assert console_errors == []
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_log_opens_at_the_log_and_a_change_comes_back_to_it(browser, live_server, javascript):
+    context = browser.new_context(java_script_enabled=javascript, viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, live_server, "apprentice@example.org")
+    page.locator("#logbook .govuk-pagination__next a").click()
+    page.wait_for_url("**/apprentice?page=2#your-log")
+    expect(page.locator("#your-log")).to_be_in_viewport()
+    page.locator("#logbook .govuk-pagination__prev a").click()
+    page.wait_for_url("**/apprentice?page=1#your-log")
+    expect(page.locator("#your-log")).to_be_in_viewport()
+    change = page.locator("#log-entries a[href*='/edit']").first
+    change.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change a log entry")
+    page.get_by_label("What you did and learned").fill("Pair-programmed the stock report with Priya.")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url("**/apprentice#log-message")
+    banner = page.locator("#logbook .govuk-notification-banner--success")
+    expect(banner).to_contain_text("saved.")
+    expect(banner).to_be_in_viewport()
+    if javascript:
+        expect(banner).to_be_focused()
+    expect(page.locator("#log-entries")).to_contain_text("Pair-programmed the stock report with Priya.")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    context.close()
+
+
+def test_the_link_to_answer_a_question_puts_the_cursor_in_the_answer_box(page: Page, live_server, console_errors):
+    page.set_viewport_size(PHONE)
+    entry = _query_a_jordan_entry(page, live_server)
+    sign_in(page, live_server, "apprentice@example.org")
+    page.locator("#waiting-for-you").get_by_role("link", name=re.compile("Answer the question about your entry")).click()
+    box = page.locator(f"#response-{entry}")
+    expect(box).to_be_focused()
+    expect(box).to_be_in_viewport()
+    page.keyboard.type("The databases module.")
+    expect(box).to_have_value("The databases module.")
+    assert console_errors == []

@@ -79,7 +79,9 @@ def test_post_publish_propose_accept_and_the_apprentice_sees_it(page: Page, live
     expect(page.get_by_text("Jordan has built two scanning apps already.")).to_be_visible()
     page.get_by_label("Yes, accept").check()
     page.get_by_role("button", name="Send answer").click()
-    expect(page.get_by_text("You accepted Jordan Ellis.")).to_be_visible()
+    start = date.today() + timedelta(weeks=20)  # as posted
+    expect(page.get_by_text(f"You accepted Jordan Ellis. The coordinator has been told; Jordan starts on "
+                            f"{start.day} {start:%B %Y}.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kestrel Logistics Ltd")  # home, with any others
     sign_out(page)
 
@@ -143,7 +145,7 @@ def test_a_reserve_waits_for_a_withdrawn_proposal_then_the_employer_decides_from
     page.get_by_label("Number of places").fill("1")  # Jordan Ellis holds one: no fewer
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_text(f"{warehouse} saved.")).to_be_visible()
-    expect(page.get_by_text("0 of 1 place free.")).to_be_visible()
+    expect(page.get_by_text("No places free: its one place is taken.")).to_be_visible()
     sign_out(page)
 
     # The employer, on a phone: the reserve is labelled, and they decide from its page.
@@ -151,7 +153,7 @@ def test_a_reserve_waits_for_a_withdrawn_proposal_then_the_employer_decides_from
     sign_in(page, live_server, "employer@example.org")
     expect(page.get_by_text("Yusuf Ali")).to_have_count(0)
     expect(page.get_by_role("row", name="Ethan Clarke")).to_contain_text("Reserve")
-    page.get_by_role("link", name=f"Accept or decline Ethan Clarke for {warehouse}").click()
+    page.get_by_role("link", name=f"Decline Ethan Clarke for {warehouse}").click()  # no place is free for a reserve
     expect(page.get_by_role("heading", level=1)).to_have_text("Will you take Ethan Clarke?")
     expect(page.locator("#reserve")).to_contain_text("Reserve")
     expect(page.get_by_text("Ethan would like to try software work.")).to_be_visible()
@@ -162,7 +164,15 @@ def test_a_reserve_waits_for_a_withdrawn_proposal_then_the_employer_decides_from
     _fits_a_phone(page)
     page.get_by_label("Reason for declining").fill("We need someone with Java for this one.")
     page.get_by_role("button", name="Decline Ethan Clarke").click()
-    expect(page.get_by_text("You declined Ethan Clarke.")).to_be_visible()
+    expect(page.get_by_text("You declined Ethan Clarke. The coordinator has been told.")).to_be_visible()
+
+    # The placement, as the employer sees it: how to change it, and who changed it last.
+    page.get_by_role("link", name=warehouse).first.click()
+    expect(page.get_by_text("To change a published placement, contact your programme coordinator.")).to_be_visible()
+    expect(page.locator("#amended")).to_contain_text("Last changed by the programme coordinator on")
+    expect(page.locator("#placement-status .govuk-tag")).to_have_text("Applications closed")  # the demo's closed
+    assert_accessible(page)
+    _fits_a_phone(page)
 
     page.goto(live_server + "/employer")  # on a phone the menu is folded away
     page.get_by_role("link", name="Past reviews of the apprentices with you").click()

@@ -63,6 +63,8 @@ def test_verify_and_query_in_place_without_a_reload_or_a_jump(page: Page, long_q
     expect(page.locator("#queue-message")).to_have_text(re.compile(r"^\s*Verified 1 hour for Jordan Ellis\.\s*$"))
     assert abs(page.evaluate("window.scrollY") - scrolled) < 50  # no reload, no jump to the top
     assert page.evaluate("document.activeElement.closest('tr')?.id") == row_id  # the focus stays in the row
+    page.keyboard.press("Tab")  # to its Undo, for a misclick
+    expect(page.locator(f"#{row_id}").get_by_role("button", name=re.compile("^Undo verifying"))).to_be_focused()
     page.keyboard.press("Tab")  # and carries on to the next entry
     expect(page.locator(f"#{row_id} + tr input[name=entries]")).to_be_focused()
     expect(page.get_by_role("button", name="Verify all 40 on this page")).to_be_visible()
@@ -227,3 +229,75 @@ def test_a_date_filter_error_shows_no_entries_and_nothing_to_verify(page: Page, 
     expect(page.get_by_role("button", name=re.compile("^Verify"))).to_have_count(0)
     assert_accessible(page)
     assert console_errors == []
+
+
+def test_a_misclick_is_undone_in_place_and_the_entry_waits_again(page: Page, long_queue, console_errors):
+    sign_in(page, long_queue, "mentor@example.org")
+    page.goto(long_queue + "/verification")
+    row = page.locator("tbody tr").nth(10)
+    row.scroll_into_view_if_needed()
+    scrolled = page.evaluate("window.scrollY")
+    row_id = row.get_attribute("id")
+    row.get_by_role("button", name=re.compile("^Verify")).click()
+    expect(page.locator("#queue-counts")).to_contain_text("40 entries waiting for verification")
+    assert_accessible(page)
+    page.locator(f"#{row_id}").get_by_role("button", name=re.compile("^Undo verifying")).click()
+    expect(page.locator("#queue-message")).to_contain_text("Verification undone: 1 hour for Jordan Ellis")
+    expect(page.locator("#queue-counts")).to_contain_text("41 entries waiting for verification, 59 hours.")
+    expect(page.locator(f"#{row_id}").get_by_role("button", name=re.compile("^Verify"))).to_be_focused()
+    expect(page.get_by_role("button", name="Verify all 41 on this page")).to_be_visible()
+    assert abs(page.evaluate("window.scrollY") - scrolled) < 50
+    assert console_errors == []
+
+
+@pytest.mark.parametrize("width", [PHONE["width"], 1280])
+def test_the_bulk_buttons_stay_in_reach_along_a_long_list(page: Page, long_queue, console_errors, width):
+    page.set_viewport_size({"width": width, "height": PHONE["height"]})
+    sign_in(page, long_queue, "mentor@example.org")
+    page.goto(long_queue + "/verification")
+    bar = page.locator("#queue-bulk [data-queue-bulk]")
+    height = page.viewport_size["height"]
+    for n in (0, 15, 30):  # the top, the middle and the end of the list: the bar at the bottom of the screen
+        page.locator("tbody tr").nth(n).scroll_into_view_if_needed()
+        box = bar.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height + 1, (n, box)
+    assert bar.bounding_box()["height"] < height / 4  # a strip, not a wall over the entries
+    # Ticked far down the list, verified without scrolling to the end.
+    row = page.locator("tbody tr").nth(20)
+    row.locator("input[name=entries]").check()
+    page.get_by_role("button", name="Verify selected entries").click()
+    expect(page.locator("#queue-verified")).to_contain_text("Verified 1 entry, 1 hour.")
+    # Moving along with the keyboard, the focused control is never under the bar.
+    page.goto(long_queue + "/verification")
+    page.locator("tbody tr").first.locator("input[name=entries]").focus()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("(() => { const r = document.activeElement.getBoundingClientRect(); "
+                                "return [r.top, r.bottom, document.activeElement.closest('#queue-bulk') !== null]; })()")
+        if not focused[2]:
+            assert focused[1] <= bar.bounding_box()["y"] + 1, focused
+    # Above the list (the filters), the bar is not over anything: it is with the list.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.get_by_text("Filter entries").click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_accessible(page)
+    assert console_errors == []
+
+
+def test_verifying_all_on_a_page_can_be_undone_without_javascript(browser: Browser, long_queue):
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    try:
+        page = context.new_page()
+        sign_in(page, long_queue, "mentor@example.org")
+        page.goto(long_queue + "/verification")
+        page.get_by_role("button", name="Verify all 41 on this page").click()
+        banner = page.locator("#queue-verified")
+        expect(banner).to_contain_text("Verified 41 entries, 59 hours.")
+        assert _within_the_screen(page, banner.get_by_role("button", name=re.compile("^Undo")))
+        banner.get_by_role("button", name="Undo: put these 41 entries back to waiting").click()
+        expect(page.locator(".govuk-notification-banner")).to_contain_text(
+            "Verification undone: 41 entries are waiting for verification again.")
+        expect(page.locator("#queue-counts")).to_contain_text("41 entries waiting for verification, 59 hours.")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.close()

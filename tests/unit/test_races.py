@@ -94,3 +94,24 @@ def test_verifying_an_entry_seen_at_an_old_version_is_refused_with_what_happened
     db.session.commit()
     with pytest.raises(StaleRecord, match="You have already queried Jordan Ellis\u2019s entry for"):
         logbook.verify(mentor, entry, entry.version - 1)
+
+
+def test_an_undone_verification_leaves_the_day_totals_and_counts_the_hours_as_waiting_again(demo_db):
+    from apprenticeships.models import ProgrammeSettings, Role, VerificationStatus
+    from apprenticeships.permissions import visible_apprentices_condition
+
+    jordan = _jordan()
+    mentor = db.session.scalar(sa.select(User).where(User.role == Role.MENTOR, User.mentor_id == jordan.mentor_id))
+    waiting = db.session.scalars(sa.select(LogEntry).where(
+        LogEntry.apprentice_id == jordan.id, LogEntry.status == VerificationStatus.PENDING)).all()[:2]
+    before = logbook.totals(jordan, date.today(), ProgrammeSettings.current())
+    logbook.verify_many(mentor, visible_apprentices_condition(mentor), {e.id: e.version for e in waiting})
+    db.session.commit()
+    versions = {e.id: e.version for e in waiting}
+    logbook.undo_verification(mentor, visible_apprentices_condition(mentor), [e.id for e in waiting])
+    db.session.commit()
+    after = logbook.totals(jordan, date.today(), ProgrammeSettings.current())
+    assert (after.verified_hours, after.pending_hours) == (before.verified_hours, before.pending_hours)
+    assert _totals_match_entries()
+    # Each entry's version moved on, so a page showing it verified cannot act on it as it was.
+    assert all(db.session.get(LogEntry, entry_id).version == version + 1 for entry_id, version in versions.items())

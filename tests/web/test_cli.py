@@ -57,6 +57,11 @@ def test_demo_scale_adds_data_in_proportion(empty_app):
     scale_reviews = db.session.scalar(sa.select(sa.func.count()).select_from(ProgressReview).join(Apprentice)
                                       .join(Cohort).where(Cohort.name.like("Scale cohort %")))
     assert f"{scale_reviews:,} reviews added" in result.output
+    # Evidence on one entry in five, all naming one sample file stored once.
+    assert "2,000 log entries, 400 evidence files, " in result.output
+    from apprenticeships.models import EvidenceFile
+    digests = db.session.scalars(sa.select(EvidenceFile.digest).distinct()).all()
+    assert len(digests) == 1 and empty_app.extensions["evidence_storage"].exists(digests[0])
     # A working programme's shape: old entries verified, recent ones waiting; one large newest cohort.
     statuses = dict(db.session.execute(
         sa.select(LogEntry.status, sa.func.count()).join(Apprentice).join(Cohort)

@@ -197,3 +197,12 @@ def test_a_past_review_leads_the_employer_back_to_past_reviews(app, employer_cli
     review = _held(app, jordan, start + timedelta(days=3), "Settling in.")
     back = page(employer_client.get(f"/reviews/{review}")).select_one(".govuk-back-link")
     assert (text_of(back), back["href"]) == ("Back to past reviews", "/employers/reviews")
+
+
+def test_signing_says_who_still_needs_to_sign(app, employer_client):
+    jordan, start = _jordan(app)
+    review = _held(app, jordan, date.today() - timedelta(days=1), "Ready for the employer to sign.")
+    signed = post_form(employer_client, f"/reviews/{review}/sign", {"comment": ""})
+    assert signed.status_code == 303
+    shown = text_of(page(employer_client.get(signed.headers["Location"])))
+    assert "You signed the review. It still needs the apprentice and the coordinator." in shown

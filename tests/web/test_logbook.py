@@ -233,8 +233,13 @@ def test_a_date_missing_a_part_says_which(app, apprentice_client):
 
 def test_after_adding_without_javascript_the_page_opens_at_its_banner(app, apprentice_client):
     """The browser keeps the fragment it came from (an error summary's #activity_date-day, say) when a
-    redirect names none: the redirect names the banner's place instead."""
+    redirect names none: the redirect names the banner's place instead, by the form (as with htmx),
+    not the top of the page, thousands of pixels above the log on a phone."""
     response = post_form(apprentice_client, "/log", entry_data(), page="/apprentice")
-    assert response.status_code == 303 and response.headers["Location"] == "/apprentice#main-content"
+    assert response.status_code == 303 and response.headers["Location"] == "/apprentice#log-message"
     soup = page(apprentice_client.get("/apprentice"))
-    assert soup.find(id="main-content").select_one(".govuk-notification-banner--success")
+    banner = soup.find(id="logbook").select_one(".govuk-notification-banner--success")
+    assert "Added 1.5 hours on" in text_of(banner)
+    assert banner.sourceline < soup.find("form", action="/log").sourceline
+    assert len(soup.select(".govuk-notification-banner--success")) == 1  # said once, not also at the top
+    assert not page(apprentice_client.get("/apprentice")).select(".govuk-notification-banner--success")

@@ -80,6 +80,7 @@ SIGNED_IN_ROUTES = [
     ("/log/<int:entry_id>/delete", "/log/{entry}/delete", {"apprentice"}),
     ("/log/<int:entry_id>/query", "/log/{entry}/query", {"mentor", "coordinator"}),
     ("/verification", "/verification", {"mentor", "coordinator"}),
+    ("/apprentices/<int:apprentice_id>/log", "/apprentices/1/log", {"mentor", "coordinator"}),
     ("/reviews", "/reviews", {"coordinator", "mentor", "employer", "apprentice"}),
     # {review} is the demo apprentice's next scheduled review (the demo employer hosts them).
     ("/reviews/<int:review_id>", "/reviews/{review}", {"coordinator", "mentor", "employer", "apprentice"}),
@@ -106,6 +107,16 @@ SIGNED_IN_ROUTES = [
      {"coordinator": 303, "mentor": 303, "employer": 303, "apprentice": 303}),
     ("/notifications", "/notifications", {"coordinator", "mentor", "employer", "apprentice"}),
     ("/notifications/preferences", "/notifications/preferences", {"coordinator", "mentor", "employer", "apprentice"}),
+    # Evidence files: none in the demo, so an id that is no one's answers 404 to everyone (their
+    # object-level rules are in test_evidence.py).
+    ("/evidence/<int:file_id>", "/evidence/999",
+     {"coordinator": 404, "mentor": 404, "employer": 404, "apprentice": 404}),
+    ("/evidence/<int:file_id>/thumbnail", "/evidence/999/thumbnail",
+     {"coordinator": 404, "mentor": 404, "employer": 404, "apprentice": 404}),
+    ("/evidence/<int:file_id>/remove", "/evidence/999/remove",
+     {"coordinator": 404, "mentor": 404, "employer": 404, "apprentice": 404}),
+    ("/log/<int:entry_id>/evidence", "/log/{entry}/evidence", {"apprentice"}),
+    ("/apprentices/<int:apprentice_id>/evidence", "/apprentices/1/evidence", {"coordinator", "mentor", "apprentice"}),
     ("/emails/problems", "/emails/problems", {"coordinator"}),
     ("/dev/mailbox", "/dev/mailbox", {"coordinator"}),
     ("/dev/mailbox/<int:message_id>", "/dev/mailbox/999", {"coordinator": 404}),
@@ -122,8 +133,13 @@ POST_ONLY_ROUTES = [
     ("/log/<int:entry_id>/answer", "/log/{entry}/answer", {"apprentice"}),
     ("/log/<int:entry_id>/verify", "/log/{entry}/verify", {"mentor", "coordinator"}),
     ("/verification/verify", "/verification/verify", {"mentor", "coordinator"}),
+    # Nothing named to undo: refused, back to the queue with the reason.
+    ("/verification/undo", "/verification/undo", {"mentor", "coordinator"}),
     # Mentors sign only reviews that name them, when the programme asks mentors to sign (not in the demo).
     ("/reviews/<int:review_id>/sign", "/reviews/{review}/sign", {"coordinator", "employer", "apprentice"}),
+    # Whoever records or signs the review attaches files to it (the demo employer hosts it); nothing sent is an error.
+    ("/reviews/<int:review_id>/evidence", "/reviews/{review}/evidence",
+     {"coordinator", "mentor", "employer", "apprentice"}),
     ("/account/two-factor/start", "/account/two-factor/start", {"coordinator", "mentor", "employer", "apprentice"}),
     # Someone else's notification, or none: nothing changes, and the person is sent back to their list.
     ("/notifications/<int:notification_id>/done", "/notifications/999/done",

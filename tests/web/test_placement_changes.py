@@ -64,7 +64,9 @@ def test_the_coordinator_changes_the_closing_date_and_places_and_it_is_audited(a
     warehouse = _placement(app, "Warehouse systems developer")  # someone was
     assert "Its dates and hours cannot change once it is published: apprentices were proposed for them." in \
         text_of(page(coordinator_client.get(f"/placements/{warehouse.id}/amend")))
-    assert "Apprentices proposed for, accepted onto or on it hold 0 now" in text_of(form)
+    assert "No places are taken or held for a proposed apprentice yet." in text_of(form)
+    assert "2 places are taken or held for proposed apprentices, so it needs at least 2." in \
+        text_of(page(coordinator_client.get(f"/placements/{warehouse.id}/amend")))
     later = placement.closing_date + timedelta(weeks=2)
     response = _post(coordinator_client, path, _fields(coordinator_client, path, places="4",
                                                        closing_date=_date(later),

@@ -25,6 +25,8 @@ from apprenticeships.models import (
 
 from ..helpers import lookup, page, post_form, text_of
 from .test_apprentices import errors
+from .test_placement_changes import _fields as amend_fields
+from .test_placement_changes import _post as amend_post
 
 
 def placement_data(app, **changes) -> dict:
@@ -380,3 +382,123 @@ def test_the_error_summary_lists_problems_in_the_order_of_the_fields(signed_in):
     on_page = [element["id"] for element in soup.select("form input[id], form textarea[id], form select[id]")]
     positions = [on_page.index(anchor) for anchor in links]
     assert positions == sorted(positions), links
+
+
+# An employer's daily work: dates that have passed, what a placement's status says, what they can change
+
+def _day_parts(day: date) -> list[str]:
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def _set(app, pid: int, **values) -> None:
+    """Time passes (or a record is as old as it is): change the stored placement directly."""
+    with app.app_context():
+        placement = db.session.get(Placement, pid)
+        for key, value in values.items():
+            setattr(placement, key, value)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("changes,field,message", [
+    ({"closing_date": _day_parts(YESTERDAY)}, "closing_date", "Closing date must be today or in the future"),
+    ({"start_date": _day_parts(YESTERDAY)}, "start_date", "Start date must be today or in the future"),
+    ({"start_date": _day_parts(YESTERDAY - timedelta(days=30)), "end_date": _day_parts(YESTERDAY)},
+     "start_date", "Start date must be today or in the future"),
+])
+def test_a_new_placement_cannot_have_dates_that_have_passed(app, employer_client, changes, field, message):
+    for button in ({}, {"save_draft": "", "submit": "Submit for approval"}):  # as a draft or submitted
+        soup = page(post_placement(app, employer_client, **changes, **button))
+        assert errors(soup)[field] == message
+        assert placement_id(app, "Route planning data") is None
+
+
+def test_a_draft_whose_start_has_passed_must_get_new_dates_before_it_is_submitted(app, employer_client):
+    post_placement(app, employer_client)
+    pid = placement_id(app, "Route planning data")
+    _set(app, pid, start_date=YESTERDAY)  # it waited as a draft too long
+    # Kept as a draft, the old date may stay; submitted, it may not, from the form or the page's button.
+    assert post_form(employer_client, f"/placements/{pid}/edit", placement_data(
+        app, start_date=_day_parts(YESTERDAY))).status_code == 303
+    soup = page(post_form(employer_client, f"/placements/{pid}/edit", placement_data(
+        app, start_date=_day_parts(YESTERDAY), save_draft="", submit="Submit for approval")))
+    assert errors(soup)["start_date"] == "Start date must be today or in the future"
+    refused = post_form(employer_client, f"/placements/{pid}/submit", {}, page=f"/placements/{pid}",
+                        follow_redirects=True)
+    assert (f"Its start date, {YESTERDAY.day} {YESTERDAY:%B %Y}, has passed. Edit it to give new dates, then "
+            "submit it.") in text_of(page(refused))
+    assert lookup(app, sa.select(Placement.status).where(Placement.id == pid)) == PlacementStatus.DRAFT
+
+
+@pytest.mark.parametrize("passed,message", [
+    ({"closing_date": YESTERDAY}, f"Its closing date for applications, {YESTERDAY.day} {YESTERDAY:%B %Y}, has passed"),
+    ({"start_date": YESTERDAY - timedelta(days=60), "end_date": YESTERDAY},
+     f"Its end date, {YESTERDAY.day} {YESTERDAY:%B %Y}, has passed"),
+])
+def test_a_placement_whose_dates_have_passed_cannot_be_published(app, employer_client, coordinator_client, passed,
+                                                                 message):
+    post_placement(app, employer_client, save_draft="", submit="Submit for approval")
+    pid = placement_id(app, "Route planning data")
+    _set(app, pid, **passed)  # the coordinator took too long to decide
+    soup = page(coordinator_client.get(f"/placements/{pid}"))
+    said = f"{message}, so it cannot be published. Send it back to Kestrel Logistics Ltd to give new dates."
+    assert said in text_of(soup.find(id="publish-problem"))
+    refused = post_form(coordinator_client, f"/placements/{pid}/review", {"decision": "publish"},
+                        page=f"/placements/{pid}", follow_redirects=True)
+    assert said in text_of(page(refused))
+    assert lookup(app, sa.select(Placement.status).where(Placement.id == pid)) == PlacementStatus.SUBMITTED
+    # Sending it back is how it gets new dates.
+    post_form(coordinator_client, f"/placements/{pid}/review",
+              {"decision": "send_back", "comment": "New dates, please."}, page=f"/placements/{pid}")
+    assert lookup(app, sa.select(Placement.status).where(Placement.id == pid)) == PlacementStatus.RETURNED
+
+
+@pytest.mark.parametrize("passed,shown", [
+    ({"closing_date": None}, "Published"),  # under way, open until it ends
+    ({}, "Applications closed"),  # in the demo it started 26 weeks ago and closed before then
+    ({"closing_date": None, "end_date": YESTERDAY}, "Ended"),
+])
+def test_a_published_placement_says_when_applications_closed_or_it_ended(app, coordinator_client, employer_client,
+                                                                         passed, shown):
+    fleet = placement_id(app, "Fleet data placement")  # the demo employer's, published
+    _set(app, fleet, **passed)
+    coordinator_list = page(coordinator_client.get("/placements"))
+    row = next(tr for tr in coordinator_list.select("tbody tr") if "Fleet data placement" in text_of(tr))
+    assert text_of(row.select_one(".govuk-tag")) == shown
+    for client in (coordinator_client, employer_client):
+        assert text_of(page(client.get(f"/placements/{fleet}")).select_one("#placement-status .govuk-tag")) == shown
+    home = page(employer_client.get("/employer"))
+    row = next(tr for tr in home.select("tbody tr") if "Fleet data placement" in text_of(tr))
+    assert text_of(row.select_one(".govuk-tag")) == shown
+
+
+def test_the_employer_is_told_how_to_change_a_placement_they_cannot_edit(app, employer_client, coordinator_client):
+    warehouse = placement_id(app, "Warehouse systems developer")  # published
+    soup = page(employer_client.get(f"/placements/{warehouse}"))
+    assert text_of(soup.find(id="how-to-change")) == \
+        "To change a published placement, contact your programme coordinator."
+    assert soup.find(id="amended") is None  # no one has changed it since it was published
+    # The coordinator changes it: the employer sees who and when.
+    path = f"/placements/{warehouse}/amend"
+    assert amend_post(coordinator_client, path, amend_fields(coordinator_client, path, places="3")).status_code == 303
+    assert lookup(app, sa.select(Placement.places).where(Placement.id == warehouse)) == 3
+    today = date.today()
+    assert text_of(page(employer_client.get(f"/placements/{warehouse}")).find(id="amended")).startswith(
+        f"Last changed by the programme coordinator on {today.day} {today:%B %Y} at ")
+    # Submitted: wait for the decision, or withdraw it and post it again.
+    post_placement(app, employer_client, save_draft="", submit="Submit for approval")
+    soup = page(employer_client.get(f"/placements/{placement_id(app, 'Route planning data')}"))
+    said = text_of(soup.find(id="how-to-change"))
+    assert "cannot be edited now. Wait for their decision" in said and "Or withdraw it below and post it again." in said
+    assert soup.find("a", string="Edit") is None and soup.find("button", string="Withdraw it") is not None
+
+
+def test_a_number_that_is_not_whole_or_is_negative_gets_one_message_that_says_what_is_allowed(app, employer_client):
+    soup = page(post_placement(app, employer_client, places="2.5", minutes_per_week="-5"))
+    assert errors(soup)["places"] == "Number of places must be a whole number"
+    assert errors(soup)["minutes_per_week"] == "Hours a week must be between 1 and 60"
+    summary = [text_of(li) for li in soup.select(".govuk-error-summary__list li")]
+    assert summary == ["Hours a week must be between 1 and 60", "Number of places must be a whole number"]
+    assert errors(page(post_placement(app, employer_client, places="-5")))["places"] == \
+        "Number of places must be between 1 and 50"
+    assert errors(page(post_placement(app, employer_client, minutes_per_week="lots")))["minutes_per_week"] == \
+        "Hours a week must be a number, like 37.5"

@@ -9,6 +9,7 @@ Fleet data placement (also theirs) has one place, free.
 from __future__ import annotations
 
 import threading
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -88,7 +89,7 @@ def test_withdrawing_asks_first_then_frees_the_place_and_the_employer_no_longer_
     soup = page(coordinator_client.get(f"/placements/{warehouse}"))
     link = _link(soup, "Withdraw the proposal of Yusuf Ali")
     assert link["href"] == f"/placements/proposals/{proposal}/withdraw"
-    assert "0 of 2 places free" in text_of(soup)
+    assert "No places free: all 2 are taken." in text_of(soup)
 
     confirm = page(coordinator_client.get(link["href"]))
     assert text_of(confirm.h1) == "Are you sure you want to withdraw the proposal of Yusuf Ali?"
@@ -182,7 +183,7 @@ def test_a_full_placement_takes_reserves_which_hold_no_place(app, coordinator_cl
     reserve = _assignment(app, warehouse, ethan)
     assert (reserve.status, reserve.reserve) == (AssignmentStatus.PROPOSED, True)
     assert reserve.note_to_employer == "Keen to work on logistics software; free from January."
-    assert "0 of 2 places free" in shown  # a reserve takes none
+    assert "No places free: all 2 are taken." in shown  # a reserve takes none
     assert "Proposed as a reserve" in _row(page(coordinator_client.get(f"/placements/{warehouse}")), "Ethan Clarke")
     # The audit log says a reserve was proposed with a note, not what the note says.
     (action, details), = _actions(app, reserve.id)
@@ -190,7 +191,7 @@ def test_a_full_placement_takes_reserves_which_hold_no_place(app, coordinator_cl
 
     # The employer sees it labelled, everywhere it shows.
     home = page(employer_client.get("/employer"))
-    assert "Warehouse systems developer Reserve Accept or decline Ethan Clarke" in _row(home, "Ethan Clarke")
+    assert "Warehouse systems developer Reserve Decline Ethan Clarke" in _row(home, "Ethan Clarke")  # no place free
     assert "Proposed as a reserve" in _row(page(employer_client.get(f"/placements/{warehouse}")), "Ethan Clarke")
 
 
@@ -310,7 +311,7 @@ def test_the_employer_decides_from_a_short_profile_the_placement_and_the_coordin
     assert rows["Contracted hours a week"].startswith(f"{hours:g}")
     assert rows["Apprenticeship dates"] == f"{start.day} {start:%B %Y} to {end.day} {end:%B %Y} (planned)"
     assert rows["Planned dates"] == f"{planned[0].day} {planned[0]:%B %Y} to {planned[1].day} {planned[1]:%B %Y}"
-    assert rows["Places"] == "0 of 1 free"
+    assert rows["Places"] == "No places free: its one place is taken"
     # Nothing the programme does not share with an employer: contact details, ULN, mentor, job title.
     html = soup.decode()
     for detail in filter(None, private):
@@ -485,3 +486,78 @@ def test_withdrawn_and_declined_proposals_fold_away_and_interested_apprentices_s
     post_form(employer_client, f"/placements/proposals/{proposal.id}", {"decision": "decline", "reason": "No desk"})
     folded = page(employer_client.get(f"/placements/{fleet}")).select_one("details#ended-proposals")
     assert text_of(folded.summary) == "Declined proposals (1)" and "Ethan Clarke: Declined (No desk)" in text_of(folded)
+
+
+# What the employer is offered, and told, as they decide ----------------------------------------
+
+def test_a_reserve_with_no_place_free_offers_the_employer_only_a_decline(app, coordinator_client, employer_client):
+    warehouse, ethan = _placement(app, "Warehouse systems developer"), _apprentice(app, "Ethan")  # both places held
+    _propose(coordinator_client, warehouse, ethan, reserve="yes")
+    reserve = _assignment(app, warehouse, ethan)
+    home = page(employer_client.get("/employer"))
+    assert _link(home, "Decline Ethan Clarke for Warehouse systems developer")["href"] == \
+        f"/placements/proposals/{reserve.id}"
+    assert _link(home, "Accept or decline Yusuf Ali for Warehouse systems developer")  # holds a place: both
+    on_placement = page(employer_client.get(f"/placements/{warehouse}"))
+    assert _link(on_placement, "Decline Ethan Clarke")["href"] == f"/placements/proposals/{reserve.id}"
+    decide = page(employer_client.get(f"/placements/proposals/{reserve.id}"))
+    said = text_of(decide)
+    assert "If Ethan will not suit this placement, you can decline them now rather than wait for a place to be free." \
+        in said and "Or decline" not in said
+    # Back to the home page, where what waits for the employer is listed.
+    assert decide.select_one(".govuk-back-link")["href"] == "/employer#waiting"
+    assert _link(decide, "See the placement")["href"] == f"/placements/{warehouse}"
+
+
+def test_accepting_says_the_coordinator_is_told_and_when_they_start(app, coordinator_client, employer_client):
+    fleet, ethan = _placement(app, "Fleet data placement"), _apprentice(app, "Ethan")
+    _propose(coordinator_client, fleet, ethan)
+    accepted = post_form(employer_client, f"/placements/proposals/{_assignment(app, fleet, ethan).id}",
+                         {"decision": "accept"})
+    # The demo's placement is under way: they join it on the day they are accepted.
+    assert "You accepted Ethan Clarke. The coordinator has been told; Ethan starts today." in \
+        _flashed(employer_client, accepted)
+    url = f"/placements/proposals/{_yusuf(app)}"
+    declined = post_form(employer_client, url, {"decision": "decline", "reason": "x" * 1001})
+    assert errors(page(declined))["reason"] == "Reason must be 1,000 characters or fewer"
+    declined = post_form(employer_client, url, {"decision": "decline", "reason": "No desk"})
+    assert "You declined Yusuf Ali. The coordinator has been told." in _flashed(employer_client, declined)
+
+
+def test_before_the_placement_starts_the_employer_sees_neither_hours_nor_reviews_due(app, coordinator_client,
+                                                                                    employer_client):
+    fleet, ethan = _placement(app, "Fleet data placement"), _apprentice(app, "Ethan")
+    starts = date.today() + timedelta(weeks=4)
+    with app.app_context():  # a placement starting in four weeks
+        placement = db.session.get(Placement, fleet)
+        placement.start_date, placement.closing_date = starts, None
+        db.session.commit()
+    _propose(coordinator_client, fleet, ethan)
+    accepted = post_form(employer_client, f"/placements/proposals/{_assignment(app, fleet, ethan).id}",
+                         {"decision": "accept"})
+    assert (f"You accepted Ethan Clarke. The coordinator has been told; Ethan starts on {starts.day} "
+            f"{starts:%B %Y}.") in _flashed(employer_client, accepted)
+    home = page(employer_client.get("/employer"))
+    row = _row(home.select_one("[aria-label='Apprentices with this employer']"), "Ethan Clarke")
+    assert f"Shown from the start of the placement, {starts.day} {starts:%B %Y}" in row
+    assert "verified" not in row and "due" not in row.lower()
+    jordan = _row(home.select_one("[aria-label='Apprentices with this employer']"), "Jordan Ellis")
+    assert "verified of" in jordan  # on a placement that has started
+    # The coordinator sees everyone's headlines on the employer's page.
+    employer_id = lookup(app, sa.select(Placement.employer_id).where(Placement.id == fleet))
+    assert "verified of" in _row(page(coordinator_client.get(f"/employers/{employer_id}")), "Ethan Clarke")
+
+
+def test_the_action_column_shows_only_when_the_employer_has_something_to_do(app, coordinator_client,
+                                                                            employer_client):
+    warehouse = _placement(app, "Warehouse systems developer")  # Jordan on it, Yusuf proposed
+
+    def headers(client) -> list[str]:
+        table = page(client.get(f"/placements/{warehouse}")).select_one(
+            "[aria-label='Apprentices proposed for or on this placement'] table")
+        return [text_of(th) for th in table.select("thead th")]
+
+    assert headers(employer_client) == ["Apprentice", "Status", "Action"]
+    post_form(employer_client, f"/placements/proposals/{_yusuf(app)}", {"decision": "decline", "reason": "No desk"})
+    assert headers(employer_client) == ["Apprentice", "Status"]  # only Jordan, on it: nothing to do
+    assert headers(coordinator_client) == ["Apprentice", "Status", "Action"]  # the coordinator records the end

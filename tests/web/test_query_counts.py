@@ -13,6 +13,7 @@ from apprenticeships.models import (
     Apprentice,
     BreakInLearning,
     Cohort,
+    EvidenceFile,
     LogEntry,
     Mentor,
     ProgressReview,
@@ -42,9 +43,13 @@ def grow(app, extra: int) -> None:
                 planned_end_date=model.planned_end_date)
             db.session.add(apprentice)
             for week in range(3):
-                db.session.add(LogEntry(apprentice=apprentice, activity_date=model.start_date + timedelta(weeks=week),
-                                        activity_type=ActivityType.STUDY_TIME, minutes=120, description="study",
-                                        status=VerificationStatus.PENDING))
+                entry = LogEntry(apprentice=apprentice, activity_date=model.start_date + timedelta(weeks=week),
+                                 activity_type=ActivityType.STUDY_TIME, minutes=120, description="study",
+                                 status=VerificationStatus.PENDING)
+                db.session.add(entry)
+                if week == 0:  # evidence on some entries: the queue lists it beside them
+                    db.session.add(EvidenceFile(apprentice=apprentice, log_entry=entry, filename="notes.pdf",
+                                                media_type="application/pdf", size_bytes=100, digest="0" * 64))
             db.session.add(ProgressReview(apprentice=apprentice, scheduled_date=model.start_date + timedelta(weeks=12),
                                           held_date=model.start_date + timedelta(weeks=12), rag=Rag.RED))
             db.session.add(BreakInLearning(apprentice=apprentice, start_date=model.start_date + timedelta(weeks=20),

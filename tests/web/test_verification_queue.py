@@ -558,3 +558,195 @@ def test_the_mentors_home_says_what_waits_for_verification_with_links_into_the_q
                                    .scalar_subquery()))
         db.session.commit()
     assert text_of(page(mentor_client.get("/mentor")).find(id="to-verify")) == "Nothing is waiting for verification."
+
+
+# Undoing a verification (a misclick): for an hour, only one's own, all or none
+
+
+def undone_events(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "log_entry.verification_undone"))
+
+
+def last_action(app, entry_id: int) -> str:
+    with app.app_context():
+        return db.session.scalars(sa.select(LogEntryRevision.action).where(LogEntryRevision.entry_id == entry_id)
+                                  .order_by(LogEntryRevision.id)).all()[-1]
+
+
+def undo_form(soup: BeautifulSoup):
+    button = next(b for b in soup.find_all("button") if text_of(b).startswith("Undo"))
+    return button.find_parent("form")
+
+
+def post_undo(client, soup: BeautifulSoup, form, **kwargs):
+    return client.post(form["action"], data={"csrf_token": csrf_token_from(str(soup)),
+                                             "undo": [i["value"] for i in form.select('input[name="undo"]')]},
+                       **kwargs)
+
+
+def test_verifying_all_on_the_page_can_be_undone_from_its_message(app, mentor_client):
+    soup = queue(mentor_client, "?sort=newest")
+    on_page = [int(i["value"].split(":")[0]) for i in soup.select('input[name="on_page"]')]
+    mentor_client.post(soup.find(id="queue-bulk")["action"], data={
+        "csrf_token": csrf_token_from(str(soup)), "on_page": [i["value"] for i in soup.select('input[name="on_page"]')],
+        "everything_on_page": "yes"})
+    after = queue(mentor_client, "?sort=newest")
+    banner = after.find(id="queue-verified")
+    assert text_of(banner).startswith("Success Verified 11 entries, 29 hours. Verified by mistake? You can undo it "
+                                      "for an hour.")
+    form = undo_form(banner)
+    assert text_of(form.find("button")) == "Undo: put these 11 entries back to waiting"
+    assert sorted(int(i["value"]) for i in form.select('input[name="undo"]')) == sorted(on_page)
+    assert urlsplit(form["action"]).query == "sort=newest"  # back to the same list
+    assert queue(mentor_client, "?sort=newest").find(id="queue-verified") is None  # said once
+    before = undone_events(app)
+    response = post_undo(mentor_client, after, form)
+    assert response.status_code == 303 and urlsplit(response.headers["Location"]).query == "sort=newest"
+    back = queue(mentor_client, "?sort=newest")
+    assert "Verification undone: 11 entries are waiting for verification again." in text_of(back)
+    assert counts_line(back).startswith("11 entries waiting for verification, 29 hours")
+    with app.app_context():
+        for entry in db.session.scalars(sa.select(LogEntry).where(LogEntry.id.in_(on_page))):
+            assert (entry.status, entry.verified_by_id, entry.verified_at) == (VerificationStatus.PENDING, None, None)
+    assert all(last_action(app, entry_id) == "verification undone" for entry_id in on_page)
+    assert undone_events(app) == before + 11  # audited entry by entry
+    # The same undo again changes nothing: the entries are no longer verified.
+    again = post_undo(mentor_client, after, form)
+    assert "Nothing was undone" in text_of(page(mentor_client.get(again.headers["Location"])))
+    assert undone_events(app) == before + 11
+
+
+def test_one_entry_verified_in_place_is_undone_in_place(app, mentor_client):
+    soup = queue(mentor_client, "?sort=newest")
+    row = rows(soup)[0]
+    target = {"HX-Request": "true", "HX-Target": row["id"]}
+    form = row.find("form")
+    verified = BeautifulSoup(mentor_client.post(form["hx-post"], data={
+        "csrf_token": csrf_token_from(str(soup)), "version": form.find("input", attrs={"name": "version"})["value"]},
+        headers=target).get_data(as_text=True), "html.parser")
+    undo = undo_form(verified.find("tr"))
+    assert text_of(undo.find("button")).startswith("Undo verifying ")
+    assert undo["hx-post"] == undo["action"] and undo["hx-target"] == "closest tr"
+    undone = BeautifulSoup(post_undo(mentor_client, soup, undo, headers=target).get_data(as_text=True), "html.parser")
+    back = undone.find("tr")
+    assert back["id"] == row["id"] and back.find("input", attrs={"name": "entries"})  # tickable again
+    assert text_of(back.find(attrs={"autofocus": True})).startswith("Verify ")
+    assert text_of(undone.find(id="queue-message")).startswith("Verification undone: ")
+    assert counts_line(undone).startswith("11 entries waiting")
+    assert status_of(app, int(row["id"].removeprefix("entry-"))) == VerificationStatus.PENDING
+
+
+def test_without_javascript_the_settled_row_offers_the_undo(app, mentor_client):
+    soup = queue(mentor_client, "?sort=newest")
+    row = rows(soup)[0]
+    form = row.find("form")
+    response = mentor_client.post(form["action"], data={
+        "csrf_token": csrf_token_from(str(soup)), "version": form.find("input", attrs={"name": "version"})["value"]})
+    after = page(mentor_client.get(response.headers["Location"]))
+    undo = undo_form(after.find(id=row["id"]))
+    response = post_undo(mentor_client, after, undo)
+    assert response.status_code == 303
+    back = page(mentor_client.get(response.headers["Location"]))
+    assert "is waiting for verification again" in text_of(back.select_one(".govuk-notification-banner"))
+    assert back.find(id=row["id"]).find("input", attrs={"name": "entries"})
+    assert status_of(app, int(row["id"].removeprefix("entry-"))) == VerificationStatus.PENDING
+
+
+def _verify_as(app, email: str, entry_ids: list[int], when=None) -> None:
+    from apprenticeships.models import utcnow
+
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == email))
+        db.session.execute(sa.update(LogEntry).where(LogEntry.id.in_(entry_ids)).values(
+            status=VerificationStatus.VERIFIED, verified_by_id=user_id, verified_at=when or utcnow()))
+        db.session.commit()
+
+
+def test_only_ones_own_recent_verifications_can_be_undone_and_all_or_none(app, mentor_client):
+    from apprenticeships.models import utcnow
+
+    jordan = [e.id for e in entries_of(app, "Jordan")]
+    mine, theirs, old = jordan[0], jordan[1], jordan[2]
+    _verify_as(app, "mentor@example.org", [mine])
+    _verify_as(app, "coordinator@example.org", [theirs])
+    _verify_as(app, "mentor@example.org", [old], when=utcnow() - timedelta(hours=1, minutes=1))
+    token = csrf_token_from(mentor_client.get("/verification").get_data(as_text=True))
+    for chosen in ([theirs], [old], [mine, theirs], [mine, old]):
+        response = mentor_client.post("/verification/undo", data={"csrf_token": token, "undo": chosen})
+        assert response.status_code == 303
+        assert "Nothing was undone" in text_of(page(mentor_client.get(response.headers["Location"])))
+        assert status_of(app, mine) == VerificationStatus.VERIFIED  # not even the one that could be
+    assert status_of(app, theirs) == status_of(app, old) == VerificationStatus.VERIFIED
+    # Another mentor's mentee, verified by this mentor (when they were theirs): out of their scope now.
+    callum = entries_of(app, "Callum")[0].id
+    _verify_as(app, "mentor@example.org", [callum])
+    mentor_client.post("/verification/undo", data={"csrf_token": token, "undo": [callum]})
+    assert status_of(app, callum) == VerificationStatus.VERIFIED
+    response = mentor_client.post("/verification/undo", data={"csrf_token": token, "undo": [mine]})
+    assert response.status_code == 303 and status_of(app, mine) == VerificationStatus.PENDING
+
+
+@pytest.mark.parametrize("undo", [[], ["x"], ["1:2"], ["-1"], ["9" * 20], [str(n) for n in range(1, 200)]])
+def test_an_undo_with_nothing_or_nonsense_named_changes_nothing(app, mentor_client, undo):
+    token = csrf_token_from(mentor_client.get("/verification").get_data(as_text=True))
+    before = undone_events(app)
+    response = mentor_client.post("/verification/undo", data={"csrf_token": token, "undo": undo})
+    assert response.status_code == 303
+    assert "Choose the entries whose verification you want to undo." in text_of(
+        page(mentor_client.get(response.headers["Location"])).select_one(".govuk-notification-banner"))
+    assert undone_events(app) == before
+
+
+def test_a_coordinator_undoes_their_own_verification_from_the_entrys_history(app, coordinator_client):
+    entry_id = entries_of(app, "Jordan")[0].id
+    _verify_as(app, "coordinator@example.org", [entry_id])
+    history = page(coordinator_client.get(f"/log/{entry_id}"))
+    form = undo_form(history)
+    response = post_undo(coordinator_client, history, form)
+    assert response.status_code == 303 and status_of(app, entry_id) == VerificationStatus.PENDING
+    history = page(coordinator_client.get(f"/log/{entry_id}"))
+    assert "Verification undone by" in text_of(history)
+    assert not any(text_of(b).startswith("Undo") for b in history.find_all("button"))
+
+
+# Wording
+
+
+def test_the_bulk_button_and_heading_say_what_the_list_holds(app, mentor_client):
+    jordan = apprentice_id(app, "Jordan")
+    waiting = entries_of(app, "Jordan")
+    _verify_as(app, "mentor@example.org", [e.id for e in waiting[1:]])
+    soup = queue(mentor_client, f"?apprentice={jordan}")
+    assert text_of(soup.find("button", attrs={"name": "everything_on_page"})) == "Verify this entry"
+    left = 11 - len(waiting[1:])
+    assert text_of(queue(mentor_client).find("button", attrs={"name": "everything_on_page"})) == \
+        f"Verify all {left} on this page"
+    assert text_of(soup.find("h1")) == "Hours waiting for verification"
+    queried = queue(mentor_client, "?status=queried")
+    assert text_of(queried.find("h1")) == "Queried entries"
+    assert queried.find(id="queue-select-all") is None  # nothing on the page can be ticked
+    assert text_of(queue(mentor_client, "?status=answered").find("h1")) == "Answered queries waiting for verification"
+
+
+def test_the_query_page_without_javascript_names_the_apprentice(app, mentor_client):
+    soup = queue(mentor_client, "?sort=newest")
+    row = rows(soup)[0]
+    who = text_of(row.find_all("td")[1])
+    query_page = page(mentor_client.get(link(row, "Query")["href"]))
+    assert text_of(query_page.find("label", attrs={"for": "comment"})) == f"Your question for {who}"
+
+
+def test_after_settling_the_last_entry_of_a_filtered_list_it_does_not_say_nothing_matches(app, mentor_client):
+    amara = apprentice_id(app, "Amara")
+    waiting = entries_of(app, "Amara")
+    for entry in waiting[1:]:
+        _verify_as(app, "mentor@example.org", [entry.id])
+    soup = queue(mentor_client, f"?apprentice={amara}")
+    row = soup.find(id=f"entry-{waiting[0].id}")
+    response = post_form(mentor_client, link(row, "Query")["href"], {"comment": "Which course?"})
+    after = page(mentor_client.get(response.headers["Location"]))
+    assert "Queried" in text_of(after.find(id=f"entry-{waiting[0].id}"))
+    assert "No entries match" not in text_of(after.find(id="queue-counts"))
+    assert counts_line(after) == "Nothing else matching these filters is waiting for verification."
