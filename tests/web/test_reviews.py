@@ -387,3 +387,14 @@ def test_mentors_sign_as_a_fourth_party_when_the_programme_asks_them_to(app, sig
     liam = scheduled(app, "Liam")
     post_form(mentor, f"/reviews/{liam}/record", review_data(attendees="Liam, Priya"))
     assert "0 of 3 signed" in text_of(page(mentor.get(f"/reviews/{liam}")))
+
+
+def test_correcting_a_held_review_says_so_and_leads_back_to_it(app, signed_in):
+    coordinator = signed_in("coordinator")
+    review = scheduled(app, "Jordan")
+    first = page(coordinator.get(f"/reviews/{review}/record"))
+    assert first.h1.get_text(strip=True) == "Record a progress review"
+    post_form(coordinator, f"/reviews/{review}/record", review_data())
+    again = page(coordinator.get(f"/reviews/{review}/record"))
+    assert again.h1.get_text(strip=True) == "Correct this progress review"
+    assert again.find(class_="govuk-back-link")["href"] == f"/reviews/{review}"
