@@ -190,6 +190,8 @@ def test_filtering_keeps_the_order_and_sorting_keeps_the_filters(app, coordinato
     order = {i["name"]: i["value"] for i in soup.select('#cohort-table input[form="table-filters"]')}
     assert order == {"sort": "rag"}
     assert soup.find("form", id="table-filters").find("input", attrs={"name": "sort"}) is None  # only one each
+    # Without JavaScript, the filtered page opens at the results.
+    assert soup.find("form", id="table-filters")["action"] == f"/cohorts/{cohort}#cohort-table"
     # Each sort link keeps the filters.
     for a in soup.select("#cohort-table thead a"):
         assert "service_area=infrastructure" in a["href"] and "at_risk=yes" in a["href"], a["href"]
