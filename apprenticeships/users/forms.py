@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from ..extensions import db
 from ..fields import email_field
 from ..forms import AppForm
+from ..ids import parse_id
 from ..models import Apprentice, EmployerPartner, Mentor, Role, User
 from ..services.accounts import email_taken
 
@@ -64,6 +65,27 @@ class InviteForm(AppForm):
             if role == Role.MENTOR:
                 self.record.description = (
                     "Mentors without an account. A new record starts with a capacity of 4 mentees.")
+        if role == Role.APPRENTICE:
+            # Their record holds their name and (usually) their email: choose it first, type only what is missing.
+            for name in ("name", "email", "submit"):
+                self._fields.move_to_end(name)
+            self.name.description = "Leave empty to use the name on their record"
+            self.email.description = "Leave empty to use the email address on their record"
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.role == Role.APPRENTICE:
+            self._fill_in_from_the_record()
+        return super().validate(extra_validators)
+
+    def _fill_in_from_the_record(self) -> None:
+        record_id = parse_id(self.record.data)
+        if record_id is None or str(record_id) not in {choice.value for choice in self.record.choices}:
+            return  # no record chosen, or not one that may be invited: validate_record says so
+        apprentice = db.session.get(Apprentice, record_id)
+        for field, held in ((self.name, apprentice.full_name), (self.email, apprentice.email)):
+            if held and not (field.data or "").strip():
+                field.process_formdata([held])  # as if typed: InputRequired looks at what was sent
+                field.raw_data = [held]
 
     def validate_email(self, field) -> None:
         if field.data and email_taken(field.data):

@@ -12,6 +12,7 @@ from apprenticeships.extensions import db
 from apprenticeships.models import Apprentice, AuditEvent, EmployerPartner, Mentor, Role, User, utcnow
 
 from ..helpers import page, post_form, sign_in, text_of
+from .test_import import cohort_name, confirm, good_rows, make_csv, upload
 
 GOOD_PASSWORD = "Tangerine-Kettle-Orbit-42"
 
@@ -87,6 +88,26 @@ def test_an_apprentice_with_an_account_cannot_be_invited_twice(app, coordinator_
     assert soup.select("#record option") and not soup.select(f'#record option[value="{taken}"]')
     response = invite(coordinator_client, role="apprentice", record=str(taken))
     assert "record" in errors(response)
+
+
+def test_an_apprentices_name_and_email_come_from_their_record_unless_typed(app, coordinator_client):
+    soup = page(coordinator_client.get("/users/invite/apprentice"))
+    # The record comes first: what it holds need not be typed again.
+    assert [f["id"] for f in soup.select("form select, form input[type=text], form input[type=email]")][:3] == [
+        "record", "name", "email"]
+    # New starters, imported with the email addresses from their enrolment: none has an account yet.
+    confirm(coordinator_client, upload(coordinator_client, make_csv(good_rows(cohort_name(app)))))
+    with app.app_context():
+        chosen = db.session.scalar(sa.select(Apprentice).where(Apprentice.uln == "1000000001"))
+        chosen_id, full_name, email = chosen.id, chosen.full_name, chosen.email
+    response = invite(coordinator_client, role="apprentice", record=str(chosen_id), name="", email="")
+    assert invite_url(response)  # invited: the link is shown
+    with app.app_context():
+        made = db.session.scalar(sa.select(User).where(User.apprentice_id == chosen_id))
+        assert (made.name, made.email) == (full_name, email.lower())
+    # With no record chosen, the name and email are still needed, and the record is asked for.
+    missing = errors(invite(coordinator_client, role="apprentice", record="", name="", email=""))
+    assert set(missing) == {"record", "name", "email"}
 
 
 def test_an_invited_person_sets_a_password_once_and_signs_in(app, coordinator_client):
