@@ -89,9 +89,9 @@ def test_three_sign_offs_lock_the_review_and_reopening_needs_a_reason(app, signe
     review = scheduled(app, "Jordan")
     post_form(signed_in("mentor"), f"/reviews/{review}/record", review_data())
     apprentice, employer, coordinator = signed_in("apprentice"), signed_in("employer"), signed_in("coordinator")
-    for client in (apprentice, employer, coordinator):
+    for client, name in ((apprentice, "Your review held"), (employer, "Jordan Ellis"), (coordinator, "Jordan Ellis")):
         listed = text_of(page(client.get("/reviews")).find("h2", string="Waiting for your signature").find_next())
-        assert "Jordan Ellis" in listed
+        assert name in listed
     post_form(apprentice, f"/reviews/{review}/sign", {"comment": "I agree with the actions."},
               page=f"/reviews/{review}")
     post_form(employer, f"/reviews/{review}/sign", {"comment": ""}, page=f"/reviews/{review}")
@@ -129,7 +129,7 @@ def test_without_a_host_employer_the_coordinator_signs_both_parts(app, signed_in
     assert said in text_of(page(coordinator.get(f"/reviews/{review}")).find(id="no-host-employer"))
     post_form(coordinator, f"/reviews/{review}/sign", {}, page=f"/reviews/{review}")
     soup = page(coordinator.get(f"/reviews/{review}"))
-    assert "Sign for the employer" in text_of(soup) and said in text_of(soup)
+    assert "Sign off this review as the employer" in text_of(soup) and said in text_of(soup)
     post_form(coordinator, f"/reviews/{review}/sign", {}, page=f"/reviews/{review}")
     with app.app_context():
         assert {s.party.value for s in db.session.get(ProgressReview, review).signoffs} == {"coordinator", "employer"}
@@ -275,15 +275,15 @@ def test_a_booked_day_gone_by_without_the_review_recorded_is_said_in_the_past(ap
         apprentice_id, cohort_id = apprentice.id, apprentice.cohort_id
         db.session.commit()
     shown, due = due_shown(coordinator, apprentice_id)
-    assert f"It was booked for {long(past)} but has not been recorded." in shown
+    assert f"It was scheduled for {long(past)} but has not been recorded." in shown
     assert "It is scheduled" not in shown
     row = next(tr for tr in page(coordinator.get(f"/cohorts/{cohort_id}")).select("#cohort-table tbody tr")
                if "Jordan Ellis" in tr.get_text())
-    assert f"Booked for {long(past)} but not recorded" in text_of(row)
+    assert f"Scheduled for {long(past)} but not recorded" in text_of(row)
     home = text_of(page(signed_in("apprentice").get("/apprentice")).find(id="next-review"))
-    assert f"It was booked for {long(past)} but has not been recorded." in home
+    assert f"It was scheduled for {long(past)} but has not been recorded." in home
     shown_on_review = text_of(page(coordinator.get(f"/reviews/{review}")))
-    assert f"Booked for {long(past)}, not recorded as held yet." in shown_on_review
+    assert f"Scheduled for {long(past)}, not recorded as held yet." in shown_on_review
 
 
 def test_date_held_starts_empty_and_an_empty_next_date_books_the_review_when_it_is_due(app, mentor_client):
@@ -343,7 +343,7 @@ def test_mentors_sign_as_a_fourth_party_when_the_programme_asks_them_to(app, sig
     assert "0 of 4 signed" in text_of(soup)
     assert [th.get_text(strip=True) for th in soup.select("#sign-offs ~ div tbody th")] == [
         "The apprentice", "The employer", "The coordinator", "The mentor"]
-    assert "Sign for yourself as the mentor" in text_of(soup)
+    assert "Sign off this review as the mentor" in text_of(soup)
     # Another mentor neither sees it nor signs it.
     with app.app_context():
         other = db.session.scalar(sa.select(User).where(User.email == "daniel.hughes@northmoor.example"))
