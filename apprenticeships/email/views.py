@@ -68,6 +68,7 @@ def show(message_id: int):
         for paragraph in rendered.body.strip().split("\n\n"):
             paragraphs.append([_LINK.split(line) for line in paragraph.split("\n")])
     return render_template("email/message.html", message=message, template=template, rendered=rendered,
+                           backend=current_app.config["EMAIL_BACKEND"],
                            paragraphs=paragraphs)
 
 
