@@ -125,6 +125,8 @@ def test_a_closing_date_is_before_the_start_or_for_a_running_placement_before_it
     assert _post(coordinator_client, path, _fields(coordinator_client, path, closing_date=["", "", ""])) \
         .status_code == 303
     assert lookup(app, sa.select(Placement.closing_date).where(Placement.id == fleet.id)) is None
+    assert (f"No closing date: open until it ends, {end.day} {end:%B %Y}"
+            in text_of(page(coordinator_client.get(f"/placements/{fleet.id}"))))
     assert lookup(app, sa.select(Placement.id).where(Placement.id == fleet.id,
                                                      placements.joinable(date.today()))) == fleet.id
 
