@@ -112,9 +112,11 @@ def accept_invite(token: str):
         if current_user.is_authenticated:
             end_session(session.get(SESSION_TOKEN_KEY))
             logout_user()
-            session.clear()
-        flash("Your password is saved. Sign in with your email address and new password.", "success")
-        return redirect(url_for("auth.sign_in"), code=303)
+        # They have just proved they hold the link and chose a password: signed in straight away
+        # (through the second step, for an account that has one).
+        response = after_password(user, None)
+        flash("Your password is saved and you are signed in.", "success")
+        return response
     return render_template("auth/set_password.html", form=form, invited=user)
 
 

@@ -71,6 +71,7 @@ def apprentice_home(form: LogEntryForm | None = None):
     """The apprentice's home: what waits for their answer, progress, chart, the log and its form,
     and their past reviews. Parts refresh through htmx."""
     me, today = overview.load_programme(_me()), date.today()
+    assignments, interests = overview.apprentice_placements(me.id)
     points = logbook.cumulative(me, today)
     chart = charts.line_charts([f"{p.day:%b %y}" for p in points],
                                {"logged": [p.logged_hours for p in points],
@@ -79,7 +80,7 @@ def apprentice_home(form: LogEntryForm | None = None):
         "apprentice": me, "form": form or _new_entry_form(me), "today": today, "chart": chart, "points": points,
         "totals": logbook.totals(me, today, ProgrammeSettings.current()),
         "entries": logbook.entries(me, request.args.get("page", 1, type=int), LOG_PAGE_SIZE),
-        "assignments": overview.apprentice_placements(me.id),
+        "assignments": assignments, "interests": interests,
     }
     return render_page_or_block("home/apprentice.html", {LOGBOOK_TARGET: "logbook", PROGRESS_TARGET: "progress"},
                                 **context, page_context=lambda: {
@@ -88,7 +89,6 @@ def apprentice_home(form: LogEntryForm | None = None):
                                     "to_answer": overview.entries_to_answer(me.id, LOG_PAGE_SIZE),
                                     "to_sign": overview.reviews_to_sign(current_user),
                                     "past_reviews": overview.past_reviews(me.id, 1, LATEST_REVIEWS_SHOWN),
-                                    "interests": overview.placements_of_interest(me.id),
                                     "log_message": session.pop(LOG_MESSAGE, None)})
 
 
@@ -298,9 +298,13 @@ def undo_verification():
     on_refusal_go_to(url_for("logbook.queue", **form.args()))
     undo = UndoVerificationForm()
     undone = logbook.undo_verification(current_user, scope, undo.undo.data if undo.validate_on_submit() else [])
-    message = (f"Verification undone: {hours_in_words(undone[0].hours)} for {undone[0].apprentice.full_name} "
-               "is waiting for verification again." if len(undone) == 1 else
-               f"Verification undone: {len(undone)} entries are waiting for verification again.")
+    if len(undone) == 1:
+        again = "is queried again" if undone[0].status == VerificationStatus.QUERIED else \
+            "is waiting for verification again"
+        entry = undone[0]
+        message = f"Verification undone: {hours_in_words(entry.hours)} for {entry.apprentice.full_name} {again}."
+    else:
+        message = f"Verification undone: {len(undone)} entries are waiting for verification again."
     if len(undone) == 1 and requested_block({_row_id(undone[0]): "row"}) is not None:
         return render_template("logbook/_queue_changed.html", entry=undone[0], undone=True,
                                counts=logbook.queue_counts(scope, form.filters()), message=message,

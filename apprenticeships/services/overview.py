@@ -71,27 +71,23 @@ def current_mentees(mentor_id: int) -> list[Apprentice]:
     )).unique())
 
 
-def apprentice_placements(apprentice_id: int) -> list[PlacementAssignment]:
-    return list(db.session.scalars(
-        sa.select(PlacementAssignment)
-        .where(PlacementAssignment.apprentice_id == apprentice_id,
-               PlacementAssignment.status.in_(AssignmentStatus.HOSTING))
-        .options(joinedload(PlacementAssignment.placement).joinedload(Placement.employer))
-        .order_by(PlacementAssignment.start_date.desc())
-    ).unique())
-
-
-def placements_of_interest(apprentice_id: int) -> list[Placement]:
-    """Published placements the apprentice said they would like and is not proposed for or on yet,
-    the soonest start first (each opens on the placements page for apprentices)."""
-    return list(db.session.scalars(
-        sa.select(Placement).join(PlacementInterest, PlacementInterest.placement_id == Placement.id)
-        .where(PlacementInterest.apprentice_id == apprentice_id, Placement.status == PlacementStatus.PUBLISHED,
-               ~sa.exists().where(PlacementAssignment.placement_id == Placement.id,
-                                  PlacementAssignment.apprentice_id == apprentice_id,
-                                  PlacementAssignment.status.in_(AssignmentStatus.HOSTING)))
-        .options(joinedload(Placement.employer))
-        .order_by(Placement.start_date, Placement.id)))
+def apprentice_placements(apprentice_id: int) -> tuple[list[PlacementAssignment], list[Placement]]:
+    """The apprentice's placements (proposed, accepted or on), the latest first; and the published
+    placements they said they would like and are not proposed for or on yet, the soonest first. One
+    statement: each placement with the apprentice's assignment on it, if any."""
+    hosting = sa.orm.aliased(PlacementAssignment)
+    interested = sa.exists().where(PlacementInterest.placement_id == Placement.id,
+                                   PlacementInterest.apprentice_id == apprentice_id)
+    rows = db.session.execute(
+        sa.select(Placement, hosting)
+        .outerjoin(hosting, sa.and_(hosting.placement_id == Placement.id, hosting.apprentice_id == apprentice_id,
+                                    hosting.status.in_(AssignmentStatus.HOSTING)))
+        .where(sa.or_(hosting.id.is_not(None), sa.and_(interested, Placement.status == PlacementStatus.PUBLISHED)))
+        .options(joinedload(Placement.employer), sa.orm.contains_eager(hosting.placement))).unique().all()
+    assignments = [a for _, a in rows if a is not None]
+    assignments.sort(key=lambda a: (a.start_date is not None, a.start_date), reverse=True)
+    interests = sorted((p for p, a in rows if a is None), key=lambda p: (p.start_date, p.id))
+    return assignments, interests
 
 
 # What waits for an apprentice's answer -------------------------------------------------------

@@ -105,6 +105,7 @@ def _query_a_jordan_entry(page: Page, live_server: str) -> str:
     page.get_by_role("button", name="Send query").click()
     # The answer to the POST sets the session's cookie (its message): wait for the page after it, then sign out.
     page.wait_for_url(re.compile(r"/verification\?done="))
+    page.wait_for_load_state("networkidle")  # nothing still on its way to set the cookie again
     page.context.clear_cookies()  # signed out (on a phone the button is in the collapsed menu)
     return row_id.removeprefix("entry-")
 
@@ -205,7 +206,8 @@ def test_the_link_to_answer_a_question_puts_the_cursor_in_the_answer_box(page: P
     page.set_viewport_size(PHONE)
     entry = _query_a_jordan_entry(page, live_server)
     sign_in(page, live_server, "apprentice@example.org")
-    page.locator("#waiting-for-you").get_by_role("link", name=re.compile("Answer the question about your entry")).click()
+    waiting = page.locator("#waiting-for-you")
+    waiting.get_by_role("link", name=re.compile("Answer the question about your entry")).click()
     box = page.locator(f"#response-{entry}")
     expect(box).to_be_focused()
     expect(box).to_be_in_viewport()

@@ -90,6 +90,6 @@ def test_the_coordinator_is_told_why_they_sign_for_the_employer(page: Page, live
     expect(page.locator("#no-host-employer")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Sign off the review").click()
-    expect(page.get_by_role("heading", name="Sign for the employer")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign off this review as the employer")).to_be_visible()
     expect(page.locator("#no-host-employer")).to_contain_text("so you sign for the employer as well")
     assert console_errors == []

@@ -272,8 +272,8 @@ def test_the_bulk_buttons_stay_in_reach_along_a_long_list(page: Page, long_queue
     page.locator("tbody tr").first.locator("input[name=entries]").focus()
     for _ in range(12):
         page.keyboard.press("Tab")
-        focused = page.evaluate("(() => { const r = document.activeElement.getBoundingClientRect(); "
-                                "return [r.top, r.bottom, document.activeElement.closest('#queue-bulk') !== null]; })()")
+        focused = page.evaluate("(() => { const e = document.activeElement, r = e.getBoundingClientRect(); "
+                                "return [r.top, r.bottom, e.closest('#queue-bulk') !== null]; })()")
         if not focused[2]:
             assert focused[1] <= bar.bounding_box()["y"] + 1, focused
     # Above the list (the filters), the bar is not over anything: it is with the list.
@@ -301,3 +301,23 @@ def test_verifying_all_on_a_page_can_be_undone_without_javascript(browser: Brows
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
+
+
+def test_a_mentees_whole_log_and_an_entrys_history_fit_a_phone(page: Page, long_queue, console_errors):
+    page.set_viewport_size(PHONE)
+    sign_in(page, long_queue, "mentor@example.org")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # the mentees stack
+    assert_accessible(page)
+    page.get_by_role("link", name="Jordan Ellis").first.click()
+    page.get_by_role("link", name=re.compile("^See all of Jordan")).click()
+    expect(page.locator("h1")).to_have_text("Jordan Ellis’s log entries")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page)
+    page.locator("tbody tr").first.get_by_role("link").click()
+    expect(page.locator("h1")).to_have_text("Log entry history")
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Waiting")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to Jordan Ellis").click()
+    assert page.url.endswith("#entries")
+    assert console_errors == []

@@ -247,8 +247,8 @@ def test_the_calendar_link_can_be_copied_opened_in_an_app_or_added_by_hand(app, 
 def entry_on_page_two(app) -> tuple[int, date]:
     """Jordan's 25th newest entry (on the 2nd page of 20), waiting for verification so it can be changed."""
     with app.app_context():
-        entry = db.session.scalars(sa.select(LogEntry).where(LogEntry.apprentice_id == jordan(app))
-                                   .order_by(LogEntry.activity_date.desc(), LogEntry.id.desc()).offset(24).limit(1)).one()
+        entry = db.session.scalars(sa.select(LogEntry).where(LogEntry.apprentice_id == jordan(app)).order_by(
+            LogEntry.activity_date.desc(), LogEntry.id.desc()).offset(24).limit(1)).one()
         entry.status, entry.verified_by_id, entry.verified_at = VerificationStatus.PENDING, None, None
         db.session.commit()
         return entry.id, entry.activity_date

@@ -79,6 +79,7 @@ def statements_for(app, client, path: str) -> int:
     ("mentor", "/mentor"),
     ("mentor", "/reviews"),
     ("apprentice", "/apprentice"),
+    ("apprentice", "/reviews"),
     ("employer", "/employer"),
 ])
 def test_the_same_number_of_statements_at_two_data_sizes(app, signed_in, role, path):

@@ -250,7 +250,8 @@ def test_the_calendar_event_is_on_the_day_booked_and_says_when_it_is_due(app, me
     with app.app_context():
         db.session.get(ProgressReview, review).scheduled_date = due + timedelta(days=5)
         db.session.commit()
-    link = page(post_form(mentor_client, "/reviews/calendar", {}, follow_redirects=True)).find(id="calendar-url")["value"]
+    made = page(post_form(mentor_client, "/reviews/calendar", {}, follow_redirects=True))
+    link = made.find(id="calendar-url")["value"]
     body = app.test_client().get(link.removeprefix("http://localhost")).get_data(as_text=True).replace("\r\n ", "")
     event = next(e for e in body.split("BEGIN:VEVENT")[1:] if "Jordan Ellis" in e)
     assert f"DTSTART;VALUE=DATE:{due + timedelta(days=5):%Y%m%d}" in event

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from apprenticeships.extensions import db
 from apprenticeships.models import Apprentice, AuditEvent, EmployerPartner, Mentor, Role, User, utcnow
 
-from ..helpers import page, post_form, sign_in, text_of
+from ..helpers import page, post_form, sign_in, sign_out, text_of
 from .test_import import cohort_name, confirm, good_rows, make_csv, upload
 
 GOOD_PASSWORD = "Tangerine-Kettle-Orbit-42"
@@ -129,7 +129,11 @@ def test_an_invited_person_sets_a_password_once_and_signs_in(app, coordinator_cl
     assert errors(post_form(newcomer, path, {"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD + "x"}))[
         "confirm"] == "Passwords must match"
     done = post_form(newcomer, path, {"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD})
-    assert done.status_code == 303 and done.headers["Location"] == "/sign-in#main-content"  # at the banner
+    # Signed in at once, on their home page, at the banner.
+    assert done.status_code == 303 and done.headers["Location"] == "/employer#main-content"
+    home = page(newcomer.get("/employer"))
+    assert "Your password is saved and you are signed in." in text_of(home)
+    sign_out(newcomer)
     # The link is spent: opened again, it says so and points to signing in.
     spent = page(newcomer.get(path), 404)
     assert spent.h1.get_text(strip=True) == "This link has been used or has expired"

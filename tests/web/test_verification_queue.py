@@ -119,8 +119,12 @@ def test_each_filter_narrows_the_queue(app, mentor_client, apprentice_client):
 
     soup = queue(mentor_client, "?status=queried")
     assert names(soup) == {"Amara Okoro"} and counts_line(soup).startswith("1 entry queried")
-    assert not soup.select('tbody input[name="entries"]') and not soup.select("tbody button")
-    assert "Waiting for their answer." in text_of(soup.find("tbody"))
+    assert not soup.select('tbody input[name="entries"]')  # never verified in bulk
+    assert [text_of(b) for b in soup.select("tbody button")] == [
+        f"Verify anyway {text_of(rows(soup)[0].find_all('td')[1])}, {text_of(rows(soup)[0].find_all('td')[2])}, "
+        "without a written answer"]
+    assert "Waiting for their answer. If they answered you another way (in person, say), you can verify it " \
+           "anyway." in text_of(soup.find("tbody"))
 
     answered = queue(mentor_client, "?status=answered")
     assert counts_line(answered) == "No answered queries are waiting for verification." and not rows(answered)
@@ -750,3 +754,37 @@ def test_after_settling_the_last_entry_of_a_filtered_list_it_does_not_say_nothin
     assert "Queried" in text_of(after.find(id=f"entry-{waiting[0].id}"))
     assert "No entries match" not in text_of(after.find(id="queue-counts"))
     assert counts_line(after) == "Nothing else matching these filters is waiting for verification."
+
+
+def test_a_query_answered_in_person_is_verified_anyway_and_an_undo_makes_it_queried_again(app, mentor_client):
+    from apprenticeships.models import Notification, NotificationKind
+
+    queried = entries_of(app, "Amara", VerificationStatus.QUERIED)[0]
+    with app.app_context():  # as the app would have it: the query, and the apprentice told to answer it
+        from apprenticeships.services import logbook
+
+        entry = db.session.get(LogEntry, queried.id)
+        entry.status = VerificationStatus.PENDING
+        db.session.flush()
+        logbook.query(db.session.scalar(sa.select(User).where(User.email == "mentor@example.org")), entry,
+                      "Which course was this?")
+        db.session.commit()
+    soup = queue(mentor_client, "?status=queried")
+    form = soup.find(id=f"entry-{queried.id}").find("form")
+    response = mentor_client.post(form["action"], data={
+        "csrf_token": csrf_token_from(str(soup)), "version": form.find("input", attrs={"name": "version"})["value"],
+        "anyway": "yes"})
+    assert response.status_code == 303 and status_of(app, queried.id) == VerificationStatus.VERIFIED
+    assert "without a written answer" in text_of(page(mentor_client.get(f"/log/{queried.id}")))
+    with app.app_context():  # nothing is left for Amara to answer
+        assert db.session.scalar(sa.select(Notification.done_at).where(
+            Notification.kind == NotificationKind.ENTRY_QUERIED, Notification.log_entry_id == queried.id)) is not None
+    settled = page(mentor_client.get(response.headers["Location"]))
+    post_undo(mentor_client, settled, undo_form(settled.find(id=f"entry-{queried.id}")))
+    assert status_of(app, queried.id) == VerificationStatus.QUERIED  # as it was, not "waiting"
+    # Without "anyway", a queried entry is not verified.
+    soup = queue(mentor_client, "?status=queried")
+    form = soup.find(id=f"entry-{queried.id}").find("form")
+    mentor_client.post(form["action"], data={"csrf_token": csrf_token_from(str(soup)),
+                                             "version": form.find("input", attrs={"name": "version"})["value"]})
+    assert status_of(app, queried.id) == VerificationStatus.QUERIED
