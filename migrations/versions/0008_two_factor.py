@@ -35,12 +35,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('totp_secret', sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column('two_factor_on_at', sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column('two_factor_exempt', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
+    # Outside a batch: SQLite adds each column in place. (A batch would rebuild `users`, because of
+    # the server default, and rebuilding a table others refer to fails with foreign keys on.)
+    op.add_column('users', sa.Column('totp_secret', sa.String(length=32), nullable=True))
+    op.add_column('users', sa.Column('two_factor_on_at', sa.DateTime(), nullable=True))
+    op.add_column('users', sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
+    op.add_column('users', sa.Column('two_factor_exempt', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     op.create_table(
         'recovery_codes',

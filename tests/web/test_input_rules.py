@@ -77,12 +77,13 @@ def test_hours_are_read_with_a_strict_pattern(app, apprentice_client, hours, mes
     assert soup.title.get_text().startswith("Error: Add to your log")  # the form alone, its errors at the top
 
 
-def test_with_htmx_a_refused_entry_is_shown_in_place_with_error_in_the_page_title(app, apprentice_client):
+def test_with_htmx_a_refused_entry_is_shown_in_place_with_its_error_summary(app, apprentice_client):
+    # (static/page.js then starts the page's title with "Error:": tests/browser/test_daily_work.py.)
     response = post_form(apprentice_client, "/log", entry_data(minutes="abc"), page="/apprentice",
                          headers={"HX-Request": "true", "HX-Target": "logbook"})
     fragment = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert fragment.find("html") is None and fragment.find(id="logbook") is not None
-    assert fragment.title.get_text().startswith("Error: Your apprenticeship")
+    assert "Hours must be a number, like 1.5" in text_of(fragment.select_one(".govuk-error-summary"))
     assert errors(fragment)["minutes"] == "Hours must be a number, like 1.5"
 
 
