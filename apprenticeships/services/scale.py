@@ -164,7 +164,8 @@ def _add_evidence(run: int, now) -> int:
                         sa.literal("clean"), sa.literal(now, UTCDateTime))
               .join(Apprentice, Apprentice.id == LogEntry.apprentice_id).join(Cohort, Cohort.id == Apprentice.cohort_id)
               .where(Cohort.name.like(f"Scale cohort {run}-%"), LogEntry.id % EVIDENCE_EVERY == 0))
-    result = db.session.execute(table.insert().from_select(
+    db.session.execute(table.insert().from_select(
         ["apprentice_id", "log_entry_id", "filename", "media_type", "size_bytes", "digest", "scan_status",
          "uploaded_at"], chosen))
-    return result.rowcount
+    # Counted, not the statement's rowcount: PostgreSQL's driver gives -1 for an INSERT ... SELECT.
+    return db.session.scalar(sa.select(sa.func.count()).select_from(chosen.subquery()))
