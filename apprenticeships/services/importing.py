@@ -36,6 +36,9 @@ COLUMNS = ["first_name", "last_name", "email", "uln", "cohort", "standard", "pro
            "consent_to_be_named"]
 REQUIRED_COLUMNS = {"first_name", "last_name", "cohort", "standard", "provider", "service_area",
                     "contracted_hours_per_week", "start_date", "planned_end_date"}
+# Optional columns: left empty on a row for someone already held, what is held stays.
+KEPT_WHEN_EMPTY = {"mentor_id": "mentor_email", "email": "email", "uln": "uln", "team": "team",
+                   "job_title": "job_title", "consent_to_be_named": "consent_to_be_named"}
 # Which CSV column a rule's message about a field belongs to.
 FIELD_COLUMNS = {"cohort_id": "cohort", "standard_id": "standard", "provider_id": "provider",
                  "mentor_id": "mentor_email", "contracted_minutes_per_week": "contracted_hours_per_week"}
@@ -201,6 +204,11 @@ def _check_row(number: int, raw: dict[str, str], lookups: _Lookups, cohort: str 
         match = db.session.get(Apprentice, lookups.by_identity[identity]) if identity in lookups.by_identity else None
     result.match = match
     if match is not None:
+        # An empty optional cell keeps what is held: a spreadsheet that leaves out a mentor or a
+        # team must not take them away without saying so.
+        for field_name, column in KEPT_WHEN_EMPTY.items():
+            if not cell[column]:
+                result.values[field_name] = getattr(match, field_name)
         result.changes = [FIELD_COLUMNS.get(f, f).replace("_", " ")
                           for f in apprentices.changed_fields(match, result.values)]
         result.action = "update" if result.changes else "unchanged"

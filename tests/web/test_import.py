@@ -152,6 +152,13 @@ def test_importing_the_same_file_again_adds_no_one(app, coordinator_client):
     confirm(coordinator_client, changed)
     with app.app_context():
         assert db.session.scalar(sa.select(Apprentice.team).where(Apprentice.uln == "1000000001")) == "Platform"
+    # Empty optional cells keep what is held: the mentor and the team stay.
+    rows[0].update(mentor_email="", team="")
+    soup = page(upload(coordinator_client, make_csv(rows)))
+    assert "Every row in this file is already held as it is: there is nothing to import." in text_of(soup)
+    with app.app_context():
+        asha = db.session.scalar(sa.select(Apprentice).where(Apprentice.uln == "1000000001"))
+        assert asha.mentor is not None and asha.mentor.email == ROOMY_MENTOR and asha.team == "Platform"
 
 
 def test_the_same_person_twice_in_a_file_is_a_problem(app, coordinator_client):
