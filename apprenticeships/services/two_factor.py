@@ -32,8 +32,10 @@ import sqlalchemy as sa
 from markupsafe import Markup
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..email import send
 from ..extensions import db
 from ..models import RecoveryCode, Role, User, utcnow
+from ..templating import format_datetime
 from . import audit
 from .errors import ServiceError
 from .tokens import token_hash
@@ -126,6 +128,10 @@ def turn_off(user: User, actor: User | None) -> None:
     user.totp_last_step = None
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     audit.record(actor, "user.two_factor_turned_off", user)
+    # Always told: if it was not them (or not at their request), they must act at once.
+    send("two_factor_turned_off", user.email, {"name": user.name, "changed": format_datetime(utcnow()),
+                                                "by": "you" if actor is user else "your programme coordinator"
+                                                if actor is not None else "the service's administrator"})
     db.session.flush()
 
 

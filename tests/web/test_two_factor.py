@@ -13,7 +13,7 @@ import pyotp
 import sqlalchemy as sa
 
 from apprenticeships.extensions import db
-from apprenticeships.models import AuditEvent, RecoveryCode, SignInFailure, User
+from apprenticeships.models import AuditEvent, OutboxMessage, RecoveryCode, SignInFailure, User
 
 from ..helpers import csrf_token_from, page, post_form, sign_in, sign_out, text_of
 from .test_hostile_input import HOSTILE
@@ -357,6 +357,9 @@ def test_a_coordinator_turns_it_off_for_someone_who_lost_their_phone_and_codes(a
     assert text_of(shown.find("dt", string=lambda s: s and "Two-factor sign-in" in s).parent).endswith("Off")
     assert audit_actions(app, APPRENTICE) == ["user.two_factor_turned_on", "user.two_factor_turned_off"]
     with app.app_context():
+        # They are told, whoever did it: if they did not ask for it, they act at once.
+        told = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.template == "two_factor_turned_off"))
+        assert told.recipient == APPRENTICE and told.personalisation["by"] == "your programme coordinator"
         assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode)
                                  .where(RecoveryCode.user_id == user_id)) == 0
     # The password alone signs them in again.
