@@ -37,8 +37,12 @@ def placement_status(placement: Placement) -> tuple[str, str]:
 
 
 @bp.app_template_global()
-def places_free(left: int, places: int) -> str:
-    return placements.places_free_words(left, places)
+def places_words(placement: Placement, held: int | None = None, proposed: int | None = None) -> str:
+    """For templates: what holds the placement's places, in words (counted here if not given)."""
+    if held is None or proposed is None:
+        held, proposed = placements.place_counts(placement)
+    waiting_for = "you" if current_user.role == Role.EMPLOYER else "the employer"
+    return placements.places_words(placement.places, held, proposed, waiting_for=waiting_for)
 
 
 def _back_to(placement: Placement, anchor: str = ""):
@@ -209,7 +213,7 @@ def propose(placement_id: int, apprentice_id: int):
     if request.method == "GET":
         form.reserve.data = "" if places_left else "yes"
     return render_template("placements/propose.html", form=form, placement=placement, apprentice=apprentice,
-                           places_left=places_left)
+                           places_left=places_left, answerable=placements.someone_can_answer(placement.employer_id))
 
 
 @bp.route("/placements/proposals/<int:assignment_id>", methods=["GET", "POST"])

@@ -32,6 +32,7 @@ from ..models import (
     PlacementAssignment,
     PlacementInterest,
     PlacementStatus,
+    Role,
     User,
     utcnow,
 )
@@ -162,6 +163,7 @@ def publish(actor: User, placement: Placement, *, today: date | None = None) -> 
     placement.coordinator_comment = None
     _move(actor, placement, PlacementStatus.PUBLISHED, "placement.published")
     db.session.flush()
+    notifications.placement_published(placement)
 
 
 def send_back(actor: User, placement: Placement, comment: str) -> None:
@@ -229,11 +231,33 @@ def places_left(placement: Placement) -> int:
     return max(0, placement.places - placed_count(placement))
 
 
-def places_free_words(left: int, places: int) -> str:
-    """"1 of 2 places free", or "No places free: all 2 are taken" (a proposal holds one too)."""
-    if left > 0:
-        return f"{left} of {places} place{'s' if places != 1 else ''} free"
-    return "No places free: its one place is taken" if places == 1 else f"No places free: all {places} are taken"
+def _proposed(assignment=PlacementAssignment) -> sa.ColumnElement[bool]:
+    """A proposal waiting for the employer's answer that holds a place (not a reserve)."""
+    return sa.and_(assignment.status == AssignmentStatus.PROPOSED, assignment.reserve.is_(False))
+
+
+def place_counts(placement: Placement) -> tuple[int, int]:
+    """How many places are held (as `placed_count`), and how many of those by proposals waiting for
+    the employer's answer. One statement."""
+    held, proposed = db.session.execute(sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((_proposed(), 1), else_=0)), 0))
+        .where(PlacementAssignment.placement_id == placement.id, holds_place())).one()
+    return held, proposed
+
+
+def places_words(places: int, held: int, proposed: int, *, waiting_for: str) -> str:
+    """What holds the places, in words: "2 places: 1 taken, 1 held for a proposal waiting for
+    you, none free" (`waiting_for` "you" or "the employer"), "1 place, free". The one wording of
+    places: a proposal holds a place until it is answered, a reserve holds none."""
+    plural = "s" if places != 1 else ""
+    if held == 0:
+        return f"{places} place{plural}, {'all ' if places != 1 else ''}free"
+    taken, free = held - proposed, max(0, places - held)
+    words = [f"{taken} taken"] if taken else []
+    if proposed:
+        words.append(f"{proposed} held for {'a proposal' if proposed == 1 else 'proposals'} waiting for {waiting_for}")
+    words.append(f"{free} free" if free else "none free")
+    return f"{places} place{plural}: " + ", ".join(words)
 
 
 def held_words(held: int) -> str:
@@ -366,6 +390,14 @@ def decide(actor: User, assignment: PlacementAssignment, accept: bool, reason: s
     notifications.proposal_decided(assignment, accept)
 
 
+def someone_can_answer(employer_id: int) -> bool:
+    """Whether anyone at this employer can sign in to accept or decline a proposal (an account
+    in use, not an invitation still waiting)."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        User.role == Role.EMPLOYER, User.employer_id == employer_id, User.active.is_(True),
+        User.password_hash.is_not(None))))
+
+
 def withdrawal_problem(assignment: PlacementAssignment) -> str | None:
     """Why the coordinator cannot withdraw this proposal, in words; None while they can."""
     name, employer = assignment.apprentice.full_name, assignment.placement.employer.name
@@ -467,11 +499,14 @@ def register_interest(actor: User, placement: Placement, apprentice: Apprentice,
     db.session.flush()
 
 
-def listing(*where) -> list[tuple[Placement, int]]:
-    """Placements with how many apprentices hold places on each, newest start first."""
+def listing(*where) -> list[tuple[Placement, int, int]]:
+    """Placements with how many places are held on each and how many of those by proposals waiting
+    for an answer (as `place_counts`), newest start first."""
     taken = _places_taken()
+    proposed = sa.select(sa.func.count()).where(PlacementAssignment.placement_id == Placement.id,
+                                                _proposed()).scalar_subquery()
     return [tuple(r) for r in db.session.execute(
-        sa.select(Placement, taken).where(*where)
+        sa.select(Placement, taken, proposed).where(*where)
         .options(joinedload(Placement.employer), selectinload(Placement.standards))
         .order_by(Placement.start_date.desc(), Placement.id.desc()))]
 

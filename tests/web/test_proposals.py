@@ -19,8 +19,11 @@ from apprenticeships.models import (
     Apprentice,
     AssignmentStatus,
     AuditEvent,
+    EmployerPartner,
     Placement,
     PlacementAssignment,
+    PlacementStatus,
+    Role,
     User,
 )
 from apprenticeships.services import placements
@@ -89,7 +92,7 @@ def test_withdrawing_asks_first_then_frees_the_place_and_the_employer_no_longer_
     soup = page(coordinator_client.get(f"/placements/{warehouse}"))
     link = _link(soup, "Withdraw the proposal of Yusuf Ali")
     assert link["href"] == f"/placements/proposals/{proposal}/withdraw"
-    assert "No places free: all 2 are taken." in text_of(soup)
+    assert "2 places: 1 taken, 1 held for a proposal waiting for the employer, none free." in text_of(soup)
 
     confirm = page(coordinator_client.get(link["href"]))
     assert text_of(confirm.h1) == "Are you sure you want to withdraw the proposal of Yusuf Ali?"
@@ -101,7 +104,7 @@ def test_withdrawing_asks_first_then_frees_the_place_and_the_employer_no_longer_
 
     shown = _flashed(coordinator_client, post_form(coordinator_client, link["href"], {}))
     assert "The proposal of Yusuf Ali was withdrawn." in shown
-    assert "1 of 2 places free" in shown and "Withdrawn" in shown  # the coordinator keeps its history
+    assert "2 places: 1 taken, 1 free." in shown and "Withdrawn" in shown  # the coordinator keeps its history
     assert [a for a, _ in _actions(app, proposal)][-1] == "placement.proposal_withdrawn"
 
     # The employer: not on the placement's page, their home page, or their list of apprentices.
@@ -183,7 +186,7 @@ def test_a_full_placement_takes_reserves_which_hold_no_place(app, coordinator_cl
     reserve = _assignment(app, warehouse, ethan)
     assert (reserve.status, reserve.reserve) == (AssignmentStatus.PROPOSED, True)
     assert reserve.note_to_employer == "Keen to work on logistics software; free from January."
-    assert "No places free: all 2 are taken." in shown  # a reserve takes none
+    assert "2 places: 1 taken, 1 held for a proposal waiting for the employer, none free." in shown  # a reserve takes none
     assert "Proposed as a reserve" in _row(page(coordinator_client.get(f"/placements/{warehouse}")), "Ethan Clarke")
     # The audit log says a reserve was proposed with a note, not what the note says.
     (action, details), = _actions(app, reserve.id)
@@ -311,7 +314,7 @@ def test_the_employer_decides_from_a_short_profile_the_placement_and_the_coordin
     assert rows["Contracted hours a week"].startswith(f"{hours:g}")
     assert rows["Apprenticeship dates"] == f"{start.day} {start:%B %Y} to {end.day} {end:%B %Y} (planned)"
     assert rows["Planned dates"] == f"{planned[0].day} {planned[0]:%B %Y} to {planned[1].day} {planned[1]:%B %Y}"
-    assert rows["Places"] == "No places free: its one place is taken"
+    assert rows["Places"] == "1 place: 1 held for a proposal waiting for you, none free"  # this proposal's
     # Nothing the programme does not share with an employer: contact details, ULN, mentor, job title.
     html = soup.decode()
     for detail in filter(None, private):
@@ -328,7 +331,7 @@ def test_a_proposal_without_a_note_shows_no_note(app, employer_client):
         db.session.commit()
     soup = page(employer_client.get(f"/placements/proposals/{yusuf}"))
     assert "Note from your coordinator" not in text_of(soup)
-    assert "The proposal holds one of its places until you answer." in text_of(soup)
+    assert "This proposal holds one of its 2 places until you answer." in text_of(soup)
 
 
 # Races between real requests ---------------------------------------------------------------------
@@ -561,3 +564,19 @@ def test_the_action_column_shows_only_when_the_employer_has_something_to_do(app,
     post_form(employer_client, f"/placements/proposals/{_yusuf(app)}", {"decision": "decline", "reason": "No desk"})
     assert headers(employer_client) == ["Apprentice", "Status"]  # only Jordan, on it: nothing to do
     assert headers(coordinator_client) == ["Apprentice", "Status", "Action"]  # the coordinator records the end
+
+
+def test_proposing_to_an_employer_nobody_can_answer_for_warns_first(app, coordinator_client):
+    with app.app_context():
+        kestrel = db.session.scalar(sa.select(Placement).join(EmployerPartner).where(
+            EmployerPartner.name == "Kestrel Logistics Ltd", Placement.status == PlacementStatus.PUBLISHED).limit(1))
+        apprentice_id = db.session.scalar(sa.select(Apprentice.id).where(Apprentice.first_name == "Ethan"))
+        path = f"/placements/{kestrel.id}/propose/{apprentice_id}"
+    # Kestrel's contact signs in: no warning.
+    assert page(coordinator_client.get(path)).find(id="nobody-to-answer") is None
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.role == Role.EMPLOYER).values(active=False))
+        db.session.commit()
+    warning = page(coordinator_client.get(path)).find(id="nobody-to-answer")
+    assert "Nobody at Kestrel Logistics Ltd can sign in to answer yet" in text_of(warning)
+    assert warning.find("a")["href"] == "/users/invite/employer"
