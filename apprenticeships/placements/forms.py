@@ -207,6 +207,8 @@ class AmendPlacementForm(VersionedForm):
                                              "proposed for it and register interest until it ends.")
 
     def validate_places(self, field) -> None:
+        if field.errors:  # out of range already: one message a field
+            return
         if field.data is not None and field.data < self.held:
             raise ValidationError(f"Number of places must be at least {self.held}, the places held now")
 

@@ -73,8 +73,8 @@ def test_the_coordinator_changes_the_closing_date_and_places_and_it_is_audited(a
                                                        title="Maintenance scheduling app (two teams)"))
     assert response.status_code == 303
     shown = text_of(page(coordinator_client.get(response.headers["Location"])))
-    assert "Maintenance scheduling app (two teams) saved." in shown and "2 of 4 places free" not in shown
-    assert "4 of 4 places free" in shown
+    assert "Maintenance scheduling app (two teams) saved." in shown and "2 places" not in shown
+    assert "4 places, all free." in shown
     with app.app_context():
         stored = db.session.get(Placement, placement.id)
         assert (stored.places, stored.closing_date, stored.version) == (4, later, placement.version + 1)
@@ -87,6 +87,7 @@ def test_the_coordinator_changes_the_closing_date_and_places_and_it_is_audited(a
     ({"places": "51"}, "places", "Number of places must be between 1 and 50"),
     ({"places": "two"}, "places", "Number of places must be a whole number"),
     ({"places": "99999999999"}, "places", "Number of places must be between 1 and 50"),
+    ({"places": "0"}, "places", "Number of places must be between 1 and 50"),
     ({"closing_date": "after start"}, "closing_date", "Closing date must be on or before the start date"),
     ({"closing_date": ["31", "2", "2027"]}, "closing_date", "Closing date for applications must be a real date"),
     ({"title": ""}, "title", "Enter a title for the placement"),
@@ -99,6 +100,7 @@ def test_places_never_go_below_those_held_and_the_closing_date_is_checked(app, c
         changes = {"closing_date": _date(date.today() + timedelta(days=1))}
     soup = page(_post(coordinator_client, path, _fields(coordinator_client, path, **changes)))
     assert errors(soup)[field].startswith(message)
+    assert len(soup.select(".govuk-error-summary li")) == 1  # one message for one field
     assert lookup(app, sa.select(Placement.version).where(Placement.id == warehouse.id)) == warehouse.version
 
 
