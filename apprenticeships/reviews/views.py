@@ -85,10 +85,12 @@ def record(review_id: int):
     if form.validate_on_submit():
         on_refusal_go_to(url_for("reviews.show", review_id=review.id))
         with conflict_shown_on(form, review, "review"):
+            corrected = review.held_date is not None
             reviews.record(current_user, review, form.values(), form.actions(),
                            round(totals.verified_hours * 60), settings, today, version=form.seen_version())
             no_host = reviews.no_host_words(review, current_user)
-            flash(f"Review saved. It now needs signing by {reviews.who_signs(review)}."
+            flash(f"Review {'corrected' if corrected else 'saved'}. It now needs signing by "
+                  f"{reviews.who_signs(review)}."
                   + (f" {no_host}" if no_host else ""), "success")
             return _to_review(review)
     return render_template("reviews/record.html", form=form, review=review, apprentice=apprentice, totals=totals,
