@@ -8,13 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Evidence uploads find a file's type with libmagic (python-magic loads Debian's libmagic1).
-if ! ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1'; then
-  echo "Installing Debian's libmagic1 for evidence uploads..."
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libmagic1 >/dev/null
-fi
+bash scripts/debian-packages.sh "for evidence uploads" libmagic1
 python3 -m pip install --quiet --disable-pip-version-check -e .
 flask --app app db upgrade
 flask --app app demo load

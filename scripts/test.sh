@@ -12,22 +12,10 @@ cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "Installing Debian's chromium for the browser tests..."
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
-fi
+bash scripts/debian-packages.sh "for the browser tests" chromium
 
 # Evidence uploads find a file's type with libmagic (python-magic loads Debian's libmagic1).
-if ! ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1'; then
-  echo "Installing Debian's libmagic1 for evidence uploads..."
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libmagic1 >/dev/null
-fi
+bash scripts/debian-packages.sh "for evidence uploads" libmagic1
 
 python3 -m ruff check apprenticeships tests migrations/env.py
 

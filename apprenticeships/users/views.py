@@ -113,14 +113,9 @@ def deactivate(user_id: int):
     if user.id == current_user.id:
         flash("You cannot deactivate your own account.", "error")
         return redirect(url_for("users.show", user_id=user.id), code=303)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        accounts.deactivate(current_user, user)
-        flash(f"{user.name} can no longer sign in.", "success")
-        return redirect(url_for("users.show", user_id=user.id), code=303)
-    return render_template(
-        "confirm_page.html", title=f"Deactivate {user.name}'s account?", confirm="Yes, deactivate",
-        back=url_for("users.show", user_id=user.id),
+    return _after_confirming(
+        user, lambda: accounts.deactivate(current_user, user), f"{user.name} can no longer sign in.",
+        title=f"Deactivate {user.name}'s account?", confirm="Yes, deactivate",
         explanation=["They will be signed out everywhere and will not be able to sign in. Their records stay as "
                      "they are, and you can reactivate the account later."])
 
@@ -133,18 +128,22 @@ def turn_off_two_factor(user_id: int):
     user = db.get_or_404(User, user_id)
     if user.id == current_user.id or not user.two_factor_on:
         return redirect(url_for("users.show", user_id=user.id), code=303)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        two_factor.turn_off(user, current_user)
-        flash(f"Two-factor sign-in is off for {user.name}.", "success")
-        return redirect(url_for("users.show", user_id=user.id), code=303)
-    return render_template(
-        "confirm_page.html", title=f"Turn off two-factor sign-in for {user.name}?", confirm="Yes, turn it off",
-        back=url_for("users.show", user_id=user.id),
+    return _after_confirming(
+        user, lambda: two_factor.turn_off(user, current_user), f"Two-factor sign-in is off for {user.name}.",
+        title=f"Turn off two-factor sign-in for {user.name}?", confirm="Yes, turn it off",
         explanation=["Do this only when they have lost both their authenticator app and their recovery codes, and "
                      "you are sure the request comes from them (call them on a number you already hold).",
                      "They will sign in with their email address and password only, until they set two-factor "
-                     "sign-in up again."])
+                     "sign-in up again. We will email them to say so."])
+
+
+def _after_confirming(user: User, act, done: str, **page):
+    """A change to someone's account: a confirmation page first, then the change and back to their account."""
+    if ConfirmForm().validate_on_submit():
+        act()
+        flash(done, "success")
+        return redirect(url_for("users.show", user_id=user.id), code=303)
+    return render_template("confirm_page.html", back=url_for("users.show", user_id=user.id), **page)
 
 
 @bp.post("/<int:user_id>/reactivate")
