@@ -263,6 +263,7 @@ def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_p
         done = None  # not settled after all (answered since, say): it is in the list if the filters want it
     return render_template("logbook/queue.html", page=page, rows=logbook.in_queue_order(page.items, done,
                                                                                        filters.newest_first),
+                           changed_since_query=page.changed_since_query,
                            counts=counts, done=done, message=_settled_message(done) if done else None,
                            bulk_problem=bulk_problem, just_verified=just_verified,
                            **_queue_context(form, page.number))
@@ -308,7 +309,7 @@ def undo_verification():
     if len(undone) == 1 and requested_block({_row_id(undone[0]): "row"}) is not None:
         return render_template("logbook/_queue_changed.html", entry=undone[0], undone=True,
                                counts=logbook.queue_counts(scope, form.filters()), message=message,
-                               **_queue_context(form))
+                               changed_since_query=logbook.changed_since_query(undone[0]), **_queue_context(form))
     flash(message, "success")
     return redirect(url_for("logbook.queue", **form.args()), code=303)
 
@@ -318,10 +319,12 @@ def undo_verification():
 def verify(entry_id: int):
     """Verify an entry: its hours count towards the off-the-job total. With htmx its row changes in place;
     without, the queue comes back where it was (same filters and page), at the entry, now settled."""
-    entry = entry_or_404(entry_id, current_user)
+    form = _queue_filters(visible_apprentices_condition(current_user))
+    entry, gone = _queue_entry_or_gone(entry_id)
+    if entry is None:
+        return _gone(entry_id, gone, form)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    form = _queue_filters(visible_apprentices_condition(current_user))
     on_refusal_go_to(url_for("logbook.queue", **form.args()))
     logbook.verify(current_user, entry, parse_id(request.form.get("version")),
                    anyway=request.form.get("anyway") == "yes")  # a queried entry, answered in person
@@ -332,14 +335,17 @@ def verify(entry_id: int):
 @roles(Role.MENTOR, Role.COORDINATOR)
 def query(entry_id: int):
     """Ask the apprentice about an entry before verifying it: on a page of its own, or (htmx) in the entry's row."""
-    entry = entry_or_404(entry_id, current_user)
     form = _queue_filters(visible_apprentices_condition(current_user))
+    entry, gone = _queue_entry_or_gone(entry_id)
+    if entry is None:
+        return _gone(entry_id, gone, form)
     back = url_for("logbook.queue", **form.args()) + f"#{_row_id(entry)}"
     in_row = requested_block({_row_id(entry): "row"}) is not None
     cancelled = request.method == "GET" and request.args.get("cancel") == "yes"  # the row's Cancel
     if cancelled or (in_row and request.method == "GET" and not logbook.can_query(entry)):
         if in_row:  # the entry as it is now, the focus back on its Query link (or the row) where it was
-            return render_template("logbook/_queue_row.html", entry=entry, cancelled=True, **_queue_context(form))
+            return render_template("logbook/_queue_row.html", entry=entry, cancelled=True,
+                                   changed_since_query=logbook.changed_since_query(entry), **_queue_context(form))
         return redirect(back, code=303)
     question = QueryForm(obj=entry)
     question.comment.label.text = f"Your question for {entry.apprentice.full_name}"
@@ -348,11 +354,38 @@ def query(entry_id: int):
         logbook.query(current_user, entry, question.comment.data.strip(), question.seen_version())
         return _settled(entry, form)
     if in_row:
-        return render_template("logbook/_queue_row.html", entry=entry, question=question, **_queue_context(form))
+        return render_template("logbook/_queue_row.html", entry=entry, question=question,
+                               changed_since_query=logbook.changed_since_query(entry), **_queue_context(form))
     return render_template("form_page.html", form=question, title="Query this entry",
                            caption=entry.apprentice.full_name, back=back,
                            intro=f"{entry.activity_date.day} {entry.activity_date:%B %Y}, {entry.activity_type.label}, "
                                  f"{hours_in_words(entry.hours)}: {entry.description}")
+
+
+def _queue_entry_or_gone(entry_id: int):
+    """(the entry, None) if it is of an apprentice this person may see; (None, what to say) if it was
+    and has been deleted since (the apprentice deleted it while it waited); otherwise not found."""
+    scope = visible_apprentices_condition(current_user)
+    entry = logbook.queue_entry(scope, entry_id)
+    if entry is not None:
+        return entry, None
+    gone = logbook.deleted_entry_message(scope, entry_id)
+    if gone is None:
+        abort(404)
+    return None, gone
+
+
+def _gone(entry_id: int, gone: str, form: QueueFilterForm):
+    """An entry the person asked to verify or query has been deleted since their page was shown: with
+    htmx its row says so in place (and the counts refresh); without, the queue again, at the same
+    filters and page, with the message at its top."""
+    message = f"{gone}. It is no longer waiting for verification."
+    if requested_block({f"entry-{entry_id}": "row"}) is not None:
+        scope = visible_apprentices_condition(current_user)
+        return render_template("logbook/_queue_gone.html", entry_id=entry_id, message=message,
+                               counts=logbook.queue_counts(scope, form.filters()), **_queue_context(form))
+    flash(message)
+    return redirect(url_for("logbook.queue", **form.args()), code=303)
 
 
 def _queue_filters(scope) -> QueueFilterForm:

@@ -20,6 +20,8 @@ class NotificationKind(Choice):
     PROPOSAL_DECLINED = "proposal_declined"  # to the coordinators
     PLACEMENT_RETURNED = "placement_returned"  # to the employer user who posted it
     PROPOSAL_WITHDRAWN = "proposal_withdrawn"  # to the employer's users: a proposal they had not answered
+    REVIEW_TO_SIGN = "review_to_sign"  # to everyone who must sign a review just recorded or corrected
+    PLACEMENT_PUBLISHED = "placement_published"  # to the employer user who posted it
     # Made by the daily job (services/reminders.py), once per occurrence.
     SHARE_LINK_EXPIRING = "share_link_expiring"
     REVIEW_DUE_SOON = "review_due_soon"

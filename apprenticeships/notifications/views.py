@@ -20,7 +20,9 @@ EVERYONE = (Role.COORDINATOR, Role.MENTOR, Role.EMPLOYER, Role.APPRENTICE)
 def index():
     """What needs the signed-in person, newest first, a page at a time."""
     page = notifications.page_for(current_user, request.args.get("page", 1, type=int))
+    # What still needs doing, on any page of the list: "Mark everything as done" shows only then.
     return render_template("notifications/index.html", page=page, form=DoneForm(),
+                           to_do=notifications.count_for(current_user),
                            frequency=notifications.frequency_for(current_user))
 
 

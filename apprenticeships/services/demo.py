@@ -37,6 +37,7 @@ from ..models import (
     Ksb,
     KsbKind,
     LogEntry,
+    LogEntryRevision,
     Mentor,
     Placement,
     PlacementAssignment,
@@ -138,6 +139,7 @@ class _DemoBuilder:
         self.hosting: dict[str, Placement] = {}
         # Off-the-job minutes verified, with when, per apprentice: a review records the total by its day.
         self.verified: dict[Apprentice, list[tuple[date, int]]] = {}
+        self.apprentice_users: dict[int, User] = {}  # the current apprentices' accounts, once made
 
     def _at(self, day: date, hours: tuple[int, int] = (9, 17)) -> datetime:
         """A time in office hours on `day` (UTC), or on yesterday if `day` has not passed yet."""
@@ -403,14 +405,36 @@ class _DemoBuilder:
         # Logged that evening (an entry for today, early today), verified a few days later.
         entry.created_at = self._at(day, (17, 21)) if day < self.today else self._today_early()
         entry.updated_at = entry.created_at
+        # Its history as the app records it (services/logbook.py): who logged it and when, then who
+        # verified it. An earlier apprentice has no account (they finished before the service), so
+        # only the verification of their entries is recorded.
+        author = self.apprentice_users.get(apprentice.id)
+        if author is not None:
+            entry.created_by_id = author.id
+            self._revision(entry, "created", author, entry.created_at, {
+                "activity_date": day.isoformat(), "activity_type": entry.activity_type.value,
+                "off_the_job": off_the_job, "minutes": minutes})
         if verified:
             entry.status = VerificationStatus.VERIFIED
             entry.verified_by_id = self._verifier(apprentice).id
             entry.verified_at = entry.updated_at = max(self._at(self._days_after(day, 1, 6)), entry.created_at)
+            self._revision(entry, "verified", self._verifier(apprentice), entry.verified_at)
             if off_the_job:
                 self.verified.setdefault(apprentice, []).append((entry.verified_at.date(), minutes))
         db.session.add(entry)
         return entry
+
+    def _revision(self, entry: LogEntry, action: str, by: User, at: datetime, changes: dict | None = None) -> None:
+        db.session.add(LogEntryRevision(entry=entry, action=action, changes=changes or {}, changed_by_id=by.id,
+                                        changed_at=at))
+
+    def _query(self, entry: LogEntry, comment: str) -> None:
+        """The mentor asks about `entry` a day or two after it was logged, as logbook.query records it."""
+        mentor = self._verifier(entry.apprentice)
+        entry.status, entry.query_comment, entry.query_response = VerificationStatus.QUERIED, comment, None
+        entry.updated_at = max(self._at(self._days_after(entry.activity_date, 1, 2)),
+                               entry.created_at + timedelta(minutes=30))
+        self._revision(entry, "queried", mentor, entry.updated_at, {"comment": comment})
 
     def _today_early(self) -> datetime:
         return datetime.combine(self.today, time(0, self.clock.randrange(60)), tzinfo=UTC)
@@ -454,8 +478,7 @@ class _DemoBuilder:
                     recent = (self.today - day).days <= 14
                     entry = self._entry(apprentice, day, minutes, verified=not recent)
                     if recent and queried == 0 and apprentice.first_name in ("Amara", "Zainab"):
-                        entry.status = VerificationStatus.QUERIED
-                        entry.query_comment = "Could you say which module this was, so it matches the provider's record?"
+                        self._query(entry, "Could you say which module this was, so it matches the provider's record?")
                         queried += 1
                 day_job = week + timedelta(days=2)
                 if self.rng.random() < 0.15 and day_job < min(stop, self.today):

@@ -19,6 +19,7 @@ from ..models import (
     MAX_MINUTES_A_DAY,
     Apprentice,
     ApprenticeStatus,
+    AuditEvent,
     Ksb,
     LogEntry,
     LogEntryRevision,
@@ -254,6 +255,35 @@ def can_undo(actor: User, entry: LogEntry, now: datetime | None = None) -> bool:
             and entry.verified_at is not None and entry.verified_at >= (now or utcnow()) - UNDO_WINDOW)
 
 
+def _latest_of(actions: tuple[str, ...]) -> sa.ScalarSelect:
+    """The latest of these actions in the history of the LogEntry of the enclosing statement (correlated)."""
+    return (sa.select(LogEntryRevision.action).where(
+        LogEntryRevision.entry_id == LogEntry.id, LogEntryRevision.action.in_(actions))
+        .order_by(LogEntryRevision.changed_at.desc(), LogEntryRevision.id.desc()).limit(1).scalar_subquery())
+
+
+# What the apprentice does to an entry, other than answer, that sends a query back for verification.
+_CHANGES_TO_AN_ENTRY = ("edited", "evidence added", "evidence removed")
+
+
+def _changed_since_query() -> sa.ColumnElement[bool]:
+    """Whether the LogEntry of the enclosing statement is waiting again, after a query, because it was
+    changed (not answered): what the queue tells the verifier instead of an answer. An entry put back to
+    waiting unanswered for another reason (an older query recorded without its history) is not."""
+    unanswered = sa.and_(LogEntry.status == VerificationStatus.PENDING, LogEntry.query_comment.is_not(None),
+                         LogEntry.query_response.is_(None))
+    changed = _latest_of(("queried", "answered", *_CHANGES_TO_AN_ENTRY)).in_(_CHANGES_TO_AN_ENTRY)
+    return sa.case((unanswered, changed), else_=sa.false())
+
+
+def changed_since_query(entry: LogEntry) -> frozenset[int]:
+    """{entry.id} if the entry came back from a query because it was changed, else nothing: for one row
+    of the queue (a page of it reads the same in `queue`'s statement). A statement only when it can be so."""
+    if not (entry.status == VerificationStatus.PENDING and entry.query_comment and not entry.query_response):
+        return frozenset()
+    return frozenset(db.session.scalars(sa.select(LogEntry.id).where(LogEntry.id == entry.id, _changed_since_query())))
+
+
 def undo_verification(actor: User, scope: sa.ColumnElement[bool], entry_ids: list[int]) -> list[LogEntry]:
     """Put entries `actor` verified within UNDO_WINDOW back as they were (waiting, or queried): all of them, or none.
 
@@ -266,9 +296,7 @@ def undo_verification(actor: User, scope: sa.ColumnElement[bool], entry_ids: lis
     ids = list(dict.fromkeys(entry_ids))
     # Back to what it was: queried if its latest query came after any answer or change (a query to
     # someone who has left, or one answered in person), otherwise waiting.
-    latest_step = (sa.select(LogEntryRevision.action).where(
-        LogEntryRevision.entry_id == LogEntry.id, LogEntryRevision.action.in_(("queried", "answered", "edited")))
-        .order_by(LogEntryRevision.changed_at.desc(), LogEntryRevision.id.desc()).limit(1).scalar_subquery())
+    latest_step = _latest_of(("queried", "answered", "edited"))
     if not ids:
         raise LogbookError("Choose the entries whose verification you want to undo")
     if len(ids) > MAX_VERIFIED_AT_ONCE:
@@ -415,6 +443,12 @@ class QueueCounts:
 QUEUE_PAGE_SIZE = 50
 
 
+@dataclass(frozen=True)
+class QueuePage(Page):
+    # The entries on the page that came back from a query because they were changed, not answered.
+    changed_since_query: frozenset[int] = frozenset()
+
+
 def queue_counts(scope: sa.ColumnElement[bool], filters: QueueFilters) -> QueueCounts:
     """One statement: entries and minutes by status and by whether a query came before."""
     was_queried = LogEntry.query_comment.is_not(None)
@@ -445,12 +479,14 @@ def queue(scope: sa.ColumnElement[bool], filters: QueueFilters, counts: QueueCou
     number = min(max(1, filters.page), max(1, -(-total // size)))
     order = (LogEntry.activity_date.desc(), LogEntry.id.desc()) if filters.newest_first else \
         (LogEntry.activity_date, LogEntry.id)
-    items = list(db.session.scalars(
-        sa.select(LogEntry).join(Apprentice, Apprentice.id == LogEntry.apprentice_id)
+    rows = db.session.execute(
+        sa.select(LogEntry, _changed_since_query().label("changed"))
+        .join(Apprentice, Apprentice.id == LogEntry.apprentice_id)
         .where(*filters.conditions(scope), _queue_condition(filters.status))
         .options(contains_eager(LogEntry.apprentice), selectinload(LogEntry.ksbs))
-        .order_by(*order).limit(size).offset((number - 1) * size)))
-    return Page(items, number, size, total)
+        .order_by(*order).limit(size).offset((number - 1) * size)).all()
+    return QueuePage([row[0] for row in rows], number, size, total,
+                     changed_since_query=frozenset(row[0].id for row in rows if row.changed))
 
 
 def queue_entry(scope: sa.ColumnElement[bool], entry_id: int | None) -> LogEntry | None:
@@ -460,6 +496,26 @@ def queue_entry(scope: sa.ColumnElement[bool], entry_id: int | None) -> LogEntry
     return db.session.scalar(
         sa.select(LogEntry).join(Apprentice, Apprentice.id == LogEntry.apprentice_id)
         .where(LogEntry.id == entry_id, scope).options(contains_eager(LogEntry.apprentice)))
+
+
+def deleted_entry_message(scope: sa.ColumnElement[bool], entry_id: int) -> str | None:
+    """What to say of `entry_id` if it was an entry of an apprentice in `scope` and has been deleted (the
+    row and its history are gone; the audit log keeps its id): "Jordan Ellis deleted this entry". None
+    for any other id, which is answered as not found: an entry of someone this person may not see,
+    deleted or not, tells them nothing."""
+    row = db.session.execute(
+        sa.select(Apprentice.first_name, Apprentice.last_name, User.apprentice_id == Apprentice.id)
+        .select_from(AuditEvent)
+        .join(Apprentice, sa.and_(AuditEvent.subject_type == Apprentice.__tablename__,
+                                  AuditEvent.subject_id == Apprentice.id))
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.action == "log_entry.deleted", AuditEvent.details["entry_id"].as_integer() == entry_id,
+               scope)
+        .limit(1)).one_or_none()
+    if row is None:
+        return None
+    first_name, last_name, by_the_apprentice = row
+    return f"{first_name} {last_name} deleted this entry" if by_the_apprentice else "This entry has been deleted"
 
 
 def in_queue_order(entries: list[LogEntry], extra: LogEntry | None, newest_first: bool) -> list[LogEntry]:

@@ -12,6 +12,10 @@ everyone who chose immediate emails. Everyone else's wait for the daily email (`
 or are never emailed if they chose no email. The texts of the list and the emails come from
 `describe`, so the page and the email always say the same thing.
 
+Some kinds only tell the person something and ask nothing of them (INFORMATIONAL): they are
+made already done, so the count in the header is only of what needs doing, but they are listed
+and emailed like the others.
+
 No personal data is copied into a notification: it holds ids, a date and a kind.
 """
 
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -57,20 +61,27 @@ PAGE_SIZE = 20
 DIGEST = "daily_digest"
 # The columns an INSERT ... SELECT fills, in this order; the SELECT gives them under these labels.
 COLUMNS = ("user_id", "kind", "occurrence", "apprentice_id", "log_entry_id", "review_id", "placement_id",
-           "assignment_id", "share_link_id", "on_date", "created_at", "email_state")
+           "assignment_id", "share_link_id", "on_date", "created_at", "email_state", "done_at")
+# Kinds that ask nothing of their person: made done, still listed and emailed.
+INFORMATIONAL = frozenset({K.PROPOSAL_WITHDRAWN, K.PROPOSAL_ACCEPTED, K.PLACEMENT_PUBLISHED})
 ABOUT = ("apprentice_id", "log_entry_id", "review_id", "placement_id", "assignment_id", "share_link_id", "on_date")
 
 
 # --- Making notifications ---------------------------------------------------------------------
 
 def insert(select: sa.Select, *, now: datetime | None = None) -> list[int]:
-    """Add a notification for each row of `select` (labelled as COLUMNS, without created_at and
-    email_state), skipping any whose (user, kind, occurrence) exists already; email the new ones
-    to the people who want them at once. Returns the new notifications' ids. Two statements
-    whatever the number of rows, and one INSERT into the outbox for each email sent."""
+    """Add a notification for each row of `select` (labelled as COLUMNS, without created_at,
+    email_state and done_at), skipping any whose (user, kind, occurrence) exists already; email the
+    new ones to the people who want them at once. An INFORMATIONAL kind is made done. Returns the
+    new notifications' ids. Two statements whatever the number of rows, and one INSERT into the
+    outbox for each email sent."""
     now = now or utcnow()
+    kind = select.selected_columns.kind
     rows = select.add_columns(sa.literal(now, Notification.created_at.type).label("created_at"),
-                              sa.literal(EmailState.WAITING.value).label("email_state"))
+                              sa.literal(EmailState.WAITING.value).label("email_state"),
+                              sa.case((kind.in_([k.value for k in INFORMATIONAL]),
+                                       sa.literal(now, Notification.done_at.type)),
+                                      else_=sa.null()).label("done_at"))
     rows = rows.where(sa.true())  # SQLite reads INSERT ... SELECT ... ON CONFLICT only with a WHERE in the SELECT
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     statement = (dialect.insert(Notification).from_select(list(COLUMNS), rows)
@@ -147,12 +158,32 @@ def entries_acted_on(entry_ids: Sequence[int], *, verified: bool) -> None:
             .values(done_at=utcnow()).execution_options(synchronize_session=False))
 
 
-def review_signed(review_id: int, signed_by: int, locked: bool) -> None:
-    """The signer's reminder to sign is done; once the review is locked, everyone's is."""
-    if locked:
-        _done(K.SIGNATURE_WAITING, review_id=review_id)
-    else:
-        _done(K.SIGNATURE_WAITING, review_id=review_id, user_id=signed_by)
+def _review_and_signers(review_id: int, must_sign: sa.ColumnElement[bool]) -> sa.Select:
+    """The users meeting `must_sign` (reviews.must_sign) for the review: the people who must still sign it."""
+    return (sa.select(User.id.label("user_id"))
+            .select_from(sa.join(ProgressReview, Apprentice, Apprentice.id == ProgressReview.apprentice_id))
+            .join(User, sa.and_(User.active.is_(True), must_sign)).where(ProgressReview.id == review_id))
+
+
+def review_to_sign(review: ProgressReview, must_sign: sa.ColumnElement[bool], *, recorded_by: int) -> None:
+    """To everyone who must sign the review just recorded or corrected (reviews.must_sign), but the
+    person who recorded it, who is on its page: read it and sign it. A correction starts the
+    signatures over, so the notifications about the earlier version are done."""
+    _done(K.REVIEW_TO_SIGN, review_id=review.id)
+    insert(_review_and_signers(review.id, must_sign).add_columns(
+        *columns(kind=K.REVIEW_TO_SIGN, apprentice_id=review.apprentice_id, review_id=review.id))
+        .where(User.id != recorded_by))
+
+
+def review_signed(review_id: int, must_sign: sa.ColumnElement[bool]) -> None:
+    """A part was signed: the notifications (and reminders) to sign it are done for everyone who
+    need not sign it any more (reviews.must_sign): the signer, anyone who could have signed the same
+    part, and everyone once the review is locked. One statement."""
+    still = _review_and_signers(review_id, must_sign).where(User.id == Notification.user_id).exists()
+    db.session.execute(
+        sa.update(Notification).where(Notification.kind.in_([K.SIGNATURE_WAITING, K.REVIEW_TO_SIGN]),
+                                      Notification.review_id == review_id, Notification.done_at.is_(None), ~still)
+        .values(done_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def placement_proposed(assignment: PlacementAssignment) -> None:
@@ -180,14 +211,25 @@ def proposal_withdrawn(assignment: PlacementAssignment) -> None:
             assignment_id=assignment.id)
 
 
-def placement_returned(placement: Placement) -> None:
-    """To the employer user who posted the placement (any of the employer's users if they no longer can)."""
+def _posted_by(placement: Placement) -> sa.ColumnElement[bool]:
+    """The employer user who posted the placement (any of the employer's users if they no longer can)."""
     posted_by = sa.and_(User.id == placement.created_by_id, User.active.is_(True))
     still_there = sa.select(User.id).where(posted_by, User.role == Role.EMPLOYER,
                                            User.employer_id == placement.employer_id).exists()
-    _notify(sa.and_(User.role == Role.EMPLOYER, User.employer_id == placement.employer_id,
-                    sa.or_(User.id == placement.created_by_id, ~still_there)),
-            kind=K.PLACEMENT_RETURNED, placement_id=placement.id)
+    return sa.and_(User.role == Role.EMPLOYER, User.employer_id == placement.employer_id,
+                   sa.or_(User.id == placement.created_by_id, ~still_there))
+
+
+def placement_returned(placement: Placement) -> None:
+    """To the employer user who posted the placement: change it and submit it again."""
+    _notify(_posted_by(placement), kind=K.PLACEMENT_RETURNED, placement_id=placement.id)
+
+
+def placement_published(placement: Placement) -> None:
+    """To the employer user who posted the placement: it is published (for their information). Their
+    notification that it was sent back, if any, is done."""
+    _done(K.PLACEMENT_RETURNED, placement_id=placement.id)
+    _notify(_posted_by(placement), kind=K.PLACEMENT_PUBLISHED, placement_id=placement.id)
 
 
 # --- What a notification says, and where it leads ---------------------------------------------
@@ -203,6 +245,18 @@ class Item:
     values: dict[str, Any]
     created_at: datetime
     done: bool
+    # What an email's subject names (its template's placeholders beyond the usual ones).
+    subject: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sentence(self) -> str:
+        """The text as the list and the emails show it: a sentence, with its full stop."""
+        return self.text + "."
+
+    @property
+    def informational(self) -> bool:
+        """It tells the person something and asks nothing of them (made done)."""
+        return self.kind in INFORMATIONAL
 
     @property
     def href(self) -> str:
@@ -240,6 +294,8 @@ def describe(row) -> Item:
     on = _when(n.on_date)
     staff = row.role in (Role.COORDINATOR, Role.MENTOR)
     apprentice_page = ("apprentices.show", {"apprentice_id": n.apprentice_id})
+    proposal = {"apprentice": name, "placement": row.title or "your placement"}
+    subject: dict[str, str] = {}
 
     def own_or(anchor: str, home: tuple[str, dict]) -> tuple[str, dict]:
         if mine:
@@ -259,22 +315,33 @@ def describe(row) -> Item:
             text = (f"{name} has been proposed as a reserve for your placement {row.title}. All its places are "
                     "taken: you can accept them if a place comes free, or decline them now")
             target = ("placements.decide", {"assignment_id": n.assignment_id})
+            subject = proposal
         case K.PLACEMENT_PROPOSED:
             text = f"{name} has been proposed for your placement {row.title}. Accept or decline them"
             target = ("placements.decide", {"assignment_id": n.assignment_id})
+            subject = proposal
         case K.PROPOSAL_WITHDRAWN:
             text = (f"The programme coordinator has withdrawn the proposal of {name} for your placement "
                     f"{row.title}. There is nothing for you to do")
             target = ("placements.show", {"placement_id": n.placement_id})
+            subject = proposal
         case K.PROPOSAL_ACCEPTED:
             text = f"{row.employer_name} has accepted {name} for {row.title}"
             target = ("placements.show", {"placement_id": n.placement_id})
+            subject = proposal
         case K.PROPOSAL_DECLINED:
-            text = f"{row.employer_name} has declined {name} for {row.title}"
+            text = f"{row.employer_name} has declined {name} for {row.title}. You can propose someone else"
             target = ("placements.show", {"placement_id": n.placement_id})
+            subject = proposal
         case K.PLACEMENT_RETURNED:
             text = f"Your placement {row.title} has been sent back with a comment. Change it and submit it again"
             target = ("placements.show", {"placement_id": n.placement_id})
+            subject = {"placement": row.title}
+        case K.PLACEMENT_PUBLISHED:
+            text = (f"Your placement {row.title} has been published, so apprentices can see it. There is nothing "
+                    "for you to do until an apprentice is proposed for it")
+            target = ("placements.show", {"placement_id": n.placement_id})
+            subject = {"placement": row.title}
         case K.SHARE_LINK_EXPIRING:
             text = f"The share link ‘{row.label}’ for {row.cohort_name} stops working after {on}"
             target = ("summaries.links", {"cohort_id": row.cohort_id})
@@ -286,7 +353,11 @@ def describe(row) -> Item:
             target = ("reviews.index", {}) if mine else own_or("reviews", apprentice_page)
         case K.SIGNATURE_WAITING:
             text = f"{whose} progress review held on {_when(row.held_date)} is waiting for your signature"
-            target = ("reviews.show", {"review_id": n.review_id})
+            target = ("reviews.show", {"review_id": n.review_id, "_anchor": "sign-offs"})
+        case K.REVIEW_TO_SIGN:
+            text = (f"{whose} progress review held on {_when(row.held_date)} has been recorded and needs your "
+                    "signature. Read it and sign it")
+            target = ("reviews.show", {"review_id": n.review_id, "_anchor": "sign-offs"})
         case K.NOTHING_LOGGED:
             text = (f"You have not logged any learning since {on}" if mine
                     else f"{name} has not logged any learning since {on}")
@@ -296,7 +367,7 @@ def describe(row) -> Item:
             target = own_or("progress", apprentice_page)
         case _:  # pragma: no cover - every kind is above
             raise ValueError(n.kind)
-    return Item(n.id, n.kind, text, target[0], target[1], n.created_at, n.done_at is not None)
+    return Item(n.id, n.kind, text, target[0], target[1], n.created_at, n.done_at is not None, subject)
 
 
 def link(endpoint: str, values: dict[str, Any], *, absolute: bool = True) -> str:
@@ -350,7 +421,7 @@ def _email(ids: Sequence[int], now: datetime) -> None:
             not_sent.append(row[0].id)
         elif row.frequency == EmailFrequency.IMMEDIATE.value:
             item = describe(row)
-            send(item.kind.value, row.email, {**_personal(row), "what": item.text + ".",
+            send(item.kind.value, row.email, {**_personal(row), **item.subject, "what": item.sentence,
                                               "link": link(item.endpoint, item.values)})
             sent.append(row[0].id)
     _mark(sent, not_sent, now)
@@ -367,25 +438,37 @@ def _mark(sent: list[int], not_sent: list[int], now: datetime) -> None:
 def send_digests(*, now: datetime | None = None) -> int:
     """One email to each person with notifications waiting for the daily email, listing them.
 
-    What the person marked done in the meantime, and everything for someone who chose no
-    email, is not sent. Returns how many emails were queued."""
+    What the person marked done in the meantime (but for what was made done, INFORMATIONAL), and
+    everything for someone who chose no email, is not sent. Returns how many emails were queued."""
     now = now or utcnow()
     waiting: dict[int, list] = defaultdict(list)
     sent, not_sent = [], []
     for row in _rows(Notification.email_state == EmailState.WAITING):
-        if row[0].done_at is not None or not row.emailable or row.frequency == EmailFrequency.NEVER.value:
+        marked_done = row[0].done_at is not None and row[0].kind not in INFORMATIONAL
+        if marked_done or not row.emailable or row.frequency == EmailFrequency.NEVER.value:
             not_sent.append(row[0].id)
         else:
             waiting[row[0].user_id].append(row)
     for rows in waiting.values():
         items = [describe(row) for row in rows]
-        listed = "\n\n".join(f"* {item.text}: {link(item.endpoint, item.values)}" for item in items)
-        count = f"{len(items)} thing{'s' if len(items) != 1 else ''} need{'s' if len(items) == 1 else ''} you"
-        send(DIGEST, rows[0].email, {**_personal(rows[0]), "count": count, "items": listed,
+        listed = "\n\n".join(f"* {item.sentence} {link(item.endpoint, item.values)}" for item in items)
+        send(DIGEST, rows[0].email, {**_personal(rows[0]), "count": _digest_count(items), "items": listed,
                                      "notifications_link": link("notifications.index", {})})
         sent.extend(row[0].id for row in rows)
     _mark(sent, not_sent, now)
     return len(waiting)
+
+
+def _digest_count(items: list[Item]) -> str:
+    """"2 things need you", "1 thing needs you and 1 update", "2 updates"."""
+    needs = sum(not item.informational for item in items)
+    updates = len(items) - needs
+    words = []
+    if needs:
+        words.append(f"{needs} thing{'s' if needs != 1 else ''} need{'s' if needs == 1 else ''} you")
+    if updates:
+        words.append(f"{updates} update{'s' if updates != 1 else ''}")
+    return " and ".join(words)
 
 
 # --- The list, the count and the choice of email --------------------------------------------

@@ -7,7 +7,7 @@ INSERT ... SELECT each, whatever the number of apprentices:
 - a review due within REVIEW_DUE_AHEAD, or overdue (both by the one rule of when a review is due,
   services/progress.py), to the apprentice, their mentor and the coordinators; once per due date;
 - a review held and waiting more than SIGNATURE_REMINDER_DAYS for a signature, to each person
-  who must still sign it (the rule of reviews.awaiting_signature, for everyone at once); once per
+  who must still sign it (the rule of reviews.must_sign, for everyone at once); once per
   review and reopening;
 - nothing logged for 4 weeks, and off-the-job hours behind, to the apprentice and their mentor:
   the dashboard's at-risk conditions (progress.risk_conditions), for apprentices in learning (not
@@ -36,15 +36,13 @@ from ..models import (
     ProgrammeSettings,
     ProgressReview,
     ReviewReopening,
-    ReviewSignoff,
     Role,
     ShareLink,
-    SignoffParty,
     User,
 )
-from ..permissions import FINISHED, review_hosted_condition
 from . import notifications
 from .progress import progress_subquery, review_overdue_condition, risk_conditions
+from .reviews import must_sign
 
 K = NotificationKind
 REVIEW_DUE_AHEAD = timedelta(days=7)
@@ -120,32 +118,16 @@ def hours_behind_reminders(today: date, settings: ProgrammeSettings) -> sa.Selec
                    apprentice_id=Apprentice.id)
 
 
-def _unsigned(party: SignoffParty) -> sa.ColumnElement[bool]:
-    return ~sa.exists().where(ReviewSignoff.review_id == ProgressReview.id, ReviewSignoff.party == party)
-
-
 def signature_reminders(today: date, waiting_days: int) -> sa.Select:
     """Who must still sign each review held (or reopened) more than `waiting_days` ago: the rule of
-    reviews.awaiting_signature, for every person at once."""
+    reviews.must_sign, for every person at once."""
     reopened = sa.select(sa.func.max(ReviewReopening.reopened_at)).where(
         ReviewReopening.review_id == ProgressReview.id).scalar_subquery()
     reopenings = sa.select(sa.func.count()).where(ReviewReopening.review_id == ProgressReview.id).scalar_subquery()
     since = sa.func.coalesce(sa.func.date(reopened, type_=sa.Date), ProgressReview.held_date)
-    who = sa.or_(
-        sa.and_(User.role == Role.APPRENTICE, User.apprentice_id == ProgressReview.apprentice_id,
-                Apprentice.status.not_in(FINISHED), _unsigned(SignoffParty.APPRENTICE)),
-        sa.and_(User.role == Role.MENTOR, User.mentor_id == ProgressReview.signing_mentor_id,
-                _unsigned(SignoffParty.MENTOR)),
-        sa.and_(User.role == Role.EMPLOYER, review_hosted_condition(User.employer_id),
-                _unsigned(SignoffParty.EMPLOYER)),
-        sa.and_(User.role == Role.COORDINATOR, sa.or_(
-            _unsigned(SignoffParty.COORDINATOR),
-            sa.and_(~review_hosted_condition(), _unsigned(SignoffParty.EMPLOYER)))),
-    )
     start = (sa.join(ProgressReview, Apprentice, Apprentice.id == ProgressReview.apprentice_id)
              .join(Cohort, Cohort.id == Apprentice.cohort_id))
-    return _select(who, start, Cohort.archived_at.is_(None), ProgressReview.held_date.is_not(None),
-                   ProgressReview.locked_at.is_(None), since <= today - timedelta(days=waiting_days),
+    return _select(must_sign(), start, Cohort.archived_at.is_(None), since <= today - timedelta(days=waiting_days),
                    kind=K.SIGNATURE_WAITING, occurrence=_key(ProgressReview.id, reopenings),
                    apprentice_id=ProgressReview.apprentice_id, review_id=ProgressReview.id)
 

@@ -36,6 +36,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import (
+    FINISHED,
     record_is_read_only,
     review_host,
     review_hosted_condition,
@@ -181,6 +182,7 @@ def record(actor: User, review: ProgressReview, values: dict, actions: list[dict
     if review.next_review_date and review.apprentice.status in ApprenticeStatus.CURRENT:
         reschedule(review.apprentice, review.next_review_date)
     db.session.flush()
+    notifications.review_to_sign(review, must_sign(), recorded_by=actor.id)
 
 
 WHO = {SignoffParty.APPRENTICE: "the apprentice", SignoffParty.EMPLOYER: "the employer",
@@ -222,7 +224,7 @@ def sign(actor: User, review: ProgressReview, party: SignoffParty, comment: str 
         review.locked_at = utcnow()
         audit.record(actor, "review.locked", review)
     db.session.flush()
-    notifications.review_signed(review.id, actor.id, locked)
+    notifications.review_signed(review.id, must_sign())
     return locked
 
 
@@ -300,6 +302,23 @@ def awaiting_signature(user: User) -> sa.ColumnElement[bool]:
     if user.role == Role.MENTOR:
         return sa.and_(held, ProgressReview.signing_mentor_id == user.mentor_id, ~_signed(SignoffParty.MENTOR))
     return sa.false()
+
+
+def must_sign() -> sa.ColumnElement[bool]:
+    """The SQL condition on User, ProgressReview and its Apprentice: the user must still sign the
+    review. The rule of `awaiting_signature` (and `party_for`), for every person at once: the
+    notifications and reminders to sign use it."""
+    return sa.and_(ProgressReview.held_date.is_not(None), ProgressReview.locked_at.is_(None), sa.or_(
+        sa.and_(User.role == Role.APPRENTICE, User.apprentice_id == ProgressReview.apprentice_id,
+                Apprentice.status.not_in(FINISHED), ~_signed(SignoffParty.APPRENTICE)),
+        sa.and_(User.role == Role.MENTOR, User.mentor_id == ProgressReview.signing_mentor_id,
+                ~_signed(SignoffParty.MENTOR)),
+        sa.and_(User.role == Role.EMPLOYER, review_hosted_condition(User.employer_id),
+                ~_signed(SignoffParty.EMPLOYER)),
+        sa.and_(User.role == Role.COORDINATOR, sa.or_(
+            ~_signed(SignoffParty.COORDINATOR),
+            sa.and_(~review_hosted_condition(), ~_signed(SignoffParty.EMPLOYER)))),
+    ))
 
 
 def _reviews(*where) -> ToDoList:

@@ -32,11 +32,15 @@ def test_a_query_reaches_the_apprentice_in_the_header_and_the_list_and_is_marked
     header.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Notifications")
     expect(page.locator("#notifications li")).to_have_count(1)
+    expect(page.locator("#notifications li a").first).to_have_text(
+        re.compile(r"Answer the query so it can be verified\.$"))  # a sentence, as in the email
+    expect(page.get_by_role("button", name="Mark everything as done")).to_be_visible()
     assert_accessible(page)
     assert _widest(page) <= PHONE["width"]
     page.get_by_role("button", name="Mark as done").click()
     expect(page.locator("#notifications .govuk-tag--grey")).to_have_text("Done")
     expect(header).to_have_text("Notifications", use_inner_text=True)
+    expect(page.get_by_role("button", name="Mark everything as done")).to_have_count(0)  # nothing is left to do
     page.get_by_role("link", name="Change how often we email you").click()
     page.get_by_label("Once a day, in one email listing everything").check()
     page.get_by_role("button", name="Save").click()

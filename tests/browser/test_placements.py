@@ -137,7 +137,7 @@ def test_a_reserve_waits_for_a_withdrawn_proposal_then_the_employer_decides_from
     page.get_by_role("link", name="Withdraw the proposal of Yusuf Ali").click()
     page.get_by_role("button", name="Yes, withdraw it").click()
     expect(page.get_by_text("The proposal of Yusuf Ali was withdrawn.")).to_be_visible()
-    expect(page.get_by_text("1 of 2 places free.")).to_be_visible()
+    expect(page.get_by_text("2 places: 1 taken, 1 free.")).to_be_visible()
 
     # The closing date and places can still change; the page is checked as everyone's are.
     page.get_by_role("link", name="Change the details, closing date or number of places").click()
@@ -145,7 +145,7 @@ def test_a_reserve_waits_for_a_withdrawn_proposal_then_the_employer_decides_from
     page.get_by_label("Number of places").fill("1")  # Jordan Ellis holds one: no fewer
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_text(f"{warehouse} saved.")).to_be_visible()
-    expect(page.get_by_text("No places free: its one place is taken.")).to_be_visible()
+    expect(page.get_by_text("1 place: 1 taken, none free.")).to_be_visible()
     sign_out(page)
 
     # The employer, on a phone: the reserve is labelled, and they decide from its page.

@@ -321,3 +321,48 @@ def test_a_mentees_whole_log_and_an_entrys_history_fit_a_phone(page: Page, long_
     page.get_by_role("link", name="Back to Jordan Ellis").click()
     assert page.url.endswith("#entries")
     assert console_errors == []
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, PHONE])
+def test_an_open_query_is_never_under_the_bulk_bar_and_an_empty_one_is_refused_cleanly(page: Page, long_queue,
+                                                                                   console_errors, viewport):
+    page.set_viewport_size(viewport)
+    sign_in(page, long_queue, "mentor@example.org")
+    page.goto(long_queue + "/verification")
+    row = page.locator("tbody tr").nth(3)
+    row_id = row.get_attribute("id")
+    row.get_by_role("link", name=re.compile("^Query")).click()
+    opened = page.locator(f"#{row_id}")
+    expect(opened.locator("textarea")).to_be_focused()
+    bar = page.locator("#queue-bulk [data-queue-bulk]")
+
+    def clear_of_the_bar(locator) -> bool:
+        box, covering = locator.bounding_box(), bar.bounding_box()
+        return box["y"] + box["height"] <= covering["y"] + 1 or box["y"] >= covering["y"] + covering["height"]
+
+    send = opened.get_by_role("button", name=re.compile("^Send query"))
+    for control in (opened.locator("textarea"), send):
+        control.scroll_into_view_if_needed()
+        assert clear_of_the_bar(control)
+    # The box made taller by hand (the browser gives it a style attribute), then sent empty: the error by
+    # the box, in place, and the browser reports nothing (htmx copies no inline style, which the CSP blocks).
+    box = opened.locator("textarea").bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 3, box["y"] + box["height"] - 3)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] - 3, box["y"] + box["height"] + 40, steps=4)
+    page.mouse.up()
+    assert opened.locator("textarea").get_attribute("style")
+    send.scroll_into_view_if_needed()
+    send.click()
+    expect(opened.locator(".govuk-error-message")).to_have_text("Error: Enter what you need to know")
+    expect(opened.locator("textarea")).to_be_focused()
+    assert clear_of_the_bar(opened.locator("textarea")) and clear_of_the_bar(send)
+    opened.locator("textarea").fill("Which course was this?")
+    send.click()
+    expect(page.locator(f"#{row_id}")).to_contain_text("Your question has gone to Jordan")
+    # The query sent, the bar sticks to the bottom of the screen again.
+    page.locator("tbody tr").nth(15).scroll_into_view_if_needed()
+    covering = bar.bounding_box()
+    assert covering["y"] + covering["height"] <= viewport["height"] + 1
+    assert_accessible(page)
+    assert console_errors == []

@@ -10,6 +10,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from apprenticeships.email.templates import template
 from apprenticeships.extensions import db
 from apprenticeships.models import (
     Apprentice,
@@ -23,12 +24,16 @@ from apprenticeships.models import (
     Placement,
     PlacementAssignment,
     PlacementStatus,
+    ProgrammeSettings,
+    ProgressReview,
+    Rag,
     Role,
+    SignoffParty,
     User,
     VerificationStatus,
     WorkingPattern,
 )
-from apprenticeships.services import logbook, notifications, placements
+from apprenticeships.services import logbook, notifications, placements, reviews
 
 from ..helpers import DEMO_EMAILS, page, post_form, text_of
 
@@ -180,6 +185,9 @@ def test_the_list_shows_what_needs_the_person_newest_first_with_a_count_in_the_h
     links = [a for a in listed.select("#notifications a.govuk-link")]
     assert [a["href"] for a in links] == [f"/apprentice#entry-{i}" for i in reversed(entry_ids)]  # newest first
     assert "Your log entry for" in text_of(links[0])
+    assert text_of(links[0]).endswith("Answer the query so it can be verified.")  # a sentence, as in the email
+    assert [text_of(t) for t in listed.select("#notifications .govuk-tag")] == ["New", "New"]
+    assert listed.find("button", string="Mark everything as done") is not None
     assert listed.find("a", string="Change how often we email you")["href"] == "/notifications/preferences"
 
     done = listed.select("#notifications form")[0]
@@ -209,3 +217,110 @@ def test_the_preferences_page_saves_the_choice(app, apprentice_client):
     assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
     with app.app_context():
         assert notifications.frequency_for(user(DEMO_EMAILS["apprentice"])) == EmailFrequency.DAILY
+
+
+# A review to sign, a placement published, and what only tells ---------------------------------
+
+def must_sign(review: ProgressReview) -> set[int]:
+    """Everyone the review waits for, by the per-person rule of the home pages (reviews.awaiting_signature)."""
+    people = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()
+    return {u.id for u in people if db.session.scalar(sa.select(sa.exists().where(
+        ProgressReview.id == review.id, reviews.awaiting_signature(u))))}
+
+
+def record(actor: User, review: ProgressReview, notes: str) -> None:
+    today = date.today()
+    reviews.record(actor, review, {"held_date": today, "attendees": "Apprentice and coordinator", "rag": Rag.GREEN,
+                                   "progress_notes": notes, "ksb_progress": None, "next_review_date": None},
+                   [], 600, ProgrammeSettings.current(), today)
+    db.session.commit()
+
+
+def test_a_recorded_review_tells_everyone_who_must_sign_it_at_once_and_signing_ends_it(demo_db):
+    coordinator, apprentice_user = user(DEMO_EMAILS["coordinator"]), user(DEMO_EMAILS["apprentice"])
+    review = reviews.scheduled_review(db.session.get(Apprentice, apprentice_user.apprentice_id))
+    record(coordinator, review, "On track")
+    told = items(K.REVIEW_TO_SIGN)
+    # Everyone who must sign, by the same rule as the home pages, but the coordinator who recorded it.
+    assert {n.user_id for n in told} == must_sign(review) - {coordinator.id}
+    assert apprentice_user.id in {n.user_id for n in told} and all(n.done_at is None for n in told)
+    [email] = [e for e in emails("review_to_sign") if e.recipient == apprentice_user.email]
+    assert email.personalisation["what"].startswith("Your progress review held on ")
+    assert email.personalisation["what"].endswith("needs your signature. Read it and sign it.")
+    assert email.personalisation["link"].endswith(f"/reviews/{review.id}#sign-offs")
+
+    reviews.sign(apprentice_user, review, SignoffParty.APPRENTICE, None)
+    db.session.commit()
+    db.session.expire_all()
+    done = {n.user_id for n in items(K.REVIEW_TO_SIGN) if n.done_at is not None}
+    assert done == {apprentice_user.id}  # the others must still sign
+
+    # Corrected: the signatures start over, so everyone is told again, the apprentice too, once.
+    record(coordinator, review, "On track; the course dates are corrected")
+    waiting = [n for n in items(K.REVIEW_TO_SIGN) if n.done_at is None]
+    assert sorted(n.user_id for n in waiting) == sorted(must_sign(review) - {coordinator.id})
+
+
+def test_publishing_a_placement_tells_the_employer_who_posted_it_for_their_information(demo_db):
+    coordinator, employer = user(DEMO_EMAILS["coordinator"]), user(DEMO_EMAILS["employer"])
+    placement = Placement(employer_id=employer.employer_id)
+    placements.save(employer, placement, {
+        "title": "Service desk analyst", "description": "Helping residents", "working_pattern": WorkingPattern.HYBRID,
+        "minutes_per_week": 600, "start_date": date(2027, 1, 4), "end_date": date(2027, 3, 26), "places": 1},
+        [], submit=True)
+    db.session.commit()
+    placements.publish(coordinator, placement, today=date.today())
+    db.session.commit()
+    [published] = items(K.PLACEMENT_PUBLISHED)
+    assert (published.user_id, published.placement_id) == (employer.id, placement.id)
+    assert published.done_at is not None  # it asks nothing of them: not counted in the header
+    assert notifications.count_for(employer) == len([n for n in db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == employer.id, Notification.done_at.is_(None)))])
+    [email] = emails("placement_published")  # but still emailed
+    assert email.recipient == employer.email
+    assert template("placement_published").render(email.personalisation).subject == \
+        "Your placement Service desk analyst has been published"
+    assert "There is nothing for you to do" in email.personalisation["what"]
+
+
+def test_proposal_emails_name_the_apprentice_and_the_placement_in_their_subject(demo_db):
+    coordinator = user(DEMO_EMAILS["coordinator"])
+    warehouse = db.session.scalar(sa.select(Placement).where(Placement.title == "Warehouse systems developer"))
+    reserve = placements.propose(coordinator, warehouse, db.session.get(Apprentice, 2), reserve=True)
+    db.session.commit()
+    name = db.session.get(Apprentice, 2).full_name
+    [email] = emails("placement_proposed")
+    assert template("placement_proposed").render(email.personalisation).subject == \
+        f"{name} has been proposed for your placement Warehouse systems developer"
+    placements.withdraw_proposal(coordinator, reserve)
+    db.session.commit()
+    [email] = emails("proposal_withdrawn")
+    assert template("proposal_withdrawn").render(email.personalisation).subject == \
+        f"The proposal of {name} for Warehouse systems developer has been withdrawn"
+
+
+def test_what_only_tells_is_listed_for_information_not_counted_and_in_the_daily_email(app, signed_in):
+    employer = signed_in("employer")
+    with app.app_context():
+        notifications.choose_frequency(user(DEMO_EMAILS["employer"]), EmailFrequency.DAILY)
+        coordinator = user(DEMO_EMAILS["coordinator"])
+        warehouse = db.session.scalar(sa.select(Placement).where(Placement.title == "Warehouse systems developer"))
+        reserve = placements.propose(coordinator, warehouse, db.session.get(Apprentice, 2), reserve=True)
+        placements.withdraw_proposal(coordinator, reserve)
+        db.session.commit()
+        [withdrawn] = items(K.PROPOSAL_WITHDRAWN)
+        assert withdrawn.done_at is not None and withdrawn.email_state == EmailState.WAITING
+    listed = page(employer.get("/notifications"))
+    assert "Notifications" == text_of(listed.find(id="header-notifications"))  # nothing needs them
+    item = listed.find(id=f"notification-{withdrawn.id}")
+    assert text_of(item.find(class_="govuk-tag")) == "For information"
+    assert text_of(item.find("a")).endswith("There is nothing for you to do.")  # a sentence, with its full stop
+    assert item.find("form") is None
+    # Nothing is left to do: no button to mark everything done.
+    assert listed.find("button", string="Mark everything as done") is None
+    with app.app_context():
+        assert notifications.send_digests() == 1
+        db.session.commit()
+        [digest] = emails("daily_digest")
+        assert digest.recipient == DEMO_EMAILS["employer"] and digest.personalisation["count"] == "1 update"
+        assert "There is nothing for you to do." in digest.personalisation["items"]

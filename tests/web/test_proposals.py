@@ -186,7 +186,8 @@ def test_a_full_placement_takes_reserves_which_hold_no_place(app, coordinator_cl
     reserve = _assignment(app, warehouse, ethan)
     assert (reserve.status, reserve.reserve) == (AssignmentStatus.PROPOSED, True)
     assert reserve.note_to_employer == "Keen to work on logistics software; free from January."
-    assert "2 places: 1 taken, 1 held for a proposal waiting for the employer, none free." in shown  # a reserve takes none
+    # A reserve takes no place.
+    assert "2 places: 1 taken, 1 held for a proposal waiting for the employer, none free." in shown
     assert "Proposed as a reserve" in _row(page(coordinator_client.get(f"/placements/{warehouse}")), "Ethan Clarke")
     # The audit log says a reserve was proposed with a note, not what the note says.
     (action, details), = _actions(app, reserve.id)

@@ -26,6 +26,7 @@ from apprenticeships.models import (
     OutboxStatus,
     ProgrammeSettings,
     ProgressReview,
+    Rag,
     Role,
     ShareMode,
     SignoffParty,
@@ -132,6 +133,23 @@ def test_a_signature_waiting_more_than_the_set_days_reminds_each_person_who_must
     still_open = {db.session.get(User, n.user_id).role for n in waiting if n.done_at is None}
     assert Role.APPRENTICE not in still_open and Role.COORDINATOR in still_open
     assert run(later + timedelta(days=1))["signatures"] == 0  # each once, and the apprentice has signed
+
+
+def test_a_review_recorded_tells_the_signers_at_once_and_still_reminds_them_after_the_set_days(demo_db):
+    coordinator, apprentice_user = user(DEMO_EMAILS["coordinator"]), user(DEMO_EMAILS["apprentice"])
+    review = reviews.scheduled_review(db.session.get(Apprentice, apprentice_user.apprentice_id))
+    reviews.record(coordinator, review, {"held_date": TODAY, "attendees": "Both", "rag": Rag.GREEN,
+                                         "progress_notes": "On track", "ksb_progress": None, "next_review_date": None},
+                   [], 600, ProgrammeSettings.current(), TODAY)
+    db.session.commit()
+    at_once = {n.user_id for n in db.session.scalars(sa.select(Notification).where(
+        Notification.review_id == review.id, Notification.kind == K.REVIEW_TO_SIGN))}
+    assert apprentice_user.id in at_once
+    assert run(TODAY + timedelta(days=3))["signatures"] == 0
+    run(TODAY + timedelta(days=8))
+    reminded = {n.user_id for n in db.session.scalars(sa.select(Notification).where(
+        Notification.review_id == review.id, Notification.kind == K.SIGNATURE_WAITING))}
+    assert reminded == at_once | {coordinator.id}  # who recorded it must sign too, and is reminded
 
 
 def test_a_share_link_about_to_expire_reminds_the_coordinator_who_made_it(demo_db):

@@ -28,6 +28,7 @@ from apprenticeships.models import (
 
 from ..helpers import csrf_token_from, page, post_form, text_of
 from .test_apprentices import errors
+from .test_logbook import entry_data
 from .test_query_counts import counting, grow
 
 
@@ -788,3 +789,207 @@ def test_a_query_answered_in_person_is_verified_anyway_and_an_undo_makes_it_quer
     mentor_client.post(form["action"], data={"csrf_token": csrf_token_from(str(soup)),
                                              "version": form.find("input", attrs={"name": "version"})["value"]})
     assert status_of(app, queried.id) == VerificationStatus.QUERIED
+
+
+# The demo's queried entries, recorded as the app records a query
+
+
+def test_the_demos_query_is_in_its_history_so_an_undone_verify_anyway_is_queried_again(app, mentor_client):
+    from apprenticeships.models import Notification, NotificationKind, utcnow
+    from apprenticeships.services import logbook
+
+    queried = entries_of(app, "Amara", VerificationStatus.QUERIED)[0]
+    with app.app_context():
+        revisions = db.session.execute(
+            sa.select(LogEntryRevision.action, LogEntryRevision.changed_at, User.email, LogEntryRevision.changes)
+            .join(User, User.id == LogEntryRevision.changed_by_id)
+            .where(LogEntryRevision.entry_id == queried.id).order_by(LogEntryRevision.changed_at)).all()
+        entry = db.session.get(LogEntry, queried.id)
+        assert [r.action for r in revisions] == ["created", "queried"]
+        assert revisions[1].email == "mentor@example.org"  # Amara's mentor asked
+        asked = revisions[-1]
+        assert asked.changes == {"comment": entry.query_comment}
+        # On a day after the activity, before today: when it would have been asked, not when the demo was loaded.
+        assert queried.activity_date < asked.changed_at.date() < date.today()
+        assert (utcnow() - asked.changed_at.replace(tzinfo=utcnow().tzinfo)) > timedelta(hours=1)
+    history = text_of(page(mentor_client.get(f"/log/{queried.id}")))
+    assert "Queried by " in history and "Question: Could you say which module this was" in history
+    # Verified anyway (answered in person, say), then undone: queried again, as it was.
+    soup = queue(mentor_client, "?status=queried")
+    row = soup.find(id=f"entry-{queried.id}")
+    form = row.find("form")
+    assert text_of(form.find("button")).startswith("Verify anyway")
+    response = mentor_client.post(form["action"], data={
+        "csrf_token": csrf_token_from(str(soup)), "version": form.find("input", attrs={"name": "version"})["value"],
+        "anyway": "yes"})
+    settled = page(mentor_client.get(response.headers["Location"]))
+    undone = post_undo(mentor_client, settled, undo_form(settled.find(id=f"entry-{queried.id}")))
+    assert status_of(app, queried.id) == VerificationStatus.QUERIED
+    back = page(mentor_client.get(undone.headers["Location"]))
+    assert "is queried again" in text_of(back.select_one(".govuk-notification-banner"))
+    assert "They changed the entry rather than answer" not in text_of(queue(mentor_client, "?status=queried"))
+    # Answered now: the mentor who asked (as the history says) is told.
+    with app.app_context():
+        amara = db.session.scalar(sa.select(User).where(User.apprentice_id == apprentice_id(app, "Amara")))
+        logbook.answer(amara, db.session.get(LogEntry, queried.id), "The data module")
+        db.session.commit()
+        told = db.session.scalar(sa.select(User.email).join(Notification, Notification.user_id == User.id).where(
+            Notification.kind == NotificationKind.QUERY_ANSWERED, Notification.log_entry_id == queried.id))
+    assert told == "mentor@example.org"
+
+
+def test_the_demos_entries_carry_their_history_with_the_dates_it_happened(app, mentor_client):
+    verified = entries_of(app, "Jordan", VerificationStatus.VERIFIED)[0]
+    with app.app_context():
+        actions = db.session.execute(
+            sa.select(LogEntryRevision.action, LogEntryRevision.changed_at, User.name)
+            .join(User, User.id == LogEntryRevision.changed_by_id)
+            .where(LogEntryRevision.entry_id == verified.id).order_by(LogEntryRevision.changed_at)).all()
+        entry = db.session.get(LogEntry, verified.id)
+        verifier = db.session.get(User, entry.verified_by_id).name
+        assert [(a.action, a.name) for a in actions] == [("created", "Jordan Ellis"), ("verified", verifier)]
+        assert actions[1].changed_at.replace(tzinfo=None) == entry.verified_at.replace(tzinfo=None)
+        assert actions[0].changed_at.date() == entry.activity_date
+    assert "Verified by " in text_of(page(mentor_client.get(f"/log/{verified.id}")))
+
+
+def test_an_entry_back_from_a_query_says_it_was_changed_only_when_it_was(app, mentor_client, apprentice_client):
+    from apprenticeships.services import logbook
+
+    jordan = entries_of(app, "Jordan")
+    changed, unanswered = jordan[0], jordan[1]
+    with app.app_context():
+        mentor = db.session.scalar(sa.select(User).where(User.email == "mentor@example.org"))
+        logbook.query(mentor, db.session.get(LogEntry, changed.id), "Which course?")
+        # Put back to waiting without an answer or a change (a query from before the history was kept).
+        entry = db.session.get(LogEntry, unanswered.id)
+        entry.query_comment = "Which book?"
+        db.session.commit()
+    # The apprentice changes the queried entry rather than answer it.
+    day = changed.activity_date
+    response = post_form(apprentice_client, f"/log/{changed.id}/edit", entry_data(
+        activity_date=[str(day.day), str(day.month), str(day.year)]), page=f"/log/{changed.id}/edit")
+    assert response.status_code == 303, errors(page(response, response.status_code))
+    assert status_of(app, changed.id) == VerificationStatus.PENDING
+    soup = queue(mentor_client, f"?apprentice={apprentice_id(app, 'Jordan')}&status=answered")
+    assert "They changed the entry rather than answer." in text_of(soup.find(id=f"entry-{changed.id}"))
+    shown = text_of(soup.find(id=f"entry-{unanswered.id}"))
+    assert "Question: Which book?" in shown and "Not answered in writing." in shown
+    assert "changed the entry" not in shown
+    # The same in a row alone (htmx): the query opened in it, and cancelled.
+    for entry_id, said in ((changed.id, "They changed the entry rather than answer."),
+                           (unanswered.id, "Not answered in writing.")):
+        opened = mentor_client.get(f"/log/{entry_id}/query", headers={"HX-Request": "true",
+                                                                      "HX-Target": f"entry-{entry_id}"})
+        assert said in text_of(BeautifulSoup(opened.get_data(as_text=True), "html.parser"))
+
+
+# An entry deleted (by the apprentice) while it waited in the mentor's queue
+
+
+def _delete_as_the_apprentice(apprentice_client, entry_id: int) -> None:
+    response = post_form(apprentice_client, f"/log/{entry_id}/delete", {}, page=f"/log/{entry_id}/delete")
+    assert response.status_code == 303
+
+
+def test_verifying_or_querying_an_entry_just_deleted_says_so_in_its_row(app, mentor_client, apprentice_client):
+    soup = queue(mentor_client, "?sort=newest")
+    row = next(r for r in rows(soup) if text_of(r.find_all("td")[1]) == "Jordan Ellis")
+    entry_id = int(row["id"].removeprefix("entry-"))
+    form = row.find("form")
+    data = {"csrf_token": csrf_token_from(str(soup)), "version": form.find("input", attrs={"name": "version"})["value"]}
+    _delete_as_the_apprentice(apprentice_client, entry_id)
+    target = {"HX-Request": "true", "HX-Target": row["id"]}
+    for response in (mentor_client.post(form["hx-post"], data=data, headers=target),
+                     mentor_client.get(link(row, "Query")["hx-get"], headers=target)):
+        assert response.status_code == 200
+        part = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        swapped = part.find("tr")
+        assert swapped["id"] == row["id"]
+        said = "Jordan Ellis deleted this entry. It is no longer waiting for verification."
+        assert text_of(swapped.find(attrs={"autofocus": True})) == f"Deleted {said}"
+        assert text_of(part.find(id="queue-message")) == said
+        assert counts_line(part).startswith("10 entries waiting")  # the counts without it
+    # Without JavaScript: the queue again, at the same place in it, with the message at its top.
+    response = mentor_client.post(form["action"], data=data)
+    assert response.status_code == 303 and parse_qs(urlsplit(response.headers["Location"]).query) == {
+        "sort": ["newest"]}
+    back = page(mentor_client.get(response.headers["Location"]))
+    assert "Jordan Ellis deleted this entry." in text_of(back.select_one(".govuk-notification-banner"))
+    query_page = mentor_client.get(link(row, "Query")["href"])
+    assert query_page.status_code == 303
+    assert "Jordan Ellis deleted this entry." in text_of(page(mentor_client.get(query_page.headers["Location"])))
+
+
+def test_an_entry_the_person_may_not_see_is_not_found_deleted_or_not(app, signed_in, mentor_client):
+    callum = entries_of(app, "Callum")[0].id  # another mentor's mentee
+    with app.app_context():  # deleted by Callum himself
+        from apprenticeships.services import logbook
+
+        callum_user = db.session.scalar(sa.select(User).where(User.apprentice_id == apprentice_id(app, "Callum")))
+        logbook.delete(callum_user, db.session.get(LogEntry, callum))
+        db.session.commit()
+        never = db.session.scalar(sa.select(sa.func.max(LogEntry.id))) + 1000
+    token = csrf_token_from(mentor_client.get("/verification").get_data(as_text=True))
+    for entry_id in (callum, never):
+        for headers in ({}, {"HX-Request": "true", "HX-Target": f"entry-{entry_id}"}):
+            assert mentor_client.post(f"/log/{entry_id}/verify", data={"csrf_token": token},
+                                      headers=headers).status_code == 404
+            assert mentor_client.get(f"/log/{entry_id}/query", headers=headers).status_code == 404
+    # A coordinator sees everyone: Callum's deleted entry is named to them.
+    coordinator = signed_in("coordinator")
+    token = csrf_token_from(coordinator.get("/verification").get_data(as_text=True))
+    response = coordinator.post(f"/log/{callum}/verify", data={"csrf_token": token})
+    assert "Callum" in text_of(page(coordinator.get(response.headers["Location"])).select_one(
+        ".govuk-notification-banner"))
+    assert coordinator.post(f"/log/{never}/verify", data={"csrf_token": token}).status_code == 404
+
+
+# The header's count of notifications, kept true by the queue's answers in place
+
+
+def test_verifying_an_answered_query_in_place_refreshes_the_headers_count(app, mentor_client):
+    from apprenticeships.services import logbook
+
+    entry = entries_of(app, "Jordan")[0]
+    with app.app_context():
+        mentor = db.session.scalar(sa.select(User).where(User.email == "mentor@example.org"))
+        jordan = db.session.scalar(sa.select(User).where(User.email == "apprentice@example.org"))
+        logbook.query(mentor, db.session.get(LogEntry, entry.id), "Which course?")
+        logbook.answer(jordan, db.session.get(LogEntry, entry.id), "The cloud course")
+        db.session.commit()
+    soup = queue(mentor_client, "?status=answered")
+    before = text_of(soup.find(id="header-notifications"))
+    assert before.startswith("Notifications ")
+    waiting = int(before.split()[1])
+    form = soup.find(id=f"entry-{entry.id}").find("form")
+    response = mentor_client.post(form["hx-post"], data={
+        "csrf_token": csrf_token_from(str(soup)), "version": form.find("input", attrs={"name": "version"})["value"]},
+        headers={"HX-Request": "true", "HX-Target": f"entry-{entry.id}"})
+    part = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    header = part.find(id="header-notifications")
+    assert header["hx-swap-oob"] == "true"
+    now = "Notifications" if waiting == 1 else f"Notifications {waiting - 1} need you"
+    assert text_of(header) == now
+    assert text_of(header) == text_of(queue(mentor_client).find(id="header-notifications"))  # as a reload says
+    menu = part.find(attrs={"hx-swap-oob": "innerHTML:.govuk-service-navigation__toggle"})
+    assert text_of(menu) == ("Menu" if waiting == 1 else f"Menu ({waiting - 1} new)")
+
+
+def test_an_answer_in_place_runs_the_same_number_of_statements_whatever_is_waiting(app, mentor_client):
+    jordan = apprentice_id(app, "Jordan")
+
+    def verify_in_place(entry_id: int) -> int:
+        soup = queue(mentor_client, f"?apprentice={jordan}")
+        form = soup.find(id=f"entry-{entry_id}").find("form")
+        with counting(app) as statements:
+            mentor_client.post(form["hx-post"], data={
+                "csrf_token": csrf_token_from(str(soup)),
+                "version": form.find("input", attrs={"name": "version"})["value"]},
+                headers={"HX-Request": "true", "HX-Target": f"entry-{entry_id}"})
+        return len(statements)
+
+    first, second = (e.id for e in entries_of(app, "Jordan")[:2])
+    before = verify_in_place(first)
+    grow(app, 30)
+    assert verify_in_place(second) == before
