@@ -225,6 +225,16 @@ def placement_returned(placement: Placement) -> None:
     _notify(_posted_by(placement), kind=K.PLACEMENT_RETURNED, placement_id=placement.id)
 
 
+def placement_submitted(placement: Placement) -> None:
+    """To the coordinators: publish it or send it back."""
+    _notify(User.role == Role.COORDINATOR, kind=K.PLACEMENT_SUBMITTED, placement_id=placement.id)
+
+
+def placement_decided(placement: Placement) -> None:
+    """Published, sent back or withdrawn: the coordinators' notification to decide on it is done."""
+    _done(K.PLACEMENT_SUBMITTED, placement_id=placement.id)
+
+
 def placement_published(placement: Placement) -> None:
     """To the employer user who posted the placement: it is published (for their information). Their
     notification that it was sent back, if any, is done."""
@@ -335,6 +345,11 @@ def describe(row) -> Item:
             subject = proposal
         case K.PLACEMENT_RETURNED:
             text = f"Your placement {row.title} has been sent back with a comment. Change it and submit it again"
+            target = ("placements.show", {"placement_id": n.placement_id})
+            subject = {"placement": row.title}
+        case K.PLACEMENT_SUBMITTED:
+            text = (f"{row.employer_name} has submitted the placement {row.title} for approval. Publish it or "
+                    "send it back with a comment")
             target = ("placements.show", {"placement_id": n.placement_id})
             subject = {"placement": row.title}
         case K.PLACEMENT_PUBLISHED:

@@ -73,12 +73,9 @@ def save(actor: User, placement: Placement, values: dict, standards: list, submi
         placement.status = PlacementStatus.DRAFT
     db.session.add(placement)
     audit.record(actor, "placement.created" if creating else "placement.edited", placement)
-    if submit:
-        if problem := submit_problem(placement, date.today()):
-            raise PlacementError(problem)
-        _move(actor, placement, PlacementStatus.SUBMITTED, "placement.submitted")
-        placement.submitted_at = utcnow()
     db.session.flush()
+    if submit:
+        _submit(actor, placement, date.today())
     return placement
 
 
@@ -90,11 +87,17 @@ def _move(actor: User, placement: Placement, to: PlacementStatus, action: str, *
 def submit(actor: User, placement: Placement, *, today: date | None = None) -> None:
     if placement.status not in EDITABLE:
         raise PlacementError("Only a draft, or a placement sent back to you, can be submitted")
-    if problem := submit_problem(placement, today or date.today()):
+    _submit(actor, placement, today or date.today())
+
+
+def _submit(actor: User, placement: Placement, today: date) -> None:
+    """For the coordinator's decision, who is told."""
+    if problem := submit_problem(placement, today):
         raise PlacementError(problem)
     placement.submitted_at = utcnow()
     _move(actor, placement, PlacementStatus.SUBMITTED, "placement.submitted")
     db.session.flush()
+    notifications.placement_submitted(placement)
 
 
 def _day(day: date) -> str:
@@ -163,6 +166,7 @@ def publish(actor: User, placement: Placement, *, today: date | None = None) -> 
     placement.coordinator_comment = None
     _move(actor, placement, PlacementStatus.PUBLISHED, "placement.published")
     db.session.flush()
+    notifications.placement_decided(placement)
     notifications.placement_published(placement)
 
 
@@ -172,6 +176,7 @@ def send_back(actor: User, placement: Placement, comment: str) -> None:
     placement.coordinator_comment = comment
     _move(actor, placement, PlacementStatus.RETURNED, "placement.returned")
     db.session.flush()
+    notifications.placement_decided(placement)
     notifications.placement_returned(placement)
 
 
@@ -182,6 +187,7 @@ def withdraw(actor: User, placement: Placement) -> None:
         raise PlacementError("Apprentices are on this placement: close it when it ends instead")
     _move(actor, placement, PlacementStatus.WITHDRAWN, "placement.withdrawn")
     db.session.flush()
+    notifications.placement_decided(placement)  # nothing left for the coordinators to decide
 
 
 def close(actor: User, placement: Placement) -> None:

@@ -29,7 +29,8 @@ depends_on = None
 
 KINDS = ('entry_queried', 'query_answered', 'placement_proposed', 'proposal_accepted', 'proposal_declined',
          'placement_returned', 'share_link_expiring', 'review_due_soon', 'review_overdue', 'signature_waiting',
-         'nothing_logged', 'hours_behind', 'proposal_withdrawn', 'review_to_sign', 'placement_published')
+         'nothing_logged', 'hours_behind', 'proposal_withdrawn', 'review_to_sign', 'placement_published',
+         'placement_submitted')
 EMAIL_STATES = ('waiting', 'sent', 'not_sent')
 FREQUENCIES = ('immediate', 'daily', 'never')
 # The records a notification may be about, each with its column and its table.

@@ -160,8 +160,19 @@ def test_a_placement_sent_back_tells_the_employer_who_posted_it(demo_db):
         [], submit=True)
     db.session.commit()
     assert placement.status == PlacementStatus.SUBMITTED
+    # The coordinators are asked to decide on it...
+    coordinators = set(db.session.scalars(sa.select(User.id).where(User.role == Role.COORDINATOR,
+                                                                   User.active.is_(True))))
+    submitted = items(K.PLACEMENT_SUBMITTED)
+    assert {n.user_id for n in submitted} == coordinators and {n.placement_id for n in submitted} == {placement.id}
+    assert all(n.done_at is None for n in submitted)
+    email = emails("placement_submitted")[0]
+    subject = template(email.template).render(email.personalisation).subject
+    assert subject == "A placement to approve: Service desk analyst"
     placements.send_back(coordinator, placement, "Say which team hosts it")
     db.session.commit()
+    # ...and once one has, it is done for all of them.
+    assert all(n.done_at is not None for n in items(K.PLACEMENT_SUBMITTED))
     [returned] = items(K.PLACEMENT_RETURNED)
     assert (returned.user_id, returned.placement_id) == (employer.id, placement.id)
     [email] = emails("placement_returned")
