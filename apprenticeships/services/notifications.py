@@ -331,8 +331,9 @@ def describe(row) -> Item:
             target = ("placements.decide", {"assignment_id": n.assignment_id})
             subject = proposal
         case K.PROPOSAL_WITHDRAWN:
+            # Not "nothing to do": a reserve may be waiting for the place this frees.
             text = (f"The programme coordinator has withdrawn the proposal of {name} for your placement "
-                    f"{row.title}. There is nothing for you to do")
+                    f"{row.title}, so the place it held is free again")
             target = ("placements.show", {"placement_id": n.placement_id})
             subject = proposal
         case K.PROPOSAL_ACCEPTED:

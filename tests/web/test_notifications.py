@@ -148,7 +148,7 @@ def test_a_reserve_is_called_one_and_a_withdrawn_proposal_tells_the_employer(dem
     [withdrawn] = items(K.PROPOSAL_WITHDRAWN)
     assert (withdrawn.user_id, withdrawn.assignment_id) == (employer.id, reserve.id)
     [told] = emails("proposal_withdrawn")
-    assert told.recipient == employer.email and "There is nothing for you to do." in told.personalisation["what"]
+    assert told.recipient == employer.email and "so the place it held is free again." in told.personalisation["what"]
 
 
 def test_a_placement_sent_back_tells_the_employer_who_posted_it(demo_db):
@@ -325,7 +325,7 @@ def test_what_only_tells_is_listed_for_information_not_counted_and_in_the_daily_
     assert "Notifications" == text_of(listed.find(id="header-notifications"))  # nothing needs them
     item = listed.find(id=f"notification-{withdrawn.id}")
     assert text_of(item.find(class_="govuk-tag")) == "For information"
-    assert text_of(item.find("a")).endswith("There is nothing for you to do.")  # a sentence, with its full stop
+    assert text_of(item.find("a")).endswith("so the place it held is free again.")  # a sentence, with its full stop
     assert item.find("form") is None
     # Nothing is left to do: no button to mark everything done.
     assert listed.find("button", string="Mark everything as done") is None
@@ -334,4 +334,4 @@ def test_what_only_tells_is_listed_for_information_not_counted_and_in_the_daily_
         db.session.commit()
         [digest] = emails("daily_digest")
         assert digest.recipient == DEMO_EMAILS["employer"] and digest.personalisation["count"] == "1 update"
-        assert "There is nothing for you to do." in digest.personalisation["items"]
+        assert "so the place it held is free again." in digest.personalisation["items"]
