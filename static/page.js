@@ -12,7 +12,9 @@
 
   document.body.addEventListener("htmx:afterSettle", () => {
     const title = document.title.startsWith(ERROR) ? document.title.slice(ERROR.length) : document.title;
-    document.title = document.querySelector(ERRORS_SHOWN) ? ERROR + title : title;
+    // Only errors a person can see: a page may hold a hidden one, ready for a script to fill.
+    const shown = [...document.querySelectorAll(ERRORS_SHOWN)].some((e) => e.getClientRects().length > 0);
+    document.title = shown ? ERROR + title : title;
   });
 
   function focusTarget() {

@@ -50,6 +50,14 @@ class EvidenceField(MultipleFileField):
     def _value(self):
         return False
 
+    def ask_again_if_refused(self, valid: bool) -> bool:
+        """After the whole form is checked: a browser cannot keep chosen files through a page
+        with errors, so when something else is wrong, say so by the field (the files were fine)."""
+        if not valid and self.data and not self.errors:
+            self.errors = [*self.errors, "Select your files again: files are not kept while something else on "
+                                         "the form needs changing"]
+        return valid
+
 
 class EvidenceUploadForm(AppForm):
     """Attach files to a record on its own (an entry's evidence page, a review)."""

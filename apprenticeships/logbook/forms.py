@@ -96,6 +96,9 @@ class LogEntryForm(VersionedForm):
         """For the evidence field: whose quota, and how many files the entry has already."""
         return self.apprentice.id, evidence.count_on(entry=self.entry)
 
+    def validate(self, extra_validators=None) -> bool:
+        return self.evidence.ask_again_if_refused(super().validate(extra_validators))
+
 
 class QueryForm(VersionedForm):
     comment = text_area("Your question for the apprentice", 1000, missing="Enter what you need to know")

@@ -137,6 +137,17 @@ def test_an_apprentice_attaches_files_when_adding_an_entry(app, apprentice_clien
     assert audit_actions(app)[:2] == ["evidence.uploaded", "evidence.uploaded"]
 
 
+def test_files_chosen_with_a_refused_entry_are_asked_for_again(app, apprentice_client):
+    # The browser cannot keep them through the page with errors: the person is told, by the field.
+    soup = page(post_entry(apprentice_client, (PDF, "first-aid.pdf"), minutes=""))
+    found = errors(soup)
+    assert found["minutes"] == "Enter the hours"
+    assert found["evidence"].startswith("Select your files again")
+    assert rows(app) == []
+    # With nothing else wrong, nothing is asked again.
+    assert "evidence" not in errors(page(post_entry(apprentice_client, minutes="")))
+
+
 def test_htmx_adds_the_entry_with_its_files_in_place(app, apprentice_client):
     token = csrf_token_from(apprentice_client.get("/apprentice").get_data(as_text=True))
     response = apprentice_client.post("/log", data={**entry_data(), "evidence": files((PDF, "notes.pdf")),
