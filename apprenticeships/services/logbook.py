@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, selectinload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -370,7 +370,7 @@ def answer(actor: User, entry: LogEntry, response: str) -> None:
 
 def entries(apprentice: Apprentice, page: int, size: int = 20) -> Page:
     return paginate(sa.select(LogEntry).where(LogEntry.apprentice_id == apprentice.id)
-                    .options(selectinload(LogEntry.ksbs))
+                    .options(selectinload(LogEntry.ksbs), undefer(LogEntry.evidence_count))
                     .order_by(LogEntry.activity_date.desc(), LogEntry.id.desc()), page, size)
 
 

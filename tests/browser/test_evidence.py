@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -54,7 +55,8 @@ def test_an_apprentice_attaches_files_to_a_new_entry_on_a_phone(page: Page, live
     _fits(page)
     assert_accessible(page)
 
-    page.locator("#log-entries tbody tr").first.get_by_role("link", name="Evidence").click()
+    # The log says how many files the entry has.
+    page.locator("#log-entries tbody tr").first.get_by_role("link", name=re.compile(r"^Evidence \(2\)")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Evidence for your entry")
     expect(page.get_by_role("link", name="first-aid-certificate.pdf", exact=True)).to_be_visible()
     thumbnail = page.locator("img.app-evidence-list__thumbnail")
@@ -86,7 +88,7 @@ def test_without_javascript_the_plain_form_attaches_files(browser, live_server, 
     context = browser.new_context(java_script_enabled=javascript, viewport=PHONE)
     page = context.new_page()
     sign_in(page, live_server, "apprentice@example.org")
-    page.locator("#log-entries tbody tr").first.get_by_role("link", name="Evidence").click()
+    page.locator("#log-entries tbody tr").first.get_by_role("link", name=re.compile(r"^Add evidence")).click()
     certificate = tmp_path / "course.pdf"
     certificate.write_bytes(PDF)
     page.get_by_label("Add files").set_input_files(certificate)
