@@ -104,6 +104,9 @@ def test_a_mentees_record_shows_what_each_entry_was_and_leads_to_the_whole_log(a
     jordan = _jordan(app)
     record = page(mentor_client.get(f"/apprentices/{jordan}"))
     latest = record.find(id="entries").find_next("table")
+    # The table is named as its heading says (for screen readers: the heading already shows it).
+    assert text_of(record.find(id="entries")) == text_of(latest.find("caption")) == "Latest entries"
+    assert latest.find_parent(attrs={"role": "region"})["aria-label"] == "Latest entries"
     first = latest.select("tbody tr")[0]
     with app.app_context():
         newest = db.session.scalar(sa.select(LogEntry).where(LogEntry.apprentice_id == jordan)
