@@ -295,8 +295,13 @@ def overlapping(apprentice_id, start: date, end: date) -> sa.ColumnElement[bool]
 def _lock(placement: Placement) -> None:
     """Lock the placement's row until the request commits: counting its places and taking one
     cannot interleave with another request doing the same (on SQLite every writing request
-    holds the database's write lock already, see transactions.py)."""
-    db.session.execute(sa.select(Placement.id).where(Placement.id == placement.id).with_for_update())
+    holds the database's write lock already, see transactions.py).
+
+    FOR NO KEY UPDATE (key_share): rows that only refer to the placement (a notification about it,
+    an audit event) can still be added meanwhile. A plain FOR UPDATE would make them wait, and a
+    request adding one while holding a proposal's row would deadlock with this one.
+    """
+    db.session.execute(sa.select(Placement.id).where(Placement.id == placement.id).with_for_update(key_share=True))
 
 
 def propose(actor: User, placement: Placement, apprentice: Apprentice, *, reserve: bool = False,

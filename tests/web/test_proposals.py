@@ -382,7 +382,7 @@ def test_the_employer_accepting_as_the_coordinator_withdraws_one_wins_and_the_ot
     else:
         assert status == AssignmentStatus.WITHDRAWN
         assert "The proposal of Yusuf Ali was withdrawn." in coordinator_page
-        assert "The coordinator withdrew the proposal of Yusuf Ali." in employer_page
+        assert "The coordinator withdrew the proposal of Yusuf Ali." in employer_page, employer_page
         assert "placement.proposal_accepted" not in actions
 
 

@@ -290,7 +290,7 @@ def test_verifying_several_in_one_go(app, mentor_client):
     assert verified_events(app) == before + 3  # audited entry by entry
     with app.app_context():
         actions = db.session.scalars(sa.select(LogEntryRevision.action).where(
-            LogEntryRevision.entry_id == int(chosen[0].split(":")[0]))).all()
+            LogEntryRevision.entry_id == int(chosen[0].split(":")[0])).order_by(LogEntryRevision.id)).all()
         assert actions[-1] == "verified"
 
 
