@@ -44,8 +44,12 @@ fi
 # The two runs keep apart: each has its own temporary folder and Playwright output folder, and
 # the PostgreSQL run its own pytest cache (the SQLite run keeps the usual one, for --lf).
 sqlite_run=(env -u TEST_DATABASE_URL python3 -m pytest --basetemp "$work/sqlite" --output test-results/sqlite)
+# The browser tests run once, on SQLite: they drive the pages' HTML and JavaScript, and every
+# request they make is also made on both databases by the web tests. That keeps the whole command
+# within 15 minutes on two cores.
 postgresql_run=(env TEST_DATABASE_URL="$pg_url" python3 -m pytest --basetemp "$work/postgresql"
-                --output test-results/postgresql -o cache_dir=.pytest_cache/postgresql)
+                --output test-results/postgresql -o cache_dir=.pytest_cache/postgresql
+                tests/unit tests/web)
 
 if [ -z "$pg_url" ]; then
   echo "== The whole suite on SQLite =="
