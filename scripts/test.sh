@@ -70,7 +70,7 @@ wait "${pids[1]}" || sqlite_status=$?
 postgresql_status=0
 wait "${pids[0]}" || postgresql_status=$?
 pids=()
-echo "== The whole suite on PostgreSQL =="
+echo "== The unit and web tests on PostgreSQL =="
 cat "$work/postgresql.log"
 
 [ "$sqlite_status" -eq 0 ] || echo "FAILED: the run on SQLite (pytest exit $sqlite_status)"
