@@ -100,6 +100,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     from . import (
         apprentices,
+        audit,
         auth,
         cohorts,
         email,
@@ -111,8 +112,11 @@ def create_app(config: Config | None = None) -> Flask:
         mentors,
         notifications,
         placements,
+        privacy,
         programme,
+        retention,
         reviews,
+        subject_access,
         summaries,
         transactions,
         users,
@@ -134,6 +138,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(logbook.bp)
     app.register_blueprint(reviews.bp)
     app.register_blueprint(summaries.bp)
+    retention.init_app(app)  # records past their retention period, keeping one longer, deleting one added in error
+    app.register_blueprint(privacy.bp)  # the privacy notice, linked in every page's footer
+    app.register_blueprint(subject_access.bp)
+    app.register_blueprint(audit.bp)
     notifications.init_app(app)  # the Notifications pages, the count in the header and `flask reminders`
     evidence.init_app(app)  # files on entries and reviews: storage, downloads, the larger request limit for uploads
     email.init_app(app)  # its pages (the development mailbox only outside production) and `flask worker`

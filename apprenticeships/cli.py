@@ -1,16 +1,19 @@
-"""Our own flask commands: `flask demo load`, `flask users create` and `flask users turn-off-two-factor`."""
+"""Our own flask commands: `flask demo load`, `flask users create`, `flask users turn-off-two-factor`
+and `flask retention report|apply`."""
 
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import AppGroup
 
 from .extensions import db
-from .models import Apprentice, EmployerPartner, Role, User
-from .services import accounts, scale, two_factor
+from .models import Apprentice, EmployerPartner, ProgrammeSettings, Role, User
+from .services import accounts, retention, scale, two_factor
 from .services.demo import load_demo
 from .services.errors import ServiceError
 from .services.passwords import password_problem
@@ -78,8 +81,58 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Two-factor sign-in is off for {user.email}: they sign in with their password only.")
 
+    records = AppGroup("retention", help="Records past their retention period, and anonymising them.")
+    on_day = click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                          help="The day to work it out for, YYYY-MM-DD (today when not given).")
+
+    @records.command("report")
+    @on_day
+    def retention_report(on) -> None:
+        """List the records past their retention period (what the coordinators' Retention page lists)."""
+        _retention_report(on.date() if on else date.today())
+
+    @records.command("apply")
+    @on_day
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def retention_apply(on, yes: bool) -> None:
+        """Anonymise the records past their retention period, and delete audit events past theirs. Cannot be undone."""
+        today = on.date() if on else date.today()
+        listed = _retention_report(today)
+        if not listed:
+            return
+        if not yes:
+            click.confirm(f"Anonymise these {len(listed)} records? This cannot be undone", abort=True)
+        try:
+            done = retention.anonymise(None, [record.id for record in listed], today)
+            purged = retention.purge_audit_events(today)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        finally:
+            retention.delete_stored_files()  # what no row names once committed (or rolled back)
+        click.echo(f"Anonymised {len(done)} record{'' if len(done) == 1 else 's'}; deleted {purged} audit "
+                   "events past their retention period.")
+
     app.cli.add_command(demo)
     app.cli.add_command(users)
+    app.cli.add_command(records)
+
+
+def _retention_report(today: date) -> list[retention.PastPeriod]:
+    listed = retention.due(today)
+    years = ProgrammeSettings.current().retention_years
+    if not listed:
+        click.echo(f"No records are past their retention period ({years} years after the apprenticeship ends).")
+    else:
+        click.echo(f"{len(listed)} records are past their retention period ({years} years after the apprenticeship "
+                   "ends):")
+        for record in listed:
+            click.echo(f"  {record.id}: {record.name}, {record.cohort}. {record.why}.")
+    past = retention.audit_events_past_period(today)
+    if past:
+        click.echo(f"{past} audit events are past the audit log's retention period.")
+    return listed
 
 
 def _required(model, record_id: int | None, option: str):

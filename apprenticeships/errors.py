@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .services.audit import VIEW_PENDING
 from .services.errors import ServiceError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -29,6 +30,8 @@ STALE = ("Someone else changed this record while you were working on it, so your
 CLASHED = ("Your change was not saved because it clashed with another change made at the same moment. "
            "Check the page and try again")
 BUSY = "The service was too busy to save your change. Try again"
+# A page that reads a person's record is sent only with its audit event saved (services.audit.viewed).
+UNRECORDED_VIEW = "The service was too busy to show that page. Try again"
 # PostgreSQL: could not serialize, deadlock, lock not available. SQLite says "database is locked".
 _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
 
@@ -76,7 +79,8 @@ def register(app: Flask) -> None:
         if message is None:
             raise error  # not a clash: a fault, answered as one (500)
         current_app.logger.warning("A change was refused by the database: %s", error)
-        return refuse(message)
+        return refuse(UNRECORDED_VIEW if request.method in SAFE_METHODS and db.session.info.get(VIEW_PENDING)
+                      else message)
 
 
 def on_refusal_go_to(url: str) -> None:

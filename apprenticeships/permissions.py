@@ -167,6 +167,14 @@ def apprentice_or_404(apprentice_id: int, user: User) -> Apprentice:
     return apprentice
 
 
+def subject_access_or_404(apprentice_id: int, user: User) -> Apprentice:
+    """Whose copy of everything held (subject access) this user may download: a coordinator
+    anyone's, an apprentice their own. For anyone else it does not exist (404)."""
+    if user.role not in (Role.COORDINATOR, Role.APPRENTICE):
+        abort(404)
+    return apprentice_or_404(apprentice_id, user)
+
+
 def placement_or_404(placement_id: int, user: User) -> Placement:
     """A placement this user may see: coordinators any, employers their own, apprentices published ones."""
     condition = sa.true()
@@ -259,6 +267,17 @@ def may_record_review(user: User, review: ProgressReview) -> bool:
     apprentice = review.apprentice
     return (user.role == Role.MENTOR and apprentice.mentor_id == user.mentor_id
             and apprentice.status in ApprenticeStatus.CURRENT)
+
+
+def may_mark_actions_done(user: User, review: ProgressReview) -> bool:
+    """Who marks a review's agreed actions done (or not done again): the apprentice, for their own
+    reviews, and whoever may record the review (coordinators, the apprentice's current mentor),
+    signed off or not: an action is done after the review. Never an apprentice who has left."""
+    if review.held_date is None or record_is_read_only(user):
+        return False
+    if user.role == Role.APPRENTICE:
+        return user.apprentice_id == review.apprentice_id
+    return may_record_review(user, review)
 
 
 def review_or_404(review_id: int, user: User) -> ProgressReview:

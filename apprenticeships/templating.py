@@ -31,7 +31,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
                        ("Employers", "employers.index"), ("Placements", "placements.index"),
                        ("Verify hours", "logbook.queue"), ("Reviews", "reviews.index"),
                        ("Providers", "programme.providers"), ("Standards", "programme.standards"),
-                       ("Users", "users.index"), ("Settings", "programme.settings")],
+                       ("Users", "users.index"), ("Audit log", "audit.index"), ("Settings", "programme.settings")],
     Role.MENTOR: [("Home", "home.mentor"), ("Verify hours", "logbook.queue"), ("Reviews", "reviews.index")],
     Role.EMPLOYER: [("Home", "home.employer"), ("Placements", "placements.index"), ("Reviews", "reviews.index")],
     Role.APPRENTICE: [("Home", "home.apprentice"), ("Reviews", "reviews.index"),

@@ -12,6 +12,15 @@ SQL statements per request (counted in-process on the same database), response b
 sent, compressed, and plain), and throughput as a ratio of the ceiling app's `/rows`; then each
 worker's peak memory, htmx partials against their full pages, and a first visit's bytes.
 
+Then it uploads evidence: 1 MB PDFs posted as multipart/form-data to an entry's evidence page, as
+the signed-in apprentice, each with different content (uploads of the same bytes are stored once,
+so repeating one file would measure only the first), spread over the apprentice's benchmark
+entries (10 files at most on an entry, the app's rule). It prints requests and megabytes a second,
+latency, the workers' peak memory while uploading, and an upload's SQL statements and CPU time in
+this process. The files go to a folder of the database's own in the temporary directory
+(EVIDENCE_STORAGE_URL), with the per-apprentice quota raised (EVIDENCE_QUOTA_MB) so it does not
+fill during the run; the run's uploads are deleted again at the end.
+
 Rate limits are turned off for the run (RATELIMIT_ENABLED=false): the public summary allows one
 address 60 requests a minute, and the load comes from one address.
 """
@@ -19,9 +28,12 @@ address 60 requests a minute, and the load comes from one address.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.cookiejar
+import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -41,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CEILING = ROOT.parent / "shared" / "bench" / "ceiling_app.py"
 PASSWORD = "demo-password-2026"
 TARGET_RATIO, TARGET_P99_MS, TARGET_WORKER_MB, TARGET_FIRST_VISIT_KB = 0.5, 100, 150, 100
+WRK_THREADS = 2  # wrk's threads; the upload script shares out the entries between them
 
 
 def free_port() -> int:
@@ -161,7 +174,8 @@ def _ms(text: str) -> float:
 
 
 def drive(wrk: str, url: str, seconds: int, connections: int, cookie: str = "", script: str | None = None) -> Load:
-    command = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", "Accept-Encoding: br, gzip"]
+    command = [wrk, f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency",
+               "-H", "Accept-Encoding: br, gzip"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     if script:
@@ -170,7 +184,7 @@ def drive(wrk: str, url: str, seconds: int, connections: int, cookie: str = "", 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     def percentile(n: str) -> str:
-        found = re.search(rf"^\s+{n}%\s+(\S+)$", out, re.MULTILINE)
+        found = re.search(rf"^\s+{n}%\s+(\S+)\s*$", out, re.MULTILINE)  # wrk pads seconds: "1.30s "
         if not found:
             raise SystemExit(f"wrk gave no latency figures for {url}:\n{out}")
         return found.group(1)
@@ -208,6 +222,105 @@ def count_entries(env: dict) -> int:
             "    print(db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry)"
             ".where(LogEntry.description == 'Benchmark entry')))")
     return int(run([sys.executable, "-c", code], env))
+
+
+UPLOAD_BYTES = 1024 * 1024
+UPLOAD_NAME = "benchmark-upload.pdf"
+
+
+def upload_head(boundary: str, csrf_token: str) -> str:
+    """A multipart/form-data body up to the file's bytes: the CSRF token, then the file's part."""
+    return (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf_token}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="evidence"; filename="{UPLOAD_NAME}"\r\n'
+            'Content-Type: application/pdf\r\n\r\n')
+
+
+def upload_script(directory: Path, csrf_token: str, cookie: str, entry_ids: list[int]) -> str:
+    """A wrk script posting a 1 MB PDF to an entry's evidence page, each request with different bytes
+    (a first line naming the run, the thread and the request) and to the next of `entry_ids`, the
+    threads taking turns so no entry gets more than its share."""
+    filler = directory / "upload-body.bin"
+    filler.write_bytes(os.urandom(UPLOAD_BYTES))  # like a PDF's compressed streams: nothing repeats
+    boundary = "bench" + secrets.token_hex(12)
+    head = upload_head(boundary, csrf_token)
+    values = {  # json.dumps writes an ASCII string as a Lua string literal
+        "@IDS@": ",".join(map(str, entry_ids)), "@THREADS@": str(WRK_THREADS), "@SIZE@": str(UPLOAD_BYTES),
+        "@HEAD@": json.dumps(head), "@TAIL@": json.dumps(f"\r\n--{boundary}--\r\n"),
+        "@FIRST_LINE@": json.dumps(f"%%PDF-1.4\n%% benchmark upload {secrets.token_hex(6)} %d %012d\n"),
+        "@FILLER@": json.dumps(str(filler)), "@CONTENT_TYPE@": json.dumps(f"multipart/form-data; boundary={boundary}"),
+        "@COOKIE@": json.dumps(cookie),
+    }
+    lua = r"""
+local ids = {@IDS@}
+local threads = 0
+function setup(thread)
+  thread:set("thread_id", threads)
+  threads = threads + 1
+end
+local first_line = @FIRST_LINE@
+local width = #string.format(first_line, 0, 0)
+local rest = io.open(@FILLER@, "rb"):read("*a"):sub(1, @SIZE@ - width - 6) .. "%%EOF\n" .. @TAIL@
+local headers = {["Content-Type"] = @CONTENT_TYPE@, ["Cookie"] = @COOKIE@}
+local n = 0
+request = function()
+  local entry = ids[(n * @THREADS@ + thread_id) % #ids + 1]
+  n = n + 1
+  return wrk.format("POST", "/log/" .. entry .. "/evidence", headers,
+                    @HEAD@ .. string.format(first_line, thread_id, n) .. rest)
+end
+"""
+    for name, value in values.items():
+        lua = lua.replace(name, value)
+    path = directory / "upload.lua"
+    path.write_text(lua)
+    return str(path)
+
+
+def entries_to_upload_to(env: dict) -> list[int]:
+    """The apprentice's benchmark entries that have no files yet, newest first (at most 2,000)."""
+    code = ("from app import app\nfrom apprenticeships.extensions import db\n"
+            "from apprenticeships.models import *\nimport sqlalchemy as sa\nwith app.app_context():\n"
+            "    print(*db.session.scalars(sa.select(LogEntry.id).join(User, User.apprentice_id == "
+            "LogEntry.apprentice_id).where(User.email == 'apprentice@example.org', LogEntry.description == "
+            "'Benchmark entry', LogEntry.status == VerificationStatus.PENDING, ~sa.exists().where("
+            "EvidenceFile.log_entry_id == LogEntry.id)).order_by(LogEntry.id.desc()).limit(2000)))")
+    return [int(i) for i in run([sys.executable, "-c", code], env).split()]
+
+
+UPLOADS = ("from app import app\nfrom apprenticeships.extensions import db\n"
+           "from apprenticeships.models import EvidenceFile\nimport sqlalchemy as sa\nwith app.app_context():\n"
+           f"    uploads = sa.select(EvidenceFile).where(EvidenceFile.filename == '{UPLOAD_NAME}')\n")
+
+
+def count_uploads(env: dict) -> int:
+    code = UPLOADS + "    print(db.session.scalar(sa.select(sa.func.count()).select_from(uploads.subquery())))"
+    return int(run([sys.executable, "-c", code], env))
+
+
+def remove_uploads(env: dict) -> int:
+    """Delete the benchmark's uploads, rows and bytes, so the next run starts as this one did."""
+    code = UPLOADS + ("    files = db.session.scalars(uploads).all()\n"
+                      "    digests = {f.digest for f in files}\n"
+                      "    for f in files:\n        db.session.delete(f)\n"
+                      "    db.session.commit()\n"
+                      "    from apprenticeships.services import evidence\n"
+                      "    evidence.delete_unreferenced(digests)\n"
+                      "    print(len(files))")
+    return int(run([sys.executable, "-c", code], env))
+
+
+def reset_peaks(master: subprocess.Popen) -> list[float] | None:
+    """Start each worker's peak memory (VmHWM) again from what it holds now (Linux's clear_refs 5);
+    returns what each holds (VmRSS, MB), or None where the peak cannot be reset."""
+    held = []
+    try:
+        for pid in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split():
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+            status = Path(f"/proc/{pid}/status").read_text()
+            held.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
+    except OSError:
+        return None
+    return held
 
 
 def in_process_figures(env: dict, pages: list[tuple[str, str, str]]) -> dict[str, tuple[int, int, int]]:
@@ -263,8 +376,12 @@ def main() -> None:
     args = parser.parse_args()
 
     url = args.database_url or f"sqlite:///{Path(tempfile.gettempdir()) / f'bench-{args.apprentices}.db'}"
+    # Evidence in a folder of the database's own (the scale data names a sample file in it), the
+    # quota raised so the upload's apprentice does not run out, no virus scanning.
+    evidence_folder = Path(tempfile.gettempdir()) / f"bench-evidence-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
     env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "production", "SECRET_KEY": "bench-" + "x" * 40,
-           "FORCE_HTTPS": "false", "SESSION_COOKIE_SECURE": "false", "RATELIMIT_ENABLED": "false"}
+           "FORCE_HTTPS": "false", "SESSION_COOKIE_SECURE": "false", "RATELIMIT_ENABLED": "false",
+           "EVIDENCE_STORAGE_URL": str(evidence_folder), "EVIDENCE_QUOTA_MB": str(1024 * 1024), "CLAMD_SOCKET": ""}
     wrk = ensure_wrk()
     prepare_database(url, args.apprentices, env)
 
@@ -279,6 +396,7 @@ def main() -> None:
              "    coordinator = db.session.scalar(sa.select(User).where(User.email == 'coordinator@example.org'))\n"
              "    link, token = sharing.create(coordinator, cohort, 'Benchmark', None, ShareMode.LIVE, None,"
              " date.today())\n"
+             "    db.session.commit()\n"  # services only flush: the request (here, this script) commits
              "    print(cohort.id, someone, token)")
     cohort_id, apprentice_id, token = run([sys.executable, "-c", setup], env).split()
 
@@ -328,12 +446,31 @@ def main() -> None:
             results.append((name, path, load))
         peaks = worker_peaks_mb(app_server)
         first_total, first_parts = first_visit_bytes(base)
+
+        entry_ids = entries_to_upload_to(env)
+        if len(entry_ids) < 100:
+            raise SystemExit(f"only {len(entry_ids)} benchmark entries without files to upload to")
+        script = upload_script(workdir, token_for_log, apprentice.cookie_header, entry_ids)
+        upload_url = f"{base}/log/{entry_ids[0]}/evidence"
+        held_before = reset_peaks(app_server)
+        drive(wrk, upload_url, 2, args.connections, script=script)  # warm both workers
+        before = count_uploads(env)
+        upload = drive(wrk, upload_url, args.duration, args.connections, script=script)
+        uploads_saved = count_uploads(env) - before
+        upload.errors += max(0, upload.requests - uploads_saved)
+        upload_peaks = worker_peaks_mb(app_server)
     finally:
         stop(app_server)
         stop(ceiling)
+        removed = remove_uploads(env)
+        shutil.rmtree(workdir, ignore_errors=True)
 
     figures = in_process_figures(env, [(n, r, p) for n, r, p, s in pages if s is None])
     partials = in_process_partials(cohort_id, apprentice_id)
+    try:
+        upload_statements, upload_cpu_ms = in_process_upload(entries_to_upload_to(env))
+    finally:
+        remove_uploads(env)
 
     print()
     header = f"{'Page':28} {'req/s':>7} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'SQL':>4} {'bytes sent':>10} " \
@@ -360,6 +497,20 @@ def main() -> None:
             misses.append(f"{name}: {load.errors} error responses")
     print(f"\nWorkers' peak resident memory: {', '.join(f'{mb:.0f} MB' for mb in peaks)}")
     misses += [f"worker at {mb:.0f} MB" for mb in peaks if mb > TARGET_WORKER_MB]
+    megabytes = upload.requests_per_second * UPLOAD_BYTES / 1024 / 1024
+    print(f"\nEvidence upload, 1 MB PDF (multipart POST to an entry's evidence page, different bytes each time): "
+          f"{upload.requests_per_second:.0f} req/s ({megabytes:.0f} MB/s), p50 {upload.p50_ms:.1f} ms, "
+          f"p99 {upload.p99_ms:.1f} ms; {uploads_saved:,} files saved of {upload.requests:,} posted, "
+          f"{upload.errors} errors ({upload.requests_per_second / ceiling_rows.requests_per_second:.2f} of /rows)")
+    print(f"In the app's process: {upload_statements} SQL statements and {upload_cpu_ms:.1f} ms of CPU an upload "
+          "(the median of 20)")
+    print(f"Workers' peak resident memory while uploading: {', '.join(f'{mb:.0f} MB' for mb in upload_peaks)}"
+          + (f" (holding {', '.join(f'{mb:.0f} MB' for mb in held_before)} before)" if held_before else
+             " (since they started: the peak could not be reset)")
+          + f"; the run's {removed:,} uploads deleted again")
+    if upload.errors:
+        misses.append(f"evidence upload: {upload.errors} errors")
+    misses += [f"worker at {mb:.0f} MB while uploading" for mb in upload_peaks if mb > TARGET_WORKER_MB]
     for name, partial_bytes, full_bytes in partials:
         print(f"htmx partial, {name}: {partial_bytes:,} bytes, the full page {full_bytes:,} "
               f"({partial_bytes / full_bytes:.2f} of it)")
@@ -370,6 +521,50 @@ def main() -> None:
     if first_total / 1024 > TARGET_FIRST_VISIT_KB:
         misses.append("first visit over 100 KB")
     print("\nTargets missed: " + ("; ".join(misses) if misses else "none"))
+
+
+def in_process_upload(entry_ids: list[int], times: int = 20) -> tuple[int, float]:
+    """SQL statements of one 1 MB upload, and the app's CPU time for it (the median of `times`, each
+    with different bytes), from the app in this process. The body is made beforehand, so the time
+    is the app's alone: parsing the form, finding the type, the digest, writing, the rows."""
+    import statistics
+
+    from sqlalchemy import event
+
+    from app import app
+    from apprenticeships.extensions import db
+
+    client = app.test_client()
+    html = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    client.post("/sign-in", data={"email": "apprentice@example.org", "password": PASSWORD, "csrf_token": token})
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/apprentice").get_data(as_text=True)
+                      ).group(1)
+    boundary = "bench" + secrets.token_hex(12)
+    filler = os.urandom(UPLOAD_BYTES)
+    statements: list[int] = []
+
+    def count(*_args) -> None:
+        statements.append(1)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+    counts, cpu = [], []
+    for n, entry_id in zip(range(times), entry_ids, strict=False):
+        first = f"%PDF-1.4\n% in-process upload {secrets.token_hex(6)} {n}\n".encode()
+        body = (upload_head(boundary, token).encode() + first + filler[:UPLOAD_BYTES - len(first) - 6] + b"%%EOF\n"
+                + f"\r\n--{boundary}--\r\n".encode())
+        statements.clear()
+        started = time.process_time()
+        response = client.post(f"/log/{entry_id}/evidence", data=body,
+                               content_type=f"multipart/form-data; boundary={boundary}")
+        cpu.append((time.process_time() - started) * 1000)
+        counts.append(len(statements))
+        if response.status_code != 303:
+            raise SystemExit(f"the in-process upload was not saved (HTTP {response.status_code})")
+    with app.app_context():
+        event.remove(db.engine, "before_cursor_execute", count)
+    return max(counts), statistics.median(cpu)
 
 
 def in_process_partials(cohort_id: str, apprentice_id: str) -> list[tuple[str, int, int]]:

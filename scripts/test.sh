@@ -16,6 +16,8 @@ bash scripts/debian-packages.sh "for the browser tests" chromium
 
 # Evidence uploads find a file's type with libmagic (python-magic loads Debian's libmagic1).
 bash scripts/debian-packages.sh "for evidence uploads" libmagic1
+# The virus scanning tests start ClamAV's daemon with a signature of their own (tests/clamd_server.py).
+bash scripts/debian-packages.sh "for virus scanning tests" clamav-daemon
 
 python3 -m ruff check apprenticeships tests migrations/env.py
 

@@ -6,6 +6,14 @@
 //    swap: "Error: " while an error summary or message is on the page, and not once they are gone.
 // 2. A link to a form's box (an address ending #response-12, say) puts the cursor in it, as GOV.UK's
 //    error summary does for its links: the browser alone would only scroll to it.
+// 3. After an action the page opens at its message: the redirect's address ends #main-content
+//    (apprenticeships/templating.py), which without JavaScript brings the banner into view. With it,
+//    GOV.UK Frontend moves the focus to a success (or error) banner, role="alert", so that a screen
+//    reader reads it out and the next Tab goes on from it; but the browser, going to #main-content
+//    once the page is parsed, would take that focus away again (a <main> cannot hold it). So the
+//    address loses that anchor here, while the page is still being parsed, and the banner keeps it.
+// 4. A <details data-app-open-wide> (the cohort page's filters) opens on a screen wider than a
+//    phone's: on a phone it stays folded, so that what it filters comes first.
 { // a block: nothing here is global
   const ERROR = "Error: ";
   const ERRORS_SHOWN = ".govuk-error-summary, .govuk-error-message";
@@ -32,4 +40,19 @@
 
   focusTarget();
   window.addEventListener("hashchange", focusTarget);
+
+  // This file runs at the end of <body>, before the page is parsed to its end: see base.html.
+  const BANNERS_ANCHOR = "#main-content";
+  const FOCUSED_BANNER = '.govuk-notification-banner[role="alert"]:not([data-disable-auto-focus="true"])';
+  if (window.location.hash === BANNERS_ANCHOR && document.body.classList.contains("govuk-frontend-supported")
+      && document.querySelector(FOCUSED_BANNER)) {
+    window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search);
+  }
+
+  const WIDE = window.matchMedia("(min-width: 40.0625em)"); // GOV.UK's tablet breakpoint
+  if (WIDE.matches) {
+    for (const details of document.querySelectorAll("details[data-app-open-wide]")) {
+      details.open = true;
+    }
+  }
 }

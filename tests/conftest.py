@@ -7,7 +7,8 @@ files by default, PostgreSQL databases when TEST_DATABASE_URL names a server).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
+from sqlalchemy.util import LRUCache
+from werkzeug.routing.rules import Rule
 
 from apprenticeships import create_app
 from apprenticeships.config import TestConfig
@@ -68,11 +71,92 @@ class _SharedTemplateCode(BytecodeCache):
 _template_code = _SharedTemplateCode()
 
 
+def _share_url_builders() -> None:
+    """Each URL rule's two builder functions made once per session and shared by every test's app.
+
+    Werkzeug writes and compiles the Python source of two functions for every rule each time a
+    rule is added to an app: two thirds of the time create_app takes, for every test. A builder
+    is a plain function of the rule's text and parsed parts (the rule object, and so its
+    converters, is passed in when it is called), so the same one serves every app. Rules with
+    defaults are left to werkzeug (their builders hold the defaults' values). If werkzeug ever
+    changes how it does this, the rules are built as before.
+    """
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "shared", False):
+        return
+    builders: dict[tuple, object] = {}
+
+    @functools.wraps(compile_builder)
+    def shared(self: Rule, append_unknown: bool = True):
+        trace = getattr(self, "_trace", None)
+        if self.defaults or trace is None:
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(trace), append_unknown)
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+
+    shared.shared = True
+    Rule._compile_builder = shared
+
+
+_share_url_builders()
+
+
+class _SharedCompiledSql(MutableMapping):
+    """The SQL compiled from SQLAlchemy's statements, kept for the whole session and shared by
+    every test app's engine.
+
+    In production one engine serves every request, and compiles each statement the app makes
+    once. Each test's app has an engine of its own, which would compile them all again: a tenth
+    of the suite's time. SQLAlchemy keys its cache by the dialect object (one per engine) and
+    the statement's structure; here the dialect is stood for by what the SQL it compiles
+    depends on, which is the same for every test app's engine (one kind of database in a
+    session, the same options, the same server). Only make_app's engines use it.
+    """
+
+    def __init__(self, size: int = 5000) -> None:
+        self._compiled = LRUCache(size)
+
+    @staticmethod
+    def _key(key: tuple) -> tuple:
+        dialect, *rest = key
+        same_sql = (type(dialect), dialect.server_version_info, dialect.paramstyle, dialect.label_length,
+                    dialect.max_identifier_length, dialect.default_schema_name)
+        return (same_sql, *rest)
+
+    def __getitem__(self, key):
+        return self._compiled[self._key(key)]
+
+    def get(self, key, default=None):
+        return self._compiled.get(self._key(key), default)
+
+    def __setitem__(self, key, value) -> None:
+        self._compiled[self._key(key)] = value
+
+    def __delitem__(self, key) -> None:
+        del self._compiled[self._key(key)]
+
+    def __iter__(self):
+        return iter(self._compiled)
+
+    def __len__(self) -> int:
+        return len(self._compiled)
+
+
+_compiled_sql = _SharedCompiledSql()
+
+
 def make_app(databases, template: str, directory: Path) -> Flask:
     config = TestConfig(databases.copy(template, directory))
     config.EVIDENCE_FOLDER = str(directory / "evidence")  # each test's files in its own folder
     app = create_app(config)
     app.jinja_env.bytecode_cache = _template_code
+    with app.app_context():
+        for engine in db.engines.values():
+            if getattr(engine, "_compiled_cache", None) is not None:
+                engine._compiled_cache = _compiled_sql
     return app
 
 

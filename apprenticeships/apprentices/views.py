@@ -13,8 +13,9 @@ from ..extensions import db
 from ..ids import is_id, parse_id
 from ..models import ApprenticeStatus, Cohort, EpaOutcome, Mentor, ProgrammeSettings, Role
 from ..permissions import apprentice_or_404, roles
-from ..services import apprentices, importing, mentors, profiles
+from ..services import apprentices, audit, importing, mentors, profiles
 from ..templating import render_page_or_block, requested_block
+from ..transactions import records_a_view
 from ..versioning import conflict_shown_on
 from . import bp
 from .forms import (
@@ -37,10 +38,12 @@ NO_MENTOR = "none"
 
 
 @bp.get("/<int:apprentice_id>")
+@records_a_view
 @roles(Role.COORDINATOR, Role.MENTOR)
 def show(apprentice_id: int):
     """Details, mentor, placements, status history, progress and reviews."""
     apprentice = apprentice_or_404(apprentice_id, current_user)
+    audit.viewed(current_user, "apprentice.viewed", apprentice)
     profile = profiles.load(apprentice, date.today(), ProgrammeSettings.current())
     return render_template("apprentices/show.html", profile=profile, apprentice=apprentice, today=date.today(),
                            actions=apprentices.available_actions(apprentice) if current_user.role == Role.COORDINATOR
@@ -117,6 +120,7 @@ def import_template():
 def edit(apprentice_id: int):
     """Change an apprentice's details."""
     apprentice = apprentice_or_404(apprentice_id, current_user)
+    apprentices.refuse_if_anonymised(apprentice)
     form = ApprenticeForm(apprentice=apprentice)
     if form.validate_on_submit():
         with conflict_shown_on(form, apprentice, "apprentice"):

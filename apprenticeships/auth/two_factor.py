@@ -34,7 +34,7 @@ TOO_MANY_PASSWORDS = "You have entered a wrong password too many times. Wait an 
 TIMED_OUT = "You took too long to enter your code. Sign in again."
 # What a coordinator who must set it up may still reach.
 ALLOWED_BEFORE_SET_UP = frozenset({"static", "auth.two_factor", "auth.two_factor_start", "auth.two_factor_set_up",
-                                   "auth.recovery_codes", "auth.sign_out"})
+                                   "auth.recovery_codes", "auth.sign_out", "privacy.notice"})
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,7 @@ from ..models import ApprenticeStatus, Cohort, ProgrammeSettings, Role, ServiceA
 from ..permissions import roles
 from ..services import cohorts
 from ..templating import render_page_or_block
+from ..transactions import records_a_view
 from ..users.forms import ConfirmForm
 from ..versioning import conflict_shown_on
 from . import bp
@@ -78,6 +79,7 @@ def show(cohort_id: int):
 
 
 @bp.get("/<int:cohort_id>/apprentices.csv")
+@records_a_view
 @roles(Role.COORDINATOR)
 def export(cohort_id: int):
     """The table as CSV, with the same filters, every page of it."""

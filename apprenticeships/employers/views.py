@@ -1,4 +1,5 @@
-"""Employer partner pages: the directory and each partner, for coordinators; past reviews, for employers."""
+"""Employer partner pages: the directory and each partner, for coordinators; the reviews of the apprentices
+they host, for employers."""
 
 from __future__ import annotations
 

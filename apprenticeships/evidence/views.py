@@ -26,8 +26,9 @@ from ..permissions import (
     roles,
 )
 from ..security import sandboxed
-from ..services import evidence
+from ..services import audit, evidence
 from ..templating import requested_block
+from ..transactions import records_a_view
 from ..users.forms import ConfirmForm
 from . import bp
 from .forms import ACCEPT, EvidenceUploadForm
@@ -48,6 +49,7 @@ def _serve(file, data: bytes, *, inline: bool):
 
 
 @bp.get("/evidence/<int:file_id>")
+@records_a_view
 @sandboxed
 @roles(*EVERYONE)
 def download(file_id: int):
@@ -162,10 +164,12 @@ def review(review_id: int):
 
 
 @bp.get("/apprentices/<int:apprentice_id>/evidence")
+@records_a_view
 @roles(Role.COORDINATOR, Role.MENTOR, Role.APPRENTICE)
 def apprentice(apprentice_id: int):
     """All of an apprentice's evidence, newest first, and how many files show each KSB; filtered to one KSB."""
     person = apprentice_or_404(apprentice_id, current_user)
+    audit.viewed(current_user, "apprentice.evidence_viewed", person)
     ksbs = evidence.per_ksb(person)
     ksb_id = parse_id(request.args.get("ksb"))
     chosen = next((k.ksb for k in ksbs if k.ksb.id == ksb_id), None)

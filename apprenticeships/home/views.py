@@ -10,6 +10,7 @@ from ..logbook import views as logbook_views
 from ..models import AssignmentStatus, Placement, ProgrammeSettings, Role
 from ..permissions import public, roles, visible_apprentices_condition
 from ..services import dashboard, employers, logbook, overview, placements, reviews
+from ..transactions import records_a_view
 from . import bp, home_url
 
 COHORTS_SHOWN = 10  # the newest; the cohorts page has all of them
@@ -73,6 +74,7 @@ def employer():
 
 
 @bp.get("/apprentice")
+@records_a_view
 @roles(Role.APPRENTICE)
 def apprentice():
     """An apprentice's own progress, learning log, next review and placements."""

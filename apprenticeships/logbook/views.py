@@ -12,10 +12,11 @@ from ..errors import on_refusal_go_to
 from ..ids import parse_id
 from ..models import ProgrammeSettings, Role, VerificationStatus
 from ..permissions import apprentice_or_404, entry_or_404, roles, visible_apprentices_condition
-from ..services import charts, evidence, logbook, overview
+from ..services import audit, charts, evidence, logbook, overview
 from ..services.logbook import DayIsFull, QueueStatus
 from ..templating import render_page_or_block, requested_block, uk_today
 from ..text import hours_in_words
+from ..transactions import records_a_view
 from ..users.forms import ConfirmForm
 from ..versioning import conflict_shown_on
 from . import bp
@@ -68,9 +69,10 @@ def _log_page() -> int:
 
 
 def apprentice_home(form: LogEntryForm | None = None):
-    """The apprentice's home: what waits for their answer, progress, chart, the log and its form,
-    and their past reviews. Parts refresh through htmx."""
+    """The apprentice's home: what waits for their answer, the form to log learning, progress and
+    chart, their past reviews and their log. Parts refresh through htmx."""
     me, today = overview.load_programme(_me()), date.today()
+    audit.viewed(current_user, "apprentice.home_viewed", me)
     assignments, interests = overview.apprentice_placements(me.id)
     points = logbook.cumulative(me, today)
     chart = charts.line_charts([f"{p.day:%b %y}" for p in points],
@@ -109,9 +111,11 @@ def add():
     message = f"Added {hours_in_words(entry.hours)} on {entry.activity_date.day} {entry.activity_date:%B %Y}" + (
         f" with {len(files)} file{'s' if len(files) > 1 else ''}." if files else ".")
     if block := requested_block({LOGBOOK_TARGET: "logbook"}):
-        response = make_response(render_block(
-            "home/apprentice.html", block, apprentice=me, form=_new_entry_form(me),
-            entries=logbook.entries(me, 1), message=message))
+        # The form again, empty, with the message; and, out of band, the log's first page with the new entry.
+        context = {"apprentice": me, "form": _new_entry_form(me), "entries": logbook.entries(me, 1),
+                   "message": message}
+        response = make_response(render_block("home/apprentice.html", block, **context)
+                                 + render_block("home/apprentice.html", "log", oob=True, **context))
         response.headers["HX-Trigger"] = "log-changed"
         return response
     return _back_to_log(message, at="form")  # without JavaScript: at the form, to log the next
@@ -208,10 +212,12 @@ def _answer_id(entry) -> str:
 
 
 @bp.get("/log/<int:entry_id>")
+@records_a_view
 @roles(Role.APPRENTICE, Role.MENTOR, Role.COORDINATOR)
 def history(entry_id: int):
     """An entry and every change made to it: who, when, what."""
     entry = entry_or_404(entry_id, current_user)
+    audit.viewed(current_user, "log_entry.viewed", entry)
     return render_template("logbook/history.html", entry=entry, revisions=logbook.revisions(entry),
                            can_undo=lambda e: logbook.can_undo(current_user, e),
                            undo_window=logbook.undo_window_in_words())
@@ -221,10 +227,12 @@ FULL_LOG_PAGE_SIZE = 50
 
 
 @bp.get("/apprentices/<int:apprentice_id>/log")
+@records_a_view
 @roles(Role.MENTOR, Role.COORDINATOR)
 def apprentice_log(apprentice_id: int):
     """Every entry of an apprentice's log, newest first, a page at a time (their record shows the latest)."""
     apprentice = apprentice_or_404(apprentice_id, current_user)
+    audit.viewed(current_user, "apprentice.log_viewed", apprentice)
     return render_template("logbook/apprentice_log.html", apprentice=apprentice,
                            entries=logbook.entries(apprentice, request.args.get("page", 1, type=int),
                                                    FULL_LOG_PAGE_SIZE))
@@ -261,10 +269,15 @@ def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_p
     done = logbook.queue_entry(scope, done_id)
     if done is not None and done.status == VerificationStatus.PENDING:
         done = None  # not settled after all (answered since, say): it is in the list if the filters want it
+    message = _settled_message(done) if done else None
+    if just_verified is None and done is not None and logbook.can_undo(current_user, done):
+        # One entry verified without JavaScript: said, with its Undo, in the banner at the top as
+        # "Verify selected entries" is (the page still opens at the entry, which offers it too).
+        just_verified, message = {"ids": [done.id], "message": message, "entry": done}, None
     return render_template("logbook/queue.html", page=page, rows=logbook.in_queue_order(page.items, done,
                                                                                        filters.newest_first),
                            changed_since_query=page.changed_since_query,
-                           counts=counts, done=done, message=_settled_message(done) if done else None,
+                           counts=counts, done=done, message=message,
                            bulk_problem=bulk_problem, just_verified=just_verified,
                            **_queue_context(form, page.number))
 

@@ -81,6 +81,7 @@ class Apprentice(Versioned, db.Model):
             "status != 'completed' OR completion_date IS NOT NULL", name="completion_dated"
         ),
         sa.CheckConstraint("epa_outcome IS NULL OR gateway_date IS NOT NULL", name="epa_after_gateway"),
+        sa.CheckConstraint("NOT keep_longer OR keep_longer_reason IS NOT NULL", name="keep_longer_reason"),
         sa.Index("ix_apprentices_cohort_status", "cohort_id", "status"),
         # Everyone in one status by name: the at-risk list reads only active apprentices.
         sa.Index("ix_apprentices_status_name", "status", "last_name", "first_name"),
@@ -113,6 +114,9 @@ class Apprentice(Versioned, db.Model):
     completion_date: Mapped[date | None]
     consent_to_be_named: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Past the retention period (services/retention.py), kept anyway, for the reason given.
+    keep_longer: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    keep_longer_reason: Mapped[str | None] = mapped_column(sa.String(200))
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cohort: Mapped[Cohort] = relationship(back_populates="apprentices")

@@ -30,6 +30,7 @@ class NotificationKind(Choice):
     SIGNATURE_WAITING = "signature_waiting"
     NOTHING_LOGGED = "nothing_logged"
     HOURS_BEHIND = "hours_behind"
+    RETENTION_DUE = "retention_due"  # to the coordinators: records past their retention period to review
 
 
 class EmailFrequency(Choice):

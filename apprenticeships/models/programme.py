@@ -24,7 +24,8 @@ class ProgrammeSettings(Versioned, db.Model):
         sa.CheckConstraint("id = 1", name="single_row"),
         sa.CheckConstraint("review_interval_value BETWEEN 1 AND 52", name="review_interval_range"),
         sa.CheckConstraint("disclosure_threshold BETWEEN 2 AND 20", name="threshold_range"),
-        sa.CheckConstraint("retention_years BETWEEN 1 AND 20", name="retention_range"),
+        sa.CheckConstraint("retention_years BETWEEN 1 AND 100", name="retention_range"),
+        sa.CheckConstraint("audit_retention_years BETWEEN 1 AND 100", name="audit_retention_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -37,7 +38,11 @@ class ProgrammeSettings(Versioned, db.Model):
     mentors_sign_reviews: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Counts below this are never published on a summary (DOMAIN.md, publishing safely).
     disclosure_threshold: Mapped[int] = mapped_column(default=5)
+    # Years an apprentice's records are kept after their apprenticeship ends, then anonymised
+    # (services/retention.py): 6 by default, as the funding rules ask providers to keep evidence.
     retention_years: Mapped[int] = mapped_column(default=6)
+    # Years the audit log keeps an event; older events are deleted (the only deletion of the log).
+    audit_retention_years: Mapped[int] = mapped_column(default=7, server_default="7")
     demo_loaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Moves on with every change to programme data (services/changes.py), so that results
     # worked out from the data can be kept until it changes.

@@ -11,9 +11,10 @@ from jinja2_fragments.flask import render_block
 from ..errors import on_refusal_go_to
 from ..models import Apprentice, Placement, PlacementStatus, Role, ServiceArea
 from ..permissions import apprentice_or_404, assignment_or_404, placement_or_404, roles
-from ..services import matching, placements
+from ..services import audit, matching, placements
 from ..services.placements import EDITABLE
 from ..templating import requested_block
+from ..transactions import records_a_view
 from ..users.forms import ConfirmForm
 from ..versioning import conflict_shown_on
 from . import bp
@@ -217,6 +218,7 @@ def propose(placement_id: int, apprentice_id: int):
 
 
 @bp.route("/placements/proposals/<int:assignment_id>", methods=["GET", "POST"])
+@records_a_view
 @roles(Role.EMPLOYER)
 def decide(assignment_id: int):
     """The employer accepts or declines an apprentice proposed to them, seeing what they need to decide."""
@@ -236,6 +238,7 @@ def decide(assignment_id: int):
         flash(f"{problem}.", "error")
         return _back_to(assignment.placement, "#apprentices")
     places_left = placements.places_left(assignment.placement)
+    audit.viewed(current_user, "placement.proposal_viewed", assignment)  # the apprentice's details, shown to decide
     # A reserve can be accepted only while a place is free: until then, declining is the only
     # answer offered (the service still refuses an acceptance if the place goes meanwhile).
     return render_template("placements/decide.html", form=form, assignment=assignment, places_left=places_left,

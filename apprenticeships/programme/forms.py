@@ -13,6 +13,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
     ValidationError,
 )
 
@@ -120,6 +121,13 @@ class StandardForm(AppForm):
                 "typical_duration_months": self.typical_duration_months.data}
 
 
+def _kept_when_not_sent(form, field) -> None:
+    """A post without this field (a form from before it existed) leaves the setting as it is."""
+    if not field.raw_data:
+        field.errors[:] = []
+        raise StopValidation()
+
+
 class SettingsForm(VersionedForm):
     review_interval = RadioField(
         "How often must progress reviews happen?", widget=GovRadioInput(),
@@ -138,10 +146,24 @@ class SettingsForm(VersionedForm):
                     "Official statistics usually use 5; some use 10",
         validators=[InputRequired(message="Enter the smallest number to publish"),
                     NumberRange(min=2, max=20, message="The smallest number must be between 2 and 20")])
+    retention_years = WholeNumberField(
+        "Years to keep an apprentice's records after their apprenticeship ends", widget=GovTextInput(),
+        description="Then they are listed for you to anonymise. The apprenticeship funding rules ask for "
+                    "evidence to be kept for 6 years, so 6 is the usual choice",
+        validators=[_kept_when_not_sent, InputRequired(message="Enter how many years to keep records"),
+                    NumberRange(min=1, max=100, message="Years to keep records must be between 1 and 100")])
+    audit_retention_years = WholeNumberField(
+        "Years to keep the audit log", widget=GovTextInput(),
+        description="Who looked at or changed each record. Keep it a year longer than the records, usually 7, "
+                    "so you can still answer questions about a record in the year after it is anonymised",
+        validators=[_kept_when_not_sent, InputRequired(message="Enter how many years to keep the audit log"),
+                    NumberRange(min=1, max=100, message="Years to keep the audit log must be between 1 and 100")])
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
     def values(self) -> dict:
         value, unit = self.review_interval.data.split("-")
+        kept = {name: getattr(self, name).data for name in ("retention_years", "audit_retention_years")
+                if getattr(self, name).data is not None}  # not sent: as they are
         return {"review_interval_value": int(value), "review_interval_unit": ReviewIntervalUnit(unit),
                 "mentors_sign_reviews": self.mentors_sign_reviews.data == "yes",
-                "disclosure_threshold": self.disclosure_threshold.data}
+                "disclosure_threshold": self.disclosure_threshold.data, **kept}

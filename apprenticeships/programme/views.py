@@ -72,12 +72,15 @@ def settings():
     form = SettingsForm(data={
         "review_interval": f"{current.review_interval_value}-{current.review_interval_unit.value}",
         "mentors_sign_reviews": "yes" if current.mentors_sign_reviews else "no",
-        "disclosure_threshold": current.disclosure_threshold, "version": current.version})
+        "disclosure_threshold": current.disclosure_threshold, "retention_years": current.retention_years,
+        "audit_retention_years": current.audit_retention_years, "version": current.version})
     if form.validate_on_submit():
         with conflict_shown_on(form, current, "programme's settings"):
             audit.save(current_user, current, form.values(), "settings", version=form.seen_version())
             flash("Settings saved. Review due dates and at-risk checks now use them.", "success")
             return redirect(url_for("programme.settings"), code=303)
-    return render_template("form_page.html", form=form, title="Programme settings", back=url_for("home.index"),
-                           field_params={"disclosure_threshold": {"params": {"classes": "govuk-input--width-3"}},
+    narrow = {"params": {"classes": "govuk-input--width-3", "inputmode": "numeric"}}
+    return render_template("programme/settings.html", form=form, title="Programme settings", back=url_for("home.index"),
+                           field_params={"disclosure_threshold": narrow, "retention_years": narrow,
+                                         "audit_retention_years": narrow,
                                          "mentors_sign_reviews": {"params": {"classes": "govuk-radios--inline"}}})

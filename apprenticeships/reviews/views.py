@@ -10,8 +10,10 @@ from flask_login import current_user
 from .. import once
 from ..errors import on_refusal_go_to
 from ..extensions import limiter
+from ..ids import parse_id
 from ..models import ProgrammeSettings, Role, SignoffParty
 from ..permissions import (
+    may_mark_actions_done,
     may_record_review,
     public,
     review_host,
@@ -20,7 +22,9 @@ from ..permissions import (
     visible_apprentices_condition,
 )
 from ..security import no_referrer
-from ..services import calendar, logbook, overview, reviews
+from ..services import audit, calendar, logbook, overview, reviews
+from ..templating import requested_block, uk_today
+from ..transactions import records_a_view
 from ..users.forms import ConfirmForm
 from ..versioning import conflict_shown_on
 from . import bp
@@ -49,10 +53,12 @@ def index():
 
 
 @bp.get("/reviews/<int:review_id>")
+@records_a_view
 @roles(*EVERYONE)
 def show(review_id: int, evidence_form=None):
     """A review: what was agreed, its sign-offs and its files (`evidence_form`: an upload with errors)."""
     review = review_or_404(review_id, current_user)
+    audit.viewed(current_user, "review.viewed", review)
     host = review_host(review)
     return render_template("reviews/show.html", review=review, signers=reviews.signers(review),
                            evidence_form=evidence_form,
@@ -125,6 +131,53 @@ def _still_to_sign(review, host: int | None) -> str:
     names = ["the coordinator for the employer" if p == SignoffParty.EMPLOYER and host is None else reviews.WHO[p]
              for p in review.parties if p not in signed]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@bp.app_template_global()
+def may_mark_actions(review) -> bool:
+    """For the pages that list a review's actions: whether the person reading may mark them done."""
+    return may_mark_actions_done(current_user, review)
+
+
+# Where "Mark as done" was pressed, so that (without JavaScript) the person comes back there, at the action.
+ACTION_PAGES = {"home": "home.apprentice", "reviews": "reviews.index", "review": "reviews.show"}
+
+
+@bp.post("/reviews/<int:review_id>/actions/<int:action_id>/<any(done, undone):step>")
+@roles(Role.COORDINATOR, Role.MENTOR, Role.APPRENTICE)
+def mark_action(review_id: int, action_id: int, step: str):
+    """Mark one of a review's agreed actions done, or not done again (a mistake): the apprentice, for
+    their own, and whoever may record the review. With htmx the action changes in place; without,
+    the page it was marked on again, at the action."""
+    review = review_or_404(review_id, current_user)
+    action = reviews.action_of(review, action_id)
+    if action is None:
+        abort(404)
+    if not may_mark_actions_done(current_user, review):  # they read the review (its employer, say), no more
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    back = _action_page(review, action)
+    on_refusal_go_to(back)
+    reviews.mark_action(current_user, action, step == "done", uk_today())
+    if requested_block({f"action-{action.id}": "action"}) is not None:
+        return render_template("reviews/_action_item.html", action=action, review=review, today=date.today(),
+                               marked=True, from_page=request.form.get("back") if request.form.get("back")
+                               in ACTION_PAGES else None, page_number=parse_id(request.form.get("page")))
+    return redirect(back, code=303)
+
+
+def _action_page(review, action) -> str:
+    """The page an action was marked on (the form says which: a review's own page unless it names
+    another), at the action."""
+    endpoint = ACTION_PAGES.get(request.form.get("back", ""), "reviews.show")
+    if endpoint == "home.apprentice" and current_user.role != Role.APPRENTICE:
+        endpoint = "reviews.show"
+    values = {"review_id": review.id} if endpoint == "reviews.show" else {}
+    page = parse_id(request.form.get("page"))
+    if endpoint == "reviews.index" and page and page > 1:
+        values["page"] = page
+    return url_for(endpoint, **values, _anchor=f"action-{action.id}")
 
 
 @bp.route("/reviews/<int:review_id>/reopen", methods=["GET", "POST"])

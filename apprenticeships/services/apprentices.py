@@ -20,6 +20,7 @@ from ..models import (
 )
 from ..versioning import expect
 from . import audit, reviews
+from .errors import ServiceError
 
 MINIMUM_BREAK = timedelta(weeks=4)  # a break in learning is an agreed pause of 4 weeks or more
 PASSED = (EpaOutcome.PASS, EpaOutcome.MERIT, EpaOutcome.DISTINCTION)
@@ -57,6 +58,7 @@ def update(actor: User, apprentice: Apprentice, values: dict, *, version: int | 
     `version` is the one the person loaded: a save after someone else's is refused (StaleRecord).
     """
     expect(apprentice, version, "apprentice")
+    refuse_if_anonymised(apprentice)
     changed = changed_fields(apprentice, values)
     for key in changed:
         setattr(apprentice, key, values[key])
@@ -66,7 +68,14 @@ def update(actor: User, apprentice: Apprentice, values: dict, *, version: int | 
     return changed
 
 
+def refuse_if_anonymised(apprentice: Apprentice) -> None:
+    """An anonymised record stays anonymous: nobody may type a name or a status back into it."""
+    if apprentice.anonymised_at is not None:
+        raise ServiceError("This record has been anonymised, so it can no longer be changed.")
+
+
 def _change(actor: User, apprentice: Apprentice, to: ApprenticeStatus, on: date, reason: str, action: str) -> None:
+    refuse_if_anonymised(apprentice)
     db.session.add(StatusChange(apprentice=apprentice, from_status=apprentice.status, to_status=to,
                                 effective_date=on, reason=reason, recorded_by_id=actor.id))
     apprentice.status = to

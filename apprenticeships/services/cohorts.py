@@ -225,16 +225,19 @@ CSV_HEADER = ["Name", "Standard", "Level", "Service area", "Training provider", 
 def export_csv(actor: User, cohort: Cohort, filters: TableFilters, today: date,
                settings: ProgrammeSettings) -> Iterator[str]:
     """The filtered table, every page of it, as CSV lines. The export itself is audited."""
-    values = []
+    values, ids = [], []
     for record in db.session.execute(_table_query(cohort, filters, today, settings).options(*WITH_PEOPLE)):
         row = _row(record, today)
         a = row.apprentice
+        ids.append(a.id)
         values.append((
             a.full_name, a.standard.title, a.standard.level, a.service_area.label, a.provider.name,
             a.mentor.name if a.mentor else "", a.status.label, f"{row.verified_minutes / 60:.2f}",
             f"{row.expected_minutes / 60:.2f}", row.next_review.due.isoformat() if row.next_review.due else "",
             "yes" if row.next_review.overdue else "no", row.last_rag or "", "yes" if row.at_risk else "no"))
     audit.record(actor, "cohort.exported", cohort, rows=len(values))
+    # Each person's row left the service in it: their record's trail says so (one statement).
+    audit.record_each(actor, "apprentice.exported_with_cohort", ids, cohort_id=cohort.id)
     db.session.flush()
 
     def lines():

@@ -11,6 +11,15 @@ activity and verified a few days later, a review is signed in the days after it 
 status changes on its effective date. Those times come from a random stream of their own (so
 the data itself does not change with them), always in office hours and never later than
 yesterday.
+
+The notifications are the ones this history would have made, made by the app's own functions
+(services/notifications.py, and the daily job's, services/reminders.py) as each event happens,
+dated then and emailed to nobody (notifications.as_of): placements submitted and published,
+apprentices proposed and accepted, entries queried, reviews to sign and signed, and yesterday's
+reminders. So what is still open waits for its person: the employer's decision on Yusuf, the
+queries Amara and Zainab have to answer, the demo apprentice's signature on their latest review
+(DEMO_UNSIGNED), the placement waiting for the coordinator's approval, and the reminders of
+reviews due and of hours behind for the mentors and the coordinator.
 """
 
 from __future__ import annotations
@@ -56,7 +65,7 @@ from ..models import (
     VerificationStatus,
     utcnow,
 )
-from . import audit
+from . import audit, notifications, reminders
 from .demo_content import (
     ACTIVITIES,
     CURRENT_COHORT_NAMES,
@@ -70,6 +79,7 @@ from .demo_content import (
 )
 from .passwords import hash_password
 from .progress import add_months
+from .reviews import must_sign
 
 DEMO_PASSWORD = "demo-password-2026"
 REVIEW_WEEKS = 12
@@ -124,6 +134,9 @@ def load_demo(today: date | None = None) -> bool:
     return True
 
 
+# The demo apprentice (apprentice@example.org) has not signed their latest review yet: the others have.
+DEMO_UNSIGNED = "Jordan"
+
 # What the coordinator tells the employer about the demo's one open proposal.
 PROPOSAL_NOTE = ("Yusuf has built two small stock-tracking tools in his current team and wants to learn how a "
                  "warehouse runs day to day. He can start any Monday.")
@@ -164,6 +177,7 @@ class _DemoBuilder:
         self._placements()
         self._current_progress()
         db.session.flush()
+        self._daily_reminders()
         settings.demo_loaded_at = utcnow()
         audit.record(None, "demo.loaded", settings)
 
@@ -354,6 +368,15 @@ class _DemoBuilder:
             )
             db.session.add(placement)
             self.placements.append(placement)
+        db.session.flush()
+        for placement in self.placements:  # what the coordinators and the employer were told
+            if placement.submitted_at is not None:
+                with notifications.as_of(placement.submitted_at):
+                    notifications.placement_submitted(placement)
+            if placement.published_at is not None:
+                with notifications.as_of(placement.published_at):
+                    notifications.placement_decided(placement)
+                    notifications.placement_published(placement)
         warehouse, fleet, patient, _, network, tenancy, accessibility, _, shop, _ = self.placements
         for first, placement, status in [
             ("Jordan", warehouse, AssignmentStatus.ACTIVE),
@@ -365,7 +388,7 @@ class _DemoBuilder:
         ]:
             apprentice = self._by_first_name(first)
             proposed = status == AssignmentStatus.PROPOSED
-            db.session.add(PlacementAssignment(
+            assignment = PlacementAssignment(
                 placement=placement, apprentice=apprentice, status=status,
                 start_date=None if proposed else placement.start_date,
                 end_date=None if proposed else placement.end_date,
@@ -375,7 +398,14 @@ class _DemoBuilder:
                 decided_by_id=None if proposed else self.coordinator.id,
                 decided_at=None if proposed else self._at(placement.start_date - timedelta(weeks=3)),
                 note_to_employer=PROPOSAL_NOTE if proposed else None,
-            ))
+            )
+            db.session.add(assignment)
+            db.session.flush()
+            with notifications.as_of(assignment.proposed_at):
+                notifications.placement_proposed(assignment)
+            if assignment.decided_at is not None:
+                with notifications.as_of(assignment.decided_at):
+                    notifications.proposal_decided(assignment, accepted=True)
             if status == AssignmentStatus.ACTIVE:
                 self.hosting[first] = placement
         for first in ("Ethan", "Callum"):
@@ -435,6 +465,9 @@ class _DemoBuilder:
         entry.updated_at = max(self._at(self._days_after(entry.activity_date, 1, 2)),
                                entry.created_at + timedelta(minutes=30))
         self._revision(entry, "queried", mentor, entry.updated_at, {"comment": comment})
+        db.session.flush()
+        with notifications.as_of(entry.updated_at):
+            notifications.entry_queried(entry)
 
     def _today_early(self) -> datetime:
         return datetime.combine(self.today, time(0, self.clock.randrange(60)), tzinfo=UTC)
@@ -463,6 +496,30 @@ class _DemoBuilder:
                 overdue_after=2 if apprentice.first_name == AT_RISK.review_overdue else None,
                 red_last=apprentice.first_name == AT_RISK.red_review,
             )
+
+    def _record_and_sign(self, review: ProgressReview, recorded: datetime, signoffs: list[ReviewSignoff]) -> None:
+        """The review recorded, then signed one part at a time, each when it was, as the app does it
+        (services/reviews.py): everyone who must sign is told when it is recorded, and each person's
+        notification is done once they need not sign any more. Locked by the third signature."""
+        db.session.add(review)
+        db.session.flush()
+        with notifications.as_of(recorded):
+            notifications.review_to_sign(review, must_sign())
+        for signoff in sorted(signoffs, key=lambda s: s.signed_at):
+            review.signoffs.append(signoff)
+            if len(review.signoffs) == len(review.parties):
+                review.locked_at = signoff.signed_at
+            db.session.flush()
+            with notifications.as_of(signoff.signed_at):
+                notifications.review_signed(review.id, must_sign())
+
+    def _daily_reminders(self) -> None:
+        """Yesterday's run of the daily job (services/reminders.py), early that morning: the reminders
+        of reviews due soon or overdue, signatures waiting, nothing logged and hours behind."""
+        yesterday = self.today - timedelta(days=1)
+        at = datetime.combine(yesterday, time(6, self.clock.randrange(30)), tzinfo=UTC)
+        with notifications.as_of(at):
+            reminders.run(yesterday, now=at)
 
     def _weekly_logs(self, apprentice: Apprentice, stop: date) -> None:
         weekly = self._weekly_minutes(apprentice)
@@ -528,18 +585,21 @@ class _DemoBuilder:
             # The host signs only reviews from its placement's start; the coordinator signs the employer part before.
             employer_signer = self.employer_user if host is not None and host.employer is self.employers[0] \
                 and held >= host.start_date else self.coordinator
-            # Signed in the days after the meeting, the coordinator last, which locks the review.
-            apprentice_signed = self._at(self._days_after(held, 0, 2))
-            employer_signed = self._at(self._days_after(held, 1, 4))
+            # Recorded at the meeting, signed in the days after it, the coordinator last, which locks the
+            # review; but the demo apprentice has not signed their latest one yet.
+            recorded = self._at(held, (9, 12))
+            apprentice_signed = max(self._at(self._days_after(held, 0, 2)), recorded + timedelta(minutes=30))
+            employer_signed = max(self._at(self._days_after(held, 1, 4)), recorded + timedelta(minutes=30))
             coordinator_signed = max(self._at(self._days_after(held, 2, 5)), apprentice_signed, employer_signed)
-            review.signoffs = [
+            signoffs = [
                 ReviewSignoff(party=SignoffParty.APPRENTICE, user_id=apprentice_user.id, comment="Agreed.",
                               signed_at=apprentice_signed),
                 ReviewSignoff(party=SignoffParty.EMPLOYER, user_id=employer_signer.id, signed_at=employer_signed),
                 ReviewSignoff(party=SignoffParty.COORDINATOR, user_id=self.coordinator.id,
                               signed_at=coordinator_signed),
             ]
-            review.locked_at = coordinator_signed
-            db.session.add(review)
+            if last and apprentice.first_name == DEMO_UNSIGNED:
+                signoffs = signoffs[1:]
+            self._record_and_sign(review, recorded, signoffs)
             booked = held
             number += 1

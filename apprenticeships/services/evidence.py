@@ -270,7 +270,7 @@ def remove(actor: User, file: EvidenceFile) -> None:
 def downloaded(actor: User, file: EvidenceFile, *, thumbnail: bool = False) -> None:
     """Note a download in the audit log (thumbnails, shown on pages, are not noted one by one)."""
     if not thumbnail:
-        audit.record(actor, "evidence.downloaded", file)
+        audit.viewed(actor, "evidence.downloaded", file)
 
 
 def content(file: EvidenceFile, *, thumbnail: bool = False) -> bytes | None:

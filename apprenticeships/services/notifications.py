@@ -16,13 +16,17 @@ Some kinds only tell the person something and ask nothing of them (INFORMATIONAL
 made already done, so the count in the header is only of what needs doing, but they are listed
 and emailed like the others.
 
+Past events can be recorded too (`as_of`: the demo programme's history, services/demo.py): the
+same functions make the same notifications, dated when the event happened, and email nobody now.
+
 No personal data is copied into a notification: it holds ids, a date and a kind.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -69,13 +73,37 @@ ABOUT = ("apprentice_id", "log_entry_id", "review_id", "placement_id", "assignme
 
 # --- Making notifications ---------------------------------------------------------------------
 
+_AS_OF = "notifications_as_of"  # the key in the session's info while `as_of` records past events
+
+
+@contextmanager
+def as_of(at: datetime) -> Iterator[None]:
+    """Record events that happened at `at` (a history loaded after the fact): the notifications
+    made or done inside carry that time, and none is emailed, since what happened then is not news
+    now. They are marked not sent, so no daily email picks them up either."""
+    before = db.session.info.get(_AS_OF)
+    db.session.info[_AS_OF] = at
+    try:
+        yield
+    finally:
+        if before is None:
+            db.session.info.pop(_AS_OF, None)
+        else:
+            db.session.info[_AS_OF] = before
+
+
+def _now() -> datetime:
+    """The time of the event being recorded: now, or the past moment `as_of` names."""
+    return db.session.info.get(_AS_OF) or utcnow()
+
+
 def insert(select: sa.Select, *, now: datetime | None = None) -> list[int]:
     """Add a notification for each row of `select` (labelled as COLUMNS, without created_at,
     email_state and done_at), skipping any whose (user, kind, occurrence) exists already; email the
     new ones to the people who want them at once. An INFORMATIONAL kind is made done. Returns the
     new notifications' ids. Two statements whatever the number of rows, and one INSERT into the
     outbox for each email sent."""
-    now = now or utcnow()
+    now = now or _now()
     kind = select.selected_columns.kind
     rows = select.add_columns(sa.literal(now, Notification.created_at.type).label("created_at"),
                               sa.literal(EmailState.WAITING.value).label("email_state"),
@@ -89,7 +117,9 @@ def insert(select: sa.Select, *, now: datetime | None = None) -> list[int]:
                  .returning(Notification.id))
     db.session.flush()
     ids = list(db.session.scalars(statement))
-    if ids:
+    if ids and _AS_OF in db.session.info:
+        _mark([], ids, now)  # a past event (`as_of`): nobody is emailed about it now
+    elif ids:
         _email(ids, now)
     return ids
 
@@ -124,7 +154,7 @@ def _done(kind: NotificationKind, **about: int) -> None:
     db.session.execute(
         sa.update(Notification).where(Notification.kind == kind, Notification.done_at.is_(None),
                                       *[getattr(Notification, name) == value for name, value in about.items()])
-        .values(done_at=utcnow()).execution_options(synchronize_session=False))
+        .values(done_at=_now()).execution_options(synchronize_session=False))
 
 
 def entry_queried(entry: LogEntry) -> None:
@@ -155,7 +185,7 @@ def entries_acted_on(entry_ids: Sequence[int], *, verified: bool) -> None:
         db.session.execute(
             sa.update(Notification).where(Notification.kind.in_(kinds), Notification.done_at.is_(None),
                                           Notification.log_entry_id.in_(list(entry_ids)))
-            .values(done_at=utcnow()).execution_options(synchronize_session=False))
+            .values(done_at=_now()).execution_options(synchronize_session=False))
 
 
 def _review_and_signers(review_id: int, must_sign: sa.ColumnElement[bool]) -> sa.Select:
@@ -165,14 +195,14 @@ def _review_and_signers(review_id: int, must_sign: sa.ColumnElement[bool]) -> sa
             .join(User, sa.and_(User.active.is_(True), must_sign)).where(ProgressReview.id == review_id))
 
 
-def review_to_sign(review: ProgressReview, must_sign: sa.ColumnElement[bool], *, recorded_by: int) -> None:
-    """To everyone who must sign the review just recorded or corrected (reviews.must_sign), but the
-    person who recorded it, who is on its page: read it and sign it. A correction starts the
-    signatures over, so the notifications about the earlier version are done."""
+def review_to_sign(review: ProgressReview, must_sign: sa.ColumnElement[bool]) -> None:
+    """To everyone who must sign the review just recorded or corrected (reviews.must_sign): read it
+    and sign it. The person who recorded it too, when they must sign it (a coordinator does): it
+    waits for them like any other until they have signed. A correction starts the signatures over,
+    so the notifications about the earlier version are done."""
     _done(K.REVIEW_TO_SIGN, review_id=review.id)
     insert(_review_and_signers(review.id, must_sign).add_columns(
-        *columns(kind=K.REVIEW_TO_SIGN, apprentice_id=review.apprentice_id, review_id=review.id))
-        .where(User.id != recorded_by))
+        *columns(kind=K.REVIEW_TO_SIGN, apprentice_id=review.apprentice_id, review_id=review.id)))
 
 
 def review_signed(review_id: int, must_sign: sa.ColumnElement[bool]) -> None:
@@ -183,7 +213,7 @@ def review_signed(review_id: int, must_sign: sa.ColumnElement[bool]) -> None:
     db.session.execute(
         sa.update(Notification).where(Notification.kind.in_([K.SIGNATURE_WAITING, K.REVIEW_TO_SIGN]),
                                       Notification.review_id == review_id, Notification.done_at.is_(None), ~still)
-        .values(done_at=utcnow()).execution_options(synchronize_session=False))
+        .values(done_at=_now()).execution_options(synchronize_session=False))
 
 
 def placement_proposed(assignment: PlacementAssignment) -> None:
@@ -381,6 +411,12 @@ def describe(row) -> Item:
         case K.HOURS_BEHIND:
             text = (f"{whose} verified off-the-job hours are more than 10% behind what is expected by now")
             target = own_or("progress", apprentice_page)
+        case K.RETENTION_DUE:  # the occurrence names the list (services/retention.py), starting with its count
+            head = (n.occurrence or "").partition(":")[0]
+            count = int(head) if head.isdigit() else 0
+            text = (f"{count} record{' is' if count == 1 else 's are'} past the retention period. Review "
+                    f"{'it' if count == 1 else 'them'} and choose which to anonymise")
+            target = ("retention.index", {})
         case _:  # pragma: no cover - every kind is above
             raise ValueError(n.kind)
     return Item(n.id, n.kind, text, target[0], target[1], n.created_at, n.done_at is not None, subject)

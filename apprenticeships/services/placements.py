@@ -502,11 +502,12 @@ def register_interest(actor: User, placement: Placement, apprentice: Apprentice,
     existing = db.session.scalar(sa.select(PlacementInterest).where(
         PlacementInterest.placement_id == placement.id, PlacementInterest.apprentice_id == apprentice.id))
     if interested and existing is None:
-        db.session.add(PlacementInterest(placement=placement, apprentice=apprentice))
-        audit.record(actor, "placement.interest_registered", placement)
+        interest = PlacementInterest(placement=placement, apprentice=apprentice)
+        db.session.add(interest)
+        audit.record(actor, "placement.interest_registered", interest, placement_id=placement.id)
     elif not interested and existing is not None:
         db.session.delete(existing)
-        audit.record(actor, "placement.interest_withdrawn", placement)
+        audit.record(actor, "placement.interest_withdrawn", existing, placement_id=placement.id)
     db.session.flush()
 
 

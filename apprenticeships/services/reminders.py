@@ -14,7 +14,10 @@ INSERT ... SELECT each, whatever the number of apprentices:
   on a break) and before gateway. Nothing logged: once per last day logged. Hours behind: at
   most once a calendar month while behind;
 - a share link that stops working within LINK_EXPIRY_AHEAD, to the coordinator who made it;
-  once per expiry date.
+  once per expiry date;
+- records past their retention period, to the coordinators, to review and anonymise; once per list
+  (services/retention.py, which anonymises nothing on its own). Audit events past the audit log's
+  retention period are deleted.
 
 Each carries an `occurrence` naming it, and the database keeps one per person, kind and
 occurrence: running the job again, the next day or twice at once, makes nothing new. Then the
@@ -40,7 +43,7 @@ from ..models import (
     ShareLink,
     User,
 )
-from . import notifications
+from . import notifications, retention
 from .progress import progress_subquery, review_overdue_condition, risk_conditions
 from .reviews import must_sign
 
@@ -152,5 +155,7 @@ def run(today: date, *, now: datetime | None = None) -> dict[str, int]:
         "share_links": share_link_reminders(today),
     }
     counts = {name: len(notifications.insert(select, now=now)) for name, select in made.items()}
+    counts["retention"] = retention.notify_due(today, now=now)
+    counts["audit_events_deleted"] = retention.purge_audit_events(today)
     counts["daily_emails"] = notifications.send_digests(now=now)
     return counts

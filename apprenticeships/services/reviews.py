@@ -172,7 +172,7 @@ def record(actor: User, review: ProgressReview, values: dict, actions: list[dict
     review.otj_minutes_at_review = otj_minutes
     review.recorded_by_id = actor.id
     review.signing_mentor_id = signing_mentor(review, settings)
-    review.actions = [ReviewAction(**a) for a in actions]
+    review.actions = _corrected_actions(review, actions)
     if review.signoffs:
         review.signoffs = []
     audit.record(actor, "review.recorded" if first_time else "review.corrected", review)
@@ -182,7 +182,60 @@ def record(actor: User, review: ProgressReview, values: dict, actions: list[dict
     if review.next_review_date and review.apprentice.status in ApprenticeStatus.CURRENT:
         reschedule(review.apprentice, review.next_review_date)
     db.session.flush()
-    notifications.review_to_sign(review, must_sign(), recorded_by=actor.id)
+    notifications.review_to_sign(review, must_sign())
+
+
+def _words(description: str) -> str:
+    """An action's words, as two of them are compared: case and spacing aside."""
+    return " ".join(description.split()).casefold()
+
+
+def _corrected_actions(review: ProgressReview, actions: list[dict]) -> list[ReviewAction]:
+    """The review's actions as recorded now. One whose words are unchanged is the same action: the same
+    row (its id, and whether and when it was done), with the owner and due date given now. The others
+    are new, not done; an action no longer given is removed."""
+    before: dict[str, list[ReviewAction]] = {}
+    for action in review.actions:
+        before.setdefault(_words(action.description), []).append(action)
+    recorded = []
+    for values in actions:
+        same = before.get(_words(values["description"]))
+        if same:
+            action = same.pop(0)
+            for key, value in values.items():
+                setattr(action, key, value)
+        else:
+            action = ReviewAction(**values)
+        recorded.append(action)
+    return recorded
+
+
+def action_of(review: ProgressReview, action_id: int) -> ReviewAction | None:
+    """One of the review's agreed actions, read afresh (another request may have marked it since)."""
+    return db.session.scalar(sa.select(ReviewAction).where(ReviewAction.id == action_id,
+                                                           ReviewAction.review_id == review.id)
+                             .execution_options(populate_existing=True))
+
+
+def mark_action(actor: User, action: ReviewAction, done: bool, today: date) -> bool:
+    """Mark an agreed action done (today), or not done again. One conditional UPDATE decides, so two
+    presses at once (a double click, two people) change it, and audit it, once. Returns whether this
+    changed it (False: it was already so, and stays as it is)."""
+    changed = db.session.execute(
+        sa.update(ReviewAction)
+        .where(ReviewAction.id == action.id,
+               ReviewAction.completed_on.is_(None) if done else ReviewAction.completed_on.is_not(None))
+        .values(completed_on=today if done else None)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    try:
+        db.session.refresh(action)
+    except sa.exc.InvalidRequestError:  # removed by a correction of the review meanwhile
+        raise ReviewError("This action is no longer on the review: it was corrected while you were "
+                          "looking at it") from None
+    if changed:
+        audit.record(actor, "review_action.done" if done else "review_action.not_done", action)
+        db.session.flush()
+    return changed
 
 
 WHO = {SignoffParty.APPRENTICE: "the apprentice", SignoffParty.EMPLOYER: "the employer",

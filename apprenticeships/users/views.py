@@ -12,8 +12,9 @@ from ..email import problems as email_problems
 from ..extensions import db
 from ..models import Role, User
 from ..permissions import roles
-from ..services import accounts, two_factor
+from ..services import accounts, audit, two_factor
 from ..services.pagination import paginate
+from ..transactions import records_a_view
 from . import bp
 from .forms import ROLE_HINTS, ConfirmForm, InviteForm, RoleForm
 
@@ -70,10 +71,12 @@ def invite_details(role: str):
 
 
 @bp.get("/<int:user_id>")
+@records_a_view
 @roles(Role.COORDINATOR)
 def show(user_id: int):
     """One user's account: role, the record it acts for, and what can be done with it."""
     user = db.get_or_404(User, user_id)
+    audit.viewed(current_user, "user.viewed", user)
     return render_template("users/show.html", user=user, form=ConfirmForm(),
                            invitation_email=accounts.invitation_email(user), cause=email_problems.cause)
 

@@ -87,10 +87,14 @@ def test_filters_work_as_a_plain_form_without_javascript(browser: Browser, live_
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
     open_current_cohort(page, live_server)
+    expect(page.get_by_label("Name")).to_be_hidden()  # folded away (the apprentices first), and opens with a click
+    page.get_by_text("Filter apprentices").click()
     page.get_by_label("Name").fill("walsh")
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"q=walsh"))
     assert table_names(page) == ["Liam Walsh"]
+    page.get_by_text("Filter apprentices").click()
+    expect(page.get_by_label("Name")).to_have_value("walsh")  # the filters as they were applied
     page.get_by_label("Name").fill("")
     page.get_by_label("Status").select_option(label="Withdrawn")
     page.get_by_role("button", name="Apply filters").click()

@@ -180,10 +180,10 @@ def test_the_log_opens_at_the_log_and_a_change_comes_back_to_it(browser, live_se
     context = browser.new_context(java_script_enabled=javascript, viewport=PHONE)
     page = context.new_page()
     sign_in(page, live_server, "apprentice@example.org")
-    page.locator("#logbook .govuk-pagination__next a").click()
+    page.locator("#log-list .govuk-pagination__next a").click()
     page.wait_for_url("**/apprentice?page=2#your-log")
     expect(page.locator("#your-log")).to_be_in_viewport()
-    page.locator("#logbook .govuk-pagination__prev a").click()
+    page.locator("#log-list .govuk-pagination__prev a").click()
     page.wait_for_url("**/apprentice?page=1#your-log")
     expect(page.locator("#your-log")).to_be_in_viewport()
     change = page.locator("#log-entries a[href*='/edit']").first
@@ -192,7 +192,7 @@ def test_the_log_opens_at_the_log_and_a_change_comes_back_to_it(browser, live_se
     page.get_by_label("What you did and learned").fill("Pair-programmed the stock report with Priya.")
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url("**/apprentice#log-message")
-    banner = page.locator("#logbook .govuk-notification-banner--success")
+    banner = page.locator("#log-list .govuk-notification-banner--success")
     expect(banner).to_contain_text("saved.")
     expect(banner).to_be_in_viewport()
     if javascript:

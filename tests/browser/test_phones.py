@@ -6,8 +6,10 @@ never needs to; axe scans each page at that width too.
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from .conftest import assert_accessible
 from .test_sign_in import sign_in
@@ -39,4 +41,65 @@ def test_no_main_page_is_wider_than_a_phone(page: Page, live_server, console_err
         if _widest(page) > PHONE["width"]:
             too_wide[path] = _widest(page)
     assert too_wide == {}
+    assert console_errors == []
+
+
+def _regions_scrolled_sideways(page: Page) -> dict[str, int]:
+    """The table regions whose table is wider than the screen leaves them (scrolled inside them), by label."""
+    return page.evaluate("""Object.fromEntries([...document.querySelectorAll('.app-table-scroll')]
+        .filter(region => region.scrollWidth > region.clientWidth)
+        .map(region => [region.getAttribute('aria-label'), region.scrollWidth]))""")
+
+
+def test_the_employers_tables_stack_into_rows_on_a_phone(page: Page, live_server, console_errors):
+    """No table on an employer's pages needs scrolling sideways: each row stacks, every cell under
+    its column's name (app-table--stacked, as the mentor's mentees), and the actions stay in reach."""
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "employer@example.org")
+    visited = ["/employer"]
+    rows = page.locator(".app-table--stacked tbody tr")
+    expect(rows.first).to_be_visible()
+    assert rows.first.evaluate("row => getComputedStyle(row).display") == "block"
+    assert rows.first.evaluate("row => getComputedStyle(row.querySelector('td[data-label]'), '::before').content") \
+        == '"Proposed for: "'
+    decide = page.get_by_role("link", name=re.compile("^Accept or decline Yusuf Ali"))
+    expect(decide).to_be_in_viewport(ratio=1)  # on the screen, not beyond its right edge
+    assert _regions_scrolled_sideways(page) == {}
+    for path in ["/placements", "/placements/1", "/employers/reviews"]:
+        page.goto(live_server + path)
+        page.wait_for_load_state("load")
+        visited.append(path)
+        assert _regions_scrolled_sideways(page) == {}, path
+        assert _widest(page) <= PHONE["width"], path
+    # A review (the demo's latest, waiting for the apprentice's signature), and the proposal's page.
+    page.get_by_role("link", name=re.compile("^View review")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Progress review")
+    assert _regions_scrolled_sideways(page) == {} and _widest(page) <= PHONE["width"]
+    page.goto(live_server + "/employer")
+    decide.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Will you take Yusuf Ali?")
+    assert _regions_scrolled_sideways(page) == {} and _widest(page) <= PHONE["width"]
+    assert_accessible(page)
+    assert console_errors == []
+
+
+def test_the_cohort_page_shows_its_apprentices_first_on_a_phone_and_its_filters_on_a_wider_screen(
+        page: Page, live_server, console_errors):
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "coordinator@example.org")
+    page.goto(live_server + "/cohorts/1")
+    filters = page.locator("#cohort-filters")
+    expect(filters).not_to_have_attribute("open", re.compile(".*"))  # folded: one line
+    expect(page.get_by_label("Name")).to_be_hidden()
+    shown = page.locator("#cohort-table [role=status]")
+    expect(shown).to_contain_text(re.compile(r"Showing 1 to \d+ of \d+ apprentices\."))
+    expect(shown).to_be_in_viewport()  # the list starts on the first screen
+    assert_accessible(page)
+    page.get_by_text("Filter apprentices").click()  # unfolds, and filters as before
+    page.get_by_label("Name").fill("wal")
+    expect(page.locator("#cohort-table tbody tr")).to_have_count(1)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server + "/cohorts/1")
+    expect(filters).to_have_attribute("open", "")  # on a wide screen the filters are out already
+    expect(page.get_by_label("Name")).to_be_visible()
     assert console_errors == []

@@ -175,8 +175,8 @@ def test_a_reserve_waits_for_a_withdrawn_proposal_then_the_employer_decides_from
     _fits_a_phone(page)
 
     page.goto(live_server + "/employer")  # on a phone the menu is folded away
-    page.get_by_role("link", name="Past reviews of the apprentices with you").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Past reviews")
+    page.get_by_role("link", name="Reviews of the apprentices with you").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reviews of the apprentices with you")
     expect(page.locator(".govuk-summary-card").first).to_contain_text("Jordan Ellis, held")
     assert_accessible(page)
     _fits_a_phone(page)

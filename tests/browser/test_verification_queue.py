@@ -150,8 +150,6 @@ def test_on_a_phone_each_entry_is_a_block_with_its_buttons_in_view(page: Page, l
     for part in (first.get_by_role("button", name=re.compile("^Verify")), first.locator("input[name=entries]"),
                  first.get_by_role("link", name=re.compile("^Query"))):
         assert _within_the_screen(page, part)
-    assert first.locator("[data-label='What they did']").evaluate(
-        "cell => getComputedStyle(cell, '::before').content") == '"What they did: "'  # each cell says what it is
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     region = page.locator(".app-table-scroll")
     assert region.evaluate("element => element.scrollWidth <= element.clientWidth")  # nothing to scroll sideways
@@ -182,6 +180,75 @@ def test_on_a_phone_each_entry_is_a_block_with_its_buttons_in_view(page: Page, l
     assert console_errors == []
 
 
+def test_on_a_phone_each_entry_is_a_compact_card_and_what_they_did_opens_in_full(page: Page, live_server,
+                                                                                 console_errors):
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "mentor@example.org")
+    page.goto(live_server + "/verification")
+    cards = page.locator("tbody tr")
+    for n in range(cards.count()):
+        card = cards.nth(n)
+        # Who, when and how long on the card's first line, beside its box; the date's month cut short.
+        box, name = card.locator(".govuk-checkboxes__input"), card.locator("[data-label=Apprentice] a")
+        date, hours = card.locator("[data-label=Date]"), card.locator("[data-label=Hours]")
+        tops = [part.bounding_box()["y"] for part in (name, date, hours)]
+        assert max(tops) - min(tops) < 12, (n, tops)
+        assert box.bounding_box()["y"] < name.bounding_box()["y"] + name.bounding_box()["height"]
+        assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", date.locator(".app-date--short").inner_text().strip())
+        assert date.locator(".app-date--long").bounding_box()["width"] <= 1  # read out, not shown
+        assert hours.evaluate("cell => getComputedStyle(cell, '::after').content") in ('" hours"', '" hour"')
+        # Its buttons side by side, and the whole card well under half the screen.
+        verify = card.get_by_role("button", name=re.compile("^Verify"))
+        query = card.get_by_role("link", name=re.compile("^Query"))
+        if verify.count() and query.count():
+            assert abs(verify.bounding_box()["y"] - query.bounding_box()["y"]) < 30
+        assert card.bounding_box()["height"] < 230, (n, card.bounding_box()["height"])
+    # A description longer than two lines is cut, with a button that shows it all and hides it again.
+    more = page.get_by_role("button", name="Show all of what they did")
+    assert more.count() > 0
+    controls = more.first.get_attribute("aria-controls")
+    button = page.locator(f"[aria-controls={controls}]")  # the same button, whatever it says
+    what = page.locator(f"#{controls}")
+    cut = what.bounding_box()["height"]
+    assert what.evaluate("element => element.scrollHeight > element.clientHeight")
+    expect(button).to_have_attribute("aria-expanded", "false")
+    button.click()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(button).to_have_text(re.compile("^Show less"))
+    assert what.bounding_box()["height"] > cut and what.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    button.click()
+    expect(button).to_have_text(re.compile("^Show all"))
+    assert abs(what.bounding_box()["height"] - cut) < 2
+    # Descriptions that fit have no button.
+    for n in range(cards.count()):
+        text = cards.nth(n).locator(".app-queue-what")
+        if text.count() and text.evaluate("e => e.scrollHeight <= e.clientHeight + 1"):
+            expect(cards.nth(n).locator(".app-queue-more")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page)
+    # At a desktop's width nothing is cut and nothing offers to show more.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(page.locator(".app-queue-more:visible")).to_have_count(0)
+    assert page.locator(".app-queue-what").first.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    assert console_errors == []
+
+
+@pytest.mark.parametrize("javascript", [False])
+def test_on_a_phone_without_javascript_each_card_shows_what_they_did_in_full(browser: Browser, live_server,
+                                                                            javascript):
+    context = browser.new_context(java_script_enabled=javascript, viewport=PHONE)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, "mentor@example.org")
+        page.goto(live_server + "/verification")
+        expect(page.locator(".app-queue-more")).to_have_count(0)
+        for what in page.locator(".app-queue-what").all():
+            assert what.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.close()
+
+
 def test_on_a_phone_without_javascript_a_verified_entry_shows_in_full_where_the_page_lands(browser: Browser,
                                                                                          long_queue):
     context = browser.new_context(java_script_enabled=False, viewport=PHONE)
@@ -197,7 +264,15 @@ def test_on_a_phone_without_javascript_a_verified_entry_shows_in_full_where_the_
         assert page.url.endswith(f"#{row_id}") and page.evaluate("window.scrollY") > 500
         assert _within_the_screen(page, settled)  # the whole row, its message included
         assert _within_the_screen(page, settled.locator(".govuk-tag"))
+        assert _within_the_screen(page, settled.get_by_role("button", name=re.compile("^Undo")))
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # At the top of the page the same is said, with the same way to undo it.
+        banner = page.locator("#queue-verified")
+        expect(banner).to_contain_text("Verified 1 hour for Jordan Ellis.")
+        banner.get_by_role("button", name=re.compile("^Undo this verification")).click()
+        expect(page.locator(".govuk-notification-banner")).to_contain_text(
+            "Verification undone: 1 hour for Jordan Ellis is waiting for verification again.")
+        expect(page.locator(f"#{row_id} input[name=entries]")).to_be_visible()
 
         # Without JavaScript, nothing ticked: the queue again with the error at its top, linked to the first box.
         page.get_by_role("button", name="Verify selected entries").click()

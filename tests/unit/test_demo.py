@@ -13,17 +13,23 @@ from apprenticeships.models import (
     EmployerPartner,
     LogEntry,
     Mentor,
+    Notification,
+    NotificationKind,
+    OutboxMessage,
     Placement,
     PlacementAssignment,
+    PlacementStatus,
     ProgressReview,
     Rag,
     ReviewSignoff,
     Role,
+    SignoffParty,
     StatusChange,
     TrainingProvider,
     User,
     VerificationStatus,
 )
+from apprenticeships.services import reviews
 from apprenticeships.services.demo import _DemoBuilder, current_cohort_start, load_demo
 from apprenticeships.services.passwords import password_matches
 
@@ -124,17 +130,28 @@ def start_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+def demo_apprentice() -> User:
+    return db.session.scalar(sa.select(User).where(User.email == "apprentice@example.org"))
+
+
 def test_reviews_are_signed_in_the_days_after_they_were_held_and_locked_by_the_last_signature(demo_db):
     today = date.today()
     reviews = db.session.scalars(sa.select(ProgressReview).where(ProgressReview.held_date.is_not(None))).all()
     assert reviews
+    # Every one is signed off but the demo apprentice's latest, which waits for their signature alone.
+    jordan = demo_apprentice().apprentice_id
+    latest = max(r.held_date for r in reviews if r.apprentice_id == jordan)
+    [waiting] = [r for r in reviews if r.locked_at is None]
+    assert (waiting.apprentice_id, waiting.held_date) == (jordan, latest)
+    assert {s.party for s in waiting.signoffs} == {SignoffParty.EMPLOYER, SignoffParty.COORDINATOR}
     for review in reviews:
         signed = [s.signed_at for s in review.signoffs]
-        assert len(signed) == 3
+        assert len(signed) == (2 if review is waiting else 3)
         for when in signed:
             assert review.held_date <= when.date() <= review.held_date + timedelta(days=5), review.id
             assert when < start_of(today)  # by yesterday: nothing is signed in the future
-        assert review.locked_at == max(signed)
+        if review is not waiting:
+            assert review.locked_at == max(signed)
         assert review.created_at.date() < review.held_date  # booked before it was held
     # Not all at one moment: the times are spread as people's would be.
     assert len({s for (s,) in db.session.execute(sa.select(ReviewSignoff.signed_at))}) > len(reviews)
@@ -180,3 +197,66 @@ def test_the_same_day_gives_the_same_data_and_times(empty_app):
     assert first["reviews"] and first["entries"] and first["changes"]
     latest = max([r[3] for r in first["reviews"] if r[3]] + [e[5] for e in first["entries"] if e[3] == "verified"])
     assert latest < start_of(day)
+
+
+K = NotificationKind
+
+
+def open_notifications(user: User) -> list[Notification]:
+    return db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id,
+                                                            Notification.done_at.is_(None))).all()
+
+
+def test_what_the_history_left_waiting_has_its_notification_dated_when_it_happened(demo_db):
+    users = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.like("%@example.org")))}
+    # The employer: the apprentice proposed for their placement, to accept or decline.
+    yusuf = db.session.scalar(sa.select(PlacementAssignment).where(PlacementAssignment.status == "proposed"))
+    [proposed] = open_notifications(users["employer@example.org"])
+    assert (proposed.kind, proposed.assignment_id) == (K.PLACEMENT_PROPOSED, yusuf.id)
+    assert proposed.created_at == yusuf.proposed_at
+    # The demo apprentice: their latest review, recorded and waiting for their signature (and, a week
+    # on, the daily job's reminder of it); the others who signed it have nothing left to do about it.
+    [waiting] = db.session.scalars(sa.select(ProgressReview).where(ProgressReview.held_date.is_not(None),
+                                                                   ProgressReview.locked_at.is_(None))).all()
+    apprentice = users["apprentice@example.org"]
+    mine = open_notifications(apprentice)
+    assert {n.review_id for n in mine} == {waiting.id}
+    [to_sign] = [n for n in mine if n.kind == K.REVIEW_TO_SIGN]
+    assert to_sign.created_at.date() == waiting.held_date  # recorded at the meeting, signed after
+    assert to_sign.created_at < min(s.signed_at for s in waiting.signoffs)
+    assert {n.kind for n in mine} <= {K.REVIEW_TO_SIGN, K.SIGNATURE_WAITING}
+    signed = db.session.scalars(sa.select(Notification).where(Notification.review_id == waiting.id,
+                                                              Notification.kind == K.REVIEW_TO_SIGN,
+                                                              Notification.user_id != apprentice.id)).all()
+    assert {n.user_id for n in signed} == {users["employer@example.org"].id, users["coordinator@example.org"].id}
+    assert all(n.done_at is not None for n in signed)
+    # Apprentices whose entries are queried: answer the query, since the day it was asked.
+    queried = db.session.scalars(sa.select(LogEntry).where(LogEntry.status == VerificationStatus.QUERIED)).all()
+    assert queried
+    for entry in queried:
+        [asked] = db.session.scalars(sa.select(Notification).where(Notification.log_entry_id == entry.id)).all()
+        assert (asked.kind, asked.done_at, asked.created_at) == (K.ENTRY_QUERIED, None, entry.updated_at)
+        assert db.session.get(User, asked.user_id).apprentice_id == entry.apprentice_id
+    # The mentor: yesterday's reminder that a mentee's hours are behind (Liam's).
+    [behind] = [n for n in open_notifications(users["mentor@example.org"]) if n.kind == K.HOURS_BEHIND]
+    assert db.session.get(Apprentice, behind.apprentice_id).first_name == "Liam"
+    assert behind.created_at.date() == date.today() - timedelta(days=1)
+    # The coordinator: the placement waiting for their approval.
+    submitted = db.session.scalar(sa.select(Placement).where(Placement.status == PlacementStatus.SUBMITTED))
+    assert [n.placement_id for n in open_notifications(users["coordinator@example.org"])
+            if n.kind == K.PLACEMENT_SUBMITTED] == [submitted.id]
+
+
+def test_the_notifications_follow_the_apps_rules_and_email_nobody(demo_db):
+    today = date.today()
+    made = db.session.scalars(sa.select(Notification)).all()
+    assert all(n.created_at < start_of(today) for n in made)  # all in the past
+    assert all(n.done_at is None or n.created_at <= n.done_at < start_of(today) for n in made)
+    # What happened before the demo was loaded is not emailed now, at once or in a daily email.
+    assert {n.email_state.value for n in made} == {"not_sent"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    # A review to sign is open for exactly those who must still sign it, by the rule of the pages.
+    people = db.session.scalars(sa.select(User).where(User.active.is_(True))).all()
+    to_sign = {(n.user_id, n.review_id) for n in made if n.kind == K.REVIEW_TO_SIGN and n.done_at is None}
+    must = {(u.id, review.id) for u in people for review, _ in reviews.waiting_for_signature(u).reviews}
+    assert to_sign == must and to_sign

@@ -14,7 +14,8 @@ from PIL import Image
 from apprenticeships.evidence import scanning, sniffing, storage
 from apprenticeships.evidence.storage import LocalStorage, S3Storage, digest_of
 
-from ..evidence_servers import EICAR, clamd_server, new_bucket, s3_server
+from ..clamd_server import EICAR, FOUND_AS, clamd, requires_clamd, socket_folder
+from ..evidence_servers import new_bucket, s3_server
 
 
 @pytest.fixture(scope="module")
@@ -170,13 +171,15 @@ def test_a_file_that_claims_to_be_a_picture_but_is_broken_is_refused():
 # The ClamAV client -------------------------------------------------------------------------
 
 
-def test_the_clamd_client_speaks_instream_and_reads_the_verdicts(tmp_path):
-    with clamd_server(tmp_path) as clamd:
+@requires_clamd
+def test_the_clamd_client_streams_a_file_to_a_real_clamd_and_reads_the_verdicts():
+    with socket_folder() as folder, clamd(folder) as socket_path:
         big = b"a" * (scanning.CHUNK * 2 + 10)  # more than one chunk
-        assert scanning.scan(clamd.path, big) == scanning.Verdict(True)
-        assert scanning.scan(clamd.path, b"prefix " + EICAR) == scanning.Verdict(False, "Eicar-Test-Signature")
-    assert clamd.commands == [b"zINSTREAM\0", b"zINSTREAM\0"]
-    assert clamd.scanned[0] == big
+        assert scanning.scan(socket_path, big) == scanning.Verdict(True)
+        assert scanning.scan(socket_path, b"prefix " + EICAR) == scanning.Verdict(False, FOUND_AS)
+        # Across the first chunk's end: found only if every chunk arrives whole and in order.
+        straddling = b"a" * (scanning.CHUNK - 20) + EICAR + b"a" * scanning.CHUNK
+        assert scanning.scan(socket_path, straddling) == scanning.Verdict(False, FOUND_AS)
 
 
 def test_an_unreachable_clamd_is_reported_not_taken_for_a_verdict(tmp_path):

@@ -66,7 +66,7 @@ def test_the_employer_reads_reviews_held_since_the_placement_started_and_no_othe
 
     soup = page(employer_client.get("/employers/reviews"))
     text = text_of(soup)
-    assert text_of(soup.h1) == "Past reviews"
+    assert text_of(soup.h1) == "Reviews of the apprentices with you"
     assert f"Showing 1 to {min(expected, 20)} of {expected} review" in text
     cards = _cards(soup)
     assert len(cards) == min(expected, 20) and all(card.startswith("Jordan Ellis, held") for card in cards)
@@ -87,7 +87,7 @@ def test_the_employer_reads_reviews_held_since_the_placement_started_and_no_othe
 
 def test_the_home_page_leads_to_past_reviews(employer_client):
     home = page(employer_client.get("/employer"))
-    link = home.find("a", string="Past reviews of the apprentices with you")
+    link = home.find("a", string="Reviews of the apprentices with you")
     assert link["href"] == "/employers/reviews"
 
 
@@ -192,11 +192,23 @@ def test_the_home_page_says_which_reviews_wait_for_the_employers_signature(app, 
     assert page(employer_client.get("/employer")).find("a", href=f"/reviews/{before}") is None
 
 
-def test_a_past_review_leads_the_employer_back_to_past_reviews(app, employer_client):
+def test_a_review_signed_off_or_waiting_leads_the_employer_back_to_the_list_it_is_in(app, employer_client):
     jordan, start = _jordan(app)
-    review = _held(app, jordan, start + timedelta(days=3), "Settling in.")
-    back = page(employer_client.get(f"/reviews/{review}")).select_one(".govuk-back-link")
-    assert (text_of(back), back["href"]) == ("Back to past reviews", "/employers/reviews")
+    waiting = _held(app, jordan, start + timedelta(days=3), "Settling in.")
+    with app.app_context():
+        signed_off = db.session.scalar(sa.select(ProgressReview.id).where(
+            ProgressReview.apprentice_id == jordan, ProgressReview.held_date >= start,
+            ProgressReview.locked_at.is_not(None)).limit(1))
+    listed = page(employer_client.get("/employers/reviews"))
+    for review in (waiting, signed_off):
+        shown = page(employer_client.get(f"/reviews/{review}"))
+        back = shown.select_one(".govuk-back-link")
+        # The link names the page it goes to, where this review is listed, signed off or not.
+        assert (text_of(back), back["href"]) == ("Back to reviews of the apprentices with you", "/employers/reviews")
+        assert text_of(back) == f"Back to {text_of(listed.h1)[0].lower()}{text_of(listed.h1)[1:]}"
+        assert listed.find("a", href=f"/reviews/{review}") is not None
+    assert "Waiting for signatures" in text_of(page(employer_client.get(f"/reviews/{waiting}")))
+    assert "Signed off" in text_of(page(employer_client.get(f"/reviews/{signed_off}")))
 
 
 def test_signing_says_who_still_needs_to_sign(app, employer_client):

@@ -28,7 +28,8 @@ from apprenticeships.models import (
 )
 from apprenticeships.services import evidence
 
-from ..evidence_servers import EICAR, clamd_server, new_bucket, s3_server
+from ..clamd_server import EICAR, clamd, requires_clamd, socket_folder
+from ..evidence_servers import new_bucket, s3_server
 from ..helpers import csrf_token_from, page, post_form, text_of
 from .test_apprentices import errors
 
@@ -500,33 +501,39 @@ def test_uploads_downloads_and_deletions_are_in_the_audit_log_without_the_file_n
 # Virus scanning ----------------------------------------------------------------------------------
 
 
-def test_with_clamd_a_file_waits_as_being_checked_until_scanned(app, apprentice_client, tmp_path):
-    app.config["CLAMD_SOCKET"] = str(tmp_path / "clamd.ctl")  # set, but no daemon answers yet
-    post_entry(apprentice_client, (PDF, "waiting.pdf"))
-    [file] = rows(app)
-    assert file.scan_status == ScanStatus.PENDING
-    assert apprentice_client.get(f"/evidence/{file.id}").status_code == 404
-    soup = page(apprentice_client.get(f"/log/{file.log_entry_id}/evidence"))
-    assert "waiting.pdf Being checked" in text_of(soup) and not soup.find("a", string="waiting.pdf")
-    with clamd_server(tmp_path) as clamd:
-        from apprenticeships.email.worker import task_queue
+@requires_clamd
+def test_with_clamd_a_file_waits_as_being_checked_until_scanned(app, apprentice_client):
+    from apprenticeships.email.worker import task_queue
 
-        task_queue(app).scan_pending_evidence()  # the minute's sweep
-    assert clamd.scanned == [PDF]
+    with socket_folder() as folder:
+        app.config["CLAMD_SOCKET"] = str(folder / "clamd.ctl")  # set, but clamd is not running yet
+        post_entry(apprentice_client, (PDF, "waiting.pdf"))
+        [file] = rows(app)
+        assert file.scan_status == ScanStatus.PENDING
+        assert apprentice_client.get(f"/evidence/{file.id}").status_code == 404
+        soup = page(apprentice_client.get(f"/log/{file.log_entry_id}/evidence"))
+        assert "waiting.pdf Being checked" in text_of(soup) and not soup.find("a", string="waiting.pdf")
+        with clamd(folder):
+            task_queue(app).scan_pending_evidence()  # the minute's sweep, as the worker runs it
     assert rows(app)[0].scan_status == ScanStatus.CLEAN
     assert apprentice_client.get(f"/evidence/{file.id}").data == PDF
+    soup = page(apprentice_client.get(f"/log/{file.log_entry_id}/evidence"))
+    assert soup.find("a", string="waiting.pdf") and "Being checked" not in text_of(soup)
 
 
-def test_with_clamd_an_infected_file_is_removed_and_never_served(app, apprentice_client, tmp_path):
-    with clamd_server(tmp_path) as clamd:
-        app.config["CLAMD_SOCKET"] = clamd.path
-        post_entry(apprentice_client, (PDF, "clean.pdf"), (EICAR, "eicar.txt"))
+@requires_clamd
+def test_with_clamd_an_infected_file_is_removed_and_never_served(app, apprentice_client):
+    with socket_folder() as folder, clamd(folder) as socket_path:
+        app.config["CLAMD_SOCKET"] = socket_path
+        post_entry(apprentice_client, (PDF, "clean.pdf"), (EICAR, "eicar.txt"))  # scanned once committed
     clean, infected = rows(app)
     assert (clean.scan_status, infected.scan_status) == (ScanStatus.CLEAN, ScanStatus.INFECTED)
     assert infected.digest not in stored(app) and clean.digest in stored(app)
     assert apprentice_client.get(f"/evidence/{infected.id}").status_code == 404
+    assert apprentice_client.get(f"/evidence/{clean.id}").data == PDF
     soup = page(apprentice_client.get(f"/log/{infected.log_entry_id}/evidence"))
     assert "eicar.txt Removed A virus was found in it." in text_of(soup)
+    assert soup.find("a", string="clean.pdf") and not soup.find("a", string="eicar.txt")
 
 
 # S3-compatible storage -------------------------------------------------------------------------

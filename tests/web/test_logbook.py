@@ -72,8 +72,12 @@ def test_htmx_logging_returns_the_log_and_tells_the_totals_to_refresh(app, appre
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "log-changed"
     part = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert part.find(id="logbook") and not part.find("html")
-    assert "Added 1.5 hours" in text_of(part)
+    assert "Added 1.5 hours" in text_of(part.find(id="logbook"))
     assert part.find(id="minutes")["value"] == ""  # a fresh form for the next entry
+    # The log, further down the page, comes out of band with the new entry in it.
+    log = part.find(id="log-list")
+    assert log["hx-swap-oob"] == "true"
+    assert "Practised SQL window functions." in text_of(log.find(id="log-entries"))
     progress = apprentice_client.get("/apprentice", headers={"HX-Request": "true", "HX-Target": "progress"})
     assert 'id="progress"' in progress.get_data(as_text=True) and "<html" not in progress.get_data(as_text=True)
 

@@ -67,6 +67,58 @@ def test_an_answered_query_leads_to_the_entry_in_the_queue_and_is_done_once_veri
     assert _answered_notification_done(app, entry_id)
 
 
+def _notifications_page_item(client, entry_id: int):
+    """The mentor's notification that the apprentice answered their query about the entry, as listed."""
+    listed = page(client.get("/notifications"))
+    return next(li for li in listed.select(".app-notifications__item")
+                if "has answered your query" in text_of(li) and f"entry-{entry_id}" in li.find("a")["href"])
+
+
+def test_an_answered_query_is_done_once_verified_with_others_in_one_go(app, mentor_client):
+    entry_id, apprentice_id = _answered_query(app)
+    assert text_of(_notifications_page_item(mentor_client, entry_id)).startswith("New ")
+    queue = page(mentor_client.get(f"/verification?apprentice={apprentice_id}"))
+    chosen = [box["value"] for box in queue.select('input[name="entries"]')]
+    assert any(value.startswith(f"{entry_id}:") for value in chosen) and len(chosen) > 1
+    response = mentor_client.post(queue.find(id="queue-bulk")["action"], data={
+        "csrf_token": queue.find("input", attrs={"name": "csrf_token"})["value"], "entries": chosen})
+    assert response.status_code == 303
+    assert _answered_notification_done(app, entry_id)
+    item = _notifications_page_item(mentor_client, entry_id)
+    assert text_of(item).startswith("Done ") and item.find("button") is None  # nothing left to mark
+
+
+def test_an_answered_query_verified_by_someone_else_is_done_for_the_mentor_who_asked(app, coordinator_client,
+                                                                                     mentor_client):
+    entry_id, _ = _answered_query(app)
+    queue = page(coordinator_client.get("/verification?status=answered"))
+    form = queue.find(id=f"entry-{entry_id}").find("form")
+    coordinator_client.post(form["action"], data={
+        "csrf_token": queue.find("input", attrs={"name": "csrf_token"})["value"],
+        "version": form.find("input", attrs={"name": "version"})["value"]})
+    assert _answered_notification_done(app, entry_id)
+    assert text_of(_notifications_page_item(mentor_client, entry_id)).startswith("Done ")
+
+
+def test_verifying_a_query_answered_in_person_leaves_nothing_open_about_the_entry(app, mentor_client):
+    entry_id, apprentice_id = _answered_query(app)
+    with app.app_context():  # asked again; answered in person this time, so verified anyway
+        logbook.query(_user(DEMO_EMAILS["mentor"]), db.session.get(LogEntry, entry_id), "And which module?")
+        db.session.commit()
+    queue = page(mentor_client.get(f"/verification?apprentice={apprentice_id}&status=queried"))
+    form = queue.find(id=f"entry-{entry_id}").find("form")
+    assert text_of(form.find("button")).startswith("Verify anyway")
+    mentor_client.post(form["action"], data={
+        "csrf_token": queue.find("input", attrs={"name": "csrf_token"})["value"],
+        "version": form.find("input", attrs={"name": "version"})["value"], "anyway": "yes"})
+    with app.app_context():
+        assert db.session.get(LogEntry, entry_id).status == VerificationStatus.VERIFIED
+        open_about_it = db.session.scalars(sa.select(Notification.kind).where(
+            Notification.log_entry_id == entry_id, Notification.done_at.is_(None))).all()
+    assert open_about_it == []  # neither the mentor's answer to read nor the apprentice's question
+    assert text_of(_notifications_page_item(mentor_client, entry_id)).startswith("Done ")
+
+
 def test_querying_again_marks_the_answer_done_and_asks_the_apprentice_again(app):
     entry_id, _ = _answered_query(app)
     with app.app_context():

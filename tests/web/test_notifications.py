@@ -6,6 +6,7 @@ transaction) for those who chose immediate emails; a change that rolls back leav
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ from apprenticeships.models import (
 from apprenticeships.services import logbook, notifications, placements, reviews
 
 from ..helpers import DEMO_EMAILS, page, post_form, text_of
+from .test_reviews import review_data, scheduled
 
 K = NotificationKind
 
@@ -45,7 +47,11 @@ def user(email: str) -> User:
 
 
 def items(kind: NotificationKind) -> list[Notification]:
-    return list(db.session.scalars(sa.select(Notification).where(Notification.kind == kind)
+    """The notifications of this kind made by the test: the demo programme comes with those of its
+    history, dated before it was loaded."""
+    loaded = ProgrammeSettings.current().demo_loaded_at
+    return list(db.session.scalars(sa.select(Notification).where(Notification.kind == kind,
+                                                                 Notification.created_at >= loaded)
                                    .order_by(Notification.user_id)))
 
 
@@ -187,17 +193,22 @@ def test_the_list_shows_what_needs_the_person_newest_first_with_a_count_in_the_h
             LogEntry.apprentice_id == apprentice.apprentice_id,
             LogEntry.status == VerificationStatus.PENDING).order_by(LogEntry.id).limit(2)))
         entry_ids = [e.id for e in entries]
+        # What the demo programme's history left waiting for them: their latest review to sign.
+        waiting = notifications.count_for(apprentice)
+        done_before = db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.user_id == apprentice.id, Notification.done_at.is_not(None)))
     for entry_id in entry_ids:
         post_form(mentor, f"/log/{entry_id}/query", {"comment": "Which course was this?"})
     client = signed_in("apprentice")
     home = page(client.get("/apprentice"))
-    assert text_of(home.find(id="header-notifications")) == "Notifications 2 need you"
+    assert text_of(home.find(id="header-notifications")) == f"Notifications {waiting + 2} need you"
     listed = page(client.get("/notifications"))
     links = [a for a in listed.select("#notifications a.govuk-link")]
-    assert [a["href"] for a in links] == [f"/apprentice#entry-{i}" for i in reversed(entry_ids)]  # newest first
+    # Newest first: the two queries, then what was waiting before.
+    assert [a["href"] for a in links[:2]] == [f"/apprentice#entry-{i}" for i in reversed(entry_ids)]
     assert "Your log entry for" in text_of(links[0])
     assert text_of(links[0]).endswith("Answer the query so it can be verified.")  # a sentence, as in the email
-    assert [text_of(t) for t in listed.select("#notifications .govuk-tag")] == ["New", "New"]
+    assert [text_of(t) for t in listed.select("#notifications .govuk-tag")][:2 + waiting] == ["New"] * (2 + waiting)
     assert listed.find("button", string="Mark everything as done") is not None
     assert listed.find("a", string="Change how often we email you")["href"] == "/notifications/preferences"
 
@@ -205,12 +216,13 @@ def test_the_list_shows_what_needs_the_person_newest_first_with_a_count_in_the_h
     response = client.post(done["action"], data={"csrf_token": done.find("input")["value"]})
     assert response.status_code == 303
     after = page(client.get("/notifications"))
-    assert text_of(after.find(id="header-notifications")) == "Notifications 1 need you"
-    assert len(after.select("#notifications .govuk-tag--grey")) == 1  # marked done, still listed
+    assert text_of(after.find(id="header-notifications")) == f"Notifications {waiting + 1} need you"
+    assert len(after.select("#notifications .govuk-tag--grey")) == done_before + 1  # marked done, still listed
 
     # Someone else's notification cannot be marked done by guessing its number.
     with app.app_context():
-        theirs = db.session.scalar(sa.select(Notification.id).where(Notification.done_at.is_(None)))
+        theirs = db.session.scalar(sa.select(Notification.id).where(
+            Notification.user_id == user(DEMO_EMAILS["apprentice"]).id, Notification.done_at.is_(None)))
     coordinator = signed_in("coordinator")
     post_form(coordinator, f"/notifications/{theirs}/done", {}, page="/notifications")
     with app.app_context():
@@ -252,9 +264,9 @@ def test_a_recorded_review_tells_everyone_who_must_sign_it_at_once_and_signing_e
     review = reviews.scheduled_review(db.session.get(Apprentice, apprentice_user.apprentice_id))
     record(coordinator, review, "On track")
     told = items(K.REVIEW_TO_SIGN)
-    # Everyone who must sign, by the same rule as the home pages, but the coordinator who recorded it.
-    assert {n.user_id for n in told} == must_sign(review) - {coordinator.id}
-    assert apprentice_user.id in {n.user_id for n in told} and all(n.done_at is None for n in told)
+    # Everyone who must sign, by the same rule as the home pages: the coordinator who recorded it too.
+    assert {n.user_id for n in told} == must_sign(review)
+    assert {apprentice_user.id, coordinator.id} <= {n.user_id for n in told} and all(n.done_at is None for n in told)
     [email] = [e for e in emails("review_to_sign") if e.recipient == apprentice_user.email]
     assert email.personalisation["what"].startswith("Your progress review held on ")
     assert email.personalisation["what"].endswith("needs your signature. Read it and sign it.")
@@ -269,7 +281,34 @@ def test_a_recorded_review_tells_everyone_who_must_sign_it_at_once_and_signing_e
     # Corrected: the signatures start over, so everyone is told again, the apprentice too, once.
     record(coordinator, review, "On track; the course dates are corrected")
     waiting = [n for n in items(K.REVIEW_TO_SIGN) if n.done_at is None]
-    assert sorted(n.user_id for n in waiting) == sorted(must_sign(review) - {coordinator.id})
+    assert sorted(n.user_id for n in waiting) == sorted(must_sign(review))
+
+
+def test_a_review_the_coordinator_records_waits_for_their_own_signature_like_anyone_elses(app, signed_in):
+    coordinator = signed_in("coordinator")
+    with app.app_context():
+        waiting = notifications.count_for(user(DEMO_EMAILS["coordinator"]))
+    home = page(coordinator.get("/coordinator"))
+    assert home.find("a", string=re.compile("to sign")) is None  # the demo's review waits for its apprentice only
+    review = scheduled(app, "Jordan")
+    assert post_form(coordinator, f"/reviews/{review}/record", review_data()).status_code == 303
+
+    home = page(coordinator.get("/coordinator"))
+    assert home.find("a", string="1 review to sign")["href"] == "/reviews"
+    assert text_of(home.find(id="header-notifications")) == f"Notifications {waiting + 1} need you"
+    reviews_page = page(coordinator.get("/reviews"))
+    to_sign = reviews_page.find("h2", string="Waiting for your signature").find_next("ul")
+    assert to_sign.find("a", href=f"/reviews/{review}") is not None
+    [told] = page(coordinator.get("/notifications")).select("#notifications a.govuk-link")[:1]
+    assert told["href"] == f"/reviews/{review}#sign-offs"
+    assert text_of(told).startswith("Jordan Ellis’s progress review held on ")
+    assert text_of(told).endswith("has been recorded and needs your signature. Read it and sign it.")
+
+    post_form(coordinator, f"/reviews/{review}/sign", {"comment": ""}, page=f"/reviews/{review}")
+    home = page(coordinator.get("/coordinator"))
+    assert "No reviews to sign" in text_of(home)
+    assert text_of(home.find(id="header-notifications")) == \
+        ("Notifications" if waiting == 0 else f"Notifications {waiting} need you")
 
 
 def test_publishing_a_placement_tells_the_employer_who_posted_it_for_their_information(demo_db):
@@ -313,6 +352,7 @@ def test_proposal_emails_name_the_apprentice_and_the_placement_in_their_subject(
 def test_what_only_tells_is_listed_for_information_not_counted_and_in_the_daily_email(app, signed_in):
     employer = signed_in("employer")
     with app.app_context():
+        notifications.mark_done(user(DEMO_EMAILS["employer"]), None)  # what the demo left waiting for them
         notifications.choose_frequency(user(DEMO_EMAILS["employer"]), EmailFrequency.DAILY)
         coordinator = user(DEMO_EMAILS["coordinator"])
         warehouse = db.session.scalar(sa.select(Placement).where(Placement.title == "Warehouse systems developer"))

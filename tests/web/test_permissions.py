@@ -120,6 +120,17 @@ SIGNED_IN_ROUTES = [
     ("/emails/problems", "/emails/problems", {"coordinator"}),
     ("/dev/mailbox", "/dev/mailbox", {"coordinator"}),
     ("/dev/mailbox/<int:message_id>", "/dev/mailbox/999", {"coordinator": 404}),
+    # Records past their retention period (none in the demo); with nothing chosen, back to the list.
+    ("/retention", "/retention", {"coordinator"}),
+    ("/retention/anonymise", "/retention/anonymise", {"coordinator": 303}),
+    ("/apprentices/<int:apprentice_id>/keep-longer", "/apprentices/1/keep-longer", {"coordinator"}),
+    # The demo apprentice has activity: the page says why the record cannot be deleted.
+    ("/apprentices/<int:apprentice_id>/delete", "/apprentices/1/delete", {"coordinator"}),
+    # Everything held about the demo apprentice: a coordinator's and their own; no one else's (404).
+    ("/apprentices/<int:apprentice_id>/subject-access.zip", "/apprentices/1/subject-access.zip",
+     {"coordinator": 200, "apprentice": 200, "mentor": 404, "employer": 404}),
+    ("/audit", "/audit", {"coordinator"}),
+    ("/audit/events.csv", "/audit/events.csv?apprentice=1", {"coordinator"}),
 ]
 POST_ONLY_ROUTES = [
     ("/users/<int:user_id>/invite", "/users/2/invite", {"coordinator"}),
@@ -137,6 +148,10 @@ POST_ONLY_ROUTES = [
     ("/verification/undo", "/verification/undo", {"mentor", "coordinator"}),
     # Mentors sign only reviews that name them, when the programme asks mentors to sign (not in the demo).
     ("/reviews/<int:review_id>/sign", "/reviews/{review}/sign", {"coordinator", "employer", "apprentice"}),
+    # An agreed action that is no one's (the demo's next review is not held yet, so it has none): not found
+    # for those who may mark actions done, refused for the others.
+    ("/reviews/<int:review_id>/actions/<int:action_id>/<any(done, undone):step>",
+     "/reviews/{review}/actions/999/done", {"coordinator": 404, "mentor": 404, "apprentice": 404}),
     # Whoever records or signs the review attaches files to it (the demo employer hosts it); nothing sent is an error.
     ("/reviews/<int:review_id>/evidence", "/reviews/{review}/evidence",
      {"coordinator", "mentor", "employer", "apprentice"}),
@@ -148,7 +163,8 @@ POST_ONLY_ROUTES = [
 ]
 PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite",
                     "auth.forgotten_password", "auth.reset_link_sent", "auth.reset_password", "auth.two_factor_sign_in",
-                    "reviews.calendar_feed", "summaries.summary", "summaries.summary_csv", "summaries.summary_json"}
+                    "reviews.calendar_feed", "summaries.summary", "summaries.summary_csv", "summaries.summary_json",
+                    "privacy.notice"}
 
 
 def test_every_route_has_exactly_one_permission_decorator(app):

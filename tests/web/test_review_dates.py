@@ -180,7 +180,7 @@ def hosted_cells(soup: BeautifulSoup) -> dict[str, str]:
     column = [th.get_text(strip=True) for th in table.select("thead th")].index("Next review due")
     cells = {}
     for tr in table.select("tbody tr"):
-        tds = tr.find_all("td")
+        tds = tr.find_all(["th", "td"])  # the apprentice's name heads their row
         name = tds[0].find(string=True, recursive=False).strip()
         cells[name] = text_of(tds[column])
     return cells

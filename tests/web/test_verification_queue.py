@@ -74,6 +74,15 @@ def counts_line(soup: BeautifulSoup) -> str:
     return text_of(soup.find(id="queue-counts").find("p"))
 
 
+def read_out(cell: BeautifulSoup) -> str:
+    """A cell's text as a screen reader says it: without what is only shown (aria-hidden), such as the
+    short date of a phone's compact card."""
+    cell = BeautifulSoup(str(cell), "html.parser")
+    for hidden in cell.select('[aria-hidden="true"]'):
+        hidden.decompose()
+    return text_of(cell)
+
+
 def link(soup: BeautifulSoup, starting: str):
     """The first link whose text (visually hidden context included) starts with `starting`, or None."""
     return next((a for a in soup.find_all("a") if text_of(a).startswith(starting)), None)
@@ -107,7 +116,7 @@ def test_every_checkbox_has_a_label_naming_the_entry(mentor_client):
     for box in soup.select('input[name="entries"]'):
         label = text_of(soup.find("label", attrs={"for": box["id"]}))
         row = box.find_parent("tr")
-        assert label == f"Select {text_of(row.find_all('td')[1])}, {text_of(row.find_all('td')[2])}"
+        assert label == f"Select {text_of(row.find_all('td')[1])}, {read_out(row.find_all('td')[2])}"
         assert box["form"] == "queue-bulk"
     for button in soup.select("tbody button"):
         assert text_of(button).startswith("Verify ") and len(text_of(button)) > len("Verify ")
@@ -122,7 +131,7 @@ def test_each_filter_narrows_the_queue(app, mentor_client, apprentice_client):
     assert names(soup) == {"Amara Okoro"} and counts_line(soup).startswith("1 entry queried")
     assert not soup.select('tbody input[name="entries"]')  # never verified in bulk
     assert [text_of(b) for b in soup.select("tbody button")] == [
-        f"Verify anyway {text_of(rows(soup)[0].find_all('td')[1])}, {text_of(rows(soup)[0].find_all('td')[2])}, "
+        f"Verify anyway {text_of(rows(soup)[0].find_all('td')[1])}, {read_out(rows(soup)[0].find_all('td')[2])}, "
         "without a written answer"]
     assert "Waiting for their answer. If they answered you another way (in person, say), you can verify it " \
            "anyway." in text_of(soup.find("tbody"))
@@ -417,7 +426,14 @@ def test_without_javascript_verify_comes_back_to_the_same_place_at_the_entry(app
     settled = after.find(id=f"entry-{entry_id}")
     assert settled is not None and "Verified" in text_of(settled) and settled.find(attrs={"autofocus": True})
     assert [r["id"] for r in rows(after)].index(f"entry-{entry_id}") == 3  # where it was
-    assert text_of(after.find(id="queue-message")) == f"Verified {hours} hour{'' if hours == '1' else 's'} for {who}."
+    # Said at the top, as "Verify selected entries" says it, with the same way to undo it (the row offers it too).
+    banner = after.find(id="queue-verified")
+    assert text_of(banner).startswith(f"Success Verified {hours} hour{'' if hours == '1' else 's'} for {who}. "
+                                      "Verified by mistake? You can undo it for an hour.")
+    undo = undo_form(banner)
+    assert [i["value"] for i in undo.select('input[name="undo"]')] == [entry_id]
+    assert parse_qs(urlsplit(undo["action"]).query) == {"sort": ["newest"], "page": ["2"]}  # back to the same place
+    assert text_of(after.find(id="queue-message")) == ""  # not said twice
     assert after.select_one(".govuk-pagination__item--current").get_text(strip=True) == "2"
 
 
@@ -657,6 +673,36 @@ def test_without_javascript_the_settled_row_offers_the_undo(app, mentor_client):
     assert "is waiting for verification again" in text_of(back.select_one(".govuk-notification-banner"))
     assert back.find(id=row["id"]).find("input", attrs={"name": "entries"})
     assert status_of(app, int(row["id"].removeprefix("entry-"))) == VerificationStatus.PENDING
+
+
+def test_without_javascript_one_entry_verified_is_said_at_the_top_with_its_undo(app, mentor_client):
+    from apprenticeships.models import utcnow
+
+    soup = queue(mentor_client, "?sort=newest")
+    row = rows(soup)[2]
+    entry_id = int(row["id"].removeprefix("entry-"))
+    form = row.find("form")
+    response = mentor_client.post(form["action"], data={
+        "csrf_token": csrf_token_from(str(soup)), "version": form.find("input", attrs={"name": "version"})["value"]})
+    location = response.headers["Location"]
+    after = page(mentor_client.get(location))
+    banner = after.find(id="queue-verified")
+    assert banner.find_previous("h1") is None  # at the top of the page, as after "Verify selected entries"
+    assert banner["role"] == "region" and banner["data-disable-auto-focus"] == "true"  # the page stays at the entry
+    undo = undo_form(banner)
+    assert text_of(undo.find("button")).startswith("Undo this verification")
+    response = post_undo(mentor_client, after, undo)
+    assert response.status_code == 303 and status_of(app, entry_id) == VerificationStatus.PENDING
+    back = page(mentor_client.get(response.headers["Location"]))
+    assert "is waiting for verification again" in text_of(back.select_one(".govuk-notification-banner"))
+    assert back.find(id=f"entry-{entry_id}").find("input", attrs={"name": "entries"})  # tickable again
+    # Once it can no longer be undone (after the hour, or verified by someone else), nothing offers it.
+    for email, when in (("mentor@example.org", utcnow() - timedelta(hours=2)), ("coordinator@example.org", None)):
+        _verify_as(app, email, [entry_id], when=when)
+        again = page(mentor_client.get(location))
+        assert again.find(id="queue-verified") is None
+        assert not any(text_of(b).startswith("Undo") for b in again.find_all("button"))
+        assert text_of(again.find(id="queue-message")).startswith("Verified ")  # still said, without the undo
 
 
 def _verify_as(app, email: str, entry_ids: list[int], when=None) -> None:

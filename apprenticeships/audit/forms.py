@@ -1,0 +1,97 @@
+"""The audit page's filters, read from the address (a GET form, so no CSRF token)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, ValidationError
+
+from ..extensions import db
+from ..fields import GovDateField
+from ..forms import AppForm
+from ..ids import parse_id
+from ..models import Apprentice
+from ..services import audit
+
+NAME_LENGTH = 100
+MAX_PAGE = 10**6
+
+
+class FiltersForm(AppForm):
+    """Filters that are not right (a date that is not a real one, an apprentice number that names no
+    one, a kind of event not in the list) are errors next to their field, and the page lists nothing
+    until they are put right: a log filtered by only part of what was asked for could be read as
+    the whole answer."""
+
+    class Meta:
+        csrf = False
+
+    apprentice = StringField("Apprentice number", widget=GovTextInput(), validators=[
+        Length(max=20, message="Apprentice number must be 20 characters or fewer")],
+        description="In the address of an apprentice\u2019s record: one apprentice, even if others share their name")
+    person = StringField("Name of the person acted on", widget=GovTextInput(), validators=[
+        Length(max=NAME_LENGTH, message=f"Name of the person acted on must be {NAME_LENGTH} characters or fewer")],
+        description="All or part of the name of an apprentice, or of someone with a user account")
+    actor = StringField("Name of who did it", widget=GovTextInput(), validators=[
+        Length(max=NAME_LENGTH, message=f"Name of who did it must be {NAME_LENGTH} characters or fewer")])
+    kind = SelectField("Kind of event", widget=GovSelect(), validate_choice=False)
+    date_from = GovDateField("Date from", years=(2000, 2100))
+    date_to = GovDateField("Date to", years=(2000, 2100))
+
+    def __init__(self, args):
+        super().__init__(formdata=args)
+        self.kind.choices = ([SelectChoice("", "Any kind")]
+                             + [SelectChoice(value, label) for value, label in audit.KINDS.items()]
+                             + [SelectChoice(value, label) for value, label in audit.action_choices()])
+        self.page = min(max(1, args.get("page", 1, type=int) or 1), MAX_PAGE)
+        self.chosen_apprentice: Apprentice | None = None
+        self.validate()
+
+    def validate_apprentice(self, field) -> None:
+        if not field.data:
+            return
+        if not (field.data.isascii() and field.data.isdigit()):
+            raise ValidationError("Apprentice number must be a number, like 42")
+        apprentice_id = parse_id(field.data)
+        self.chosen_apprentice = db.session.get(Apprentice, apprentice_id) if apprentice_id else None
+        if self.chosen_apprentice is None:
+            raise ValidationError("There is no apprentice with that number")
+
+    def validate_kind(self, field) -> None:
+        if field.data and field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError("Select a kind of event from the list")
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("Date to must be the same as or after date from")
+
+    def filters(self) -> audit.Filters:
+        """Only called once the form has no errors."""
+        return audit.Filters(
+            apprentice_id=self.chosen_apprentice.id if self.chosen_apprentice else None,
+            person=self.person.data or "", actor=self.actor.data or "", kind=self.kind.data or "",
+            date_from=self.date_from.data, date_to=self.date_to.data, page=self.page)
+
+    def used(self) -> list[str]:
+        """The names of the filters in use (never their values): what an export of the log records."""
+        filters = self.filters()
+        return [name for name, value in (("apprentice", filters.apprentice_id), ("person", filters.person),
+                                         ("actor", filters.actor), ("kind", filters.kind),
+                                         ("date_from", filters.date_from), ("date_to", filters.date_to)) if value]
+
+    def args(self, **changes) -> dict:
+        """These filters as an address's query, for the pages and the download."""
+        filters = self.filters()
+        values = {"apprentice": filters.apprentice_id, "person": filters.person or None,
+                  "actor": filters.actor or None, "kind": filters.kind or None,
+                  "date_from": _date_parts(filters.date_from), "date_to": _date_parts(filters.date_to),
+                  "page": filters.page if filters.page > 1 else None}
+        values.update(changes)
+        return {key: value for key, value in values.items() if value is not None}
+
+
+def _date_parts(day: date | None) -> list[str] | None:
+    return None if day is None else [str(day.day), str(day.month), str(day.year)]
