@@ -19,6 +19,11 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _slug(name: str) -> str:
+    """"Northmoor Borough Council" as "northmoor-borough-council": for a demo email address."""
+    return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split()) or "council"
+
+
 def database_url(url: str | None = None) -> str:
     """The SQLAlchemy URL for DATABASE_URL (or `url`): an SQLite file in instance/ by default."""
     url = (os.environ.get("DATABASE_URL", "") if url is None else url).strip()
@@ -41,6 +46,11 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Northmoor Borough Council")
         self.SERVICE_NAME = os.environ.get("SERVICE_NAME", "Apprenticeships")
+        # The council's data protection officer, named on the privacy notice as the person to contact.
+        self.DATA_PROTECTION_OFFICER_NAME = os.environ.get("DATA_PROTECTION_OFFICER_NAME",
+                                                           "The data protection officer")
+        self.DATA_PROTECTION_OFFICER_EMAIL = os.environ.get(
+            "DATA_PROTECTION_OFFICER_EMAIL", "dataprotection@" + _slug(self.ORGANISATION_NAME) + ".example.org")
         # Where the one-time invite links point; defaults to the address the coordinator used.
         self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -50,7 +50,7 @@ class GovDateField(DateField):
         if missing:  # GOV.UK: "Date of birth must include a month", "... must include a day and year"
             raise ValueError(f"{self.label.text} must include a {' and '.join(missing)}")
         if not all(_DATE_PART.fullmatch(p) for p in self.raw_data):
-            raise ValueError(f"{self.label.text} must be a real date, like 7 9 2026")
+            raise ValueError(f"{self.label.text} must be a real date")
         day, month, year = (int(p) for p in self.raw_data)
         first, last = self.years
         if not first <= year <= last:
@@ -58,7 +58,7 @@ class GovDateField(DateField):
         try:
             self.data = date(year, month, day)
         except ValueError:
-            raise ValueError(f"{self.label.text} must be a real date, like 7 9 2026") from None
+            raise ValueError(f"{self.label.text} must be a real date") from None
 
     def pre_validate(self, form):
         if self.process_errors:

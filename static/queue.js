@@ -1,8 +1,8 @@
 // The verification queue, quicker with JavaScript (it works without): a box that ticks every
 // entry on the page (hidden when nothing can be ticked), and the "Verify all N on this page" button
 // kept true while htmx verifies, queries or un-verifies entries in place (a settled row leaves the
-// bulk form, so N goes down; an undo brings it back); on a phone, long descriptions cut to two lines
-// with a button that shows them all.
+// bulk form, so N goes down; an undo brings it back). On a phone long descriptions are cut to three
+// lines with a button that shows them all: static/clamp.js.
 (() => {
   "use strict";
 
@@ -39,49 +39,7 @@
     }
     refresh();
   });
-  // On a phone what each entry says is cut to two lines (app.css, under [data-clamped]) where it is
-  // longer, with a button after it that shows it all (and hides it again). Only what is really cut
-  // gets the button: measured after the cut, and again when the screen turns.
-  const PHONE = window.matchMedia("(max-width: 40.0525em)");
-
-  function clamp() {
-    const table = document.querySelector(".app-queue-table");
-    if (!table) {
-      return;
-    }
-    table.setAttribute("data-clamped", "");
-    table.querySelectorAll(".app-queue-what").forEach((what) => {
-      let button = what.parentElement.querySelector(`[aria-controls="${what.id}"]`);
-      if (!button) {
-        button = document.createElement("button");
-        button.type = "button";
-        button.className = "app-link-button app-queue-more";
-        button.setAttribute("aria-controls", what.id);
-        button.setAttribute("aria-expanded", "false");
-        button.innerHTML = 'Show all<span class="govuk-visually-hidden"> of what they did</span>';
-        what.after(button);
-      }
-      const open = what.classList.contains("app-queue-what--open");
-      button.hidden = !PHONE.matches || (!open && what.scrollHeight <= what.clientHeight + 1);
-    });
-  }
-
-  document.addEventListener("click", (event) => {
-    const button = event.target.closest(".app-queue-more");
-    if (!button) {
-      return;
-    }
-    const what = document.getElementById(button.getAttribute("aria-controls"));
-    const open = what.classList.toggle("app-queue-what--open");
-    button.setAttribute("aria-expanded", String(open));
-    button.firstChild.textContent = open ? "Show less" : "Show all";
-    if (!open) {
-      clamp();
-    }
-  });
-  PHONE.addEventListener("change", clamp);
-  window.addEventListener("resize", clamp);
-  document.addEventListener("htmx:afterSettle", () => { refresh(); clamp(); });
+  document.addEventListener("htmx:afterSettle", refresh);
   // "Verify selected entries" with nothing ticked: the error shows by the button, where the person is,
   // rather than a trip to the server that brings the page back at its top (which it does without JavaScript).
   document.addEventListener("submit", (event) => {
@@ -97,5 +55,4 @@
     }
   });
   refresh();
-  clamp();
 })();

@@ -82,6 +82,20 @@ class FiltersForm(AppForm):
                                          ("actor", filters.actor), ("kind", filters.kind),
                                          ("date_from", filters.date_from), ("date_to", filters.date_to)) if value]
 
+    def in_words(self) -> list[str]:
+        """The filters in use, as the page says them back, so a filtered list is never read as the whole log."""
+        if self.errors:
+            return []
+        filters = self.filters()
+        kinds = {choice.value: choice.label for choice in self.kind.choices}
+        return [words for words in (
+            self.chosen_apprentice and f"apprentice {self.chosen_apprentice.full_name} (number {self.apprentice.data})",
+            filters.person and f"person acted on \u201c{filters.person}\u201d",
+            filters.actor and f"who did it \u201c{filters.actor}\u201d",
+            filters.kind and f"kind of event: {kinds.get(filters.kind, filters.kind)}",
+            filters.date_from and f"from {filters.date_from.day} {filters.date_from:%B %Y}",
+            filters.date_to and f"to {filters.date_to.day} {filters.date_to:%B %Y}") if words]
+
     def args(self, **changes) -> dict:
         """These filters as an address's query, for the pages and the download."""
         filters = self.filters()

@@ -18,7 +18,7 @@ class CohortForm(VersionedForm):
                     Length(max=120, message="Name must be 120 characters or fewer")],
     )
     start_date = GovDateField("Start date", validators=[DataRequired(message="Enter the start date")],
-                              description="For example, 7 9 2026")
+                              description="For example, 27 3 2026")
     description = text_area("Description (optional)", 2000)
     intake_target = WholeNumberField(
         "Intake target (optional)", widget=GovTextInput(), description="How many apprentices you plan to take on",

@@ -73,7 +73,8 @@ def show(employer_id: int):
         "employers/show.html", employer=employer, contacts=employers.contacts(employer),
         placements=placements.listing(Placement.employer_id == employer.id),
         hosted=employers.hosted(employer.id, date.today(), ProgrammeSettings.current()),
-        activities=employers.activities(employer), activity_form=activity_form, confirm=ConfirmForm())
+        activities=employers.activities(employer), activity_form=activity_form, confirm=ConfirmForm(),
+        today=date.today())
 
 
 def _contact_or_404(employer_id: int, contact_id: int) -> EmployerContact:

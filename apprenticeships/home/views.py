@@ -54,6 +54,7 @@ def mentor():
                            mentees=overview.current_mentees(current_user.mentor_id),
                            reviews_due=reviews_due, reviews_due_total=reviews_due_total, today=today,
                            to_sign=reviews.waiting_for_signature(current_user),
+                           actions=reviews.action_counts(mine, today),
                            # What waits in the verification queue (one statement), each linked into it.
                            queue=logbook.queue_counts(mine, logbook.QueueFilters()))
 
@@ -69,7 +70,7 @@ def employer():
         hosted=employers.hosted(current_user.employer_id, date.today(), ProgrammeSettings.current(),
                                 AssignmentStatus.PLACED),
         waiting=employers.awaiting_decision(current_user.employer_id),
-        to_sign=reviews.waiting_for_signature(current_user),
+        to_sign=reviews.waiting_for_signature(current_user), today=date.today(),
     )
 
 

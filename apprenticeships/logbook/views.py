@@ -91,7 +91,8 @@ def apprentice_home(form: LogEntryForm | None = None):
                                     "to_answer": overview.entries_to_answer(me.id, LOG_PAGE_SIZE),
                                     "to_sign": overview.reviews_to_sign(current_user),
                                     "past_reviews": overview.past_reviews(me.id, 1, LATEST_REVIEWS_SHOWN),
-                                    "log_message": session.pop(LOG_MESSAGE, None)})
+                                    "log_message": session.pop(LOG_MESSAGE, None),
+                                    "answered": session.pop(ANSWERED, None)})
 
 
 @bp.post("/log")
@@ -199,12 +200,28 @@ def answer(entry_id: int):
         return render_template("logbook/answer.html", entry=entry, form=form, back=back)
     on_refusal_go_to(back)
     logbook.answer(current_user, entry, (form.response.data or "").strip())  # refused once no longer queried
-    flash("Answer sent. The entry is waiting for verification again.", "success")
-    if in_place:  # the whole page again: the entry's status, the totals and what waits for you all change
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = back
+    # Said under the entry, where the person is (a flash would be a banner at the top, taking the page there).
+    answered = {"id": entry.id, "text": "Answer sent. The entry is waiting for verification again."}
+    page = logbook.page_of(entry, LOG_PAGE_SIZE)
+    if in_place:
+        # The log's page again in place of the old one (the entry's status, its answer box gone, the message
+        # under it taking the focus) and, out of band, what waits for them; the totals refresh (log-changed).
+        me = entry.apprentice
+        context = {"apprentice": me, "entries": logbook.entries(me, page, LOG_PAGE_SIZE), "answered": answered,
+                   "to_answer": overview.entries_to_answer(me.id, LOG_PAGE_SIZE),
+                   "to_sign": overview.reviews_to_sign(current_user)}
+        response = make_response(render_block("home/apprentice.html", "log", **context)
+                                 + render_block("home/apprentice.html", "waiting_for_you", oob=True, **context)
+                                 + render_template("logbook/_header_count.html"))
+        response.headers.update({"HX-Retarget": "#log-list", "HX-Reswap": "outerHTML", "HX-Trigger": "log-changed"})
         return response
-    return redirect(back, code=303)
+    session[ANSWERED] = answered
+    return redirect(url_for("home.apprentice", page=page if page > 1 else None, _anchor=f"entry-{entry.id}"),
+                    code=303)
+
+
+# The entry just answered without JavaScript, and what to say under it, for the next view of the log.
+ANSWERED = "log_answered"
 
 
 def _answer_id(entry) -> str:
@@ -246,17 +263,24 @@ def queue():
     `done` names the entry just verified or queried without JavaScript: it shows, settled, where it was.
     """
     scope = visible_apprentices_condition(current_user)
+    undone = session.pop(JUST_UNDONE, None) or {}
     return _queue_page(scope, _queue_filters(scope), parse_id(request.args.get("done")),
-                       just_verified=session.pop(JUST_VERIFIED, None))
+                       bulk_problem=session.pop(BULK_PROBLEM, None), just_verified=session.pop(JUST_VERIFIED, None),
+                       undone_id=undone.get("id"), undone_message=undone.get("message"))
 
 
 # What "Verify selected entries" (or all on the page) just verified, for the next page of the queue to
 # say and offer to undo: held for one view, like a flash.
 JUST_VERIFIED = "queue_just_verified"
+# Why "Verify selected entries" verified nothing (nothing ticked, say), for the queue it goes back to.
+BULK_PROBLEM = "queue_bulk_problem"
+# The one entry whose verification was just undone without JavaScript, and what to say in its row, where
+# the page opens (a flash would be a banner at the top, and take the page there).
+JUST_UNDONE = "queue_just_undone"
 
 
 def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_problem: str | None = None,
-                just_verified: dict | None = None):
+                just_verified: dict | None = None, undone_id: int | None = None, undone_message: str | None = None):
     """The queue for these filters. A filter with an error lists nothing (its errors show instead): a list
     filtered by only some of what was asked for could be verified in bulk by mistake. `bulk_problem` is
     why "Verify selected entries" verified nothing (nothing ticked, say): an error at the top of the page."""
@@ -269,7 +293,7 @@ def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_p
     done = logbook.queue_entry(scope, done_id)
     if done is not None and done.status == VerificationStatus.PENDING:
         done = None  # not settled after all (answered since, say): it is in the list if the filters want it
-    message = _settled_message(done) if done else None
+    message = _settled_message(done) if done else undone_message
     if just_verified is None and done is not None and logbook.can_undo(current_user, done):
         # One entry verified without JavaScript: said, with its Undo, in the banner at the top as
         # "Verify selected entries" is (the page still opens at the entry, which offers it too).
@@ -278,7 +302,7 @@ def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_p
                                                                                        filters.newest_first),
                            changed_since_query=page.changed_since_query,
                            counts=counts, done=done, message=message,
-                           bulk_problem=bulk_problem, just_verified=just_verified,
+                           bulk_problem=bulk_problem, just_verified=just_verified, undone_id=undone_id,
                            **_queue_context(form, page.number))
 
 
@@ -290,8 +314,10 @@ def verify_many():
     form = _queue_filters(scope)
     back = url_for("logbook.queue", **form.args())
     chosen = VerifyManyForm()
-    if not chosen.validate_on_submit() or not chosen.chosen():  # the queue again, with the error at its top
-        return _queue_page(scope, form, bulk_problem=chosen.first_error() or "Select the entries you want to verify")
+    if not chosen.validate_on_submit() or not chosen.chosen():
+        # The queue again (a redirect: a refresh asks nothing again), with the error at its top.
+        session[BULK_PROBLEM] = chosen.first_error() or "Select the entries you want to verify"
+        return redirect(back + "#main-content", code=303)
     on_refusal_go_to(back)
     verified = logbook.verify_many(current_user, visible_apprentices_condition(current_user), chosen.chosen())
     # Said (with a way to undo it) at the top of the queue it goes back to, rather than in a flash.
@@ -306,7 +332,8 @@ def verify_many():
 def undo_verification():
     """Put entries this person verified a moment ago back to waiting (a misclick): all of them or none.
     With htmx, one entry's settled row goes back to a waiting row in place; otherwise the queue again,
-    at the same filters and page, with a message at its top."""
+    at the same filters and page: at the entry, waiting again with the message in its row, or (several
+    entries) with the message at its top."""
     scope = visible_apprentices_condition(current_user)
     form = _queue_filters(scope)
     on_refusal_go_to(url_for("logbook.queue", **form.args()))
@@ -323,7 +350,10 @@ def undo_verification():
         return render_template("logbook/_queue_changed.html", entry=undone[0], undone=True,
                                counts=logbook.queue_counts(scope, form.filters()), message=message,
                                changed_since_query=logbook.changed_since_query(undone[0]), **_queue_context(form))
-    flash(message, "success")
+    if len(undone) == 1:  # back at the entry, waiting again, with the message in its row
+        session[JUST_UNDONE] = {"id": undone[0].id, "message": message}
+        return redirect(url_for("logbook.queue", **form.args()) + f"#{_row_id(undone[0])}", code=303)
+    flash(message, "success")  # several, undone from the banner at the top of the queue: said there
     return redirect(url_for("logbook.queue", **form.args()), code=303)
 
 

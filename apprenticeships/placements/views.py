@@ -98,7 +98,7 @@ def show(placement_id: int):
     context = {"placement": placement, "confirm": ConfirmForm(), "places_left": placements.places_left(placement),
                "assignments": placements.assignments_for(placement,
                                                          withdrawn=current_user.role == Role.COORDINATOR),
-               "amended_at": placements.last_amended_at(placement)}
+               "amended_at": placements.last_amended_at(placement), "today": date.today()}
     if current_user.role == Role.COORDINATOR:
         context.update(_review_context(placement), review_form=ReviewForm())
     return render_template("placements/show.html", **context)
@@ -228,9 +228,10 @@ def decide(assignment_id: int):
         _refusals_back_to(assignment.placement, "#apprentices")
         accepted = form.decision.data == "accept"
         placements.decide(current_user, assignment, accepted, form.reason.data)
-        name, starts = assignment.apprentice.full_name, assignment.start_date
-        flash(f"You accepted {name}. The coordinator has been told; {assignment.apprentice.first_name} starts "
-              f"{'today' if starts == date.today() else f'on {starts.day} {starts:%B %Y}'}." if accepted
+        name, first, starts = assignment.apprentice.full_name, assignment.apprentice.first_name, assignment.start_date
+        flash(f"You accepted {name}. The coordinator has been told; {first} starts "
+              f"{'today' if starts == date.today() else f'on {starts.day} {starts:%B %Y}'}. The coordinator will "
+              f"confirm with you when {first} has started." if accepted
               else f"You declined {name}. The coordinator has been told.", "success")
         # Home, where any other proposals waiting for them are.
         return redirect(url_for("home.employer"), code=303)

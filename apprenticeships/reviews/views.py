@@ -42,14 +42,19 @@ def _to_review(review):
 @roles(*EVERYONE)
 def index():
     """Reviews to do: overdue, due in the next 14 days, and waiting for your signature; for an
-    apprentice, their reviews held too, a page at a time."""
-    held = next_review = None
+    apprentice, their reviews held too, and for a mentor their mentees' agreed actions not done,
+    each a page at a time."""
+    held = next_review = actions = action_counts = None
+    page = request.args.get("page", 1, type=int)
     if current_user.role == Role.APPRENTICE:
-        held = overview.past_reviews(current_user.apprentice_id, request.args.get("page", 1, type=int),
-                                     HELD_REVIEWS_PAGE_SIZE)
+        held = overview.past_reviews(current_user.apprentice_id, page, HELD_REVIEWS_PAGE_SIZE)
         next_review = reviews.next_review_of(current_user.apprentice_id, date.today())
+    elif current_user.role == Role.MENTOR:
+        # The mentees' agreed actions not done yet, overdue first: the mentor marks them done here.
+        actions, action_counts = reviews.open_actions(visible_apprentices_condition(current_user), date.today(), page)
     return render_template("reviews/index.html", todo=reviews.to_do(current_user, date.today()), held=held,
-                           next_review=next_review, today=date.today())
+                           next_review=next_review, actions=actions, action_counts=action_counts,
+                           today=date.today())
 
 
 @bp.get("/reviews/<int:review_id>")
@@ -140,7 +145,8 @@ def may_mark_actions(review) -> bool:
 
 
 # Where "Mark as done" was pressed, so that (without JavaScript) the person comes back there, at the action.
-ACTION_PAGES = {"home": "home.apprentice", "reviews": "reviews.index", "review": "reviews.show"}
+ACTION_PAGES = {"home": "home.apprentice", "reviews": "reviews.index", "review": "reviews.show",
+                "open-actions": "reviews.index"}
 
 
 @bp.post("/reviews/<int:review_id>/actions/<int:action_id>/<any(done, undone):step>")
@@ -164,6 +170,8 @@ def mark_action(review_id: int, action_id: int, step: str):
         return render_template("reviews/_action_item.html", action=action, review=review, today=date.today(),
                                marked=True, from_page=request.form.get("back") if request.form.get("back")
                                in ACTION_PAGES else None, page_number=parse_id(request.form.get("page")))
+    if request.form.get("back") == "open-actions" and step == "done":  # it leaves that list: say so, at the top
+        flash(f"{review.apprentice.full_name}’s action marked as done: {action.description}", "success")
     return redirect(back, code=303)
 
 

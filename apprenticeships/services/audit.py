@@ -367,17 +367,26 @@ def _line(row: sa.Row) -> Line:
         (event.user_id is not None and event.actor_id == event.user_id)
         or (event.apprentice_id is not None and actor_apprentice_id == event.apprentice_id))
     return Line(event, actor_name or NO_ACTOR.get(event.action, SERVICE),
-                describe(event.action, person, themselves=themselves),
-                [name.replace("_", " ") for name in (event.details or {}).get("fields", []) if isinstance(name, str)])
+                describe(event.action, person, themselves=themselves), field_names(event.details))
 
 
-def describe(action: str, person: str | None, *, themselves: bool = False) -> str:
-    """What the event says after its actor's name, in plain English."""
+def field_names(details: dict[str, Any] | None) -> list[str]:
+    """The names of the fields an event says changed, as people read them ("first name")."""
+    return [name.replace("_", " ") for name in (details or {}).get("fields", []) if isinstance(name, str)]
+
+
+def describe(action: str, person: str | None, *, themselves: bool = False, to_them: bool = False) -> str:
+    """What the event says after its actor's name, in plain English.
+
+    `to_them`: written to the person the event is about ("viewed your record"), as their copy of
+    their data reads (services/subject_access.py)."""
     if action in PHRASES:
         phrase = PHRASES[action][1]
     else:  # an action with no phrase yet: its own words
-        phrase = action.replace(".", ": ", 1).replace("_", " ") + (" ({whose} record)" if person else "")
-    if themselves:
+        phrase = action.replace(".", ": ", 1).replace("_", " ") + (" ({whose} record)" if person or to_them else "")
+    if to_them:
+        whose, who = ("your own", "yourself") if themselves else ("your", "you")
+    elif themselves:
         whose, who = "their own", "themselves"
     elif person:
         whose, who = f"{person}\u2019s", person

@@ -106,8 +106,9 @@ class Hosted:
     verified_hours: float
     expected_hours: float
     next_review: NextReview
-    # Whether the placement has started for them: the employer sees an apprentice's progress (their
-    # hours, their reviews) only from then on, as review_hosted_condition has it for reviews.
+    # Whether the placement has started for them, as the coordinator recorded (active): the employer
+    # sees an apprentice's headlines (their hours, their next review) only from then on. (Reviews held
+    # go by the date, review_hosted_condition.)
     started: bool
 
 
@@ -128,7 +129,7 @@ def hosted(employer_id: int, today: date, settings: ProgrammeSettings,
     ).unique().all()
     return [Hosted(row[0], row.verified_minutes / 60, row.expected_minutes / 60,
                    next_review_from(row, row[0].apprentice.status, today),
-                   started=row[0].status in AssignmentStatus.PLACED and row[0].start_date is not None
+                   started=row[0].status == AssignmentStatus.ACTIVE and row[0].start_date is not None
                    and row[0].start_date <= today) for row in rows]
 
 

@@ -439,7 +439,7 @@ def deletion_blockers(apprentice: Apprentice) -> list[str]:
     if n.status_changes > 1 or apprentice.status != ApprenticeStatus.ACTIVE:
         blockers.append("changes to their status")
     if n.accounts:
-        blockers.append("an account they have used to sign in")
+        blockers.append("an account they have set up with a password")
     return blockers
 
 
@@ -477,14 +477,16 @@ class Periods:
     apprentice_access_days: int
     sent_emails_days: int
     failed_sign_ins_hours: int
+    failed_sign_ins_kept_hours: int
     disclosure_threshold: int
 
 
 def periods(config: Any) -> Periods:
     from ..email.outbox import KEPT_FOR
-    from .sign_in import FAILURE_WINDOW
+    from .sign_in import FAILURE_WINDOW, FAILURES_KEPT
 
     settings = ProgrammeSettings.current()
     return Periods(settings.retention_years, settings.audit_retention_years,
                    config["APPRENTICE_ACCESS_AFTER_END"].days, KEPT_FOR.days,
-                   int(FAILURE_WINDOW / timedelta(hours=1)), settings.disclosure_threshold)
+                   int(FAILURE_WINDOW / timedelta(hours=1)), int(FAILURES_KEPT / timedelta(hours=1)),
+                   settings.disclosure_threshold)

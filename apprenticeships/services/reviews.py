@@ -14,11 +14,12 @@ needs a reason, is kept, and starts the sign-offs again.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
 from ..models import (
@@ -46,7 +47,7 @@ from ..permissions import (
 from ..versioning import expect
 from . import audit, changes, notifications
 from .errors import ServiceError
-from .pagination import first_with_total
+from .pagination import Page, first_with_total
 from .progress import (
     NextReview,
     next_review,
@@ -236,6 +237,48 @@ def mark_action(actor: User, action: ReviewAction, done: bool, today: date) -> b
         audit.record(actor, "review_action.done" if done else "review_action.not_done", action)
         db.session.flush()
     return changed
+
+
+OPEN_ACTIONS_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class ActionCounts:
+    open: int
+    overdue: int
+
+
+def _open_actions(scope: sa.ColumnElement[bool]) -> sa.Select:
+    """Agreed actions not done yet, from reviews held, of the apprentices in `scope` (SQL on Apprentice)."""
+    return (sa.select(ReviewAction).join(ProgressReview, ProgressReview.id == ReviewAction.review_id)
+            .join(Apprentice, Apprentice.id == ProgressReview.apprentice_id)
+            .where(scope, ProgressReview.held_date.is_not(None), ReviewAction.completed_on.is_(None)))
+
+
+def action_counts(scope: sa.ColumnElement[bool], today: date) -> ActionCounts:
+    """How many agreed actions of the apprentices in `scope` are not done, and how many of them are
+    overdue (ReviewAction.is_overdue in SQL): one statement."""
+    actions = _open_actions(scope).subquery()
+    row = db.session.execute(sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((actions.c.due_date < today, 1), else_=0)), 0))
+        .select_from(actions)).one()
+    return ActionCounts(row[0], row[1])
+
+
+def open_actions(scope: sa.ColumnElement[bool], today: date, page: int,
+                 size: int = OPEN_ACTIONS_PAGE_SIZE) -> tuple[Page, ActionCounts]:
+    """A page of the agreed actions not done of the apprentices in `scope`, the earliest due first
+    (so the overdue ones first), each with its review and apprentice; and how many are open and
+    overdue in all. Two statements, whatever their number."""
+    counts = action_counts(scope, today)
+    pages = max(1, math.ceil(counts.open / size))
+    number = min(max(1, page), pages)
+    items = list(db.session.scalars(
+        _open_actions(scope)
+        .options(contains_eager(ReviewAction.review).contains_eager(ProgressReview.apprentice))
+        .order_by(ReviewAction.due_date, Apprentice.last_name, Apprentice.first_name, ReviewAction.id)
+        .limit(size).offset((number - 1) * size)).unique())
+    return Page(items, number, size, counts.open), counts
 
 
 WHO = {SignoffParty.APPRENTICE: "the apprentice", SignoffParty.EMPLOYER: "the employer",

@@ -15,6 +15,8 @@ from .passwords import password_matches
 from .tokens import new_token, token_hash
 
 FAILURE_WINDOW = timedelta(hours=1)
+# Older failures are of no further use and are deleted (the privacy notice says so, from this).
+FAILURES_KEPT = 24 * FAILURE_WINDOW
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def record_failure(email: str, client_address: str, throttle: Throttle) -> None:
     db.session.add(SignInFailure(account_key=account_key(email, throttle.secret),
                                  client_address=client_address, occurred_at=now))
     # Old failures are of no further use: keep the table small.
-    db.session.execute(sa.delete(SignInFailure).where(SignInFailure.occurred_at < now - 24 * FAILURE_WINDOW))
+    db.session.execute(sa.delete(SignInFailure).where(SignInFailure.occurred_at < now - FAILURES_KEPT))
     db.session.flush()
 
 

@@ -62,6 +62,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import (
+    ActivityType,
     Apprentice,
     ApprenticeshipStandard,
     AuditEvent,
@@ -96,7 +97,9 @@ from ..models import (
     log_entry_ksbs,
     utcnow,
 )
-from . import audit, evidence
+from ..templating import format_date
+from ..text import hour_figure, hours_in_words
+from . import audit, evidence, retention
 from .sign_in import account_key
 from .spreadsheets import safe_cell
 
@@ -532,36 +535,77 @@ def _words(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+# A log entry revision's fields (services/logbook.py stores their names and values as saved), as
+# the apprentice reads them, and how each value is written.
+REVISION_FIELDS = {"activity_date": "Date", "activity_type": "Activity", "off_the_job": "Off the job",
+                   "minutes": "Hours", "description": "What you did", "ksbs": "Knowledge, skills and behaviours",
+                   "comment": "Question", "response": "Answer", "note": "Note"}
+REVISION_ACTIONS = {"created": "Added", "edited": "Changed", "verified": "Verified", "queried": "Queried",
+                    "answered": "Answered", "verification undone": "Verification undone"}
+
+
+def _revision_value(field: str, value: Any) -> str:
+    if value is None or value == "":
+        return "none"
+    if field == "minutes" and isinstance(value, int | float) and not isinstance(value, bool):
+        return hours_in_words(value / 60)
+    if field == "activity_type" and isinstance(value, str):
+        try:
+            return ActivityType(value).label
+        except ValueError:
+            return value.replace("_", " ")
+    if field == "activity_date" and isinstance(value, str):
+        try:
+            return format_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return _words(value)
+
+
 def describe_changes(changes: dict[str, Any] | None) -> list[str]:
-    """A log entry revision's changes in words ("minutes: 60 to 90", "comment: Which course?"): a
-    pair is a value before and after the change (services/logbook.py)."""
-    return [f"{key.replace('_', ' ')}: " + (f"{_words(value[0])} to {_words(value[1])}"
-                                            if isinstance(value, list) and len(value) == 2 else _words(value))
-            for key, value in sorted((changes or {}).items())]
+    """A log entry revision's changes in plain English ("Hours: 1 hour to 1.5 hours", "Activity:
+    Training course", "Off the job: yes"): a pair is a value before and after the change."""
+    ordered = sorted((changes or {}).items(), key=lambda item: (list(REVISION_FIELDS).index(item[0])
+                                                                if item[0] in REVISION_FIELDS else 99, item[0]))
+    lines = []
+    for key, value in ordered:
+        name = REVISION_FIELDS.get(key, key.replace("_", " ").capitalize())
+        if key == "description" and value == "changed":
+            lines.append(f"{name}: changed")
+        elif isinstance(value, list) and len(value) == 2:  # before and after (services/logbook.py)
+            lines.append(f"{name}: {_revision_value(key, value[0])} to {_revision_value(key, value[1])}")
+        else:
+            lines.append(f"{name}: {_revision_value(key, value)}")
+    return lines
 
 
-def describe_action(action: str) -> str:
-    """What an audit event says was done, in the audit log's own words ("viewed your record")."""
-    phrase = audit.PHRASES.get(action)
-    return phrase[1].format(whose="your", person="you") if phrase else action.replace("_", " ").replace(".", ": ")
+def describe_revision(action: str) -> str:
+    return REVISION_ACTIONS.get(action, action[:1].upper() + action[1:].replace("_", " "))
 
 
-def describe_actor(event: dict[str, Any]) -> str:
-    return event["actor_name"] or audit.NO_ACTOR.get(event["action"], audit.SERVICE)
-
-
-def describe_details(details: dict[str, Any] | None) -> list[str]:
-    """An audit event's details in words: "fields: email, team"."""
-    return [f"{key.replace('_', ' ')}: {_words(value)}" for key, value in sorted((details or {}).items())]
+def describe_event(event: dict[str, Any], apprentice_id: int, user_id: int | None) -> tuple[str, str]:
+    """Who did what, in the audit log's own sentences (services/audit.py), written to the apprentice:
+    ("Sam Coordinator", "viewed your record"), ("You", "viewed your own home page")."""
+    to_them = event["apprentice_id"] == apprentice_id or (user_id is not None and event["user_id"] == user_id)
+    themselves = to_them and user_id is not None and event["actor_id"] == user_id
+    if themselves:
+        actor = "You"
+    else:
+        actor = event["actor_name"] or audit.NO_ACTOR.get(event["action"], audit.SERVICE)
+        if ", " in actor:  # staff are named with their role: "Alex Morgan, programme coordinator, viewed…"
+            actor += ","
+    person = None if to_them else (event.get("apprentice_name") or event.get("user_name"))
+    return actor, audit.describe(event["action"], person, themselves=themselves, to_them=to_them)
 
 
 def _report_context(record: Record, files: list[EvidenceInZip], made_by: str) -> dict[str, Any]:
     config = current_app.config
+    user_id = record.rows("users")[0]["id"] if record.rows("users") else None
     return {
         "record": record, "a": record.rows("apprentices")[0], "made_by": made_by,
         "organisation_name": config["ORGANISATION_NAME"], "service_name": config["SERVICE_NAME"],
         "other_people": OTHER_PEOPLE_RULE, "exported": EXPORTED, "withheld": withheld_by_reason(),
-        "left_out": LEFT_OUT,
+        "left_out": LEFT_OUT, "periods": retention.periods(config),
         "counts": record.counts, "files": files,
         "files_of_entry": _grouped_files(files, "log_entry_id"),
         "files_of_review": _grouped_files(files, "review_id"),
@@ -571,9 +615,12 @@ def _report_context(record: Record, files: list[EvidenceInZip], made_by: str) ->
         "signoffs_of": record.by("review_signoffs", "review_id"),
         "reopenings_of": record.by("review_reopenings", "review_id"),
         "placements": {p["id"]: p for p in record.rows("placements")},
-        "changes": describe_changes, "details": describe_details, "action": describe_action,
-        "actor": describe_actor, "sentence": lambda text: text[:1].upper() + text[1:],
-        "hours": lambda minutes: f"{minutes / 60:g}",
+        "changes": describe_changes, "revision_action": describe_revision,
+        "event_line": lambda event: describe_event(event, record.apprentice.id, user_id),
+        "fields": audit.field_names,
+        "sentence": lambda text: text[:1].upper() + text[1:],
+        "hours": lambda minutes: hour_figure(minutes / 60), "hours_in_words": lambda m: hours_in_words(m / 60),
+        "evidence_included": any(file.path for file in files),
     }
 
 

@@ -134,6 +134,85 @@ def test_without_javascript_verify_comes_back_to_the_entry(browser: Browser, lon
     context.close()
 
 
+@pytest.mark.parametrize("undo_from", ["banner", "row"])
+def test_without_javascript_an_undo_comes_back_to_the_entry(browser: Browser, long_queue, undo_from):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, long_queue, "mentor@example.org")
+    page.goto(long_queue + "/verification?sort=newest")
+    row = page.locator("tbody tr").nth(30)
+    row_id = row.get_attribute("id")
+    row.get_by_role("button", name=re.compile("^Verify")).click()
+    expect(page.locator(f"#{row_id}")).to_contain_text("Verified")
+    where = page.locator("#queue-verified") if undo_from == "banner" else page.locator(f"#{row_id}")
+    where.get_by_role("button", name=re.compile("^Undo")).click()
+    # The same filters, at the entry (not the top of the list), waiting again and saying so.
+    expect(page.locator(f"#{row_id}")).to_contain_text("is waiting for verification again")
+    assert page.url.endswith(f"#{row_id}") and "sort=newest" in page.url
+    assert page.evaluate("window.scrollY") > 500
+    expect(page.locator(f"#{row_id}")).to_be_in_viewport()
+    expect(page.locator(".govuk-notification-banner")).to_have_count(0)
+    context.close()
+
+
+def test_without_javascript_verify_selected_with_nothing_ticked_can_be_refreshed(browser: Browser, live_server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server, "mentor@example.org")
+    page.goto(live_server + "/verification?sort=newest")
+    page.get_by_role("button", name="Verify selected entries").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select the entries you want to verify")
+    # Back at the queue's own address, with its filters: a refresh asks nothing again and the error has gone.
+    assert "/verification/verify" not in page.url and "sort=newest" in page.url
+    page.reload()
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    context.close()
+
+
+@pytest.fixture
+def long_description(databases, demo_database, tmp_path) -> Iterator[tuple[str, int, int]]:
+    """The demo, served, with an entry of Jordan Ellis's today whose description is 1,089 characters long:
+    the address, Jordan's id and the entry's."""
+    app = make_app(databases, demo_database, tmp_path)
+    with app.app_context():
+        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))
+        words = ("Worked through the provider's module on testing web forms, writing notes on each "
+                 "check and trying them against our own service. ") * 8
+        entry = LogEntry(apprentice=jordan, activity_date=date.today(), activity_type=ActivityType.STUDY_TIME,
+                         minutes=120, description=words[:1089].strip(), status=VerificationStatus.PENDING)
+        db.session.add(entry)
+        db.session.commit()
+        ids = jordan.id, entry.id
+    with served(app) as address:
+        yield (address, *ids)
+    close_app(app, databases)
+
+
+def test_a_mentees_latest_entries_are_cut_to_three_lines_with_a_button(page: Page, long_description,
+                                                                       console_errors):
+    address, jordan, entry_id = long_description
+    sign_in(page, address, "mentor@example.org")
+    for viewport in (PHONE, {"width": 1280, "height": 900}):
+        page.set_viewport_size(viewport)
+        page.goto(address + f"/apprentices/{jordan}#entries")
+        what = page.locator(f"#what-{entry_id}")
+        button = page.locator(f"[aria-controls=what-{entry_id}]")
+        expect(button).to_have_text(re.compile("^Show all"))
+        lines = what.evaluate("e => e.clientHeight / parseFloat(getComputedStyle(e).lineHeight)")
+        assert round(lines) == 3, lines
+        button.click()
+        expect(button).to_have_attribute("aria-expanded", "true")
+        assert what.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+        # A short description is not cut and has no button.
+        for other in page.locator("[data-clamp] .app-clamp").all():
+            if other.get_attribute("id") != f"what-{entry_id}":
+                if other.evaluate("e => e.scrollHeight <= e.clientHeight + 1"):
+                    expect(page.locator(f"[aria-controls={other.get_attribute('id')}]")).to_be_hidden()
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert_accessible(page)
+    assert console_errors == []
+
+
 def _within_the_screen(page: Page, locator) -> bool:
     """Wholly within the phone's screen as it is now scrolled: no scrolling, sideways or down, to see it."""
     box = locator.bounding_box()
@@ -203,7 +282,7 @@ def test_on_a_phone_each_entry_is_a_compact_card_and_what_they_did_opens_in_full
         if verify.count() and query.count():
             assert abs(verify.bounding_box()["y"] - query.bounding_box()["y"]) < 30
         assert card.bounding_box()["height"] < 230, (n, card.bounding_box()["height"])
-    # A description longer than two lines is cut, with a button that shows it all and hides it again.
+    # A description longer than three lines is cut, with a button that shows it all and hides it again.
     more = page.get_by_role("button", name="Show all of what they did")
     assert more.count() > 0
     controls = more.first.get_attribute("aria-controls")
@@ -221,15 +300,15 @@ def test_on_a_phone_each_entry_is_a_compact_card_and_what_they_did_opens_in_full
     assert abs(what.bounding_box()["height"] - cut) < 2
     # Descriptions that fit have no button.
     for n in range(cards.count()):
-        text = cards.nth(n).locator(".app-queue-what")
+        text = cards.nth(n).locator(".app-clamp")
         if text.count() and text.evaluate("e => e.scrollHeight <= e.clientHeight + 1"):
-            expect(cards.nth(n).locator(".app-queue-more")).to_be_hidden()
+            expect(cards.nth(n).locator(".app-clamp-more")).to_be_hidden()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert_accessible(page)
     # At a desktop's width nothing is cut and nothing offers to show more.
     page.set_viewport_size({"width": 1280, "height": 800})
-    expect(page.locator(".app-queue-more:visible")).to_have_count(0)
-    assert page.locator(".app-queue-what").first.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    expect(page.locator(".app-clamp-more:visible")).to_have_count(0)
+    assert page.locator(".app-clamp").first.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
     assert console_errors == []
 
 
@@ -241,8 +320,8 @@ def test_on_a_phone_without_javascript_each_card_shows_what_they_did_in_full(bro
         page = context.new_page()
         sign_in(page, live_server, "mentor@example.org")
         page.goto(live_server + "/verification")
-        expect(page.locator(".app-queue-more")).to_have_count(0)
-        for what in page.locator(".app-queue-what").all():
+        expect(page.locator(".app-clamp-more")).to_have_count(0)
+        for what in page.locator(".app-clamp").all():
             assert what.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:

@@ -295,11 +295,17 @@ def test_filters_by_person_actor_kind_and_date(app, coordinator_client):
     soup = page(coordinator_client.get("/audit?date_from=3&date_from=3&date_from=2026&date_to=3&date_to=3"
                                        "&date_to=2026&kind=view"))
     assert text_of(soup.select_one("#audit-nothing")).startswith("No events match")
+    # The page says which filters it applied, and keeps them open to change.
+    assert text_of(soup.select_one("#audit-filters-in-use")) == (
+        "Filtered by: kind of event: Looked at (viewed or downloaded); from 3 March 2026; to 3 March 2026."
+        " Clear filters")
+    assert soup.select_one("#audit-filters").has_attr("open")
+    assert page(coordinator_client.get("/audit")).select_one("#audit-filters-in-use") is None
 
 
 @pytest.mark.parametrize("query,field,message", [
-    ("date_from=31&date_from=2&date_from=2026", "date_from", "Date from must be a real date, like 7 9 2026"),
-    ("date_to=1&date_to=1&date_to=99999999999", "date_to", "Date to must be a real date, like 7 9 2026"),
+    ("date_from=31&date_from=2&date_from=2026", "date_from", "Date from must be a real date"),
+    ("date_to=1&date_to=1&date_to=99999999999", "date_to", "Date to must be a real date"),
     ("date_from=2&date_from=3&date_from=2026&date_to=1&date_to=3&date_to=2026", "date_to",
      "Date to must be the same as or after date from"),
     ("apprentice=99999999999999999999", "apprentice", "There is no apprentice with that number"),

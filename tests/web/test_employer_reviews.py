@@ -91,6 +91,16 @@ def test_the_home_page_leads_to_past_reviews(employer_client):
     assert link["href"] == "/employers/reviews"
 
 
+def test_the_reviews_menu_leads_the_employer_to_the_reviews_held_too(employer_client, mentor_client):
+    """Reviews, in the menu, is not only what waits for a signature: it says where the reviews held are."""
+    held = page(employer_client.get("/reviews")).find(id="held-reviews")
+    assert held.find("a", string="Reviews of the apprentices with you")["href"] == "/employers/reviews"
+    # A mentor's are on each mentee's page, from their home.
+    held = page(mentor_client.get("/reviews")).find(id="held-reviews")
+    assert " ".join(held.get_text().split()) == "Each mentee’s past reviews are on their page: see your mentees."
+    assert held.find("a")["href"] == "/mentor"
+
+
 def test_past_reviews_come_20_a_page_in_a_fixed_number_of_statements(app, signed_in):
     jordan, start = _jordan(app)
     client = signed_in("employer")

@@ -23,10 +23,10 @@ def apprentices(app) -> int:
 
 
 @pytest.mark.parametrize("changes,field,message", [
-    ({"start_date": ["7", "9", "99999999999"]}, "start_date", "Start date must be a real date, like 7 9 2026"),
+    ({"start_date": ["7", "9", "99999999999"]}, "start_date", "Start date must be a real date"),
     ({"start_date": ["7", "9", "3026"]}, "start_date", "Start date must be a year between 1900 and 2100"),
     ({"start_date": ["7", "9", "\u0662\u0660\u0662\u0666"]}, "start_date",
-     "Start date must be a real date, like 7 9 2026"),
+     "Start date must be a real date"),
     ({"contracted_minutes_per_week": "1e999999"}, "contracted_minutes_per_week",
      "Contracted hours a week must be a number, like 37.5"),
     ({"contracted_minutes_per_week": "   "}, "contracted_minutes_per_week", "Enter the contracted hours a week"),

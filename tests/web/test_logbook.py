@@ -180,12 +180,17 @@ def test_an_empty_answer_without_javascript_comes_back_on_a_page_of_its_own(app,
     assert soup.select_one(".govuk-back-link")["href"] == f"/apprentice#entry-{entry.id}"
     with app.app_context():
         assert db.session.get(LogEntry, entry.id).status == VerificationStatus.QUERIED
-    # Answered from that page, back to the log with the banner in view.
+    # Answered from that page, back to the log at the entry, with the message under it (no banner at the top).
     response = post_form(apprentice_client, f"/log/{entry.id}/answer", {"response": "The testing module."},
                          page="/apprentice")
-    assert response.status_code == 303 and response.headers["Location"] == "/apprentice#main-content"
+    assert response.status_code == 303 and response.headers["Location"] == f"/apprentice#entry-{entry.id}"
     with app.app_context():
         assert db.session.get(LogEntry, entry.id).status == VerificationStatus.PENDING
+    home = page(apprentice_client.get(response.headers["Location"]))
+    said = home.find(id=f"entry-{entry.id}").find_next_sibling("tr")
+    assert text_of(said) == "Answer sent. The entry is waiting for verification again."
+    assert not home.select(".govuk-notification-banner--success")
+    assert "Answer sent." not in text_of(page(apprentice_client.get("/apprentice")))  # said once
 
 
 def test_an_empty_answer_with_htmx_comes_back_in_place(app, apprentice_client, mentor_client):
@@ -204,8 +209,22 @@ def test_an_empty_answer_with_htmx_comes_back_in_place(app, apprentice_client, m
     sent = apprentice_client.post(f"/log/{entry.id}/answer",
                                   data={"response": "The testing module.", "csrf_token": csrf_token_from(html)},
                                   headers={"HX-Request": "true", "HX-Target": f"answer-{entry.id}"})
-    assert sent.headers["HX-Redirect"] == "/apprentice"  # the page again, loaded, at its top with the banner
-    assert "Answer sent." in text_of(page(apprentice_client.get("/apprentice")))
+    # The log again in place of the old one (the page stays where it was): the entry waits for verification,
+    # its answer box gone, the message under it taking the focus; what waits for the apprentice goes too.
+    assert "HX-Redirect" not in sent.headers
+    assert (sent.headers["HX-Retarget"], sent.headers["HX-Reswap"]) == ("#log-list", "outerHTML")
+    assert sent.headers["HX-Trigger"] == "log-changed"  # the totals refresh
+    swapped = BeautifulSoup(sent.get_data(as_text=True), "html.parser")
+    log = swapped.find(id="log-list")
+    assert not log.has_attr("hx-swap-oob") and log.find(id=f"answer-{entry.id}") is None
+    assert "Waiting" in text_of(log.find(id=f"entry-{entry.id}").find(class_="govuk-tag"))
+    said = log.find(id=f"answered-{entry.id}")
+    assert text_of(said) == "Answer sent. The entry is waiting for verification again." and said.has_attr("autofocus")
+    assert said.find_parent("tr").find_previous_sibling("tr")["id"] == f"entry-{entry.id}"
+    waiting = swapped.find(id="waiting-for-you")
+    assert waiting["hx-swap-oob"] == "true" and f"entry of {entry.activity_date.day}" not in text_of(waiting)
+    assert not swapped.select(".govuk-notification-banner--success")
+    assert "Answer sent." not in text_of(page(apprentice_client.get("/apprentice")))  # no flash left for later
 
 
 def test_people_only_reach_entries_they_may_see(app, apprentice_client, mentor_client, employer_client):

@@ -167,6 +167,11 @@ def test_a_mentees_record_shows_what_each_entry_was_and_leads_to_the_whole_log(a
                                   .where(LogEntry.apprentice_id == jordan))
         description = newest.description
     assert description in text_of(first) and first.find("a")["href"] == f"/log/{newest.id}"
+    # Each description in full in the page (what shows without JavaScript); static/clamp.js cuts a long one to
+    # three lines, with a button that shows it all: the same mechanism as the verification queue's.
+    assert latest["data-clamp"] == "always"
+    assert text_of(first.find(id=f"what-{newest.id}", class_="app-clamp")).endswith(description)
+    assert record.find("script", src=lambda src: src and src.startswith("/static/clamp.js"))
     everything = record.find("a", string=lambda s: s and s.startswith("See all of Jordan"))
     log = page(mentor_client.get(everything["href"]))
     assert f"{total} entries, newest first" in text_of(log)

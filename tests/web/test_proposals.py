@@ -518,9 +518,9 @@ def test_accepting_says_the_coordinator_is_told_and_when_they_start(app, coordin
     _propose(coordinator_client, fleet, ethan)
     accepted = post_form(employer_client, f"/placements/proposals/{_assignment(app, fleet, ethan).id}",
                          {"decision": "accept"})
-    # The demo's placement is under way: they join it on the day they are accepted.
-    assert "You accepted Ethan Clarke. The coordinator has been told; Ethan starts today." in \
-        _flashed(employer_client, accepted)
+    # The demo's placement is under way: they join it on the day they are accepted, and are told what happens next.
+    assert ("You accepted Ethan Clarke. The coordinator has been told; Ethan starts today. The coordinator will "
+            "confirm with you when Ethan has started.") in _flashed(employer_client, accepted)
     url = f"/placements/proposals/{_yusuf(app)}"
     declined = post_form(employer_client, url, {"decision": "decline", "reason": "x" * 1001})
     assert errors(page(declined))["reason"] == "Reason must be 1,000 characters or fewer"
@@ -543,13 +543,37 @@ def test_before_the_placement_starts_the_employer_sees_neither_hours_nor_reviews
             f"{starts:%B %Y}.") in _flashed(employer_client, accepted)
     home = page(employer_client.get("/employer"))
     row = _row(home.select_one("[aria-label='Apprentices with this employer']"), "Ethan Clarke")
-    assert f"Shown from the start of the placement, {starts.day} {starts:%B %Y}" in row
+    assert f"Accepted – starts {starts.day} {starts:%B %Y} Your coordinator confirms when they start. " \
+           "Not started yet" in row
     assert "verified" not in row and "due" not in row.lower()
     jordan = _row(home.select_one("[aria-label='Apprentices with this employer']"), "Jordan Ellis")
     assert "verified of" in jordan  # on a placement that has started
     # The coordinator sees everyone's headlines on the employer's page.
     employer_id = lookup(app, sa.select(Placement.employer_id).where(Placement.id == fleet))
     assert "verified of" in _row(page(coordinator_client.get(f"/employers/{employer_id}")), "Ethan Clarke")
+
+
+def test_accepted_onto_a_running_placement_the_hours_wait_for_the_coordinator_to_record_the_start(
+        app, coordinator_client, employer_client):
+    fleet, ethan = _placement(app, "Fleet data placement"), _apprentice(app, "Ethan")
+    _propose(coordinator_client, fleet, ethan)
+    proposal = _assignment(app, fleet, ethan).id
+    decide = page(employer_client.get(f"/placements/proposals/{proposal}"))
+    # The radios' hint, which they point to, says what happens after an acceptance.
+    radios = decide.select_one("fieldset[aria-describedby]")
+    hint = decide.find(id=radios["aria-describedby"])
+    assert text_of(hint) == "If you accept, the coordinator will confirm with you the day Ethan starts."
+    post_form(employer_client, f"/placements/proposals/{proposal}", {"decision": "accept"})
+    hosted = "[aria-label='Apprentices with this employer']"
+    row = _row(page(employer_client.get("/employer")).select_one(hosted), "Ethan Clarke")
+    # Not his whole apprenticeship's hours as if with this employer: not started until the coordinator says.
+    assert "Accepted – starts today Your coordinator confirms when they start. Not started yet" in row
+    assert "verified" not in row
+    today = date.today()
+    post_form(coordinator_client, f"/placements/assignments/{proposal}/start",
+              {"start_date": [str(today.day), str(today.month), str(today.year)]})
+    row = _row(page(employer_client.get("/employer")).select_one(hosted), "Ethan Clarke")
+    assert "Active" in row and "verified of" in row and "Not started yet" not in row
 
 
 def test_the_action_column_shows_only_when_the_employer_has_something_to_do(app, coordinator_client,

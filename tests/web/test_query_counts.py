@@ -18,6 +18,7 @@ from apprenticeships.models import (
     Mentor,
     ProgressReview,
     Rag,
+    ReviewAction,
     VerificationStatus,
 )
 
@@ -50,8 +51,11 @@ def grow(app, extra: int) -> None:
                 if week == 0:  # evidence on some entries: the queue lists it beside them
                     db.session.add(EvidenceFile(apprentice=apprentice, log_entry=entry, filename="notes.pdf",
                                                 media_type="application/pdf", size_bytes=100, digest="0" * 64))
+            # Each review with an agreed action not done (overdue): the mentor's pages list and count them.
             db.session.add(ProgressReview(apprentice=apprentice, scheduled_date=model.start_date + timedelta(weeks=12),
-                                          held_date=model.start_date + timedelta(weeks=12), rag=Rag.RED))
+                                          held_date=model.start_date + timedelta(weeks=12), rag=Rag.RED,
+                                          actions=[ReviewAction(description="Read", owner="Them",
+                                                                due_date=model.start_date + timedelta(weeks=14))]))
             db.session.add(BreakInLearning(apprentice=apprentice, start_date=model.start_date + timedelta(weeks=20),
                                            expected_return_date=model.start_date + timedelta(weeks=26),
                                            returned_on=model.start_date + timedelta(weeks=25), reason="test"))

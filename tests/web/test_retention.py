@@ -602,6 +602,69 @@ def test_the_privacy_notice_is_public_linked_from_every_page_and_follows_the_set
     assert "Privacy notice" in text_of(page(coordinator_client.get("/coordinator")).find("footer"))
 
 
+def test_the_privacy_notice_names_the_contact_the_lawful_basis_and_every_right(app, client):
+    soup = page(client.get("/privacy"))
+    notice = text_of(soup)
+    # Who to contact, from the configuration.
+    contact = soup.find(id="data-protection-officer")
+    assert "contact the data protection officer at Northmoor Borough Council" in text_of(contact)
+    assert contact.find("a", string="dataprotection@northmoor-borough-council.example.org")["href"] == (
+        "mailto:dataprotection@northmoor-borough-council.example.org")
+    # Why the law allows it, and what is not collected.
+    for words in ("public task (UK GDPR Article 6(1)(e))", "contract (Article 6(1)(b))",
+                  "legal obligation (Article 6(1)(c))", "does not collect special category information"):
+        assert words in notice, words
+    # Every right, erasure as the retention period allows it, and the regulator.
+    for words in ("get a copy of the information we hold about you", "corrected (rectification)",
+                  "delete your information (erasure). We keep an apprentice’s records for 6 years",
+                  "limit how we use your information (restriction)", "object to how we use your information",
+                  "Information Commissioner’s Office (ICO)", "telephone: 0303 123 1113"):
+        assert words in notice, words
+    assert soup.find(id="complaints").find_next("a", string="ico.org.uk/make-a-complaint")["href"] == (
+        "https://ico.org.uk/make-a-complaint/")
+    # Someone not signed in is told where apprentices find their copy, not to ask the coordinator for it.
+    assert "Apprentices can download it from their home page, under ‘Your data’" in notice
+    assert not soup.find(id="right-of-access").find("a")
+
+    app.config["DATA_PROTECTION_OFFICER_NAME"] = "Dana Reid, information governance manager"
+    app.config["DATA_PROTECTION_OFFICER_EMAIL"] = "dpo@council.example.org"
+    changed = page(client.get("/privacy"))
+    assert "contact Dana Reid, information governance manager at Northmoor Borough Council" in text_of(
+        changed.find(id="data-protection-officer"))
+    assert changed.find("a", string="dpo@council.example.org")["href"] == "mailto:dpo@council.example.org"
+
+
+def test_the_privacy_notice_says_who_else_handles_the_data_as_the_service_is_set_up(app, client):
+    def who_else() -> str:
+        return text_of(page(client.get("/privacy")).find(id="shared-outside").find_parent("main"))
+
+    assert "sends no one’s records to anyone outside the council" in who_else()
+    assert "GOV.UK Notify" not in who_else() and "object storage" not in who_else()  # the demo keeps both here
+    app.config["EMAIL_BACKEND"] = "notify"
+    app.config["EVIDENCE_STORAGE_URL"] = "s3://council-evidence"
+    assert "GOV.UK Notify, run by the Government Digital Service, sends the service’s emails" in who_else()
+    assert "Evidence files are kept in object storage the council has chosen" in who_else()
+    app.config["EMAIL_BACKEND"] = "smtp"
+    assert "The council’s email server sends the service’s emails" in who_else()
+
+
+def test_a_signed_in_apprentice_is_given_the_link_to_download_their_data(app, apprentice_client, mentor_client):
+    with app.app_context():
+        apprentice_id = db.session.scalar(sa.select(User.apprentice_id).where(User.email == "apprentice@example.org"))
+    right = page(apprentice_client.get("/privacy")).find(id="right-of-access")
+    download = right.find("a", string="download a copy of your data (ZIP file)")
+    assert download["href"] == f"/apprentices/{apprentice_id}/subject-access.zip"
+    assert apprentice_client.get(download["href"]).mimetype == "application/zip"
+    assert right.find("a", string="‘Your data’ on your home page")["href"] == "/apprentice#your-data"
+    # On the apprentice's home page, "your data" is in the first line of links, to the download.
+    home = page(apprentice_client.get("/apprentice"))
+    assert home.find(id="page-contents").find("a", string="your data")["href"] == "#your-data"
+    assert home.find(id="your-data").find_next("a", string="Download a copy of your data (ZIP file)")
+    # A mentor has no copy of their own to download: told where apprentices find theirs.
+    mentor_right = page(mentor_client.get("/privacy")).find(id="right-of-access")
+    assert not mentor_right.find("a") and "Apprentices can download it from their home page" in text_of(mentor_right)
+
+
 def test_a_former_apprentice_cannot_sign_in_once_anonymised(app):
     with app.app_context():
         apprentice = db.session.scalar(sa.select(Apprentice).join(User, User.apprentice_id == Apprentice.id).where(

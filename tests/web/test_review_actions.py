@@ -195,7 +195,8 @@ def test_the_mentor_and_a_coordinator_mark_actions_on_the_review_page_the_employ
     assert audited(app, action) == ["review_action.done", "review_action.not_done"]
     hosted = page(employer_client.get(f"/reviews/{review.id}"))
     assert item(hosted, action).find("form") is None
-    assert "marks each action done" in text_of(hosted.find(id="actions-done"))
+    assert text_of(hosted.find(id="actions-done")) == \
+        "Only the apprentice, their mentor or the programme coordinator can mark actions as done."
     token = csrf_token_from(str(hosted))
     assert employer_client.post(f"/reviews/{review.id}/actions/{action}/done",
                                 data={"csrf_token": token}).status_code == 403
@@ -239,6 +240,56 @@ def test_an_apprentice_who_has_left_reads_their_actions_but_marks_nothing(app, a
     assert apprentice_client.post(f"/reviews/{review.id}/actions/{action}/done",
                                   data={"csrf_token": token}).status_code == 403
     assert completed_on(app, action) is None
+
+
+def test_the_mentor_finds_their_mentees_open_actions_overdue_first_and_marks_them_done(app, mentor_client):
+    review = latest_review(app, jordan(app))
+    soon = action_id(app, review.id)
+    with app.app_context():  # the demo's other actions done; two more: one overdue, one done already
+        db.session.execute(sa.update(ReviewAction).where(ReviewAction.review_id != review.id)
+                           .values(completed_on=TODAY))
+        stored = db.session.get(ProgressReview, review.id)
+        stored.actions.append(ReviewAction(description="Book the exam", owner="Jordan",
+                                           due_date=TODAY - timedelta(days=3)))
+        stored.actions.append(ReviewAction(description="Read the brief", owner="Jordan",
+                                           due_date=TODAY - timedelta(days=9), completed_on=TODAY))
+        db.session.commit()
+        late = stored.actions[1].id
+        name = stored.apprentice.full_name
+    home = page(mentor_client.get("/mentor"))
+    line = home.find(id="actions-due")
+    assert said(line) == "1 action agreed at reviews is overdue, and 1 more is not done yet."
+    assert line.find("a")["href"] == "/reviews#open-actions"
+
+    listed = page(mentor_client.get("/reviews")).find(id="open-actions")
+    assert "2 actions agreed at reviews are not done yet, 1 of them overdue." in said(listed)
+    items = listed.select("li[id^=action-]")
+    assert [li["id"] for li in items[:2]] == [f"action-{late}", f"action-{soon}"]  # the overdue first
+    assert "Read the brief" not in text_of(listed)  # done
+    first = item(listed, late)
+    assert said(first.find("a")) == f"{name}, review held on {review.held_date.day} {review.held_date:%B %Y}"
+    assert first.find("a")["href"] == f"/reviews/{review.id}#actions"
+    assert "overdue" in text_of(first) and said(first.find("button")) == "Mark as done: Book the exam"
+
+    # Without JavaScript: back to the page, the action gone from the list, with a message saying so.
+    response = press(mentor_client, listed, late)
+    assert response.status_code == 303 and response.headers["Location"] == "/reviews#main-content"
+    assert completed_on(app, late) == TODAY and audited(app, late) == ["review_action.done"]
+    after = page(mentor_client.get("/reviews"))
+    assert f"{name}’s action marked as done: Book the exam" in said(after)
+    assert item(after.find(id="open-actions"), late) is None
+    assert said(page(mentor_client.get("/mentor")).find(id="actions-due")) == \
+        "1 action agreed at reviews is not done yet, none overdue."
+    # With htmx the item changes in place, still naming its apprentice, to be undone if a mistake.
+    listed = page(mentor_client.get("/reviews")).find(id="open-actions")
+    response = press(mentor_client, listed, soon, headers={"HX-Request": "true", "HX-Target": f"action-{soon}"})
+    part = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert part.find("a")["href"] == f"/reviews/{review.id}#actions"
+    assert said(part.find("button")) == "Mark as not done: Finish the data module"
+    assert said(page(mentor_client.get("/mentor")).find(id="actions-due")) == \
+        "Every action agreed at your mentees’ reviews is done."
+    assert "Every action agreed at your mentees’ reviews is done." in \
+        text_of(page(mentor_client.get("/reviews")).find(id="open-actions"))
 
 
 @pytest.mark.parametrize("back", ["", "elsewhere", "https://example.com", "\x00", "home"])

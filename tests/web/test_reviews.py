@@ -347,6 +347,11 @@ def test_mentors_sign_as_a_fourth_party_when_the_programme_asks_them_to(app, sig
     assert "0 of 4 signed" in text_of(soup)
     assert [th.get_text(strip=True) for th in soup.select("#sign-offs ~ div tbody th")] == [
         "The apprentice", "The employer", "The coordinator", "The mentor"]
+    # Named once, by its heading (no caption saying it again); on a phone each party's row stacks.
+    table = soup.select_one("#sign-offs ~ div table")
+    assert table.find("caption") is None and table["aria-labelledby"] == "sign-offs"
+    assert "app-table--stacked" in table["class"]
+    assert {td["data-label"] for td in table.select("tbody td[data-label]")} == {"Signed"}  # no comments yet
     assert "Sign off this review as the mentor" in text_of(soup)
     # Another mentor neither sees it nor signs it.
     with app.app_context():

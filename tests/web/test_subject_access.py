@@ -234,7 +234,30 @@ def test_a_coordinator_downloads_everything_held_about_an_apprentice(app, coordi
                   "Agreed to be named on shared summaries", "Other people in your record"):
         assert words in text, words
     entry = soup.find(id=f"entry-{full_record['entry_id']}")
-    assert "Query: Which course was this for?" in text_of(entry) and "Training course" in text_of(entry)
+    assert entry.h3.get_text() == f"{date.today() - timedelta(days=2):%-d %B %Y}: Training course, 1.5 hours"
+    assert "Question Which course was this for?" in text_of(entry)
+    assert "Your answer The provider's first aid day." in text_of(entry)
+    # Its history in plain English: the choices' labels, hours as every page writes them.
+    history = [text_of(item) for item in entry.find("h4", string="History").find_next("ul").find_all("li")]
+    added = next(line for line in history if line.startswith("Added "))
+    assert "by Jordan Ellis" in added
+    for words in ("Activity: Training course", "Hours: 1.5 hours", "Off the job: yes"):
+        assert words in added, added
+    assert any(line.startswith("Queried ") and "Question: Which course was this for?" in line for line in history)
+    assert not any(raw in text_of(entry) for raw in ("training_course", "minutes:", "activity type"))
+    # Who looked at or changed the record, in the audit log's own sentences, never a table's name and id.
+    audit_log = soup.find(id="audit").find_next("table")
+    lines = [text_of(row.find("td", attrs={"data-label": "What happened"})) for row in audit_log.tbody.find_all("tr")]
+    assert "You added an entry to your own log" in lines
+    assert "Alex Morgan, programme coordinator, reopened one of your progress reviews" in lines
+    assert "Priya Shah, mentor, queried an entry in your log" in lines
+    assert not any(table in text_of(audit_log) for table in ("apprentices ", "log_entries", "progress_reviews"))
+    # On a phone no table is wide: each row stacks, every cell under its column's name.
+    for table in soup.find_all("table"):
+        assert len(table.thead.find_all("th")) <= 5
+        assert all(cell.get("data-label") for cell in table.tbody.find_all("td"))
+    assert "td[data-label]::before" in soup.style.get_text()
+    assert "your evidence files, in the evidence folder" in text and "There are no evidence files" not in text
     # Escaped, self-contained, and nothing in it runs.
     assert "<script" not in report and "&lt;script&gt;alert(" in report
     assert not soup.find(src=True) and not soup.find("link")
@@ -291,6 +314,11 @@ def test_an_apprentice_downloads_their_own_copy_from_their_home_page(app, appren
     files = unzip(apprentice_client.get(link["href"]))
     report = text_of(BeautifulSoup(files["report.html"], "html.parser"))
     assert "Everything held about Jordan Ellis" in report and "by you." in report
+    # Jordan has attached no evidence: the report does not promise an evidence folder.
+    with app.app_context():
+        assert not db.session.scalar(sa.select(EvidenceFile.id).where(EvidenceFile.apprentice_id == apprentice_id))
+    assert not [name for name in files if name.startswith("evidence/")]
+    assert "There are no evidence files." in report and "your evidence files, in the evidence folder" not in report
     with app.app_context():
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "apprentice.exported"))
         assert (event.actor_id, event.subject_id, event.details["by"]) == (user_id, apprentice_id, "apprentice")
@@ -322,6 +350,7 @@ def test_a_file_still_waiting_for_the_virus_check_is_listed_but_not_included(app
     assert not [name for name in files if name.startswith("evidence/")]
     report = text_of(BeautifulSoup(files["report.html"], "html.parser"))
     assert "payslip.pdf" in report and "Not included: it is still waiting for the virus check." in report
+    assert "There are no evidence files in this copy: see “Evidence files” below for why." in report
 
 
 @pytest.mark.parametrize("role", ["mentor", "employer"])

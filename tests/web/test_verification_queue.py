@@ -184,8 +184,8 @@ def test_a_filter_with_an_error_lists_nothing_that_could_be_verified_in_bulk(men
                                   "&date_to=1&date_to=1&date_to=2020"))
     assert soup.title.get_text().startswith("Error:")
     summary = soup.select_one(".govuk-error-summary")
-    assert summary.find("a", string="Date from must be a real date, like 7 9 2026")["href"] == "#date_from-day"
-    assert errors(soup)["date_from"] == "Date from must be a real date, like 7 9 2026"
+    assert summary.find("a", string="Date from must be a real date")["href"] == "#date_from-day"
+    assert errors(soup)["date_from"] == "Date from must be a real date"
     assert soup.find(id="date_from-day")["value"] == "31"
     assert soup.find(id="queue-filters").has_attr("open")  # the fields with their errors in view
     # Not the list filtered by "to 1 January 2020" alone: no entries, no counts, nothing to verify.
@@ -358,8 +358,10 @@ def test_a_bulk_post_with_nothing_or_nonsense_chosen_verifies_nothing(app, mento
     response = mentor_client.post("/verification/verify?sort=newest", data={
         "csrf_token": csrf_token_from(str(soup)), "entries": entries})
     assert verified_events(app) == before
-    # The queue again, with an error at its top (not a notification banner), linked to the first box to tick.
-    shown = page(response)
+    # Back to the queue, with the same filters (a redirect: a refresh of the page asks nothing again), with an
+    # error at its top (not a notification banner), linked to the first box to tick.
+    assert response.status_code == 303 and response.headers["Location"] == "/verification?sort=newest#main-content"
+    shown = page(mentor_client.get(response.headers["Location"]))
     assert shown.title.get_text().startswith("Error:") and not shown.select(".govuk-notification-banner")
     summary = shown.select_one(".govuk-error-summary")
     message = ("Select the entries you want to verify" if not entries else "Select entries from the list"
@@ -368,6 +370,8 @@ def test_a_bulk_post_with_nothing_or_nonsense_chosen_verifies_nothing(app, mento
     assert text_of(shown.find(id="queue-bulk-error")) == f"Error: {message}"
     assert [r["id"] for r in rows(shown)] == [r["id"] for r in rows(soup)]  # the same filters still apply
     assert summary.find("a")["href"] == f"#{rows(soup)[0].find('input', attrs={'name': 'entries'})['id']}"
+    # The error was for that one view.
+    assert page(mentor_client.get(response.headers["Location"])).select_one(".govuk-error-summary") is None
 
 
 def test_verify_selected_with_nothing_ticked_is_an_error_linked_to_the_first_box(mentor_client):
@@ -375,7 +379,8 @@ def test_verify_selected_with_nothing_ticked_is_an_error_linked_to_the_first_box
     response = mentor_client.post("/verification/verify", data={
         "csrf_token": csrf_token_from(str(soup)),
         "on_page": [b["value"] for b in soup.select('input[name="on_page"]')]})
-    shown = page(response)
+    assert response.status_code == 303
+    shown = page(mentor_client.get(response.headers["Location"]))
     summary = shown.select_one(".govuk-error-summary")
     first_box = shown.select_one('tbody input[name="entries"]')
     assert summary.find("a", string="Select the entries you want to verify")["href"] == f"#{first_box['id']}"
@@ -669,10 +674,26 @@ def test_without_javascript_the_settled_row_offers_the_undo(app, mentor_client):
     undo = undo_form(after.find(id=row["id"]))
     response = post_undo(mentor_client, after, undo)
     assert response.status_code == 303
+    # Back at the same filters, at the entry (not the top of the list), which waits again and says so.
+    assert response.headers["Location"] == f"/verification?sort=newest#{row['id']}"
     back = page(mentor_client.get(response.headers["Location"]))
-    assert "is waiting for verification again" in text_of(back.select_one(".govuk-notification-banner"))
-    assert back.find(id=row["id"]).find("input", attrs={"name": "entries"})
+    assert_undone_in_its_row(back, row["id"])
     assert status_of(app, int(row["id"].removeprefix("entry-"))) == VerificationStatus.PENDING
+    # The message was for that one view.
+    again = page(mentor_client.get(response.headers["Location"]))
+    assert "Verification undone" not in text_of(again)
+
+
+def assert_undone_in_its_row(shown: BeautifulSoup, row_id: str) -> None:
+    """The queue after one entry's verification was undone without JavaScript: no banner at the top
+    (which would take the page there), the entry tickable again, the message in its row and the
+    focus on its Verify button."""
+    assert not shown.select(".govuk-notification-banner")
+    back = shown.find(id=row_id)
+    assert back.find("input", attrs={"name": "entries"})  # tickable again
+    assert "is waiting for verification again" in text_of(back)
+    assert text_of(back.find(attrs={"autofocus": True})).startswith("Verify ")
+    assert "is waiting for verification again" in text_of(shown.find(id="queue-message"))
 
 
 def test_without_javascript_one_entry_verified_is_said_at_the_top_with_its_undo(app, mentor_client):
@@ -693,9 +714,8 @@ def test_without_javascript_one_entry_verified_is_said_at_the_top_with_its_undo(
     assert text_of(undo.find("button")).startswith("Undo this verification")
     response = post_undo(mentor_client, after, undo)
     assert response.status_code == 303 and status_of(app, entry_id) == VerificationStatus.PENDING
-    back = page(mentor_client.get(response.headers["Location"]))
-    assert "is waiting for verification again" in text_of(back.select_one(".govuk-notification-banner"))
-    assert back.find(id=f"entry-{entry_id}").find("input", attrs={"name": "entries"})  # tickable again
+    assert response.headers["Location"] == f"/verification?sort=newest#entry-{entry_id}"  # at the entry again
+    assert_undone_in_its_row(page(mentor_client.get(response.headers["Location"])), f"entry-{entry_id}")
     # Once it can no longer be undone (after the hour, or verified by someone else), nothing offers it.
     for email, when in (("mentor@example.org", utcnow() - timedelta(hours=2)), ("coordinator@example.org", None)):
         _verify_as(app, email, [entry_id], when=when)
@@ -872,7 +892,7 @@ def test_the_demos_query_is_in_its_history_so_an_undone_verify_anyway_is_queried
     undone = post_undo(mentor_client, settled, undo_form(settled.find(id=f"entry-{queried.id}")))
     assert status_of(app, queried.id) == VerificationStatus.QUERIED
     back = page(mentor_client.get(undone.headers["Location"]))
-    assert "is queried again" in text_of(back.select_one(".govuk-notification-banner"))
+    assert "is queried again" in text_of(back.find(id=f"entry-{queried.id}"))  # said in its row, where the page opens
     assert "They changed the entry rather than answer" not in text_of(queue(mentor_client, "?status=queried"))
     # Answered now: the mentor who asked (as the history says) is told.
     with app.app_context():
