@@ -31,8 +31,11 @@ def test_from_a_record_to_who_has_looked_at_it_on_a_phone(browser, live_server, 
         assert_accessible(page)
     assert _widest(page) <= PHONE["width"]
 
+    # The page says it is filtered to Jordan, with the filters open to change.
+    expect(page.locator("#audit-filters-in-use")).to_contain_text("Filtered by: apprentice Jordan Ellis")
+    expect(page.locator("#audit-filters")).to_have_attribute("open", "")
+
     # A filter that is not a real date: the error next to it, the filters open, nothing listed.
-    page.locator("#audit-filters summary").click()
     page.locator("#date_from-day").fill("31")
     page.locator("#date_from-month").fill("2")
     page.locator("#date_from-year").fill("2026")

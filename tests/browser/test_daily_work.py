@@ -139,9 +139,21 @@ def test_on_a_phone_the_log_shows_status_and_links_and_the_answer_error_is_by_it
     expect(page).to_have_title(re.compile(r"^Error: Your apprenticeship"))
     assert_accessible(page)
     page.locator(f"#response-{entry}").fill("The databases module.")
+    address = page.url
     page.get_by_role("button", name="Send answer").click()
-    page.wait_for_url("**/apprentice")
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Answer sent.")
+    # The person keeps their place: the message under the entry takes the focus, in view; no banner at the top.
+    said = page.locator(f"#answered-{entry}")
+    expect(said).to_have_text("Answer sent. The entry is waiting for verification again.")
+    expect(said).to_be_focused()
+    expect(said).to_be_in_viewport()
+    expect(page.locator(f"{row} .govuk-tag")).to_have_text("Waiting")
+    expect(page.locator(f"#answer-{entry}")).to_have_count(0)
+    expect(page.locator("#waiting-for-you")).not_to_contain_text("your answer")  # nothing else waits for one
+    expect(page).to_have_title(re.compile(r"^Your apprenticeship"))  # no error now
+    expect(page.locator(".govuk-notification-banner--success")).to_have_count(0)
+    assert page.url == address and page.evaluate("window.scrollY") > 300  # no page load, not at the top
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page)
     assert console_errors == []
 
 

@@ -40,6 +40,25 @@ def long_queue(databases, demo_database, tmp_path) -> Iterator[str]:
     close_app(app, databases)
 
 
+@pytest.fixture
+def long_description(databases, demo_database, tmp_path) -> Iterator[tuple[str, int, int]]:
+    """The demo, served, with an entry of Jordan Ellis's today whose description is 1,089 characters long:
+    the address, Jordan's id and the entry's."""
+    app = make_app(databases, demo_database, tmp_path)
+    with app.app_context():
+        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))
+        words = ("Worked through the provider's module on testing web forms, writing notes on each "
+                 "check and trying them against our own service. ") * 8
+        entry = LogEntry(apprentice=jordan, activity_date=date.today(), activity_type=ActivityType.STUDY_TIME,
+                         minutes=120, description=words[:1089].strip(), status=VerificationStatus.PENDING)
+        db.session.add(entry)
+        db.session.commit()
+        ids = jordan.id, entry.id
+    with served(app) as address:
+        yield (address, *ids)
+    close_app(app, databases)
+
+
 def counts(page: Page) -> str:
     return page.locator("#queue-counts p").first.inner_text()
 
@@ -169,32 +188,13 @@ def test_without_javascript_verify_selected_with_nothing_ticked_can_be_refreshed
     context.close()
 
 
-@pytest.fixture
-def long_description(databases, demo_database, tmp_path) -> Iterator[tuple[str, int, int]]:
-    """The demo, served, with an entry of Jordan Ellis's today whose description is 1,089 characters long:
-    the address, Jordan's id and the entry's."""
-    app = make_app(databases, demo_database, tmp_path)
-    with app.app_context():
-        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))
-        words = ("Worked through the provider's module on testing web forms, writing notes on each "
-                 "check and trying them against our own service. ") * 8
-        entry = LogEntry(apprentice=jordan, activity_date=date.today(), activity_type=ActivityType.STUDY_TIME,
-                         minutes=120, description=words[:1089].strip(), status=VerificationStatus.PENDING)
-        db.session.add(entry)
-        db.session.commit()
-        ids = jordan.id, entry.id
-    with served(app) as address:
-        yield (address, *ids)
-    close_app(app, databases)
-
-
 def test_a_mentees_latest_entries_are_cut_to_three_lines_with_a_button(page: Page, long_description,
                                                                        console_errors):
     address, jordan, entry_id = long_description
     sign_in(page, address, "mentor@example.org")
     for viewport in (PHONE, {"width": 1280, "height": 900}):
         page.set_viewport_size(viewport)
-        page.goto(address + f"/apprentices/{jordan}#entries")
+        page.goto(address + f"/apprentices/{jordan}")
         what = page.locator(f"#what-{entry_id}")
         button = page.locator(f"[aria-controls=what-{entry_id}]")
         expect(button).to_have_text(re.compile("^Show all"))
@@ -259,8 +259,9 @@ def test_on_a_phone_each_entry_is_a_block_with_its_buttons_in_view(page: Page, l
     assert console_errors == []
 
 
-def test_on_a_phone_each_entry_is_a_compact_card_and_what_they_did_opens_in_full(page: Page, live_server,
+def test_on_a_phone_each_entry_is_a_compact_card_and_what_they_did_opens_in_full(page: Page, long_description,
                                                                                  console_errors):
+    live_server = long_description[0]  # the demo, and a description of 1,089 characters
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, "mentor@example.org")
     page.goto(live_server + "/verification")
@@ -349,9 +350,11 @@ def test_on_a_phone_without_javascript_a_verified_entry_shows_in_full_where_the_
         banner = page.locator("#queue-verified")
         expect(banner).to_contain_text("Verified 1 hour for Jordan Ellis.")
         banner.get_by_role("button", name=re.compile("^Undo this verification")).click()
-        expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        # Back at the entry, waiting again, with the message in its row, all in view.
+        expect(page.locator(f"#{row_id}")).to_contain_text(
             "Verification undone: 1 hour for Jordan Ellis is waiting for verification again.")
         expect(page.locator(f"#{row_id} input[name=entries]")).to_be_visible()
+        assert page.url.endswith(f"#{row_id}") and _within_the_screen(page, page.locator(f"#{row_id}"))
 
         # Without JavaScript, nothing ticked: the queue again with the error at its top, linked to the first box.
         page.get_by_role("button", name="Verify selected entries").click()

@@ -93,7 +93,7 @@ def test_the_form_to_log_learning_comes_right_after_what_waits_for_an_answer(app
     # Before anything else, a way to each part further down the page.
     contents = soup.find(id="page-contents")
     assert contents.sourceline < parts[0].sourceline
-    assert " ".join(contents.get_text().split()) == "Go to your off-the-job hours, your reviews or your log."
+    assert " ".join(contents.get_text().split()) == "Go to your off-the-job hours, your reviews, your log or your data."
     for link in contents.find_all("a"):
         assert soup.find(id=link["href"].removeprefix("#"))
 
