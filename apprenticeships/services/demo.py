@@ -276,6 +276,10 @@ class _DemoBuilder:
                 cohort, first, last, area, hours, start, "northmoor.example", consent_to_be_named=consent,
                 mentor=self.mentors[mentor_index] if mentor_index is not None else None, email=email,
             )
+            # The cohort started 9 to 21 months ago and is still learning: an apprenticeship shorter than
+            # that would have ended already, so its end is put back, as an agreed extension would.
+            while apprentice.planned_end_date < self.today:
+                apprentice.planned_end_date = add_months(apprentice.planned_end_date, 3)
             self.current.append(apprentice)
         db.session.flush()
         self.apprentice_users = {a.id: self._user(a.full_name, a.email, Role.APPRENTICE, apprentice=a)
