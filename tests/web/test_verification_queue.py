@@ -25,6 +25,7 @@ from apprenticeships.models import (
     User,
     VerificationStatus,
 )
+from apprenticeships.text import hour_figure
 
 from ..helpers import csrf_token_from, page, post_form, text_of
 from .test_apprentices import errors
@@ -35,6 +36,17 @@ from .test_query_counts import counting, grow
 def apprentice_id(app, first_name: str) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(Apprentice.id).where(Apprentice.first_name == first_name))
+
+
+def waiting_line(entries: list[LogEntry]) -> str:
+    """What the queue's counts line says of these entries (the demo's figures depend on today's date)."""
+    return (f"{len(entries)} entries waiting for verification, "
+            f"{hour_figure(sum(e.minutes for e in entries) / 60)} hours.")
+
+
+def mentees_waiting(app) -> list[LogEntry]:
+    return sorted((e for n in ("Jordan", "Amara", "Liam", "Chloe") for e in entries_of(app, n)),
+                  key=lambda e: (e.activity_date, e.id))
 
 
 def entries_of(app, first_name: str, status: VerificationStatus = VerificationStatus.PENDING) -> list[LogEntry]:
@@ -97,15 +109,14 @@ def queue(client, query: str = "") -> BeautifulSoup:
 
 def test_the_queue_shows_what_is_waiting_with_counts_and_links_to_each_apprentice(app, mentor_client):
     soup = queue(mentor_client)
-    assert counts_line(soup) == "11 entries waiting for verification, 29 hours."
+    waiting = mentees_waiting(app)
+    assert counts_line(soup) == waiting_line(waiting)
     assert "1 other entry is queried" in text_of(soup.find(id="queue-counts"))
     assert names(soup) == {"Jordan Ellis", "Amara Okoro", "Liam Walsh", "Chloe Bennett"}
     jordan = apprentice_id(app, "Jordan")
     assert soup.find("a", string="Jordan Ellis")["href"] == f"/apprentices/{jordan}"
     assert mentor_client.get(f"/apprentices/{jordan}").status_code == 200  # a link the mentor may follow
     # Oldest first, and only the mentor's own mentees in the apprentice filter.
-    waiting = sorted((e for n in ("Jordan", "Amara", "Liam", "Chloe") for e in entries_of(app, n)),
-                     key=lambda e: (e.activity_date, e.id))
     assert [row["id"] for row in rows(soup)] == [f"entry-{e.id}" for e in waiting]
     assert [o.get_text() for o in soup.find(id="apprentice").find_all("option")] == [
         "All apprentices", "Amara Okoro", "Chloe Bennett", "Jordan Ellis", "Liam Walsh"]
@@ -125,7 +136,7 @@ def test_every_checkbox_has_a_label_naming_the_entry(mentor_client):
 def test_each_filter_narrows_the_queue(app, mentor_client, apprentice_client):
     amara = apprentice_id(app, "Amara")
     soup = queue(mentor_client, f"?apprentice={amara}")
-    assert names(soup) == {"Amara Okoro"} and counts_line(soup) == "3 entries waiting for verification, 8.5 hours."
+    assert names(soup) == {"Amara Okoro"} and counts_line(soup) == waiting_line(entries_of(app, "Amara"))
 
     soup = queue(mentor_client, "?status=queried")
     assert names(soup) == {"Amara Okoro"} and counts_line(soup).startswith("1 entry queried")
@@ -259,7 +270,7 @@ def test_filters_survive_pagination_and_actions(app, mentor_client):
     add_entries(app, "Jordan", 60, date.today() - timedelta(days=200))
     query = f"?apprentice={jordan}&sort=newest"
     soup = queue(mentor_client, query)
-    assert len(rows(soup)) == 50 and counts_line(soup) == "64 entries waiting for verification, 72 hours."
+    assert len(rows(soup)) == 50 and counts_line(soup) == waiting_line(entries_of(app, "Jordan"))
     next_page = soup.select_one(".govuk-pagination__next a")["href"]
     assert parse_qs(urlsplit(next_page).query) == {"apprentice": [str(jordan)], "sort": ["newest"], "page": ["2"]}
     second = queue(mentor_client, f"{query}&page=2")
@@ -306,12 +317,14 @@ def test_verifying_several_in_one_go(app, mentor_client):
 def test_verify_all_on_this_page_works_without_ticking_anything(app, mentor_client):
     soup = queue(mentor_client)
     button = soup.find("button", attrs={"name": "everything_on_page"})
-    assert text_of(button) == "Verify all 11 on this page"
+    waiting = mentees_waiting(app)
+    assert text_of(button) == f"Verify all {len(waiting)} on this page"
     on_page = [i["value"] for i in soup.select('input[name="on_page"]')]
     response = mentor_client.post(soup.find(id="queue-bulk")["action"], data={
         "csrf_token": csrf_token_from(str(soup)), "on_page": on_page, "everything_on_page": "yes"})
     assert response.status_code == 303
-    assert "Verified 11 entries, 29 hours." in text_of(queue(mentor_client))
+    assert (f"Verified {len(waiting)} entries, {hour_figure(sum(e.minutes for e in waiting) / 60)} hours."
+            in text_of(queue(mentor_client)))
     assert all(status_of(app, int(v.split(":")[0])) == VerificationStatus.VERIFIED for v in on_page)
 
 
