@@ -78,7 +78,8 @@ def text_of(soup: BeautifulSoup) -> str:
 def served(app: Flask) -> Iterator[str]:
     """The app served by a real, threaded HTTP server on a free local port; its base address."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Checks for shutdown every 50 ms rather than werkzeug's 500: each browser test waited for it at its end.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from apprenticeships.extensions import db
 from apprenticeships.models import ActivityType, Apprentice, LogEntry, VerificationStatus
+from apprenticeships.text import hour_figure
 
 from ..conftest import close_app, make_app
 from ..helpers import served
@@ -22,8 +25,36 @@ from .test_phones import PHONE
 from .test_sign_in import sign_in
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """What the mentor's queue should say is waiting, worked out from the data (the demo's dates move)."""
+    entries: int
+    minutes: int
+
+    def less(self, entries: int, minutes: int) -> Waiting:
+        return Waiting(self.entries - entries, self.minutes - minutes)
+
+    @property
+    def line(self) -> str:
+        return f"{self.entries} entries waiting for verification, {hour_figure(self.minutes / 60)} hours."
+
+    @property
+    def summary(self) -> str:
+        return f"{self.entries} entries, {hour_figure(self.minutes / 60)} hours."
+
+
+def waiting_for(app, *first_names: str) -> Waiting:
+    with app.app_context():
+        entries = db.session.scalars(sa.select(LogEntry).join(Apprentice).where(
+            Apprentice.first_name.in_(first_names), LogEntry.status == VerificationStatus.PENDING)).all()
+        return Waiting(len(entries), sum(e.minutes for e in entries))
+
+
+MENTEES = ("Jordan", "Amara", "Liam", "Chloe")  # the demo mentor's
+
+
 @pytest.fixture
-def long_queue(databases, demo_database, tmp_path) -> Iterator[str]:
+def long_queue_app(databases, demo_database, tmp_path) -> Iterator[tuple[Flask, str]]:
     """The demo, served, with 30 more of Jordan Ellis's entries waiting: a queue longer than the screen."""
     app = make_app(databases, demo_database, tmp_path)
     with app.app_context():
@@ -36,8 +67,19 @@ def long_queue(databases, demo_database, tmp_path) -> Iterator[str]:
                                     status=VerificationStatus.PENDING))
         db.session.commit()
     with served(app) as address:
-        yield address
+        yield app, address
     close_app(app, databases)
+
+
+@pytest.fixture
+def long_queue(long_queue_app) -> str:
+    return long_queue_app[1]
+
+
+@pytest.fixture
+def queued(long_queue_app) -> Waiting:
+    """All the demo mentor's mentees have waiting in the long queue."""
+    return waiting_for(long_queue_app[0], *MENTEES)
 
 
 @pytest.fixture
@@ -63,12 +105,13 @@ def counts(page: Page) -> str:
     return page.locator("#queue-counts p").first.inner_text()
 
 
-def test_verify_and_query_in_place_without_a_reload_or_a_jump(page: Page, long_queue, console_errors):
+def test_verify_and_query_in_place_without_a_reload_or_a_jump(page: Page, long_queue, queued: Waiting,
+                                                               console_errors):
     sign_in(page, long_queue, "mentor@example.org")
     page.goto(long_queue + "/verification")
-    expect(page.locator("#queue-counts")).to_contain_text("41 entries waiting for verification, 59 hours.")
+    expect(page.locator("#queue-counts")).to_contain_text(queued.line)
     assert_accessible(page)
-    expect(page.get_by_role("button", name="Verify all 41 on this page")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Verify all {queued.entries} on this page")).to_be_visible()
 
     row = page.locator("tbody tr").nth(25)
     row.scroll_into_view_if_needed()
@@ -78,7 +121,7 @@ def test_verify_and_query_in_place_without_a_reload_or_a_jump(page: Page, long_q
     row.get_by_role("button", name=re.compile("^Verify")).click()
     settled = page.locator(f"#{row_id}")
     expect(settled).to_contain_text("Verified 1 hour of study time")
-    expect(page.locator("#queue-counts")).to_contain_text("40 entries waiting for verification, 58 hours.")
+    expect(page.locator("#queue-counts")).to_contain_text(queued.less(1, 60).line)
     expect(page.locator("#queue-message")).to_have_text(re.compile(r"^\s*Verified 1 hour for Jordan Ellis\.\s*$"))
     assert abs(page.evaluate("window.scrollY") - scrolled) < 50  # no reload, no jump to the top
     assert page.evaluate("document.activeElement.closest('tr')?.id") == row_id  # the focus stays in the row
@@ -86,7 +129,7 @@ def test_verify_and_query_in_place_without_a_reload_or_a_jump(page: Page, long_q
     expect(page.locator(f"#{row_id}").get_by_role("button", name=re.compile("^Undo verifying"))).to_be_focused()
     page.keyboard.press("Tab")  # and carries on to the next entry
     expect(page.locator(f"#{row_id} + tr input[name=entries]")).to_be_focused()
-    expect(page.get_by_role("button", name="Verify all 40 on this page")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Verify all {queued.entries - 1} on this page")).to_be_visible()
     assert_accessible(page)
 
     nxt = page.locator(f"#{row_id} + tr")
@@ -100,32 +143,35 @@ def test_verify_and_query_in_place_without_a_reload_or_a_jump(page: Page, long_q
     question.fill("Which book is this?")
     page.locator(f"#{next_id}").get_by_role("button", name=re.compile("^Send query")).click()
     expect(page.locator(f"#{next_id}")).to_contain_text("Queried")
-    expect(page.locator("#queue-counts")).to_contain_text("39 entries waiting for verification")
-    expect(page.get_by_role("button", name="Verify all 39 on this page")).to_be_visible()
+    expect(page.locator("#queue-counts")).to_contain_text(f"{queued.entries - 2} entries waiting for verification")
+    expect(page.get_by_role("button", name=f"Verify all {queued.entries - 2} on this page")).to_be_visible()
     assert abs(page.evaluate("window.scrollY") - scrolled) < 400
     assert console_errors == []
 
 
-def test_select_all_on_the_page_and_verify_them_in_one_go(page: Page, live_server, console_errors):
-    sign_in(page, live_server, "mentor@example.org")
-    page.goto(live_server + "/verification")
+def test_select_all_on_the_page_and_verify_them_in_one_go(page: Page, long_queue_app, console_errors):
+    app, address = long_queue_app
+    amaras = waiting_for(app, "Amara")
+    assert amaras.entries > 1  # the demo's: more than one, so that one can be unticked
+    sign_in(page, address, "mentor@example.org")
+    page.goto(address + "/verification")
     page.get_by_text("Filter entries").click()  # folded away until asked for
     page.get_by_label("Apprentice").select_option(label="Amara Okoro")
     page.get_by_role("button", name="Apply filters").click()
-    expect(page.locator("#queue-counts")).to_contain_text("3 entries waiting for verification, 8.5 hours.")
+    expect(page.locator("#queue-counts")).to_contain_text(amaras.line)
     select_all = page.get_by_label("All entries on this page")
     expect(select_all).to_be_visible()
     assert_accessible(page)
     select_all.check()
     boxes = page.locator("tbody input[name=entries]")
-    expect(boxes).to_have_count(3)
-    for n in range(3):
+    expect(boxes).to_have_count(amaras.entries)
+    for n in range(amaras.entries):
         expect(boxes.nth(n)).to_be_checked()
     boxes.nth(1).uncheck()
     assert page.evaluate("document.getElementById('queue-select-all').indeterminate")
     select_all.check()
     page.get_by_role("button", name="Verify selected entries").click()
-    expect(page.get_by_text("Verified 3 entries, 8.5 hours.")).to_be_visible()
+    expect(page.get_by_text(f"Verified {amaras.summary}")).to_be_visible()
     expect(page.locator("#queue-counts p").first).to_have_text(
         re.compile(r"^\s*No entries match these filters\. Clear filters\s*$"))
     expect(page.locator("#queue-filters-applied")).to_contain_text("Filtered: Amara Okoro.")
@@ -135,7 +181,8 @@ def test_select_all_on_the_page_and_verify_them_in_one_go(page: Page, live_serve
 
 
 @pytest.mark.parametrize("javascript", [False])
-def test_without_javascript_verify_comes_back_to_the_entry(browser: Browser, long_queue, javascript):
+def test_without_javascript_verify_comes_back_to_the_entry(browser: Browser, long_queue, queued: Waiting,
+                                                           javascript):
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
     sign_in(page, long_queue, "mentor@example.org")
@@ -147,9 +194,10 @@ def test_without_javascript_verify_comes_back_to_the_entry(browser: Browser, lon
     expect(page.locator(f"#{row_id}")).to_contain_text("Verified")
     assert page.url.endswith(f"#{row_id}") and "sort=newest" in page.url
     assert page.evaluate("window.scrollY") > 500  # at the entry, not the top of the page
-    expect(page.locator("#queue-counts")).to_contain_text("40 entries waiting")
-    page.get_by_role("button", name="Verify all 40 on this page").click()
-    expect(page.get_by_text("Verified 40 entries, 58 hours.")).to_be_visible()
+    left = queued.less(1, 60)
+    expect(page.locator("#queue-counts")).to_contain_text(f"{left.entries} entries waiting")
+    page.get_by_role("button", name=f"Verify all {left.entries} on this page").click()
+    expect(page.get_by_text(f"Verified {left.summary}")).to_be_visible()
     context.close()
 
 
@@ -388,7 +436,8 @@ def test_a_date_filter_error_shows_no_entries_and_nothing_to_verify(page: Page, 
     assert console_errors == []
 
 
-def test_a_misclick_is_undone_in_place_and_the_entry_waits_again(page: Page, long_queue, console_errors):
+def test_a_misclick_is_undone_in_place_and_the_entry_waits_again(page: Page, long_queue, queued: Waiting,
+                                                                  console_errors):
     sign_in(page, long_queue, "mentor@example.org")
     page.goto(long_queue + "/verification")
     row = page.locator("tbody tr").nth(10)
@@ -396,13 +445,13 @@ def test_a_misclick_is_undone_in_place_and_the_entry_waits_again(page: Page, lon
     scrolled = page.evaluate("window.scrollY")
     row_id = row.get_attribute("id")
     row.get_by_role("button", name=re.compile("^Verify")).click()
-    expect(page.locator("#queue-counts")).to_contain_text("40 entries waiting for verification")
+    expect(page.locator("#queue-counts")).to_contain_text(f"{queued.entries - 1} entries waiting for verification")
     assert_accessible(page)
     page.locator(f"#{row_id}").get_by_role("button", name=re.compile("^Undo verifying")).click()
     expect(page.locator("#queue-message")).to_contain_text("Verification undone: 1 hour for Jordan Ellis")
-    expect(page.locator("#queue-counts")).to_contain_text("41 entries waiting for verification, 59 hours.")
+    expect(page.locator("#queue-counts")).to_contain_text(queued.line)
     expect(page.locator(f"#{row_id}").get_by_role("button", name=re.compile("^Verify"))).to_be_focused()
-    expect(page.get_by_role("button", name="Verify all 41 on this page")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Verify all {queued.entries} on this page")).to_be_visible()
     assert abs(page.evaluate("window.scrollY") - scrolled) < 50
     assert console_errors == []
 
@@ -441,20 +490,20 @@ def test_the_bulk_buttons_stay_in_reach_along_a_long_list(page: Page, long_queue
     assert console_errors == []
 
 
-def test_verifying_all_on_a_page_can_be_undone_without_javascript(browser: Browser, long_queue):
+def test_verifying_all_on_a_page_can_be_undone_without_javascript(browser: Browser, long_queue, queued: Waiting):
     context = browser.new_context(java_script_enabled=False, viewport=PHONE)
     try:
         page = context.new_page()
         sign_in(page, long_queue, "mentor@example.org")
         page.goto(long_queue + "/verification")
-        page.get_by_role("button", name="Verify all 41 on this page").click()
+        page.get_by_role("button", name=f"Verify all {queued.entries} on this page").click()
         banner = page.locator("#queue-verified")
-        expect(banner).to_contain_text("Verified 41 entries, 59 hours.")
+        expect(banner).to_contain_text(f"Verified {queued.summary}")
         assert _within_the_screen(page, banner.get_by_role("button", name=re.compile("^Undo")))
-        banner.get_by_role("button", name="Undo: put these 41 entries back to waiting").click()
+        banner.get_by_role("button", name=f"Undo: put these {queued.entries} entries back to waiting").click()
         expect(page.locator(".govuk-notification-banner")).to_contain_text(
-            "Verification undone: 41 entries are waiting for verification again.")
-        expect(page.locator("#queue-counts")).to_contain_text("41 entries waiting for verification, 59 hours.")
+            f"Verification undone: {queued.entries} entries are waiting for verification again.")
+        expect(page.locator("#queue-counts")).to_contain_text(queued.line)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
