@@ -103,6 +103,7 @@ def create_app(config: Config | None = None) -> Flask:
         audit,
         auth,
         cohorts,
+        comparison,
         email,
         employers,
         errors,
@@ -114,6 +115,7 @@ def create_app(config: Config | None = None) -> Flask:
         placements,
         privacy,
         programme,
+        reports,
         retention,
         reviews,
         subject_access,
@@ -138,6 +140,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(logbook.bp)
     app.register_blueprint(reviews.bp)
     app.register_blueprint(summaries.bp)
+    app.register_blueprint(reports.bp)  # the public sector apprenticeship return, per financial year
+    app.register_blueprint(comparison.bp)  # councils side by side, and links to share a comparison
     retention.init_app(app)  # records past their retention period, keeping one longer, deleting one added in error
     app.register_blueprint(privacy.bp)  # the privacy notice, linked in every page's footer
     app.register_blueprint(subject_access.bp)

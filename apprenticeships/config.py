@@ -123,6 +123,12 @@ class Config:
         self.EVIDENCE_QUOTA_MB = int(os.environ.get("EVIDENCE_QUOTA_MB", "250"))  # each apprentice's files in all
         # The ClamAV daemon's UNIX socket: set, new files wait as "being checked" until scanned.
         self.CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
+        # Other councils' open data files (apprenticeships/comparison): the largest file taken, and
+        # fetching one from an address: how long to wait, and whether private and loopback addresses
+        # (and plain http) are allowed, which only tests should.
+        self.COMPARISON_MAX_FILE_KB = int(os.environ.get("COMPARISON_MAX_FILE_KB", "900"))
+        self.COMPARISON_FETCH_TIMEOUT = float(os.environ.get("COMPARISON_FETCH_TIMEOUT", "5"))
+        self.COMPARISON_FETCH_ALLOW_PRIVATE = _bool("COMPARISON_FETCH_ALLOW_PRIVATE", False)
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.FORCE_HTTPS = _bool("FORCE_HTTPS", self.is_production)
         self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

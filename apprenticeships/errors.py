@@ -123,16 +123,23 @@ def refuse(message: str):
 
 def _page_came_from() -> str | None:
     """The Referer's path and query, if it is a page of this site that can be shown (never another host)."""
-    referrer = request.referrer
-    if not referrer:
+    return page_within_site(request.referrer)
+
+
+def page_within_site(address: str | None) -> str | None:
+    """`address` (a whole address or a path) as a path and query, if it is a page of this site that
+    can be shown (never another host, never a form's POST-only address); None otherwise. For a
+    "Back" link or a `next` that must not send anyone elsewhere."""
+    if not address:
         return None
-    parts = urlsplit(referrer)
+    parts = urlsplit(address)
     path = parts.path
-    if parts.scheme not in ("http", "https") or parts.netloc != request.host or not path.startswith("/") \
-            or path.startswith("//") or "\\" in path:
+    if (parts.scheme or parts.netloc) and (parts.scheme not in ("http", "https") or parts.netloc != request.host):
+        return None
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
         return None
     try:
         current_app.url_map.bind_to_environ(request.environ).match(path, method="GET")
     except HTTPException:  # no such page, or one that only takes a form (a POST)
         return None
-    return f"{path}?{parts.query}" if parts.query else path
+    return path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")

@@ -3,7 +3,13 @@
 import re
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovTextInput,
+)
 from wtforms import DateField, EmailField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, StopValidation
 
@@ -24,6 +30,27 @@ def email_field(missing: str, label: str = "Email address") -> EmailField:
             Length(max=254, message="Email address must be 254 characters or fewer"),
         ],
     )
+
+
+class _NoEmptyHint:
+    """govuk-frontend-wtf gives radios and checkboxes a hint even when the field has no description:
+    an empty hint, which the GOV.UK macro still renders and names in the fieldset's aria-describedby
+    (a screen reader would announce nothing). Only a hint with words is kept."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        hint = params.get("hint")
+        if hint is not None and not (hint.get("text") or hint.get("html")):
+            del params["hint"]
+        return params
+
+
+class RadioInput(_NoEmptyHint, GovRadioInput):
+    """GOV.UK radios, with no empty hint (use it rather than GovRadioInput)."""
+
+
+class CheckboxesInput(_NoEmptyHint, GovCheckboxesInput):
+    """GOV.UK checkboxes, with no empty hint (use it rather than GovCheckboxesInput)."""
 
 
 class GovDateField(DateField):

@@ -12,7 +12,7 @@ from jinja2_fragments.flask import render_block
 
 from .models import Role
 from .permissions import access_ends_on, record_is_read_only
-from .text import hour_figure, hours_in_words
+from .text import hour_estimate, hour_figure, hours_estimate_in_words, hours_in_words
 
 UK_TIME = ZoneInfo("Europe/London")
 
@@ -31,7 +31,9 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
                        ("Employers", "employers.index"), ("Placements", "placements.index"),
                        ("Verify hours", "logbook.queue"), ("Reviews", "reviews.index"),
                        ("Providers", "programme.providers"), ("Standards", "programme.standards"),
-                       ("Users", "users.index"), ("Audit log", "audit.index"), ("Settings", "programme.settings")],
+                       ("Reports", "reports.index"),
+                       ("Users", "users.index"), ("Audit log", "audit.index"), ("Compare councils", "comparison.index"),
+                       ("Settings", "programme.settings")],
     Role.MENTOR: [("Home", "home.mentor"), ("Verify hours", "logbook.queue"), ("Reviews", "reviews.index")],
     Role.EMPLOYER: [("Home", "home.employer"), ("Placements", "placements.index"), ("Reviews", "reviews.index")],
     Role.APPRENTICE: [("Home", "home.apprentice"), ("Reviews", "reviews.index"),
@@ -102,6 +104,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["govuk_datetime"] = format_datetime
     app.jinja_env.filters["hours"] = hours_in_words  # 2.5 as "2.5 hours": one way to write hours
     app.jinja_env.filters["hour_figure"] = hour_figure  # the same number, without the word
+    app.jinja_env.filters["hour_estimate"] = hour_estimate  # an estimate (expected by now), to the whole hour
+    app.jinja_env.filters["hours_estimate"] = hours_estimate_in_words  # the same, with the word
     app.jinja_env.filters["iso_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
 
     @app.context_processor

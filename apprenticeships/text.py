@@ -53,17 +53,35 @@ def without_control_characters(text: str) -> str:
 
 
 _HOURS = re.compile(r"(?=.*[0-9])[0-9]{0,5}(?:\.[0-9]{0,4})?")  # 37.5, 7.25, .5, 22
+_DECIMAL_COMMA = re.compile(r"([0-9]{1,5}),([0-9]{1,2})")  # 1,5 or 7,25 (never 1,250: that is a thousand)
+_CLOCK = re.compile(r"([0-9]{1,5}):([0-5][0-9])")  # 1:30, 0:45
+# 1h30, 1h 30m, 1.5 hours, 2 hrs 15 mins, 90 minutes, 45m
+_HOURS_WORDS = r"h|hr|hrs|hour|hours"
+_MINUTES_WORDS = r"m|min|mins|minute|minutes"
+_IN_WORDS = re.compile(rf"(?:([0-9]{{1,5}}(?:\.[0-9]{{1,4}})?)\s*(?:{_HOURS_WORDS})\.?)?\s*(?:and\s*)?"
+                       rf"(?:([0-9]{{1,5}})\s*(?:{_MINUTES_WORDS})?\.?)?")
 
 
 def minutes_from_hours(text: str) -> int | None:
-    """Hours as a person writes them (37.5, 7.25, .5) in whole minutes; None when `text` is not such a number.
+    """Hours as a person writes them, in whole minutes; None when `text` is not a number of hours.
 
-    A strict pattern comes before any arithmetic: '1e999999' would overflow Decimal, and
-    '1e200000' would take a second of CPU to multiply.
+    37.5, 7.25 and .5 as the forms' hints say, and what people type on a phone without thinking:
+    1:30, 1h30, 1 hour 30 minutes, 90 mins, 1,5. Strict patterns come before any arithmetic:
+    '1e999999' would overflow Decimal, and '1e200000' would take a second of CPU to multiply.
     """
-    if not _HOURS.fullmatch(text):
-        return None
-    return int((Decimal(text) * 60).to_integral_value())
+    text = text.strip().lower()
+    if _HOURS.fullmatch(text):
+        return int((Decimal(text) * 60).to_integral_value())
+    if match := _DECIMAL_COMMA.fullmatch(text):
+        return int((Decimal(f"{match[1]}.{match[2]}") * 60).to_integral_value())
+    if match := _CLOCK.fullmatch(text):
+        return int(match[1]) * 60 + int(match[2])
+    match = _IN_WORDS.fullmatch(text)
+    # Some unit must be written ("90" alone is hours, above), and bare minutes after hours need the hours' unit.
+    if match and (match[1] or match[2]) and re.search(r"[a-z]", text):
+        hours = Decimal(match[1]) if match[1] else Decimal(0)
+        return int((hours * 60).to_integral_value()) + (int(match[2]) if match[2] else 0)
+    return None
 
 
 def hour_figure(hours: float) -> str:
@@ -73,6 +91,19 @@ def hour_figure(hours: float) -> str:
     A hundredth keeps quarter hours exact (entries are in minutes).
     """
     return f"{round(hours, 2):,g}" if hours < 100_000 else f"{round(hours):,d}"
+
+
+def hour_estimate(hours: float) -> str:
+    """An estimate of hours (what is expected by now) to the nearest whole hour: 347, 1,250.
+
+    Hours logged stay exact (`hour_figure`); an estimate written to a hundredth reads as more
+    precise than it is."""
+    return f"{round(hours):,d}"
+
+
+def hours_estimate_in_words(hours: float) -> str:
+    """An estimate as "347 hours", "1 hour"."""
+    return f"{hour_estimate(hours)} hour" + ("" if round(hours) == 1 else "s")
 
 
 def hours_in_words(hours: float) -> str:

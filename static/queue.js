@@ -13,13 +13,13 @@
     if (!all) {
       return;
     }
-    all.closest("[data-queue-select-all]").hidden = false;
-    document.querySelectorAll("[data-queue-without-js]").forEach((label) => { label.hidden = true; });
     const boxes = rowBoxes();
     const ticked = boxes.filter((box) => box.checked).length;
     all.checked = boxes.length > 0 && ticked === boxes.length;
     all.indeterminate = ticked > 0 && ticked < boxes.length;
-    all.closest("[data-queue-select-all]").hidden = boxes.length === 0; // nothing left to tick: no box
+    // Nothing left to tick: no box, and the column's heading says "Select" again (a heading is never empty).
+    all.closest("[data-queue-select-all]").hidden = boxes.length === 0;
+    document.querySelectorAll("[data-queue-without-js]").forEach((label) => { label.hidden = boxes.length > 0; });
     const onPage = document.querySelectorAll('input[name="on_page"][form="queue-bulk"]').length;
     const label = onPage === 1 ? "Verify this entry" : `Verify all ${onPage} on this page`;
     document.querySelectorAll("[data-queue-on-page]").forEach((button) => { button.textContent = label; });

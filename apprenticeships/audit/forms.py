@@ -19,6 +19,38 @@ from ..services import audit
 NAME_LENGTH = 100
 MAX_PAGE = 10**6
 
+# The kinds of event, grouped by what they are about, in the order a coordinator looks for them: an
+# action is in the first group whose test it passes (an action named after none is in "Other events").
+KIND_GROUPS: list[tuple[str, object]] = [
+    ("Data protection (exports, the audit log, anonymising)", lambda action: action in {
+        "apprentice.exported", "apprentice.exported_with_cohort", "cohort.exported", "audit.exported",
+        "apprentice.audit_viewed", "apprentice.audit_exported", "apprentice.anonymised", "apprentice.deleted"}),
+    ("Apprentices’ records", lambda action: action.startswith(("apprentice.", "apprentices."))),
+    ("Log entries", lambda action: action.startswith("log_entry.")),
+    ("Progress reviews", lambda action: action.startswith(("review.", "review_action."))),
+    ("Evidence files", lambda action: action.startswith("evidence.")),
+    ("Placements and employers", lambda action: action.startswith(("placement.", "employer.", "employer_contact."))),
+    ("User accounts and sign-in", lambda action: action.startswith(("user.", "notification_preference."))),
+    ("Programme set-up (cohorts, mentors, standards, settings)", lambda action: action.startswith((
+        "cohort.", "mentor.", "standard.", "provider.", "settings.", "share_link.", "demo."))),
+    ("Returns and other councils", lambda action: action.startswith((
+        "sector_return.", "council_file.", "comparison_link."))),
+]
+OTHER_EVENTS = "Other events"
+ANY_KIND = "Any kind of event"
+BROAD_KINDS = "Every event of one kind"
+
+
+def kind_groups() -> list[tuple[str, list[SelectChoice]]]:
+    """The select's groups: the three broad kinds first, then every action by what it is about."""
+    groups: dict[str, list[SelectChoice]] = {BROAD_KINDS: [SelectChoice(value, label)
+                                                           for value, label in audit.KINDS.items()]}
+    groups.update((name, []) for name, _ in KIND_GROUPS)
+    for value, label in audit.action_choices():
+        name = next((name for name, about in KIND_GROUPS if about(value)), OTHER_EVENTS)
+        groups.setdefault(name, []).append(SelectChoice(value, label))
+    return [(name, choices) for name, choices in groups.items() if choices]
+
 
 class FiltersForm(AppForm):
     """Filters that are not right (a date that is not a real one, an apprentice number that names no
@@ -43,9 +75,9 @@ class FiltersForm(AppForm):
 
     def __init__(self, args):
         super().__init__(formdata=args)
-        self.kind.choices = ([SelectChoice("", "Any kind")]
-                             + [SelectChoice(value, label) for value, label in audit.KINDS.items()]
-                             + [SelectChoice(value, label) for value, label in audit.action_choices()])
+        self.kind_groups = kind_groups()
+        self.kind.choices = [SelectChoice("", ANY_KIND)] + [choice for _, choices in self.kind_groups
+                                                            for choice in choices]
         self.page = min(max(1, args.get("page", 1, type=int) or 1), MAX_PAGE)
         self.chosen_apprentice: Apprentice | None = None
         self.validate()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect, GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
 from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..evidence.forms import EvidenceField
-from ..fields import GovDateField, HoursField, text_area
+from ..fields import CheckboxesInput, GovDateField, HoursField, RadioInput, text_area
 from ..forms import AppForm
 from ..ids import parse_id
 from ..models import ActivityType, Apprentice, Ksb, LogEntry
@@ -32,16 +32,16 @@ class LogEntryForm(VersionedForm):
     activity_type = SelectField("Activity", widget=GovSelect(), validate_choice=False,
                                 choices=[SelectChoice("", "Select an activity")] + ActivityType.choices(),
                                 validators=[DataRequired(message="Select the activity")])
-    off_the_job = RadioField("Was it off-the-job training?", widget=GovRadioInput(), default="yes",
+    off_the_job = RadioField("Was it off-the-job training?", widget=RadioInput(), default="yes",
                              choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No, part of my day job")],
                              description="Learning in paid hours that is not your day job: courses, study, "
                                          "shadowing, mentoring, project work for learning",
                              validators=[InputRequired(message="Select yes if it was off-the-job training")])
-    minutes = HoursField("Hours", description="In quarter hours, like 1.5 or 2.25", example="1.5",
+    minutes = HoursField("Hours", description="In quarter hours, like 1.5, 2.25 or 1:30", example="1.5",
                          validators=[InputRequired(message="Enter the hours")])
     description = text_area("What you did and learned", 4000, missing="Describe what you did and learned")
     ksb_ids = SelectMultipleField("Knowledge, skills and behaviours it shows (optional)", validate_choice=False,
-                                  widget=GovCheckboxesInput())
+                                  widget=CheckboxesInput())
     evidence = EvidenceField()  # files attached with the entry, saved with it or not at all
     submit = SubmitField("Add entry", widget=GovSubmitInput())
 

@@ -10,6 +10,7 @@ from .cohorts import (
     ServiceArea,
     StatusChange,
 )
+from .comparison import ComparisonLink, CouncilFile
 from .employers import (
     ActivityKind,
     EmployerActivity,
@@ -49,8 +50,9 @@ from .progress import (
     VerificationStatus,
     log_entry_ksbs,
 )
+from .reporting import EmployedBy, SectorReturn, SectorReturnPart
 from .reviews import ProgressReview, Rag, ReviewAction, ReviewReopening, ReviewSignoff, SignoffParty
-from .sharing import ShareLink, ShareMode
+from .sharing import PublishedVersion, ShareLink, ShareMode
 from .types import utcnow
 
 __all__ = [name for name in dir() if not name.startswith("_")]

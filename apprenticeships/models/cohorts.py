@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .programme import ApprenticeshipStandard, TrainingProvider
+from .reporting import EmployedBy
 from .types import Choice, UTCDateTime, Versioned, choice_type, utcnow
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ class Apprentice(Versioned, db.Model):
         sa.Index("ix_apprentices_cohort_status", "cohort_id", "status"),
         # Everyone in one status by name: the at-risk list reads only active apprentices.
         sa.Index("ix_apprentices_status_name", "status", "last_name", "first_name"),
+        {"sqlite_autoincrement": True},  # an id is never given again (migration 0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +120,11 @@ class Apprentice(Versioned, db.Model):
     keep_longer: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     keep_longer_reason: Mapped[str | None] = mapped_column(sa.String(200))
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For the public sector return: who employs them, and since when if they moved between the
+    # council and a maintained school after starting (empty: since they started). See services/sector_return.py.
+    employed_by: Mapped[EmployedBy] = mapped_column(choice_type(EmployedBy, "employed_by"),
+                                                    default=EmployedBy.COUNCIL, server_default="council")
+    employed_by_since: Mapped[date | None]
 
     cohort: Mapped[Cohort] = relationship(back_populates="apprentices")
     standard: Mapped[ApprenticeshipStandard] = relationship()

@@ -35,6 +35,7 @@ class EvidenceFile(db.Model):
         sa.CheckConstraint("size_bytes > 0", name="not_empty"),
         sa.CheckConstraint("length(digest) = 64", name="sha256_digest"),
         sa.Index("ix_evidence_files_apprentice_uploaded", "apprentice_id", "uploaded_at"),
+        {"sqlite_autoincrement": True},  # an id is never given again (migration 0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

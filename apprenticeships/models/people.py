@@ -62,6 +62,7 @@ class User(UserMixin, db.Model):
         ),
         sa.CheckConstraint("(role = 'mentor') = (mentor_id IS NOT NULL)", name="mentor_link"),
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        {"sqlite_autoincrement": True},  # an id is never given again (migration 0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -119,6 +119,7 @@ class PlacementAssignment(db.Model):
         ),
         sa.CheckConstraint("NOT reserve OR status IN ('proposed', 'declined', 'withdrawn')", name="reserve_undecided"),
         sa.Index("ix_placement_assignments_apprentice_status", "apprentice_id", "status"),
+        {"sqlite_autoincrement": True},  # an id is never given again (migration 0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,7 +147,8 @@ class PlacementInterest(db.Model):
     """An apprentice saying they would like a published placement."""
 
     __tablename__ = "placement_interests"
-    __table_args__ = (sa.UniqueConstraint("placement_id", "apprentice_id", name="uq_placement_interests_pair"),)
+    __table_args__ = (sa.UniqueConstraint("placement_id", "apprentice_id", name="uq_placement_interests_pair"),
+                      {"sqlite_autoincrement": True})  # an id is never given again (migration 0015)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     placement_id: Mapped[int] = mapped_column(sa.ForeignKey("placements.id", ondelete="CASCADE"), index=True)

@@ -26,6 +26,8 @@ class ProgrammeSettings(Versioned, db.Model):
         sa.CheckConstraint("disclosure_threshold BETWEEN 2 AND 20", name="threshold_range"),
         sa.CheckConstraint("retention_years BETWEEN 1 AND 100", name="retention_range"),
         sa.CheckConstraint("audit_retention_years BETWEEN 1 AND 100", name="audit_retention_range"),
+        sa.CheckConstraint("old_la_code IS NULL OR length(old_la_code) = 3", name="old_la_code_length"),
+        sa.CheckConstraint("new_la_code IS NULL OR length(new_la_code) = 9", name="new_la_code_length"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -47,6 +49,13 @@ class ProgrammeSettings(Versioned, db.Model):
     # Moves on with every change to programme data (services/changes.py), so that results
     # worked out from the data can be kept until it changes.
     data_version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    # The council as open data in DfE's format names it (services/open_data.py): its old three-digit
+    # local authority code, its nine-character GSS code (E09000033) and its name.
+    old_la_code: Mapped[str | None] = mapped_column(sa.String(3))
+    new_la_code: Mapped[str | None] = mapped_column(sa.String(9))
+    la_name: Mapped[str | None] = mapped_column(sa.String(120))
+    # When on, every published count is rounded to the nearest 5 (services/publication.py).
+    round_to_five: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     @classmethod
     def current(cls) -> ProgrammeSettings:

@@ -58,6 +58,7 @@ class LogEntry(Versioned, db.Model):
         sa.Index("ix_log_entries_status_date", "status", "activity_date"),
         # Holds every column the progress sums read, so they never visit the table.
         sa.Index("ix_log_entries_progress", "apprentice_id", "status", "off_the_job", "activity_date", "minutes"),
+        {"sqlite_autoincrement": True},  # an id is never given again (migration 0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -41,6 +41,7 @@ class ProgressReview(Versioned, db.Model):
         sa.Index("ix_progress_reviews_unheld", "held_date", "scheduled_date"),
         # Reviews still open for signing.
         sa.Index("ix_progress_reviews_unlocked", "locked_at", "scheduled_date"),
+        {"sqlite_autoincrement": True},  # an id is never given again (migration 0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +75,7 @@ class ProgressReview(Versioned, db.Model):
 
 class ReviewAction(db.Model):
     __tablename__ = "review_actions"
+    __table_args__ = {"sqlite_autoincrement": True}  # an id is never given again (migration 0015)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(sa.ForeignKey("progress_reviews.id", ondelete="CASCADE"), index=True)

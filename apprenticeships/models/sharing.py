@@ -43,3 +43,27 @@ class ShareLink(db.Model):
     last_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cohort: Mapped[Cohort] = relationship()
+
+
+class PublishedVersion(db.Model):
+    """One distinct version of a cohort's figures that has been published anywhere (a live link, a
+    snapshot or a downloaded file): aggregates only, already through disclosure control and rounding.
+    services/publication.py checks every new version against all of these before it goes out."""
+
+    __tablename__ = "published_versions"
+    __table_args__ = (
+        # Two requests publishing at once both take the next number: the database lets one of them
+        # have it, and the other checks again against what was just published.
+        sa.UniqueConstraint("cohort_id", "sequence", name="uq_published_versions_cohort_sequence"),
+        sa.UniqueConstraint("cohort_id", "digest", name="uq_published_versions_cohort_digest"),
+        sa.CheckConstraint("sequence >= 1", name="sequence_positive"),
+        sa.CheckConstraint("length(digest) = 64", name="sha256_digest"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"))
+    sequence: Mapped[int]
+    # SHA-256 of the figures as canonical JSON (sorted keys), so the same figures are kept once.
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    figures: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -22,7 +22,7 @@ def index():
     page = notifications.page_for(current_user, request.args.get("page", 1, type=int))
     # What still needs doing, on any page of the list: "Mark everything as done" shows only then.
     return render_template("notifications/index.html", page=page, form=DoneForm(),
-                           to_do=notifications.count_for(current_user),
+                           to_do=notifications.count_markable(current_user),
                            frequency=notifications.frequency_for(current_user))
 
 
@@ -31,8 +31,12 @@ def index():
 def done(notification_id: int):
     """Mark one of the person's notifications done (someone else's is not found: nothing changes)."""
     form = DoneForm()
-    if form.validate_on_submit() and notifications.mark_done(current_user, notification_id):
-        flash("Marked as done.", "success")
+    if form.validate_on_submit():
+        item = notifications.item_for(current_user, notification_id)
+        if item is not None and item.waits_for:
+            flash(f"This still needs you: {item.sentence} {item.waits_for}.", "error")
+        elif item is not None and notifications.mark_done(current_user, notification_id):
+            flash(f"Marked as done: {item.sentence}", "success")
     return redirect(_back(), code=303)
 
 
@@ -42,7 +46,11 @@ def all_done():
     form = DoneForm()
     if form.validate_on_submit():
         changed = notifications.mark_done(current_user, None)
-        flash(f"{changed} marked as done." if changed else "Nothing was waiting.", "success")
+        waiting = notifications.count_for(current_user)  # what is left: still waiting for their answer
+        left = (f" {waiting} still {'needs' if waiting == 1 else 'need'} your answer: "
+                f"{'it goes' if waiting == 1 else 'they go'} once you have answered.") if waiting else ""
+        flash((f"{changed} marked as done." if changed else "Nothing was waiting to be marked as done.") + left,
+              "success")
     return redirect(_back(), code=303)
 
 

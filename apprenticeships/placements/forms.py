@@ -5,19 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextInput,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..extensions import db
-from ..fields import GovDateField, HoursField, WholeNumberField, text_area
+from ..fields import CheckboxesInput, GovDateField, HoursField, RadioInput, WholeNumberField, text_area
 from ..forms import AppForm
 from ..models import ApprenticeshipStandard, EmployerContact, Placement, WorkingPattern
 from ..services.placements import held_words
@@ -105,11 +99,11 @@ class PlacementForm(VersionedForm):
     description = _description()
     learning_outcomes = _learning_outcomes()
     skills = _skills()
-    standard_ids = SelectMultipleField("Apprenticeship standards it suits", widget=GovCheckboxesInput(),
+    standard_ids = SelectMultipleField("Apprenticeship standards it suits", widget=CheckboxesInput(),
                                        validate_choice=False,
                                        validators=[DataRequired(message="Select at least one standard it suits")])
     location = _location()
-    working_pattern = RadioField("Working pattern", widget=GovRadioInput(), choices=WorkingPattern.choices(),
+    working_pattern = RadioField("Working pattern", widget=RadioInput(), choices=WorkingPattern.choices(),
                                  validators=[InputRequired(message="Select the working pattern")])
     minutes_per_week = HoursField("Hours a week", validators=[InputRequired(message="Enter the hours a week")])
     start_date = GovDateField("Start date", validators=[DataRequired(message="Enter the start date")])
@@ -185,18 +179,9 @@ class PlacementForm(VersionedForm):
         return list(db.session.scalars(sa.select(ApprenticeshipStandard).where(ApprenticeshipStandard.id.in_(ids))))
 
 
-class AmendPlacementForm(VersionedForm):
-    """The coordinator's changes to a published placement: its wording, closing date and places."""
-
-    title = _title()
-    team = _team()
-    description = _description()
-    learning_outcomes = _learning_outcomes()
-    skills = _skills()
-    location = _location()
-    places = _places()
-    closing_date = _closing_date()
-    submit = SubmitField("Save changes", widget=GovSubmitInput())
+class _OpenPlacementRules:
+    """The rules for changing a published placement's closing date and number of places, whoever
+    changes them: never fewer places than are held, a closing date not past and not after the start."""
 
     def __init__(self, *args, placement: Placement, held: int, today: date | None = None, **kwargs):
         super().__init__(*args, obj=placement, **kwargs)
@@ -226,12 +211,38 @@ class AmendPlacementForm(VersionedForm):
             raise ValidationError(f"Closing date must be on or before the start date, {start.day} {start:%B %Y}")
         _not_past(field, "Closing date", self.today, self.placement.closing_date)
 
+
+class AmendPlacementForm(_OpenPlacementRules, VersionedForm):
+    """The coordinator's changes to a published placement: its wording, closing date and places."""
+
+    title = _title()
+    team = _team()
+    description = _description()
+    learning_outcomes = _learning_outcomes()
+    skills = _skills()
+    location = _location()
+    places = _places()
+    closing_date = _closing_date()
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
     def values(self) -> dict:
         return {"title": self.title.data.strip(), "team": _clean(self.team.data),
                 "description": self.description.data.strip(),
                 "learning_outcomes": _clean(self.learning_outcomes.data), "skills": _clean(self.skills.data),
                 "location": _clean(self.location.data), "places": self.places.data,
                 "closing_date": self.closing_date.data}
+
+
+class OpeningForm(_OpenPlacementRules, VersionedForm):
+    """The employer's changes to their published placement: how long it is open and how many it
+    takes (its wording is what the coordinator approved: they change that)."""
+
+    places = _places()
+    closing_date = _closing_date()
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+    def values(self) -> dict:
+        return {"places": self.places.data, "closing_date": self.closing_date.data}
 
 
 class ProposeForm(AppForm):
@@ -253,7 +264,7 @@ class ProposeForm(AppForm):
 class ReviewForm(AppForm):
     """A coordinator's decision on a submitted placement."""
 
-    decision = RadioField("Decision", widget=GovRadioInput(), choices=[
+    decision = RadioField("Decision", widget=RadioInput(), choices=[
         SelectChoice("publish", "Publish it"), SelectChoice("send_back", "Send it back to the employer")],
         validators=[InputRequired(message="Select publish or send back")])
     comment = text_area("Comment for the employer (needed to send it back)", 2000)
@@ -267,7 +278,7 @@ class ReviewForm(AppForm):
 class DecisionForm(AppForm):
     """An employer's answer to a proposal."""
 
-    decision = RadioField("Will you take them?", widget=GovRadioInput(), choices=[
+    decision = RadioField("Will you take them?", widget=RadioInput(), choices=[
         SelectChoice("accept", "Yes, accept"), SelectChoice("decline", "No, decline")],
         validators=[InputRequired(message="Select accept or decline")])
     reason = text_area("Reason (needed to decline)", 1000)
@@ -285,7 +296,7 @@ class StartForm(AppForm):
 
 class FinishForm(AppForm):
     end_date = GovDateField("Date it ended", validators=[DataRequired(message="Enter the date it ended")])
-    outcome = RadioField("How did it end?", widget=GovRadioInput(), choices=[
+    outcome = RadioField("How did it end?", widget=RadioInput(), choices=[
         SelectChoice("completed", "Completed as planned"), SelectChoice("ended_early", "Ended early")],
         validators=[InputRequired(message="Select how it ended")])
     reason = text_area("Reason (needed if it ended early)", 1000)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from ..errors import on_refusal_go_to
+from ..errors import on_refusal_go_to, page_within_site
 from ..models import Apprentice, Placement, PlacementStatus, Role, ServiceArea
 from ..permissions import apprentice_or_404, assignment_or_404, placement_or_404, roles
 from ..services import audit, matching, placements
@@ -22,6 +23,7 @@ from .forms import (
     AmendPlacementForm,
     DecisionForm,
     FinishForm,
+    OpeningForm,
     PlacementForm,
     ProposeForm,
     ReviewForm,
@@ -44,6 +46,18 @@ def places_words(placement: Placement, held: int | None = None, proposed: int | 
         held, proposed = placements.place_counts(placement)
     waiting_for = "you" if current_user.role == Role.EMPLOYER else "the employer"
     return placements.places_words(placement.places, held, proposed, waiting_for=waiting_for)
+
+
+# What an employer is told after each change to their placement: one pattern, "<placement> has
+# been <changed>." and what happens next, in the success banner every page shows (base.html).
+_CHANGED = {
+    "draft": "{title} has been saved as a draft. Submit it for approval when it is ready.",
+    "submit": "{title} has been submitted for approval. Your programme coordinator will publish it or send it "
+              "back to you with a comment.",
+    "withdraw": "{title} has been withdrawn. Apprentices can no longer see it.",
+    "close": "{title} has been closed. Apprentices can no longer apply for it.",
+    "amend": "Your changes to {title} have been saved.",
+}
 
 
 def _back_to(placement: Placement, anchor: str = ""):
@@ -85,7 +99,7 @@ def form(placement_id: int | None):
         with conflict_shown_on(form, placement, "placement"):
             placements.save(current_user, placement, form.values(), form.standards(), submit=submit,
                             version=form.seen_version())
-            flash(f"{placement.title} {'submitted for approval' if submit else 'saved as a draft'}.", "success")
+            flash(_CHANGED["submit" if submit else "draft"].format(title=placement.title), "success")
             return _back_to(placement)
     return render_template("placements/form.html", form=form, placement=placement if placement_id else None)
 
@@ -98,7 +112,7 @@ def show(placement_id: int):
     context = {"placement": placement, "confirm": ConfirmForm(), "places_left": placements.places_left(placement),
                "assignments": placements.assignments_for(placement,
                                                          withdrawn=current_user.role == Role.COORDINATOR),
-               "amended_at": placements.last_amended_at(placement), "today": date.today()}
+               "amended": placements.last_amended(placement), "today": date.today()}
     if current_user.role == Role.COORDINATOR:
         context.update(_review_context(placement), review_form=ReviewForm())
     return render_template("placements/show.html", **context)
@@ -141,8 +155,7 @@ def change(placement_id: int, action: str):
         abort(400)
     _refusals_back_to(placement)
     getattr(placements, action)(current_user, placement)
-    flash({"submit": "Submitted for approval.", "withdraw": "Placement withdrawn.",
-           "close": "Placement closed."}[action], "success")
+    flash(_CHANGED[action].format(title=placement.title), "success")
     return _back_to(placement)
 
 
@@ -164,31 +177,35 @@ def review(placement_id: int):
     return render_template("placements/show.html", review_form=form, confirm=ConfirmForm(),
                            assignments=placements.assignments_for(placement),
                            places_left=placements.places_left(placement),
-                           amended_at=placements.last_amended_at(placement), **_review_context(placement))
+                           amended=placements.last_amended(placement), **_review_context(placement))
 
 
 @bp.route("/placements/<int:placement_id>/amend", methods=["GET", "POST"])
-@roles(Role.COORDINATOR)
+@roles(Role.COORDINATOR, Role.EMPLOYER)
 def amend(placement_id: int):
-    """Change a published placement's wording, closing date or number of places."""
+    """Change a published placement: the coordinator its wording, closing date or number of places;
+    its employer the closing date or number of places."""
     placement = placement_or_404(placement_id, current_user)
     if placement.status != PlacementStatus.PUBLISHED:
         flash("Only a published placement can be changed here.", "error")
         return _back_to(placement)
-    form = AmendPlacementForm(placement=placement, held=placements.placed_count(placement))
+    employer = current_user.role == Role.EMPLOYER
+    form = (OpeningForm if employer else AmendPlacementForm)(placement=placement,
+                                                             held=placements.placed_count(placement))
     if form.validate_on_submit():
         _refusals_back_to(placement)
         with conflict_shown_on(form, placement, "placement"):
             changed = placements.amend(current_user, placement, form.values(), version=form.seen_version())
-            flash(f"{placement.title} saved." if changed else "Nothing was changed.", "success")
+            flash(_CHANGED["amend"].format(title=placement.title) if changed else "Nothing was changed.", "success")
             return _back_to(placement)
+    runs = (f"It runs from {placement.start_date.day} {placement.start_date:%B %Y} to "
+            f"{placement.end_date.day} {placement.end_date:%B %Y}. Its dates and hours cannot change once it "
+            "is published" + (": apprentices were proposed for them." if placements.any_proposed(placement) else "."))
     return render_template(
-        "form_page.html", form=form, caption=placement.employer.name, title=f"Change {placement.title}",
+        "form_page.html", form=form, caption=placement.employer.name,
+        title=f"Change the closing date or places of {placement.title}" if employer else f"Change {placement.title}",
         back=url_for("placements.show", placement_id=placement.id),
-        intro=f"It runs from {placement.start_date.day} {placement.start_date:%B %Y} to "
-              f"{placement.end_date.day} {placement.end_date:%B %Y}. Its dates and hours cannot change once it "
-              "is published" + (": apprentices were proposed for them." if placements.any_proposed(placement)
-                                else "."),
+        intro=runs + (" To change how it is described, contact your programme coordinator." if employer else ""),
         field_params={name: {"params": {"rows": 3}} for name in ("description", "learning_outcomes", "skills")})
 
 
@@ -223,6 +240,7 @@ def propose(placement_id: int, apprentice_id: int):
 def decide(assignment_id: int):
     """The employer accepts or declines an apprentice proposed to them, seeing what they need to decide."""
     assignment = assignment_or_404(assignment_id, current_user)
+    back = _decide_came_from()
     form = DecisionForm()
     if form.validate_on_submit():
         _refusals_back_to(assignment.placement, "#apprentices")
@@ -233,8 +251,8 @@ def decide(assignment_id: int):
               f"{'today' if starts == date.today() else f'on {starts.day} {starts:%B %Y}'}. The coordinator will "
               f"confirm with you when {first} has started." if accepted
               else f"You declined {name}. The coordinator has been told.", "success")
-        # Home, where any other proposals waiting for them are.
-        return redirect(url_for("home.employer"), code=303)
+        # Back where they came from (home by default, where any other proposals waiting for them are).
+        return redirect(back, code=303)
     if request.method == "GET" and (problem := placements.undecided_problem(assignment)):
         flash(f"{problem}.", "error")
         return _back_to(assignment.placement, "#apprentices")
@@ -243,7 +261,17 @@ def decide(assignment_id: int):
     # A reserve can be accepted only while a place is free: until then, declining is the only
     # answer offered (the service still refuses an acceptance if the place goes meanwhile).
     return render_template("placements/decide.html", form=form, assignment=assignment, places_left=places_left,
-                           can_accept=not assignment.reserve or places_left > 0)
+                           can_accept=not assignment.reserve or places_left > 0, back=back)
+
+
+def _decide_came_from() -> str:
+    """Where the proposal's page was opened from, for its Back link and for after the answer: the
+    `next` it was given (kept through a form with errors) or the page that linked to it, if a page
+    of this site other than this one; else home, where what waits for the employer is listed."""
+    for address in (request.values.get("next"), request.referrer):
+        if (path := page_within_site(address)) and urlsplit(path).path != request.path:
+            return path
+    return url_for("home.employer") + "#waiting"
 
 
 @bp.route("/placements/proposals/<int:assignment_id>/withdraw", methods=["GET", "POST"])

@@ -158,12 +158,51 @@ class SettingsForm(VersionedForm):
                     "so you can still answer questions about a record in the year after it is anonymised",
         validators=[_kept_when_not_sent, InputRequired(message="Enter how many years to keep the audit log"),
                     NumberRange(min=1, max=100, message="Years to keep the audit log must be between 1 and 100")])
+    round_to_five = RadioField(
+        "Round every published count to the nearest 5?", widget=GovRadioInput(),
+        description="As many producers of official statistics do. Applies to share links, snapshots and "
+                    "downloads from now on; percentages are still worked out from the exact numbers",
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        validators=[_kept_when_not_sent, InputRequired(message="Select yes to round published counts")])
+    la_name = StringField(
+        "Council name in open data", widget=GovTextInput(),
+        description="As DfE's open data names it, for example Wandsworth",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[Optional(), Length(max=120, message="The council name must be 120 characters or fewer")])
+    old_la_code = StringField(
+        "Old local authority code", widget=GovTextInput(),
+        description="3 digits, for example 212",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[Optional(), Regexp(r"^[0-9]{3}$", message="Enter the old local authority code as 3 digits, "
+                                                             "like 212")])
+    new_la_code = StringField(
+        "New local authority code (GSS code)", widget=GovTextInput(),
+        description="A letter and 8 digits, for example E09000032",
+        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
+        validators=[Optional(), Regexp(r"^[EWSN][0-9]{8}$", message="Enter the new local authority code as a letter "
+                                                                 "and 8 digits, like E09000032")])
     submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        council = (self.la_name, self.old_la_code, self.new_la_code)
+        if any(f.data for f in council):  # all three, or none
+            for field, what in zip(council, ("council name", "old local authority code",
+                                             "new local authority code"), strict=True):
+                if not field.data and not field.errors:
+                    field.errors = [f"Enter the {what}, or leave the council's name and codes empty"]
+                    valid = False
+        return valid
 
     def values(self) -> dict:
         value, unit = self.review_interval.data.split("-")
         kept = {name: getattr(self, name).data for name in ("retention_years", "audit_retention_years")
                 if getattr(self, name).data is not None}  # not sent: as they are
+        if self.round_to_five.raw_data:
+            kept["round_to_five"] = self.round_to_five.data == "yes"
+        if any(f.raw_data for f in (self.la_name, self.old_la_code, self.new_la_code)):
+            kept |= {"la_name": self.la_name.data or None, "old_la_code": self.old_la_code.data or None,
+                     "new_la_code": self.new_la_code.data or None}
         return {"review_interval_value": int(value), "review_interval_unit": ReviewIntervalUnit(unit),
                 "mentors_sign_reviews": self.mentors_sign_reviews.data == "yes",
                 "disclosure_threshold": self.disclosure_threshold.data, **kept}

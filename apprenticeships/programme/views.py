@@ -73,7 +73,9 @@ def settings():
         "review_interval": f"{current.review_interval_value}-{current.review_interval_unit.value}",
         "mentors_sign_reviews": "yes" if current.mentors_sign_reviews else "no",
         "disclosure_threshold": current.disclosure_threshold, "retention_years": current.retention_years,
-        "audit_retention_years": current.audit_retention_years, "version": current.version})
+        "audit_retention_years": current.audit_retention_years, "version": current.version,
+        "round_to_five": "yes" if current.round_to_five else "no", "la_name": current.la_name,
+        "old_la_code": current.old_la_code, "new_la_code": current.new_la_code})
     if form.validate_on_submit():
         with conflict_shown_on(form, current, "programme's settings"):
             audit.save(current_user, current, form.values(), "settings", version=form.seen_version())
@@ -83,4 +85,9 @@ def settings():
     return render_template("programme/settings.html", form=form, title="Programme settings", back=url_for("home.index"),
                            field_params={"disclosure_threshold": narrow, "retention_years": narrow,
                                          "audit_retention_years": narrow,
-                                         "mentors_sign_reviews": {"params": {"classes": "govuk-radios--inline"}}})
+                                         "mentors_sign_reviews": {"params": {"classes": "govuk-radios--inline"}},
+                                         "round_to_five": {"params": {"classes": "govuk-radios--inline"}},
+                                         "old_la_code": {"params": {"classes": "govuk-input--width-3",
+                                                                    "inputmode": "numeric"}},
+                                         "new_la_code": {"params": {"classes": "govuk-input--width-10",
+                                                                    "spellcheck": False}}})

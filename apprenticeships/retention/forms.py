@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextInput
 from wtforms import BooleanField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from ..fields import RadioInput
 from ..forms import AppForm
 from ..versioning import VersionedForm
 
 
 class KeepLongerForm(VersionedForm):
     keep_longer = RadioField(
-        "Must this record be kept past the retention period?", widget=GovRadioInput(),
+        "Must this record be kept past the retention period?", widget=RadioInput(),
         choices=[SelectChoice("yes", "Yes, keep it until this is changed back"),
                  SelectChoice("no", "No, list it for anonymising once its retention period ends")],
         validators=[InputRequired(message="Select yes if this record must be kept longer")])

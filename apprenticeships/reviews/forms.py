@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..fields import GovDateField, text_area
+from ..fields import GovDateField, RadioInput, text_area
 from ..forms import AppForm
 from ..models import Apprentice, ProgrammeSettings, Rag
 from ..services.progress import interval_words
@@ -38,7 +38,7 @@ class RecordReviewForm(VersionedForm, ActionFields):
                             description="For example, the apprentice, their line manager and the provider's tutor",
                             validators=[InputRequired(message="Enter who attended"),
                                         Length(max=500, message="Who attended must be 500 characters or fewer")])
-    rag = RadioField("Overall rating", widget=GovRadioInput(), choices=Rag.choices(),
+    rag = RadioField("Overall rating", widget=RadioInput(), choices=Rag.choices(),
                      validators=[InputRequired(message="Select a rating")])
     progress_notes = text_area("Progress against the training plan", 4000,
                                missing="Enter the progress against the training plan")

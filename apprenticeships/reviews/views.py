@@ -167,9 +167,13 @@ def mark_action(review_id: int, action_id: int, step: str):
     on_refusal_go_to(back)
     reviews.mark_action(current_user, action, step == "done", uk_today())
     if requested_block({f"action-{action.id}": "action"}) is not None:
-        return render_template("reviews/_action_item.html", action=action, review=review, today=date.today(),
-                               marked=True, from_page=request.form.get("back") if request.form.get("back")
-                               in ACTION_PAGES else None, page_number=parse_id(request.form.get("page")))
+        from_page = request.form.get("back") if request.form.get("back") in ACTION_PAGES else None
+        item = render_template("reviews/_action_item.html", action=action, review=review, today=date.today(),
+                               marked=True, from_page=from_page, page_number=parse_id(request.form.get("page")))
+        if from_page == "open-actions" and current_user.role == Role.MENTOR:  # the list's count changes too
+            counts = reviews.action_counts(visible_apprentices_condition(current_user), date.today())
+            item += render_template("reviews/_open_action_counts.html", action_counts=counts, oob=True)
+        return item
     if request.form.get("back") == "open-actions" and step == "done":  # it leaves that list: say so, at the top
         flash(f"{review.apprentice.full_name}’s action marked as done: {action.description}", "success")
     return redirect(back, code=303)

@@ -12,8 +12,9 @@ Each app in each worker process keeps its own small cache: nothing in it needs s
 worker that reads a newer version than a cached result's simply works the result out again.
 Reading the version before the data means a cached result is never older than its version.
 
-Sign-in sessions, sign-in failures, audit events and share-link view counts are not
-programme data: writing them (on almost every request) does not move the version.
+Sign-in sessions, sign-in failures, audit events, share-link view counts and the record of
+published versions of a cohort's figures are not programme data: writing them (on almost every
+request) does not move the version.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from ..extensions import db
-from ..models import AuditEvent, ProgrammeSettings, ShareLink, SignInFailure, UserSession
+from ..models import AuditEvent, ProgrammeSettings, PublishedVersion, ShareLink, SignInFailure, UserSession
 
-NOT_PROGRAMME_DATA = frozenset(m.__table__.name for m in (AuditEvent, ShareLink, SignInFailure, UserSession))
+NOT_PROGRAMME_DATA = frozenset(m.__table__.name for m in (AuditEvent, PublishedVersion, ShareLink, SignInFailure,
+                                                          UserSession))
 CACHE_SIZE = 256  # results kept per worker, least recently used dropped first
 
 T = TypeVar("T")

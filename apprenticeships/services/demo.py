@@ -20,6 +20,13 @@ reminders. So what is still open waits for its person: the employer's decision o
 queries Amara and Zainab have to answer, the demo apprentice's signature on their latest review
 (DEMO_UNSIGNED), the placement waiting for the coordinator's approval, and the reminders of
 reviews due and of hours behind for the mentors and the coordinator.
+
+The audit log holds the same history, written by the app's own function (services/audit.py's
+`record`, as each service calls it) and dated when each thing happened: records and accounts
+created, mentors assigned, entries logged, verified and queried, reviews recorded, signed and
+locked, placements submitted, published and filled, statuses changed, and the coordinator
+looking at a record on the day of its review. So the audit page, an apprentice's "who has
+looked at or changed this" and a subject access export read as they would in a real programme.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import (
@@ -146,6 +155,7 @@ class _DemoBuilder:
         self.today = today
         self.rng = random.Random(today.toordinal())
         self.clock = random.Random(-today.toordinal())  # the times things happened at: see the docstring
+        self.audit_clock = random.Random(-2 * today.toordinal())  # times only the audit log holds: its own stream
         # One hash for every demo account: they share the published demo password.
         self.password_hash = hash_password(DEMO_PASSWORD)
         # Current apprentices on an active placement, by first name (reviews ask the host to sign).
@@ -153,6 +163,9 @@ class _DemoBuilder:
         # Off-the-job minutes verified, with when, per apprentice: a review records the total by its day.
         self.verified: dict[Apprentice, list[tuple[date, int]]] = {}
         self.apprentice_users: dict[int, User] = {}  # the current apprentices' accounts, once made
+        # What the audit log will say happened: (when, who, action, record, details), written at the end
+        # (_audit_history), once every record has its id.
+        self.history: list[tuple[datetime, User | None, str, object, dict]] = []
 
     def _at(self, day: date, hours: tuple[int, int] = (9, 17)) -> datetime:
         """A time in office hours on `day` (UTC), or on yesterday if `day` has not passed yet."""
@@ -160,8 +173,69 @@ class _DemoBuilder:
         minute = self.clock.randrange(hours[0] * 60, hours[1] * 60)
         return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=UTC)
 
+    def _happened(self, at: datetime, actor: User | None, action: str, subject: object, **details) -> None:
+        """Note an event for the audit log, as the service doing it would record it (see _audit_history)."""
+        self.history.append((at, actor, action, subject, details))
+
+    def _setup_history(self) -> None:
+        """The records and accounts the coordinator set up before each cohort started, as the app records them."""
+        earliest = min(cohort.start_date for cohort in (self.current[0].cohort, self.earlier_cohort))
+        setup = self._later(earliest - timedelta(weeks=10), 0, 4)
+        for provider in self.providers:
+            self._happened(self._then(setup), self.coordinator, "provider.created", provider,
+                           fields=["contact_email", "contact_name", "name", "ukprn"])
+        for standard in self.standards.values():
+            self._happened(self._then(setup), self.coordinator, "standard.created", standard)
+        for mentor, user in zip(self.mentors, self.mentor_users, strict=True):
+            self._happened(self._then(setup), self.coordinator, "mentor.created", mentor,
+                           fields=["capacity", "email", "job_title", "name", "team"])
+            invited = self._then(self._later(setup, 0, 3))
+            self._happened(invited, self.coordinator, "user.invited", user, role=user.role.value)
+            self._happened(self._then(self._later(invited.date(), 0, 3)), user, "user.password_set", user)
+        for employer in self.employers:
+            self._happened(self._then(self._later(setup, 0, 20)), self.coordinator, "employer.created", employer,
+                           fields=["address", "name", "postcode", "sector", "size", "status", "website"])
+        self._happened(self._then(self._later(setup, 1, 5)), self.coordinator, "user.invited",
+                       self.employer_user, role=self.employer_user.role.value)
+        self._happened(self._then(self._later(setup, 6, 9)), self.employer_user, "user.password_set",
+                       self.employer_user)
+        apprentice_users = {user.apprentice_id: user for user in db.session.scalars(
+            sa.select(User).where(User.role == Role.APPRENTICE))}
+        for cohort in (self.earlier_cohort, self.current[0].cohort):
+            self._happened(self._then(cohort.start_date - timedelta(weeks=8)), self.coordinator, "cohort.created", cohort,
+                           fields=["description", "intake_target", "name", "start_date"])
+            for apprentice in cohort.apprentices:
+                added = self._then(self._later(apprentice.start_date - timedelta(weeks=5), 0, 7))
+                self._happened(added, self.coordinator, "apprentice.created", apprentice)
+                if apprentice.mentor is not None:
+                    self._happened(added + timedelta(minutes=2), self.coordinator, "apprentice.mentor_assigned",
+                                   apprentice, mentor_id=apprentice.mentor.id)
+                user = apprentice_users.get(apprentice.id)
+                if user is not None and cohort is not self.earlier_cohort:  # the earlier cohort had no invitations
+                    self._happened(added + timedelta(minutes=5), self.coordinator, "user.invited", user,
+                                   role=user.role.value)
+                    self._happened(self._then(self._later(added.date(), 1, 6)), user, "user.password_set", user)
+
+    def _audit_history(self) -> None:
+        """The history's events through audit.record, oldest first, each dated when it happened."""
+        now = utcnow()
+        for at, actor, action, subject, details in sorted(self.history, key=lambda event: event[0]):
+            event = audit.record(actor, action, subject, **details)
+            event.occurred_at = min(at, now)
+        db.session.info.pop(audit.VIEW_PENDING, None)  # the demo's own looks at records: nothing waits on them
+        db.session.flush()
+
     def _days_after(self, day: date, fewest: int, most: int) -> date:
         return day + timedelta(days=self.clock.randint(fewest, most))
+
+    def _then(self, day: date) -> datetime:
+        """As _at, from the audit log's own stream: the other records' times stay as they were without it."""
+        day = min(day, self.today - timedelta(days=1))
+        minute = self.audit_clock.randrange(9 * 60, 17 * 60)
+        return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=UTC)
+
+    def _later(self, day: date, fewest: int, most: int) -> date:
+        return day + timedelta(days=self.audit_clock.randint(fewest, most))
 
     def build(self) -> None:
         settings = ProgrammeSettings.current()
@@ -177,6 +251,10 @@ class _DemoBuilder:
         self._placements()
         self._current_progress()
         db.session.flush()
+        demo_sector_returns(self)  # last year's public sector return, submitted; this year's, a draft
+        demo_council_files(self)  # two example councils' open data files to compare with (invented, named so)
+        self._setup_history()
+        self._audit_history()
         self._daily_reminders()
         settings.demo_loaded_at = utcnow()
         audit.record(None, "demo.loaded", settings)
@@ -300,7 +378,8 @@ class _DemoBuilder:
         db.session.add(StatusChange(apprentice=on_break, from_status=ApprenticeStatus.ACTIVE,
                                     to_status=ApprenticeStatus.BREAK_IN_LEARNING, effective_date=break_start,
                                     reason="Break in learning agreed", recorded_by_id=self.coordinator.id,
-                                    recorded_at=self._at(break_start)))
+                                    recorded_at=(break_start_recorded := self._at(break_start))))
+        self._happened(break_start_recorded, self.coordinator, "apprentice.break_started", on_break)
         withdrawn = self._by_first_name(AT_RISK.withdrawn)
         withdrawn.status = ApprenticeStatus.WITHDRAWN
         withdrawn.withdrawal_date = self.current_start + timedelta(weeks=20)
@@ -308,13 +387,15 @@ class _DemoBuilder:
         db.session.add(StatusChange(apprentice=withdrawn, from_status=ApprenticeStatus.ACTIVE,
                                     to_status=ApprenticeStatus.WITHDRAWN, effective_date=withdrawn.withdrawal_date,
                                     reason="Withdrew from the programme", recorded_by_id=self.coordinator.id,
-                                    recorded_at=self._at(withdrawn.withdrawal_date)))
+                                    recorded_at=(withdrawal_recorded := self._at(withdrawn.withdrawal_date))))
+        self._happened(withdrawal_recorded, self.coordinator, "apprentice.withdrawn", withdrawn)
 
     def _earlier_cohort(self) -> None:
         start = first_monday_of_september(self.current_start.year - 2)
         cohort = Cohort(name=f"Digital apprentices {start.year} to {start.year + 2}", start_date=start,
                         intake_target=12, description="Our first digital intake. All finished.")
         db.session.add(cohort)
+        self.earlier_cohort = cohort
         outcomes = [EpaOutcome.PASS, EpaOutcome.MERIT, EpaOutcome.DISTINCTION]
         for i, (first, last, area) in enumerate(EARLIER_COHORT_NAMES):
             apprentice = self._apprentice(cohort, first, last, area, 37, start, "alumni.northmoor.example",
@@ -335,9 +416,17 @@ class _DemoBuilder:
             db.session.add(StatusChange(apprentice=apprentice, from_status=ApprenticeStatus.ACTIVE,
                                         to_status=apprentice.status, effective_date=end,
                                         reason="Finished the programme", recorded_by_id=self.coordinator.id,
-                                        recorded_at=self._at(end)))
+                                        recorded_at=(end_recorded := self._at(end))))
+            if apprentice.gateway_date is not None:
+                self._happened(self._then(apprentice.gateway_date), self.coordinator, "apprentice.gateway_recorded",
+                               apprentice)
+                self._happened(self._then(self._later(apprentice.epa_date, 7, 14)), self.coordinator,
+                               "apprentice.epa_recorded", apprentice)
+            self._happened(end_recorded, self.coordinator,
+                           "apprentice.withdrawn" if first == "Gareth" else "apprentice.completed", apprentice)
             user = self._user(apprentice.full_name, apprentice.email, Role.APPRENTICE, active=False,
                               ended=end + timedelta(days=1), apprentice=apprentice)
+            self._happened(user.deactivated_at, self.coordinator, "user.deactivated", user)
             db.session.flush()
             self._monthly_logs(apprentice, end)
             self._reviews(apprentice, user, end, overdue_after=None, red_last=False)
@@ -374,6 +463,12 @@ class _DemoBuilder:
             self.placements.append(placement)
         db.session.flush()
         for placement in self.placements:  # what the coordinators and the employer were told
+            author = self.employer_user if placement.employer is self.employers[0] else self.coordinator
+            self._happened(placement.created_at, author, "placement.created", placement)
+            if placement.submitted_at is not None:
+                self._happened(placement.submitted_at, author, "placement.submitted", placement)
+            if placement.published_at is not None:
+                self._happened(placement.published_at, self.coordinator, "placement.published", placement)
             if placement.submitted_at is not None:
                 with notifications.as_of(placement.submitted_at):
                     notifications.placement_submitted(placement)
@@ -407,16 +502,26 @@ class _DemoBuilder:
             db.session.flush()
             with notifications.as_of(assignment.proposed_at):
                 notifications.placement_proposed(assignment)
+            self._happened(assignment.proposed_at, self.coordinator, "placement.apprentice_proposed", assignment,
+                           reserve=False, note=proposed)
+            if assignment.decided_at is not None:
+                self._happened(assignment.decided_at, self.coordinator, "placement.proposal_accepted", assignment,
+                               reserve=False)
+                self._happened(self._then(assignment.start_date), self.coordinator, "placement.started", assignment)
+            if status == AssignmentStatus.COMPLETED:
+                self._happened(self._then(assignment.end_date), self.coordinator, "placement.completed", assignment)
             if assignment.decided_at is not None:
                 with notifications.as_of(assignment.decided_at):
                     notifications.proposal_decided(assignment, accepted=True)
             if status == AssignmentStatus.ACTIVE:
                 self.hosting[first] = placement
-        for first in ("Ethan", "Callum"):
-            db.session.add(PlacementInterest(placement=fleet, apprentice=self._by_first_name(first),
-                                             registered_at=self._at(self._days_after(self.today, -20, -2))))
-        db.session.add(PlacementInterest(placement=shop, apprentice=self._by_first_name("Megan"),
-                                         registered_at=self._at(self._days_after(self.today, -20, -2))))
+        for first, placement in (("Ethan", fleet), ("Callum", fleet), ("Megan", shop)):
+            apprentice = self._by_first_name(first)
+            interest = PlacementInterest(placement=placement, apprentice=apprentice,
+                                         registered_at=self._at(self._days_after(self.today, -20, -2)))
+            db.session.add(interest)
+            self._happened(interest.registered_at, self.apprentice_users[apprentice.id],
+                           "placement.interest_registered", interest, placement_id=placement.id)
 
     # Progress logs and reviews ------------------------------------------------------------
 
@@ -448,11 +553,13 @@ class _DemoBuilder:
             self._revision(entry, "created", author, entry.created_at, {
                 "activity_date": day.isoformat(), "activity_type": entry.activity_type.value,
                 "off_the_job": off_the_job, "minutes": minutes})
+            self._happened(entry.created_at, author, "log_entry.created", entry)
         if verified:
             entry.status = VerificationStatus.VERIFIED
             entry.verified_by_id = self._verifier(apprentice).id
             entry.verified_at = entry.updated_at = max(self._at(self._days_after(day, 1, 6)), entry.created_at)
             self._revision(entry, "verified", self._verifier(apprentice), entry.verified_at)
+            self._happened(entry.verified_at, self._verifier(apprentice), "log_entry.verified", entry)
             if off_the_job:
                 self.verified.setdefault(apprentice, []).append((entry.verified_at.date(), minutes))
         db.session.add(entry)
@@ -469,6 +576,7 @@ class _DemoBuilder:
         entry.updated_at = max(self._at(self._days_after(entry.activity_date, 1, 2)),
                                entry.created_at + timedelta(minutes=30))
         self._revision(entry, "queried", mentor, entry.updated_at, {"comment": comment})
+        self._happened(entry.updated_at, mentor, "log_entry.queried", entry)
         db.session.flush()
         with notifications.as_of(entry.updated_at):
             notifications.entry_queried(entry)
@@ -507,12 +615,17 @@ class _DemoBuilder:
         notification is done once they need not sign any more. Locked by the third signature."""
         db.session.add(review)
         db.session.flush()
+        self._happened(recorded - timedelta(minutes=5), self.coordinator, "apprentice.viewed", review.apprentice)
+        self._happened(recorded, self.coordinator, "review.recorded", review)
         with notifications.as_of(recorded):
             notifications.review_to_sign(review, must_sign())
         for signoff in sorted(signoffs, key=lambda s: s.signed_at):
             review.signoffs.append(signoff)
+            signer = db.session.get(User, signoff.user_id)
+            self._happened(signoff.signed_at, signer, "review.signed", review, party=signoff.party.value)
             if len(review.signoffs) == len(review.parties):
                 review.locked_at = signoff.signed_at
+                self._happened(signoff.signed_at, signer, "review.locked", review)
             db.session.flush()
             with notifications.as_of(signoff.signed_at):
                 notifications.review_signed(review.id, must_sign())
@@ -607,3 +720,79 @@ class _DemoBuilder:
             self._record_and_sign(review, recorded, signoffs)
             booked = held
             number += 1
+
+
+def demo_sector_returns(builder: _DemoBuilder) -> None:
+    """The public sector returns (services/sector_return.py): the apprentices in user support work in
+    maintained schools; last financial year's return was submitted in September with its figures as
+    filed, and this year's has its employee numbers entered. The employee numbers are invented."""
+    from ..models import EmployedBy, SectorReturn, SectorReturnPart, ServiceArea
+    from .demo_content import SECTOR_RETURN_ANSWERS, SECTOR_RETURN_HEADCOUNTS
+    from .sector_return import APPRENTICE_NAMES, PARTS, FinancialYear, financial_year_of, load
+
+    for apprentice in db.session.scalars(sa.select(Apprentice).where(Apprentice.service_area
+                                                                    == ServiceArea.USER_SUPPORT)):
+        apprentice.employed_by = EmployedBy.MAINTAINED_SCHOOL
+    this_year = financial_year_of(builder.today)
+    last_year = FinancialYear(this_year.year - 1)
+    for year, headcounts in zip((last_year, this_year), SECTOR_RETURN_HEADCOUNTS, strict=True):
+        entered = builder._then(year.first_day + timedelta(days=40 if year == this_year else 400))
+        record = SectorReturn(year=year.year, created_at=entered, updated_at=entered,
+                              parts=[SectorReturnPart(employed_by=part, **headcounts[part.value]) for part in PARTS])
+        db.session.add(record)
+        db.session.flush()
+        builder._happened(entered, builder.coordinator, "sector_return.headcounts_imported", record, year=year.label,
+                          fields=[])
+        if year == last_year:
+            filed = load(year)
+            for row in record.parts:
+                for name in APPRENTICE_NAMES:
+                    setattr(row, name, getattr(filed.parts[row.employed_by], name))
+            for name, text in SECTOR_RETURN_ANSWERS.items():
+                setattr(record, name, text)
+            answered = builder._then(date(year.year + 1, 9, 10))
+            record.submitted_at = record.updated_at = builder._then(date(year.year + 1, 9, 20))
+            record.submitted_by_id = builder.coordinator.id
+            builder._happened(answered, builder.coordinator, "sector_return.answers_saved", record, year=year.label,
+                              fields=list(SECTOR_RETURN_ANSWERS))
+            builder._happened(record.submitted_at, builder.coordinator, "sector_return.submitted", record,
+                              year=year.label)
+    db.session.flush()
+
+
+# Two example councils' published open data, for trying Compare councils (services/comparison.py). Their
+# names say they are examples and their codes are no council's; the figures are invented. England's
+# figures are never invented: a coordinator adds DfE's National file.
+EXAMPLE_COUNCILS = [
+    ("991", "E99999901", "Eastbrook Borough Council (example)",
+     {"Total": (24, 6, None, 88, 25), "Active": 15, "Break in learning": None, "Withdrawn": None, "Completed": 6}),
+    ("992", "E99999902", "Westmere Council (example)",
+     {"Total": (31, 9, 5, 84, 29), "Active": 17, "Break in learning": None, "Withdrawn": 5, "Completed": 9}),
+]
+
+
+def demo_council_files(builder: _DemoBuilder) -> None:
+    """The example councils' files, as a coordinator would have added them two weeks ago."""
+    from ..models import CouncilFile
+    from . import comparison, open_data, summaries
+
+    filters = summaries.OPEN_DATA_FILTERS[:1]  # by status only
+    indicators = summaries.OPEN_DATA_INDICATORS[:5]  # starts, achievements, withdrawals and two rates
+    added = datetime.combine(builder.today - timedelta(days=14), time(10, 30), tzinfo=UTC)
+    period = summaries.academic_year(builder.current_start)
+    for old_code, new_code, name, figures in EXAMPLE_COUNCILS:
+        rows = [{"status": "Total", **dict(zip((i.name for i in indicators), figures["Total"], strict=True))}]
+        rows += [{"status": status, "starts": count, **dict.fromkeys((i.name for i in indicators[1:]), "z")}
+                 for status, count in figures.items() if status != "Total"]
+        written = open_data.write(f"example_{old_code}", period, "Academic year", filters, indicators, rows,
+                                  place=open_data.Council(old_code, new_code, name))
+        stem = f"apprenticeship_cohort_{old_code}_{period}"
+        pair = comparison.from_files([(f"{stem}.csv", written.data.encode()), (f"{stem}.meta.csv", written.meta.encode())])
+        table = comparison.check(pair)
+        file = CouncilFile(name=name, geographic_level=table.geographic_level, time_period=table.time_period,
+                           time_identifier=table.time_identifier, filename=pair.filename, data=pair.data,
+                           meta=pair.meta, size_bytes=pair.size, added_by_id=builder.coordinator.id, added_at=added)
+        db.session.add(file)
+        db.session.flush()
+        builder._happened(added, builder.coordinator, "council_file.added", file, level=table.geographic_level,
+                          rows=len(table.rows))

@@ -174,3 +174,21 @@ TOPICS = {
     ServiceArea.INFRASTRUCTURE: ["network design", "backups", "cloud identity", "patching"],
     ServiceArea.USER_SUPPORT: ["remote support tools", "ticket triage", "device security", "user guides"],
 }
+
+# The public sector return (services/demo.py `demo_sector_returns`): employee numbers for last
+# financial year and this one, per part of the council, and last year's answers as filed.
+SECTOR_RETURN_HEADCOUNTS = (
+    {"council": {"employees_start": 2420, "employees_end": 2450, "employees_new": 295},
+     "maintained_school": {"employees_start": 1215, "employees_end": 1200, "employees_new": 150}},
+    {"council": {"employees_start": 2450, "employees_end": 2510, "employees_new": 310},
+     "maintained_school": {"employees_start": 1200, "employees_end": 1185, "employees_new": 140}},
+)
+SECTOR_RETURN_ANSWERS = {
+    "actions_taken": "We ran a digital apprenticeship programme with three training providers, open to new "
+                     "recruits and to existing staff, and advertised every vacancy at level 3 and above as open "
+                     "to apprentices.",
+    "challenges": "Releasing staff in small teams for off-the-job training, and recruiting to specialist roles in "
+                  "maintained schools.",
+    "future_plans": "A new digital cohort each September, and support for maintained schools to take on "
+                    "apprentices in IT support.",
+}

@@ -40,6 +40,7 @@ from ..email import send
 from ..extensions import db
 from ..models import (
     Apprentice,
+    AssignmentStatus,
     Cohort,
     EmailFrequency,
     EmailState,
@@ -199,10 +200,24 @@ def review_to_sign(review: ProgressReview, must_sign: sa.ColumnElement[bool]) ->
     """To everyone who must sign the review just recorded or corrected (reviews.must_sign): read it
     and sign it. The person who recorded it too, when they must sign it (a coordinator does): it
     waits for them like any other until they have signed. A correction starts the signatures over,
-    so the notifications about the earlier version are done."""
+    so the notifications (and reminders) about the earlier version are done: one item a review."""
     _done(K.REVIEW_TO_SIGN, review_id=review.id)
+    _done(K.SIGNATURE_WAITING, review_id=review.id)
     insert(_review_and_signers(review.id, must_sign).add_columns(
         *columns(kind=K.REVIEW_TO_SIGN, apprentice_id=review.apprentice_id, review_id=review.id)))
+
+
+def reminders_replace_signing_notices() -> None:
+    """A reminder to sign a review replaces the notice that it was recorded: the person has one item
+    about the review waiting, not two (the count in the header is what the lists show). One statement."""
+    reminder = aliased(Notification)
+    db.session.execute(
+        sa.update(Notification).where(
+            Notification.kind == K.REVIEW_TO_SIGN, Notification.done_at.is_(None),
+            sa.select(reminder.id).where(reminder.kind == K.SIGNATURE_WAITING, reminder.done_at.is_(None),
+                                         reminder.user_id == Notification.user_id,
+                                         reminder.review_id == Notification.review_id).exists())
+        .values(done_at=_now()).execution_options(synchronize_session=False))
 
 
 def review_signed(review_id: int, must_sign: sa.ColumnElement[bool]) -> None:
@@ -287,6 +302,9 @@ class Item:
     done: bool
     # What an email's subject names (its template's placeholders beyond the usual ones).
     subject: dict[str, str] = field(default_factory=dict)
+    # While what it asks for is still to do (a proposal not answered yet), it cannot be marked
+    # done: this says what ends it, in words ("It goes once you accept or decline Sam Patel").
+    waits_for: str | None = None
 
     @property
     def sentence(self) -> str:
@@ -313,7 +331,7 @@ def _item_query() -> sa.Select:
         sa.select(Notification, User.role, User.apprentice_id.label("own_apprentice"), Apprentice.first_name,
                   Apprentice.last_name, Placement.title, employer.name.label("employer_name"), ShareLink.label,
                   ShareLink.cohort_id, Cohort.name.label("cohort_name"), ProgressReview.held_date,
-                  PlacementAssignment.reserve)
+                  PlacementAssignment.reserve, PlacementAssignment.status.label("assignment_status"))
         .join(User, User.id == Notification.user_id)
         .outerjoin(Apprentice, Apprentice.id == Notification.apprentice_id)
         .outerjoin(Placement, Placement.id == Notification.placement_id)
@@ -419,7 +437,11 @@ def describe(row) -> Item:
             target = ("retention.index", {})
         case _:  # pragma: no cover - every kind is above
             raise ValueError(n.kind)
-    return Item(n.id, n.kind, text, target[0], target[1], n.created_at, n.done_at is not None, subject)
+    done = n.done_at is not None
+    waits_for = None
+    if n.kind == K.PLACEMENT_PROPOSED and not done and row.assignment_status == AssignmentStatus.PROPOSED:
+        waits_for = f"It goes once you accept or decline {name}"
+    return Item(n.id, n.kind, text, target[0], target[1], n.created_at, done, subject, waits_for)
 
 
 def link(endpoint: str, values: dict[str, Any], *, absolute: bool = True) -> str:
@@ -533,15 +555,38 @@ def page_for(user: User, number: int) -> Page:
     return Page([describe(row) for row in found.items], found.number, found.size, found.total)
 
 
+def _still_to_do() -> sa.ColumnElement[bool]:
+    """Notifications whose request is still open, so they cannot be marked done by hand: a proposal
+    the employer has not answered (answering it, or its withdrawal, makes it done)."""
+    return sa.and_(Notification.kind == K.PLACEMENT_PROPOSED, sa.select(PlacementAssignment.id).where(
+        PlacementAssignment.id == Notification.assignment_id,
+        PlacementAssignment.status == AssignmentStatus.PROPOSED).exists())
+
+
 def count_for(user: User) -> int:
     """How many of the person's notifications are not done (one statement, on the index)."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
         Notification.user_id == user.id, Notification.done_at.is_(None)))
 
 
+def count_markable(user: User) -> int:
+    """How many of the person's notifications not done they can mark done (not one still waiting
+    for their answer, `_still_to_do`). One statement."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.done_at.is_(None), ~_still_to_do()))
+
+
+def item_for(user: User, notification_id: int) -> Item | None:
+    """One of the person's notifications as they read it; None if it is not theirs (or not there)."""
+    row = db.session.execute(_item_query().where(Notification.id == notification_id,
+                                                 Notification.user_id == user.id)).first()
+    return describe(row) if row is not None else None
+
+
 def mark_done(user: User, notification_id: int | None) -> int:
-    """Mark one of the person's notifications done (all of them when None). Returns how many changed."""
-    where = [Notification.user_id == user.id, Notification.done_at.is_(None)]
+    """Mark one of the person's notifications done (all of them when None), but for those still
+    waiting for their answer (`_still_to_do`). Returns how many changed."""
+    where = [Notification.user_id == user.id, Notification.done_at.is_(None), ~_still_to_do()]
     if notification_id is not None:
         where.append(Notification.id == notification_id)
     return db.session.execute(sa.update(Notification).where(*where).values(done_at=utcnow())

@@ -2,7 +2,8 @@
 
 A placement: draft -> submitted -> published (or returned to the employer with a comment,
 to edit and submit again) -> closed; the employer may withdraw it before it closes. Once
-published, the coordinator may still change its wording, closing date and number of places.
+published, the coordinator may still change its wording, closing date and number of places, and
+its employer its closing date and number of places.
 An apprentice on a placement: proposed -> accepted or declined by the employer (or withdrawn
 by the coordinator before they answer) -> active -> completed, or ended early with a reason.
 
@@ -198,7 +199,8 @@ def close(actor: User, placement: Placement) -> None:
 
 
 def amend(actor: User, placement: Placement, values: dict, *, version: int | None = None) -> list[str]:
-    """The coordinator changes a published placement's wording, closing date or number of places.
+    """The coordinator changes a published placement's wording, closing date or number of places (its
+    employer only the closing date and places: `values` holds the fields the person may change).
 
     Never fewer places than are held now (counted with the placement locked, so a proposal made
     at the same moment is counted). Refused (StaleRecord) if it changed since `version` was loaded.
@@ -274,11 +276,15 @@ def held_words(held: int) -> str:
             f"at least {held}. Reserves do not hold a place.")
 
 
-def last_amended_at(placement: Placement) -> datetime | None:
-    """When the coordinator last changed it after it was published, from the audit log; None if never."""
-    return db.session.scalar(sa.select(sa.func.max(AuditEvent.occurred_at)).where(
-        AuditEvent.subject_type == Placement.__tablename__, AuditEvent.subject_id == placement.id,
-        AuditEvent.action == "placement.amended"))
+def last_amended(placement: Placement) -> tuple[datetime, Role | None] | None:
+    """When it was last changed after it was published, and the role of who changed it (the
+    coordinator or its employer), from the audit log; None if never. One statement."""
+    row = db.session.execute(
+        sa.select(AuditEvent.occurred_at, User.role).outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.subject_type == Placement.__tablename__, AuditEvent.subject_id == placement.id,
+               AuditEvent.action == "placement.amended")
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(1)).first()
+    return (row.occurred_at, row.role) if row is not None else None
 
 
 def overlapping(apprentice_id, start: date, end: date) -> sa.ColumnElement[bool]:

@@ -155,6 +155,7 @@ def run(today: date, *, now: datetime | None = None) -> dict[str, int]:
         "share_links": share_link_reminders(today),
     }
     counts = {name: len(notifications.insert(select, now=now)) for name, select in made.items()}
+    notifications.reminders_replace_signing_notices()
     counts["retention"] = retention.notify_due(today, now=now)
     counts["audit_events_deleted"] = retention.purge_audit_events(today)
     counts["daily_emails"] = notifications.send_digests(now=now)

@@ -28,7 +28,7 @@ from ..models import (
     ServiceArea,
     TrainingProvider,
 )
-from . import disclosure
+from . import disclosure, open_data
 from .otj import is_behind
 from .progress import Pause, due_when_held, progress_subquery
 
@@ -149,21 +149,6 @@ def why_cell_hidden(cell: dict[str, Any], threshold: int) -> str:
     return f"not shown: {disclosure.explain(cell['hidden'], threshold)}" if cell["hidden"] else "not shown"
 
 
-def changed_too_little(previous: dict[str, Any], current: dict[str, Any], threshold: int) -> bool:
-    """True when any published count moved by less than the threshold: publishing it could reveal one person."""
-    def numbers(figures: dict[str, Any]) -> dict[str, int]:
-        flat = {}
-        for key, value in figures.items():
-            if isinstance(value, list):
-                flat.update({f"{key}:{c['label']}": c["value"] for c in value if c["value"] is not None})
-            elif isinstance(value, int) and key != "threshold":
-                flat[key] = value
-        return flat
-
-    before, after = numbers(previous), numbers(current)
-    return any(0 < abs(after[k] - before[k]) < threshold for k in before.keys() & after.keys())
-
-
 def named_apprentices(cohort: Cohort) -> list[tuple[str, str | None]]:
     """First name and team of those who agreed to be named, and only them."""
     return [tuple(r) for r in db.session.execute(
@@ -171,3 +156,62 @@ def named_apprentices(cohort: Cohort) -> list[tuple[str, str | None]]:
         .where(Apprentice.cohort_id == cohort.id, Apprentice.consent_to_be_named.is_(True),
                Apprentice.anonymised_at.is_(None))
         .order_by(Apprentice.first_name))]
+
+
+# A cohort's published figures as open data in DfE's format (services/open_data.py) ---------------
+
+OPEN_DATA_FILTERS = [
+    open_data.Column("status", "Status now", "Filter", hint="Where the apprentices who started are now"),
+    open_data.Column("service_area", "Service area", "Filter"),
+    open_data.Column("standard", "Apprenticeship standard", "Filter"),
+    open_data.Column("provider", "Training provider", "Filter"),
+]
+OPEN_DATA_INDICATORS = [
+    open_data.Column("starts", "Starts", "Indicator"),
+    open_data.Column("achievements", "Achievements", "Indicator"),
+    open_data.Column("withdrawals", "Withdrawals", "Indicator"),
+    open_data.Column("retention_rate", "Retention rate", "Indicator", unit="%", dp=0),
+    open_data.Column("completion_rate", "Completion rate", "Indicator", unit="%", dp=0),
+    open_data.Column("otj_hours_total", "Off-the-job hours verified", "Indicator", dp=0),
+    open_data.Column("otj_hours_mean", "Off-the-job hours per apprentice", "Indicator", dp=0),
+    open_data.Column("on_track_rate", "On track with their hours", "Indicator", unit="%", dp=0),
+    open_data.Column("reviews_on_time_rate", "Progress reviews held on time", "Indicator", unit="%", dp=0),
+    open_data.Column("employers", "Employer partners hosting", "Indicator"),
+    open_data.Column("placements", "Work placements", "Indicator"),
+]
+OPEN_DATA_BREAKDOWNS = {"status": "statuses", "service_area": "service_areas", "standard": "standards",
+                        "provider": "providers"}
+
+
+def academic_year(day: date) -> str:
+    """The academic year (1 August to 31 July) a day falls in, as EES writes it: 202526."""
+    start = day.year if day.month >= 8 else day.year - 1
+    return f"{start}{(start + 1) % 100:02d}"
+
+
+def open_data_file(cohort: Cohort, published: dict[str, Any]) -> open_data.OpenDataFile:
+    """Published figures (never raw ones) as an EES pair: a row of totals, then one row for each category
+    of each breakdown, for the academic year the cohort started in. A figure not published is c; one a
+    row cannot have (a rate on a breakdown's row) is z; one these figures do not hold (published before
+    it was worked out) is x."""
+    cells = {key: {c["label"]: c["value"] for c in published.get(key, [])} for key in OPEN_DATA_BREAKDOWNS.values()}
+    statuses = cells["statuses"]
+
+    def headline(key: str) -> object:
+        return published[key] if key in published else open_data.UNAVAILABLE
+
+    total = dict.fromkeys((f.name for f in OPEN_DATA_FILTERS), "Total")
+    rows: list[dict[str, object]] = [{
+        **total, "starts": published.get("intake"),
+        # the status table's own cells, so a hidden one stays hidden here
+        "achievements": statuses.get(STATUS_LABELS["completed"], open_data.UNAVAILABLE),
+        "withdrawals": statuses.get(STATUS_LABELS["withdrawn"], open_data.UNAVAILABLE),
+        **{column.name: headline(column.name) for column in OPEN_DATA_INDICATORS[3:]},
+    }]
+    not_applicable = {column.name: open_data.NOT_APPLICABLE for column in OPEN_DATA_INDICATORS[1:]}
+    for column, key in OPEN_DATA_BREAKDOWNS.items():
+        for label, value in cells[key].items():
+            rows.append({**total, column: label, "starts": value, **not_applicable})
+    period = academic_year(date.fromisoformat(published.get("start_date") or cohort.start_date.isoformat()))
+    return open_data.write(f"apprenticeship_cohort_{cohort.id}_{period}", period, "Academic year",
+                           OPEN_DATA_FILTERS, OPEN_DATA_INDICATORS, rows)

@@ -13,7 +13,8 @@ from ..extensions import db, limiter
 from ..models import Cohort, Role, ShareLink
 from ..permissions import public, roles
 from ..security import no_referrer
-from ..services import charts, sharing, spreadsheets, summaries
+from ..services import charts, open_data, sharing, spreadsheets, summaries
+from ..transactions import records_a_view
 from ..users.forms import ConfirmForm
 from . import bp
 from .forms import ShareLinkForm
@@ -31,7 +32,27 @@ def _link_or_404(cohort_id: int, link_id: int) -> ShareLink:
 def links(cohort_id: int):
     """A cohort's share links: who they are for, views, expiry; revoke any of them."""
     cohort = db.get_or_404(Cohort, cohort_id)
-    return render_template("summaries/links.html", cohort=cohort, links=sharing.links_for(cohort), today=date.today())
+    return render_template("summaries/links.html", cohort=cohort, links=sharing.links_for(cohort), today=date.today(),
+                           council_set=open_data.council_set())
+
+
+def _zip_response(pair: open_data.OpenDataFile, as_of) -> object:
+    response = make_response(open_data.as_zip(pair))
+    response.headers.update({
+        "Content-Type": "application/zip",
+        "Content-Disposition": f'attachment; filename="{pair.stem}_as_of_{as_of.date().isoformat()}.zip"'})
+    return response
+
+
+@bp.get("/cohorts/<int:cohort_id>/sharing/open-data.zip")
+@records_a_view
+@roles(Role.COORDINATOR)
+def open_data_zip(cohort_id: int):
+    """The figures a share link would publish today, as open data in DfE's format (a data file and its
+    metadata, zipped); published like a link's, so the differencing rule holds across both."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    figures, as_of = sharing.download(current_user, cohort, date.today())
+    return _zip_response(summaries.open_data_file(cohort, figures), as_of)
 
 
 @bp.route("/cohorts/<int:cohort_id>/sharing/new", methods=["GET", "POST"])
@@ -108,6 +129,7 @@ def summary(token: str):
         narrative=sharing.narrative_html(link.narrative), named=summaries.named_apprentices(link.cohort),
         why_hidden=summaries.why_hidden(figures),
         why_cell_hidden=summaries.why_cell_hidden,
+        open_data=open_data.council_set(),
         status_chart=_bars(figures["statuses"], figures["threshold"]),
         area_chart=_bars(figures["service_areas"], figures["threshold"]),
         licence=summaries.LICENCE, licence_url=summaries.LICENCE_URL)
@@ -158,3 +180,16 @@ def summary_json(token: str):
     response.headers.update({"Content-Type": "application/json",
                              "Content-Disposition": f'attachment; filename="cohort-summary-{date.today()}.json"'})
     return response
+
+
+@bp.get("/s/<token>/open-data.zip")
+@records_a_view
+@limiter.limit("60/minute")
+@no_referrer
+@public
+def summary_open_data(token: str):
+    """The published figures as open data in DfE's format: a data file and its metadata, zipped."""
+    link = _open_or_404(token)
+    if not open_data.council_set():
+        abort(404)  # the page offers it only once the council's codes are set
+    return _zip_response(summaries.open_data_file(link.cohort, link.published_figures), link.figures_as_of)

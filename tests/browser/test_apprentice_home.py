@@ -15,7 +15,8 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from apprenticeships.extensions import db
-from apprenticeships.models import ProgressReview, ReviewAction, User
+from apprenticeships.models import LogEntry, ProgressReview, ReviewAction, User, VerificationStatus
+from apprenticeships.services import logbook
 
 from ..conftest import close_app, make_app
 from ..helpers import DEMO_EMAILS, lookup, served
@@ -124,3 +125,30 @@ def test_without_javascript_marking_an_action_comes_back_to_it(browser: Browser,
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
+
+
+def test_with_three_things_waiting_logging_is_one_tap_from_the_first_screen_of_a_small_phone(
+        page: Page, served_app, console_errors):
+    """A 375 x 667 phone, two entries queried and a review to sign: the form is below the first screen,
+    and the line at the top leads to it."""
+    app, base = served_app
+    with app.app_context():
+        mentor = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["mentor"]))
+        apprentice = db.session.scalar(sa.select(User.apprentice_id).where(User.email == DEMO_EMAILS["apprentice"]))
+        for entry in db.session.scalars(sa.select(LogEntry).where(
+                LogEntry.apprentice_id == apprentice, LogEntry.status == VerificationStatus.PENDING).limit(2)):
+            logbook.query(mentor, entry, "Which course was this?")
+        db.session.commit()
+    page.set_viewport_size({"width": 375, "height": 667})
+    sign_in(page, base, "apprentice@example.org")
+    expect(page.locator("#waiting-for-you")).to_contain_text("2 log entries need your answer")
+    expect(page.locator("#waiting-for-you")).to_contain_text("1 progress review is waiting for your signature")
+    expect(page.locator("#header-notifications")).to_contain_text("3")  # what is listed, counted once
+    go = page.get_by_role("link", name="Log your learning")
+    expect(go).to_be_in_viewport()
+    go.click()
+    expect(page.get_by_role("heading", name="Log your learning")).to_be_in_viewport()
+    expect(page.locator("#activity_date-day")).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_accessible(page)
+    assert console_errors == []

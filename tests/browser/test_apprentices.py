@@ -106,7 +106,9 @@ def test_start_and_end_a_break_in_learning(page: Page, live_server, console_erro
         .to_be_visible()
     new_end = page.locator(".govuk-summary-list__row", has_text="Planned end date").locator("dd").inner_text()
     assert new_end != planned_end
-    expect(page.locator("#status").locator("xpath=following-sibling::ul[2]")).to_contain_text("Break in learning")
+    page.get_by_text("History of Liam’s status").click()  # folded away: opened to read
+    expect(page.locator("#status-history")).to_contain_text("Break in learning")
+    expect(page.locator("#status-history").get_by_text("Break in learning").first).to_be_visible()
     assert_accessible(page)
     assert console_errors == []
 

@@ -21,7 +21,7 @@ def test_the_focus_moves_to_the_success_message_after_an_action(page: Page, live
     sign_in(page, live_server, "coordinator@example.org")
     mark_the_first_notification_done(page, live_server)
     banner = page.locator(".govuk-notification-banner--success")
-    expect(banner).to_contain_text("Marked as done.")
+    expect(banner).to_contain_text("Marked as done: ")
     expect(banner).to_be_focused()
     expect(banner).to_be_in_viewport()
     # The address no longer names the place of the banner (#main-content), whose focus would take it away.

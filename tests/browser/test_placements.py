@@ -40,7 +40,7 @@ def post_placement(page: Page, base: str, *, check_accessibility: bool) -> None:
     page.get_by_label("Host supervisor (optional)").select_option(label="Sam Okafor")
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
-    expect(page.get_by_text(f"{TITLE} submitted for approval.")).to_be_visible()
+    expect(page.get_by_text(f"{TITLE} has been submitted for approval.")).to_be_visible()
 
 
 def test_post_publish_propose_accept_and_the_apprentice_sees_it(page: Page, live_server, console_errors):
@@ -144,7 +144,7 @@ def test_a_reserve_waits_for_a_withdrawn_proposal_then_the_employer_decides_from
     assert_accessible(page)
     page.get_by_label("Number of places").fill("1")  # Jordan Ellis holds one: no fewer
     page.get_by_role("button", name="Save changes").click()
-    expect(page.get_by_text(f"{warehouse} saved.")).to_be_visible()
+    expect(page.get_by_text(f"Your changes to {warehouse} have been saved.")).to_be_visible()
     expect(page.get_by_text("1 place: 1 taken, none free.")).to_be_visible()
     sign_out(page)
 
@@ -168,7 +168,9 @@ def test_a_reserve_waits_for_a_withdrawn_proposal_then_the_employer_decides_from
 
     # The placement, as the employer sees it: how to change it, and who changed it last.
     page.get_by_role("link", name=warehouse).first.click()
-    expect(page.get_by_text("To change a published placement, contact your programme coordinator.")).to_be_visible()
+    expect(page.locator("#how-to-change")).to_have_text(
+        "To change anything else about a published placement, contact your programme coordinator.")
+    expect(page.get_by_role("link", name="Change the closing date or number of places")).to_be_visible()
     expect(page.locator("#amended")).to_contain_text("Last changed by the programme coordinator on")
     expect(page.locator("#placement-status .govuk-tag")).to_have_text("Applications closed")  # the demo's closed
     assert_accessible(page)

@@ -572,3 +572,22 @@ def test_an_open_query_is_never_under_the_bulk_bar_and_an_empty_one_is_refused_c
     assert covering["y"] + covering["height"] <= viewport["height"] + 1
     assert_accessible(page)
     assert console_errors == []
+
+
+def test_when_the_last_entry_is_verified_in_place_the_table_still_reads_right(page: Page, long_queue_app,
+                                                                             console_errors):
+    app, address = long_queue_app
+    amaras = waiting_for(app, "Amara")
+    sign_in(page, address, "mentor@example.org")
+    page.goto(address + "/verification")
+    page.get_by_text("Filter entries").click()
+    page.get_by_label("Apprentice").select_option(label="Amara Okoro")
+    page.get_by_role("button", name="Apply filters").click()
+    for n in range(amaras.entries):
+        page.locator("tbody tr").nth(n).get_by_role("button", name=re.compile("^Verify")).click()
+        expect(page.locator("tbody tr").nth(n)).to_contain_text("Verified")
+    expect(page.locator("#queue-select-all")).to_be_hidden()  # nothing left to tick
+    expect(page.locator("[data-queue-without-js]")).to_be_attached()
+    assert page.locator("[data-queue-without-js]").evaluate("e => !e.hidden")  # the column's heading is "Select"
+    assert_accessible(page)
+    assert console_errors == []

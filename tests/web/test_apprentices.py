@@ -310,3 +310,33 @@ def test_an_apprentices_record_uses_the_same_words_and_numbers_as_elsewhere(app,
     for key in ("Verified", "Waiting for verification", "Expected by now", "Minimum for the whole apprenticeship"):
         assert re.fullmatch(r"\d+(\.\d+)? hours?", figures[key]) and ".0 " not in figures[key] + " ", figures
     assert "recorded 1 July 2026 at 16:49" in text and "UTC" not in text
+
+
+def test_the_record_has_contents_its_data_protection_parts_together_and_the_status_history_folded(
+        app, coordinator_client, mentor_client):
+    with app.app_context():
+        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.email == "apprentice@example.org"))
+        jordan_id = jordan.id
+    soup = page(coordinator_client.get(f"/apprentices/{jordan_id}"))
+    contents = soup.find("nav", id="contents")
+    assert text_of(contents.find("h2")) == "Contents"
+    links = [(a["href"], text_of(a)) for a in contents.find_all("a")]
+    assert links == [("#details", "Details"), ("#mentor", "Mentor"), ("#progress", "Off-the-job hours"),
+                     ("#reviews", "Progress reviews"), ("#placements", "Placements"), ("#status", "Status"),
+                     ("#data-protection", "Data protection")]
+    for anchor, _ in links:
+        assert soup.find(id=anchor.removeprefix("#")) is not None, anchor
+    # The data protection parts, under one heading at the foot, in this order.
+    protection = soup.find(id="data-protection")
+    assert [h["id"] for h in protection.find_all_next("h3")] == ["records", "audit", "subject-access"]
+    # The status history is there to open (a GOV.UK details: no JavaScript needed), not spread out.
+    history = soup.find("details", id="status-history")
+    assert text_of(history.find("summary")).startswith("History of Jordan’s status (")
+    assert history.find("li") is not None and not history.has_attr("open")
+    # A review's notes: their first words, the whole on the review's page.
+    for row in soup.find(id="reviews").find_next("table").select("tbody tr"):
+        assert len(text_of(row.find_all("td")[3])) <= 141
+    # A mentor reads the same record without the coordinator's parts.
+    mentor_view = page(mentor_client.get(f"/apprentices/{jordan_id}"))
+    assert "#data-protection" not in [a["href"] for a in mentor_view.find("nav", id="contents").find_all("a")]
+    assert mentor_view.find(id="data-protection") is None

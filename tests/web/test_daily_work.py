@@ -93,7 +93,9 @@ def test_the_form_to_log_learning_comes_right_after_what_waits_for_an_answer(app
     # Before anything else, a way to each part further down the page.
     contents = soup.find(id="page-contents")
     assert contents.sourceline < parts[0].sourceline
-    assert " ".join(contents.get_text().split()) == "Go to your off-the-job hours, your reviews, your log or your data."
+    assert " ".join(contents.get_text().split()) == (
+        "Log your learning, or go to your off-the-job hours, your reviews, your log or your data.")
+    assert contents.find("a", string="Log your learning")["href"] == "#logbook"  # the form, however much waits
     for link in contents.find_all("a"):
         assert soup.find(id=link["href"].removeprefix("#"))
 
@@ -515,3 +517,32 @@ def test_a_placement_speaks_to_the_apprentice_and_their_interests_are_on_their_h
     assert text_of(link) == "Maintenance scheduling app"
     post_form(apprentice_client, f"/opportunities/{maintenance}", {"interested": "no"})
     assert page(apprentice_client.get("/apprentice")).find(id="placement-interests") is None
+
+
+def test_the_header_counts_what_the_home_page_lists_as_waiting(app, signed_in, mentor_client):
+    """Two entries queried and the demo's review to sign: three things waiting, and the count says 3
+    (a reminder to sign replaces the notice that the review was recorded, never adds to it)."""
+    me = jordan(app)
+    with app.app_context():
+        pending = list(db.session.scalars(sa.select(LogEntry.id).where(
+            LogEntry.apprentice_id == me, LogEntry.status == VerificationStatus.PENDING).limit(2)))
+    for entry_id in pending:
+        post_form(mentor_client, f"/log/{entry_id}/query", {"comment": "Which course was this?"})
+    soup = page(signed_in("apprentice").get("/apprentice"))
+    text = waiting(soup)
+    assert "2 log entries need your answer" in text and "1 progress review is waiting for your signature" in text
+    assert text_of(soup.find(id="header-notifications")) == "Notifications 3 need you"
+
+
+def test_hours_expected_by_now_are_whole_hours_and_hours_logged_stay_exact(app, apprentice_client,
+                                                                           coordinator_client):
+    me = jordan(app)
+    with app.app_context():
+        totals = logbook.totals(db.session.get(Apprentice, me), date.today(), ProgrammeSettings.current())
+    figures = {text_of(f).split(" hours ", 1)[1]: text_of(f).split(" ", 1)[0]
+               for f in page(apprentice_client.get("/apprentice")).select("#progress .app-figure")}
+    assert figures["expected by now"] == f"{round(totals.expected_hours):,d}"
+    assert figures["verified"] == f"{round(totals.verified_hours, 2):,g}"
+    record = page(coordinator_client.get(f"/apprentices/{me}"))
+    expected = record.find("dt", string=re.compile("Expected by now")).find_next("dd")
+    assert re.fullmatch(r"[\d,]+ hours?", text_of(expected))

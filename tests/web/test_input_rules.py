@@ -77,6 +77,16 @@ def test_hours_are_read_with_a_strict_pattern(app, apprentice_client, hours, mes
     assert soup.title.get_text().startswith("Error: Add to your log")  # the form alone, its errors at the top
 
 
+@pytest.mark.parametrize("typed", ["1:30", "1h30", "90 mins", "1,5"])
+def test_hours_typed_as_on_a_phone_are_logged_as_they_mean(app, apprentice_client, typed):
+    response = post_form(apprentice_client, "/log", entry_data(minutes=typed))
+    assert response.status_code == 303
+    with app.app_context():
+        newest = db.session.scalar(sa.select(LogEntry).order_by(LogEntry.id.desc()).limit(1))
+        assert newest.minutes == 90
+    assert "Added 1.5 hours on" in text_of(page(apprentice_client.get(response.headers["Location"])))
+
+
 def test_with_htmx_a_refused_entry_is_shown_in_place_with_its_error_summary(app, apprentice_client):
     # (static/page.js then starts the page's title with "Error:": tests/browser/test_daily_work.py.)
     response = post_form(apprentice_client, "/log", entry_data(minutes="abc"), page="/apprentice",

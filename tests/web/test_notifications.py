@@ -361,13 +361,16 @@ def test_what_only_tells_is_listed_for_information_not_counted_and_in_the_daily_
         db.session.commit()
         [withdrawn] = items(K.PROPOSAL_WITHDRAWN)
         assert withdrawn.done_at is not None and withdrawn.email_state == EmailState.WAITING
+    with app.app_context():  # only the demo's proposal still waiting for their answer, which cannot be marked done
+        unanswered = notifications.count_for(user(DEMO_EMAILS["employer"]))
     listed = page(employer.get("/notifications"))
-    assert "Notifications" == text_of(listed.find(id="header-notifications"))  # nothing needs them
+    assert text_of(listed.find(id="header-notifications")) == (
+        f"Notifications {unanswered} need you" if unanswered else "Notifications")
     item = listed.find(id=f"notification-{withdrawn.id}")
     assert text_of(item.find(class_="govuk-tag")) == "For information"
     assert text_of(item.find("a")).endswith("so the place it held is free again.")  # a sentence, with its full stop
     assert item.find("form") is None
-    # Nothing is left to do: no button to mark everything done.
+    # Nothing is left that can be marked done: no button to mark everything done.
     assert listed.find("button", string="Mark everything as done") is None
     with app.app_context():
         assert notifications.send_digests() == 1
@@ -375,3 +378,51 @@ def test_what_only_tells_is_listed_for_information_not_counted_and_in_the_daily_
         [digest] = emails("daily_digest")
         assert digest.recipient == DEMO_EMAILS["employer"] and digest.personalisation["count"] == "1 update"
         assert "so the place it held is free again." in digest.personalisation["items"]
+
+
+def test_a_proposal_cannot_be_marked_done_while_it_waits_for_the_employers_answer(app, signed_in):
+    employer = signed_in("employer")
+    with app.app_context():
+        me = user(DEMO_EMAILS["employer"])
+        proposal = db.session.scalar(sa.select(PlacementAssignment).join(Placement).where(
+            PlacementAssignment.status == AssignmentStatus.PROPOSED, Placement.employer_id == me.employer_id)
+            .order_by(PlacementAssignment.id).limit(1))
+        name = proposal.apprentice.full_name
+        told = db.session.scalar(sa.select(Notification.id).where(
+            Notification.user_id == me.id, Notification.kind == K.PLACEMENT_PROPOSED,
+            Notification.assignment_id == proposal.id))
+    listed = page(employer.get("/notifications"))
+    item = listed.find(id=f"notification-{told}")
+    assert text_of(item.find(class_="govuk-tag")) == "New"
+    assert item.find("form") is None and item.find("button") is None  # no "Mark as done" while it waits
+    assert text_of(item.find(id=f"waits-{told}")) == f"It goes once you accept or decline {name}."
+
+    # Posted anyway (an old page): refused, with why.
+    response = post_form(employer, f"/notifications/{told}/done", {}, page="/notifications")
+    banner = page(employer.get(response.headers["Location"])).find(class_="govuk-notification-banner")
+    assert f"This still needs you: {name} has been" in text_of(banner)
+    assert f"It goes once you accept or decline {name}." in text_of(banner)
+    # "Mark everything as done" leaves it too, and says so.
+    response = post_form(employer, "/notifications/done", {}, page="/notifications")
+    after = page(employer.get(response.headers["Location"]))
+    assert "still needs your answer" in text_of(after.find(class_="govuk-notification-banner--success")) or \
+        "still need your answer" in text_of(after.find(class_="govuk-notification-banner--success"))
+    with app.app_context():
+        assert db.session.get(Notification, told).done_at is None
+    # Answering it is what makes it done.
+    post_form(employer, f"/placements/proposals/{proposal.id}",
+              {"decision": "decline", "reason": "No desk free"}, page=f"/placements/proposals/{proposal.id}")
+    with app.app_context():
+        assert db.session.get(Notification, told).done_at is not None
+    done = page(employer.get("/notifications")).find(id=f"notification-{told}")
+    assert text_of(done.find(class_="govuk-tag")) == "Done" and done.find(id=f"waits-{told}") is None
+
+
+def test_marking_one_done_says_which_it_was(app, signed_in):
+    coordinator = signed_in("coordinator")
+    listed = page(coordinator.get("/notifications"))
+    form = listed.select("#notifications form")[0]
+    sentence = text_of(form.find_parent("li").find("a"))
+    response = coordinator.post(form["action"], data={"csrf_token": form.find("input")["value"]})
+    banner = page(coordinator.get(response.headers["Location"])).find(class_="govuk-notification-banner--success")
+    assert text_of(banner) == f"Success Marked as done: {sentence}"

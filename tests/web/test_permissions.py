@@ -67,7 +67,7 @@ SIGNED_IN_ROUTES = [
     ("/placements/proposals/<int:assignment_id>", "/placements/proposals/6", {"employer"}),
     ("/placements/proposals/<int:assignment_id>/withdraw", "/placements/proposals/6/withdraw", {"coordinator"}),
     # The demo employer's published placement (all its places taken: the page offers a reserve).
-    ("/placements/<int:placement_id>/amend", "/placements/1/amend", {"coordinator"}),
+    ("/placements/<int:placement_id>/amend", "/placements/1/amend", {"coordinator", "employer"}),
     ("/placements/<int:placement_id>/propose/<int:apprentice_id>", "/placements/1/propose/2", {"coordinator"}),
     ("/employers/reviews", "/employers/reviews", {"employer"}),
     ("/placements/assignments/<int:assignment_id>/<any(start, finish):step>", "/placements/assignments/1/finish",
@@ -91,6 +91,8 @@ SIGNED_IN_ROUTES = [
     ("/settings", "/settings", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/sharing", "/cohorts/1/sharing", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/sharing/new", "/cohorts/1/sharing/new", {"coordinator"}),
+    # The demo programme has no council codes yet: the coordinator is sent to set them.
+    ("/cohorts/<int:cohort_id>/sharing/open-data.zip", "/cohorts/1/sharing/open-data.zip", {"coordinator": 303}),
     ("/cohorts/<int:cohort_id>/sharing/<int:link_id>", "/cohorts/1/sharing/999", {"coordinator": 404}),
     ("/users/<int:user_id>/invitation", "/users/2/invitation", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/sharing/<int:link_id>/revoke", "/cohorts/1/sharing/999/revoke", {"coordinator": 404}),
@@ -131,6 +133,28 @@ SIGNED_IN_ROUTES = [
      {"coordinator": 200, "apprentice": 200, "mentor": 404, "employer": 404}),
     ("/audit", "/audit", {"coordinator"}),
     ("/audit/events.csv", "/audit/events.csv?apprentice=1", {"coordinator"}),
+    # The public sector return: 2017-18, the first year, is never one of the demo's (last year and this year).
+    ("/reports", "/reports", {"coordinator"}),
+    ("/reports/<int:year>", "/reports/2017", {"coordinator"}),
+    ("/reports/<int:year>/employees", "/reports/2017/employees", {"coordinator"}),
+    ("/reports/<int:year>/employees/import", "/reports/2017/employees/import", {"coordinator"}),
+    ("/reports/employees-template.csv", "/reports/employees-template.csv", {"coordinator"}),
+    ("/reports/<int:year>/answers", "/reports/2017/answers", {"coordinator"}),
+    ("/reports/<int:year>/submit", "/reports/2017/submit", {"coordinator"}),
+    ("/reports/<int:year>/reopen", "/reports/2017/reopen", {"coordinator": 303}),  # not submitted: back to the year
+    ("/reports/<int:year>/publish", "/reports/2017/publish", {"coordinator"}),
+    ("/reports/<int:year>/return.csv", "/reports/2017/return.csv", {"coordinator"}),
+    # The demo has no local authority codes: back to the year, saying so (test_sector_return.py sets them).
+    ("/reports/<int:year>/open-data.csv", "/reports/2017/open-data.csv", {"coordinator": 303}),
+    ("/reports/<int:year>/open-data.meta.csv", "/reports/2017/open-data.meta.csv", {"coordinator": 303}),
+    # Councils side by side: no council's file or comparison link in the demo.
+    ("/comparison", "/comparison", {"coordinator"}),
+    ("/comparison/files/new", "/comparison/files/new", {"coordinator"}),
+    ("/comparison/files/<int:file_id>/remove", "/comparison/files/999/remove", {"coordinator": 404}),
+    ("/comparison/links", "/comparison/links", {"coordinator"}),
+    ("/comparison/links/new", "/comparison/links/new", {"coordinator"}),
+    ("/comparison/links/<int:link_id>", "/comparison/links/999", {"coordinator": 404}),
+    ("/comparison/links/<int:link_id>/revoke", "/comparison/links/999/revoke", {"coordinator": 404}),
 ]
 POST_ONLY_ROUTES = [
     ("/users/<int:user_id>/invite", "/users/2/invite", {"coordinator"}),
@@ -164,7 +188,8 @@ POST_ONLY_ROUTES = [
 PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "auth.accept_invite",
                     "auth.forgotten_password", "auth.reset_link_sent", "auth.reset_password", "auth.two_factor_sign_in",
                     "reviews.calendar_feed", "summaries.summary", "summaries.summary_csv", "summaries.summary_json",
-                    "privacy.notice"}
+                    "summaries.summary_open_data",
+                    "privacy.notice", "comparison.shared"}
 
 
 def test_every_route_has_exactly_one_permission_decorator(app):

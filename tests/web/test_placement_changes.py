@@ -73,7 +73,8 @@ def test_the_coordinator_changes_the_closing_date_and_places_and_it_is_audited(a
                                                        title="Maintenance scheduling app (two teams)"))
     assert response.status_code == 303
     shown = text_of(page(coordinator_client.get(response.headers["Location"])))
-    assert "Maintenance scheduling app (two teams) saved." in shown and "2 places" not in shown
+    assert "Your changes to Maintenance scheduling app (two teams) have been saved." in shown
+    assert "2 places" not in shown
     assert "4 places, all free." in shown
     with app.app_context():
         stored = db.session.get(Placement, placement.id)
@@ -175,10 +176,55 @@ def test_only_a_published_placement_is_changed_here(app, coordinator_client):
     assert "Change the details" not in text_of(page(coordinator_client.get(f"/placements/{draft.id}")))
 
 
-def test_employers_cannot_use_the_coordinators_changes(app, employer_client):
-    warehouse = _placement(app, "Warehouse systems developer")
-    assert employer_client.get(f"/placements/{warehouse.id}/amend").status_code == 403
-    response = post_form(employer_client, f"/placements/{warehouse.id}/amend", {"places": "9"},
-                         page=f"/placements/{warehouse.id}")
-    assert response.status_code == 403
-    assert "Change the details" not in text_of(page(employer_client.get(f"/placements/{warehouse.id}")))
+def test_the_employer_changes_the_closing_date_and_places_of_their_published_placement(app, employer_client,
+                                                                                     coordinator_client):
+    warehouse = _placement(app, "Warehouse systems developer")  # Kestrel's; under way, both places held
+    path = f"/placements/{warehouse.id}/amend"
+    shown = page(employer_client.get(f"/placements/{warehouse.id}"))
+    assert text_of(shown.find(id="how-to-change")) == (
+        "To change anything else about a published placement, contact your programme coordinator.")
+    assert shown.find("a", string="Change the closing date or number of places")["href"] == path
+    assert shown.find("a", string="Change the details, closing date or number of places") is None
+    form = page(employer_client.get(path))
+    assert text_of(form.h1) == "Change the closing date or places of Warehouse systems developer"
+    assert "To change how it is described, contact your programme coordinator." in text_of(form)
+    # Only these two: its wording is what the coordinator approved.
+    assert {i["name"] for i in form.select("main form input, main form textarea") if i["type"] != "hidden"} \
+        == {"places", "closing_date"}
+    # One more place, and open until it ends; a title posted anyway changes nothing.
+    fields = _fields(employer_client, path, places="3", closing_date=["", "", ""]) + [("title", "Renamed")]
+    response = _post(employer_client, path, fields)
+    assert response.status_code == 303 and response.headers["Location"].startswith(f"/placements/{warehouse.id}#")
+    shown = page(employer_client.get(response.headers["Location"]))
+    assert text_of(shown.select_one(".govuk-notification-banner--success")) == \
+        "Success Your changes to Warehouse systems developer have been saved."
+    assert "3 places: 1 taken, 1 held for a proposal waiting for you, 1 free." in text_of(shown)
+    with app.app_context():
+        stored = db.session.get(Placement, warehouse.id)
+        assert (stored.places, stored.closing_date, stored.title) == (3, None, "Warehouse systems developer")
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "placement.amended"))
+        assert (event.subject_id, event.details) == (warehouse.id, {"fields": ["closing_date", "places"]})
+    # The coordinator sees who changed it.
+    assert text_of(page(coordinator_client.get(f"/placements/{warehouse.id}")).find(id="amended")).startswith(
+        "Last changed by Kestrel Logistics Ltd on ")
+
+
+@pytest.mark.parametrize("changes,message", [
+    ({"places": "1"}, "Number of places must be at least 2, the places held now"),
+    ({"places": "0"}, "Number of places must be between 1 and 50"),
+])
+def test_the_employer_gets_the_same_rules_never_fewer_places_than_held(
+        app, employer_client, changes, message):
+    warehouse = _placement(app, "Warehouse systems developer")  # both its places held
+    path = f"/placements/{warehouse.id}/amend"
+    soup = page(_post(employer_client, path, _fields(employer_client, path, **changes)))
+    assert errors(soup)[next(iter(changes))].startswith(message)
+    assert lookup(app, sa.select(Placement.version).where(Placement.id == warehouse.id)) == warehouse.version
+
+
+def test_an_employer_cannot_change_another_employers_placement(app, employer_client):
+    maintenance = _placement(app, "Maintenance scheduling app")  # Ironbridge's
+    assert employer_client.get(f"/placements/{maintenance.id}/amend").status_code == 404
+    assert post_form(employer_client, f"/placements/{maintenance.id}/amend", {"places": "9"},
+                     page="/placements").status_code == 404
+    assert lookup(app, sa.select(Placement.places).where(Placement.id == maintenance.id)) == 2

@@ -475,7 +475,8 @@ def test_the_employer_is_told_how_to_change_a_placement_they_cannot_edit(app, em
     warehouse = placement_id(app, "Warehouse systems developer")  # published
     soup = page(employer_client.get(f"/placements/{warehouse}"))
     assert text_of(soup.find(id="how-to-change")) == \
-        "To change a published placement, contact your programme coordinator."
+        "To change anything else about a published placement, contact your programme coordinator."
+    assert soup.find(id="change-opening")["href"] == f"/placements/{warehouse}/amend"
     assert soup.find(id="amended") is None  # no one has changed it since it was published
     # The coordinator changes it: the employer sees who and when.
     path = f"/placements/{warehouse}/amend"
@@ -502,3 +503,54 @@ def test_a_number_that_is_not_whole_or_is_negative_gets_one_message_that_says_wh
         "Number of places must be between 1 and 50"
     assert errors(page(post_placement(app, employer_client, minutes_per_week="lots")))["minutes_per_week"] == \
         "Hours a week must be a number, like 37.5"
+
+
+def _described_by_problems(soup) -> list[str]:
+    """Every aria-describedby names elements that exist and say something."""
+    problems = []
+    for tag in soup.find_all(attrs={"aria-describedby": True}):
+        for target in tag["aria-describedby"].split():
+            found = soup.find(id=target)
+            if found is None or not text_of(found):
+                problems.append(f"{tag.get('id') or tag.name} -> {target}")
+    return problems
+
+
+def test_radios_and_checkboxes_without_a_hint_point_at_no_empty_hint(app, employer_client, coordinator_client):
+    submitted = placement_id(app, "Clinic booking service research")  # the coordinator decides: radios
+    for client, path in ((employer_client, "/placements/new"), (employer_client, "/notifications/preferences"),
+                         (coordinator_client, f"/placements/{submitted}")):
+        soup = page(client.get(path))
+        assert soup.select(".govuk-radios"), path
+        assert _described_by_problems(soup) == [], path
+        assert not [h for h in soup.select(".govuk-hint") if not text_of(h)], path
+    # A hint with words is still there, and named.
+    soup = page(employer_client.get("/placements/new"))
+    assert "host_supervisor_id-hint" in soup.find(id="host_supervisor_id")["aria-describedby"]
+    # With an error, the radios name their message (and still no empty hint).
+    soup = page(post_placement(app, employer_client, working_pattern=""))
+    fieldset = soup.find(id="working_pattern").find_parent("fieldset")
+    assert fieldset["aria-describedby"] == "working_pattern-error"
+    assert _described_by_problems(soup) == []
+
+
+def test_every_change_an_employer_makes_is_confirmed_the_same_way(app, employer_client):
+    """One success banner, one pattern: the placement named, what happened to it, what happens next."""
+    def said(response) -> str:
+        assert response.status_code == 303
+        banners = page(employer_client.get(response.headers["Location"])).select(
+            ".govuk-notification-banner--success .govuk-notification-banner__content")
+        assert len(banners) == 1
+        return text_of(banners[0])
+
+    assert said(post_placement(app, employer_client)) == \
+        "Route planning data has been saved as a draft. Submit it for approval when it is ready."
+    draft = placement_id(app, "Route planning data")
+    assert said(post_form(employer_client, f"/placements/{draft}/submit", {}, page=f"/placements/{draft}")) == (
+        "Route planning data has been submitted for approval. Your programme coordinator will publish it or send "
+        "it back to you with a comment.")
+    assert said(post_form(employer_client, f"/placements/{draft}/withdraw", {}, page=f"/placements/{draft}")) == \
+        "Route planning data has been withdrawn. Apprentices can no longer see it."
+    fleet = placement_id(app, "Fleet data placement")
+    assert said(post_form(employer_client, f"/placements/{fleet}/close", {}, page=f"/placements/{fleet}")) == \
+        "Fleet data placement has been closed. Apprentices can no longer apply for it."

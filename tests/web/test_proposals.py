@@ -503,7 +503,8 @@ def test_a_reserve_with_no_place_free_offers_the_employer_only_a_decline(app, co
         f"/placements/proposals/{reserve.id}"
     assert _link(home, "Accept or decline Yusuf Ali for Warehouse systems developer")  # holds a place: both
     on_placement = page(employer_client.get(f"/placements/{warehouse}"))
-    assert _link(on_placement, "Decline Ethan Clarke")["href"] == f"/placements/proposals/{reserve.id}"
+    assert _link(on_placement, "Decline Ethan Clarke")["href"] == \
+        f"/placements/proposals/{reserve.id}?next=/placements/{warehouse}%23apprentices"
     decide = page(employer_client.get(f"/placements/proposals/{reserve.id}"))
     said = text_of(decide)
     assert "If Ethan will not suit this placement, you can decline them now rather than wait for a place to be free." \
@@ -605,3 +606,34 @@ def test_proposing_to_an_employer_nobody_can_answer_for_warns_first(app, coordin
     warning = page(coordinator_client.get(path)).find(id="nobody-to-answer")
     assert "Nobody at Kestrel Logistics Ltd can sign in to answer yet" in text_of(warning)
     assert warning.find("a")["href"] == "/users/invite/employer"
+
+
+def test_the_proposals_back_link_goes_back_where_the_employer_came_from(app, coordinator_client, employer_client):
+    fleet, ethan = _placement(app, "Fleet data placement"), _apprentice(app, "Ethan")
+    _propose(coordinator_client, fleet, ethan)
+    proposal = _assignment(app, fleet, ethan).id
+    path = f"/placements/proposals/{proposal}"
+
+    def back(soup) -> str:
+        return soup.select_one(".govuk-back-link")["href"]
+
+    # From the placement's page (its link says so): back there, kept through an answer with an error,
+    # and where they land once they have answered.
+    link = _link(page(employer_client.get(f"/placements/{fleet}")), "Accept or decline Ethan Clarke")["href"]
+    assert back(page(employer_client.get(link))) == f"/placements/{fleet}#apprentices"
+    wrong = post_form(employer_client, link, {"decision": "decline"})
+    assert errors(page(wrong))["reason"] == "Enter the reason for declining"
+    assert back(page(wrong)) == f"/placements/{fleet}#apprentices"
+    # From the Notifications page (the browser says where it came from).
+    from_list = page(employer_client.get(path, headers={"Referer": "http://localhost/notifications?page=2"}))
+    assert back(from_list) == "/notifications?page=2"
+    # Nowhere else: another site, or an address that is not a page, gives the home page, where proposals wait.
+    for elsewhere in ("https://evil.example/employer", "//evil.example/x", "/\\evil.example", "javascript:alert(1)",
+                      "/no/such/page", f"/placements/{fleet}/close"):
+        assert back(page(employer_client.get(path, query_string={"next": elsewhere}))) == "/employer#waiting"
+        assert back(page(employer_client.get(path, headers={"Referer": elsewhere}))) == "/employer#waiting"
+    assert back(page(employer_client.get(path))) == "/employer#waiting"
+
+    answered = post_form(employer_client, link, {"decision": "accept"})
+    assert answered.headers["Location"].startswith(f"/placements/{fleet}#")  # at the message (templating.py)
+    assert "You accepted Ethan Clarke." in _flashed(employer_client, answered)

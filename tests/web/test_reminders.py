@@ -168,6 +168,35 @@ def test_a_review_recorded_tells_the_signers_at_once_and_still_reminds_them_afte
     assert reminded == at_once  # still waiting for everyone
 
 
+def test_a_reminder_to_sign_replaces_the_notice_so_each_review_waits_once(demo_db):
+    """One review waiting for a signature is one item for each person, before and after the reminder,
+    and the header counts what the home page lists."""
+    coordinator, apprentice_user = user(DEMO_EMAILS["coordinator"]), user(DEMO_EMAILS["apprentice"])
+    review = reviews.scheduled_review(db.session.get(Apprentice, apprentice_user.apprentice_id))
+    reviews.record(coordinator, review, {"held_date": TODAY, "attendees": "Both", "rag": Rag.GREEN,
+                                         "progress_notes": "On track", "ksb_progress": None, "next_review_date": None},
+                   [], 600, ProgrammeSettings.current(), TODAY)
+    db.session.commit()
+
+    def open_about_review(person: User) -> list[NotificationKind]:
+        return list(db.session.scalars(sa.select(Notification.kind).where(
+            Notification.user_id == person.id, Notification.review_id == review.id, Notification.done_at.is_(None))))
+
+    assert open_about_review(apprentice_user) == [K.REVIEW_TO_SIGN]
+    run(TODAY + timedelta(days=8))
+    assert open_about_review(apprentice_user) == [K.SIGNATURE_WAITING]  # reminded: the notice gave way to it
+    assert open_about_review(coordinator) == [K.SIGNATURE_WAITING]
+    # Every review still waiting for the apprentice is one item, never two.
+    db.session.expire_all()
+    per_review = db.session.execute(sa.select(Notification.review_id, sa.func.count()).where(
+        Notification.user_id == apprentice_user.id, Notification.done_at.is_(None),
+        Notification.review_id.is_not(None)).group_by(Notification.review_id)).all()
+    assert per_review and all(count == 1 for _, count in per_review)
+    reviews.sign(apprentice_user, review, SignoffParty.APPRENTICE, None)
+    db.session.commit()
+    assert open_about_review(apprentice_user) == []
+
+
 def test_a_share_link_about_to_expire_reminds_the_coordinator_who_made_it(demo_db):
     coordinator = user(DEMO_EMAILS["coordinator"])
     cohort = db.session.scalar(sa.select(Cohort).order_by(Cohort.start_date.desc()).limit(1))

@@ -286,6 +286,8 @@ def test_the_mentor_finds_their_mentees_open_actions_overdue_first_and_marks_the
     part = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert part.find("a")["href"] == f"/reviews/{review.id}#actions"
     assert said(part.find("button")) == "Mark as not done: Finish the data module"
+    counts = part.find(id="open-action-counts")  # the list's count changes with it, out of band
+    assert counts["hx-swap-oob"] == "true" and said(counts) == "Every action agreed at your mentees’ reviews is done."
     assert said(page(mentor_client.get("/mentor")).find(id="actions-due")) == \
         "Every action agreed at your mentees’ reviews is done."
     assert "Every action agreed at your mentees’ reviews is done." in \

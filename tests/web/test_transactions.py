@@ -111,7 +111,7 @@ def test_a_commit_the_database_refuses_is_a_clear_message_not_a_500_and_no_succe
     assert response.headers["Location"] == f"/placements/{warehouse}"
     shown = banners(page(employer_client.get(response.headers["Location"])))
     assert any(CLASHED in b for b in shown), shown
-    assert not any("Placement closed" in b for b in shown)
+    assert not any("has been closed" in b for b in shown)
     assert lookup(app, sa.select(Placement.status).where(Placement.id == warehouse)) == PlacementStatus.PUBLISHED
 
 

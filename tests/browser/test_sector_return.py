@@ -1,0 +1,68 @@
+"""The coordinator makes this year's public sector return, without JavaScript, and files it; every page fits a phone."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, Page, expect
+
+from apprenticeships.services.sector_return import financial_year_of
+from apprenticeships.templating import uk_today
+
+from .conftest import assert_accessible
+from .test_phones import PHONE, _widest
+from .test_sign_in import sign_in
+
+EMPLOYEES = [("Employees at the start of the year", "2460", "1210"),
+             ("Employees at the end of the year", "2520", "1195"),
+             ("New employees during the year", "320", "150")]
+
+
+def test_making_and_filing_this_years_return_without_javascript(browser: Browser, live_server):
+    year = financial_year_of(uk_today())
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server, "coordinator@example.org")
+    page.get_by_role("link", name="Reports").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Public sector apprenticeship returns")
+    page.get_by_role("link", name=f"{year.label} return").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Public sector apprenticeship return {year.label}")
+
+    page.get_by_role("link", name="Change the employee numbers").click()
+    for label, council, schools in EMPLOYEES:
+        for part, value in (("Council excluding maintained schools", council), ("Maintained schools", schools)):
+            page.get_by_role("group", name=part, exact=True).get_by_label(label).fill(value)
+    page.get_by_role("button", name="Save employee numbers").click()
+    expect(page.get_by_text("Employee numbers saved.")).to_be_visible()
+    expect(page.get_by_text("employees at the start × 100 =").first).to_be_visible()
+
+    page.get_by_role("link", name="Write the answers (drafted for you from the year's figures)").click()
+    expect(page.get_by_label("What actions have you taken to meet the target? (optional)")).to_contain_text(
+        f"Between {year.in_words}")
+    page.get_by_label("How are you planning to meet the target in future? (optional)").fill("A new cohort in 2027.")
+    page.get_by_role("button", name="Save answers").click()
+    expect(page.get_by_text("A new cohort in 2027.")).to_be_visible()
+
+    page.get_by_role("button", name="Check and mark as submitted").click()
+    page.get_by_role("button", name="Mark as submitted").click()
+    expect(page.get_by_text(f"The {year.label} return is marked as submitted.")).to_be_visible()
+    expect(page.get_by_text("by Alex Morgan")).to_be_visible()
+    expect(page.get_by_role("link", name="Change the employee numbers")).to_have_count(0)
+    context.close()
+
+
+def test_the_return_pages_fit_a_phone_and_pass_axe(page: Page, live_server, console_errors):
+    year = financial_year_of(uk_today())
+    last = year.year - 1
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "coordinator@example.org")
+    too_wide = {}
+    for path in ["/reports", f"/reports/{year.year}", f"/reports/{year.year}/employees",
+                 f"/reports/{year.year}/employees/import", f"/reports/{year.year}/answers",
+                 f"/reports/{year.year}/submit", f"/reports/{last}", f"/reports/{last}/reopen",
+                 f"/reports/{last}/publish"]:
+        page.goto(live_server + path)
+        page.wait_for_load_state("load")
+        assert_accessible(page)
+        if _widest(page) > PHONE["width"]:
+            too_wide[path] = _widest(page)
+    assert too_wide == {}
+    assert console_errors == []
