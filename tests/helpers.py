@@ -111,3 +111,15 @@ def sql_statements(app: Flask, keep: Callable[[str], bool] = lambda statement: T
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+def forget_council_codes(app: Flask) -> None:
+    """The programme settings without the council's codes (the demo has made-up ones): nothing can be
+    written as open data until they are entered."""
+    from apprenticeships.extensions import db
+    from apprenticeships.models import ProgrammeSettings
+
+    with app.app_context():
+        settings = ProgrammeSettings.current()
+        settings.old_la_code = settings.new_la_code = settings.la_name = None
+        db.session.commit()

@@ -31,10 +31,19 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from ..extensions import db
-from ..models import AuditEvent, ProgrammeSettings, PublishedVersion, ShareLink, SignInFailure, UserSession
+from ..models import (
+    AuditEvent,
+    ComparisonLink,
+    ProgrammeSettings,
+    PublishedVersion,
+    ShareLink,
+    SignInFailure,
+    UserSession,
+)
 
-NOT_PROGRAMME_DATA = frozenset(m.__table__.name for m in (AuditEvent, PublishedVersion, ShareLink, SignInFailure,
-                                                          UserSession))
+# Tables whose rows change without the programme's data changing (a view counted, a sign-in, a log line).
+NOT_PROGRAMME_DATA = frozenset(m.__table__.name for m in (AuditEvent, ComparisonLink, PublishedVersion, ShareLink,
+                                                          SignInFailure, UserSession))
 CACHE_SIZE = 256  # results kept per worker, least recently used dropped first
 
 T = TypeVar("T")

@@ -239,6 +239,8 @@ class _DemoBuilder:
 
     def build(self) -> None:
         settings = ProgrammeSettings.current()
+        # The council's codes for open data: made-up ones no council has (E99..., like the example councils').
+        settings.old_la_code, settings.new_la_code, settings.la_name = "990", "E99999990", DEMO_COUNCIL
         self.coordinator = self._user("Alex Morgan", "coordinator@example.org", Role.COORDINATOR)
         self.providers = [TrainingProvider(name=n, ukprn=u, contact_name=c, contact_email=e) for n, u, c, e in PROVIDERS]
         db.session.add_all(self.providers)
@@ -763,6 +765,7 @@ def demo_sector_returns(builder: _DemoBuilder) -> None:
 # Two example councils' published open data, for trying Compare councils (services/comparison.py). Their
 # names say they are examples and their codes are no council's; the figures are invented. England's
 # figures are never invented: a coordinator adds DfE's National file.
+DEMO_COUNCIL = "Northmoor Borough Council (example)"
 EXAMPLE_COUNCILS = [
     ("991", "E99999901", "Eastbrook Borough Council (example)",
      {"Total": (24, 6, None, 88, 25), "Active": 15, "Break in learning": None, "Withdrawn": None, "Completed": 6}),

@@ -15,7 +15,7 @@ from apprenticeships.extensions import db
 from apprenticeships.models import Apprentice, AuditEvent, Cohort, ComparisonLink, CouncilFile, ProgrammeSettings
 from apprenticeships.services import open_data, sharing, summaries
 
-from ..helpers import page, post_form, sql_statements, text_of
+from ..helpers import forget_council_codes, page, post_form, sql_statements, text_of
 
 OURS = open_data.Council("891", "E06000018", "Northmoor")
 OTHER = open_data.Council("993", "E99999903", "Southgate (test)")
@@ -368,6 +368,7 @@ def test_a_link_checks_its_form_and_expires(app, coordinator_client):
 
 
 def test_without_the_councils_codes_our_figures_are_not_compared(app, coordinator_client):
+    forget_council_codes(app)
     theirs = other_council()
     upload(coordinator_client, ("southgate.csv", theirs.data), ("southgate.meta.csv", theirs.meta))
     soup = page(coordinator_client.get("/comparison"))

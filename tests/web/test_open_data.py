@@ -14,7 +14,7 @@ from apprenticeships.extensions import db
 from apprenticeships.models import Apprentice, ApprenticeStatus, AuditEvent, ShareLink
 from apprenticeships.services import open_data
 
-from ..helpers import page, post_form, text_of
+from ..helpers import forget_council_codes, page, post_form, text_of
 from .test_apprentices import errors
 from .test_summaries import current_cohort, make_link
 
@@ -82,6 +82,7 @@ def test_the_councils_codes_are_settings_checked_as_they_are_entered(app, coordi
 
 
 def test_without_the_codes_the_page_says_where_to_set_them_and_nothing_downloads(app, coordinator_client):
+    forget_council_codes(app)
     cohort = current_cohort(app)
     listing = page(coordinator_client.get(f"/cohorts/{cohort}/sharing"))
     assert "first enter the council’s local authority codes in the programme settings" in text_of(listing)

@@ -92,7 +92,7 @@ SIGNED_IN_ROUTES = [
     ("/cohorts/<int:cohort_id>/sharing", "/cohorts/1/sharing", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/sharing/new", "/cohorts/1/sharing/new", {"coordinator"}),
     # The demo programme has no council codes yet: the coordinator is sent to set them.
-    ("/cohorts/<int:cohort_id>/sharing/open-data.zip", "/cohorts/1/sharing/open-data.zip", {"coordinator": 303}),
+    ("/cohorts/<int:cohort_id>/sharing/open-data.zip", "/cohorts/1/sharing/open-data.zip", {"coordinator": 200}),
     ("/cohorts/<int:cohort_id>/sharing/<int:link_id>", "/cohorts/1/sharing/999", {"coordinator": 404}),
     ("/users/<int:user_id>/invitation", "/users/2/invitation", {"coordinator"}),
     ("/cohorts/<int:cohort_id>/sharing/<int:link_id>/revoke", "/cohorts/1/sharing/999/revoke", {"coordinator": 404}),
@@ -145,8 +145,8 @@ SIGNED_IN_ROUTES = [
     ("/reports/<int:year>/publish", "/reports/2017/publish", {"coordinator"}),
     ("/reports/<int:year>/return.csv", "/reports/2017/return.csv", {"coordinator"}),
     # The demo has no local authority codes: back to the year, saying so (test_sector_return.py sets them).
-    ("/reports/<int:year>/open-data.csv", "/reports/2017/open-data.csv", {"coordinator": 303}),
-    ("/reports/<int:year>/open-data.meta.csv", "/reports/2017/open-data.meta.csv", {"coordinator": 303}),
+    ("/reports/<int:year>/open-data.csv", "/reports/2017/open-data.csv", {"coordinator": 200}),
+    ("/reports/<int:year>/open-data.meta.csv", "/reports/2017/open-data.meta.csv", {"coordinator": 200}),
     # Councils side by side: no council's file or comparison link in the demo.
     ("/comparison", "/comparison", {"coordinator"}),
     ("/comparison/files/new", "/comparison/files/new", {"coordinator"}),

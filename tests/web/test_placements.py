@@ -229,6 +229,10 @@ def test_accepted_then_started_then_ended_early(app, coordinator_client, employe
 
 def test_a_placement_with_apprentices_on_it_cannot_be_withdrawn(app, employer_client):
     warehouse = placement_id(app, "Warehouse systems developer")
+    shown = page(employer_client.get(f"/placements/{warehouse}"))  # not offered, and why
+    assert shown.find("button", string="Withdraw it") is None
+    assert text_of(shown.find(id="cannot-withdraw")) == \
+        "Apprentices are proposed for or on this placement, so it cannot be withdrawn: close it when it ends."
     response = post_form(employer_client, f"/placements/{warehouse}/withdraw", {}, page=f"/placements/{warehouse}")
     assert "close it when it ends instead" in text_of(page(employer_client.get(response.headers["Location"])))
     post_form(employer_client, f"/placements/{warehouse}/close", {}, page=f"/placements/{warehouse}")

@@ -26,7 +26,7 @@ from apprenticeships.services.errors import ServiceError, StaleRecord
 from apprenticeships.services.sector_return import FinancialYear, financial_year_of
 from apprenticeships.templating import uk_today
 
-from ..helpers import csrf_token_from, page, post_form, text_of
+from ..helpers import csrf_token_from, forget_council_codes, page, post_form, text_of
 from .test_apprentices import errors
 from .test_query_counts import grow, statements_for
 
@@ -314,6 +314,7 @@ def test_the_page_to_publish_has_the_figures_and_no_personal_data(year_2019, app
 
 
 def test_open_data_needs_the_councils_codes_then_suppresses_small_counts(year_2019, app, coordinator_client):
+    forget_council_codes(app)
     assert "enter the council's local authority codes" in text_of(page(coordinator_client.get(URL)))
     with app.app_context():
         settings = ProgrammeSettings.current()
