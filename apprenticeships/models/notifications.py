@@ -23,6 +23,7 @@ class NotificationKind(Choice):
     REVIEW_TO_SIGN = "review_to_sign"  # to everyone who must sign a review just recorded or corrected
     PLACEMENT_PUBLISHED = "placement_published"  # to the employer user who posted it
     PLACEMENT_SUBMITTED = "placement_submitted"  # to the coordinators: publish it or send it back
+    REVIEW_REOPENED = "review_reopened"  # to everyone who must sign a review a coordinator reopened
     # Made by the daily job (services/reminders.py), once per occurrence.
     SHARE_LINK_EXPIRING = "share_link_expiring"
     REVIEW_DUE_SOON = "review_due_soon"

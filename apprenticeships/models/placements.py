@@ -49,20 +49,25 @@ class Placement(Versioned, db.Model):
         sa.CheckConstraint("places BETWEEN 1 AND 50", name="places_range"),
         sa.CheckConstraint("minutes_per_week BETWEEN 60 AND 3600", name="hours_range"),
         sa.CheckConstraint("closing_date IS NULL OR closing_date <= start_date", name="closes_before_start"),
+        # A draft (or a draft withdrawn) may be saved with only its title; nothing else goes without these.
+        sa.CheckConstraint(
+            "status IN ('draft', 'withdrawn') OR (description IS NOT NULL AND working_pattern IS NOT NULL "
+            "AND minutes_per_week IS NOT NULL AND start_date IS NOT NULL AND end_date IS NOT NULL)",
+            name="complete_unless_draft"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer_partners.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(160))
     team: Mapped[str | None] = mapped_column(sa.String(120))
-    description: Mapped[str] = mapped_column(sa.Text)
+    description: Mapped[str | None] = mapped_column(sa.Text)  # these five: None only in a draft
     learning_outcomes: Mapped[str | None] = mapped_column(sa.Text)
     skills: Mapped[str | None] = mapped_column(sa.Text)
     location: Mapped[str | None] = mapped_column(sa.String(160))
-    working_pattern: Mapped[WorkingPattern] = mapped_column(choice_type(WorkingPattern, "working_pattern"))
-    minutes_per_week: Mapped[int]
-    start_date: Mapped[date]
-    end_date: Mapped[date]
+    working_pattern: Mapped[WorkingPattern | None] = mapped_column(choice_type(WorkingPattern, "working_pattern"))
+    minutes_per_week: Mapped[int | None]
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
     places: Mapped[int] = mapped_column(default=1)
     closing_date: Mapped[date | None]
     host_supervisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employer_contacts.id"))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .cohorts import Apprentice
+from .people import User
 from .types import Choice, UTCDateTime, Versioned, choice_type, utcnow
 
 
@@ -83,8 +84,11 @@ class ReviewAction(db.Model):
     owner: Mapped[str] = mapped_column(sa.String(120))
     due_date: Mapped[date]
     completed_on: Mapped[date | None]
+    completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     review: Mapped[ProgressReview] = relationship(back_populates="actions")
+    # Who marked it done, named wherever it is listed: loaded with it (one statement, however many).
+    completed_by: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[completed_by_id])
 
     def is_overdue(self, today: date) -> bool:
         """Past its due date and not done: what every page marks "overdue"."""

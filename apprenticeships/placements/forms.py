@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..extensions import db
 from ..fields import CheckboxesInput, GovDateField, HoursField, RadioInput, WholeNumberField, text_area
 from ..forms import AppForm
-from ..models import ApprenticeshipStandard, EmployerContact, Placement, WorkingPattern
+from ..models import ApprenticeshipStandard, EmployerContact, Placement, PlacementStatus, WorkingPattern
 from ..services.placements import held_words
 from ..versioning import VersionedForm
 
@@ -115,13 +115,25 @@ class PlacementForm(VersionedForm):
     save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
     submit = SubmitField("Submit for approval", widget=GovSubmitInput())
 
+    # What a draft may be saved without (only its title is needed): all are needed to submit it, or to
+    # save a placement sent back (it stays sent back, not a draft).
+    NEEDED_TO_SUBMIT = ("description", "standard_ids", "working_pattern", "minutes_per_week", "start_date",
+                        "end_date", "places")
+
     def __init__(self, employer_id: int, *args, placement: Placement | None = None, today: date | None = None,
                  **kwargs):
         if placement is not None and placement.id and "formdata" not in kwargs:
             kwargs["data"] = {"standard_ids": [str(s.id) for s in placement.standards],
                               "host_supervisor_id": str(placement.host_supervisor_id or ""),
-                              "working_pattern": placement.working_pattern.value}
+                              "working_pattern": placement.working_pattern.value if placement.working_pattern
+                              else None}
         super().__init__(*args, obj=placement, **kwargs)
+        draft = placement is None or placement.id is None or placement.status == PlacementStatus.DRAFT
+        if draft and self.save_draft.data and not self.submit.data:
+            for name in self.NEEDED_TO_SUBMIT:
+                field = self[name]
+                field.validators = [Optional()] + [v for v in field.validators
+                                                   if not isinstance(v, InputRequired | DataRequired)]
         self.today = today or date.today()
         self.saved = placement if placement is not None and placement.id else None
         self.standard_ids.choices = [SelectChoice(str(i), f"{t} (level {lv})") for i, t, lv in db.session.execute(
@@ -166,11 +178,14 @@ class PlacementForm(VersionedForm):
         clean = _clean
         return {
             "title": self.title.data.strip(), "team": clean(self.team.data),
-            "description": self.description.data.strip(),
+            "description": clean(self.description.data),
             "learning_outcomes": clean(self.learning_outcomes.data), "skills": clean(self.skills.data),
-            "location": clean(self.location.data), "working_pattern": WorkingPattern(self.working_pattern.data),
+            "location": clean(self.location.data),
+            "working_pattern": WorkingPattern(self.working_pattern.data) if self.working_pattern.data else None,
             "minutes_per_week": self.minutes_per_week.minutes, "start_date": self.start_date.data,
-            "end_date": self.end_date.data, "places": self.places.data, "closing_date": self.closing_date.data,
+            "end_date": self.end_date.data, "closing_date": self.closing_date.data,
+            # A draft saved without its number of places has one until the employer says otherwise.
+            "places": self.places.data if self.places.data is not None else 1,
             "host_supervisor_id": int(self.host_supervisor_id.data) if self.host_supervisor_id.data else None,
         }
 

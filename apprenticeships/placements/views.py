@@ -112,7 +112,8 @@ def show(placement_id: int):
     context = {"placement": placement, "confirm": ConfirmForm(), "places_left": placements.places_left(placement),
                "assignments": placements.assignments_for(placement,
                                                          withdrawn=current_user.role == Role.COORDINATOR),
-               "amended": placements.last_amended(placement), "today": date.today()}
+               "amended": placements.last_amended(placement), "today": date.today(),
+               "missing": placements.missing(placement) if placement.status in EDITABLE else []}
     if current_user.role == Role.COORDINATOR:
         context.update(_review_context(placement), review_form=ReviewForm())
     return render_template("placements/show.html", **context)

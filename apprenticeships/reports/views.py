@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..ids import parse_id
-from ..models import Role
+from ..models import ProgrammeSettings, Role
 from ..permissions import roles
 from ..services import importing, sector_return
 from ..services import open_data as open_data_files
@@ -62,11 +62,13 @@ def show(year: int):
     """A year's figures per part of the council, the percentages with their working, and what to do next."""
     year_return = sector_return.load(_year(year))
     totals = year_return.total
+    settings = ProgrammeSettings.current()
     return render_template("reports/show.html", r=year_return, parts=PARTS, totals=totals,
                            percentages={part: sector_return.percentages(year_return.parts[part]) for part in PARTS}
                            | {"total": sector_return.percentages(totals)},
                            questions=sector_return.QUESTIONS, answer_questions=sector_return.ANSWER_QUESTIONS,
-                           open_data_ready=open_data_files.council_set())
+                           open_data_ready=open_data_files.council_set(),
+                           threshold=settings.disclosure_threshold, rounded=settings.round_to_five)
 
 
 @bp.route("/<int:year>/employees", methods=["GET", "POST"])
@@ -161,12 +163,12 @@ def submit(year: int):
     form = SubmitReturnForm(data={"version": year_return.version or "", "figures": year_return.fingerprint()})
     if form.validate_on_submit():
         sector_return.submit(current_user, year_return.year, version=parse_id(form.version.data),
-                             seen=form.figures.data or "")
+                             seen=form.figures.data or "", today=uk_today())
         flash(f"The {year_return.year.label} return is marked as submitted. Its figures and answers are now "
               "kept as filed.", "success")
         return _to_return(year_return.year)
     return render_template("reports/submit.html", form=form, r=year_return, parts=PARTS,
-                           questions=sector_return.QUESTIONS)
+                           questions=sector_return.QUESTIONS, ended=year_return.year.ended(uk_today()))
 
 
 @bp.route("/<int:year>/reopen", methods=["GET", "POST"])

@@ -67,6 +67,11 @@ class Pair:
     size: int
 
 
+def level_code(level: str) -> str:
+    """A geographic level as the audit log keeps it: "local_authority", "national" (a code, not words)."""
+    return level.lower().replace(" ", "_")
+
+
 def max_bytes() -> int:
     return current_app.config.get("COMPARISON_MAX_FILE_KB", 900) * 1024
 
@@ -294,12 +299,12 @@ def add(actor: User, pair: Pair, table: open_data.Table, source_url: str | None 
                        data=pair.data, meta=pair.meta, size_bytes=max(1, pair.size), added_by_id=actor.id)
     db.session.add(file)
     db.session.flush()
-    audit.record(actor, "council_file.added", file, level=table.geographic_level, rows=len(table.rows))
+    audit.record(actor, "council_file.added", file, level=level_code(table.geographic_level), rows=len(table.rows))
     return file
 
 
 def remove(actor: User, file: CouncilFile) -> None:
-    audit.record(actor, "council_file.removed", file, level=file.geographic_level)
+    audit.record(actor, "council_file.removed", file, level=level_code(file.geographic_level))
     db.session.delete(file)
     db.session.flush()
 

@@ -797,5 +797,5 @@ def demo_council_files(builder: _DemoBuilder) -> None:
                            meta=pair.meta, size_bytes=pair.size, added_by_id=builder.coordinator.id, added_at=added)
         db.session.add(file)
         db.session.flush()
-        builder._happened(added, builder.coordinator, "council_file.added", file, level=table.geographic_level,
+        builder._happened(added, builder.coordinator, "council_file.added", file, level=comparison.level_code(table.geographic_level),
                           rows=len(table.rows))

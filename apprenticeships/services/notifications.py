@@ -196,15 +196,23 @@ def _review_and_signers(review_id: int, must_sign: sa.ColumnElement[bool]) -> sa
             .join(User, sa.and_(User.active.is_(True), must_sign)).where(ProgressReview.id == review_id))
 
 
-def review_to_sign(review: ProgressReview, must_sign: sa.ColumnElement[bool]) -> None:
-    """To everyone who must sign the review just recorded or corrected (reviews.must_sign): read it
-    and sign it. The person who recorded it too, when they must sign it (a coordinator does): it
-    waits for them like any other until they have signed. A correction starts the signatures over,
-    so the notifications (and reminders) about the earlier version are done: one item a review."""
-    _done(K.REVIEW_TO_SIGN, review_id=review.id)
-    _done(K.SIGNATURE_WAITING, review_id=review.id)
+# What asks a person to sign a review: done once they (or everyone) need not sign it any more.
+TO_SIGN = (K.REVIEW_TO_SIGN, K.REVIEW_REOPENED, K.SIGNATURE_WAITING)
+
+
+def review_to_sign(review: ProgressReview, must_sign: sa.ColumnElement[bool], *,
+                   kind: NotificationKind = K.REVIEW_TO_SIGN) -> None:
+    """To everyone who must sign the review just recorded or corrected (reviews.must_sign), or
+    reopened (`kind` REVIEW_REOPENED): read it and sign it. The person who recorded it too, when
+    they must sign it (a coordinator does): it waits for them like any other until they have signed.
+    A correction or reopening starts the signatures over, so the notifications (and reminders)
+    about the earlier version are done: one item a review."""
+    db.session.execute(
+        sa.update(Notification).where(Notification.kind.in_(TO_SIGN), Notification.done_at.is_(None),
+                                      Notification.review_id == review.id)
+        .values(done_at=_now()).execution_options(synchronize_session=False))
     insert(_review_and_signers(review.id, must_sign).add_columns(
-        *columns(kind=K.REVIEW_TO_SIGN, apprentice_id=review.apprentice_id, review_id=review.id)))
+        *columns(kind=kind, apprentice_id=review.apprentice_id, review_id=review.id)))
 
 
 def reminders_replace_signing_notices() -> None:
@@ -213,7 +221,7 @@ def reminders_replace_signing_notices() -> None:
     reminder = aliased(Notification)
     db.session.execute(
         sa.update(Notification).where(
-            Notification.kind == K.REVIEW_TO_SIGN, Notification.done_at.is_(None),
+            Notification.kind.in_([K.REVIEW_TO_SIGN, K.REVIEW_REOPENED]), Notification.done_at.is_(None),
             sa.select(reminder.id).where(reminder.kind == K.SIGNATURE_WAITING, reminder.done_at.is_(None),
                                          reminder.user_id == Notification.user_id,
                                          reminder.review_id == Notification.review_id).exists())
@@ -226,7 +234,7 @@ def review_signed(review_id: int, must_sign: sa.ColumnElement[bool]) -> None:
     part, and everyone once the review is locked. One statement."""
     still = _review_and_signers(review_id, must_sign).where(User.id == Notification.user_id).exists()
     db.session.execute(
-        sa.update(Notification).where(Notification.kind.in_([K.SIGNATURE_WAITING, K.REVIEW_TO_SIGN]),
+        sa.update(Notification).where(Notification.kind.in_(TO_SIGN),
                                       Notification.review_id == review_id, Notification.done_at.is_(None), ~still)
         .values(done_at=_now()).execution_options(synchronize_session=False))
 
@@ -421,6 +429,9 @@ def describe(row) -> Item:
         case K.REVIEW_TO_SIGN:
             text = (f"{whose} progress review held on {_when(row.held_date)} has been recorded and needs your "
                     "signature. Read it and sign it")
+            target = ("reviews.show", {"review_id": n.review_id, "_anchor": "sign-offs"})
+        case K.REVIEW_REOPENED:
+            text = f"{whose} progress review of {_when(row.held_date)} was reopened: sign it again"
             target = ("reviews.show", {"review_id": n.review_id, "_anchor": "sign-offs"})
         case K.NOTHING_LOGGED:
             text = (f"You have not logged any learning since {on}" if mine

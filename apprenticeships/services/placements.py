@@ -137,8 +137,26 @@ def status_shown(placement: Placement, today: date) -> tuple[str, str]:
     return STATUS_WORDS.get(placement.status, placement.status.label), STATUS_COLOURS[placement.status]
 
 
+# What a draft may be saved without, as the employer's form names each: all are needed to submit it.
+NEEDED = (("description", "what the apprentice will do"), ("standards", "the apprenticeship standards it suits"),
+          ("working_pattern", "the working pattern"), ("minutes_per_week", "the hours a week"),
+          ("start_date", "the start date"), ("end_date", "the end date"))
+
+
+def missing(placement: Placement) -> list[str]:
+    """What a draft still needs before it can be submitted, in words (none once it is complete)."""
+    return [words for name, words in NEEDED if not getattr(placement, name)]
+
+
+def _listed(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def submit_problem(placement: Placement, today: date) -> str | None:
-    """Why the employer cannot submit it with the dates it has, in words; None when they can."""
+    """Why the employer cannot submit it as it is (not complete, or its dates have passed), in words;
+    None when they can."""
+    if needed := missing(placement):
+        return f"It cannot be submitted until it is complete. Edit it to give {_listed(needed)}"
     if placement.start_date < today:
         return f"Its start date, {_day(placement.start_date)}, has passed. Edit it to give new dates, then submit it"
     if placement.closing_date and placement.closing_date < today:
@@ -526,7 +544,7 @@ def listing(*where) -> list[tuple[Placement, int, int]]:
     return [tuple(r) for r in db.session.execute(
         sa.select(Placement, taken, proposed).where(*where)
         .options(joinedload(Placement.employer), selectinload(Placement.standards))
-        .order_by(Placement.start_date.desc(), Placement.id.desc()))]
+        .order_by(Placement.start_date.desc().nulls_last(), Placement.id.desc()))]
 
 
 def assignments_for(placement: Placement, *, withdrawn: bool = True) -> list[PlacementAssignment]:

@@ -219,14 +219,14 @@ def action_of(review: ProgressReview, action_id: int) -> ReviewAction | None:
 
 
 def mark_action(actor: User, action: ReviewAction, done: bool, today: date) -> bool:
-    """Mark an agreed action done (today), or not done again. One conditional UPDATE decides, so two
-    presses at once (a double click, two people) change it, and audit it, once. Returns whether this
-    changed it (False: it was already so, and stays as it is)."""
+    """Mark an agreed action done (today, by `actor`), or not done again (who did is forgotten). One
+    conditional UPDATE decides, so two presses at once (a double click, two people) change it, and
+    audit it, once. Returns whether this changed it (False: it was already so, and stays as it is)."""
     changed = db.session.execute(
         sa.update(ReviewAction)
         .where(ReviewAction.id == action.id,
                ReviewAction.completed_on.is_(None) if done else ReviewAction.completed_on.is_not(None))
-        .values(completed_on=today if done else None)
+        .values(completed_on=today if done else None, completed_by_id=actor.id if done else None)
         .execution_options(synchronize_session=False)).rowcount == 1
     try:
         db.session.refresh(action)
@@ -332,6 +332,8 @@ def reopen(actor: User, review: ProgressReview, reason: str) -> None:
     review.signoffs = []
     audit.record(actor, "review.reopened", review)
     db.session.flush()
+    # Everyone who must sign it again is told now, not only when the reminder is due.
+    notifications.review_to_sign(review, must_sign(), kind=notifications.K.REVIEW_REOPENED)
 
 
 def reopenings(review: ProgressReview) -> list[tuple[ReviewReopening, str]]:

@@ -104,6 +104,10 @@ class FinancialYear:
     def __contains__(self, day: date) -> bool:
         return self.first_day <= day <= self.last_day
 
+    def ended(self, today: date) -> bool:
+        """Whether the year is over: its figures for the last day are facts, not a forecast."""
+        return today > self.last_day
+
 
 def financial_year_of(day: date) -> FinancialYear:
     return FinancialYear(day.year if day.month >= 4 else day.year - 1)
@@ -394,6 +398,8 @@ def save_headcounts(actor: User, year: FinancialYear, headcounts: dict[EmployedB
     for part, values in headcounts.items():
         row = _part(record, part)
         for name in HEADCOUNT_NAMES:
+            if name not in values:  # an optional column the HR file did not have: kept as it was
+                continue
             if getattr(row, name) != values.get(name):
                 setattr(row, name, values.get(name))
                 changed.append(f"{part.value} {name}")
@@ -416,13 +422,16 @@ def save_answers(actor: User, year: FinancialYear, answers: dict[str, str | None
     return changed
 
 
-def submit(actor: User, year: FinancialYear, *, version: int | None, seen: str) -> YearReturn:
+def submit(actor: User, year: FinancialYear, *, version: int | None, seen: str, today: date) -> YearReturn:
     """Mark the year submitted: its figures, as the person saw them (`seen`, a fingerprint), are stored as filed."""
     now_showing = load(year)
     if now_showing.submitted:
         raise ServiceError(f"The {year.label} return has already been submitted.")
     if not now_showing.has_headcounts:
         raise ServiceError("Enter the employee numbers for both parts of the council before submitting.")
+    if not year.ended(today):
+        raise ServiceError(f"The {year.label} return can be marked as submitted from 1 April {year.year + 1}, "
+                           f"once its year has ended: until then its figures for 31 March are not known.")
     if seen != now_showing.fingerprint():
         raise StaleRecord("The figures changed since you checked them. Check them again before submitting.")
     record = _open_record(year, version)
@@ -551,6 +560,7 @@ def read_headcounts(text: str) -> HeadcountFile:
         return result
     where = {name: header.index(name) for name in (c.name for c in HEADCOUNT_COLUMNS) if name in header}
     found: dict[EmployedBy, dict[str, object]] = {}
+    seen: set[EmployedBy] = set()  # every row's part, with problems or not: a repeated part is said at once
     for number, row in enumerate(rows[1:], start=2):
         def cell(name: str, row: list[str] = row) -> str:
             index = where.get(name)
@@ -560,10 +570,14 @@ def read_headcounts(text: str) -> HeadcountFile:
         part = PART_NAMES.get(cell("part").strip().lower())
         if part is None:
             problems.append("part must be council or maintained_school")
-        elif part in found:
+        elif part in seen:
             problems.append(f"there is already a row for {part.part.lower()}")
+        else:
+            seen.add(part)
         values: dict[str, object] = {}
         for column in HEADCOUNT_COLUMNS[1:]:
+            if not column.required and column.name not in where:
+                continue  # an optional column left out of the file: what is held stays
             text = cell(column.name)
             if column.name.startswith("fte"):
                 value, problem = full_time_equivalent(text, column.name)
@@ -578,10 +592,9 @@ def read_headcounts(text: str) -> HeadcountFile:
             result.problems.append(f"Row {number}: " + "; ".join(problems))
         elif part is not None:
             found[part] = values
-    if not result.problems:
-        absent = [p.part.lower() for p in PARTS if p not in found]
-        if absent:
-            result.problems.append(f"There is no row for {' or '.join(absent)}")
+    absent = [p.part.lower() for p in PARTS if p not in seen]
+    if absent:
+        result.problems.append(f"There is no row for {' or '.join(absent)}")
     if result.ok:
         result.headcounts = found
     return result
@@ -605,7 +618,7 @@ def draft_answers(year_return: YearReturn) -> dict[str, str]:
     council, schools = (year_return.parts[p].apprentices_new or 0 for p in PARTS)
     offered = (f" on {len(standards)} apprenticeship standards ({', '.join(standards)})" if standards else "")
     with_providers = f", trained by {providers} training provider{'s' if providers != 1 else ''}" if providers else ""
-    actions = (f"Between {year.in_words}, {total.apprentices_new or 0} people started an apprenticeship with us"
+    actions = (f"From {year.in_words}, {total.apprentices_new or 0} people started an apprenticeship with us"
                f" ({council} in the council and {schools} in maintained schools), including existing staff who "
                f"began one{offered}{with_providers}. On 31 March {year.year + 1}, {total.apprentices_end or 0} "
                f"apprentices were in learning, compared with {total.apprentices_start or 0} on 1 April {year.year}.")

@@ -146,6 +146,11 @@ LEFT_OUT: dict[str, str] = {
                            "apprentice",
     "share_links": "Cohort summaries shared by link: they hold only figures for groups, never one person's data "
                    "(whether you agreed to be named on them is with your details)",
+    "sector_returns": "The council's public sector apprenticeship returns: counts for the whole council, never one "
+                      "person (who employs you is with your details)",
+    "sector_return_parts": "The returns' figures for the council and its maintained schools: counts, never one person",
+    "council_files": "Other councils' published figures, added to compare programmes: counts for groups only",
+    "comparison_links": "Comparisons of councils shared by link: they hold only figures for groups",
 }
 
 # Columns never exported: what each holds, and why it is left out (the report lists them).

@@ -169,6 +169,10 @@ def test_an_hr_file_with_any_wrong_row_gives_every_problem_by_row_and_nothing_to
         "employees_new must be a whole number, like 250; fte_start must have no more than 2 decimal places",
         "Row 4: there is already a row for council excluding maintained schools",
     ]
+    # A repeated part is found even when the first of its rows is wrong: every problem in one go.
+    assert read_headcounts(HEADER + "council,12x,1,1,,,\nmaintained_school,1,1,1,,,\ncouncil,1,1,1,,,\n").problems == [
+        "Row 2: employees_start must be a whole number, like 250",
+        "Row 4: there is already a row for council excluding maintained schools"]
     assert read_headcounts("").problems == ["The file is empty"]
     assert read_headcounts("part,employees_start\ncouncil,1\n").problems == [
         "The first row must name the columns; missing: employees_end, employees_new"]
@@ -180,8 +184,9 @@ def test_a_good_hr_file_gives_both_parts_headcounts():
                               "Council,\"2,450\",2510,310,2103.5,ignored\n"
                               "maintained_school,1200,1185,140,,\n".replace("\ufeff", ""))
     assert checked.ok, checked.problems
+    # fte_end and fte_new are not in the file: left out, so what is held for them stays.
     assert checked.headcounts[COUNCIL] == {"employees_start": 2450, "employees_end": 2510, "employees_new": 310,
-                                           "fte_start": Decimal("2103.5"), "fte_end": None, "fte_new": None}
+                                           "fte_start": Decimal("2103.5")}
     assert checked.headcounts[SCHOOL]["employees_new"] == 140
 
 

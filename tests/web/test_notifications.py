@@ -15,6 +15,7 @@ from apprenticeships.email.templates import template
 from apprenticeships.extensions import db
 from apprenticeships.models import (
     Apprentice,
+    ApprenticeshipStandard,
     AssignmentStatus,
     EmailFrequency,
     EmailState,
@@ -44,6 +45,11 @@ K = NotificationKind
 
 def user(email: str) -> User:
     return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def a_standard() -> list[ApprenticeshipStandard]:
+    """The standards a placement suits: it cannot be submitted without one."""
+    return [db.session.scalars(sa.select(ApprenticeshipStandard).order_by(ApprenticeshipStandard.id)).first()]
 
 
 def items(kind: NotificationKind) -> list[Notification]:
@@ -163,7 +169,7 @@ def test_a_placement_sent_back_tells_the_employer_who_posted_it(demo_db):
     placements.save(employer, placement, {
         "title": "Service desk analyst", "description": "Helping residents", "working_pattern": WorkingPattern.HYBRID,
         "minutes_per_week": 600, "start_date": date(2027, 1, 4), "end_date": date(2027, 3, 26), "places": 1},
-        [], submit=True)
+        a_standard(), submit=True)
     db.session.commit()
     assert placement.status == PlacementStatus.SUBMITTED
     # The coordinators are asked to decide on it...
@@ -284,6 +290,41 @@ def test_a_recorded_review_tells_everyone_who_must_sign_it_at_once_and_signing_e
     assert sorted(n.user_id for n in waiting) == sorted(must_sign(review))
 
 
+def test_a_reopened_review_tells_everyone_who_must_sign_it_again_at_once(app, signed_in):
+    review = scheduled(app, "Jordan")
+    post_form(signed_in("mentor"), f"/reviews/{review}/record", review_data())
+    apprentice, employer, coordinator = signed_in("apprentice"), signed_in("employer"), signed_in("coordinator")
+    for client in (apprentice, employer, coordinator):
+        post_form(client, f"/reviews/{review}/sign", {"comment": ""}, page=f"/reviews/{review}")
+    with app.app_context():
+        held = db.session.get(ProgressReview, review).held_date
+        assert db.session.get(ProgressReview, review).locked_at is not None
+    post_form(coordinator, f"/reviews/{review}/reopen", {"reason": "The hours figure was wrong."})
+
+    on = f"{held.day} {held:%B %Y}"
+    for client, whose in ((apprentice, "Your"), (employer, "Jordan Ellis’s"), (coordinator, "Jordan Ellis’s")):
+        [told] = page(client.get("/notifications")).select("#notifications a.govuk-link")[:1]
+        assert text_of(told) == f"{whose} progress review of {on} was reopened: sign it again."
+        assert told["href"] == f"/reviews/{review}#sign-offs"
+    with app.app_context():
+        apprentice_user = user(DEMO_EMAILS["apprentice"])
+        told = items(K.REVIEW_REOPENED)
+        assert {n.user_id for n in told} == must_sign(db.session.get(ProgressReview, review))
+        # One item a review: the notices that it was recorded are done.
+        assert all(n.done_at is not None for n in items(K.REVIEW_TO_SIGN) if n.review_id == review)
+        [email] = [e for e in emails("review_reopened") if e.recipient == apprentice_user.email]
+        assert email.personalisation["what"] == f"Your progress review of {on} was reopened: sign it again."
+        assert template("review_reopened").render({**email.personalisation, "organisation_name": "Council"}) \
+            .subject == "A progress review was reopened: sign it again"
+
+    # Signed again: the apprentice's notice is done; the others still wait.
+    post_form(apprentice, f"/reviews/{review}/sign", {"comment": ""}, page=f"/reviews/{review}")
+    with app.app_context():
+        apprentice_user = user(DEMO_EMAILS["apprentice"])
+        done = {n.user_id for n in items(K.REVIEW_REOPENED) if n.done_at is not None}
+        assert done == {apprentice_user.id}
+
+
 def test_a_review_the_coordinator_records_waits_for_their_own_signature_like_anyone_elses(app, signed_in):
     coordinator = signed_in("coordinator")
     with app.app_context():
@@ -317,7 +358,7 @@ def test_publishing_a_placement_tells_the_employer_who_posted_it_for_their_infor
     placements.save(employer, placement, {
         "title": "Service desk analyst", "description": "Helping residents", "working_pattern": WorkingPattern.HYBRID,
         "minutes_per_week": 600, "start_date": date(2027, 1, 4), "end_date": date(2027, 3, 26), "places": 1},
-        [], submit=True)
+        a_standard(), submit=True)
     db.session.commit()
     placements.publish(coordinator, placement, today=date.today())
     db.session.commit()

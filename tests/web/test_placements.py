@@ -121,8 +121,86 @@ def test_adding_an_employer_a_contact_inviting_them_and_logging_activity(app, co
     ({"host_supervisor_id": "999"}, "host_supervisor_id", "Select a host supervisor from your contacts"),
 ])
 def test_posting_validation(app, employer_client, changes, field, message):
-    assert errors(page(post_placement(app, employer_client, **changes)))[field] == message
+    submitted = {"save_draft": "", "submit": "Submit for approval"}
+    assert errors(page(post_placement(app, employer_client, **changes, **submitted)))[field] == message
     assert placement_id(app, "Route planning data") is None
+
+
+EMPTY_DRAFT = {"team": "", "description": "", "standard_ids": [], "working_pattern": "", "minutes_per_week": "",
+               "start_date": ["", "", ""], "end_date": ["", "", ""], "places": ""}
+
+
+def test_a_draft_needs_only_a_title_and_cannot_be_submitted_until_complete(app, employer_client,
+                                                                          coordinator_client):
+    # Saved as a draft, only the title is needed.
+    assert errors(page(post_placement(app, employer_client, **EMPTY_DRAFT, title=""))) == {
+        "title": "Enter a title for the placement"}
+    response = post_placement(app, employer_client, **EMPTY_DRAFT)
+    assert response.status_code == 303
+    pid = placement_id(app, "Route planning data")
+    shown = page(employer_client.get(f"/placements/{pid}"))
+    details = {dt.get_text(strip=True): dd.get_text(" ", strip=True)
+               for dt, dd in zip(shown.select(".govuk-summary-list__key"), shown.select(".govuk-summary-list__value"),
+                                 strict=True)}
+    assert details["What the apprentice will do"] == "Not given yet"
+    assert details["Suits"] == "Not given yet"
+    assert details["Where"] == "Working pattern not given yet"
+    assert details["Hours a week"] == "Not given yet"
+    assert details["Dates"] == "Start date not given yet to end date not given yet"
+    assert details["Places"] == "1"
+    # What it still needs, and no Submit button until it has it.
+    assert "Before you can submit it for approval, edit it to give:" in text_of(shown)
+    assert [li.get_text(strip=True) for li in shown.find(id="missing").find_next("ul").find_all("li")] == [
+        "what the apprentice will do", "the apprenticeship standards it suits", "the working pattern",
+        "the hours a week", "the start date", "the end date"]
+    assert not shown.find("button", string="Submit for approval")
+    refused = post_form(employer_client, f"/placements/{pid}/submit", {}, page=f"/placements/{pid}",
+                        follow_redirects=True)
+    assert ("It cannot be submitted until it is complete. Edit it to give what the apprentice will do, the "
+            "apprenticeship standards it suits, the working pattern, the hours a week, the start date and the "
+            "end date.") in text_of(page(refused))
+    assert lookup(app, sa.select(Placement.status).where(Placement.id == pid)) == PlacementStatus.DRAFT
+    # The lists show it too, without dates.
+    for client in (employer_client, coordinator_client):
+        row = page(client.get("/placements")).find("a", string="Route planning data").find_parent("tr")
+        assert row.find("td", attrs={"data-label": "Dates"}).get_text(strip=True) == "Not given yet"
+    # Its edit form opens with what was saved, and submitting from it says what is missing.
+    edit = page(employer_client.get(f"/placements/{pid}/edit"))
+    assert edit.find(id="title")["value"] == "Route planning data"
+    soup = page(post_form(employer_client, f"/placements/{pid}/edit", placement_data(
+        app, **{**EMPTY_DRAFT, "description": "Help us plan delivery routes."}, save_draft="",
+        submit="Submit for approval")))
+    assert errors(soup) == {"standard_ids": "Select at least one standard it suits",
+                            "working_pattern": "Select the working pattern",
+                            "minutes_per_week": "Enter the hours a week", "start_date": "Enter the start date",
+                            "end_date": "Enter the end date", "places": "Enter the number of places"}
+    # Saved as a draft again with a little more, then completed and submitted.
+    assert post_form(employer_client, f"/placements/{pid}/edit", placement_data(
+        app, **{**EMPTY_DRAFT, "description": "Help us plan delivery routes."})).status_code == 303
+    assert lookup(app, sa.select(Placement.description).where(Placement.id == pid)) == "Help us plan delivery routes."
+    assert post_form(employer_client, f"/placements/{pid}/edit", placement_data(
+        app, save_draft="", submit="Submit for approval")).status_code == 303
+    assert lookup(app, sa.select(Placement.status).where(Placement.id == pid)) == PlacementStatus.SUBMITTED
+
+
+def test_a_placement_sent_back_keeps_everything_needed_when_saved(app, employer_client, coordinator_client):
+    post_placement(app, employer_client)
+    pid = placement_id(app, "Route planning data")
+    post_form(employer_client, f"/placements/{pid}/submit", {}, page=f"/placements/{pid}")
+    post_form(coordinator_client, f"/placements/{pid}/review",
+              {"decision": "send_back", "comment": "Say more."}, page=f"/placements/{pid}")
+    soup = page(post_form(employer_client, f"/placements/{pid}/edit", placement_data(app, description="")))
+    assert errors(soup) == {"description": "Describe what the apprentice will do"}
+
+
+def test_the_database_keeps_only_a_draft_incomplete(app, employer_client):
+    post_placement(app, employer_client, **EMPTY_DRAFT)
+    pid = placement_id(app, "Route planning data")
+    with app.app_context(), pytest.raises(sa.exc.IntegrityError):
+        db.session.execute(sa.update(Placement).where(Placement.id == pid).values(status=PlacementStatus.SUBMITTED))
+        db.session.flush()
+    with app.app_context():
+        db.session.rollback()
 
 
 def test_closing_date_must_not_be_after_the_start(app, employer_client):
@@ -532,7 +610,7 @@ def test_radios_and_checkboxes_without_a_hint_point_at_no_empty_hint(app, employ
     soup = page(employer_client.get("/placements/new"))
     assert "host_supervisor_id-hint" in soup.find(id="host_supervisor_id")["aria-describedby"]
     # With an error, the radios name their message (and still no empty hint).
-    soup = page(post_placement(app, employer_client, working_pattern=""))
+    soup = page(post_placement(app, employer_client, working_pattern="", save_draft="", submit="Submit for approval"))
     fieldset = soup.find(id="working_pattern").find_parent("fieldset")
     assert fieldset["aria-describedby"] == "working_pattern-error"
     assert _described_by_problems(soup) == []

@@ -203,6 +203,34 @@ def test_the_mentor_and_a_coordinator_mark_actions_on_the_review_page_the_employ
     assert completed_on(app, action) is None
 
 
+def test_an_action_done_says_who_marked_it_done_wherever_it_is_listed(
+        app, mentor_client, coordinator_client, employer_client, apprentice_client):
+    review = latest_review(app, jordan(app))
+    action = action_id(app, review.id)
+    with app.app_context():
+        mentor, apprentice = (db.session.scalar(sa.select(User.name).where(User.email == DEMO_EMAILS[role]))
+                              for role in ("mentor", "apprentice"))
+    on = f"{TODAY.day} {TODAY:%B %Y}"
+    assert press(mentor_client, page(mentor_client.get(f"/reviews/{review.id}")), action).status_code == 303
+    for client, url in ((mentor_client, f"/reviews/{review.id}"), (coordinator_client, f"/reviews/{review.id}"),
+                        (employer_client, f"/reviews/{review.id}"), (apprentice_client, "/apprentice")):
+        assert f"done {on} by {mentor}, mentor)" in said(item(page(client.get(url)), action)), url
+    # Marked not done again, it names no one; then marked done by the apprentice, it names them.
+    shown = page(coordinator_client.get(f"/reviews/{review.id}"))
+    assert press(coordinator_client, shown, action).status_code == 303
+    shown = item(page(coordinator_client.get(f"/reviews/{review.id}")), action)
+    assert "done" not in said(shown).split(")")[0] and mentor not in said(shown)
+    with app.app_context():
+        assert db.session.scalar(sa.select(ReviewAction.completed_by_id).where(ReviewAction.id == action)) is None
+    # With htmx the item that comes back says it at once.
+    home = page(apprentice_client.get("/apprentice"))
+    form = item(home, action).find("form")
+    data = {i["name"]: i.get("value", "") for i in form.find_all("input") if i.get("name")}
+    swapped = apprentice_client.post(form["action"], data=data, headers={"HX-Request": "true",
+                                                                        "HX-Target": f"action-{action}"})
+    assert f"done {on} by {apprentice}, apprentice)" in said(page_of(swapped.get_data(as_text=True)))
+
+
 def test_no_one_else_marks_an_action(app, signed_in, apprentice_client):
     review = latest_review(app, jordan(app))
     action = action_id(app, review.id)

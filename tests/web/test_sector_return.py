@@ -198,7 +198,7 @@ def test_an_hr_file_imports_both_parts_and_the_template_names_the_columns(app, c
 def test_the_answers_are_drafted_with_the_years_facts_and_saved_as_edited(year_2019, app, coordinator_client):
     soup = page(coordinator_client.get(f"{URL}/answers"))
     drafted = soup.find("textarea", attrs={"name": "actions_taken"}).get_text()
-    assert drafted.startswith("Between 1 April 2019 to 31 March 2020, 2 people started an apprenticeship with us "
+    assert drafted.startswith("From 1 April 2019 to 31 March 2020, 2 people started an apprenticeship with us "
                               "(1 in the council and 1 in maintained schools)")
     assert "On 31 March 2020, 4 apprentices were in learning, compared with 3 on 1 April 2019." in drafted
     response = post_form(coordinator_client, f"{URL}/answers", {
@@ -248,6 +248,23 @@ def test_a_submitted_year_stays_as_filed_until_reopened(year_2019, app, coordina
     [event] = events(app, "sector_return.reopened")
     assert event.details["filed"]["council"] == {"employees_start": 400, "employees_end": 410, "employees_new": 50,
                                                  "apprentices_start": 2, "apprentices_end": 3, "apprentices_new": 1}
+
+
+def test_a_year_still_running_cannot_be_marked_as_submitted(app, coordinator_client):
+    this_year = financial_year_of(uk_today())
+    url = f"/reports/{this_year.year}"
+    post_form(coordinator_client, f"{url}/employees", EMPLOYEES)
+    checking = page(coordinator_client.get(f"{url}/submit"))
+    assert text_of(checking.find(id="year-running")).startswith(
+        f"The {this_year.label} year is still running: it ends on 31 March {this_year.year + 1}.")
+    assert checking.find("button", string=lambda t: t and "submitted" in t) is None  # nothing to press
+    # Posted all the same (an old tab, say): refused, and nothing frozen.
+    token = csrf_token_from(str(page(coordinator_client.get(url))))
+    response = coordinator_client.post(f"{url}/submit", data={"csrf_token": token, "version": "1", "figures": "x"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(sa.select(SectorReturn.submitted_at).where(SectorReturn.year == this_year.year)) \
+            is None
 
 
 def test_a_submission_based_on_an_older_version_or_older_figures_is_refused(year_2019, app, coordinator_client):
