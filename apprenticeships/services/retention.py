@@ -148,6 +148,10 @@ HANDLING: dict[tuple[str, str], Handling] = {
     ("placements", "created_by_id"): KEPT_AS_ACTOR,
     ("placement_assignments", "proposed_by_id"): KEPT_AS_ACTOR,
     ("placement_assignments", "decided_by_id"): KEPT_AS_ACTOR,
+    ("review_actions", "completed_by_id"): KEPT_AS_ACTOR,
+    ("sector_returns", "submitted_by_id"): KEPT_AS_ACTOR,
+    ("council_files", "added_by_id"): KEPT_AS_ACTOR,
+    ("comparison_links", "created_by_id"): KEPT_AS_ACTOR,
 }
 
 
