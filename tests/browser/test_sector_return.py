@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from playwright.sync_api import Browser, Page, expect
 
 from apprenticeships.services.sector_return import financial_year_of
@@ -16,7 +18,7 @@ EMPLOYEES = [("Employees at the start of the year", "2460", "1210"),
              ("New employees during the year", "320", "150")]
 
 
-def test_making_and_filing_this_years_return_without_javascript(browser: Browser, live_server):
+def test_making_this_years_return_and_filing_last_years_without_javascript(browser: Browser, live_server):
     year = financial_year_of(uk_today())
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
@@ -36,14 +38,26 @@ def test_making_and_filing_this_years_return_without_javascript(browser: Browser
 
     page.get_by_role("link", name="Write the answers (drafted for you from the year's figures)").click()
     expect(page.get_by_label("What actions have you taken to meet the target? (optional)")).to_contain_text(
-        f"Between {year.in_words}")
+        f"From {year.in_words}")
     page.get_by_label("How are you planning to meet the target in future? (optional)").fill("A new cohort in 2027.")
     page.get_by_role("button", name="Save answers").click()
     expect(page.get_by_text("A new cohort in 2027.")).to_be_visible()
 
+    # The year is still running: it is checked, not filed.
+    page.get_by_role("button", name="Check and mark as submitted").click()
+    expect(page.locator("#year-running")).to_contain_text(f"You can mark the return as submitted from 1 April "
+                                                          f"{year.year + 1}.")
+    expect(page.get_by_role("button", name="Mark as submitted")).to_have_count(0)
+
+    # Last year's, filed in the demo: reopened (after confirming), then marked as submitted again.
+    page.goto(live_server + f"/reports/{year.year - 1}/reopen")
+    page.get_by_label("Yes, reopen it so its figures and answers can change").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("link", name="Change the employee numbers")).to_be_visible()
     page.get_by_role("button", name="Check and mark as submitted").click()
     page.get_by_role("button", name="Mark as submitted").click()
-    expect(page.get_by_text(f"The {year.label} return is marked as submitted.")).to_be_visible()
+    last = financial_year_of(year.first_day - timedelta(days=1))
+    expect(page.get_by_text(f"The {last.label} return is marked as submitted.")).to_be_visible()
     expect(page.get_by_text("by Alex Morgan")).to_be_visible()
     expect(page.get_by_role("link", name="Change the employee numbers")).to_have_count(0)
     context.close()
