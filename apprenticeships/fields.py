@@ -13,7 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import DateField, EmailField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, StopValidation
 
-from .text import minutes_from_hours
+from .text import minutes_from_hours, money, pence_from_pounds
 
 _DATE_PART = re.compile(r"[0-9]{1,4}")
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")  # up to 999,999,999: beyond any count or duration here
@@ -135,6 +135,42 @@ class HoursField(StringField):
             raise ValueError(f"{self.label.text} must be a number, like {self.example}")
         if number != self.data:
             self.minutes = -self.minutes
+
+
+class MoneyField(StringField):
+    """Pounds as a person writes them ("£1,250.50", "1250"), held as whole pence in `pence`.
+
+    The range is checked here too, so a huge figure is an error next to the field, not a failed
+    database CHECK."""
+
+    def __init__(self, label: str, validators=None, *, minimum: int = 1, maximum: int = 100_000_000_000, **kwargs):
+        kwargs.setdefault("widget", GovTextInput())
+        super().__init__(label, validators, **kwargs)
+        self.pence: int | None = None
+        self.minimum, self.maximum = minimum, maximum
+
+    def process_data(self, value):
+        # From a record, `value` is pence: show them as pounds, without the sign (the prefix shows it).
+        self.pence = value
+        self.data = None if value is None else money(value).removeprefix("£")
+
+    def process_formdata(self, valuelist):
+        self.data = (valuelist[0] if valuelist else "").strip()
+        self.pence = None
+        if not self.data:
+            return
+        name = self.label.text.removesuffix(" (optional)")
+        self.pence = pence_from_pounds(self.data)
+        if self.pence is None:
+            raise ValueError(f"{name} must be an amount in pounds, like 1,250 or 1,250.50")
+        if not self.minimum <= self.pence <= self.maximum:
+            low, high = money(self.minimum), money(self.maximum, whole=True)
+            self.pence = None
+            raise ValueError(f"{name} must be between {low} and {high}")
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
 
 
 class CharacterCount(GovCharacterCount):

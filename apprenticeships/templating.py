@@ -12,7 +12,7 @@ from jinja2_fragments.flask import render_block
 
 from .models import Role
 from .permissions import access_ends_on, record_is_read_only
-from .text import hour_estimate, hour_figure, hours_estimate_in_words, hours_in_words
+from .text import hour_estimate, hour_figure, hours_estimate_in_words, hours_in_words, money
 
 UK_TIME = ZoneInfo("Europe/London")
 
@@ -100,6 +100,7 @@ def format_datetime(value: datetime | None) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.after_request(_messages_in_view)
     app.jinja_env.filters["govuk_date"] = format_date
+    app.jinja_env.filters["money"] = money  # pence as "£1,250.50"; money(whole=True) as "£1,251"
     app.jinja_env.filters["with_article"] = with_article
     app.jinja_env.filters["govuk_datetime"] = format_datetime
     app.jinja_env.filters["hours"] = hours_in_words  # 2.5 as "2.5 hours": one way to write hours

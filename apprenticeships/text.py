@@ -109,3 +109,32 @@ def hours_estimate_in_words(hours: float) -> str:
 def hours_in_words(hours: float) -> str:
     """7.5 as "7.5 hours", 1 as "1 hour"."""
     return f"{hour_figure(hours)} hour" + ("" if hours == 1 else "s")
+
+
+# --- Money: always whole pence, never floats -----------------------------------------------------
+
+_POUNDS = re.compile(r"(?P<pounds>[0-9]{1,12})(?:\.(?P<pence>[0-9]{1,2}))?")
+
+
+def pence_from_pounds(text: str) -> int | None:
+    """Pounds as a person writes them ("£1,250", "1250.5", "1,250.50") in whole pence, or None.
+
+    Commas are thousands separators only; more than two decimal places is not money."""
+    text = text.strip().removeprefix("£").replace(",", "").strip()
+    match = _POUNDS.fullmatch(text)
+    if match is None:
+        return None
+    pence = match["pence"] or "0"
+    return int(match["pounds"]) * 100 + int(pence.ljust(2, "0"))
+
+
+def money(pence: int | None, *, whole: bool = False) -> str:
+    """Pence as pounds: "£1,250.50"; "£1,250" for whole pounds (or every figure, when `whole`)."""
+    if pence is None:
+        return ""
+    sign = "-" if pence < 0 else ""
+    pounds, rest = divmod(abs(pence), 100)
+    if whole:
+        pounds += 1 if rest >= 50 else 0  # half a pound and over rounds up, as people expect
+        return f"{sign}£{pounds:,}"
+    return f"{sign}£{pounds:,}" if rest == 0 else f"{sign}£{pounds:,}.{rest:02d}"

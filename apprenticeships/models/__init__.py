@@ -20,6 +20,21 @@ from .employers import (
     PartnershipStatus,
 )
 from .evidence import EvidenceFile, ScanStatus
+from .levy import (
+    ApplicationStatus,
+    FundingBand,
+    LevyAccount,
+    LevyApplication,
+    LevyFunding,
+    LevyPledge,
+    LevyScheme,
+    LevyTransaction,
+    PledgeStatus,
+    TransactionKind,
+    TransactionSource,
+    TransferApprentice,
+    TransferOutcome,
+)
 from .notifications import EmailFrequency, EmailState, Notification, NotificationKind, NotificationPreference
 from .outbox import OutboxMessage, OutboxStatus
 from .password_resets import PasswordReset

@@ -147,6 +147,8 @@ KINDS = {VIEW: "Looked at (viewed or downloaded)", EXPORT: "Exported", CHANGE: "
 # What each action says, after the actor's name. {whose}: "Ali Apprentice's" (or "their own"
 # when the actor is the person); {person}: "Ali Apprentice" (or "themselves").
 PHRASES: dict[str, tuple[str, str]] = {
+    # The levy (issue 17)
+    "levy.transaction_recorded": (CHANGE, "recorded a levy transaction"),
     # Looking at a person’s record
     "apprentice.viewed": (VIEW, "viewed {whose} record"),
     "apprentice.log_viewed": (VIEW, "viewed {whose} log"),
