@@ -1,8 +1,13 @@
 import logging
+import sys
 from logging.config import fileConfig
+from pathlib import Path
 
 from alembic import context
 from flask import current_app
+
+# Helpers the migrations share (sqlite_rebuild.py) live beside this file.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

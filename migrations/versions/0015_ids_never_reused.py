@@ -35,9 +35,12 @@ Revises: 0014
 Create Date: 2026-12-02 09:00:00.000000
 
 """
-import re
+
+from functools import partial
 
 from alembic import op
+
+from sqlite_rebuild import foreign_keys_off, rebuild, set_counter
 
 # revision identifiers, used by Alembic.
 revision = '0015'
@@ -53,58 +56,14 @@ AUDIT_ID_COLUMNS = {
     'users': ('user_id', 'actor_id'),
 }
 AUDIT_DETAIL_IDS = {'log_entries': 'entry_id'}  # log_entry.deleted names the apprentice, with the entry's id
-TEMPORARY = '_ids_never_reused_{}'
 
 
 def _sqlite_rebuild(autoincrement: bool) -> None:
-    if op.get_context().as_sql:
-        raise RuntimeError('Migration 0015 reads the tables it rebuilds: run it against the database, not as SQL')
-    # The sqlite3 connection itself: its transactions are driven by hand here (see the docstring).
-    connection = op.get_bind().connection.dbapi_connection
-    if connection.in_transaction:
-        connection.commit()  # the migrations before this one: PRAGMA foreign_keys works only between transactions
-    isolation_level = connection.isolation_level
-    connection.isolation_level = None  # no transaction begun behind our back: BEGIN and COMMIT below are ours
-    cursor = connection.cursor()
-    try:
-        cursor.execute('PRAGMA foreign_keys=OFF')
-        cursor.execute('BEGIN IMMEDIATE')
-        try:
-            for table in TABLES:
-                _rebuild(cursor, table, autoincrement)
-            problems = cursor.execute('PRAGMA foreign_key_check').fetchall()
-            if problems:
-                raise RuntimeError(f'Rebuilding the tables broke foreign keys: {problems[:5]}')
-        except BaseException:
-            cursor.execute('ROLLBACK')
-            raise
-        cursor.execute('COMMIT')
-    finally:
-        cursor.execute('PRAGMA foreign_keys=ON')
-        cursor.close()
-        connection.isolation_level = isolation_level
-
-
-def _rebuild(cursor, table: str, autoincrement: bool) -> None:
-    create = cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
-    others = [row[0] for row in cursor.execute(
-        "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL "
-        "ORDER BY type, name", (table,))]
-    new_sql = _with_autoincrement(create, table) if autoincrement else _without_autoincrement(create, table)
-    if new_sql is None:  # already as wanted
-        return
-    temporary = TEMPORARY.format(table)
-    new_sql, n = re.subn(r'^CREATE TABLE ("?)' + table + r'\1 \(', f'CREATE TABLE {temporary} (', new_sql)
-    assert n == 1, f'unexpected CREATE TABLE statement for {table}'
-    columns = ', '.join(f'"{row[1]}"' for row in cursor.execute(f'PRAGMA table_info("{table}")').fetchall())
-    cursor.execute(new_sql)
-    cursor.execute(f'INSERT INTO {temporary} ({columns}) SELECT {columns} FROM "{table}"')
-    cursor.execute(f'DROP TABLE "{table}"')
-    cursor.execute(f'ALTER TABLE {temporary} RENAME TO "{table}"')
-    for sql in others:
-        cursor.execute(sql)
-    if autoincrement:
-        _start_counter_past_named_ids(cursor, table)
+    with foreign_keys_off('0015') as cursor:
+        for table in TABLES:
+            change = partial(_with_autoincrement if autoincrement else _without_autoincrement, table=table)
+            if rebuild(cursor, table, change) and autoincrement:
+                _start_counter_past_named_ids(cursor, table)
 
 
 def _with_autoincrement(create: str, table: str) -> str | None:
@@ -143,9 +102,7 @@ def _start_counter_past_named_ids(cursor, table: str) -> None:
     if table in AUDIT_DETAIL_IDS:
         named.append(f"SELECT max(CAST(json_extract(details, '$.{AUDIT_DETAIL_IDS[table]}') AS INTEGER)) "
                      "FROM audit_events WHERE json_valid(details)")
-    largest = max(cursor.execute(sql).fetchone()[0] or 0 for sql in named)
-    cursor.execute('DELETE FROM sqlite_sequence WHERE name = ?', (table,))
-    cursor.execute('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)', (table, largest))
+    set_counter(cursor, table, max(cursor.execute(sql).fetchone()[0] or 0 for sql in named))
 
 
 def upgrade():

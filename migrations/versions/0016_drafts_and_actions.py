@@ -29,10 +29,11 @@ Revises: 0015
 Create Date: 2026-12-02 10:00:00.000000
 
 """
-import re
 
 import sqlalchemy as sa
 from alembic import op
+
+from sqlite_rebuild import foreign_keys_off, rebuild
 
 # revision identifiers, used by Alembic.
 revision = '0016'
@@ -64,31 +65,9 @@ def _kinds(kinds) -> None:
 def _sqlite_rebuild(upgrading: bool) -> None:
     """Rebuild `placements` (the five columns nullable and the CHECK, or as before) and
     `review_actions` (with `completed_by_id` and its foreign key, or without)."""
-    if op.get_context().as_sql:
-        raise RuntimeError('Migration 0016 reads the tables it rebuilds: run it against the database, not as SQL')
-    connection = op.get_bind().connection.dbapi_connection
-    if connection.in_transaction:
-        connection.commit()  # PRAGMA foreign_keys works only between transactions (see 0015)
-    isolation_level = connection.isolation_level
-    connection.isolation_level = None
-    cursor = connection.cursor()
-    try:
-        cursor.execute('PRAGMA foreign_keys=OFF')
-        cursor.execute('BEGIN IMMEDIATE')
-        try:
-            _rebuild(cursor, 'placements', _placements_drafts if upgrading else _placements_complete)
-            _rebuild(cursor, 'review_actions', _with_completed_by if upgrading else _without_completed_by)
-            problems = cursor.execute('PRAGMA foreign_key_check').fetchall()
-            if problems:
-                raise RuntimeError(f'Rebuilding the tables broke foreign keys: {problems[:5]}')
-        except BaseException:
-            cursor.execute('ROLLBACK')
-            raise
-        cursor.execute('COMMIT')
-    finally:
-        cursor.execute('PRAGMA foreign_keys=ON')
-        cursor.close()
-        connection.isolation_level = isolation_level
+    with foreign_keys_off('0016') as cursor:
+        rebuild(cursor, 'placements', _placements_drafts if upgrading else _placements_complete)
+        rebuild(cursor, 'review_actions', _with_completed_by if upgrading else _without_completed_by)
 
 
 def _swap(create: str, old: str, new: str) -> str:
@@ -132,31 +111,6 @@ def _with_completed_by(create: str) -> str:
 def _without_completed_by(create: str) -> str:
     create = _swap(create, '\tcompleted_by_id INTEGER, \n', '')
     return _remove_last(create, FK_LINE)
-
-
-def _rebuild(cursor, table: str, change) -> None:
-    """As migration 0015 rebuilds a table: its own CREATE TABLE statement, changed by `change`."""
-    create = cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
-    others = [row[0] for row in cursor.execute(
-        "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL "
-        "ORDER BY type, name", (table,))]
-    old_columns = [row[1] for row in cursor.execute(f'PRAGMA table_info("{table}")').fetchall()]
-    temporary = f'_{table}_0016'
-    create, n = re.subn(r'^CREATE TABLE ("?)' + table + r'\1 \(', f'CREATE TABLE {temporary} (', change(create))
-    assert n == 1, f'unexpected CREATE TABLE statement for {table}'
-    cursor.execute(create)
-    new_columns = {row[1] for row in cursor.execute(f'PRAGMA table_info("{temporary}")').fetchall()}
-    columns = ', '.join(f'"{column}"' for column in old_columns if column in new_columns)
-    cursor.execute(f'INSERT INTO {temporary} ({columns}) SELECT {columns} FROM "{table}"')
-    counted = 'AUTOINCREMENT' in create  # its counter goes on from where it was (0015), not from max(id)
-    seq = cursor.execute('SELECT seq FROM sqlite_sequence WHERE name = ?', (table,)).fetchone() if counted else None
-    cursor.execute(f'DROP TABLE "{table}"')
-    cursor.execute(f'ALTER TABLE {temporary} RENAME TO "{table}"')
-    for sql in others:
-        cursor.execute(sql)
-    if seq is not None:
-        cursor.execute('DELETE FROM sqlite_sequence WHERE name = ?', (table,))
-        cursor.execute('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)', (table, seq[0]))
 
 
 def upgrade():
