@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template, url_for
 from flask_login import current_user
 
-from ..models import Role
+from ..models import ProgrammeSettings, Role
 from ..permissions import public
 from ..services import retention
 from . import bp
@@ -56,5 +56,6 @@ def notice():
     return render_template("privacy/notice.html", periods=retention.periods(config),
                            who_sees=[WHO_SEES[role] for role in Role], own_copy=own_copy,
                            shared_outside=shared_outside(config),
+                           round_to_five=ProgrammeSettings.current().round_to_five,
                            dpo_name=config["DATA_PROTECTION_OFFICER_NAME"],
                            dpo_email=config["DATA_PROTECTION_OFFICER_EMAIL"])

@@ -585,7 +585,8 @@ def test_the_privacy_notice_is_public_linked_from_every_page_and_follows_the_set
     assert "kept for 6 years after their apprenticeship ends" in notice
     assert "Each event in the audit log is kept for 7 years" in notice
     assert "read their own records for 365 days after their apprenticeship ends" in notice
-    assert "Counts below 5 are not published" in notice
+    assert "Counts below 5 are not published. A new version" in notice  # not rounded: the setting is off
+    assert "files the public sector apprenticeship return" in notice
     for sentence in ("Programme coordinators at the council see every apprentice’s records",
                      "A mentor sees the records of the apprentices they currently mentor",
                      "An employer partner sees the apprentices proposed for or placed on its work placements",
@@ -593,12 +594,13 @@ def test_the_privacy_notice_is_public_linked_from_every_page_and_follows_the_set
         assert sentence in notice
 
     post_form(coordinator_client, "/settings", {**SETTINGS, "disclosure_threshold": "10", "retention_years": "9",
-                                                "audit_retention_years": "12"})
+                                                "audit_retention_years": "12", "round_to_five": "yes"})
     app.config["APPRENTICE_ACCESS_AFTER_END"] = timedelta(days=30)
     changed = text_of(page(client.get("/privacy")))
     assert "kept for 9 years after their apprenticeship ends" in changed and "6 years" not in changed
     assert "Each event in the audit log is kept for 12 years" in changed
     assert "for 30 days after their apprenticeship ends" in changed and "Counts below 10" in changed
+    assert "every published count is rounded to the nearest 5" in changed
     assert "Privacy notice" in text_of(page(coordinator_client.get("/coordinator")).find("footer"))
 
 

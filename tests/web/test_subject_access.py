@@ -227,6 +227,12 @@ def test_a_coordinator_downloads_everything_held_about_an_apprentice(app, coordi
     report = files["report.html"].decode()
     soup = BeautifulSoup(report, "html.parser")
     assert soup.h1.get_text() == "Everything held about Jordan Ellis"
+    # A long page: its contents list leads to every section, in order.
+    contents = soup.find("nav", attrs={"aria-labelledby": "contents-title"})
+    sections = [h2 for h2 in soup.find_all("h2") if h2.get("id") != "contents-title"]
+    assert [(a["href"], a.get_text()) for a in contents.find_all("a")] == \
+        [(f"#{h2['id']}", h2.get_text()) for h2 in sections]
+    assert len(sections) >= 10 and sections[0].get_text() == "About this copy"
     text = text_of(soup)
     for words in ("First aid course", "Which course was this for?", "The provider's first aid day.",
                   "The employer's comments were missing.", "first-aid-certificate.pdf", "training-plan.pdf",
