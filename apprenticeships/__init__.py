@@ -109,6 +109,7 @@ def create_app(config: Config | None = None) -> Flask:
         errors,
         evidence,
         home,
+        levy,
         logbook,
         mentors,
         notifications,
@@ -142,6 +143,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(summaries.bp)
     app.register_blueprint(reports.bp)  # the public sector apprenticeship return, per financial year
     app.register_blueprint(comparison.bp)  # councils side by side, and links to share a comparison
+    app.register_blueprint(levy.bp)  # the levy: accounts, ledger, forecast, funding, transfers
     retention.init_app(app)  # records past their retention period, keeping one longer, deleting one added in error
     app.register_blueprint(privacy.bp)  # the privacy notice, linked in every page's footer
     app.register_blueprint(subject_access.bp)

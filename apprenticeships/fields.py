@@ -7,6 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
     GovDateInput,
+    GovFormBase,
     GovRadioInput,
     GovTextInput,
 )
@@ -90,6 +91,57 @@ class GovDateField(DateField):
     def pre_validate(self, form):
         if self.process_errors:
             raise StopValidation()  # one message is enough: it is already there
+
+
+class GovMonthInput(GovDateInput):
+    """GOV.UK's date input with a month and a year only (as for "a month's funds")."""
+
+    def map_gov_params(self, field, **kwargs):
+        month, year = field.raw_data if field.raw_data is not None else (
+            (f"{field.data.month:02d}", str(field.data.year)) if field.data else (None, None))
+        params = GovFormBase.map_gov_params(self, field, **kwargs)  # not GovDateInput's: it expects a day
+        classes = " govuk-input--error" if field.errors else ""
+        params.setdefault("fieldset", {"legend": {"text": field.label.text}})
+        params.setdefault("items", [
+            {"label": "Month", "id": f"{field.name}-month", "name": field.name,
+             "classes": "govuk-input--width-2" + classes, "value": month},
+            {"label": "Year", "id": f"{field.name}-year", "name": field.name,
+             "classes": "govuk-input--width-4" + classes, "value": year},
+        ])
+        return params
+
+
+class GovMonthField(DateField):
+    """A month and year (held as the first day of the month), with GOV.UK-style messages: like
+    GovDateField, exactly two parts of plain digits, or an error next to the field."""
+
+    def __init__(self, label: str, validators=None, years: tuple[int, int] = (1900, 2100), **kwargs):
+        kwargs.setdefault("widget", GovMonthInput())
+        super().__init__(label, validators, format="%m %Y", **kwargs)
+        self.years = years
+
+    def process_formdata(self, valuelist):
+        parts = [v.strip() for v in valuelist][:2]
+        self.raw_data = parts + [""] * (2 - len(parts))
+        self.data = None
+        if not any(self.raw_data):
+            return
+        missing = [part for part, text in zip(("month", "year"), self.raw_data, strict=True) if not text]
+        if missing:
+            raise ValueError(f"{self.label.text} must include a {missing[0]}")
+        if not all(_DATE_PART.fullmatch(p) for p in self.raw_data):
+            raise ValueError(f"{self.label.text} must be a real month")
+        month, year = (int(p) for p in self.raw_data)
+        first, last = self.years
+        if not first <= year <= last:
+            raise ValueError(f"{self.label.text} must be a year between {first} and {last}")
+        if not 1 <= month <= 12:
+            raise ValueError(f"{self.label.text} must be a real month")
+        self.data = date(year, month, 1)
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
 
 
 class WholeNumberField(IntegerField):

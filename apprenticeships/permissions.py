@@ -337,3 +337,19 @@ def may_remove_evidence(user: User, file) -> bool:
         return (user.role == Role.APPRENTICE and user.apprentice_id == file.apprentice_id
                 and file.log_entry.status != VerificationStatus.VERIFIED)
     return file.review.locked_at is None and (file.uploaded_by_id == user.id or may_record_review(user, file.review))
+
+
+def levy_application_or_404(application_id: int, user: User):
+    """A levy transfer application: coordinators any; an employer partner's users only their own
+    organisation's; nobody else. One another employer made is not found (404), as if it did not exist."""
+    from .models import LevyApplication
+
+    query = sa.select(LevyApplication).where(LevyApplication.id == application_id)
+    if user.role == Role.EMPLOYER:
+        query = query.where(LevyApplication.employer_id == user.employer_id)
+    elif user.role != Role.COORDINATOR:
+        abort(404)
+    application = db.session.scalar(query)
+    if application is None:
+        abort(404)
+    return application

@@ -31,7 +31,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
                        ("Employers", "employers.index"), ("Placements", "placements.index"),
                        ("Verify hours", "logbook.queue"), ("Reviews", "reviews.index"),
                        ("Providers", "programme.providers"), ("Standards", "programme.standards"),
-                       ("Reports", "reports.index"),
+                       ("Reports", "reports.index"), ("Levy", "levy.index"),
                        ("Users", "users.index"), ("Audit log", "audit.index"), ("Compare councils", "comparison.index"),
                        ("Settings", "programme.settings")],
     Role.MENTOR: [("Home", "home.mentor"), ("Verify hours", "logbook.queue"), ("Reviews", "reviews.index")],

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs everything the test suite needs and runs all of it, twice: the whole suite (unit, web
-# and browser tests) on SQLite, and the whole suite again on a real PostgreSQL server. The two
-# runs go side by side, one on each core: the SQLite run's report shows as it goes, the
-# PostgreSQL run's when both have ended.
+# Installs everything the test suite needs and runs all of it: the unit and web tests on SQLite
+# and again on a real PostgreSQL server, and the browser tests (on SQLite). The three runs go side
+# by side, sharing the cores: the SQLite run's report shows as it goes, the others' when all have
+# ended.
 # This is the README's test command, and what CI runs (.ci/run).
 # Arguments go to pytest for a single run, on SQLite (or on the server TEST_DATABASE_URL names),
 # e.g. `bash scripts/test.sh tests/web -k invite`.
@@ -28,7 +28,11 @@ fi
 # The PostgreSQL server: the one TEST_DATABASE_URL names, or a throw-away one started here.
 pg_url=${TEST_DATABASE_URL:-}
 pg_dir=""
-work=$(mktemp -d /tmp/apprenticeships-tests.XXXXXX)
+# The runs' temporary folders (each test's copy of the SQLite database, its evidence files) in
+# memory where the machine has a /dev/shm, else in /tmp.
+tmp_root=/tmp
+[ -d /dev/shm ] && [ -w /dev/shm ] && tmp_root=/dev/shm
+work=$(mktemp -d "$tmp_root/apprenticeships-tests.XXXXXX")
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -43,38 +47,53 @@ if [ -z "$pg_url" ] && server=$(bash scripts/postgres.sh); then
   pg_dir=${server##* }
 fi
 
-# The two runs keep apart: each has its own temporary folder and Playwright output folder, and
-# the PostgreSQL run its own pytest cache (the SQLite run keeps the usual one, for --lf).
-sqlite_run=(env -u TEST_DATABASE_URL python3 -m pytest --basetemp "$work/sqlite" --output test-results/sqlite)
+# The runs keep apart: each has its own temporary folder and Playwright output folder, and the
+# PostgreSQL and browser runs their own pytest caches (the SQLite run keeps the usual one, for --lf).
 # The browser tests run once, on SQLite: they drive the pages' HTML and JavaScript, and every
-# request they make is also made on both databases by the web tests. That keeps the whole command
-# within 15 minutes on two cores.
+# request they make is also made on both databases by the web tests. They run in a session of
+# their own beside the other two, so that the two cores share the work evenly: that keeps the
+# whole command within 15 minutes on two cores.
+sqlite_run=(env -u TEST_DATABASE_URL python3 -m pytest --basetemp "$work/sqlite" --output test-results/sqlite
+            tests/unit tests/web)
+browser_run=(env -u TEST_DATABASE_URL python3 -m pytest --basetemp "$work/browser" --output test-results/browser
+             -o cache_dir=.pytest_cache/browser tests/browser)
 postgresql_run=(env TEST_DATABASE_URL="$pg_url" python3 -m pytest --basetemp "$work/postgresql"
                 --output test-results/postgresql -o cache_dir=.pytest_cache/postgresql
                 tests/unit tests/web)
 
-if [ -z "$pg_url" ]; then
-  echo "== The whole suite on SQLite =="
-  "${sqlite_run[@]}"
-  echo "SKIPPED: no PostgreSQL server could be started here (see above); the SQLite run passed."
-  exit 0
-fi
-
-# Side by side, one on each core. The SQLite run reports as it goes; the PostgreSQL run's report
-# is kept and shown after it. Both run in the background so that an interrupt stops both at once.
-"${postgresql_run[@]}" >"$work/postgresql.log" 2>&1 &
+# Side by side. The SQLite run reports as it goes; the others' reports are kept and shown after
+# it. All run in the background so that an interrupt stops them all at once.
+"${browser_run[@]}" >"$work/browser.log" 2>&1 &
 pids+=($!)
-echo "== The whole suite on SQLite (the run on PostgreSQL goes on at the same time) =="
+if [ -n "$pg_url" ]; then
+  "${postgresql_run[@]}" >"$work/postgresql.log" 2>&1 &
+  pids+=($!)
+  echo "== The unit and web tests on SQLite (on PostgreSQL and the browser tests at the same time) =="
+else
+  echo "== The unit and web tests on SQLite (the browser tests at the same time) =="
+fi
 "${sqlite_run[@]}" &
 pids+=($!)
-sqlite_status=0
-wait "${pids[1]}" || sqlite_status=$?
-postgresql_status=0
-wait "${pids[0]}" || postgresql_status=$?
+statuses=()
+for pid in "${pids[@]}"; do
+  status=0
+  wait "$pid" || status=$?
+  statuses+=("$status")
+done
 pids=()
+browser_status=${statuses[0]}
+sqlite_status=${statuses[-1]}
+echo "== The browser tests (on SQLite) =="
+cat "$work/browser.log"
+[ "$sqlite_status" -eq 0 ] || echo "FAILED: the unit and web tests on SQLite (pytest exit $sqlite_status)"
+[ "$browser_status" -eq 0 ] || echo "FAILED: the browser tests (pytest exit $browser_status)"
+if [ -z "$pg_url" ]; then
+  [ "$sqlite_status" -eq 0 ] && [ "$browser_status" -eq 0 ] || exit 1
+  echo "SKIPPED: no PostgreSQL server could be started here (see above); the runs on SQLite passed."
+  exit 0
+fi
+postgresql_status=${statuses[1]}
 echo "== The unit and web tests on PostgreSQL =="
 cat "$work/postgresql.log"
-
-[ "$sqlite_status" -eq 0 ] || echo "FAILED: the run on SQLite (pytest exit $sqlite_status)"
 [ "$postgresql_status" -eq 0 ] || echo "FAILED: the run on PostgreSQL (pytest exit $postgresql_status)"
-[ "$sqlite_status" -eq 0 ] && [ "$postgresql_status" -eq 0 ]
+[ "$sqlite_status" -eq 0 ] && [ "$browser_status" -eq 0 ] && [ "$postgresql_status" -eq 0 ]

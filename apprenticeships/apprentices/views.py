@@ -13,7 +13,7 @@ from ..extensions import db
 from ..ids import is_id, parse_id
 from ..models import ApprenticeStatus, Cohort, EpaOutcome, Mentor, ProgrammeSettings, Role
 from ..permissions import apprentice_or_404, roles
-from ..services import apprentices, audit, importing, mentors, profiles
+from ..services import apprentices, audit, importing, levy_funding, mentors, profiles
 from ..templating import render_page_or_block, requested_block
 from ..transactions import records_a_view
 from ..versioning import conflict_shown_on
@@ -45,9 +45,11 @@ def show(apprentice_id: int):
     apprentice = apprentice_or_404(apprentice_id, current_user)
     audit.viewed(current_user, "apprentice.viewed", apprentice)
     profile = profiles.load(apprentice, date.today(), ProgrammeSettings.current())
+    coordinating = current_user.role == Role.COORDINATOR
     return render_template("apprentices/show.html", profile=profile, apprentice=apprentice, today=date.today(),
-                           actions=apprentices.available_actions(apprentice) if current_user.role == Role.COORDINATOR
-                           else [], status_actions=STATUS_ACTIONS)
+                           actions=apprentices.available_actions(apprentice) if coordinating else [],
+                           status_actions=STATUS_ACTIONS,
+                           levy=levy_funding.for_apprentice(apprentice) if coordinating else None)
 
 
 @bp.route("/new", methods=["GET", "POST"])

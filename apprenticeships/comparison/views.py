@@ -149,7 +149,7 @@ def created(link_id: int):
     """The link just made, shown this once; afterwards the page says so."""
     link = _link_or_404(link_id)
     token = once.take("comparison-link", link.id)
-    return render_template("comparison/created.html", link=link,
+    return render_template("share_link_created.html", link=link, what="comparison", back=url_for("comparison.links"),
                            url=url_for("comparison.shared", token=token, _external=True) if token else None)
 
 

@@ -9,7 +9,8 @@ from ..email import problems as email_problems
 from ..logbook import views as logbook_views
 from ..models import AssignmentStatus, Placement, ProgrammeSettings, Role
 from ..permissions import public, roles, visible_apprentices_condition
-from ..services import dashboard, employers, logbook, overview, placements, reviews
+from ..services import dashboard, employers, levy_overview, logbook, overview, placements, reviews
+from ..templating import uk_today
 from ..transactions import records_a_view
 from . import bp, home_url
 
@@ -39,7 +40,7 @@ def coordinator():
         placements_waiting=dashboard.placements_awaiting_approval(),
         proposals_waiting=dashboard.proposals_awaiting_employers(), today=today,
         entries_waiting=overview.entries_waiting(everyone), to_sign=overview.reviews_to_sign(current_user),
-        email_problems=email_problems.count(),
+        email_problems=email_problems.count(), levy_expiring=levy_overview.expiring_soon(uk_today()),
     )
 
 

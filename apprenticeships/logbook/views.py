@@ -8,7 +8,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from ..errors import on_refusal_go_to
+from ..errors import on_refusal_go_to, refusal_said_here, reloads_to
 from ..ids import parse_id
 from ..models import ProgrammeSettings, Role, VerificationStatus
 from ..permissions import apprentice_or_404, entry_or_404, roles, visible_apprentices_condition
@@ -183,6 +183,7 @@ def delete(entry_id: int):
 
 
 @bp.post("/log/<int:entry_id>/answer")
+@reloads_to(lambda entry_id: url_for("home.apprentice", _anchor=f"entry-{entry_id}"))  # its place in the log
 @roles(Role.APPRENTICE)
 def answer(entry_id: int):
     """Answer a query about an entry; it goes back for verification.
@@ -264,9 +265,12 @@ def queue():
     """
     scope = visible_apprentices_condition(current_user)
     undone = session.pop(JUST_UNDONE, None) or {}
+    refused = refusal_said_here() or {}
     return _queue_page(scope, _queue_filters(scope), parse_id(request.args.get("done")),
                        bulk_problem=session.pop(BULK_PROBLEM, None), just_verified=session.pop(JUST_VERIFIED, None),
-                       undone_id=undone.get("id"), undone_message=undone.get("message"))
+                       undone_id=undone.get("id"), undone_message=undone.get("message"),
+                       refused_id=parse_id(str(refused.get("at", "")).removeprefix("entry-")),
+                       refused_message=refused.get("text"), gone=session.pop(JUST_GONE, None))
 
 
 # What "Verify selected entries" (or all on the page) just verified, for the next page of the queue to
@@ -277,13 +281,21 @@ BULK_PROBLEM = "queue_bulk_problem"
 # The one entry whose verification was just undone without JavaScript, and what to say in its row, where
 # the page opens (a flash would be a banner at the top, and take the page there).
 JUST_UNDONE = "queue_just_undone"
+# An entry deleted (by the apprentice) before the Verify or Query pressed without JavaScript reached us:
+# said in a row where it was in the list, where the page opens ({"id", "message", "on": its date if known}).
+JUST_GONE = "queue_just_gone"
 
 
 def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_problem: str | None = None,
-                just_verified: dict | None = None, undone_id: int | None = None, undone_message: str | None = None):
+                just_verified: dict | None = None, undone_id: int | None = None, undone_message: str | None = None,
+                refused_id: int | None = None, refused_message: str | None = None, gone: dict | None = None):
     """The queue for these filters. A filter with an error lists nothing (its errors show instead): a list
     filtered by only some of what was asked for could be verified in bulk by mistake. `bulk_problem` is
-    why "Verify selected entries" verified nothing (nothing ticked, say): an error at the top of the page."""
+    why "Verify selected entries" verified nothing (nothing ticked, say): an error at the top of the page.
+
+    Without JavaScript, what happened to one entry is said in its row, where the page opens: `done`
+    (verified or queried), `undone`, `refused` (changed or settled by someone else meanwhile: the entry
+    as it is now, where it sorts, with why) and `gone` (deleted meanwhile: a row saying so where it was)."""
     if form.errors:
         return render_template("logbook/queue.html", page=None, rows=[], counts=None, done=None, message=None,
                                **_queue_context(form))
@@ -293,17 +305,32 @@ def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_p
     done = logbook.queue_entry(scope, done_id)
     if done is not None and done.status == VerificationStatus.PENDING:
         done = None  # not settled after all (answered since, say): it is in the list if the filters want it
-    message = _settled_message(done) if done else undone_message
+    refused = logbook.queue_entry(scope, refused_id) if refused_message else None
+    if refused_message and refused is None:  # no longer anyone's to see here: said at the top after all
+        flash(refused_message, "error")
+    message = _settled_message(done) if done else undone_message or (refused_message if refused else None)
     if just_verified is None and done is not None and logbook.can_undo(current_user, done):
         # One entry verified without JavaScript: said, with its Undo, in the banner at the top as
         # "Verify selected entries" is (the page still opens at the entry, which offers it too).
         just_verified, message = {"ids": [done.id], "message": message, "entry": done}, None
-    return render_template("logbook/queue.html", page=page, rows=logbook.in_queue_order(page.items, done,
-                                                                                       filters.newest_first),
-                           changed_since_query=page.changed_since_query,
+    rows = logbook.in_queue_order(logbook.in_queue_order(page.items, done, filters.newest_first), refused,
+                                  filters.newest_first)
+    if gone is not None:
+        on = _iso_date(gone.get("on"))
+        gone = {**gone, "index": logbook.queue_position(rows, on, gone["id"], filters.newest_first) if on else 0}
+        message = message or gone["message"]
+    return render_template("logbook/queue.html", page=page, rows=rows, changed_since_query=page.changed_since_query,
                            counts=counts, done=done, message=message,
                            bulk_problem=bulk_problem, just_verified=just_verified, undone_id=undone_id,
-                           **_queue_context(form, page.number))
+                           refused_id=refused.id if refused else None, refused_message=refused_message,
+                           gone=gone if rows else None, **_queue_context(form, page.number))
+
+
+def _iso_date(text) -> date | None:
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
 
 
 @bp.post("/verification/verify")
@@ -358,6 +385,7 @@ def undo_verification():
 
 
 @bp.post("/log/<int:entry_id>/verify")
+@reloads_to(lambda entry_id: _queue_at(entry_id))
 @roles(Role.MENTOR, Role.COORDINATOR)
 def verify(entry_id: int):
     """Verify an entry: its hours count towards the off-the-job total. With htmx its row changes in place;
@@ -368,7 +396,7 @@ def verify(entry_id: int):
         return _gone(entry_id, gone, form)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    on_refusal_go_to(url_for("logbook.queue", **form.args()))
+    on_refusal_go_to(url_for("logbook.queue", **form.args()), said_at=_row_id(entry))
     logbook.verify(current_user, entry, parse_id(request.form.get("version")),
                    anyway=request.form.get("anyway") == "yes")  # a queried entry, answered in person
     return _settled(entry, form)
@@ -393,7 +421,7 @@ def query(entry_id: int):
     question = QueryForm(obj=entry)
     question.comment.label.text = f"Your question for {entry.apprentice.full_name}"
     if question.validate_on_submit():
-        on_refusal_go_to(url_for("logbook.queue", **form.args()))
+        on_refusal_go_to(url_for("logbook.queue", **form.args()), said_at=_row_id(entry))
         logbook.query(current_user, entry, question.comment.data.strip(), question.seen_version())
         return _settled(entry, form)
     if in_row:
@@ -403,6 +431,13 @@ def query(entry_id: int):
                            caption=entry.apprentice.full_name, back=back,
                            intro=f"{entry.activity_date.day} {entry.activity_date:%B %Y}, {entry.activity_type.label}, "
                                  f"{hours_in_words(entry.hours)}: {entry.description}")
+
+
+def _queue_at(entry_id: int) -> str:
+    """The queue at the filters and page this request's address carries (a form of the queue's), at the
+    entry's row: where a reload of a Verify button's address goes."""
+    query = request.query_string.decode("latin-1")
+    return url_for("logbook.queue") + (f"?{query}" if query else "") + f"#entry-{entry_id}"
 
 
 def _queue_entry_or_gone(entry_id: int):
@@ -421,14 +456,15 @@ def _queue_entry_or_gone(entry_id: int):
 def _gone(entry_id: int, gone: str, form: QueueFilterForm):
     """An entry the person asked to verify or query has been deleted since their page was shown: with
     htmx its row says so in place (and the counts refresh); without, the queue again, at the same
-    filters and page, with the message at its top."""
+    filters and page, opening at a row that says so where the entry was (its Verify form sends its
+    date, so it sorts into place; from the Query page, at the top of the list)."""
     message = f"{gone}. It is no longer waiting for verification."
     if requested_block({f"entry-{entry_id}": "row"}) is not None:
         scope = visible_apprentices_condition(current_user)
         return render_template("logbook/_queue_gone.html", entry_id=entry_id, message=message,
                                counts=logbook.queue_counts(scope, form.filters()), **_queue_context(form))
-    flash(message)
-    return redirect(url_for("logbook.queue", **form.args()), code=303)
+    session[JUST_GONE] = {"id": entry_id, "message": message, "on": request.form.get("on")}
+    return redirect(url_for("logbook.queue", **form.args()) + f"#entry-{entry_id}", code=303)
 
 
 def _queue_filters(scope) -> QueueFilterForm:

@@ -27,6 +27,7 @@ from .levy import (
     LevyApplication,
     LevyFunding,
     LevyPledge,
+    LevyReportedExpiry,
     LevyScheme,
     LevyTransaction,
     PledgeStatus,
@@ -34,6 +35,8 @@ from .levy import (
     TransactionSource,
     TransferApprentice,
     TransferOutcome,
+    TransferPublishedVersion,
+    TransferShareLink,
 )
 from .notifications import EmailFrequency, EmailState, Notification, NotificationKind, NotificationPreference
 from .outbox import OutboxMessage, OutboxStatus

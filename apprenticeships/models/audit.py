@@ -31,11 +31,14 @@ class AuditEvent(db.Model):
         # Everything done to one person, newest first (their record's "who has looked at this").
         sa.Index("ix_audit_events_apprentice_occurred", "apprentice_id", "occurred_at"),
         sa.Index("ix_audit_events_user_occurred", "user_id", "occurred_at"),
+        # The audit page's filters, newest first: a kind of event, and what one person did (migration 0018).
+        sa.Index("ix_audit_events_action_occurred", "action", "occurred_at"),
+        sa.Index("ix_audit_events_actor_occurred", "actor_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # ix_audit_events_actor_occurred
     action: Mapped[str] = mapped_column(sa.String(64))
     subject_type: Mapped[str] = mapped_column(sa.String(40))
     subject_id: Mapped[int | None]

@@ -18,16 +18,20 @@ the penny (credits - spending - transfers - expiries = balance).
   apprentice funded by an accepted application is a `TransferApprentice` (no name is held: the
   council needs outcomes, not identities), and their payments are the ledger's transfer rows.
 - `LevyScheme` holds the council's own local eligibility rules (one row).
+- `TransferShareLink` shares the summary of transfers as a cohort's share link does; every version of
+  its figures published is a `TransferPublishedVersion`, for the same differencing rule.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .sharing import ShareMode
 from .types import Choice, UTCDateTime, Versioned, choice_type, utcnow
 
 # A pound is 100 pence; no single figure is above a billion pounds.
@@ -67,6 +71,7 @@ class TransactionKind(Choice):
 class TransactionSource(Choice):
     ENTERED = "entered"
     IMPORTED = "imported"  # from the apprenticeship service's transactions CSV
+    WORKED_OUT = "worked_out"  # an expiry, worked out by the first in, first out rule (services/levy_ledger.py)
 
 
 class LevyTransaction(db.Model):
@@ -77,11 +82,17 @@ class LevyTransaction(db.Model):
         sa.CheckConstraint(f"amount_pence BETWEEN 1 AND {MAX_PENCE}", name="amount_range"),
         sa.CheckConstraint("top_up_pence IS NULL OR (kind = 'credit' AND top_up_pence BETWEEN 0 AND amount_pence)",
                            name="top_up_only_on_credits"),
-        # A payment says whose it is: training for our apprentice, transfer for a transfer apprentice.
-        sa.CheckConstraint("(kind = 'training') = (apprentice_id IS NOT NULL)", name="training_names_apprentice"),
-        sa.CheckConstraint("(kind = 'transfer') = (transfer_apprentice_id IS NOT NULL)",
-                           name="transfer_names_apprentice"),
+        # Only a training payment names one of our apprentices, only a transfer payment a transfer
+        # apprentice. Either may name no one: DfE's transactions file lists payments for apprentices
+        # this service does not hold (the account's other apprentices, transfers made elsewhere).
+        sa.CheckConstraint("apprentice_id IS NULL OR kind = 'training'", name="training_names_apprentice"),
+        sa.CheckConstraint("transfer_apprentice_id IS NULL OR kind = 'transfer'", name="transfer_names_apprentice"),
         sa.Index("ix_levy_transactions_account_month", "account_id", "month"),
+        # A row imported from DfE's file is recognised when the file (or one overlapping it) comes again.
+        sa.UniqueConstraint("account_id", "import_key", name="uq_levy_transactions_import_key"),
+        # Expiries are worked out, one row per account and month that has passed (levy_ledger.write_expiries).
+        sa.Index("uq_levy_transactions_one_expiry_a_month", "account_id", "month", unique=True,
+                 sqlite_where=sa.text("kind = 'expiry'"), postgresql_where=sa.text("kind = 'expiry'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +109,8 @@ class LevyTransaction(db.Model):
     description: Mapped[str | None] = mapped_column(sa.String(200))
     source: Mapped[TransactionSource] = mapped_column(choice_type(TransactionSource, "levy_transaction_source"),
                                                       default=TransactionSource.ENTERED)
+    # Of an imported row: a digest of the file's cells that identify it (services/levy_import.py).
+    import_key: Mapped[str | None] = mapped_column(sa.String(64))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -108,6 +121,25 @@ class LevyTransaction(db.Model):
     @property
     def signed_pence(self) -> int:
         return self.amount_pence if self.kind is TransactionKind.CREDIT else -self.amount_pence
+
+
+class LevyReportedExpiry(db.Model):
+    """What DfE's transactions file says expired from an account in a month ("Expired Levy" rows).
+
+    Not a movement of money: the ledger's expiries are worked out by the first in, first out rule
+    (services/levy_ledger.py) and this is compared with them, so a difference shows plainly."""
+
+    __tablename__ = "levy_reported_expiries"
+    __table_args__ = (
+        sa.CheckConstraint(f"amount_pence BETWEEN 0 AND {MAX_PENCE}", name="amount_range"),
+        sa.UniqueConstraint("account_id", "month", name="uq_levy_reported_expiries_account_month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("levy_accounts.id", ondelete="CASCADE"))
+    month: Mapped[date]
+    amount_pence: Mapped[int] = mapped_column(sa.BigInteger)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class LevyFunding(Versioned, db.Model):
@@ -225,7 +257,11 @@ class LevyApplication(Versioned, db.Model):
     employer_pays_levy: Mapped[bool] = mapped_column(default=False)
     hourly_wage_pence: Mapped[int | None]
     apprentices_live_in_borough: Mapped[bool] = mapped_column(default=True)
+    # Where the apprentices will work (a town, or a postcode), checked against the pledge's locations.
+    location: Mapped[str | None] = mapped_column(sa.String(120))
     details: Mapped[str | None] = mapped_column(sa.Text)
+    # Why the council rejected it, or approved it although a local rule was not met (the employer sees it).
+    decision_reason: Mapped[str | None] = mapped_column(sa.Text)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -288,3 +324,50 @@ class LevyScheme(Versioned, db.Model):
     apprentices_in_borough_only: Mapped[bool] = mapped_column(default=False)
     # For example the London Living Wage; empty: no local rule beyond the law.
     min_hourly_wage_pence: Mapped[int | None]
+
+
+class TransferShareLink(db.Model):
+    """A link to the summary of transfers (services/levy_transfers.py) that anyone holding it can read:
+    as a cohort's share link (models/sharing.py), figures only, through the same disclosure control."""
+
+    __tablename__ = "transfer_share_links"
+    __table_args__ = (
+        sa.CheckConstraint("view_count >= 0", name="views_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(sa.String(120))
+    # SHA-256 of a token of 256 random bits; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    mode: Mapped[ShareMode] = mapped_column(choice_type(ShareMode, "share_mode"))
+    narrative: Mapped[str | None] = mapped_column(sa.Text)
+    expires_on: Mapped[date | None]
+    # Aggregates only, already through disclosure control; never row-level data.
+    published_figures: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    figures_as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    view_count: Mapped[int] = mapped_column(default=0)
+    last_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TransferPublishedVersion(db.Model):
+    """One distinct version of the transfers' figures published anywhere (a live link, a snapshot):
+    each new version is checked against all of these by services/publication.py's differencing rule,
+    as a cohort's are against `published_versions`."""
+
+    __tablename__ = "transfer_published_versions"
+    __table_args__ = (
+        # Two requests publishing at once both take the next number: the database lets one of them have it.
+        sa.UniqueConstraint("sequence"),
+        sa.UniqueConstraint("digest"),
+        sa.CheckConstraint("sequence >= 1", name="sequence_positive"),
+        sa.CheckConstraint("length(digest) = 64", name="sha256_digest"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int]
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    figures: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

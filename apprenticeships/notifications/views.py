@@ -46,9 +46,10 @@ def all_done():
     form = DoneForm()
     if form.validate_on_submit():
         changed = notifications.mark_done(current_user, None)
-        waiting = notifications.count_for(current_user)  # what is left: still waiting for their answer
-        left = (f" {waiting} still {'needs' if waiting == 1 else 'need'} your answer: "
-                f"{'it goes' if waiting == 1 else 'they go'} once you have answered.") if waiting else ""
+        waiting = notifications.count_for(current_user)  # what is left: still to do (a review to sign...)
+        stays = "it stays until you have done what it asks" if waiting == 1 else \
+            "they stay until you have done what they ask"
+        left = f" {waiting} still {'needs' if waiting == 1 else 'need'} you, so {stays}." if waiting else ""
         flash((f"{changed} marked as done." if changed else "Nothing was waiting to be marked as done.") + left,
               "success")
     return redirect(_back(), code=303)

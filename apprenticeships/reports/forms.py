@@ -6,22 +6,45 @@ from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput, GovTextInput
 from wtforms import HiddenField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.validators import InputRequired, NumberRange, StopValidation, ValidationError
 
 from ..fields import WholeNumberField, text_area
 from ..forms import AppForm
 from ..models import EmployedBy
 from ..services.sector_return import MAX_COUNT, PARTS, full_time_equivalent
 
-HEADCOUNT_FIELDS = {  # name: (label, hint)
-    "employees_start": ("Employees at the start of the year", "Working in England on 1 April"),
-    "employees_end": ("Employees at the end of the year", "Working in England on 31 March"),
-    "employees_new": ("New employees during the year", "Who started working for you in England during the year"),
-    "fte_start": ("Full-time equivalent at the start (optional)", "For example, 412.5"),
-    "fte_end": ("Full-time equivalent at the end (optional)", "For example, 420"),
+HEADCOUNT_FIELDS = {  # name: (label, hint); the figures as DfE's form and the open data file name them
+    "employees_start": ("Employees at the start of the period", "Working in England on 1 April"),
+    "employees_end": ("Employees at the end of the period", "Working in England on 31 March"),
+    "employees_new": ("New employees in the period", "Who started working for you in England during the year"),
+    "fte_start": ("Full-time equivalent at the start of the period (optional)", "For example, 412.5"),
+    "fte_end": ("Full-time equivalent at the end of the period (optional)", "For example, 420"),
     "fte_new": ("Full-time equivalent of the new employees (optional)", "For example, 38.5"),
 }
 ANSWER_LENGTH = 5000
+
+
+def figure_of(label: str, part: str) -> str:
+    """A figure of one part of the council, as every message about it names it: both parts' fields share
+    their labels, so "Employees at the start of the period (maintained schools) must be ..."."""
+    return f"{label.removesuffix(' (optional)')} ({part})"
+
+
+class HeadcountField(WholeNumberField):
+    """A headcount: a whole number from 0 to MAX_COUNT, required."""
+
+    def __init__(self, label: str, part: str = "", **kwargs):
+        self.figure = figure_of(label, part)
+        super().__init__(label, widget=GovTextInput(), validators=[
+            InputRequired(message=f"Enter the number of {self.figure[0].lower()}{self.figure[1:]}"),
+            NumberRange(min=0, max=MAX_COUNT, message=f"{self.figure} must be between 0 and {MAX_COUNT:,}")],
+            **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"{self.figure} must be a whole number, like 250") from None
 
 
 class FullTimeEquivalentField(StringField):
@@ -31,17 +54,16 @@ class FullTimeEquivalentField(StringField):
 
     def __init__(self, label: str, part: str = "", **kwargs):
         super().__init__(label, widget=GovTextInput(), **kwargs)
-        self.part = part
+        self.figure = figure_of(label, part)
 
     def process_data(self, value):
         self.number = value
         self.data = "" if value is None else f"{value.normalize():f}"
 
     def pre_validate(self, form):
-        name = self.label.text.removesuffix(" (optional)")
-        self.number, problem = full_time_equivalent(self.data or "", f"{name} ({self.part})")
+        self.number, problem = full_time_equivalent(self.data or "", self.figure)
         if problem:
-            raise ValidationError(problem)
+            raise StopValidation(problem)  # one message, naming the part (not also the text checks' own)
 
 
 def field_name(part: EmployedBy, name: str) -> str:
@@ -65,14 +87,8 @@ class HeadcountForm(AppForm):
 
 for _part in PARTS:
     for _name, (_label, _hint) in HEADCOUNT_FIELDS.items():
-        if _name.startswith("fte"):
-            _field = FullTimeEquivalentField(_label, part=_part.part.lower(), description=_hint)
-        else:
-            _field = WholeNumberField(_label, widget=GovTextInput(), description=_hint, validators=[
-                InputRequired(message=f"Enter the number of {_label.lower()} ({_part.part.lower()})"),
-                NumberRange(min=0, max=MAX_COUNT,
-                            message=f"{_label} ({_part.part.lower()}) must be between 0 and {MAX_COUNT:,}")])
-        setattr(HeadcountForm, field_name(_part, _name), _field)
+        _kind = FullTimeEquivalentField if _name.startswith("fte") else HeadcountField
+        setattr(HeadcountForm, field_name(_part, _name), _kind(_label, part=_part.part.lower(), description=_hint))
 
 
 class HeadcountImportForm(AppForm):

@@ -200,8 +200,8 @@ def publish(year: int):
                            answer_questions=sector_return.ANSWER_QUESTIONS)
 
 
-def _download(text: str, filename: str) -> Response:
-    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+def _download(content: str | bytes, filename: str, mimetype: str = "text/csv") -> Response:
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.get("/<int:year>/return.csv")
@@ -213,18 +213,13 @@ def return_csv(year: int):
                      f"public-sector-apprenticeship-return-{year_return.year.label}.csv")
 
 
-@bp.get("/<int:year>/open-data.csv")
+@bp.get("/<int:year>/open-data.zip")
 @roles(Role.COORDINATOR)
 def open_data(year: int):
-    """The return as open data (the EES standard's data file), small apprentice counts suppressed."""
-    made = sector_return.open_data_file(sector_return.load(_year(year)))
-    return _download(made.data, f"{made.stem}.csv")
-
-
-@bp.get("/<int:year>/open-data.meta.csv")
-@roles(Role.COORDINATOR)
-def open_data_meta(year: int):
-    """The open data file's metadata file (`.meta.csv`)."""
-    made = sector_return.open_data_file(sector_return.load(_year(year)))
-    return _download(made.meta, f"{made.stem}.meta.csv")
-
+    """The return as open data in the EES standard, small apprentice counts suppressed: the data file and its
+    `.meta.csv` in one ZIP, as the cohort summaries' (services/open_data.py `as_zip`). A draft's file says
+    in its name that it is a draft, and of which day: its figures move until the year is submitted."""
+    year_return = sector_return.load(_year(year))
+    made = sector_return.open_data_file(year_return)
+    name = made.stem if year_return.submitted else f"{made.stem}_draft_as_of_{uk_today().isoformat()}"
+    return _download(open_data_files.as_zip(made), f"{name}.zip", "application/zip")

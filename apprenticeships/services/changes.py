@@ -38,12 +38,15 @@ from ..models import (
     PublishedVersion,
     ShareLink,
     SignInFailure,
+    TransferPublishedVersion,
+    TransferShareLink,
     UserSession,
 )
 
 # Tables whose rows change without the programme's data changing (a view counted, a sign-in, a log line).
 NOT_PROGRAMME_DATA = frozenset(m.__table__.name for m in (AuditEvent, ComparisonLink, PublishedVersion, ShareLink,
-                                                          SignInFailure, UserSession))
+                                                          SignInFailure, UserSession, TransferShareLink,
+                                                          TransferPublishedVersion))
 CACHE_SIZE = 256  # results kept per worker, least recently used dropped first
 
 T = TypeVar("T")

@@ -31,6 +31,7 @@ from ..models import (
 )
 from . import audit
 from .catalogue import is_taken
+from .otj import Pace, pace
 from .pagination import Page, paginate
 from .progress import FAR_FUTURE, NextReview, next_review_from, progress_subquery, risk_conditions
 from .spreadsheets import safe_cell
@@ -61,6 +62,8 @@ class TableFilters:
             value = args.get(name, "").strip()
             return value if value in allowed else ""
 
+        # "otj-desc" is "sort=otj&order=desc" in one value: the phone's "Sort by" list (cohorts/show.html).
+        sort, _, reverse = (args.get("sort") or "").partition("-")
         return cls(
             q=args.get("q", "").strip()[:100],
             status=pick("status", ApprenticeStatus._value2member_map_),
@@ -70,8 +73,8 @@ class TableFilters:
             mentor=pick("mentor", _digits(args.get("mentor", "")) | {"none"}),
             mentor_name=args.get("mentor_name", "").strip()[:100],
             at_risk=args.get("at_risk") == "yes",
-            sort=args.get("sort") if args.get("sort") in SORTS else "name",
-            descending=args.get("order") == "desc",
+            sort=sort if sort in SORTS else "name",
+            descending=args.get("order") == "desc" or (sort in SORTS and reverse == "desc"),
             page=args.get("page", 1, type=int) or 1,
         )
 
@@ -98,6 +101,11 @@ class Row:
     next_review: NextReview
     last_rag: str | None
     at_risk: bool
+
+    @property
+    def pace(self) -> Pace:
+        """On track, slightly behind or behind (otj.pace, the rule every page uses)."""
+        return pace(self.verified_minutes, self.expected_minutes)
 
     @property
     def otj_percent(self) -> int:

@@ -74,7 +74,7 @@ from ..models import (
     VerificationStatus,
     utcnow,
 )
-from . import audit, notifications, reminders
+from . import audit, levy_ledger, notifications, reminders
 from .demo_content import (
     ACTIVITIES,
     CURRENT_COHORT_NAMES,
@@ -255,6 +255,9 @@ class _DemoBuilder:
         db.session.flush()
         demo_sector_returns(self)  # last year's public sector return, submitted; this year's, a draft
         demo_council_files(self)  # two example councils' open data files to compare with (invented, named so)
+        demo_levy(self)  # the council's levy account: 30 months of funds in, training payments, funds expiring
+        demo_levy_transfers(self)  # after the account: three pledges of its transfer allowance, and their applications
+        levy_ledger.write_expiries(self.today)  # the levy's expiries, worked out once every payment is in
         self._setup_history()
         self._audit_history()
         self._daily_reminders()
@@ -799,3 +802,220 @@ def demo_council_files(builder: _DemoBuilder) -> None:
         db.session.flush()
         builder._happened(added, builder.coordinator, "council_file.added", file, level=comparison.level_code(table.geographic_level),
                           rows=len(table.rows))
+
+
+# The demo's levy (services/levy_ledger.py): illustrative funding bands, not DfE's list (check its published
+# bands), and one account's history, all invented.
+DEMO_FUNDING_BANDS = {"ST0116": 18_000_00, "ST0128": 17_000_00, "ST0120": 13_000_00, "ST0118": 15_000_00,
+                      "ST0117": 18_000_00, "ST0119": 27_000_00, "ST0125": 15_000_00}
+DEMO_LEVY_MONTHS = 30  # months of funds in, up to last month
+DEMO_LEVY_DECLARED = 36_400_00  # about a month's levy declared; x 100% English, plus the 10% top up: about £40,000 in
+
+
+def demo_levy(builder: _DemoBuilder) -> None:
+    """One levy account: funds in every month for the last DEMO_LEVY_MONTHS months, the training payments
+    DfE would have made for the apprentices it funds (each at their standard's band, paid as DfE pays
+    providers), as if imported from the apprenticeship service each month; the expiries worked out; and
+    so, spending running below the funds coming in, some funds about to expire within three months."""
+    from ..models import FundingBand, LevyAccount, LevyFunding, TransactionKind, TransactionSource
+    from . import levy_funding
+
+    rng = random.Random(builder.today.toordinal() + 17)  # its own stream: the rest of the demo stays as it was
+    this_month = levy_ledger.first_of_month(builder.today)
+    first = levy_ledger.add_months(this_month, -DEMO_LEVY_MONTHS)
+    opened = builder._then(first - timedelta(days=20))
+    account = LevyAccount(name=DEMO_LEVY_ACCOUNT, service_reference="N0RTHM", created_at=opened)
+    db.session.add(account)
+    for reference, band in DEMO_FUNDING_BANDS.items():
+        if reference in builder.standards:
+            db.session.add(FundingBand(standard_id=builder.standards[reference].id, max_pence=band))
+    for month in (levy_ledger.add_months(first, n) for n in range(DEMO_LEVY_MONTHS)):
+        declared = DEMO_LEVY_DECLARED + rng.randrange(-900_00, 900_01)
+        top_up = declared // 10
+        levy_ledger.record(account, month, TransactionKind.CREDIT, declared + top_up, actor=None, top_up_pence=top_up,
+                           source=TransactionSource.IMPORTED, description="Funds in (from DfE's file)", audited=False)
+    funded = [a for a in builder.current + list(builder.earlier_cohort.apprentices) if a.planned_end_date > a.start_date]
+    agreed = []
+    for apprentice in funded:
+        band = DEMO_FUNDING_BANDS.get(apprentice.standard.reference)
+        if band is None:
+            continue
+        price = band - 500_00 * rng.randrange(0, 3)  # most at the band, some a little under it
+        funding = LevyFunding(apprentice=apprentice, account=account, price_pence=price)
+        db.session.add(funding)
+        agreed.append((builder._then(apprentice.start_date - timedelta(days=14)), funding))
+        for month, pence in levy_funding.schedule(price, apprentice.start_date, apprentice.planned_end_date,
+                                                  withdrawn_on=apprentice.withdrawal_date,
+                                                  completed_on=apprentice.completion_date):
+            if first <= month < this_month:
+                levy_ledger.record(account, month, TransactionKind.TRAINING, pence, actor=None, apprentice=apprentice,
+                                   source=TransactionSource.IMPORTED, description=apprentice.standard.title,
+                                   audited=False)
+    db.session.flush()
+    builder._happened(opened, builder.coordinator, "levy.account_created", account, fields=["name", "service_reference"])
+    for reference in DEMO_FUNDING_BANDS:
+        if reference in builder.standards:
+            builder._happened(opened, builder.coordinator, "levy.funding_band_saved", builder.standards[reference],
+                              removed=False)
+    for at, funding in agreed:
+        builder._happened(at, builder.coordinator, "levy_funding.created", funding, fields=["account_id", "price_pence"])
+    builder._happened(builder._then(builder.today - timedelta(days=3)), builder.coordinator,
+                      "levy.transactions_imported", account, new=DEMO_LEVY_MONTHS, updated=0, unchanged=0, skipped=0)
+
+
+# Levy transfers (services/levy_transfers.py): they come from the ledger demo's account (the first there
+# is), or from one made here by this name if there is none, so that this works without the ledger's demo.
+DEMO_LEVY_ACCOUNT = "Northmoor Borough Council levy"
+DEMO_MONTHLY_LEVY_PENCE = 2_640_000  # £24,000 declared x 100% English, plus the 10% top up
+
+
+def demo_levy_transfers(builder: _DemoBuilder) -> None:
+    """The scheme's local rules, three pledges (last year's, closed; two of this year's, open) and their
+    applications in a range of DfE's statuses, with transfer apprentices paid month by month through the
+    ledger up to last month. Run after the ledger's demo, which puts two years of funds in the account; if
+    the account has no funds yet (that demo not run), twenty-four months of them are put in here."""
+    from ..models import (
+        ApplicationStatus,
+        LevyAccount,
+        LevyApplication,
+        LevyPledge,
+        LevyScheme,
+        LevyTransaction,
+        PledgeStatus,
+        TransactionKind,
+        TransferApprentice,
+        TransferOutcome,
+    )
+    from . import levy_ledger
+    from .levy_transfers import planned_for
+    from .sector_return import financial_year_of
+
+    today, boss = builder.today, builder.coordinator
+    this_month = levy_ledger.first_of_month(today)
+    account = db.session.scalar(sa.select(LevyAccount).order_by(LevyAccount.name != DEMO_LEVY_ACCOUNT, LevyAccount.id)
+                                .limit(1))  # the ledger demo's account, whatever it is called
+    if account is None:
+        account = LevyAccount(name=DEMO_LEVY_ACCOUNT)
+        db.session.add(account)
+        db.session.flush()
+    has_funds = db.session.scalar(sa.select(sa.func.count()).where(
+        LevyTransaction.account_id == account.id, LevyTransaction.kind == TransactionKind.CREDIT))
+    if not has_funds:
+        for back in range(24, 0, -1):
+            levy_ledger.record(account, levy_ledger.add_months(this_month, -back), TransactionKind.CREDIT,
+                               DEMO_MONTHLY_LEVY_PENCE, top_up_pence=DEMO_MONTHLY_LEVY_PENCE // 11, actor=None,
+                               description="Levy declared, with the 10% top up", audited=False)
+    db.session.merge(LevyScheme(id=1, non_levy_employers_only=True, apprentices_in_borough_only=True,
+                                min_hourly_wage_pence=1345))  # the Real Living Wage outside London, 2025-26
+    builder._happened(builder._then(today - timedelta(days=400)), boss, "levy_scheme.edited", LevyScheme.__tablename__)
+
+    this_year = financial_year_of(today).year
+    employers = {e.name.split()[0]: e for e in builder.employers}  # Kestrel, Northmoor, Ironbridge...
+    standards = builder.standards
+
+    def months_ago(months: int, day: int = 1) -> date:
+        return levy_ledger.add_months(this_month, -months).replace(day=day)
+
+    def pledge(title: str, year: int, amount: int, opened: date, status: PledgeStatus, **criteria) -> LevyPledge:
+        made = LevyPledge(account_id=account.id, year=year, title=title, amount_pence=amount, status=status,
+                          created_by_id=boss.id, created_at=builder._then(opened), **criteria)
+        db.session.add(made)
+        db.session.flush()
+        builder._happened(made.created_at, boss, "levy_pledge.created", made,
+                          fields=sorted(["title", "amount_pence", *criteria]))
+        return made
+
+    def application(on: LevyPledge, employer: str, standard: str, planned: int, amount: int, received: date,
+                    status: ApplicationStatus, *, pays_levy: bool = False, wage: int | None = 1350,
+                    in_borough: bool = True, location: str | None = None, reference: str | None = None,
+                    decided: date | None = None, reason: str | None = None,
+                    moved: date | None = None) -> LevyApplication:
+        """An application as it came through DfE's service: `decided` the day the council approved or
+        rejected it (with `reason`), `moved` the day the employer accepted, declined or withdrew."""
+        partner = employers[employer]
+        made = LevyApplication(
+            pledge_id=on.id, employer_id=partner.id, service_reference=reference, status=status, amount_pence=amount,
+            standard_id=standards[standard].id, apprentices_planned=planned, planned_start=received + timedelta(days=60),
+            employer_pays_levy=pays_levy, hourly_wage_pence=wage, apprentices_live_in_borough=in_borough,
+            location=location or partner.postcode, created_at=builder._then(received),
+            decided_at=builder._then(decided) if decided else None, decided_by_id=boss.id if decided else None,
+            decision_reason=reason)
+        db.session.add(made)
+        db.session.flush()
+        builder._happened(made.created_at, boss, "levy_application.created", made, by_employer=False)
+        if decided:
+            rejected = status is ApplicationStatus.REJECTED
+            builder._happened(made.decided_at, boss,
+                              "levy_application.rejected" if rejected else "levy_application.approved", made,
+                              from_employer=False, **({} if rejected else {"rules_not_met": int(reason is not None)}))
+        if moved:
+            done = {ApplicationStatus.DECLINED: "declined", ApplicationStatus.WITHDRAWN: "withdrawn"}.get(status,
+                                                                                                         "accepted")
+            builder._happened(builder._then(moved), boss, f"levy_application.{done}", made, from_employer=False)
+        return made
+
+    def apprentice(on: LevyApplication, reference: str, price: int, start: date, months: int, *,
+                   outcome: TransferOutcome = TransferOutcome.IN_LEARNING, ended: date | None = None,
+                   in_borough: bool = True) -> None:
+        """A transfer apprentice, and each payment planned for them up to last month, through the ledger."""
+        made = TransferApprentice(application_id=on.id, reference=reference, price_pence=price, start_date=start,
+                                  planned_end_date=add_months(start, months) - timedelta(days=1), outcome=outcome,
+                                  end_date=ended, lives_in_borough=in_borough)
+        db.session.add(made)
+        db.session.flush()
+        builder._happened(builder._then(start - timedelta(days=5)), boss, "transfer_apprentice.created", made,
+                          fields=["lives_in_borough", "planned_end_date", "price_pence", "reference", "start_date"])
+        if ended:
+            builder._happened(builder._then(ended + timedelta(days=3)), boss, "transfer_apprentice.edited", made,
+                              fields=["end_date", "outcome"])
+        for month, pence in planned_for(made):
+            if month < this_month:
+                row = levy_ledger.record(account, month, TransactionKind.TRANSFER, pence, actor=boss,
+                                         transfer_apprentice=made, description=f"Transfer to {on.employer.name}"[:200],
+                                         audited=False)
+                db.session.flush()
+                builder._happened(builder._then(month + timedelta(days=14)), boss, "levy.transaction_recorded",
+                                  row, kind="transfer", source="entered")
+
+    # Last year's pledge, closed once its funds were committed.
+    last = pledge("Small employers' first apprentices", this_year - 1, 3_000_000, months_ago(20, 12),
+                  PledgeStatus.CLOSED, locations="Northmoor", min_level=2, max_level=3)
+    iron = application(last, "Ironbridge", "ST0125", 2, 2_400_000, months_ago(19, 3), ApplicationStatus.ACCEPTED,
+                       reference="IRN4821", decided=months_ago(18, 20), moved=months_ago(18, 27), location="Northmoor")
+    apprentice(iron, "IRN-APP-01", 1_200_000, months_ago(15, 2), 12, outcome=TransferOutcome.COMPLETED,
+               ended=months_ago(3, 1) - timedelta(days=1))
+    apprentice(iron, "IRN-APP-02", 1_200_000, months_ago(15, 2), 12, outcome=TransferOutcome.WITHDRAWN,
+               ended=months_ago(10, 12), in_borough=False)
+    heath = application(last, "Heath", "ST0120", 1, 600_000, months_ago(18, 8), ApplicationStatus.FUNDS_USED,
+                        reference="HST1170", decided=months_ago(17, 25), moved=months_ago(16, 3), location="Northmoor")
+    apprentice(heath, "HST-0042", 600_000, months_ago(14, 1), 12, outcome=TransferOutcome.COMPLETED,
+               ended=months_ago(2, 1) - timedelta(days=1))
+    builder._happened(builder._then(months_ago(1, 15)), boss, "levy_application.funds_used", heath)
+    application(last, "Cobalt", "ST0128", 1, 500_000, months_ago(18, 15), ApplicationStatus.DECLINED,
+                decided=months_ago(17, 28), moved=months_ago(16, 10), location="Northmoor")
+    last.status = PledgeStatus.CLOSED
+    builder._happened(builder._then(months_ago(12, 2)), boss, "levy_pledge.closed", last)
+
+    # This year's: digital skills in the borough, and health and care.
+    digital = pledge("Digital apprenticeships in Northmoor", this_year, 6_000_000, months_ago(7, 5), PledgeStatus.OPEN,
+                     locations="Northmoor, NM1, NM2, NM3", min_level=3, max_level=4)
+    kestrel = application(digital, "Kestrel", "ST0116", 2, 3_600_000, months_ago(7, 20), ApplicationStatus.ACCEPTED,
+                          reference="KST2207", decided=months_ago(6, 18), moved=months_ago(6, 25))
+    apprentice(kestrel, "KST-DEV-01", 1_800_000, months_ago(5, 1), 24)
+    apprentice(kestrel, "KST-DEV-02", 1_800_000, months_ago(5, 1), 24, in_borough=False)
+    application(digital, "Brightside", "ST0118", 1, 1_500_000, today - timedelta(days=12), ApplicationStatus.PENDING,
+                wage=1221, reference="BRS0913")
+    application(digital, "Fenwick", "ST0120", 1, 1_400_000, months_ago(4, 9), ApplicationStatus.REJECTED,
+                decided=months_ago(3, 22), reason="Digital support technician is level 3, but this round is for "
+                                                  "software and data roles; please apply to the next one")
+    health = pledge("Health and care apprenticeships", this_year, 4_000_000, months_ago(6, 2), PledgeStatus.OPEN,
+                    locations="Northmoor", sectors="Health, Social care")
+    application(health, "Northmoor", "ST0120", 2, 2_600_000, today - timedelta(days=6), ApplicationStatus.PENDING,
+                pays_levy=True, wage=1400)
+    application(health, "Millstone", "ST0117", 1, 1_200_000, months_ago(2, 11), ApplicationStatus.APPROVED,
+                decided=months_ago(1, 4), location="Northmoor",
+                reason="Supported housing works with the health trust's teams on hospital discharge")
+    application(health, "Ironbridge", "ST0125", 1, 1_100_000, months_ago(3, 16), ApplicationStatus.WITHDRAWN,
+                moved=months_ago(2, 2), location="Northmoor")
+    db.session.flush()
+    levy_ledger.write_expiries(today, actor=None, accounts=[account])

@@ -32,7 +32,7 @@ from ..models.types import Choice
 from ..text import hours_in_words
 from . import audit, notifications
 from .errors import ServiceError, StaleRecord
-from .otj import Learner, expected_minutes_to_date, is_behind
+from .otj import Learner, Pace, expected_minutes_to_date, is_behind, pace
 from .pagination import Page, paginate
 from .progress import NextReview, add_months, learner_for, next_review_from, progress_subquery
 
@@ -522,9 +522,14 @@ def in_queue_order(entries: list[LogEntry], extra: LogEntry | None, newest_first
     """`entries` (one page of the queue) with `extra` put where it sorts, if it is not there already."""
     if extra is None or any(entry.id == extra.id for entry in entries):
         return entries
-    key = (extra.activity_date, extra.id)
-    before = sum(1 for e in entries if ((e.activity_date, e.id) > key) == newest_first)
+    before = queue_position(entries, extra.activity_date, extra.id, newest_first)
     return [*entries[:before], extra, *entries[before:]]
+
+
+def queue_position(entries: list[LogEntry], activity_date: date, entry_id: int, newest_first: bool) -> int:
+    """Where an entry of this date and id sorts among `entries` (one page of the queue, in its order)."""
+    key = (activity_date, entry_id)
+    return sum(1 for e in entries if ((e.activity_date, e.id) > key) == newest_first)
 
 
 @dataclass(frozen=True)
@@ -595,6 +600,16 @@ class Totals:
     @property
     def behind(self) -> bool:
         return is_behind(self.verified_hours, self.expected_hours)
+
+    @property
+    def pace(self) -> Pace:
+        """On track, slightly behind or behind (otj.pace, the rule every page uses)."""
+        return pace(self.verified_hours * 60, self.expected_hours * 60)
+
+    @property
+    def hours_short(self) -> float:
+        """How far the verified hours are under the figure expected by now (0 when not under it)."""
+        return max(0.0, self.expected_hours - self.verified_hours)
 
 
 def totals(apprentice: Apprentice, today: date, settings: ProgrammeSettings) -> Totals:

@@ -40,6 +40,7 @@ from ..email import send
 from ..extensions import db
 from ..models import (
     Apprentice,
+    ApprenticeStatus,
     AssignmentStatus,
     Cohort,
     EmailFrequency,
@@ -52,10 +53,12 @@ from ..models import (
     NotificationPreference,
     Placement,
     PlacementAssignment,
+    PlacementStatus,
     ProgressReview,
     Role,
     ShareLink,
     User,
+    VerificationStatus,
     utcnow,
 )
 from . import audit
@@ -279,7 +282,9 @@ def placement_returned(placement: Placement) -> None:
 
 
 def placement_submitted(placement: Placement) -> None:
-    """To the coordinators: publish it or send it back."""
+    """To the coordinators: publish it or send it back. The employer's notification that it was sent
+    back, if any, is done: they have changed it and submitted it again."""
+    _done(K.PLACEMENT_RETURNED, placement_id=placement.id)
     _notify(User.role == Role.COORDINATOR, kind=K.PLACEMENT_SUBMITTED, placement_id=placement.id)
 
 
@@ -310,8 +315,8 @@ class Item:
     done: bool
     # What an email's subject names (its template's placeholders beyond the usual ones).
     subject: dict[str, str] = field(default_factory=dict)
-    # While what it asks for is still to do (a proposal not answered yet), it cannot be marked
-    # done: this says what ends it, in words ("It goes once you accept or decline Sam Patel").
+    # While what it asks for is still to do (a proposal not answered yet, a review not signed), it
+    # cannot be marked done: this says what ends it ("It goes once you accept or decline Sam Patel").
     waits_for: str | None = None
 
     @property
@@ -339,7 +344,7 @@ def _item_query() -> sa.Select:
         sa.select(Notification, User.role, User.apprentice_id.label("own_apprentice"), Apprentice.first_name,
                   Apprentice.last_name, Placement.title, employer.name.label("employer_name"), ShareLink.label,
                   ShareLink.cohort_id, Cohort.name.label("cohort_name"), ProgressReview.held_date,
-                  PlacementAssignment.reserve, PlacementAssignment.status.label("assignment_status"))
+                  PlacementAssignment.reserve, _still_to_do().label("still_to_do"))
         .join(User, User.id == Notification.user_id)
         .outerjoin(Apprentice, Apprentice.id == Notification.apprentice_id)
         .outerjoin(Placement, Placement.id == Notification.placement_id)
@@ -450,8 +455,9 @@ def describe(row) -> Item:
             raise ValueError(n.kind)
     done = n.done_at is not None
     waits_for = None
-    if n.kind == K.PLACEMENT_PROPOSED and not done and row.assignment_status == AssignmentStatus.PROPOSED:
-        waits_for = f"It goes once you accept or decline {name}"
+    if not done and row.still_to_do:
+        waits_for = (f"It goes once you accept or decline {name}" if n.kind == K.PLACEMENT_PROPOSED
+                     else f"It goes once {GOES_ONCE[n.kind]}")
     return Item(n.id, n.kind, text, target[0], target[1], n.created_at, done, subject, waits_for)
 
 
@@ -567,11 +573,58 @@ def page_for(user: User, number: int) -> Page:
 
 
 def _still_to_do() -> sa.ColumnElement[bool]:
-    """Notifications whose request is still open, so they cannot be marked done by hand: a proposal
-    the employer has not answered (answering it, or its withdrawal, makes it done)."""
-    return sa.and_(Notification.kind == K.PLACEMENT_PROPOSED, sa.select(PlacementAssignment.id).where(
-        PlacementAssignment.id == Notification.assignment_id,
-        PlacementAssignment.status == AssignmentStatus.PROPOSED).exists())
+    """The SQL condition on Notification: what it asks of its person is still to do and still theirs to
+    do, so it cannot be marked done by hand (`mark_done` leaves it, `describe` says what ends it). Doing
+    it makes it done, and so does anything that takes it out of their hands:
+    - a proposal the employer has not answered (answering it, or its withdrawal);
+    - a review the person must still sign (reviews.must_sign: signing it, a correction or reopening,
+      which asks again, or its being no longer theirs to sign);
+    - a query about an entry, to the apprentice, while unanswered and they are still in learning
+      (answering it; the entry verified or deleted);
+    - the answer to a query, to whoever asked, while the entry waits and they may verify it (verifying it
+      or querying it again);
+    - a placement submitted, to the coordinators, until it is published or sent back;
+    - a placement sent back, to the employer, until it is submitted again.
+    The subqueries are tied to the notification alone, so this works in any query or update of it."""
+    from .reviews import must_sign  # reviews calls this module as signatures change: imported when used
+
+    n = Notification
+
+    def exists(query: sa.Select) -> sa.ColumnElement[bool]:
+        return query.correlate(Notification).exists()
+
+    entry = (sa.select(LogEntry.id).join(Apprentice, Apprentice.id == LogEntry.apprentice_id)
+             .where(LogEntry.id == n.log_entry_id))
+    placement = sa.select(Placement.id).where(Placement.id == n.placement_id)
+    return sa.or_(
+        sa.and_(n.kind == K.PLACEMENT_PROPOSED, exists(sa.select(PlacementAssignment.id).where(
+            PlacementAssignment.id == n.assignment_id, PlacementAssignment.status == AssignmentStatus.PROPOSED))),
+        sa.and_(n.kind.in_(TO_SIGN), exists(
+            sa.select(ProgressReview.id).join(Apprentice, Apprentice.id == ProgressReview.apprentice_id)
+            .join(User, User.id == n.user_id).where(ProgressReview.id == n.review_id, must_sign()))),
+        sa.and_(n.kind == K.ENTRY_QUERIED, exists(entry.where(
+            LogEntry.status == VerificationStatus.QUERIED, Apprentice.status.in_(ApprenticeStatus.CURRENT)))),
+        sa.and_(n.kind == K.QUERY_ANSWERED, exists(entry.join(User, User.id == n.user_id).where(
+            LogEntry.status == VerificationStatus.PENDING, sa.or_(
+                User.role == Role.COORDINATOR,
+                sa.and_(User.role == Role.MENTOR, User.mentor_id == Apprentice.mentor_id,
+                        Apprentice.status.in_(ApprenticeStatus.CURRENT)))))),
+        sa.and_(n.kind == K.PLACEMENT_SUBMITTED,
+                exists(placement.where(Placement.status == PlacementStatus.SUBMITTED))),
+        sa.and_(n.kind == K.PLACEMENT_RETURNED,
+                exists(placement.where(Placement.status == PlacementStatus.RETURNED))),
+    )
+
+
+# What ends a notification still to do (`_still_to_do`), said beside it: "It goes once ...".
+GOES_ONCE = {
+    K.REVIEW_TO_SIGN: "you have signed the review", K.REVIEW_REOPENED: "you have signed the review",
+    K.SIGNATURE_WAITING: "you have signed the review",
+    K.ENTRY_QUERIED: "you have answered the query",
+    K.QUERY_ANSWERED: "the entry is verified or queried again",
+    K.PLACEMENT_SUBMITTED: "the placement is published or sent back",
+    K.PLACEMENT_RETURNED: "you have changed the placement and submitted it again",
+}
 
 
 def count_for(user: User) -> int:

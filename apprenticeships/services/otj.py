@@ -15,6 +15,7 @@ figures in SQL so that tables can filter and sort on them, and a test holds the 
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -94,4 +95,37 @@ def expected_minutes_to_date(learner: Learner, today: date) -> float:
 
 
 def is_behind(verified_minutes: float, expected_minutes: float) -> bool:
+    """More than 10% under the figure expected by now: at risk, reminded, not counted as on track."""
     return expected_minutes > 0 and verified_minutes < BEHIND_MARGIN * expected_minutes
+
+
+# Under this many minutes short is on track: the figure expected by now is an estimate, shown to the hour.
+ON_TRACK_SHORTFALL = 30
+
+
+class Pace(enum.Enum):
+    """How an apprentice's verified off-the-job hours stand against the figure expected by now, in the
+    words every page uses (`pace` decides). Slightly behind is short, but by no more than the 10% that
+    counts as behind (`is_behind`): not at risk, and not yet reminded, but not on track either."""
+
+    ON_TRACK = "On track"
+    SLIGHTLY_BEHIND = "Slightly behind"
+    BEHIND = "Behind"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+    @property
+    def tag_class(self) -> str:
+        return {"ON_TRACK": "govuk-tag--green", "SLIGHTLY_BEHIND": "govuk-tag--yellow",
+                "BEHIND": "govuk-tag--red"}[self.name]
+
+
+def pace(verified_minutes: float, expected_minutes: float) -> Pace:
+    """The one rule for "On track", "Slightly behind" and "Behind" (see Pace)."""
+    if is_behind(verified_minutes, expected_minutes):
+        return Pace.BEHIND
+    if expected_minutes - verified_minutes >= ON_TRACK_SHORTFALL:
+        return Pace.SLIGHTLY_BEHIND
+    return Pace.ON_TRACK

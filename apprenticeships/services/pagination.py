@@ -38,11 +38,15 @@ def first_with_total(query: sa.Select, limit: int) -> tuple[list[sa.Row], int]:
     return rows, rows[0].total if rows else 0
 
 
+def page_number(number: int, total: int, size: int) -> int:
+    """The page asked for, kept between the first and the last (an empty list has one page)."""
+    return min(max(1, number), max(1, math.ceil(total / size)))
+
+
 def paginate(query: sa.Select, number: int, size: int, *, rows: bool = False) -> Page:
     """One page of `query`: its first column's objects, or whole rows when `rows` is set."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    pages = max(1, math.ceil(total / size))
-    number = min(max(1, number), pages)
+    number = page_number(number, total, size)
     page_query = query.limit(size).offset((number - 1) * size)
     items = db.session.execute(page_query).all() if rows else list(db.session.scalars(page_query).unique())
     return Page(items, number, size, total)

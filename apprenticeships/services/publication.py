@@ -44,8 +44,9 @@ from ..models import Cohort, PublishedVersion, utcnow
 from .audit import VIEW_PENDING
 
 ROUND_TO = 5
-# Keys of the figures that are not figures about people: never compared, never rounded.
-NOT_FIGURES = frozenset(("threshold", "rounded_to", "start_date", "hidden"))
+# Keys of the figures that are not figures about people: never compared, never rounded. ("pledged":
+# what the council's levy pledges offer, public on DfE's service, services/levy_transfers.py.)
+NOT_FIGURES = frozenset(("threshold", "rounded_to", "start_date", "hidden", "pledged"))
 # Headline counts rounded with the breakdowns' cells when the setting is on.
 ROUNDED_COUNTS = ("intake", "otj_hours_total", "placements", "employers")
 ATTEMPTS = 3
@@ -99,9 +100,9 @@ class Publication:
     latest: bool  # False when newer figures were held back by the differencing rule
 
 
-def _versions(cohort_id: int) -> list[PublishedVersion]:
-    return list(db.session.scalars(sa.select(PublishedVersion).where(PublishedVersion.cohort_id == cohort_id)
-                                   .order_by(PublishedVersion.sequence).execution_options(populate_existing=True)))
+def _versions(model: type, series: dict[str, Any]) -> list:
+    return list(db.session.scalars(sa.select(model).filter_by(**series)
+                                   .order_by(model.sequence).execution_options(populate_existing=True)))
 
 
 def publish(cohort: Cohort, fresh: dict[str, Any]) -> Publication | None:
@@ -110,10 +111,17 @@ def publish(cohort: Cohort, fresh: dict[str, Any]) -> Publication | None:
     every version published before (and then it is recorded), else the latest version published. None
     when nothing may be published: the fresh figures are too close to an earlier version, and every
     earlier version was published under a smaller threshold than today's."""
+    return publish_in(PublishedVersion, {"cohort_id": cohort.id}, fresh)
+
+
+def publish_in(model: type, series: dict[str, Any], fresh: dict[str, Any]) -> Publication | None:
+    """`publish` for any series of published figures: its versions are the rows of `model` (a table
+    like published_versions: sequence, digest, figures, published_at) whose columns have the values
+    `series` names (a cohort's; none for the summary of levy transfers, which is one series)."""
     threshold = fresh["threshold"]
     key = digest(fresh)
     for _ in range(ATTEMPTS):
-        versions = _versions(cohort.id)
+        versions = _versions(model, series)
         same = next((v for v in versions if v.digest == key), None)
         if same is not None:
             return Publication(same.figures, same.published_at, latest=True)
@@ -122,8 +130,8 @@ def publish(cohort: Cohort, fresh: dict[str, Any]) -> Publication | None:
             # before the threshold was raised hides too little to publish again).
             last = next((v for v in reversed(versions) if v.figures.get("threshold", 0) >= threshold), None)
             return Publication(last.figures, last.published_at, latest=False) if last else None
-        version = PublishedVersion(cohort_id=cohort.id, sequence=(versions[-1].sequence + 1) if versions else 1,
-                                   digest=key, figures=fresh, published_at=utcnow())
+        version = model(**series, sequence=(versions[-1].sequence + 1) if versions else 1,
+                        digest=key, figures=fresh, published_at=utcnow())
         try:
             with db.session.begin_nested():
                 db.session.add(version)

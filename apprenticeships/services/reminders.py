@@ -18,6 +18,8 @@ INSERT ... SELECT each, whatever the number of apprentices:
 - records past their retention period, to the coordinators, to review and anonymise; once per list
   (services/retention.py, which anonymises nothing on its own). Audit events past the audit log's
   retention period are deleted.
+- the levy's expired funds for every month that has passed, worked out first in, first out
+  (services/levy_ledger.py's write_expiries: the same rows whenever it runs).
 
 Each carries an `occurrence` naming it, and the database keeps one per person, kind and
 occurrence: running the job again, the next day or twice at once, makes nothing new. Then the
@@ -43,7 +45,7 @@ from ..models import (
     ShareLink,
     User,
 )
-from . import notifications, retention
+from . import levy_ledger, notifications, retention
 from .progress import progress_subquery, review_overdue_condition, risk_conditions
 from .reviews import must_sign
 
@@ -158,5 +160,6 @@ def run(today: date, *, now: datetime | None = None) -> dict[str, int]:
     notifications.reminders_replace_signing_notices()
     counts["retention"] = retention.notify_due(today, now=now)
     counts["audit_events_deleted"] = retention.purge_audit_events(today)
+    counts["levy_expiries"] = levy_ledger.write_expiries(today)  # the months that have passed (levy_ledger.py)
     counts["daily_emails"] = notifications.send_digests(now=now)
     return counts

@@ -47,6 +47,7 @@ from ..models import (
     BreakInLearning,
     Cohort,
     EvidenceFile,
+    LevyTransaction,
     LogEntry,
     LogEntryRevision,
     Notification,
@@ -64,6 +65,7 @@ from ..models import (
     ReviewSignoff,
     Role,
     StatusChange,
+    TransactionSource,
     User,
     UserSession,
     VerificationStatus,
@@ -112,6 +114,10 @@ HANDLING: dict[tuple[str, str], Handling] = {
     ("evidence_files", "apprentice_id"): Handling("deleted, and the stored files once no other row names them"),
     ("notifications", "apprentice_id"): Handling("deleted"),
     ("audit_events", "apprentice_id"): Handling("kept: holds no personal data, and has its own retention period"),
+    ("levy_transactions", "apprentice_id"): Handling("kept: a training payment for them, a figure with its month; "
+                                                     "any note typed with it removed"),
+    ("levy_fundings", "apprentice_id"): Handling("kept: which levy account paid for their training and the agreed "
+                                                 "price, figures"),
     # Rows of their log entries, reviews and placements.
     ("log_entry_ksbs", "entry_id"): Handling("kept: which KSBs an entry evidences, a count"),
     ("log_entry_revisions", "entry_id"): Handling("deleted: they hold what the entry said"),
@@ -152,6 +158,10 @@ HANDLING: dict[tuple[str, str], Handling] = {
     ("sector_returns", "submitted_by_id"): KEPT_AS_ACTOR,
     ("council_files", "added_by_id"): KEPT_AS_ACTOR,
     ("comparison_links", "created_by_id"): KEPT_AS_ACTOR,
+    ("levy_transactions", "created_by_id"): KEPT_AS_ACTOR,
+    ("levy_pledges", "created_by_id"): KEPT_AS_ACTOR,
+    ("levy_applications", "decided_by_id"): KEPT_AS_ACTOR,
+    ("transfer_share_links", "created_by_id"): KEPT_AS_ACTOR,
 }
 
 
@@ -316,6 +326,10 @@ def _anonymise(ids: Sequence[int], now: datetime) -> None:
     _execute(sa.update(ReviewSignoff).where(ReviewSignoff.review_id.in_(reviews)).values(comment=None))
     _execute(sa.update(ReviewReopening).where(ReviewReopening.review_id.in_(reviews)).values(reason=REMOVED))
     _execute(sa.update(StatusChange).where(StatusChange.apprentice_id.in_(ids)).values(reason=None))
+    # A training payment stays a figure for the levy's sums; a note typed with it could name them.
+    _execute(sa.update(LevyTransaction).where(LevyTransaction.apprentice_id.in_(ids),
+                                              LevyTransaction.source == TransactionSource.ENTERED)
+             .values(description=None))
     _execute(sa.update(BreakInLearning).where(BreakInLearning.apprentice_id.in_(ids)).values(reason=REMOVED))
     needs_reason = PlacementAssignment.status.in_((AssignmentStatus.DECLINED, AssignmentStatus.ENDED_EARLY))
     _execute(sa.update(PlacementAssignment).where(PlacementAssignment.apprentice_id.in_(ids)).values(
@@ -426,6 +440,7 @@ def deletion_blockers(apprentice: Apprentice) -> list[str]:
         count(EvidenceFile, EvidenceFile.apprentice_id == apprentice.id).label("files"),
         count(BreakInLearning, BreakInLearning.apprentice_id == apprentice.id).label("breaks"),
         count(StatusChange, StatusChange.apprentice_id == apprentice.id).label("status_changes"),
+        count(LevyTransaction, LevyTransaction.apprentice_id == apprentice.id).label("levy_payments"),
         count(User, User.apprentice_id == apprentice.id,
               sa.or_(User.password_hash.is_not(None), User.last_signed_in_at.is_not(None))).label("accounts"),
     )).one()
@@ -437,7 +452,8 @@ def deletion_blockers(apprentice: Apprentice) -> list[str]:
                               (n.placements, "a placement or a proposal for one", "placements or proposals"),
                               (n.interests, "an interest in a placement", "interests in placements"),
                               (n.files, "an evidence file", "evidence files"),
-                              (n.breaks, "a break in learning", "breaks in learning")):
+                              (n.breaks, "a break in learning", "breaks in learning"),
+                              (n.levy_payments, "a levy payment for their training", "levy training payments")):
         if number:
             blockers.append(one if number == 1 else f"{number} {many}")
     if n.status_changes > 1 or apprentice.status != ApprenticeStatus.ACTIVE:

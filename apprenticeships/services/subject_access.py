@@ -72,6 +72,9 @@ from ..models import (
     EmployerPartner,
     EvidenceFile,
     Ksb,
+    LevyAccount,
+    LevyFunding,
+    LevyTransaction,
     LogDayTotal,
     LogEntry,
     LogEntryRevision,
@@ -131,6 +134,8 @@ EXPORTED: dict[str, str] = {
     "password_resets": "When a password reset was asked for, and whether it was used (not the link)",
     "sign_in_failures": "Failed attempts to sign in with your email address (the time only)",
     "outbox_messages": "Emails sent, or waiting to be sent, to you",
+    "levy_fundings": "Which of the council's levy accounts paid for your training, and the agreed price",
+    "levy_transactions": "The levy's payments for your training, month by month",
     "audit_events": "The audit log about you: who looked at, changed or exported your record, and what you "
                     "did yourself",
 }
@@ -151,6 +156,13 @@ LEFT_OUT: dict[str, str] = {
     "sector_return_parts": "The returns' figures for the council and its maintained schools: counts, never one person",
     "council_files": "Other councils' published figures, added to compare programmes: counts for groups only",
     "comparison_links": "Comparisons of councils shared by link: they hold only figures for groups",
+    "levy_pledges": "The council's levy transfer pledges to local employers: about money and organisations, never "
+                    "one apprentice (who made each is a council officer, in the audit log)",
+    "levy_applications": "Local employers' applications for the council's levy transfers: about organisations, never "
+                         "one apprentice of the council",
+    "transfer_apprentices": "Other employers' apprentices funded by the council's levy transfers: no names, and never "
+                            "the council's own apprentices",
+    "transfer_share_links": "Summaries of the levy transfers shared by link: they hold only figures for groups",
 }
 
 # Columns never exported: what each holds, and why it is left out (the report lists them).
@@ -322,6 +334,10 @@ def _queries(apprentice: Apprentice, user: User | None) -> dict[str, sa.Select]:
         .order_by(ReviewReopening.review_id, ReviewReopening.reopened_at, ReviewReopening.id),
         "evidence_files": sa.select(*_columns(EvidenceFile)).where(EvidenceFile.apprentice_id == a)
         .order_by(EvidenceFile.uploaded_at, EvidenceFile.id),
+        "levy_fundings": sa.select(*_columns(LevyFunding), LevyAccount.name.label("levy_account_name"))
+        .join(LevyAccount, LevyAccount.id == LevyFunding.account_id).where(LevyFunding.apprentice_id == a),
+        "levy_transactions": sa.select(*_columns(LevyTransaction)).where(LevyTransaction.apprentice_id == a)
+        .order_by(LevyTransaction.month, LevyTransaction.id),
     }
     about_them = [AuditEvent.apprentice_id == a]
     to_them = [Notification.apprentice_id == a]

@@ -189,6 +189,18 @@ def academic_year(day: date) -> str:
     return f"{start}{(start + 1) % 100:02d}"
 
 
+def open_data_period(cohort: Cohort, published: dict[str, Any]) -> str:
+    """The time period of a cohort's open data: the academic year its figures' start date falls in (the
+    time identifier "Academic year", as DfE's apprenticeship statistics count starts)."""
+    return academic_year(date.fromisoformat(published.get("start_date") or cohort.start_date.isoformat()))
+
+
+def academic_year_in_words(period: str) -> str:
+    """202526 as a reader says it: "the 2025/26 academic year (1 August 2025 to 31 July 2026)"."""
+    start = int(period[:4])
+    return f"the {start}/{period[4:]} academic year (1 August {start} to 31 July {start + 1})"
+
+
 def open_data_file(cohort: Cohort, published: dict[str, Any]) -> open_data.OpenDataFile:
     """Published figures (never raw ones) as an EES pair: a row of totals, then one row for each category
     of each breakdown, for the academic year the cohort started in. A figure not published is c; one a
@@ -212,6 +224,6 @@ def open_data_file(cohort: Cohort, published: dict[str, Any]) -> open_data.OpenD
     for column, key in OPEN_DATA_BREAKDOWNS.items():
         for label, value in cells[key].items():
             rows.append({**total, column: label, "starts": value, **not_applicable})
-    period = academic_year(date.fromisoformat(published.get("start_date") or cohort.start_date.isoformat()))
+    period = open_data_period(cohort, published)
     return open_data.write(f"apprenticeship_cohort_{cohort.id}_{period}", period, "Academic year",
                            OPEN_DATA_FILTERS, OPEN_DATA_INDICATORS, rows)

@@ -33,7 +33,8 @@ def links(cohort_id: int):
     """A cohort's share links: who they are for, views, expiry; revoke any of them."""
     cohort = db.get_or_404(Cohort, cohort_id)
     return render_template("summaries/links.html", cohort=cohort, links=sharing.links_for(cohort), today=date.today(),
-                           council_set=open_data.council_set())
+                           council_set=open_data.council_set(), open_data_period=summaries.open_data_period(cohort, {}),
+                           in_words=summaries.academic_year_in_words)
 
 
 def _zip_response(pair: open_data.OpenDataFile, as_of) -> object:
@@ -80,7 +81,8 @@ def created(cohort_id: int, link_id: int):
     """The link just made, shown this once; afterwards the page says so."""
     link = _link_or_404(cohort_id, link_id)
     token = once.take("share-link", link.id)
-    return render_template("summaries/created.html", cohort=link.cohort, link=link,
+    return render_template("share_link_created.html", link=link, what="summary",
+                           back=url_for("summaries.links", cohort_id=link.cohort_id),
                            url=url_for("summaries.summary", token=token, _external=True) if token else None)
 
 
@@ -129,7 +131,8 @@ def summary(token: str):
         narrative=sharing.narrative_html(link.narrative), named=summaries.named_apprentices(link.cohort),
         why_hidden=summaries.why_hidden(figures),
         why_cell_hidden=summaries.why_cell_hidden,
-        open_data=open_data.council_set(),
+        open_data=open_data.council_set(), open_data_period=summaries.open_data_period(link.cohort, figures),
+        in_words=summaries.academic_year_in_words,
         status_chart=_bars(figures["statuses"], figures["threshold"]),
         area_chart=_bars(figures["service_areas"], figures["threshold"]),
         licence=summaries.LICENCE, licence_url=summaries.LICENCE_URL)

@@ -2,13 +2,19 @@
 
 - `levy_accounts`: the council's apprenticeship service accounts (unique names and references).
 - `levy_transactions`: each account's ledger, one row per movement of money in a month, in whole
-  pence (1p to £1bn, a CHECK); a credit may say how much was the 10% top up; a training payment
-  names one of our apprentices, a transfer payment a transfer apprentice (CHECKs).
+  pence (1p to £1bn, a CHECK); a credit may say how much was the 10% top up; only a training payment
+  names one of our apprentices, only a transfer payment a transfer apprentice (CHECKs; either may
+  name no one, as DfE's file lists payments this service does not hold); an imported row carries a
+  key that recognises it when a file comes again (unique per account); at most one expiry a month
+  per account (a partial unique index: expiries are worked out by first in, first out).
+- `levy_reported_expiries`: what DfE's transactions file says expired in a month, to compare.
 - `funding_bands`: a standard's funding band maximum.
 - `levy_fundings`: what one of our apprentices costs which account (one row per apprentice).
 - `levy_pledges`, `levy_applications`, `transfer_apprentices`: transfers to local employers, with
   DfE's application statuses and each funded apprentice's outcome (no names).
 - `levy_scheme`: the council's local rules for transfers (one row).
+- `transfer_share_links`, `transfer_published_versions`: links to the summary of transfers, and every
+  version of its figures published, for the same differencing rule as a cohort's.
 
 Only new tables: nothing existing changes, so SQLite needs no table rebuilt. Downgrading drops them.
 
@@ -112,7 +118,9 @@ def upgrade():
     sa.Column('employer_pays_levy', sa.Boolean(), nullable=False),
     sa.Column('hourly_wage_pence', sa.Integer(), nullable=True),
     sa.Column('apprentices_live_in_borough', sa.Boolean(), nullable=False),
+    sa.Column('location', sa.String(length=120), nullable=True),
     sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=True),
     sa.Column('decided_at', sa.DateTime(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -162,28 +170,79 @@ def upgrade():
     sa.Column('apprentice_id', sa.Integer(), nullable=True),
     sa.Column('transfer_apprentice_id', sa.Integer(), nullable=True),
     sa.Column('description', sa.String(length=200), nullable=True),
-    sa.Column('source', sa.Enum('entered', 'imported', name='levy_transaction_source', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('source', sa.Enum('entered', 'imported', 'worked_out', name='levy_transaction_source', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('import_key', sa.String(length=64), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("(kind = 'training') = (apprentice_id IS NOT NULL)", name=op.f('ck_levy_transactions_training_names_apprentice')),
-    sa.CheckConstraint("(kind = 'transfer') = (transfer_apprentice_id IS NOT NULL)", name=op.f('ck_levy_transactions_transfer_names_apprentice')),
+    sa.CheckConstraint("apprentice_id IS NULL OR kind = 'training'", name=op.f('ck_levy_transactions_training_names_apprentice')),
+    sa.CheckConstraint("transfer_apprentice_id IS NULL OR kind = 'transfer'", name=op.f('ck_levy_transactions_transfer_names_apprentice')),
     sa.CheckConstraint("top_up_pence IS NULL OR (kind = 'credit' AND top_up_pence BETWEEN 0 AND amount_pence)", name=op.f('ck_levy_transactions_top_up_only_on_credits')),
     sa.CheckConstraint('amount_pence BETWEEN 1 AND 100000000000', name=op.f('ck_levy_transactions_amount_range')),
     sa.ForeignKeyConstraint(['account_id'], ['levy_accounts.id'], name=op.f('fk_levy_transactions_account_id_levy_accounts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['apprentice_id'], ['apprentices.id'], name=op.f('fk_levy_transactions_apprentice_id_apprentices'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_levy_transactions_created_by_id_users')),
     sa.ForeignKeyConstraint(['transfer_apprentice_id'], ['transfer_apprentices.id'], name=op.f('fk_levy_transactions_transfer_apprentice_id_transfer_apprentices'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_levy_transactions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_levy_transactions')),
+    sa.UniqueConstraint('account_id', 'import_key', name='uq_levy_transactions_import_key')
     )
     with op.batch_alter_table('levy_transactions', schema=None) as batch_op:
         batch_op.create_index('ix_levy_transactions_account_month', ['account_id', 'month'], unique=False)
         batch_op.create_index(batch_op.f('ix_levy_transactions_apprentice_id'), ['apprentice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_levy_transactions_transfer_apprentice_id'), ['transfer_apprentice_id'], unique=False)
+        batch_op.create_index('uq_levy_transactions_one_expiry_a_month', ['account_id', 'month'], unique=True, sqlite_where=sa.text("kind = 'expiry'"), postgresql_where=sa.text("kind = 'expiry'"))
+
+    op.create_table('levy_reported_expiries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('amount_pence', sa.BigInteger(), nullable=False),
+    sa.Column('imported_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('amount_pence BETWEEN 0 AND 100000000000', name=op.f('ck_levy_reported_expiries_amount_range')),
+    sa.ForeignKeyConstraint(['account_id'], ['levy_accounts.id'], name=op.f('fk_levy_reported_expiries_account_id_levy_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_levy_reported_expiries')),
+    sa.UniqueConstraint('account_id', 'month', name='uq_levy_reported_expiries_account_month')
+    )
+
+    op.create_table('transfer_share_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=120), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('mode', sa.Enum('live', 'snapshot', name='share_mode', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('narrative', sa.Text(), nullable=True),
+    sa.Column('expires_on', sa.Date(), nullable=True),
+    sa.Column('published_figures', sa.JSON(), nullable=False),
+    sa.Column('figures_as_of', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('view_count', sa.Integer(), nullable=False),
+    sa.Column('last_viewed_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint('view_count >= 0', name=op.f('ck_transfer_share_links_views_not_negative')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_transfer_share_links_created_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer_share_links')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_transfer_share_links_token_hash'))
+    )
+    op.create_table('transfer_published_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('figures', sa.JSON(), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('length(digest) = 64', name=op.f('ck_transfer_published_versions_sha256_digest')),
+    sa.CheckConstraint('sequence >= 1', name=op.f('ck_transfer_published_versions_sequence_positive')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer_published_versions')),
+    sa.UniqueConstraint('digest', name=op.f('uq_transfer_published_versions_digest')),
+    sa.UniqueConstraint('sequence', name=op.f('uq_transfer_published_versions_sequence'))
+    )
 
 
 
 def downgrade():
+    op.drop_table('transfer_published_versions')
+    op.drop_table('transfer_share_links')
+    op.drop_table('levy_reported_expiries')
     with op.batch_alter_table('levy_transactions', schema=None) as batch_op:
+        batch_op.drop_index('uq_levy_transactions_one_expiry_a_month', sqlite_where=sa.text("kind = 'expiry'"), postgresql_where=sa.text("kind = 'expiry'"))
         batch_op.drop_index(batch_op.f('ix_levy_transactions_transfer_apprentice_id'))
         batch_op.drop_index(batch_op.f('ix_levy_transactions_apprentice_id'))
         batch_op.drop_index('ix_levy_transactions_account_month')

@@ -15,6 +15,7 @@ from ..conftest import close_app, make_app
 from ..helpers import served
 from ..web.test_comparison import OURS, england, other_council
 from .conftest import assert_accessible
+from .test_phones import _regions_scrolled_sideways
 from .test_placements import sign_out
 from .test_sign_in import sign_in
 
@@ -37,10 +38,14 @@ def comparing_server(databases, demo_database, tmp_path) -> Iterator[str]:
 
 
 def _fits(page: Page, size: dict) -> None:
+    """The page fits the screen, and on a phone no table needs scrolling sideways either: each figure's row
+    stacks, every council's figure under its name (app-table--stacked)."""
     page.set_viewport_size(size)
     page.wait_for_load_state()
     assert_accessible(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"], page.url
+    if size == PHONE:
+        assert _regions_scrolled_sideways(page) == {}, page.url
 
 
 def test_compare_share_and_remove(page: Page, comparing_server, console_errors, tmp_path):
@@ -111,6 +116,13 @@ def test_compare_share_and_remove(page: Page, comparing_server, console_errors, 
     expect(page.get_by_text("England’s figures are not shown")).to_be_visible()
 
     page.get_by_role("link", name="Share links").click()
+    _fits(page, PHONE)
+    views = page.locator("tbody tr", has_text="London councils").locator("td[data-label=Views]")
+    expect(views).to_have_text("1")  # shown as "Views: 1", within the screen
+    assert views.evaluate("td => getComputedStyle(td, '::before').content") == '"Views: "'
+    box = views.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.set_viewport_size(WIDE)
     page.get_by_role("link", name="Revoke the link for London councils").click()
     page.get_by_role("button", name="Yes, revoke it").click()
     expect(page.get_by_text("The link for London councils no longer works.")).to_be_visible()

@@ -103,3 +103,51 @@ def test_the_cohort_page_shows_its_apprentices_first_on_a_phone_and_its_filters_
     expect(filters).to_have_attribute("open", "")  # on a wide screen the filters are out already
     expect(page.get_by_label("Name")).to_be_visible()
     assert console_errors == []
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_on_a_phone_each_apprentice_of_a_cohort_is_a_block_sorted_from_a_list(browser, live_server, javascript):
+    """The cohort page at 375 px: no sideways scrolling, each apprentice a block with their name, mentor,
+    status, hours and next review in sight; a "Sort by" list sorts it (keeping the filters), with
+    JavaScript or without, where the column headings do on a wider screen."""
+    context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
+    page = context.new_page()
+    sign_in(page, live_server, "coordinator@example.org")
+    page.goto(live_server + "/cohorts/1?at_risk=yes")
+    page.wait_for_load_state("load")
+    assert _widest(page) <= PHONE["width"] and _regions_scrolled_sideways(page) == {}
+    rows = page.locator("#cohort-table tbody tr")
+    expect(rows).to_have_count(4)
+    first = rows.first
+    assert first.evaluate("row => getComputedStyle(row).display") == "block"
+    labels = first.locator("td[data-label]").evaluate_all(
+        "cells => cells.filter(c => c.offsetParent).map(c => getComputedStyle(c, '::before').content)")
+    assert labels == ['"Mentor: "', '"Status: "', '"Off-the-job hours: "', '"Next review: "', '"Last review: "']
+    expect(first.locator("td[data-label=Standard]")).to_be_hidden()  # the filters and their page give it
+    for cell in [first.get_by_role("link").first, first.locator("td[data-label=Status]"),
+                 first.locator("td[data-label='Off-the-job hours'] progress"),
+                 first.locator("td[data-label='Next review']")]:
+        cell.scroll_into_view_if_needed()
+        expect(cell).to_be_in_viewport(ratio=1)  # not beyond the right edge
+    expect(page.locator("#cohort-table thead")).not_to_be_in_viewport()  # its headings are out of sight
+    if javascript:  # axe runs in the page
+        assert_accessible(page)
+
+    page.get_by_label("Sort by").select_option(label="Off-the-job hours (furthest ahead first)")
+    page.get_by_role("button", name="Sort apprentices").click()
+    expect(page.locator("#cohort-table th[aria-sort='descending']")).to_have_text("Off-the-job hours▼")
+    expect(page).to_have_url(re.compile(r"at_risk=yes.*sort=otj-desc"))  # the filter kept
+    expect(rows).to_have_count(4)
+    expect(rows.last.get_by_role("link").first).to_have_text("Liam Walsh")  # furthest behind, last
+    expect(page.get_by_label("Sort by")).to_have_value("otj-desc")
+    assert _widest(page) <= PHONE["width"]
+    # A keyboard reaching the column headings sees them.
+    page.locator("#cohort-table thead a").first.focus()
+    expect(page.locator("#cohort-table thead a").first).to_be_in_viewport()
+    if javascript:
+        assert_accessible(page)
+    # On a wider screen the headings sort, and the list is not needed.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(page.get_by_label("Sort by")).to_be_hidden()
+    expect(page.locator("#cohort-table thead a").last).to_be_visible()
+    context.close()

@@ -10,12 +10,12 @@ from apprenticeships.services.sector_return import financial_year_of
 from apprenticeships.templating import uk_today
 
 from .conftest import assert_accessible
-from .test_phones import PHONE, _widest
+from .test_phones import PHONE, _regions_scrolled_sideways, _widest
 from .test_sign_in import sign_in
 
-EMPLOYEES = [("Employees at the start of the year", "2460", "1210"),
-             ("Employees at the end of the year", "2520", "1195"),
-             ("New employees during the year", "320", "150")]
+EMPLOYEES = [("Employees at the start of the period", "2460", "1210"),
+             ("Employees at the end of the period", "2520", "1195"),
+             ("New employees in the period", "320", "150")]
 
 
 def test_making_this_years_return_and_filing_last_years_without_javascript(browser: Browser, live_server):
@@ -64,19 +64,41 @@ def test_making_this_years_return_and_filing_last_years_without_javascript(brows
 
 
 def test_the_return_pages_fit_a_phone_and_pass_axe(page: Page, live_server, console_errors):
+    """Every page of the return on a phone: nothing wider than the screen, and no table to scroll sideways
+    either: each figure's row stacks, every part's number under its name."""
     year = financial_year_of(uk_today())
     last = year.year - 1
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, "coordinator@example.org")
-    too_wide = {}
+    too_wide, scrolled = {}, {}
     for path in ["/reports", f"/reports/{year.year}", f"/reports/{year.year}/employees",
                  f"/reports/{year.year}/employees/import", f"/reports/{year.year}/answers",
-                 f"/reports/{year.year}/submit", f"/reports/{last}", f"/reports/{last}/reopen",
-                 f"/reports/{last}/publish"]:
+                 f"/reports/{year.year}/submit", f"/reports/{year.year}/publish", f"/reports/{last}",
+                 f"/reports/{last}/reopen", f"/reports/{last}/publish"]:
         page.goto(live_server + path)
         page.wait_for_load_state("load")
         assert_accessible(page)
         if _widest(page) > PHONE["width"]:
             too_wide[path] = _widest(page)
-    assert too_wide == {}
+        if regions := _regions_scrolled_sideways(page):
+            scrolled[path] = regions
+    assert too_wide == {} and scrolled == {}
+    page.goto(live_server + f"/reports/{last}")
+    cell = page.locator("#figures ~ .app-table-scroll tbody tr").first.locator("td").nth(1)
+    assert cell.evaluate("td => getComputedStyle(td, '::before').content") == '"Maintained schools: "'
+    box = cell.bounding_box()  # under its figure's name, not beyond the screen's right edge
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+    # A figure that is wrong: the summary and the field both name the part and the figure, on the screen.
+    page.goto(live_server + f"/reports/{year.year}/employees")
+    schools = page.get_by_role("group", name="Maintained schools", exact=True)
+    schools.get_by_label("New employees in the period").fill("twelve")
+    page.get_by_role("button", name="Save employee numbers").click()
+    message = "New employees in the period (maintained schools) must be a whole number, like 250"
+    expect(page.locator(".govuk-error-summary")).to_contain_text(message)
+    expect(schools.locator(".govuk-error-message")).to_have_text(f"Error: {message}")
+    page.get_by_role("link", name=message).click()
+    expect(schools.get_by_label("New employees in the period")).to_be_focused()
+    assert _widest(page) <= PHONE["width"]
+    assert_accessible(page)
     assert console_errors == []

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 
 from apprenticeships.models import ProgrammeSettings
-from apprenticeships.services import open_data
+from apprenticeships.services import open_data, summaries
 from apprenticeships.services.open_data import Column, Council
 
 PLACE = Council("212", "E09000032", "Wandsworth")
@@ -162,3 +163,18 @@ def test_many_problems_of_one_kind_are_counted_not_listed():
     found = open_data.problems(data, pair.meta)
     assert len([p for p in found if "people' is neither a number" in p]) == open_data.MAX_LISTED
     assert found[-1] == "And 10 more problems like the ones above."
+
+
+@pytest.mark.parametrize("start,period,words", [
+    (date(2025, 7, 31), "202425", "the 2024/25 academic year (1 August 2024 to 31 July 2025)"),
+    (date(2025, 8, 1), "202526", "the 2025/26 academic year (1 August 2025 to 31 July 2026)"),
+    (date(2026, 1, 5), "202526", "the 2025/26 academic year (1 August 2025 to 31 July 2026)"),
+    (date(2099, 9, 1), "209900", "the 2099/00 academic year (1 August 2099 to 31 July 2100)"),
+])
+def test_a_cohorts_open_data_is_for_the_academic_year_it_started_in(start, period, words):
+    """A cohort's file is about the academic year (1 August to 31 July) of its figures' start date, written
+    as EES writes an "Academic year": a period the checks accept, and the page says it in words."""
+    assert summaries.academic_year(start) == period
+    assert summaries.academic_year_in_words(period) == words
+    pair = open_data.write("cohort", period, "Academic year", FILTERS, INDICATORS, ROWS, place=PLACE)
+    assert open_data.problems(pair.data, pair.meta) == []

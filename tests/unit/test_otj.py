@@ -21,9 +21,11 @@ from apprenticeships.models import (
 from apprenticeships.services.otj import (
     Break,
     Learner,
+    Pace,
     days_in_learning,
     expected_minutes_to_date,
     is_behind,
+    pace,
     planned_days_in_learning,
     total_minutes_required,
 )
@@ -84,6 +86,17 @@ def test_behind_means_more_than_ten_percent_under():
     assert not is_behind(90, 100)
     assert is_behind(89.9, 100)
     assert not is_behind(0, 0)
+
+
+def test_on_track_only_when_the_figure_expected_is_reached_and_slightly_behind_up_to_ten_percent_under():
+    minutes = 300 * 60  # expected by now
+    assert pace(minutes, minutes) is Pace.ON_TRACK
+    assert pace(minutes - 29, minutes) is Pace.ON_TRACK  # under half an hour: the estimate is to the hour
+    assert pace(minutes - 30, minutes) is Pace.SLIGHTLY_BEHIND
+    assert pace(0.9 * minutes, minutes) is Pace.SLIGHTLY_BEHIND  # 10% under: not yet behind
+    assert pace(0.9 * minutes - 1, minutes) is Pace.BEHIND
+    assert pace(0, 0) is Pace.ON_TRACK and pace(2 * minutes, minutes) is Pace.ON_TRACK
+    assert [p.label for p in Pace] == ["On track", "Slightly behind", "Behind"]
 
 
 dates = st.dates(min_value=date(2020, 1, 1), max_value=date(2029, 12, 31))

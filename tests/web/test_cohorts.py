@@ -208,6 +208,40 @@ def test_filtering_keeps_the_order_and_sorting_keeps_the_filters(app, coordinato
     assert names[-1] == "Liam Walsh" and len(names) == 4
 
 
+def test_the_sort_list_for_phones_sorts_as_the_headings_do_and_keeps_the_filters(app, coordinator_client):
+    cohort = current_cohort_id(app)
+    soup = page(coordinator_client.get(
+        f"/cohorts/{cohort}?service_area=infrastructure&at_risk=yes&sort=otj&order=desc"))
+    form = soup.select_one("#cohort-table form.app-cohort-sort")  # swapped with the table, so never stale
+    assert form["method"] == "get" and form["action"] == f"/cohorts/{cohort}#cohort-table"
+    assert {i["name"]: i["value"] for i in form.select("input[type=hidden]")} == {
+        "service_area": "infrastructure", "at_risk": "yes"}
+    chosen = form.find("select", attrs={"name": "sort"}).find("option", selected=True)
+    assert (chosen["value"], text_of(chosen)) == ("otj-desc", "Off-the-job hours (furthest ahead first)")
+    assert text_of(soup.find("label", attrs={"for": "sort-by"})) == "Sort by"
+    # What it sends sorts as the headings' links do.
+    for listed, linked in (("otj-desc", "sort=otj&order=desc"), ("rag", "sort=rag"), ("name-desc", "order=desc")):
+        assert names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?sort={listed}"))) == \
+            names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?{linked}")))
+    sorted_by_list = page(coordinator_client.get(f"/cohorts/{cohort}?at_risk=yes&sort=otj-desc"))
+    assert names_in_table(sorted_by_list)[-1] == "Liam Walsh" and len(names_in_table(sorted_by_list)) == 4
+    assert sorted_by_list.select_one("#cohort-table th[aria-sort]")["aria-sort"] == "descending"
+    # Nonsense is the usual order.
+    assert names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?sort=otj-x"))) == \
+        names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?sort=otj")))
+    assert names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}?sort=-desc"))) == \
+        names_in_table(page(coordinator_client.get(f"/cohorts/{cohort}")))
+
+
+def test_each_cell_names_its_column_for_a_phone_and_the_hours_say_how_they_stand(app, coordinator_client):
+    soup = page(coordinator_client.get(f"/cohorts/{current_cohort_id(app)}?q=walsh"))
+    [liam] = soup.select("#cohort-table tbody tr")
+    assert [td.get("data-label") for td in liam.find_all("td")] == [
+        None, "Standard", "Service area", "Provider", "Mentor", "Status", "Off-the-job hours", "Next review",
+        "Last review"]
+    assert text_of(liam.find("td", attrs={"data-label": "Off-the-job hours"})).endswith("Behind")  # at risk for it
+
+
 def test_pages_of_50_are_cut_in_the_database(app, coordinator_client):
     cohort = current_cohort_id(app)
     with app.app_context():

@@ -175,7 +175,7 @@ def test_another_council_and_england_beside_ours_with_what_they_lack_not_availab
     assert "England" not in text_of(starts_chart) and "Southgate (test)" in text_of(starts_chart)
     rate_chart = soup.find(id="chart-new_apprentices_rate-title").find_parent("svg")
     assert "England" in text_of(rate_chart) and "2.4%" in text_of(rate_chart)
-    files = [[text_of(td) for td in row.find_all("td")][:2] for row in soup.find(
+    files = [[text_of(cell) for cell in row.find_all(["th", "td"])][:2] for row in soup.find(
         "caption", string="Files added").find_parent("table").tbody.find_all("tr")]
     assert files == [[DEMO_EXAMPLES[0], "Academic year 2025/26"], ["Southgate (test)", "Academic year 2025/26"],
                      [DEMO_EXAMPLES[1], "Academic year 2025/26"], ["England", "Academic year 2025/26"]]
@@ -310,6 +310,31 @@ def make_link(client, cohort: int, **changes) -> str:
     data = {"cohort": str(cohort), "label": "London councils", "expires_on": ["", "", ""], **changes}
     soup = page(post_form(client, "/comparison/links/new", data, follow_redirects=True))
     return soup.find(id="share-url")["value"].removeprefix("http://localhost")
+
+
+@pytest.mark.parametrize("what", ["comparison", "summary"])
+def test_a_new_share_link_is_shown_once_with_what_it_opens_and_the_way_back(app, coordinator_client, what):
+    """One page shows a new link of either kind (templates/share_link_created.html)."""
+    cohort = current_cohort(app)
+    if what == "comparison":
+        made = post_form(coordinator_client, "/comparison/links/new",
+                         {"cohort": str(cohort), "label": "London councils", "expires_on": ["", "", ""]})
+        back = "/comparison/links"
+    else:
+        made = post_form(coordinator_client, f"/cohorts/{cohort}/sharing/new",
+                         {"label": "London councils", "mode": "live", "expires_on": ["", "", ""], "narrative": ""})
+        back = f"/cohorts/{cohort}/sharing"
+    shown = page(coordinator_client.get(made.headers["Location"]))
+    url = shown.find(id="share-url")["value"]
+    assert text_of(shown.find("h1")) == "Share link created"
+    assert f"Anyone who has it can read the {what}." in text_of(shown)
+    assert shown.find("a", string=f"Open the {what}")["href"] == url
+    assert shown.find("a", string="Back to share links")["href"] == back
+    again = page(coordinator_client.get(made.headers["Location"]))
+    assert text_of(again.find("h1")) == "Share link for London councils" and again.find(id="share-url") is None
+    assert again.find("a", string="Back to share links")["href"] == back
+    listing = page(coordinator_client.get(back))
+    assert text_of(listing.select_one("tbody a[href$='/revoke']")) == "Revoke the link for London councils"
 
 
 def test_a_shared_comparison_is_public_identifies_nobody_and_stops_when_revoked(app, coordinator_client):

@@ -546,3 +546,50 @@ def test_hours_expected_by_now_are_whole_hours_and_hours_logged_stay_exact(app, 
     record = page(coordinator_client.get(f"/apprentices/{me}"))
     expected = record.find("dt", string=re.compile("Expected by now")).find_next("dd")
     assert re.fullmatch(r"[\d,]+ hours?", text_of(expected))
+
+
+def test_on_track_only_once_the_hours_expected_are_verified_and_the_same_words_on_every_page(
+        app, apprentice_client, coordinator_client):
+    """Within 10% under the figure expected by now is "Slightly behind" (not yet at risk), never "On
+    track"; the apprentice's page and the cohort's table say it alike (services/otj.pace decides)."""
+    from apprenticeships.models import ActivityType, User, utcnow
+    from apprenticeships.services.otj import Pace
+
+    days = iter(range(40, 400))
+
+    def verify_minutes(minutes: float) -> None:
+        """Verified hours added, in quarter hours, 4 hours a day on days gone by."""
+        left = 15 * round(minutes / 15)
+        with app.app_context():
+            coordinator = db.session.scalar(sa.select(User.id).where(User.email == "coordinator@example.org"))
+            while left > 0:
+                db.session.add(LogEntry(
+                    apprentice_id=jordan(app), activity_date=date.today() - timedelta(days=next(days)),
+                    activity_type=ActivityType.STUDY_TIME, minutes=min(left, 240), description="Reading",
+                    status=VerificationStatus.VERIFIED, verified_by_id=coordinator, verified_at=utcnow()))
+                left -= 240
+            db.session.commit()
+
+    def totals() -> logbook.Totals:
+        with app.app_context():
+            return logbook.totals(db.session.get(Apprentice, jordan(app)), date.today(), ProgrammeSettings.current())
+
+    def said() -> tuple[str, str]:
+        home = text_of(page(apprentice_client.get("/apprentice")).find(id="otj-pace"))
+        cohort = page(coordinator_client.get("/cohorts/1?q=ellis")).select_one("#cohort-table tbody tr")
+        return home, text_of(cohort.find("td", attrs={"data-label": "Off-the-job hours"}))
+
+    before = totals()
+    assert before.verified_hours < 0.95 * before.expected_hours  # the demo's Jordan is behind a little
+    verify_minutes((0.95 * before.expected_hours - before.verified_hours) * 60)  # 5% under
+    assert totals().pace is Pace.SLIGHTLY_BEHIND
+    home, table = said()
+    assert home.startswith("Slightly behind Your verified hours are about ")
+    assert "under the figure expected by now. That is less than 10% short, so it does not count as behind" in home
+    assert table.endswith("Slightly behind")
+
+    verify_minutes(0.06 * before.expected_hours * 60)  # past the figure expected
+    assert totals().pace is Pace.ON_TRACK
+    home, table = said()
+    assert home == "On track Your verified hours have reached the figure expected by now."
+    assert "behind" not in table.lower()

@@ -16,6 +16,7 @@ from apprenticeships.extensions import db
 from apprenticeships.models import (
     Apprentice,
     ApprenticeshipStandard,
+    ApprenticeStatus,
     AssignmentStatus,
     EmailFrequency,
     EmailState,
@@ -189,6 +190,16 @@ def test_a_placement_sent_back_tells_the_employer_who_posted_it(demo_db):
     assert (returned.user_id, returned.placement_id) == (employer.id, placement.id)
     [email] = emails("placement_returned")
     assert email.recipient == employer.email and "Service desk analyst" in email.personalisation["what"]
+    # It needs the employer until they submit it again: it cannot be marked done before, and goes then.
+    assert notifications.mark_done(employer, returned.id) == 0 and notifications.mark_done(employer, None) >= 0
+    assert notifications.item_for(employer, returned.id).waits_for == \
+        "It goes once you have changed the placement and submitted it again"
+    db.session.refresh(returned)
+    assert returned.done_at is None
+    placements.submit(employer, placement)
+    db.session.commit()
+    db.session.refresh(returned)
+    assert returned.done_at is not None
 
 
 def test_the_list_shows_what_needs_the_person_newest_first_with_a_count_in_the_header(app, signed_in):
@@ -215,15 +226,19 @@ def test_the_list_shows_what_needs_the_person_newest_first_with_a_count_in_the_h
     assert "Your log entry for" in text_of(links[0])
     assert text_of(links[0]).endswith("Answer the query so it can be verified.")  # a sentence, as in the email
     assert [text_of(t) for t in listed.select("#notifications .govuk-tag")][:2 + waiting] == ["New"] * (2 + waiting)
-    assert listed.find("button", string="Mark everything as done") is not None
     assert listed.find("a", string="Change how often we email you")["href"] == "/notifications/preferences"
+    # Each query, and the review, still needs them: no "Mark as done", but what ends it.
+    assert [text_of(p) for p in listed.select("#notifications .app-notifications__waits")] == \
+        ["It goes once you have answered the query."] * 2 + ["It goes once you have signed the review."] * waiting
+    assert listed.select("#notifications form") == []
+    assert listed.find("button", string="Mark everything as done") is None
 
-    done = listed.select("#notifications form")[0]
-    response = client.post(done["action"], data={"csrf_token": done.find("input")["value"]})
-    assert response.status_code == 303
+    # Answering a query is what makes it done: it stays listed, marked done.
+    post_form(client, f"/log/{entry_ids[0]}/answer", {"response": "The provider's testing module."},
+              page="/apprentice")
     after = page(client.get("/notifications"))
     assert text_of(after.find(id="header-notifications")) == f"Notifications {waiting + 1} need you"
-    assert len(after.select("#notifications .govuk-tag--grey")) == done_before + 1  # marked done, still listed
+    assert len(after.select("#notifications .govuk-tag--grey")) == done_before + 1  # done, still listed
 
     # Someone else's notification cannot be marked done by guessing its number.
     with app.app_context():
@@ -446,8 +461,9 @@ def test_a_proposal_cannot_be_marked_done_while_it_waits_for_the_employers_answe
     # "Mark everything as done" leaves it too, and says so.
     response = post_form(employer, "/notifications/done", {}, page="/notifications")
     after = page(employer.get(response.headers["Location"]))
-    assert "still needs your answer" in text_of(after.find(class_="govuk-notification-banner--success")) or \
-        "still need your answer" in text_of(after.find(class_="govuk-notification-banner--success"))
+    assert text_of(after.find(class_="govuk-notification-banner--success")) == (
+        "Success Nothing was waiting to be marked as done. 1 still needs you, so it stays until you have done "
+        "what it asks.")
     with app.app_context():
         assert db.session.get(Notification, told).done_at is None
     # Answering it is what makes it done.
@@ -457,6 +473,60 @@ def test_a_proposal_cannot_be_marked_done_while_it_waits_for_the_employers_answe
         assert db.session.get(Notification, told).done_at is not None
     done = page(employer.get("/notifications")).find(id=f"notification-{told}")
     assert text_of(done.find(class_="govuk-tag")) == "Done" and done.find(id=f"waits-{told}") is None
+
+
+def test_mark_everything_as_done_leaves_a_review_until_the_employer_has_signed_it(app, signed_in):
+    review = scheduled(app, "Jordan")  # at the demo employer's placement
+    post_form(signed_in("mentor"), f"/reviews/{review}/record", review_data())
+    employer = signed_in("employer")
+    with app.app_context():
+        me = user(DEMO_EMAILS["employer"])
+        [told] = [n.id for n in items(K.REVIEW_TO_SIGN) if n.user_id == me.id and n.review_id == review]
+    item = page(employer.get("/notifications")).find(id=f"notification-{told}")
+    assert text_of(item.find(class_="govuk-tag")) == "New" and item.find("button") is None
+    assert text_of(item.find(id=f"waits-{told}")) == "It goes once you have signed the review."
+
+    response = post_form(employer, "/notifications/done", {}, page="/notifications")
+    banner = page(employer.get(response.headers["Location"])).find(class_="govuk-notification-banner--success")
+    assert "still need you, so they stay until you have done what they ask." in text_of(banner)  # and the proposal
+    refused = post_form(employer, f"/notifications/{told}/done", {}, page="/notifications")
+    assert "This still needs you: Jordan Ellis’s progress review held on" in text_of(
+        page(employer.get(refused.headers["Location"])).find(class_="govuk-notification-banner"))
+    with app.app_context():
+        assert db.session.get(Notification, told).done_at is None
+        assert notifications.count_markable(user(DEMO_EMAILS["employer"])) == 0
+
+    post_form(employer, f"/reviews/{review}/sign", {"comment": ""}, page=f"/reviews/{review}")  # signing ends it
+    with app.app_context():
+        assert db.session.get(Notification, told).done_at is not None
+    done = page(employer.get("/notifications")).find(id=f"notification-{told}")
+    assert text_of(done.find(class_="govuk-tag")) == "Done" and done.find(id=f"waits-{told}") is None
+
+
+def test_what_is_no_longer_the_persons_to_do_can_be_marked_done(demo_db):
+    """A query to an apprentice who has left (they can no longer answer it), an answered query about
+    someone no longer the mentor's mentee: neither waits for them any more."""
+    amara = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Amara"))
+    amara_user = db.session.scalar(sa.select(User).where(User.role == Role.APPRENTICE,
+                                                         User.apprentice_id == amara.id))
+    [query] = db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == amara_user.id, Notification.kind == K.ENTRY_QUERIED, Notification.done_at.is_(None)))
+    assert notifications.item_for(amara_user, query.id).waits_for == "It goes once you have answered the query"
+    assert notifications.mark_done(amara_user, None) == 0
+    amara.status, amara.withdrawal_date, amara.withdrawal_reason = ApprenticeStatus.WITHDRAWN, date.today(), "Moved"
+    db.session.flush()
+    assert notifications.item_for(amara_user, query.id).waits_for is None
+    assert notifications.mark_done(amara_user, None) == 1
+
+    mentor = user(DEMO_EMAILS["mentor"])
+    entry = pending_entry(user(DEMO_EMAILS["apprentice"]).apprentice_id)
+    logbook.query(mentor, entry, "Which course?")
+    logbook.answer(user(DEMO_EMAILS["apprentice"]), entry, "The testing module.")
+    [answered] = [n for n in items(K.QUERY_ANSWERED) if n.log_entry_id == entry.id]
+    assert notifications.mark_done(mentor, answered.id) == 0  # verify it or query it again
+    entry.apprentice.mentor_id = None  # another mentor's now
+    db.session.flush()
+    assert notifications.mark_done(mentor, answered.id) == 1
 
 
 def test_marking_one_done_says_which_it_was(app, signed_in):

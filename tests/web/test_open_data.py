@@ -126,7 +126,16 @@ def test_the_coordinators_download_holds_the_published_figures_in_dfes_format(ap
 
         start = db.session.get(Cohort, cohort).start_date
     year = start.year if start.month >= 8 else start.year - 1  # the academic year the cohort started in
-    assert {r["time_period"] for r in files["data"]} == {f"{year}{(year + 1) % 100:02d}"}
+    period = f"{year}{(year + 1) % 100:02d}"
+    assert {r["time_period"] for r in files["data"]} == {period}
+    # The page says which year that is, in words and as the file writes it.
+    assert text_of(listing.find(id="open-data-period")).startswith(
+        f"The file gives the figures for the academic year the cohort started in, as the standard’s time period: "
+        f"the {year}/{(year + 1) % 100:02d} academic year (1 August {year} to 31 July {year + 1}), written {period} "
+        "with the time identifier “Academic year”.")
+    download = public.find("a", string=lambda s: s and "as open data" in s)
+    assert f"for the {year}/{(year + 1) % 100:02d} academic year (1 August {year} to 31 July {year + 1}), the " \
+           f"academic year the cohort started in (time period {period} in the file)" in text_of(download.parent)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "cohort.open_data_exported", AuditEvent.subject_id == cohort)) == 1

@@ -7,13 +7,16 @@ import re
 
 import brotli
 import pytest
+import sqlalchemy as sa
 from flask import abort
 
 from apprenticeships import ConfigurationError, create_app
 from apprenticeships.config import Config, TestConfig
+from apprenticeships.extensions import db
+from apprenticeships.models import User
 from apprenticeships.permissions import public
 
-from ..helpers import page, text_of
+from ..helpers import page, post_form, text_of
 
 
 def test_pages_carry_a_nonce_csp_without_unsafe_inline_or_eval(client):
@@ -74,6 +77,57 @@ def test_the_compiled_css_uses_arial_not_gds_transport(client):
 def test_a_missing_page_is_a_govuk_404(client):
     soup = page(client.get("/no-such-page"), 404)
     assert soup.h1.get_text(strip=True) == "Page not found"
+
+
+def test_a_forms_address_opened_as_a_page_goes_to_the_page_the_form_belongs_to(app, signed_in):
+    """Back (or a reload) to a page a form answered with, at an address that only takes a POST: never
+    "Page not found", but the page the form belongs to (303), the query string and all."""
+    from apprenticeships.models import Apprentice, LogEntry, VerificationStatus
+
+    from .test_permissions import POST_ONLY_ROUTES
+
+    with app.app_context():
+        amara = db.session.scalar(sa.select(Apprentice.id).where(Apprentice.first_name == "Amara"))
+        entry = db.session.scalar(sa.select(LogEntry.id).where(LogEntry.apprentice_id == amara,
+                                                               LogEntry.status == VerificationStatus.PENDING))
+    mentor = signed_in("mentor")
+    goes_to = {path.format(entry=entry, review=1): mentor.get(path.format(entry=entry, review=1))
+               for _, path, _ in POST_ONLY_ROUTES}
+    assert {path: r.status_code for path, r in goes_to.items() if r.status_code != 303} == {}
+    locations = {path: r.headers["Location"] for path, r in goes_to.items()}
+    assert locations[f"/log/{entry}/verify"] == f"/verification#entry-{entry}"  # the entry in the queue
+    assert locations["/reviews/1/sign"] == "/reviews/1" and locations["/placements/1/review"] == "/placements/1"
+    assert locations["/notifications/done"] == "/notifications" and locations["/log"] == "/"
+    # Each a page there is (which then answers as it does for this person).
+    assert all(app.url_map.bind("localhost").match(loc.partition("#")[0].partition("?")[0], method="GET")
+               for loc in locations.values())
+    # From the queue's Verify at page 2, newest first: the same place in the queue.
+    response = mentor.get(f"/log/{entry}/verify?sort=newest&page=2")
+    assert response.headers["Location"] == f"/verification?sort=newest&page=2#entry-{entry}"
+    assert mentor.get("/verification/verify?status=answered").headers["Location"] == "/verification?status=answered"
+
+    # An answer sent empty without JavaScript shows its error at the form's address; opened again,
+    # that address goes to the entry in the apprentice's log.
+    apprentice = signed_in("apprentice")
+    with app.app_context():
+        mine = db.session.scalar(sa.select(LogEntry.id).join(Apprentice).join(
+            User, User.apprentice_id == Apprentice.id).where(
+            User.email == "apprentice@example.org", LogEntry.status == VerificationStatus.PENDING).limit(1))
+    post_form(mentor, f"/log/{mine}/query", {"comment": "Which course?"})
+    error = page(post_form(apprentice, f"/log/{mine}/answer", {"response": " "}, page="/apprentice"))
+    assert "Enter your answer" in text_of(error.select_one(".govuk-error-summary"))
+    again = apprentice.get(f"/log/{mine}/answer")
+    assert again.status_code == 303 and again.headers["Location"] == f"/apprentice#entry-{mine}"
+    assert page(apprentice.get(again.headers["Location"])).find(id=f"answer-{mine}") is not None  # its answer box
+
+
+def test_a_method_an_address_does_not_take_is_a_405_that_says_so(client):
+    response = client.put("/log/1/answer")
+    soup = page(response, 405)
+    assert soup.h1.get_text(strip=True) == "This page cannot be opened this way"
+    assert "Page not found" not in text_of(soup)
+    assert response.headers["Allow"] == "OPTIONS, POST"
+    assert page(client.delete("/sign-in"), 405).h1.get_text(strip=True) == "This page cannot be opened this way"
 
 
 def test_a_failure_is_a_govuk_500_that_hides_the_details(tmp_path):

@@ -28,6 +28,7 @@ from apprenticeships.templating import uk_today
 
 from ..helpers import csrf_token_from, forget_council_codes, page, post_form, text_of
 from .test_apprentices import errors
+from .test_open_data import unzip
 from .test_query_counts import grow, statements_for
 
 YEAR = FinancialYear(2019)  # 1 April 2019 to 31 March 2020: no demo apprentice is in it
@@ -108,7 +109,7 @@ def test_coordinators_find_the_returns_in_the_menu_and_last_year_is_filed(app, c
 
 @pytest.mark.parametrize("year", ["99999999999999999999", "2147483648", "0", "2016", "abc", "-1"])
 def test_a_year_that_cannot_have_a_return_is_not_found(coordinator_client, year):
-    for suffix in ("", "/employees", "/answers", "/submit", "/return.csv", "/open-data.csv"):
+    for suffix in ("", "/employees", "/answers", "/submit", "/return.csv", "/open-data.zip"):
         assert coordinator_client.get(f"/reports/{year}{suffix}").status_code == 404
     next_year = financial_year_of(uk_today()).year + 1
     assert coordinator_client.get(f"/reports/{next_year}").status_code == 404
@@ -148,17 +149,29 @@ def test_a_zero_denominator_is_not_applicable(year_2019, coordinator_client):
 
 @pytest.mark.parametrize("changes,field,message", [
     ({"council_employees_start": ""}, "council_employees_start",
-     "Enter the number of employees at the start of the year (council excluding maintained schools)"),
+     "Enter the number of employees at the start of the period (council excluding maintained schools)"),
     ({"maintained_school_employees_end": "-3"}, "maintained_school_employees_end",
-     "Employees at the end of the year (maintained schools) must be between 0 and 10,000,000"),
+     "Employees at the end of the period (maintained schools) must be between 0 and 10,000,000"),
     ({"council_employees_new": "12.5"}, "council_employees_new",
-     "New employees during the year must be a whole number"),
+     "New employees in the period (council excluding maintained schools) must be a whole number, like 250"),
+    ({"maintained_school_employees_new": "twelve"}, "maintained_school_employees_new",
+     "New employees in the period (maintained schools) must be a whole number, like 250"),
     ({"council_fte_end": "12.345"}, "council_fte_end",
-     "Full-time equivalent at the end (council excluding maintained schools) must have no more than 2 decimal places"),
+     "Full-time equivalent at the end of the period (council excluding maintained schools) must have no more than "
+     "2 decimal places"),
+    ({"maintained_school_fte_start": "12\x01"}, "maintained_school_fte_start",
+     "Full-time equivalent at the start of the period (maintained schools) must be a number, like 412.5"),
 ])
 def test_employee_numbers_are_checked_and_nothing_saved(app, coordinator_client, changes, field, message):
+    """Both parts' fields share their labels, so each message names the figure and the part: in the error
+    summary, linked to the field, and next to the field, under its part's heading."""
     soup = page(post_form(coordinator_client, f"{URL}/employees", {**EMPLOYEES, **changes}))
-    assert errors(soup)[field] == message
+    assert errors(soup) == {field: message}
+    summary = soup.select(".govuk-error-summary__list a")
+    assert [(a["href"], text_of(a)) for a in summary] == [(f"#{field}", message)]
+    box = soup.find("input", id=field)
+    assert text_of(box.find_parent("fieldset").find("legend")) == message.split("(")[1].split(")")[0].capitalize()
+    assert box["aria-describedby"].split() == [f"{field}-hint", f"{field}-error"]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SectorReturn)
                                  .where(SectorReturn.year == 2019)) == 0
@@ -322,9 +335,23 @@ def test_the_return_csv_has_the_forms_fields_in_its_order(year_2019, coordinator
 
 def test_the_page_to_publish_has_the_figures_and_no_personal_data(year_2019, app, coordinator_client):
     post_form(coordinator_client, f"{URL}/employees", EMPLOYEES)
-    text = text_of(page(coordinator_client.get(f"{URL}/publish")))
+    draft = page(coordinator_client.get(f"{URL}/publish"))
+    text = text_of(draft)
     assert "new apprentices in England, including existing employees who started an apprenticeship: 1" in text
     assert "apprentices as a percentage of employees: 0.73%" in text
+    # Until it is marked submitted it says it is a draft, in print too, and never "as reported".
+    assert text_of(draft.find("h1")) == "Public sector apprenticeship figures 2019-20 (draft)"
+    warning = draft.find(id="draft-warning")
+    assert "This is a draft. These figures have not been submitted to the Department for Education yet" in text_of(
+        warning)
+    assert not warning.find_parent(class_="govuk-!-display-none-print")
+    assert "as reported to the Department for Education" not in text
+    assert submit(coordinator_client).status_code == 303
+    filed = page(coordinator_client.get(f"{URL}/publish"))
+    assert text_of(filed.find("h1")) == "Public sector apprenticeship figures 2019-20"
+    assert filed.find(id="draft-warning") is None and "draft" not in text_of(filed.find("main")).lower()
+    assert "from 1 April 2019 to 31 March 2020, as reported to the Department for Education" in text_of(filed)
+    text = text_of(filed)
     with app.app_context():
         names = db.session.execute(sa.select(Apprentice.first_name, Apprentice.last_name)).all()
     assert not [f"{first} {last}" for first, last in names if f"{first} {last}" in text]
@@ -333,21 +360,35 @@ def test_the_page_to_publish_has_the_figures_and_no_personal_data(year_2019, app
 def test_open_data_needs_the_councils_codes_then_suppresses_small_counts(year_2019, app, coordinator_client):
     forget_council_codes(app)
     assert "enter the council's local authority codes" in text_of(page(coordinator_client.get(URL)))
+    refused = coordinator_client.get(f"{URL}/open-data.zip", follow_redirects=True)
+    assert "Enter the council's local authority codes and name in the programme settings first." in text_of(
+        page(refused))
     with app.app_context():
         settings = ProgrammeSettings.current()
         settings.old_la_code, settings.new_la_code, settings.la_name = "999", "E09000999", "Northmoor"
         db.session.commit()
     post_form(coordinator_client, f"{URL}/employees", EMPLOYEES)
-    data = list(csv.DictReader(io.StringIO(coordinator_client.get(f"{URL}/open-data.csv").get_data(as_text=True))))
-    assert [(r["time_period"], r["time_identifier"], r["la_name"], r["council_part"]) for r in data] == [
+    downloads = page(coordinator_client.get(URL)).find(id="downloads").find_next("ul")
+    link = downloads.find("a", string=lambda s: s and "as open data" in s)
+    assert "for the financial year 2019-20 (time period 201920 in the file)" in text_of(link.parent)
+    response = coordinator_client.get(link["href"])
+    # One ZIP holding the data file and its .meta.csv, checked against the standard (unzip does).
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="public-sector-apprenticeships-2019-20_draft_as_of_{uk_today().isoformat()}.zip"')
+    files = unzip(response)
+    assert [(r["time_period"], r["time_identifier"], r["la_name"], r["council_part"]) for r in files["data"]] == [
         ("201920", "Financial year", "Northmoor", "Council excluding maintained schools"),
         ("201920", "Financial year", "Northmoor", "Maintained schools"),
         ("201920", "Financial year", "Northmoor", "Total")]
-    council, schools, total = data
+    council, schools, total = files["data"]
     assert (council["app_new"], schools["app_new"], total["app_new"]) == ("c", "c", "c")  # 1, 1 and 2: all small
     assert (council["emp_prior"], council["pct_target"]) == ("400", "c")
-    meta = coordinator_client.get(f"{URL}/open-data.meta.csv").get_data(as_text=True)
-    assert meta.splitlines()[0].startswith("col_name,col_type,label")
+    assert [m["col_name"] for m in files["meta"]] == ["council_part", "emp_prior", "app_prior", "emp_new", "app_new",
+                                                     "emp_end", "app_end", "pct_app_new", "pct_app_end", "pct_target"]
+    assert submit(coordinator_client).status_code == 303  # filed: the file is no longer a draft's
+    filed = coordinator_client.get(link["href"])
+    assert filed.headers["Content-Disposition"] == 'attachment; filename="public-sector-apprenticeships-2019-20.zip"'
+    assert unzip(filed)["data"] == files["data"]
 
 
 def test_the_apprentice_form_sets_who_employs_them_and_the_figures_follow(year_2019, app, coordinator_client):

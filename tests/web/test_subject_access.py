@@ -21,6 +21,8 @@ from apprenticeships.models import (
     AuditEvent,
     BreakInLearning,
     EvidenceFile,
+    LevyFunding,
+    LevyTransaction,
     LogDayTotal,
     LogEntry,
     LogEntryRevision,
@@ -178,6 +180,9 @@ def held_about(apprentice_id: int, user_id: int, secret: str) -> dict[str, set]:
         "audit_events": ids(sa.select(AuditEvent.id).where(sa.or_(
             AuditEvent.apprentice_id == apprentice_id, AuditEvent.user_id == user_id,
             AuditEvent.actor_id == user_id))),
+        # The demo's levy pays for their training: the funding and its payments so far.
+        "levy_fundings": ids(sa.select(LevyFunding.id).where(LevyFunding.apprentice_id == apprentice_id)),
+        "levy_transactions": ids(sa.select(LevyTransaction.id).where(LevyTransaction.apprentice_id == apprentice_id)),
     }
 
 

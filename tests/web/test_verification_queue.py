@@ -992,15 +992,70 @@ def test_verifying_or_querying_an_entry_just_deleted_says_so_in_its_row(app, men
         assert text_of(swapped.find(attrs={"autofocus": True})) == f"Deleted {said}"
         assert text_of(part.find(id="queue-message")) == said
         assert counts_line(part).startswith(f"{len(mentees_waiting(app))} entries waiting")  # the counts without it
-    # Without JavaScript: the queue again, at the same place in it, with the message at its top.
-    response = mentor_client.post(form["action"], data=data)
-    assert response.status_code == 303 and parse_qs(urlsplit(response.headers["Location"]).query) == {
-        "sort": ["newest"]}
-    back = page(mentor_client.get(response.headers["Location"]))
-    assert "Jordan Ellis deleted this entry." in text_of(back.select_one(".govuk-notification-banner"))
+    # Without JavaScript: the queue again, at the same filters, opening at a row that says so where the
+    # entry was (its Verify form sends its date), not at the top of the page.
+    before = [r["id"] for r in rows(soup)]
+    on = form.find("input", attrs={"name": "on"})["value"]
+    response = mentor_client.post(form["action"], data={**data, "on": on})
+    location = urlsplit(response.headers["Location"])
+    assert response.status_code == 303 and parse_qs(location.query) == {"sort": ["newest"]}
+    assert location.fragment == row["id"]
+    back = page(mentor_client.get(f"{location.path}?{location.query}"))
+    assert [r["id"] for r in rows(back)] == before  # the others as they were, and its row where it was
+    assert text_of(back.find(id=row["id"])) == f"Deleted {said}"
+    assert back.select_one(".govuk-notification-banner") is None
+    # From the Query page (no date to place it by): the row is at the top of the list.
     query_page = mentor_client.get(link(row, "Query")["href"])
-    assert query_page.status_code == 303
-    assert "Jordan Ellis deleted this entry." in text_of(page(mentor_client.get(query_page.headers["Location"])))
+    assert query_page.status_code == 303 and urlsplit(query_page.headers["Location"]).fragment == row["id"]
+    back = page(mentor_client.get(query_page.headers["Location"]))
+    assert rows(back)[0]["id"] == row["id"] and "Jordan Ellis deleted this entry." in text_of(rows(back)[0])
+
+
+def test_without_javascript_a_verify_refused_comes_back_to_the_entry_with_why(app, mentor_client, apprentice_client,
+                                                                            signed_in):
+    """The entry changed (or was verified by someone else) since the page was shown: nothing is done,
+    and the queue opens at the entry as it is now, the reason in its row, not at a banner at the top."""
+    add_entries(app, "Liam", 55, date.today() - timedelta(days=300))  # oldest first, the demo's are on page 2
+    soup = queue(mentor_client, "?page=2")
+    row = next(r for r in rows(soup) if text_of(r.find_all("td")[1]) == "Jordan Ellis")
+    entry_id = int(row["id"].removeprefix("entry-"))
+    with app.app_context():
+        when = db.session.get(LogEntry, entry_id).activity_date
+    post_form(apprentice_client, f"/log/{entry_id}/edit", {
+        "activity_date": [str(when.day), str(when.month), str(when.year)], "activity_type": "study_time",
+        "off_the_job": "yes", "minutes": "0.5", "description": "Changed after the mentor loaded the page."})
+    form = row.find("form")
+    data = {"csrf_token": csrf_token_from(str(soup)), "version": form.find("input", attrs={"name": "version"})["value"]}
+    response = mentor_client.post(form["action"], data=data)
+    location = urlsplit(response.headers["Location"])
+    assert response.status_code == 303 and location.fragment == row["id"]
+    assert parse_qs(location.query) == parse_qs(urlsplit(form["action"]).query)  # the same filters and page
+    back = page(mentor_client.get(f"{location.path}?{location.query}"))
+    assert back.select_one(".govuk-notification-banner") is None  # said in the row, not at the top
+    again = back.find(id=row["id"])
+    said = again.find(id=f"refused-{entry_id}")
+    assert text_of(said).startswith("Jordan Ellis’s entry for") and said.has_attr("autofocus")
+    assert "was changed by Jordan Ellis while you were looking at it. Check it again before you verify it." \
+        in text_of(said)
+    assert "Changed after the mentor loaded the page." in text_of(again)  # the entry as it is now
+    assert status_of(app, entry_id) == VerificationStatus.PENDING
+    assert page(mentor_client.get(f"{location.path}?{location.query}")).find(id=f"refused-{entry_id}") is None  # once
+
+    # Verified by someone else meanwhile: its row, settled, where it sorts, saying so.
+    fresh = page(mentor_client.get(f"{location.path}?{location.query}"))
+    form = fresh.find(id=row["id"]).find("form")
+    coordinator = signed_in("coordinator")
+    post_form(coordinator, f"/log/{entry_id}/verify", {"version": form.find("input", attrs={"name": "version"})[
+        "value"]}, page="/verification")
+    assert status_of(app, entry_id) == VerificationStatus.VERIFIED
+    response = mentor_client.post(form["action"], data={
+        "csrf_token": csrf_token_from(str(fresh)), "version": form.find("input", attrs={"name": "version"})["value"]})
+    back = page(mentor_client.get(response.headers["Location"].partition("#")[0]))
+    settled = back.find(id=row["id"])
+    assert [r["id"] for r in rows(back)].index(row["id"]) == [r["id"] for r in rows(fresh)].index(row["id"])
+    assert "Verified" in text_of(settled) and "was verified by Alex Morgan while you were looking at it." in text_of(
+        settled.find(id=f"refused-{entry_id}"))
+    assert settled.find("form") is None  # nothing left to do with it
 
 
 def test_an_entry_the_person_may_not_see_is_not_found_deleted_or_not(app, signed_in, mentor_client):
@@ -1022,8 +1077,8 @@ def test_an_entry_the_person_may_not_see_is_not_found_deleted_or_not(app, signed
     coordinator = signed_in("coordinator")
     token = csrf_token_from(coordinator.get("/verification").get_data(as_text=True))
     response = coordinator.post(f"/log/{callum}/verify", data={"csrf_token": token})
-    assert "Callum" in text_of(page(coordinator.get(response.headers["Location"])).select_one(
-        ".govuk-notification-banner"))
+    assert "Callum Murphy deleted this entry." in text_of(page(coordinator.get(response.headers["Location"])).find(
+        id=f"entry-{callum}"))
     assert coordinator.post(f"/log/{never}/verify", data={"csrf_token": token}).status_code == 404
 
 

@@ -1,0 +1,190 @@
+"""What the council's own apprentices cost its levy: each one's agreed price, checked against the
+standard's funding band, and the payments it plans month by month (issue 17).
+
+The price is paid as DfE pays providers (levy_ledger.instalments): 80% in equal monthly
+instalments over the planned duration, 20% in the month after the planned end. An apprentice who
+withdraws is paid for no month whose census date (its last day) comes after the withdrawal, and
+no completion payment; one who completes early is paid what is left (the balancing payment) with
+the completion payment, in the month after they completed. A break in learning changes nothing
+here until the planned end date is moved.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import (
+    Apprentice,
+    ApprenticeshipStandard,
+    FundingBand,
+    LevyAccount,
+    LevyFunding,
+    LevyTransaction,
+    TransactionKind,
+    User,
+)
+from ..text import money
+from ..versioning import expect
+from . import audit
+from .errors import ServiceError
+from .levy_ledger import add_months, first_of_month, payments_planned
+
+
+def schedule(price_pence: int, start: date, planned_end: date, *, withdrawn_on: date | None = None,
+             completed_on: date | None = None) -> list[tuple[date, int]]:
+    """One apprentice's payments by month, (month, pence), adding up to what will be paid in all."""
+    planned = payments_planned(price_pence, start, planned_end, withdrawn_on=withdrawn_on)
+    if completed_on is None or withdrawn_on is not None:
+        return planned
+    # Completed: whatever was planned after the month they completed in is paid the month after it.
+    paid_by = add_months(first_of_month(completed_on), 1)
+    kept = [(m, p) for m, p in planned if m < paid_by]
+    balance = sum(p for m, p in planned if m >= paid_by)
+    return kept + ([(paid_by, balance)] if balance else [])
+
+
+# --- Funding bands -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StandardBand:
+    standard_id: int
+    name: str
+    reference: str
+    max_pence: int | None
+
+
+def bands() -> list[StandardBand]:
+    """Every standard with its funding band maximum (None: not entered yet)."""
+    return [StandardBand(s.id, s.display_name, s.reference, band)
+            for s, band in db.session.execute(
+                sa.select(ApprenticeshipStandard, FundingBand.max_pence)
+                .outerjoin(FundingBand, FundingBand.standard_id == ApprenticeshipStandard.id)
+                .order_by(ApprenticeshipStandard.title, ApprenticeshipStandard.level, ApprenticeshipStandard.id))]
+
+
+def set_band(actor: User, standard: ApprenticeshipStandard, max_pence: int | None) -> bool:
+    """Enter, change or remove (None) a standard's funding band maximum. Returns whether it changed."""
+    band = db.session.get(FundingBand, standard.id)
+    before = band.max_pence if band else None
+    if before == max_pence:
+        return False
+    if max_pence is None:
+        db.session.delete(band)
+    elif band is None:
+        db.session.add(FundingBand(standard_id=standard.id, max_pence=max_pence))
+    else:
+        band.max_pence = max_pence
+    db.session.flush()
+    audit.record(actor, "levy.funding_band_saved", standard, removed=max_pence is None)
+    return True
+
+
+# --- The funding of one apprentice ---------------------------------------------------------------
+
+def band_problem(standard: ApprenticeshipStandard, price_pence: int) -> str | None:
+    """Why the levy cannot pay `price_pence` for this standard, in words; None when it can."""
+    band = db.session.get(FundingBand, standard.id)
+    if band is None:
+        return (f"Enter the funding band for {standard.display_name} ({standard.reference}) on the Funding bands "
+                "page first: the agreed price is checked against it")
+    if price_pence > band.max_pence:
+        return (f"Agreed price must be {money(band.max_pence)} or less: that is the funding band maximum for "
+                f"{standard.display_name} ({standard.reference}). The levy pays no more than the band, so the "
+                "council pays anything above it from its own budget")
+    return None
+
+
+def set_funding(actor: User, apprentice: Apprentice, account: LevyAccount, price_pence: int, *,
+                version: int | None = None) -> bool:
+    """Say which account pays for `apprentice`, and the agreed price (within the funding band).
+    Returns whether anything changed."""
+    if problem := band_problem(apprentice.standard, price_pence):
+        raise ServiceError(problem)
+    funding = db.session.scalar(sa.select(LevyFunding).where(LevyFunding.apprentice_id == apprentice.id))
+    funding = funding or LevyFunding(apprentice_id=apprentice.id)
+    return bool(audit.save(actor, funding, {"account_id": account.id, "price_pence": price_pence},
+                           "levy_funding", version=version if funding.id else None))
+
+
+def remove_funding(actor: User, funding: LevyFunding, *, version: int | None = None) -> None:
+    expect(funding, version, "levy funding")
+    audit.record(actor, "levy_funding.removed", funding)
+    db.session.delete(funding)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class ApprenticeFunding:
+    """What the apprentice's page shows about their levy funding."""
+
+    funding: LevyFunding | None
+    account_name: str | None
+    band_pence: int | None
+    schedule: list[tuple[date, int]]
+    paid_pence: int  # training payments in the ledger for them
+
+    @property
+    def monthly_pence(self) -> int | None:
+        return self.schedule[0][1] if len(self.schedule) > 1 else None
+
+
+def for_apprentice(apprentice: Apprentice) -> ApprenticeFunding:
+    """Their funding, the band, the planned payments and what the ledger has paid: one statement."""
+    paid = (sa.select(sa.func.coalesce(sa.func.sum(LevyTransaction.amount_pence), 0))
+            .where(LevyTransaction.apprentice_id == apprentice.id, LevyTransaction.kind == TransactionKind.TRAINING)
+            .scalar_subquery())
+    funding, account_name, band, paid = db.session.execute(
+        sa.select(LevyFunding, LevyAccount.name, FundingBand.max_pence, paid)
+        .select_from(Apprentice)
+        .outerjoin(LevyFunding, LevyFunding.apprentice_id == Apprentice.id)
+        .outerjoin(LevyAccount, LevyAccount.id == LevyFunding.account_id)
+        .outerjoin(FundingBand, FundingBand.standard_id == Apprentice.standard_id)
+        .where(Apprentice.id == apprentice.id)).one()
+    planned = schedule(funding.price_pence, apprentice.start_date, apprentice.planned_end_date,
+                       withdrawn_on=apprentice.withdrawal_date, completed_on=apprentice.completion_date) \
+        if funding is not None and apprentice.planned_end_date > apprentice.start_date else []
+    return ApprenticeFunding(funding, account_name, band, planned, int(paid))
+
+
+# --- Planned spending, for the forecast ------------------------------------------------------------
+
+def planned_training(this_month: date, months: int) -> dict[int, dict[date, int]]:
+    """For each account, the training payments planned in each of the `months` months from
+    `this_month`, leaving out any apprentice's month the ledger already has a payment for. Two
+    statements, whatever the number of apprentices."""
+    last = add_months(this_month, months - 1)
+    fundings = db.session.execute(
+        sa.select(LevyFunding.account_id, LevyFunding.apprentice_id, LevyFunding.price_pence, Apprentice.start_date,
+                  Apprentice.planned_end_date, Apprentice.withdrawal_date, Apprentice.completion_date)
+        .join(Apprentice, Apprentice.id == LevyFunding.apprentice_id)
+        .where(Apprentice.planned_end_date > Apprentice.start_date,
+               # Anyone paid for in the window started before its end and had not finished long before it.
+               Apprentice.start_date <= add_months(last, 1)))
+    paid = set(db.session.execute(
+        sa.select(LevyTransaction.apprentice_id, LevyTransaction.month).distinct().where(
+            LevyTransaction.kind == TransactionKind.TRAINING, LevyTransaction.apprentice_id.is_not(None),
+            LevyTransaction.month >= this_month, LevyTransaction.month <= last)).tuples())
+    planned: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for account_id, apprentice_id, price, start, planned_end, withdrawn, completed in fundings:
+        for month, pence in schedule(price, start, planned_end, withdrawn_on=withdrawn, completed_on=completed):
+            if this_month <= month <= last and (apprentice_id, month) not in paid:
+                planned[account_id][month] += pence
+    return {a: dict(m) for a, m in planned.items()}
+
+
+def band_of(standard: ApprenticeshipStandard) -> int | None:
+    band = db.session.get(FundingBand, standard.id)
+    return band.max_pence if band else None
+
+
+def funded_by(account: LevyAccount) -> list[Apprentice]:
+    """The apprentices whose training this account pays for, by name."""
+    return list(db.session.scalars(
+        sa.select(Apprentice).join(LevyFunding, LevyFunding.apprentice_id == Apprentice.id)
+        .where(LevyFunding.account_id == account.id).order_by(Apprentice.last_name, Apprentice.first_name,
+                                                               Apprentice.id)))

@@ -1,0 +1,842 @@
+"""Levy transfers: what the council may transfer, what it pledged to local employers, and each
+application and transfer apprentice (issue 17). Money is whole pence throughout.
+
+**The transfer allowance.** In a financial year (1 April to 31 March) an account may transfer up to
+a share of the funds that entered it (its credits) in the previous financial year: 50% for years
+from April 2024, 25% before (`allowance_pence`). Of that, what is *pledged* is every open pledge's
+amount plus what a closed pledge had committed (closing a pledge gives back the rest); what is
+*committed* is the amount of every approved, accepted or funds-used application; *paid* is the
+transfer payments in the ledger for those applications' apprentices; *left* is the allowance less
+what is pledged.
+
+**No overshooting.** Pledging more of the allowance (a new pledge, a larger amount) first locks the
+account's row (SELECT ... FOR NO KEY UPDATE) and only then adds up what is pledged and checks the
+new amount fits. Two requests at once each lock the same row, so the second waits until the first
+has committed and then sees its pledge: together they can never pass the allowance. (A conditional
+INSERT ... WHERE sum + amount <= allowance would not do: under READ COMMITTED both statements read
+the sum as it was before either pledge existed.) Approving an application locks its pledge's row the
+same way before checking that the pledge has enough left, and adding an apprentice or a payment locks
+the application's row. FOR NO KEY UPDATE, as in services/placements.py: rows that only refer to the
+locked one (ledger rows, audit events) can still be added meanwhile. On SQLite every writing request
+holds the database's write lock from its start (transactions.py), which serialises them anyway.
+
+**DfE's statuses.** An application moves pending -> approved or rejected (the council decides),
+approved -> accepted or declined (the employer), accepted -> funds used (every pound has been paid),
+and pending, approved or accepted -> withdrawn (the employer). Each move is one conditional UPDATE on
+the status the person saw (`WHERE status IN (...)`), never a read and then a write: of two people
+acting at once, one moves it and the other is told what happened.
+
+**Local eligibility.** The council's scheme (non-levy employers only, apprentices who live in the
+borough, a minimum hourly wage) and the pledge's criteria (locations, sectors, standard, levels) are
+checked against each application by one pure function, `problems`, which says what is not met in
+plain words. Approving an application that does not meet them needs a reason for going ahead, which
+the application keeps and its employer sees: a council may use its discretion (a workplace just over
+the boundary), but never without saying why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import (
+    ApplicationStatus,
+    ApprenticeshipStandard,
+    EmployerPartner,
+    FundingBand,
+    LevyAccount,
+    LevyApplication,
+    LevyPledge,
+    LevyScheme,
+    LevyTransaction,
+    PledgeStatus,
+    TransactionKind,
+    TransferApprentice,
+    TransferOutcome,
+    User,
+    utcnow,
+)
+from ..text import money
+from . import audit, levy_ledger
+from .errors import ServiceError
+from .pagination import Page, paginate
+from .sector_return import FinancialYear, financial_year_of
+
+PAGE_SIZE = 50
+
+# ---------------------------------------------------------------------------------------------
+# The transfer allowance (pure)
+
+ALLOWANCE_RAISED_IN = 2024  # from the financial year beginning 1 April 2024: 50% rather than 25%
+
+
+def allowance_percent(year: int) -> int:
+    """The share of last year's funds an account may transfer in the financial year beginning 1 April `year`."""
+    return 50 if year >= ALLOWANCE_RAISED_IN else 25
+
+
+def allowance_pence(funds_in_previous_year: int, year: int) -> int:
+    """The transfer allowance for the year beginning 1 April `year`, from the funds that entered the
+    account in the year before: a whole number of pence, rounded down (never more than the rule allows)."""
+    return max(0, funds_in_previous_year) * allowance_percent(year) // 100
+
+
+# Statuses whose amount the council has committed (approved, and not since declined or withdrawn).
+COMMITTED = (ApplicationStatus.APPROVED, ApplicationStatus.ACCEPTED, ApplicationStatus.FUNDS_USED)
+# Statuses in which transfer apprentices are funded and paid for.
+FUNDED = (ApplicationStatus.ACCEPTED, ApplicationStatus.FUNDS_USED)
+
+
+@dataclass(frozen=True)
+class AllowanceSummary:
+    """An account's transfer allowance for a financial year, and what has been done with it."""
+
+    account_id: int
+    year: FinancialYear
+    percent: int
+    funds_in_previous_year: int
+    allowance: int
+    pledged: int
+    committed: int
+    paid: int
+
+    @property
+    def left(self) -> int:
+        """What can still be pledged (below zero when the funds in were corrected down after pledging)."""
+        return self.allowance - self.pledged
+
+
+def total(column) -> sa.ColumnElement[int]:
+    """SUM as a whole number on every database, 0 when there is nothing to add: PostgreSQL sums a BIGINT
+    as NUMERIC, which its driver hands back as a Decimal."""
+    return sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.BigInteger)
+
+
+def _month_range(year: FinancialYear) -> tuple[date, date]:
+    """The ledger's months of a financial year: first days of April to March."""
+    return year.first_day, date(year.year + 1, 3, 1)
+
+
+def _committed_on(pledge_id) -> sa.ScalarSelect:
+    return (sa.select(total(LevyApplication.amount_pence))
+            .where(LevyApplication.pledge_id == pledge_id, LevyApplication.status.in_(COMMITTED))
+            .scalar_subquery())
+
+
+def _paid_on_applications(where: sa.ColumnElement[bool]) -> sa.ScalarSelect:
+    return (sa.select(total(LevyTransaction.amount_pence))
+            .join(TransferApprentice, TransferApprentice.id == LevyTransaction.transfer_apprentice_id)
+            .join(LevyApplication, LevyApplication.id == TransferApprentice.application_id)
+            .join(LevyPledge, LevyPledge.id == LevyApplication.pledge_id)
+            .where(LevyTransaction.kind == TransactionKind.TRANSFER, where).scalar_subquery())
+
+
+def _allowance_columns(account_id, year: FinancialYear) -> list[sa.ScalarSelect]:
+    """Funds in the year before, pledged, committed and paid: one scalar subquery each, for the account
+    `account_id` names (a value, or the outer query's account column)."""
+    first, last = _month_range(FinancialYear(year.year - 1))
+    funds_in = (sa.select(total(LevyTransaction.amount_pence))
+                .where(LevyTransaction.account_id == account_id, LevyTransaction.kind == TransactionKind.CREDIT,
+                       LevyTransaction.month.between(first, last)).scalar_subquery())
+    this_year = sa.and_(LevyPledge.account_id == account_id, LevyPledge.year == year.year)
+    pledged = (sa.select(total(sa.case(
+        (LevyPledge.status == PledgeStatus.OPEN, LevyPledge.amount_pence), else_=_committed_on(LevyPledge.id))))
+        .where(this_year).scalar_subquery())
+    committed = (sa.select(total(LevyApplication.amount_pence))
+                 .join(LevyPledge, LevyPledge.id == LevyApplication.pledge_id)
+                 .where(this_year, LevyApplication.status.in_(COMMITTED)).scalar_subquery())
+    return [funds_in, pledged, committed, _paid_on_applications(this_year)]
+
+
+def _summary(account_id: int, year: FinancialYear, values) -> AllowanceSummary:
+    funds, pledged, committed, paid = (int(v) for v in values)
+    return AllowanceSummary(account_id, year, allowance_percent(year.year), funds, allowance_pence(funds, year.year),
+                            pledged, committed, paid)
+
+
+def allowance_summary(account: LevyAccount | int, year: int | FinancialYear) -> AllowanceSummary:
+    """The account's allowance for the financial year and what is pledged, committed, paid and left: one statement."""
+    account_id = account if isinstance(account, int) else account.id
+    year = year if isinstance(year, FinancialYear) else FinancialYear(year)
+    return _summary(account_id, year, db.session.execute(sa.select(*_allowance_columns(account_id, year))).one())
+
+
+def allowance_summaries(year: int | FinancialYear) -> list[tuple[LevyAccount, AllowanceSummary]]:
+    """Every account's allowance for the year, by name: one statement whatever the number of accounts."""
+    year = year if isinstance(year, FinancialYear) else FinancialYear(year)
+    return [(row[0], _summary(row[0].id, year, row[1:])) for row in db.session.execute(
+        sa.select(LevyAccount, *_allowance_columns(LevyAccount.id, year)).order_by(LevyAccount.name))]
+
+
+def accounts() -> list[LevyAccount]:
+    return list(db.session.scalars(sa.select(LevyAccount).order_by(LevyAccount.name)))
+
+
+def _lock(model, row_id: int) -> sa.Row | None:
+    """Lock one row until the request commits (see the module's docstring), reading it as it is now."""
+    return db.session.execute(sa.select(model).where(model.id == row_id)
+                              .with_for_update(key_share=True)
+                              .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+# ---------------------------------------------------------------------------------------------
+# Local eligibility (pure)
+
+
+def listed(text: str | None) -> tuple[str, ...]:
+    """A pledge's locations or sectors as a list: written with commas (or semicolons) between them."""
+    return tuple(part.strip() for part in re.split(r"[,;\n]", text or "") if part.strip())
+
+
+def _one_of(words: tuple[str, ...]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What an application is checked against: the scheme's local rules and its pledge's criteria."""
+
+    non_levy_employers_only: bool = False
+    apprentices_in_borough_only: bool = False
+    min_hourly_wage_pence: int | None = None
+    locations: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    standard_id: int | None = None
+    standard_name: str | None = None
+    min_level: int | None = None
+    max_level: int | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What an application says about itself, its employer and its standard."""
+
+    employer_pays_levy: bool
+    apprentices_live_in_borough: bool
+    hourly_wage_pence: int | None
+    location: str | None
+    employer_sector: str
+    standard_id: int
+    standard_name: str
+    level: int
+    amount_pence: int = 0
+    apprentices_planned: int = 1
+    band_max_pence: int | None = None
+
+
+def location_matches(location: str, allowed: Iterable[str]) -> bool:
+    """A place matches a pledge's location when it is that location, or starts with it and a space
+    (a postcode district: NM1 matches NM1 4QT; NM1 does not match NM12 3AB). Case does not matter."""
+    place = " ".join(location.lower().split())
+    return any(place == a.lower() or place.startswith(a.lower() + " ") for a in allowed)
+
+
+def _levels(low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        return f"level {low} only" if low == high else f"levels {low} to {high}"
+    return f"level {low} and above" if low is not None else f"up to level {high}"
+
+
+def problems(facts: Facts, rules: Rules) -> list[str]:
+    """Every local rule and pledge criterion the application does not meet, each in plain words; an
+    empty list when it meets them all."""
+    found = []
+    if rules.non_levy_employers_only and facts.employer_pays_levy:
+        found.append("The employer pays the levy: this scheme is for non-levy employers only")
+    if rules.apprentices_in_borough_only and not facts.apprentices_live_in_borough:
+        found.append("Not every apprentice lives in the borough: this scheme is for apprentices who live in "
+                     "the borough")
+    if rules.min_hourly_wage_pence is not None:
+        minimum = money(rules.min_hourly_wage_pence)
+        if facts.hourly_wage_pence is None:
+            found.append(f"The hourly wage is not given: this scheme asks for at least {minimum} an hour")
+        elif facts.hourly_wage_pence < rules.min_hourly_wage_pence:
+            found.append(f"The hourly wage ({money(facts.hourly_wage_pence)}) is below this scheme's minimum of "
+                         f"{minimum} an hour")
+    if rules.locations:
+        places = _one_of(rules.locations)
+        if not facts.location:
+            found.append(f"Where the apprentices would work is not given: this pledge is for {places}")
+        elif not location_matches(facts.location, rules.locations):
+            found.append(f"The apprentices would work in {facts.location}: this pledge is for {places}")
+    if rules.sectors and facts.employer_sector.strip().lower() not in {s.lower() for s in rules.sectors}:
+        found.append(f"The employer's sector ({facts.employer_sector}) is not one this pledge is for: "
+                     f"{_one_of(rules.sectors)}")
+    if rules.standard_id is not None and facts.standard_id != rules.standard_id:
+        found.append(f"The standard ({facts.standard_name}) is not the one this pledge is for: {rules.standard_name}")
+    low, high = rules.min_level, rules.max_level
+    if (low is not None and facts.level < low) or (high is not None and facts.level > high):
+        found.append(f"{facts.standard_name} is level {facts.level}: this pledge is for {_levels(low, high)}")
+    if facts.band_max_pence is not None and facts.amount_pence > facts.band_max_pence * facts.apprentices_planned:
+        planned = facts.apprentices_planned
+        found.append(f"The amount asked for ({money(facts.amount_pence)}) is more than the funding band allows for "
+                     f"{planned} apprentice{'s' if planned != 1 else ''} "
+                     f"({money(facts.band_max_pence * planned)})")
+    return found
+
+
+def scheme() -> LevyScheme:
+    """The council's local rules (none set: a row with every rule off, not yet saved)."""
+    return db.session.get(LevyScheme, 1) or LevyScheme(id=1, non_levy_employers_only=False,
+                                                       apprentices_in_borough_only=False)
+
+
+def save_scheme(actor: User, local: LevyScheme, values: dict, *, version: int | None) -> list[str]:
+    """Change the council's local rules (the first save makes its one row)."""
+    return audit.save(actor, local, values, "levy_scheme", version=version)
+
+
+def rules_for(pledge: LevyPledge, local: LevyScheme, standard: ApprenticeshipStandard | None = None) -> Rules:
+    """The rules an application to `pledge` is checked against (`standard`: the pledge's, if already loaded)."""
+    standard = standard or pledge.standard
+    return Rules(non_levy_employers_only=bool(local.non_levy_employers_only),
+                 apprentices_in_borough_only=bool(local.apprentices_in_borough_only),
+                 min_hourly_wage_pence=local.min_hourly_wage_pence, locations=listed(pledge.locations),
+                 sectors=listed(pledge.sectors), standard_id=pledge.standard_id,
+                 standard_name=standard.display_name if standard else None,
+                 min_level=pledge.min_level, max_level=pledge.max_level)
+
+
+def facts_of(application: LevyApplication, employer_sector: str, standard: ApprenticeshipStandard,
+             band_max_pence: int | None) -> Facts:
+    return Facts(employer_pays_levy=application.employer_pays_levy,
+                 apprentices_live_in_borough=application.apprentices_live_in_borough,
+                 hourly_wage_pence=application.hourly_wage_pence, location=application.location,
+                 employer_sector=employer_sector, standard_id=standard.id, standard_name=standard.display_name,
+                 level=standard.level, amount_pence=application.amount_pence,
+                 apprentices_planned=application.apprentices_planned, band_max_pence=band_max_pence)
+
+
+def band_for(standard_id: int) -> int | None:
+    """The funding band maximum of a standard, when one has been entered."""
+    return db.session.scalar(sa.select(FundingBand.max_pence).where(FundingBand.standard_id == standard_id))
+
+
+def eligibility(application: LevyApplication) -> list[str]:
+    """What the application does not meet of the local rules and its pledge's criteria (one application's page)."""
+    return problems(facts_of(application, application.employer.sector, application.standard,
+                             band_for(application.standard_id)), rules_for(application.pledge, scheme()))
+
+
+# ---------------------------------------------------------------------------------------------
+# DfE's statuses (pure)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One move of DfE's lifecycle: from which statuses, to which, who may make it, and its words."""
+
+    name: str
+    came_from: tuple[ApplicationStatus, ...]
+    to: ApplicationStatus
+    employer_may: bool  # the employer's own move in DfE's service (the coordinator may record it too)
+    destructive: bool  # ends the application for good: asked to confirm, with a warning button
+    verb: str  # "Approve"
+    done: str  # "approved"
+
+
+STEPS: dict[str, Step] = {step.name: step for step in (
+    Step("approve", (ApplicationStatus.PENDING,), ApplicationStatus.APPROVED, False, False, "Approve", "approved"),
+    Step("reject", (ApplicationStatus.PENDING,), ApplicationStatus.REJECTED, False, True, "Reject", "rejected"),
+    Step("accept", (ApplicationStatus.APPROVED,), ApplicationStatus.ACCEPTED, True, False, "Accept the funds",
+         "accepted"),
+    Step("decline", (ApplicationStatus.APPROVED,), ApplicationStatus.DECLINED, True, True, "Decline the funds",
+         "declined"),
+    Step("withdraw", (ApplicationStatus.PENDING, ApplicationStatus.APPROVED, ApplicationStatus.ACCEPTED),
+         ApplicationStatus.WITHDRAWN, True, True, "Withdraw", "withdrawn"),
+)}
+# Reached only when the payments reach the amount (record_payment), never chosen.
+FUNDS_USED = Step("funds_used", (ApplicationStatus.ACCEPTED,), ApplicationStatus.FUNDS_USED, False, False,
+                  "Mark funds used", "marked as funds used")
+
+
+def steps_from(status: ApplicationStatus, *, employer: bool = False) -> list[Step]:
+    """The moves DfE's lifecycle allows from `status` (for an employer: only their own moves)."""
+    return [s for s in STEPS.values() if status in s.came_from and (s.employer_may or not employer)]
+
+
+def next_status(status: ApplicationStatus, step: str) -> ApplicationStatus | None:
+    """Where `step` takes an application in `status`; None when the lifecycle does not allow it."""
+    found = STEPS.get(step)
+    return found.to if found is not None and status in found.came_from else None
+
+
+def why_not(status: ApplicationStatus, step: Step) -> str:
+    """Why an application in `status` cannot make `step` (already moved on by someone else, say)."""
+    return f"This application is {status.label.lower()}, so it cannot be {step.done}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Pledges
+
+
+def pledge_values_problem(summary: AllowanceSummary, amount: int, *, already: int = 0) -> str | None:
+    """Why a pledge of `amount` does not fit the allowance, when `already` of it is pledged by this pledge."""
+    room = summary.left + already
+    if amount <= room:
+        return None
+    allowance = (f"the allowance is {money(summary.allowance)}, {summary.percent}% of the funds that entered the "
+                 f"account in {FinancialYear(summary.year.year - 1).label}")
+    if already:
+        return (f"The pledge can be at most {money(max(room, 0))}: only {money(max(summary.left, 0))} more of the "
+                f"{summary.year.label} transfer allowance is left to pledge ({allowance})")
+    return (f"The pledge is more than is left of the {summary.year.label} transfer allowance: "
+            f"{money(max(room, 0))} is left to pledge ({allowance})")
+
+
+def committed_on(pledge: LevyPledge) -> int:
+    return db.session.scalar(sa.select(_committed_on(pledge.id)))
+
+
+def amount_problem(account_id: int, year: int, amount: int, pledge: LevyPledge | None = None) -> str | None:
+    """Why a pledge (new, or `pledge` changed) of `amount` cannot be made: more than is left of the account's
+    allowance for the year, or less than the pledge has committed. The form asks it to say so beside the
+    amount; the save asks again with the account's row locked, which is what holds (see the docstring)."""
+    already = 0
+    if pledge is not None:
+        committed = committed_on(pledge)
+        if amount < committed:
+            return (f"The pledge has {money(committed)} committed to approved applications, so its amount cannot be "
+                    "less than that")
+        if pledge.status is not PledgeStatus.OPEN or amount <= pledge.amount_pence:
+            return None
+        already = pledge.amount_pence
+    return pledge_values_problem(allowance_summary(account_id, year), amount, already=already)
+
+
+def create_pledge(actor: User, account: LevyAccount, year: int, values: dict) -> LevyPledge:
+    """A new open pledge, if its amount fits what is left of the account's allowance for the year."""
+    _lock(LevyAccount, account.id)
+    if problem := amount_problem(account.id, year, values["amount_pence"]):
+        raise ServiceError(problem)
+    pledge = LevyPledge(account_id=account.id, year=year, status=PledgeStatus.OPEN, created_by_id=actor.id)
+    audit.save(actor, pledge, values, "levy_pledge")
+    return pledge
+
+
+def edit_pledge(actor: User, pledge: LevyPledge, values: dict, *, version: int | None) -> list[str]:
+    """Change a pledge: a larger amount must still fit the allowance, and never below what it has committed."""
+    _lock(LevyAccount, pledge.account_id)
+    if problem := amount_problem(pledge.account_id, pledge.year, values["amount_pence"], pledge):
+        raise ServiceError(problem)
+    return audit.save(actor, pledge, values, "levy_pledge", version=version)
+
+
+def close_problem(pending: int) -> str | None:
+    if pending:
+        return (f"{pending} application{'s are' if pending != 1 else ' is'} waiting for a decision: approve or reject "
+                f"{'them' if pending != 1 else 'it'} before closing the pledge")
+    return None
+
+
+def pending_count(pledge: LevyPledge) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(
+        LevyApplication.pledge_id == pledge.id, LevyApplication.status == ApplicationStatus.PENDING))
+
+
+def close_pledge(actor: User, pledge: LevyPledge) -> None:
+    """Close a pledge to new applications: what it has not committed goes back to the allowance.
+
+    Refused while an application waits for a decision (approving it afterwards would take funds the
+    closing gave back). The pledge's row is locked first, as approving does, so neither slips past the other.
+    """
+    _lock(LevyPledge, pledge.id)
+    if problem := close_problem(pending_count(pledge)):
+        raise ServiceError(problem)
+    db.session.flush()
+    done = db.session.execute(
+        sa.update(LevyPledge).where(LevyPledge.id == pledge.id, LevyPledge.status == PledgeStatus.OPEN)
+        .values(status=PledgeStatus.CLOSED, version=LevyPledge.version + 1)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.refresh(pledge)
+    if not done:
+        raise ServiceError(f"{pledge.title} is already closed")
+    audit.record(actor, "levy_pledge.closed", pledge)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class PledgeRow:
+    """A pledge as the list shows it, with its money and the applications waiting."""
+
+    pledge: LevyPledge
+    account_name: str
+    committed: int
+    paid: int
+    pending: int
+
+    @property
+    def uncommitted(self) -> int:
+        return self.pledge.amount_pence - self.committed
+
+    @property
+    def year(self) -> FinancialYear:
+        return FinancialYear(self.pledge.year)
+
+
+def _paid_on_pledge(pledge_id) -> sa.ScalarSelect:
+    return (sa.select(total(LevyTransaction.amount_pence))
+            .join(TransferApprentice, TransferApprentice.id == LevyTransaction.transfer_apprentice_id)
+            .join(LevyApplication, LevyApplication.id == TransferApprentice.application_id)
+            .where(LevyTransaction.kind == TransactionKind.TRANSFER, LevyApplication.pledge_id == pledge_id)
+            .scalar_subquery())
+
+
+def _pending_on(pledge_id) -> sa.ScalarSelect:
+    return (sa.select(sa.func.count()).where(LevyApplication.pledge_id == pledge_id,
+                                             LevyApplication.status == ApplicationStatus.PENDING).scalar_subquery())
+
+
+def pledges(page: int, *, open_only: bool = False) -> Page:
+    """Pledges, open ones first then newest, 50 a page, each with its committed, paid and waiting
+    figures: two statements whatever the number."""
+    query = (sa.select(LevyPledge, LevyAccount.name, _committed_on(LevyPledge.id), _paid_on_pledge(LevyPledge.id),
+                       _pending_on(LevyPledge.id))
+             .join(LevyAccount, LevyAccount.id == LevyPledge.account_id)
+             .order_by(sa.case((LevyPledge.status == PledgeStatus.OPEN, 0), else_=1), LevyPledge.year.desc(),
+                       LevyPledge.id.desc()))
+    if open_only:
+        query = query.where(LevyPledge.status == PledgeStatus.OPEN)
+    found = paginate(query, page, PAGE_SIZE, rows=True)
+    return Page([PledgeRow(*row) for row in found.items], found.number, found.size, found.total)
+
+
+def pledge_row(pledge: LevyPledge) -> PledgeRow:
+    """One pledge's figures, as the list shows them: one statement."""
+    committed, paid, waiting = db.session.execute(sa.select(
+        _committed_on(pledge.id), _paid_on_pledge(pledge.id), _pending_on(pledge.id))).one()
+    return PledgeRow(pledge, pledge.account.name, committed, paid, waiting)
+
+
+# ---------------------------------------------------------------------------------------------
+# Applications
+
+
+@dataclass(frozen=True)
+class ApplicationRow:
+    """An application as a list shows it: its employer, standard, money used and what it does not meet."""
+
+    application: LevyApplication
+    employer_name: str
+    pledge_title: str
+    standard_name: str
+    used: int
+    problems: list[str]
+
+    @property
+    def remaining(self) -> int | None:
+        """What is left of the amount to use: only for an application whose amount is committed."""
+        return self.application.amount_pence - self.used if self.application.status in COMMITTED else None
+
+
+def _used_on(application_id) -> sa.ScalarSelect:
+    return (sa.select(total(LevyTransaction.amount_pence))
+            .join(TransferApprentice, TransferApprentice.id == LevyTransaction.transfer_apprentice_id)
+            .where(LevyTransaction.kind == TransactionKind.TRANSFER,
+                   TransferApprentice.application_id == application_id).scalar_subquery())
+
+
+def applications(page: int, *, pledge_id: int | None = None, employer_id: int | None = None,
+                 status: ApplicationStatus | None = None) -> Page:
+    """Applications (of one pledge, one employer, in one status), newest first, 50 a page, each checked
+    against the local rules and its pledge's criteria: three statements whatever the number."""
+    standard = aliased(ApprenticeshipStandard)
+    query = (sa.select(LevyApplication, EmployerPartner.name, EmployerPartner.sector, LevyPledge, standard,
+                       FundingBand.max_pence, _used_on(LevyApplication.id))
+             .join(EmployerPartner, EmployerPartner.id == LevyApplication.employer_id)
+             .join(LevyPledge, LevyPledge.id == LevyApplication.pledge_id)
+             .join(standard, standard.id == LevyApplication.standard_id)
+             .outerjoin(FundingBand, FundingBand.standard_id == LevyApplication.standard_id)
+             .order_by(LevyApplication.created_at.desc(), LevyApplication.id.desc()))
+    if pledge_id is not None:
+        query = query.where(LevyApplication.pledge_id == pledge_id)
+    if employer_id is not None:
+        query = query.where(LevyApplication.employer_id == employer_id)
+    if status is not None:
+        query = query.where(LevyApplication.status == status)
+    found = paginate(query, page, PAGE_SIZE, rows=True)
+    local = scheme()
+    pledge_standards = {s.id: s for s in db.session.scalars(sa.select(ApprenticeshipStandard).where(
+        ApprenticeshipStandard.id.in_({row[3].standard_id for row in found.items if row[3].standard_id})))}
+    rows = []
+    for application, employer_name, sector, pledge, standard_row, band, used in found.items:
+        rules = rules_for(pledge, local, pledge_standards.get(pledge.standard_id))
+        rows.append(ApplicationRow(application, employer_name, pledge.title, standard_row.display_name, used,
+                                   problems(facts_of(application, sector, standard_row, band), rules)))
+    return Page(rows, found.number, found.size, found.total)
+
+
+def used_on(application: LevyApplication) -> int:
+    return db.session.scalar(sa.select(_used_on(application.id)))
+
+
+def create_application(actor: User, pledge: LevyPledge, employer: EmployerPartner, values: dict) -> LevyApplication:
+    """An application to an open pledge, as it arrived through DfE's service (the coordinator) or from
+    the employer partner's own account; it waits for the council's decision."""
+    if pledge.status is not PledgeStatus.OPEN:
+        raise ServiceError(f"{pledge.title} is closed to new applications")
+    if values["amount_pence"] > pledge.amount_pence:
+        raise ServiceError(f"The amount asked for is more than the whole pledge ({money(pledge.amount_pence)})")
+    application = LevyApplication(pledge=pledge, employer_id=employer.id, status=ApplicationStatus.PENDING)
+    for key, value in values.items():
+        setattr(application, key, value)
+    db.session.add(application)
+    db.session.flush()
+    audit.record(actor, "levy_application.created", application, by_employer=actor.employer_id == employer.id,
+                 fields=sorted(k for k, v in values.items() if v is not None))
+    db.session.flush()
+    return application
+
+
+def _move(application: LevyApplication, step: Step, expected: ApplicationStatus | None = None, **values) -> bool:
+    """Move the application on with one conditional UPDATE: only from the statuses `step` comes from (and
+    only from `expected`, the one the person saw, when given). False, changing nothing, when someone got
+    there first."""
+    came_from = [s for s in step.came_from if expected is None or s is expected]
+    db.session.flush()
+    done = db.session.execute(
+        sa.update(LevyApplication)
+        .where(LevyApplication.id == application.id, LevyApplication.status.in_(came_from))
+        .values(status=step.to, version=LevyApplication.version + 1, **values)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.refresh(application)  # as it is stored now: moved by us, or by whoever got there first
+    return done
+
+
+def decide(actor: User, application: LevyApplication, step_name: str, reason: str | None = None,
+           *, seen: ApplicationStatus | None = None) -> Step:
+    """Make one move of DfE's lifecycle (see the module's docstring), audited.
+
+    `seen`: the status the person's page showed. The UPDATE moves the application only from that status,
+    so nothing is decided on a state the person did not see (approving what had just been withdrawn).
+    Approving checks the pledge has enough left (its row locked first) and, when the application does
+    not meet every local rule, needs `reason`. An employer partner makes only their own moves.
+    """
+    step = STEPS.get(step_name)
+    if step is None:
+        raise ServiceError("That is not a step an application can take")
+    if actor.employer_id is not None and not step.employer_may:
+        raise ServiceError(f"Only the council can {step.verb.lower()} an application")
+    values: dict = {}
+    unmet: list[str] = []
+    if step.name in ("approve", "reject"):
+        values = {"decided_at": utcnow(), "decided_by_id": actor.id, "decision_reason": reason or None}
+    if step.name == "approve":
+        pledge = _lock(LevyPledge, application.pledge_id)
+        if pledge.status is not PledgeStatus.OPEN:
+            raise ServiceError(f"{pledge.title} is closed, so no more of it can be approved")
+        left = pledge.amount_pence - committed_on(pledge)
+        if application.amount_pence > left:
+            raise ServiceError(f"The application asks for {money(application.amount_pence)}, but only {money(left)} "
+                               f"of {pledge.title} is not yet committed")
+        unmet = eligibility(application)
+        if unmet and not reason:
+            raise ServiceError("The application does not meet every local rule: give a reason for approving it")
+    if not _move(application, step, seen, **values):
+        raise ServiceError(why_not(application.status, step))
+    details: dict = {"from_employer": actor.employer_id == application.employer_id}
+    if step.name == "approve":
+        details["rules_not_met"] = len(unmet)
+    audit.record(actor, f"levy_application.{step.to.value}", application, **details)
+    db.session.flush()
+    return step
+
+
+# ---------------------------------------------------------------------------------------------
+# Transfer apprentices and their payments
+
+
+def _payments_by_apprentice(apprentice_ids: Iterable[int]) -> dict[int, dict[date, int]]:
+    """What has been paid for each transfer apprentice, month by month: one statement."""
+    ids = list(apprentice_ids)
+    paid: dict[int, dict[date, int]] = defaultdict(dict)
+    if not ids:
+        return paid
+    for apprentice_id, month, pence in db.session.execute(
+            sa.select(LevyTransaction.transfer_apprentice_id, LevyTransaction.month,
+                      total(LevyTransaction.amount_pence))
+            .where(LevyTransaction.kind == TransactionKind.TRANSFER, LevyTransaction.transfer_apprentice_id.in_(ids))
+            .group_by(LevyTransaction.transfer_apprentice_id, LevyTransaction.month)):
+        paid[apprentice_id][month] = int(pence)
+    return paid
+
+
+@dataclass(frozen=True)
+class PaymentMonth:
+    month: date
+    planned: int  # 0 when nothing was planned that month
+    paid: int
+
+
+@dataclass(frozen=True)
+class FundedApprentice:
+    """A transfer apprentice with their schedule and what has been paid, month by month."""
+
+    apprentice: TransferApprentice
+    months: list[PaymentMonth]
+
+    @property
+    def paid(self) -> int:
+        return sum(m.paid for m in self.months)
+
+    @property
+    def left_to_pay(self) -> int:
+        return max(0, self.apprentice.price_pence - self.paid)
+
+    @property
+    def next_due(self) -> tuple[date, int] | None:
+        """The first planned month not yet paid, and what is planned then (capped at what is left to pay)."""
+        if self.apprentice.outcome is TransferOutcome.WITHDRAWN or not self.left_to_pay:
+            return None
+        for m in self.months:
+            if m.planned and not m.paid:
+                return m.month, min(m.planned, self.left_to_pay)
+        return None
+
+
+def planned_for(apprentice: TransferApprentice) -> list[tuple[date, int]]:
+    """What is planned to be paid for the apprentice: the price in instalments as DfE pays providers
+    (levy_ledger.payments_planned, the same rule as the council's own apprentices); a withdrawn apprentice's
+    stop with the last month they were in learning on its census date; for one who completed, the rest of
+    the price not yet due (the completion payment, and any instalments not reached) falls in the month
+    after they completed."""
+    price, start, planned_end = apprentice.price_pence, apprentice.start_date, apprentice.planned_end_date
+    if apprentice.outcome is TransferOutcome.IN_LEARNING or apprentice.end_date is None:
+        return levy_ledger.payments_planned(price, start, planned_end)
+    in_learning = levy_ledger.payments_planned(price, start, planned_end, withdrawn_on=apprentice.end_date)
+    if apprentice.outcome is TransferOutcome.WITHDRAWN:
+        return in_learning
+    rest = price - sum(p for _, p in in_learning)
+    after = levy_ledger.add_months(levy_ledger.first_of_month(apprentice.end_date), 1)
+    return in_learning + ([(after, rest)] if rest > 0 else [])
+
+
+def funded(apprentices: list[TransferApprentice]) -> list[FundedApprentice]:
+    """Each apprentice with their months, planned and paid: one statement for all of them."""
+    paid = _payments_by_apprentice(a.id for a in apprentices)
+    result = []
+    for apprentice in apprentices:
+        theirs = paid.get(apprentice.id, {})
+        planned = dict(planned_for(apprentice))
+        months = sorted(planned.keys() | theirs.keys())
+        result.append(FundedApprentice(apprentice, [PaymentMonth(m, planned.get(m, 0), theirs.get(m, 0))
+                                                    for m in months]))
+    return result
+
+
+def allocated(application: LevyApplication, apprentices: list[FundedApprentice], *,
+              leaving_out: int | None = None) -> int:
+    """What the application's apprentices take of its amount: each one's price, or for one who withdrew what
+    was paid for them (the rest is free again)."""
+    return sum(f.paid if f.apprentice.outcome is TransferOutcome.WITHDRAWN else f.apprentice.price_pence
+               for f in apprentices if f.apprentice.id != leaving_out)
+
+
+def apprentice_problem(application: LevyApplication, apprentice: TransferApprentice | None, price: int) -> str | None:
+    """Why an apprentice (new, or `apprentice` changed) cannot have this price: above the standard's funding
+    band (when entered); with the application's other apprentices, more than its amount; or less than has
+    been paid for them already. The form asks it; the save asks again with the application's row locked."""
+    band = band_for(application.standard_id)
+    if band is not None and price > band:
+        return f"The price is more than the funding band of {application.standard.display_name} ({money(band)})"
+    everyone = funded(list(application.apprentices))
+    others = allocated(application, everyone, leaving_out=apprentice.id if apprentice is not None else None)
+    if others + price > application.amount_pence:
+        room = max(0, application.amount_pence - others)
+        return (f"The price is more than is left of the application's {money(application.amount_pence)}: "
+                f"{money(room)} is not taken by its other apprentices")
+    mine = next((f for f in everyone if apprentice is not None and f.apprentice.id == apprentice.id), None)
+    if mine is not None and price < mine.paid:
+        return (f"{money(mine.paid)} has already been paid for {apprentice.reference}, so the price cannot be less "
+                "than that")
+    return None
+
+
+def save_apprentice(actor: User, application: LevyApplication, apprentice: TransferApprentice, values: dict, *,
+                    version: int | None = None) -> list[str]:
+    """Add a transfer apprentice to an accepted application, or change one (see `apprentice_problem`)."""
+    if application.status not in FUNDED:
+        raise ServiceError("Apprentices are added once the employer has accepted the funds")
+    _lock(LevyApplication, application.id)
+    if problem := apprentice_problem(application, apprentice if apprentice.id else None, values["price_pence"]):
+        raise ServiceError(problem)
+    if values.get("outcome", TransferOutcome.IN_LEARNING) is TransferOutcome.IN_LEARNING:
+        values = {**values, "end_date": None}
+    apprentice.application_id = application.id
+    return audit.save(actor, apprentice, values, "transfer_apprentice", version=version)
+
+
+def payment_problem(apprentice: TransferApprentice, amount_pence: int) -> str | None:
+    """Why a payment of this amount cannot be recorded: more than is left of the apprentice's price, or of
+    the application's amount."""
+    application = apprentice.application
+    room = min(funded([apprentice])[0].left_to_pay, application.amount_pence - used_on(application))
+    if amount_pence > room:
+        return f"That is more than is left to pay: {money(max(room, 0))} for {apprentice.reference}"
+    return None
+
+
+def record_payment(actor: User, apprentice: TransferApprentice, month: date, amount_pence: int,
+                   today: date | None = None) -> LevyTransaction:
+    """A transfer payment for the apprentice, through the ledger (levy_ledger.record), in this month or
+    one before. It can be no more than is left of their price or of the application's amount; when the
+    payments reach the amount, the application's funds are used. What expired is worked out again (a
+    payment in a past month may have used funds that had counted as expired)."""
+    today = today or date.today()
+    application = apprentice.application
+    if levy_ledger.first_of_month(month) > levy_ledger.first_of_month(today):
+        raise ServiceError("The month of a payment cannot be after this month")
+    if application.status is not ApplicationStatus.ACCEPTED:
+        raise ServiceError(f"Payments are recorded while the application is accepted; it is "
+                           f"{application.status.label.lower()}")
+    _lock(LevyApplication, application.id)
+    if levy_ledger.first_of_month(month) < levy_ledger.first_of_month(apprentice.start_date):
+        raise ServiceError(f"{apprentice.reference} started in {apprentice.start_date:%B %Y}: a payment cannot be "
+                           "before that")
+    if problem := payment_problem(apprentice, amount_pence):
+        raise ServiceError(problem)
+    used = used_on(application)
+    row = levy_ledger.record(application.pledge.account, month, TransactionKind.TRANSFER, amount_pence, actor=actor,
+                             transfer_apprentice=apprentice,
+                             description=f"Transfer to {application.employer.name}"[:200])
+    if used + amount_pence >= application.amount_pence and _move(application, FUNDS_USED):
+        audit.record(actor, "levy_application.funds_used", application)
+    levy_ledger.write_expiries(today, actor=actor, accounts=[application.pledge.account])
+    db.session.flush()
+    return row
+
+
+def planned_payments(account: LevyAccount | int, months: int, today: date | None = None) -> list[tuple[date, int]]:
+    """For each of the `months` months from this one, the transfer payments planned from the account: the
+    instalments (levy_ledger.instalments) of the apprentices on its accepted applications not yet paid
+    for that month; withdrawn apprentices' stop, a completed apprentice's rest falls after completing.
+    Months before this one are history (the ledger has what was paid). Two statements."""
+    account_id = account if isinstance(account, int) else account.id
+    first = levy_ledger.first_of_month(today or date.today())
+    window = [first]
+    while len(window) < months:
+        window.append(levy_ledger.add_months(window[-1], 1))
+    totals = dict.fromkeys(window, 0)
+    apprentices = list(db.session.scalars(
+        sa.select(TransferApprentice).join(LevyApplication, LevyApplication.id == TransferApprentice.application_id)
+        .join(LevyPledge, LevyPledge.id == LevyApplication.pledge_id)
+        .where(LevyPledge.account_id == account_id, LevyApplication.status == ApplicationStatus.ACCEPTED)))
+    for one in funded(apprentices):
+        left = one.left_to_pay
+        for m in one.months:
+            if m.month in totals and m.planned and not m.paid and left > 0:
+                pence = min(m.planned, left)
+                totals[m.month] += pence
+                left -= pence
+    return list(totals.items())
+
+
+def current_year(today: date | None = None) -> FinancialYear:
+    return financial_year_of(today or date.today())

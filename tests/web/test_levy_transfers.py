@@ -1,0 +1,631 @@
+"""Levy transfers through the pages: pledges within the allowance, applications and DfE's statuses,
+the local rules' reasons, transfer apprentices and their payments through the ledger, what an employer
+partner sees (their own only), the outcomes and their share link, hostile input, fixed SQL counts and
+two pledges at once that together cannot pass the allowance (on PostgreSQL too)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import requests
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from werkzeug.datastructures import MultiDict
+
+from apprenticeships.extensions import db
+from apprenticeships.models import (
+    ApplicationStatus,
+    ApprenticeshipStandard,
+    AuditEvent,
+    EmployerPartner,
+    FundingBand,
+    LevyAccount,
+    LevyApplication,
+    LevyPledge,
+    LevyScheme,
+    LevyTransaction,
+    PledgeStatus,
+    TransactionKind,
+    TransferApprentice,
+    TransferOutcome,
+    TransferPublishedVersion,
+    User,
+)
+from apprenticeships.services import levy_ledger, levy_transfers
+from apprenticeships.services.errors import ServiceError
+from apprenticeships.services.sector_return import FinancialYear, financial_year_of
+from apprenticeships.text import money
+
+from ..helpers import DEMO_EMAILS, csrf_token_from, lookup, page, served, sql_statements, text_of
+from .test_concurrency import TIMEOUT, at_once, hidden_fields
+from .test_concurrency import signed_in as signed_in_over_http
+
+TODAY = date.today()
+
+
+# --- Helpers ---------------------------------------------------------------------------------------
+
+
+def post(client, url: str, pairs: list[tuple[str, str]] | dict, *, page_url: str | None = None, **kwargs):
+    """Post a form as a browser does: its page first, for the CSRF token; repeated names for date parts."""
+    token = csrf_token_from(client.get(page_url or url).get_data(as_text=True))
+    pairs = list(pairs.items()) if isinstance(pairs, dict) else list(pairs)
+    return client.post(url, data=MultiDict([*pairs, ("csrf_token", token)]), **kwargs)
+
+
+def date_parts(name: str, day: date) -> list[tuple[str, str]]:
+    return [(name, str(day.day)), (name, str(day.month)), (name, str(day.year))]
+
+
+def month_parts(name: str, month: date) -> list[tuple[str, str]]:
+    return [(name, str(month.month)), (name, str(month.year))]
+
+
+def version_fields(client, url: str) -> list[tuple[str, str]]:
+    """The version and what the form showed (VersionedForm), as the edit page carries them."""
+    soup = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
+    return [(name, soup.find("input", attrs={"name": name})["value"]) for name in ("version", "loaded")]
+
+
+def errors_of(response) -> list[str]:
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    return [" ".join(e.get_text(" ").split()) for e in soup.select(".govuk-error-message")]
+
+
+def followed(client, response) -> str:
+    """The page a redirect leads to, as text (where a flashed message shows)."""
+    assert response.status_code == 303, response.status_code
+    return text_of(page(client.get(response.headers["Location"])))
+
+
+def pledge_id(app, title: str) -> int:
+    return lookup(app, sa.select(LevyPledge.id).where(LevyPledge.title == title))
+
+
+def application_id(app, employer_start: str, status: ApplicationStatus | None = None) -> int:
+    query = (sa.select(LevyApplication.id).join(EmployerPartner, EmployerPartner.id == LevyApplication.employer_id)
+             .where(EmployerPartner.name.startswith(employer_start)).order_by(LevyApplication.id))
+    if status is not None:
+        query = query.where(LevyApplication.status == status)
+    return lookup(app, query.limit(1))
+
+
+DIGITAL, HEALTH, LAST_YEARS = ("Digital apprenticeships in Northmoor", "Health and care apprenticeships",
+                               "Small employers' first apprentices")
+
+
+def allowance_left(app, title: str = DIGITAL) -> int:
+    """What is left of the allowance of the pledge's account this year, worked out from the ledger here."""
+    with app.app_context():
+        pledge = db.session.scalar(sa.select(LevyPledge).where(LevyPledge.title == title))
+        year = FinancialYear(pledge.year)
+        credits = int(db.session.scalar(sa.select(sa.func.sum(LevyTransaction.amount_pence)).where(
+            LevyTransaction.account_id == pledge.account_id, LevyTransaction.kind == TransactionKind.CREDIT,
+            LevyTransaction.month >= date(year.year - 1, 4, 1), LevyTransaction.month < year.first_day)))
+        pledged = 0
+        for one in db.session.scalars(sa.select(LevyPledge).where(LevyPledge.account_id == pledge.account_id,
+                                                                  LevyPledge.year == year.year)):
+            committed = sum(a.amount_pence for a in one.applications if a.status in levy_transfers.COMMITTED)
+            pledged += one.amount_pence if one.status is PledgeStatus.OPEN else committed
+        return credits * 50 // 100 - pledged
+
+
+def pledge_form(title: str, amount: str, account_id: int | None = None, **more) -> list[tuple[str, str]]:
+    fields = [("title", title), ("amount", amount), ("locations", more.get("locations", "")),
+              ("sectors", more.get("sectors", "")), ("standard_id", more.get("standard_id", "")),
+              ("min_level", more.get("min_level", "")), ("max_level", more.get("max_level", ""))]
+    return fields + ([("account_id", str(account_id))] if account_id else [])
+
+
+def account_of(app, title: str = DIGITAL) -> int:
+    return lookup(app, sa.select(LevyPledge.account_id).where(LevyPledge.title == title))
+
+
+def standard_id(app, reference: str) -> int:
+    return lookup(app, sa.select(ApprenticeshipStandard.id).where(ApprenticeshipStandard.reference == reference))
+
+
+def application_form(app, **changes) -> list[tuple[str, str]]:
+    values = {"standard_id": str(standard_id(app, "ST0116")), "apprentices_planned": "1", "amount": "15,000",
+              "location": "NM1 4QT", "employer_pays_levy": "no", "hourly_wage": "13.50",
+              "apprentices_live_in_borough": "yes", "details": ""}
+    values.update(changes)
+    start = values.pop("planned_start", TODAY + timedelta(days=60))
+    return [*values.items(), *date_parts("planned_start", start)]
+
+
+# --- The allowance and pledges ---------------------------------------------------------------------------
+
+
+def test_the_coordinator_sees_each_accounts_allowance_and_what_is_pledged_committed_paid_and_left(
+        app, coordinator_client):
+    left = allowance_left(app)
+    soup = page(coordinator_client.get("/levy/pledges"))
+    year = financial_year_of(TODAY)
+    assert soup.h1.get_text(strip=True) == "Levy transfers"
+    table = soup.find("table", attrs={"class": "govuk-table"})
+    assert f"Transfer allowance {year.label}" in table.caption.get_text()
+    row = next(tr for tr in table.select("tbody tr") if account_name(app) in tr.th.get_text())
+    assert row.select("td")[-1].get_text(strip=True) == money(left)
+    # Pledged this year: the two open pledges; committed: Kestrel's accepted £36,000 and Millstone's approved £12,000.
+    assert [td.get_text(strip=True) for td in row.select("td")[1:3]] == ["£100,000", "£48,000"]
+    pledges = text_of(soup.find("table", attrs={"class": "govuk-table"}).find_next("table"))
+    for title in (DIGITAL, HEALTH, LAST_YEARS):
+        assert title in pledges
+
+
+def account_name(app) -> str:
+    return lookup(app, sa.select(LevyAccount.name).where(LevyAccount.id == account_of(app)))
+
+
+def test_a_pledge_beyond_what_is_left_of_the_allowance_is_refused_beside_the_amount(app, coordinator_client):
+    left = allowance_left(app)
+    account = account_of(app)
+    response = post(coordinator_client, "/levy/pledges/new", pledge_form("Green skills", money(left + 1), account))
+    assert response.status_code == 200
+    assert any(f"The pledge is more than is left of the {financial_year_of(TODAY).label} transfer allowance: "
+               f"{money(left)} is left to pledge" in e for e in errors_of(response))
+    assert lookup(app, sa.select(sa.func.count()).where(LevyPledge.title == "Green skills")) == 0
+
+    response = post(coordinator_client, "/levy/pledges/new",
+                    pledge_form("Green skills", money(left), account, locations="Northmoor, NM1", min_level="3"))
+    assert response.status_code == 303
+    assert "Green skills pledged" in followed(coordinator_client, response)
+    assert allowance_left(app) == 0
+    with app.app_context():
+        made = db.session.scalar(sa.select(LevyPledge).where(LevyPledge.title == "Green skills"))
+        assert (made.amount_pence, made.locations, made.min_level, made.status) == (
+            left, "Northmoor, NM1", 3, PledgeStatus.OPEN)
+        assert made.year == financial_year_of(TODAY).year
+        assert db.session.scalar(sa.select(AuditEvent.action).where(
+            AuditEvent.subject_type == "levy_pledges", AuditEvent.subject_id == made.id)) == "levy_pledge.created"
+
+
+def test_a_pledge_cannot_be_less_than_it_has_committed_nor_grow_beyond_the_allowance(app, coordinator_client):
+    digital = pledge_id(app, DIGITAL)
+    edit = f"/levy/pledges/{digital}/edit"
+    keep = version_fields(coordinator_client, edit)
+    response = post(coordinator_client, edit, [*pledge_form(DIGITAL, "35,999.99"), *keep])
+    assert any("The pledge has £36,000 committed to approved applications, so its amount cannot be less than that"
+               in e for e in errors_of(response))
+    left = allowance_left(app)
+    response = post(coordinator_client, edit, [*pledge_form(DIGITAL, money(6_000_000 + left + 1)), *keep])
+    assert any(f"The pledge can be at most {money(6_000_000 + left)}: only {money(left)} more of the" in e
+               for e in errors_of(response))
+    response = post(coordinator_client, edit, [*pledge_form(DIGITAL, "40,000", min_level="3", max_level="2"), *keep])
+    assert any("The highest level must be the same as the lowest level or above it" in e for e in errors_of(response))
+    response = post(coordinator_client, edit, [*pledge_form(DIGITAL, "40,000"), *keep])
+    assert response.status_code == 303
+    assert lookup(app, sa.select(LevyPledge.amount_pence).where(LevyPledge.id == digital)) == 4_000_000
+
+
+def test_a_pledge_closes_once_nothing_waits_for_a_decision_and_gives_back_what_it_had_not_committed(
+        app, coordinator_client):
+    digital = pledge_id(app, DIGITAL)
+    left = allowance_left(app)
+    confirm = page(coordinator_client.get(f"/levy/pledges/{digital}/close"))
+    assert "1 application is waiting for a decision: approve or reject it before closing the pledge" in text_of(confirm)
+    refused = post(coordinator_client, f"/levy/pledges/{digital}/close", {})
+    assert "1 application is waiting for a decision" in followed(coordinator_client, refused)
+    assert lookup(app, sa.select(LevyPledge.status).where(LevyPledge.id == digital)) is PledgeStatus.OPEN
+
+    brightside = application_id(app, "Brightside")
+    post(coordinator_client, f"/levy/applications/{brightside}/reject", {"seen": "pending", "reason": ""})
+    closed = post(coordinator_client, f"/levy/pledges/{digital}/close", {})
+    assert "is closed" in followed(coordinator_client, closed)
+    # Of its £60,000, £36,000 (Kestrel's) stays committed; £24,000 is back in the allowance.
+    assert allowance_left(app) == left + 2_400_000
+    assert "Record an application" not in text_of(page(coordinator_client.get(f"/levy/pledges/{digital}")))
+
+
+# --- Applications and DfE's statuses ----------------------------------------------------------------------
+
+
+def test_an_employer_partner_sees_only_their_own_applications_and_applies_to_open_pledges(app, employer_client):
+    kestrel = application_id(app, "Kestrel")
+    others = [application_id(app, name) for name in ("Brightside", "Northmoor", "Ironbridge", "Heath")]
+    soup = page(employer_client.get("/levy/applications"))
+    listed = text_of(soup)
+    assert "Your applications" in listed and DIGITAL in listed and "Accepted" in listed
+    assert {a["href"] for a in soup.select("table a")} == {f"/levy/applications/{kestrel}"}
+    assert LAST_YEARS not in listed  # closed: not offered
+    assert {a.get_text(strip=True) for a in soup.select("#open ~ ul a")} == {DIGITAL, HEALTH}
+    for other in others:
+        assert employer_client.get(f"/levy/applications/{other}").status_code == 404
+        assert employer_client.get(f"/levy/applications/{other}/withdraw").status_code == 404
+    assert employer_client.get(f"/levy/pledges/{pledge_id(app, LAST_YEARS)}/apply").status_code == 404
+    for coordinators_only in ("/levy/pledges", f"/levy/pledges/{pledge_id(app, DIGITAL)}", "/levy/scheme",
+                              "/levy/transfers", f"/levy/applications/{kestrel}/apprentices/new"):
+        assert employer_client.get(coordinators_only).status_code == 403
+    # Their own moves only: the council's decision is not theirs to make.
+    assert employer_client.get(f"/levy/applications/{kestrel}/approve").status_code == 404
+
+    mine = page(employer_client.get(f"/levy/applications/{kestrel}"))
+    assert mine.h1.get_text(strip=True) == f"Your application to {DIGITAL}"
+    payments = text_of(mine)
+    assert "KST-DEV-01: £3,000 paid of £18,000" in payments and "KST-DEV-02" in payments
+    assert "Record a payment" not in payments and "Edit" not in [a.get_text(strip=True) for a in mine.select("a")]
+
+
+def test_an_employer_applies_and_the_coordinator_sees_it_checked_against_the_rules(app, employer_client, signed_in):
+    health = pledge_id(app, HEALTH)
+    response = post(employer_client, f"/levy/pledges/{health}/apply",
+                    application_form(app, amount="12,500", hourly_wage="12.00", location="Eastbrook",
+                                     standard_id=str(standard_id(app, "ST0120"))))
+    assert response.status_code == 303
+    assert "Application sent" in followed(employer_client, response)
+    with app.app_context():
+        made = db.session.scalar(sa.select(LevyApplication).order_by(LevyApplication.id.desc()).limit(1))
+        employer = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["employer"]))
+        assert (made.employer_id, made.status, made.amount_pence, made.hourly_wage_pence, made.location) == (
+            employer.employer_id, ApplicationStatus.PENDING, 1_250_000, 1200, "Eastbrook")
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.subject_type == "levy_applications",
+                                                               AuditEvent.subject_id == made.id))
+        assert (event.action, event.actor_id, event.details["by_employer"]) == (
+            "levy_application.created", employer.id, True)
+        made_id = made.id
+    coordinator = signed_in("coordinator")
+    listed = text_of(page(coordinator.get(f"/levy/pledges/{health}")))
+    assert "The hourly wage (£12) is below this scheme's minimum of £13.45 an hour" in listed
+    assert "The apprentices would work in Eastbrook: this pledge is for Northmoor" in listed
+    assert ("The employer's sector (Transport and logistics) is not one this pledge is for: Health or Social care"
+            in listed)
+    shown = text_of(page(coordinator.get(f"/levy/applications/{made_id}")))
+    assert "It does not meet these rules:" in shown
+
+
+def test_an_application_is_checked_on_the_form(app, employer_client):
+    digital = pledge_id(app, DIGITAL)
+    response = post(employer_client, f"/levy/pledges/{digital}/apply",
+                    application_form(app, amount="£1,2x", apprentices_planned="0", standard_id="999999",
+                                     hourly_wage="1e999", location="\u200b", employer_pays_levy="maybe",
+                                     planned_start=date(2026, 2, 30)) if False else
+                    [*[(k, v) for k, v in application_form(app, amount="£1,2x", apprentices_planned="0",
+                                                           standard_id="999999", hourly_wage="1e999",
+                                                           location="\u200b", employer_pays_levy="maybe")
+                       if k != "planned_start"],
+                     ("planned_start", "30"), ("planned_start", "2"), ("planned_start", "2026")])
+    assert response.status_code == 200
+    found = errors_of(response)
+    for message in ("Amount asked for must be an amount in pounds, like 1,250 or 1,250.50",
+                    "The number of apprentices must be between 1 and 1,000",
+                    "Select the apprenticeship standard", "Enter where the apprentices will work",
+                    "Planned start date must be a real date",
+                    "Hourly wage must be an amount in pounds, like 1,250 or 1,250.50"):
+        assert any(message in e for e in found), (message, found)
+    assert lookup(app, sa.select(sa.func.count()).select_from(LevyApplication)) == 9
+
+
+def test_approving_an_application_that_does_not_meet_the_rules_needs_a_reason_the_employer_then_sees(
+        app, coordinator_client, signed_in):
+    brightside = application_id(app, "Brightside")
+    url = f"/levy/applications/{brightside}/approve"
+    confirm = text_of(page(coordinator_client.get(url)))
+    assert "The hourly wage (£12.21) is below this scheme's minimum of £13.45 an hour" in confirm
+    response = post(coordinator_client, url, {"seen": "pending", "reason": "  "})
+    assert response.status_code == 200
+    assert any("Enter why you are approving it anyway" in e for e in errors_of(response))
+    assert lookup(app, sa.select(LevyApplication.status).where(LevyApplication.id == brightside)) == \
+        ApplicationStatus.PENDING
+
+    reason = "They pay the London Living Wage from April"
+    response = post(coordinator_client, url, {"seen": "pending", "reason": reason})
+    assert "is approved" in followed(coordinator_client, response)
+    with app.app_context():
+        approved = db.session.get(LevyApplication, brightside)
+        assert (approved.status, approved.decision_reason) == (ApplicationStatus.APPROVED, reason)
+        assert approved.decided_by_id is not None and approved.decided_at is not None
+        event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "levy_application.approved",
+                                                               AuditEvent.subject_id == brightside))
+        assert event.details == {"from_employer": False, "rules_not_met": 1}
+        assert reason not in str(event.details)  # what was typed stays on the record, never in the log
+    shown = text_of(page(coordinator_client.get(f"/levy/applications/{brightside}")))
+    assert f"Approved on {TODAY.day} " in shown and reason in shown
+
+
+def test_approving_more_than_the_pledge_has_left_is_refused(app, coordinator_client):
+    health = pledge_id(app, HEALTH)  # £40,000; Millstone's £12,000 approved
+    trust = application_id(app, "Northmoor")  # asks for £26,000
+    post(coordinator_client, f"/levy/pledges/{health}/apply",
+         [("employer_id", str(lookup(app, sa.select(EmployerPartner.id).where(EmployerPartner.name.startswith(
+             "Brightside"))))), ("service_reference", "HLT-9"), *application_form(app, amount="3,000")])
+    extra = lookup(app, sa.select(LevyApplication.id).where(LevyApplication.service_reference == "HLT-9"))
+    post(coordinator_client, f"/levy/applications/{trust}/approve", {"seen": "pending", "reason": "Discretion"})
+    response = post(coordinator_client, f"/levy/applications/{extra}/approve",
+                    {"seen": "pending", "reason": "Discretion"})
+    shown = followed(coordinator_client, response)
+    assert "The application asks for £3,000, but only £2,000 of Health and care apprenticeships is not yet committed" \
+        in shown
+    assert lookup(app, sa.select(LevyApplication.status).where(LevyApplication.id == extra)) == \
+        ApplicationStatus.PENDING
+
+
+def test_a_move_from_a_status_the_person_did_not_see_changes_nothing(app, coordinator_client):
+    brightside = application_id(app, "Brightside")
+    with app.app_context():
+        boss = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["coordinator"]))
+        application = db.session.get(LevyApplication, brightside)
+        # Their page said "approved" (a stale tab): the UPDATE only moves it from that status, so nothing moves.
+        with pytest.raises(ServiceError, match="This application is pending, so it cannot be rejected"):
+            levy_transfers.decide(boss, application, "reject", seen=ApplicationStatus.APPROVED)
+        db.session.rollback()
+        assert db.session.get(LevyApplication, brightside).status is ApplicationStatus.PENDING
+    # Someone withdrew it while the coordinator had the approve page open: they are told, nothing else changes.
+    fields = hidden_fields(coordinator_client.get(f"/levy/applications/{brightside}/approve").get_data(as_text=True))
+    post(coordinator_client, f"/levy/applications/{brightside}/withdraw", {"seen": "pending"})
+    response = coordinator_client.post(f"/levy/applications/{brightside}/approve",
+                                       data={**fields, "reason": "Discretion"})  # the page loaded before
+    assert "This application is withdrawn, so it cannot be approved" in followed(coordinator_client, response)
+    assert lookup(app, sa.select(LevyApplication.status).where(LevyApplication.id == brightside)) == \
+        ApplicationStatus.WITHDRAWN
+
+
+def test_the_whole_lifecycle_from_applying_to_funds_used(app, employer_client, signed_in):
+    """The employer applies, the council approves, the employer accepts, apprentices are added and paid
+    through the ledger, and the last payment uses the funds."""
+    digital = pledge_id(app, DIGITAL)
+    post(employer_client, f"/levy/pledges/{digital}/apply", application_form(app, amount="2,000"))
+    mine = lookup(app, sa.select(sa.func.max(LevyApplication.id)))
+    coordinator = signed_in("coordinator")
+    assert coordinator.get(f"/levy/applications/{mine}/apprentices/new").status_code == 303  # not accepted yet
+    post(coordinator, f"/levy/applications/{mine}/approve", {"seen": "pending", "reason": ""})
+    accept_page = text_of(page(employer_client.get(f"/levy/applications/{mine}/accept")))
+    assert "Accept the funds?" in accept_page
+    response = post(employer_client, f"/levy/applications/{mine}/accept", {"seen": "approved"})
+    assert "is accepted" in followed(employer_client, response)
+
+    start = date(TODAY.year - 1, TODAY.month, 1)
+    apprentice = [("reference", "NEW-1"), ("price", "2,000"), *date_parts("start_date", start),
+                  *date_parts("planned_end_date", start + timedelta(days=400)), ("lives_in_borough", "yes"),
+                  ("outcome", "in_learning")]
+    new_apprentice = f"/levy/applications/{mine}/apprentices/new"
+    too_dear = post(coordinator, new_apprentice, [(k, "2,000.01" if k == "price" else v) for k, v in apprentice])
+    assert any("The price is more than is left of the application's £2,000: £2,000 is not taken by its other "
+               "apprentices" in e for e in errors_of(too_dear))
+    assert post(coordinator, new_apprentice, apprentice).status_code == 303
+    transfer = lookup(app, sa.select(TransferApprentice.id).where(TransferApprentice.reference == "NEW-1"))
+
+    payment = f"/levy/applications/{mine}/apprentices/{transfer}/payment"
+    first = levy_ledger.instalments(200_000, start, start + timedelta(days=400))[0]
+    form = page(coordinator.get(payment))
+    assert form.find("input", attrs={"name": "amount"})["value"] == money(first[1]).removeprefix("£")
+    response = post(coordinator, payment, [*month_parts("month", start), ("amount", money(first[1]))])
+    assert response.status_code == 303
+    with app.app_context():
+        row = db.session.scalar(sa.select(LevyTransaction).where(LevyTransaction.transfer_apprentice_id == transfer))
+        pledge = db.session.get(LevyPledge, digital)
+        assert (row.kind, row.amount_pence, row.month, row.account_id) == (
+            TransactionKind.TRANSFER, first[1], start, pledge.account_id)
+    future = post(coordinator, payment, [*month_parts("month", levy_ledger.add_months(TODAY.replace(day=1), 1)),
+                                         ("amount", "10")])
+    assert any("The month of the payment must be this month or before" in e for e in errors_of(future))
+    rest = 200_000 - first[1]
+    too_much = post(coordinator, payment, [*month_parts("month", start), ("amount", money(rest + 1))])
+    assert any(f"That is more than is left to pay: {money(rest)} for NEW-1" in e for e in errors_of(too_much))
+    response = post(coordinator, payment, [*month_parts("month", TODAY), ("amount", money(rest))])
+    assert response.status_code == 303
+    shown = text_of(page(employer_client.get(f"/levy/applications/{mine}")))
+    assert "Funds used" in shown and "NEW-1: £2,000 paid of £2,000" in shown
+    with app.app_context():
+        assert db.session.get(LevyApplication, mine).status is ApplicationStatus.FUNDS_USED
+        actions = list(db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.subject_type == "levy_applications", AuditEvent.subject_id == mine).order_by(AuditEvent.id)))
+        assert actions == ["levy_application.created", "levy_application.approved", "levy_application.accepted",
+                           "levy_application.funds_used"]
+
+
+def test_a_price_above_the_funding_band_is_refused_and_an_outcome_needs_its_date(app, coordinator_client):
+    ironbridge = application_id(app, "Ironbridge", ApplicationStatus.ACCEPTED)  # £24,000; £8,000 not taken
+    with app.app_context():
+        standard = db.session.get(LevyApplication, ironbridge).standard_id
+        db.session.merge(FundingBand(standard_id=standard, max_pence=500_000))
+        db.session.commit()
+    url = f"/levy/applications/{ironbridge}/apprentices/new"
+    fields = [("reference", "IRN-APP-03"), *date_parts("start_date", TODAY - timedelta(days=30)),
+              *date_parts("planned_end_date", TODAY + timedelta(days=335)), ("lives_in_borough", "yes"),
+              ("outcome", "completed")]
+    response = post(coordinator_client, url, [("price", "5,000.01"), *fields])
+    found = errors_of(response)
+    assert any("The price is more than the funding band of Infrastructure technician (level 3) (£5,000)" in e
+               for e in found)
+    assert any("Enter the day they completed or withdrew" in e for e in found)
+    response = post(coordinator_client, url, [("price", "5,000"), *fields[:-1], ("outcome", "in_learning")])
+    assert response.status_code == 303
+    assert "IRN-APP-03" in text_of(page(coordinator_client.get(f"/levy/applications/{ironbridge}")))
+
+
+def test_a_withdrawal_recorded_stops_the_planned_payments(app, coordinator_client):
+    kestrel = application_id(app, "Kestrel")
+    with app.app_context():
+        one = db.session.scalar(sa.select(TransferApprentice).where(TransferApprentice.reference == "KST-DEV-01"))
+        account = db.session.get(LevyApplication, kestrel).pledge.account_id
+        fields = {"version": str(one.version), "reference": one.reference, "price": "18,000",
+                  "lives_in_borough": "yes", "outcome": "withdrawn"}
+        one_id, start, end = one.id, one.start_date, one.planned_end_date
+        before = dict(levy_transfers.planned_payments(account, 12, TODAY))
+    response = post(coordinator_client, f"/levy/applications/{kestrel}/apprentices/{one_id}/edit",
+                    [*fields.items(), *date_parts("start_date", start), *date_parts("planned_end_date", end),
+                     *date_parts("end_date", TODAY - timedelta(days=1))])
+    assert response.status_code == 303
+    with app.app_context():
+        after = dict(levy_transfers.planned_payments(account, 12, TODAY))
+    this_month = TODAY.replace(day=1)
+    planned = dict(levy_ledger.instalments(1_800_000, start, end))
+    # Kestrel's two developers were each planned £600 a month; now only one is, from next month.
+    assert before[levy_ledger.add_months(this_month, 1)] == 2 * planned[levy_ledger.add_months(this_month, 1)]
+    assert after[levy_ledger.add_months(this_month, 1)] == planned[levy_ledger.add_months(this_month, 1)]
+
+
+def test_the_planned_payments_are_each_apprentices_unpaid_instalments_ahead(app):
+    with app.app_context():
+        kestrel = db.session.get(LevyApplication, application_id(app, "Kestrel"))
+        planned = levy_transfers.planned_payments(kestrel.pledge.account_id, 12, TODAY)
+        expected: dict[date, int] = {}
+        for one in kestrel.apprentices:  # the only accepted application with someone still to pay for
+            paid = {row.month for row in db.session.scalars(sa.select(LevyTransaction).where(
+                LevyTransaction.transfer_apprentice_id == one.id))}
+            for month, pence in levy_ledger.instalments(one.price_pence, one.start_date, one.planned_end_date):
+                if month >= TODAY.replace(day=1) and month not in paid:
+                    expected[month] = expected.get(month, 0) + pence
+    assert [m for m, _ in planned] == [levy_ledger.add_months(TODAY.replace(day=1), n) for n in range(12)]
+    assert {m: p for m, p in planned if p} == {m: p for m, p in expected.items()
+                                               if m < levy_ledger.add_months(TODAY.replace(day=1), 12)}
+
+
+def test_the_schemes_rules_are_saved_and_checked_against_every_application(app, coordinator_client):
+    fields = dict(version_fields(coordinator_client, "/levy/scheme"))
+    response = post(coordinator_client, "/levy/scheme", {
+        "version": fields["version"], "loaded": fields["loaded"], "non_levy_employers_only": "no",
+        "apprentices_in_borough_only": "no", "min_hourly_wage": "14"})
+    assert response.status_code == 303
+    with app.app_context():
+        scheme = db.session.get(LevyScheme, 1)
+        assert (scheme.non_levy_employers_only, scheme.min_hourly_wage_pence) == (False, 1400)
+    kestrel = text_of(page(coordinator_client.get(f"/levy/applications/{application_id(app, 'Kestrel')}")))
+    assert "The hourly wage (£13.50) is below this scheme's minimum of £14 an hour" in kestrel
+    response = post(coordinator_client, "/levy/scheme", {
+        "version": fields["version"], "loaded": fields["loaded"], "non_levy_employers_only": "perhaps",
+        "apprentices_in_borough_only": "no", "min_hourly_wage": "99999999"})
+    assert response.status_code == 200  # a stale version, a choice not offered, a wage out of range
+
+
+# --- Outcomes and the shared summary -------------------------------------------------------------------
+
+
+def test_outcomes_per_pledge_and_overall(app, coordinator_client):
+    soup = page(coordinator_client.get("/levy/transfers"))
+    figures = [" ".join(f.get_text(" ").split()) for f in soup.select(".app-figure")]
+    # The demo's five transfer apprentices: two completed, one withdrew, two (Kestrel's) in learning.
+    assert figures[:6] == ["5 apprentices started", "2 in learning", "2 completed", "1 withdrew",
+                           "3 live in the borough", "3 employers funded"]
+    # £60,000 and £40,000 open this year; last year's closed pledge had committed all its £30,000.
+    assert figures[6] == "£28,000 used of £130,000 pledged (£78,000 committed)"
+    rows = {tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
+            for tr in soup.select("#pledges ~ .app-table-scroll tbody tr")[:3]}
+    assert rows[LAST_YEARS] == ["3", "2", "1", "2", "£22,000", "£30,000"]
+    assert rows[DIGITAL] == ["2", "0", "0", "1", "£6,000", "£60,000"]
+
+
+def test_the_shared_summary_hides_small_numbers_and_moves_on_only_by_the_threshold(app, coordinator_client, client):
+    response = post(coordinator_client, "/levy/transfers/sharing/new", {"label": "Board paper", "mode": "live"})
+    created = page(coordinator_client.get(response.headers["Location"]))
+    url = created.find("input", attrs={"id": "share-url"})["value"]
+    assert "Share link for Board paper" in text_of(page(coordinator_client.get(response.headers["Location"])))
+    public = client.get(url.replace("http://localhost", ""))
+    assert public.headers["Referrer-Policy"] == "no-referrer"
+    shown = text_of(page(public))
+    assert "£28,000 paid for training and assessment" in shown and "5 apprentices started" in shown
+    assert "Not shown employers funded Fewer than 5 employer partners" in shown
+    # Each pledge's money is over fewer than 5 apprentices: not shown, with the reason.
+    assert shown.count("not shown: it would be about fewer than 5 apprentices") == 2
+    assert "fewer than 5" in shown and "KST-DEV" not in shown and "Kestrel" not in shown
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(TransferPublishedVersion)) == 1
+        kestrel = db.session.get(LevyApplication, application_id(app, "Kestrel"))
+        db.session.add(TransferApprentice(application_id=kestrel.id, reference="KST-DEV-03", price_pence=100,
+                                          start_date=TODAY, planned_end_date=TODAY + timedelta(days=400)))
+        db.session.commit()
+    # One more start would tell about one person: the live link keeps the figures it had.
+    assert "5 apprentices started" in text_of(page(client.get(url.replace("http://localhost", ""))))
+
+    link = lookup(app, sa.select(sa.func.max(sa.literal_column("id"))).select_from(sa.table("transfer_share_links")))
+    post(coordinator_client, f"/levy/transfers/sharing/{link}/revoke", {})
+    assert client.get(url.replace("http://localhost", "")).status_code == 404
+    assert client.get("/levy/transfers/s/not-a-token").status_code == 404
+
+
+# --- Hostile input and fixed SQL counts ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("amount", ["1e999", "99999999999999", "-5", "£", "1,250.505", "\x00", "٣"])
+def test_hostile_amounts_are_errors_beside_the_field(app, coordinator_client, amount):
+    response = post(coordinator_client, "/levy/pledges/new",
+                    [*pledge_form("Hostile\x00", amount, account_of(app)), ("standard_id", "99999999999999999999")])
+    assert response.status_code == 200
+    found = errors_of(response)
+    assert any("Amount" in e for e in found) and any("Title must not contain control characters" in e for e in found)
+    assert lookup(app, sa.select(sa.func.count()).select_from(LevyPledge)) == 3
+
+
+def grow(app, extra: int) -> None:
+    """`extra` more pledges, applications (to the digital pledge), apprentices and payments."""
+    with app.app_context():
+        digital = db.session.scalar(sa.select(LevyPledge).where(LevyPledge.title == DIGITAL))
+        kestrel = db.session.scalar(sa.select(LevyApplication).join(EmployerPartner).where(
+            EmployerPartner.name.startswith("Kestrel")))
+        for n in range(extra):
+            db.session.add(LevyPledge(account_id=digital.account_id, year=digital.year - 3, title=f"Old pledge {n}",
+                                      amount_pence=100, status=PledgeStatus.CLOSED))
+            application = LevyApplication(pledge_id=digital.id, employer_id=kestrel.employer_id,
+                                          status=ApplicationStatus.ACCEPTED, amount_pence=1000,
+                                          standard_id=kestrel.standard_id, planned_start=TODAY, location="NM1")
+            db.session.add(application)
+            db.session.flush()
+            one = TransferApprentice(application_id=application.id, reference=f"G{n}", price_pence=1000,
+                                     start_date=TODAY - timedelta(days=100),
+                                     planned_end_date=TODAY + timedelta(days=300), outcome=TransferOutcome.IN_LEARNING)
+            db.session.add(one)
+            db.session.flush()
+            levy_ledger.record(digital.account, TODAY, TransactionKind.TRANSFER, 10, actor=None,
+                               transfer_apprentice=one, audited=False)
+            db.session.add(TransferApprentice(application_id=kestrel.id, reference=f"K{n}", price_pence=1,
+                                              start_date=TODAY, planned_end_date=TODAY + timedelta(days=300)))
+        db.session.commit()
+
+
+def statements_for(app, client, path: str) -> int:
+    client.get(path)
+    with sql_statements(app, lambda s: s not in ("BEGIN", "BEGIN IMMEDIATE")) as statements:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(statements)
+
+
+def test_the_pages_run_the_same_number_of_statements_whatever_the_data(app, signed_in):
+    coordinator, employer = signed_in("coordinator"), signed_in("employer")
+    digital, kestrel = pledge_id(app, DIGITAL), application_id(app, "Kestrel")
+    pages = [(coordinator, "/levy/pledges"), (coordinator, f"/levy/pledges/{digital}"),
+             (coordinator, "/levy/applications"), (coordinator, "/levy/applications?status=accepted"),
+             (coordinator, f"/levy/applications/{kestrel}"), (coordinator, "/levy/transfers"),
+             (employer, "/levy/applications"), (employer, f"/levy/applications/{kestrel}")]
+    small = [statements_for(app, c, p) for c, p in pages]
+    grow(app, 60)
+    large = [statements_for(app, c, p) for c, p in pages]
+    assert small == large, list(zip([p for _, p in pages], small, large, strict=True))
+    assert max(small) <= 15
+
+
+# --- Two pledges at once --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server(app):
+    with served(app) as address:
+        yield address
+
+
+def test_two_pledges_at_the_same_instant_never_pass_the_allowance_together(app, server):
+    """Each of two coordinators pledges 60% of what is left: each alone fits, both would not. The account's
+    row is locked before the sum is read, so exactly one is saved and the other is told why."""
+    left = allowance_left(app)
+    account = account_of(app)
+    browsers = [signed_in_over_http(server, DEMO_EMAILS["coordinator"]) for _ in range(2)]
+    tokens = [hidden_fields(b.get(f"{server}/levy/pledges/new", timeout=TIMEOUT).text)["csrf_token"]
+              for b in browsers]
+    amount = money(left * 60 // 100)
+    responses = at_once([
+        lambda b=b, t=t, n=n: b.post(f"{server}/levy/pledges/new", allow_redirects=False, timeout=TIMEOUT,
+                                     data=[*pledge_form(f"At once {n}", amount, account), ("csrf_token", t)])
+        for n, (b, t) in enumerate(zip(browsers, tokens, strict=True))])
+    # The one that comes second is refused: by the form, beside the amount, when it reads the sum after the
+    # other has saved (SQLite queues whole requests); by the save, under the lock, when it got past the form
+    # before the other saved (PostgreSQL, as the timing falls), and told on the page it is sent back to.
+    pages = [" ".join(BeautifulSoup(r.text if r.status_code == 200 else b.get(
+        requests.compat.urljoin(r.url, r.headers["Location"]), timeout=TIMEOUT).text, "html.parser").get_text(
+        " ").split()) for b, r in zip(browsers, responses, strict=True)]
+    assert sorted(r.status_code for r in responses) in ([200, 303], [303, 303])
+    assert sum("pledged." in p for p in pages) == 1
+    assert sum("The pledge is more than is left of the" in p for p in pages) == 1
+    assert lookup(app, sa.select(sa.func.count()).where(LevyPledge.title.startswith("At once"))) == 1
+    assert allowance_left(app) == left - left * 60 // 100 >= 0
