@@ -39,8 +39,9 @@ def csrf_token_from(html: str) -> str:
 
 
 def post_form(client: FlaskClient, url: str, data: dict, *, page: str | None = None, **kwargs):
-    """Post a form the way a browser would: open the page first and send its CSRF token."""
-    html = client.get(page or url).get_data(as_text=True)
+    """Post a form the way a browser would: open the page first and send its CSRF token. (Opening an
+    address that only takes a POST lands on the page its form belongs to, errors.form_belongs_to.)"""
+    html = client.get(page or url, follow_redirects=True).get_data(as_text=True)
     return client.post(url, data={**data, "csrf_token": csrf_token_from(html)}, **kwargs)
 
 

@@ -35,6 +35,7 @@ KIND_GROUPS: list[tuple[str, object]] = [
         "cohort.", "mentor.", "standard.", "provider.", "settings.", "share_link.", "demo."))),
     ("Returns and other councils", lambda action: action.startswith((
         "sector_return.", "council_file.", "comparison_link."))),
+    ("The levy (accounts, funding and transfers)", lambda action: action.startswith(("levy.", "levy_", "transfer"))),
 ]
 OTHER_EVENTS = "Other events"
 ANY_KIND = "Any kind of event"

@@ -35,7 +35,8 @@ class TransactionForm(AppForm):
         SelectChoice(TransactionKind.CREDIT.value, "Funds in: the month’s levy, with the 10% top up"),
         SelectChoice(TransactionKind.TRAINING.value, "A training payment for one of the council’s apprentices")],
         validators=[InputRequired(message="Select what the transaction is")])
-    month = GovMonthField("Month", years=(2017, 2100), validators=[DataRequired(message="Enter the month")],
+    month = GovMonthField("Month of the transaction", years=(2017, 2100),
+                          validators=[DataRequired(message="Enter the month of the transaction")],
                           description="For example, 3 2026")
     amount = MoneyField("Amount", validators=[InputRequired(message="Enter the amount")],
                         description="In pounds, for example 40,000 or 612.50")

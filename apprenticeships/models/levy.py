@@ -9,7 +9,9 @@ the penny (credits - spending - transfers - expiries = balance).
 - `LevyTransaction` is its ledger, one row per movement of money in a month, as the apprenticeship
   service's "transactions" download lists them: funds in (levy declared x English % + the 10% top
   up), payments for training, transfer payments to another employer's apprentice, and expiries.
-  Amounts are positive; the kind says which way money moves.
+  Amounts are positive; the kind says which way money moves. Expiries are only ever worked out by
+  the first in, first out rule (services/levy_ledger.py), one row per account and month; what DfE's
+  own file says expired is kept beside them (`LevyReportedExpiry`), to compare.
 - `LevyFunding` says what one of the council's own apprentices costs the account: the agreed price
   (at most the standard's funding band), paid as DfE pays providers: 80% in equal monthly
   instalments over the planned duration, 20% on completion (services/levy_ledger.py).

@@ -323,7 +323,7 @@ def test_the_record_has_contents_its_data_protection_parts_together_and_the_stat
     links = [(a["href"], text_of(a)) for a in contents.find_all("a")]
     assert links == [("#details", "Details"), ("#mentor", "Mentor"), ("#progress", "Off-the-job hours"),
                      ("#reviews", "Progress reviews"), ("#placements", "Placements"), ("#status", "Status"),
-                     ("#data-protection", "Data protection")]
+                     ("#levy-funding", "Levy funding"), ("#data-protection", "Data protection")]
     for anchor, _ in links:
         assert soup.find(id=anchor.removeprefix("#")) is not None, anchor
     # The data protection parts, under one heading at the foot, in this order.

@@ -159,10 +159,10 @@ def test_funds_in_are_added_by_hand_and_the_balance_moves_to_the_penny(app, coor
     ({"amount": "10.001"}, "amount", "Amount must be an amount in pounds"),
     ({"amount": "9" * 30}, "amount", "Amount must be an amount in pounds"),
     ({"amount": "0"}, "amount", "Amount must be between £0.01 and £1,000,000,000"),
-    ({"month": ["13", "2026"]}, "month", "Month must be a real month"),
-    ({"month": ["1", "3000"]}, "month", "Month must be a year between 2017 and 2100"),
-    ({"month": ["1", "99999999999"]}, "month", "Month must be a real month"),
-    ({"month": ["", "2026"]}, "month", "Month must include a month"),
+    ({"month": ["13", "2026"]}, "month", "Month of the transaction must be a real month"),
+    ({"month": ["1", "3000"]}, "month", "Month of the transaction must be a year between 2017 and 2100"),
+    ({"month": ["1", "99999999999"]}, "month", "Month of the transaction must be a real month"),
+    ({"month": ["", "2026"]}, "month", "Month of the transaction must include a month"),
     ({"kind": "expiry"}, "kind", "Not a valid choice"),
     ({"top_up": "50,000"}, "top_up", "The 10% top up is part of the amount, so it cannot be more than it"),
     ({"apprentice": "99999999999999999999"}, "apprentice", "Select an apprentice from the list"),
@@ -213,11 +213,16 @@ def test_the_ledger_pages_through_months_in_the_database(app, coordinator_client
     for n in range(30):
         add(app, account_id, months_ago(n), TransactionKind.CREDIT, 1000 + n)
     soup = page(coordinator_client.get(f"/levy/accounts/{account_id}"))
-    captions = [c.get_text(" ", strip=True) for c in soup.find_all("caption")]
-    assert captions[0] == f"{THIS_MONTH:%B %Y}: balance at the end £{(30 * 1000 + sum(range(30))) / 100:,.2f}"
-    assert len(captions) == levy_overview.MONTHS_A_PAGE and "Months 1 to 12 of 30" in text_of(soup)
+    months = soup.find("caption", string="Month by month").find_parent("table")
+    rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in months.tbody.find_all("tr")]
+    assert rows[0] == [f"{THIS_MONTH:%B %Y}", "£10", "£0", "£0", "£0", f"£{(30 * 1000 + sum(range(30))) / 100:,.2f}"]
+    assert len(rows) == levy_overview.MONTHS_A_PAGE and "Months 1 to 12 of 30" in text_of(soup)
+    # Each month's transactions, folded away under the table (no JavaScript needed).
+    details = soup.find("details", id=f"month-{THIS_MONTH.isoformat()[:7]}")
+    assert "1 transaction" in details.summary.get_text() and "Funds in" in details.get_text()
     last = page(coordinator_client.get(f"/levy/accounts/{account_id}?page=3"))
-    assert [c.get_text(" ", strip=True).split(":")[0] for c in last.find_all("caption")] == [
+    table = last.find("caption", string="Month by month").find_parent("table")
+    assert [tr.th.get_text(" ", strip=True) for tr in table.tbody.find_all("tr")] == [
         f"{months_ago(n):%B %Y}" for n in range(24, 30)]
 
 
