@@ -141,12 +141,12 @@ def test_two_requests_publishing_at_once_take_turns(cohort, monkeypatch):
     db.session.commit()
     read = publication._versions
 
-    def read_then_the_other_request_publishes(cohort_id):
-        found = read(cohort_id)
+    def read_then_the_other_request_publishes(model, series):
+        found = read(model, series)
         monkeypatch.setattr(publication, "_versions", read)
         with db.engine.connect() as connection:
             connection.execute(sa.insert(PublishedVersion).values(
-                cohort_id=cohort_id, sequence=2, digest=publication.digest(other), figures=other,
+                cohort_id=series["cohort_id"], sequence=2, digest=publication.digest(other), figures=other,
                 published_at=publication.utcnow()))
             connection.commit()
         return found
