@@ -114,14 +114,18 @@ def hours_in_words(hours: float) -> str:
 # --- Money: always whole pence, never floats -----------------------------------------------------
 
 _POUNDS = re.compile(r"(?P<pounds>[0-9]{1,12})(?:\.(?P<pence>[0-9]{1,2}))?")
+# Commas, where there are any, come every three digits: 1,250 and 12,000,000.50.
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 
 
 def pence_from_pounds(text: str) -> int | None:
     """Pounds as a person writes them ("£1,250", "1250.5", "1,250.50") in whole pence, or None.
 
     Commas are thousands separators only; more than two decimal places is not money."""
-    text = text.strip().removeprefix("£").replace(",", "").strip()
-    match = _POUNDS.fullmatch(text)
+    text = text.strip().removeprefix("£").strip()
+    if "," in text and not _THOUSANDS.fullmatch(text):
+        return None  # "1,2,3" or "1,23" is a typo (or a decimal comma), not £123: asking is safer than guessing
+    match = _POUNDS.fullmatch(text.replace(",", ""))
     if match is None:
         return None
     pence = match["pence"] or "0"

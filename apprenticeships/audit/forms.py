@@ -91,7 +91,10 @@ class FiltersForm(AppForm):
         apprentice_id = parse_id(field.data)
         self.chosen_apprentice = db.session.get(Apprentice, apprentice_id) if apprentice_id else None
         if self.chosen_apprentice is None:
-            raise ValidationError("There is no apprentice with that number")
+            # A deleted record's events keep no link to it (apprentice_id is set to null), so there is
+            # nothing to show: say so, rather than leave the coordinator thinking they mistyped.
+            raise ValidationError("There is no apprentice with that number. If their record was deleted, "
+                                  "its events are still in the log but no longer name the apprentice")
 
     def validate_kind(self, field) -> None:
         if field.data and field.data not in {choice.value for choice in field.choices}:

@@ -247,6 +247,8 @@ def test_each_figure_not_shown_says_which_rule_hid_it_with_the_programme_thresho
     assert ("Not shown still on the programme or completed It would let a group of fewer than 5 people be worked "
             "out.") in figures
     assert "21 apprentices started" in figures
+    # The same words as the apprentice's page: "Slightly behind" (under 10% short) is counted here, not "Behind".
+    assert any("of those in learning on track with their hours, or less than 10% behind" in f for f in figures)
     with app.app_context():  # the earlier cohort, of 11, under the highest threshold a programme may set
         ProgrammeSettings.current().disclosure_threshold = 20
         earlier = db.session.scalar(sa.select(Cohort.id).order_by(Cohort.start_date).limit(1))
