@@ -67,6 +67,8 @@ def create_app(config: Config | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.TRUSTED_PROXIES, x_proto=config.TRUSTED_PROXIES,
                                 x_host=config.TRUSTED_PROXIES)
 
+    from .templating import AppEnvironment
+    app.jinja_environment = AppEnvironment  # before app.jinja_env (below) makes the environment
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(ROOT / "templates")),
         PrefixLoader({

@@ -107,6 +107,9 @@ class Config:
         self.HUEY_IMMEDIATE = False  # tests: tasks run at once, in the process that queues them
         self.PASSWORD_RESET_VALID_FOR = timedelta(hours=1)
         self.PASSWORD_RESETS_PER_ACCOUNT = 3  # reset emails per account per hour; more are not sent
+        # How passwords are hashed (werkzeug's generate_password_hash): scrypt at its default cost.
+        # Not read from the environment, so no deployment can weaken it; only TestConfig changes it.
+        self.PASSWORD_HASH_METHOD = "scrypt"
         # Reminders (services/reminders.py): a review waiting this many days for a signature is reminded of.
         self.SIGNATURE_REMINDER_DAYS = int(os.environ.get("SIGNATURE_REMINDER_DAYS", "7"))
 
@@ -160,3 +163,8 @@ class TestConfig(Config):
         self.EVIDENCE_STORAGE_URL = ""
         self.EVIDENCE_FOLDER = str(Path(tempfile.gettempdir()) / "apprenticeships-test-evidence")
         self.CLAMD_SOCKET = ""
+        # Passwords hashed cheaply (PBKDF2, 1,000 rounds, under a millisecond against scrypt's 100 ms
+        # or so): the tests sign in, invite, reset and change passwords thousands of times. The
+        # checks are the real ones; tests/unit/test_passwords.py checks that the app's own
+        # configuration keeps scrypt.
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

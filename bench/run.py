@@ -2,6 +2,7 @@
 
     python bench/run.py                      # 20,000 apprentices on SQLite, 10 s a page
     python bench/run.py --apprentices 2000 --duration 3
+    python bench/run.py --database postgresql   # on a throw-away PostgreSQL server, filled for the run
     python bench/run.py --database-url postgresql://...   # an empty or already-filled database
 
 It fills a database with `flask demo scale` (or reuses the one it filled before), starts the
@@ -11,6 +12,17 @@ loopback at 16 connections. For each page it prints requests a second, p50 and p
 SQL statements per request (counted in-process on the same database), response bytes (as
 sent, compressed, and plain), and throughput as a ratio of the ceiling app's `/rows`; then each
 worker's peak memory, htmx partials against their full pages, and a first visit's bytes.
+
+With `--database postgresql` it starts a PostgreSQL server of its own as the test command does
+(scripts/postgres.sh: a temporary folder, a Unix socket, no network), fills it, and stops it at the
+end; the ceiling app stays on its SQLite file, so the ratio to its `/rows` compares the two runs.
+
+Then a write-heavy mix: the same 16 connections, one request in five a write (a log entry POSTed by
+the apprentice and an entry verified by the coordinator, in turn), the other four the cohort page,
+the apprentice home, the dashboard and the verification queue. It prints the mix's requests a
+second and latency, and checks nothing was lost: every write answered as done has its row (entries
+saved, entries verified, counted in the database before and after), and no more writes went
+unanswered than could be in flight when wrk stopped.
 
 Then it uploads evidence: 1 MB PDFs posted as multipart/form-data to an entry's evidence page, as
 the signed-in apprentice, each with different content (uploads of the same bytes are stored once,
@@ -88,6 +100,10 @@ def prepare_database(url: str, apprentices: int, env: dict) -> None:
         print(f"Filling {url} with {apprentices:,} apprentices...", flush=True)
         print(run([sys.executable, "-m", "flask", "--app", "app", "demo", "scale", "--apprentices",
                    str(apprentices)], env).strip(), flush=True)
+        if url.startswith("postgres"):  # the planner's statistics for the new rows, as autovacuum would gather
+            run([sys.executable, "-c", "from app import app\nfrom apprenticeships.extensions import db\n"
+                 "with app.app_context():\n    with db.engine.connect() as c:\n"
+                 "        c.execution_options(isolation_level='AUTOCOMMIT').exec_driver_sql('ANALYZE')"], env)
     else:
         print(f"Reusing the scale data already in {url}.", flush=True)
 
@@ -222,6 +238,130 @@ def count_entries(env: dict) -> int:
             "    print(db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry)"
             ".where(LogEntry.description == 'Benchmark entry')))")
     return int(run([sys.executable, "-c", code], env))
+
+
+def financial_year(day: date) -> int:
+    """The financial year (from 1 April) that `day` falls in, by the year it starts: the reports' addresses."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+WRITE_EVERY = 5  # the mix: one request in five is a write
+
+
+def mix_script(directory: Path, reads: list[tuple[str, str]], apprentice: tuple[str, str],
+               verifier: tuple[str, str], entry_ids: list[int]) -> str:
+    """A wrk script for the write-heavy mix: of every five requests, four GET the pages in `reads`
+    ((path, cookie), in turn) and the fifth writes: a quarter-hour log entry POSTed as the apprentice
+    (a (cookie, CSRF token) pair), and a waiting entry verified (POST /log/<id>/verify) as the
+    coordinator, in turn. Each thread verifies its own share of `entry_ids`, so none is verified twice.
+    Responses are counted by what they are (a page, the 303 after a saved entry, the 303 after a
+    verification, anything else) and printed per thread at the end as "MIX reads logged verified other"."""
+    log_fields = urllib.parse.urlencode([("activity_type", "study_time"), ("off_the_job", "yes"), ("minutes", "0.25"),
+                                         ("description", "Benchmark entry"), ("csrf_token", apprentice[1])])
+    values = {
+        "@READS@": ",".join(f"{{{json.dumps(path)}, {json.dumps(cookie)}}}" for path, cookie in reads),
+        "@IDS@": ",".join(map(str, entry_ids)), "@THREADS@": str(WRK_THREADS), "@EVERY@": str(WRITE_EVERY),
+        "@DAYS@": str(ENTRY_DAYS), "@LOG_FIELDS@": json.dumps("&" + log_fields),
+        "@APPRENTICE@": json.dumps(apprentice[0]), "@VERIFIER@": json.dumps(verifier[0]),
+        "@VERIFY_BODY@": json.dumps(urllib.parse.urlencode([("csrf_token", verifier[1])])),
+    }
+    lua = r"""
+local reads = {@READS@}
+local ids = {@IDS@}
+local threads = {}
+function setup(thread)
+  thread:set("thread_id", #threads)
+  table.insert(threads, thread)
+end
+read_count, logged, verified, other, logs_sent, verifies_sent = 0, 0, 0, 0, 0, 0
+local n, writes = 0, 0
+local form = "application/x-www-form-urlencoded"
+request = function()
+  n = n + 1
+  if n % @EVERY@ ~= 0 then
+    local page = reads[(n - math.floor(n / @EVERY@)) % #reads + 1]
+    return wrk.format("GET", page[1], {["Cookie"] = page[2]})
+  end
+  writes = writes + 1
+  if writes % 2 == 1 then
+    logs_sent = logs_sent + 1
+    local d = os.date("*t", os.time() - 86400 * (1 + writes % @DAYS@))
+    local body = string.format("activity_date=%d&activity_date=%d&activity_date=%d", d.day, d.month, d.year)
+    return wrk.format("POST", "/log", {["Content-Type"] = form, ["Cookie"] = @APPRENTICE@}, body .. @LOG_FIELDS@)
+  end
+  local entry = ids[(verifies_sent * @THREADS@ + thread_id) % #ids + 1]
+  verifies_sent = verifies_sent + 1
+  return wrk.format("POST", "/log/" .. entry .. "/verify", {["Content-Type"] = form, ["Cookie"] = @VERIFIER@},
+                    @VERIFY_BODY@)
+end
+response = function(status, headers, body)
+  local location = headers["Location"] or headers["location"] or ""
+  if status == 200 then read_count = read_count + 1
+  elseif status == 303 and location:find("/verification", 1, true) then verified = verified + 1
+  elseif status == 303 and location:find("/apprentice", 1, true) then logged = logged + 1
+  else other = other + 1 end
+end
+done = function(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    io.write(string.format("MIX %d %d %d %d %d %d\n", thread:get("read_count"), thread:get("logged"),
+                           thread:get("verified"), thread:get("other"), thread:get("logs_sent"),
+                           thread:get("verifies_sent")))
+  end
+end
+"""
+    for name, value in values.items():
+        lua = lua.replace(name, value)
+    path = directory / "mix.lua"
+    path.write_text(lua)
+    return str(path)
+
+
+def entries_to_verify(env: dict, limit: int = 20_000) -> list[int]:
+    """Entries waiting for verification (not the benchmark's own, which the uploads go to), newest first."""
+    code = ("from app import app\nfrom apprenticeships.extensions import db\n"
+            "from apprenticeships.models import *\nimport sqlalchemy as sa\nwith app.app_context():\n"
+            "    print(*db.session.scalars(sa.select(LogEntry.id).where(LogEntry.status == "
+            "VerificationStatus.PENDING, LogEntry.description != 'Benchmark entry')"
+            f".order_by(LogEntry.id.desc()).limit({limit})))")
+    return [int(i) for i in run([sys.executable, "-c", code], env).split()]
+
+
+def count_verified(env: dict) -> int:
+    code = ("from app import app\nfrom apprenticeships.extensions import db\n"
+            "from apprenticeships.models import *\nimport sqlalchemy as sa\nwith app.app_context():\n"
+            "    print(db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry)"
+            ".where(LogEntry.status == VerificationStatus.VERIFIED)))")
+    return int(run([sys.executable, "-c", code], env))
+
+
+@dataclass
+class Mix:
+    load: Load
+    reads: int
+    logged: int  # log entry POSTs answered with the 303 of a saved entry
+    verified: int  # verification POSTs answered with the 303 back to the queue
+    other: int  # any other answer
+    logs_sent: int  # log entry POSTs sent (the last few may be in flight when wrk stops)
+    verifies_sent: int
+    entries_saved: int  # rows: benchmark entries added during the run
+    verifications_saved: int  # rows: entries verified during the run
+
+
+def drive_mix(wrk: str, base: str, seconds: int, connections: int, script: str, env: dict) -> Mix:
+    """The mix for `seconds`, and the rows it saved, counted in the database before and after."""
+    entries, verifications = count_entries(env), count_verified(env)
+    command = [wrk, f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency",
+               "-H", "Accept-Encoding: br, gzip", "-s", script, base + "/"]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    counts = [sum(column) for column in zip(*(map(int, line.split()[1:]) for line in out.splitlines()
+                                              if line.startswith("MIX ")), strict=True)]
+    if len(counts) != 6:
+        raise SystemExit(f"wrk gave no counts for the mix:\n{out}")
+    load = Load(int(re.search(r"(\d+) requests in", out).group(1)),
+                float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+                _ms(re.search(r"^\s+50%\s+(\S+)\s*$", out, re.MULTILINE).group(1)),
+                _ms(re.search(r"^\s+99%\s+(\S+)\s*$", out, re.MULTILINE).group(1)), counts[3])
+    return Mix(load, *counts, count_entries(env) - entries, count_verified(env) - verifications)
 
 
 UPLOAD_BYTES = 1024 * 1024
@@ -370,12 +510,32 @@ def first_visit_bytes(base: str) -> tuple[int, list[tuple[str, int]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--apprentices", type=int, default=20_000)
-    parser.add_argument("--database-url", help="default: an SQLite file in the system's temporary folder")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="sqlite: a file in the system's temporary folder, kept and reused; postgresql: a "
+                             "throw-away server started as the test command starts one (scripts/postgres.sh), "
+                             "filled, and stopped at the end")
+    parser.add_argument("--database-url", help="a database to use instead (empty, or filled by an earlier run)")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
 
-    url = args.database_url or f"sqlite:///{Path(tempfile.gettempdir()) / f'bench-{args.apprentices}.db'}"
+    if args.database_url or args.database == "sqlite":
+        benchmark(args, args.database_url
+                  or f"sqlite:///{Path(tempfile.gettempdir()) / f'bench-{args.apprentices}.db'}")
+        return
+    started = subprocess.run(["bash", "scripts/postgres.sh"], cwd=ROOT, capture_output=True, text=True)
+    if started.returncode != 0:
+        raise SystemExit(f"could not start a PostgreSQL server: {started.stderr.strip()}")
+    url, server_dir = started.stdout.split()
+    print(f"A throw-away PostgreSQL server in {server_dir}", flush=True)
+    try:
+        benchmark(args, url)
+    finally:
+        subprocess.run(["bash", "scripts/postgres.sh", "stop", server_dir], cwd=ROOT, check=False)
+
+
+def benchmark(args: argparse.Namespace, url: str) -> None:
+    """The whole run on the database at `url`: fill it if empty, then the pages, the mix, the uploads."""
     # Evidence in a folder of the database's own (the scale data names a sample file in it), the
     # quota raised so the upload's apprentice does not run out, no virus scanning.
     evidence_folder = Path(tempfile.gettempdir()) / f"bench-evidence-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
@@ -410,19 +570,27 @@ def main() -> None:
         coordinator.sign_in("coordinator@example.org")
         apprentice.sign_in("apprentice@example.org")
         token_for_log = apprentice.csrf_token("/apprentice")
-        yesterday = date.fromordinal(date.today().toordinal() - 1)
-        entry = [("activity_date", str(yesterday.day)), ("activity_date", str(yesterday.month)),
-                 ("activity_date", str(yesterday.year)), ("activity_type", "study_time"), ("off_the_job", "yes"),
-                 ("minutes", "0.25"), ("description", "Benchmark entry"), ("csrf_token", token_for_log)]
-        if apprentice.post("/log", entry) != 303:
+        def entry(days_ago: int) -> list[tuple[str, str]]:
+            day = date.fromordinal(date.today().toordinal() - days_ago)
+            return [("activity_date", str(day.day)), ("activity_date", str(day.month)),
+                    ("activity_date", str(day.year)), ("activity_type", "study_time"), ("off_the_job", "yes"),
+                    ("minutes", "0.25"), ("description", "Benchmark entry"), ("csrf_token", token_for_log)]
+
+        if apprentice.post("/log", entry(1)) != 303:
             raise SystemExit("the log entry POST did not save")
         workdir = Path(tempfile.mkdtemp())
+        three_weeks_ago = date.fromordinal(date.today().toordinal() - 21)
+        since = f"{three_weeks_ago.day}&date_from={three_weeks_ago.month}&date_from={three_weeks_ago.year}"
         pages = [
             ("Coordinator dashboard", "coordinator", "/coordinator", None),
             ("Cohort page, first", "coordinator", f"/cohorts/{cohort_id}", None),
             ("Cohort page 10, filtered", "coordinator", f"/cohorts/{cohort_id}?status=active&page=10", None),
             ("Apprentice profile", "coordinator", f"/apprentices/{apprentice_id}", None),
             ("Apprentice home", "apprentice", "/apprentice", None),
+            ("Verification queue, filtered", "coordinator",
+             f"/verification?status=waiting&date_from={since}&sort=newest", None),
+            ("Audit page, filtered", "coordinator", f"/audit?kind=log_entry.verified&date_from={since}", None),
+            ("Reports page (this year's return)", "coordinator", f"/reports/{financial_year(date.today())}", None),
             ("Log entry POST", "apprentice", "/log",
              log_entry_script(workdir, token_for_log, apprentice.cookie_header)),
             ("Public summary", "public", f"/s/{token}", None),
@@ -447,6 +615,25 @@ def main() -> None:
         peaks = worker_peaks_mb(app_server)
         first_total, first_parts = first_visit_bytes(base)
 
+        # The write-heavy mix: four page views (as the pages above) to one write (a log entry, a verification).
+        verify_ids = entries_to_verify(env)
+        if len(verify_ids) < 100:
+            raise SystemExit(f"only {len(verify_ids)} entries waiting for verification")
+        mix_reads = [(f"/cohorts/{cohort_id}", coordinator.cookie_header), ("/apprentice", apprentice.cookie_header),
+                     ("/coordinator", coordinator.cookie_header),
+                     (f"/verification?status=waiting&date_from={since}&sort=newest", coordinator.cookie_header)]
+        script = mix_script(workdir, mix_reads, (apprentice.cookie_header, token_for_log),
+                            (coordinator.cookie_header, coordinator.csrf_token("/verification")), verify_ids)
+        drive_mix(wrk, base, 2, args.connections, script, env)  # warm both workers
+        # Again with the entries still waiting, so none the warming verified is asked for again.
+        script = mix_script(workdir, mix_reads, (apprentice.cookie_header, token_for_log),
+                            (coordinator.cookie_header, coordinator.csrf_token("/verification")),
+                            entries_to_verify(env))
+        mix = drive_mix(wrk, base, args.duration, args.connections, script, env)
+
+        entry_ids = entries_to_upload_to(env)
+        for n in range(len(entry_ids), 100):  # a new database, on a busy machine: entries enough to share out
+            apprentice.post("/log", entry(1 + n % ENTRY_DAYS))
         entry_ids = entries_to_upload_to(env)
         if len(entry_ids) < 100:
             raise SystemExit(f"only {len(entry_ids)} benchmark entries without files to upload to")
@@ -497,6 +684,23 @@ def main() -> None:
             misses.append(f"{name}: {load.errors} error responses")
     print(f"\nWorkers' peak resident memory: {', '.join(f'{mb:.0f} MB' for mb in peaks)}")
     misses += [f"worker at {mb:.0f} MB" for mb in peaks if mb > TARGET_WORKER_MB]
+    # Lost: answered as saved but no row; or more writes unanswered than could be in flight when wrk stopped.
+    lost = max(0, mix.logged - mix.entries_saved) + max(0, mix.verified - mix.verifications_saved)
+    unanswered = (mix.logs_sent - mix.logged) + (mix.verifies_sent - mix.verified)
+    print(f"\nWrite-heavy mix ({args.connections} connections, one request in {WRITE_EVERY} a write: log entries "
+          f"and verifications in turn; the reads the cohort page, apprentice home, dashboard and verification "
+          f"queue): {mix.load.requests_per_second:.0f} req/s "
+          f"({mix.load.requests_per_second / ceiling_rows.requests_per_second:.2f} of /rows), "
+          f"p50 {mix.load.p50_ms:.1f} ms, p99 {mix.load.p99_ms:.1f} ms; {mix.reads:,} pages; log entries: "
+          f"{mix.logs_sent:,} sent, {mix.logged:,} answered as saved, {mix.entries_saved:,} rows saved; "
+          f"verifications: {mix.verifies_sent:,} sent, {mix.verified:,} answered as done, "
+          f"{mix.verifications_saved:,} rows verified; {mix.other} other answers; "
+          + ("nothing lost" if not lost and not mix.other and unanswered <= args.connections
+             else f"{lost} writes answered but not saved, {unanswered} unanswered"))
+    if mix.load.p99_ms > TARGET_P99_MS:
+        misses.append(f"write-heavy mix: p99 {mix.load.p99_ms:.0f} ms")
+    if lost or mix.other or unanswered > args.connections:
+        misses.append(f"write-heavy mix: {lost} lost, {mix.other} other answers")
     megabytes = upload.requests_per_second * UPLOAD_BYTES / 1024 / 1024
     print(f"\nEvidence upload, 1 MB PDF (multipart POST to an entry's evidence page, different bytes each time): "
           f"{upload.requests_per_second:.0f} req/s ({megabytes:.0f} MB/s), p50 {upload.p50_ms:.1f} ms, "

@@ -18,23 +18,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
-from werkzeug.security import generate_password_hash
 
 from apprenticeships import create_app
 from apprenticeships.config import TestConfig, database_url
 from apprenticeships.extensions import db
-from apprenticeships.models import User
-from apprenticeships.services.demo import DEMO_PASSWORD, load_demo
-from apprenticeships.services.passwords import password_matches
+from apprenticeships.services.demo import load_demo
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
-# The demo accounts' shared password, hashed with scrypt at a lower cost than the app's default
-# (N = 2**10 rather than 2**15): most tests sign in as a demo account, and checking the password
-# at the full cost took a fifth of the whole suite's time. The check itself is the real one
-# (werkzeug reads the cost from the stored hash); every password the app hashes itself, on an
-# invitation, a reset or a change, is hashed at the default cost as always.
-QUICKER_DEMO_HASH_METHOD = "scrypt:1024:8:1"
+# The demo accounts' password is hashed as TestConfig's PASSWORD_HASH_METHOD says (cheaply): most
+# tests sign in as a demo account, and checking it at scrypt's full cost took a fifth of the suite's time.
 
 
 def _migrate(url: str, with_demo: bool) -> None:
@@ -43,23 +36,8 @@ def _migrate(url: str, with_demo: bool) -> None:
         upgrade(directory=MIGRATIONS)
         if with_demo:
             load_demo()
-            _quicker_demo_password()
         db.session.remove()
         db.engine.dispose()
-
-
-def _quicker_demo_password() -> None:
-    """Store the demo accounts' password hash at the lower cost (see QUICKER_DEMO_HASH_METHOD).
-
-    Written straight to the table, outside the session, so the data version stays as the demo left it.
-    """
-    hashes = db.session.scalars(sa.select(User.password_hash).where(User.password_hash.is_not(None)).distinct())
-    demo_hashes = [h for h in hashes if password_matches(h, DEMO_PASSWORD)]
-    assert demo_hashes, "no account has the demo password"
-    db.session.remove()
-    with db.engine.begin() as conn:
-        conn.execute(sa.update(User.__table__).where(User.__table__.c.password_hash.in_(demo_hashes))
-                     .values(password_hash=generate_password_hash(DEMO_PASSWORD, method=QUICKER_DEMO_HASH_METHOD)))
 
 
 class SqliteDatabases:

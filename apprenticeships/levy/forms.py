@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
@@ -49,9 +51,10 @@ class TransactionForm(AppForm):
         description="For example the training provider, or the course. Do not write anyone's name")
     submit = SubmitField("Add the transaction", widget=GovSubmitInput())
 
-    def __init__(self, *args, funded: list[tuple[int, str]] = (), **kwargs):
+    def __init__(self, *args, funded: list[tuple[int, str]] = (), today: date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.funded_ids = {i for i, _ in funded}
+        self._last = today.replace(day=1) if today else None
         self.apprentice.choices = [SelectChoice(NONE, "Not one of these")] + [
             SelectChoice(str(i), name) for i, name in funded]
 
@@ -62,6 +65,10 @@ class TransactionForm(AppForm):
             raise ValidationError("Select an apprentice from the list")
         if self.kind.data != TransactionKind.TRAINING.value:
             raise ValidationError("Only a training payment is for an apprentice: choose “Not one of these”")
+
+    def validate_month(self, field) -> None:
+        if field.data and self._last and field.data > self._last:
+            raise ValidationError("The month of the transaction must be this month or before")
 
     def validate_top_up(self, field) -> None:
         if field.pence is None:
@@ -122,3 +129,9 @@ class FundingForm(VersionedForm):
 class RemoveFundingForm(AppForm):
     version = HiddenField()
     submit = SubmitField("Remove the levy funding", widget=GovSubmitInput())
+
+
+class RemoveTransactionForm(AppForm):
+    """The confirmation of a removal: it carries what the page showed (levy_ledger.fingerprint)."""
+
+    seen = HiddenField()

@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..services import levy_transfers
 from ..services.levy_ledger import first_of_month, month_name
+from ..text import money
 from ..versioning import VersionedForm
 
 YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
@@ -56,17 +57,20 @@ def _optional_text(value: str | None) -> str | None:
 class PledgeForm(VersionedForm):
     account_id = SelectField("Levy account", widget=GovSelect(), validate_choice=False,
                              description="Whose transfer allowance the pledge comes from")
+    year = RadioField("Which year’s transfer allowance does it come from?", widget=RadioInput(),
+                      validate_choice=False)
     title = StringField("Title", widget=GovTextInput(), description="For example, Digital apprenticeships in Northmoor",
                         validators=[InputRequired(message="Enter a title for the pledge"),
                                     Length(max=120, message="Title must be 120 characters or fewer")])
-    amount = MoneyField("Amount", description="How much of this year's transfer allowance to offer",
+    amount = MoneyField("Amount", description="How much of the year’s transfer allowance to offer",
                         validators=[InputRequired(message="Enter the amount of the pledge")])
     locations = StringField("Locations (optional)", widget=GovTextInput(), description=(
-        "Where the apprentices must work: towns, or postcode districts such as NM1, with commas between them. "
-        "Leave it empty for anywhere"), validators=[
+        "Where the apprentices must work, with commas between them. Give postcode areas or districts, such as NM "
+        "or NM1, for an automatic check of each workplace’s postcode; a town’s name is checked by hand. Leave it "
+        "empty for anywhere"), validators=[
             Length(max=500, message="Locations must be 500 characters or fewer")])
     sectors = StringField("Sectors (optional)", widget=GovTextInput(), description=(
-        "The employers' sectors the pledge is for, as their records name them (such as Health), with commas "
+        "The employers’ sectors the pledge is for, as their records name them (such as Health), with commas "
         "between them. Leave it empty for any sector"), validators=[
             Length(max=500, message="Sectors must be 500 characters or fewer")])
     standard_id = SelectField("Apprenticeship standard (optional)", widget=GovSelect(), validate_choice=False)
@@ -74,29 +78,62 @@ class PledgeForm(VersionedForm):
     max_level = SelectField("Highest level (optional)", widget=GovSelect(), validate_choice=False, choices=LEVELS)
     submit = SubmitField("Save pledge", widget=GovSubmitInput())
 
-    def __init__(self, *args, pledge: LevyPledge | None = None, accounts: list[LevyAccount] = (), year: int,
-                 **kwargs):
+    def __init__(self, *args, pledge: LevyPledge | None = None, accounts: list[LevyAccount] = (),
+                 years: list[levy_transfers.PledgeYear] = (), **kwargs):
+        """`years`: the financial years a new pledge may draw on (levy_transfers.pledge_years), this one first;
+        a choice of them is asked only when there are two."""
         if pledge is not None and pledge.id and "formdata" not in kwargs:
             kwargs["data"] = {"amount": pledge.amount_pence, "standard_id": str(pledge.standard_id or ""),
                               "min_level": str(pledge.min_level or ""), "max_level": str(pledge.max_level or ""),
                               "version": pledge.version}
+        elif years:
+            kwargs.setdefault("data", {"year": str(years[0].year.year)})
         super().__init__(*args, obj=pledge, **kwargs)
         self.standard_id.choices = _standard_choices("Any standard")
-        self._pledge, self._year = (pledge if pledge is not None and pledge.id else None), year
+        self._pledge = pledge if pledge is not None and pledge.id else None
+        self._years = {str(y.year.year): y for y in years}
         if pledge is not None and pledge.id:
-            del self.account_id  # a pledge stays with its account
+            del self.account_id  # a pledge stays with its account, and its year
         else:
             self.account_id.choices = [SelectChoice(str(a.id), a.name) for a in accounts]
+        if self._pledge is not None or len(years) < 2:
+            del self.year
+        else:
+            self.year.choices = [SelectChoice(key, f"{y.year.label} ({'this year' if n == 0 else 'next year'}, "
+                                                   f"{y.year.in_words})")
+                                 for n, (key, y) in enumerate(self._years.items())]
+
+    def chosen_year(self) -> int:
+        """The financial year a new pledge draws on (1 April of it): the one chosen, else this one."""
+        if "year" in self and self.year.data in self._years:
+            return int(self.year.data)
+        return next(iter(self._years.values())).year.year
+
+    def year_hints(self) -> list[dict]:
+        """Beside each year offered, what is left of each account's allowance for it (the radios' items)."""
+        def said(account: LevyAccount, summary: levy_transfers.AllowanceSummary | None) -> str:
+            if summary is None:
+                return f"{account.name}: not known yet"
+            return f"{account.name}: {money(summary.left)} left of the {money(summary.allowance)} allowance"
+
+        return [{"hint": {"text": "; ".join(said(a, s) for a, s in y.allowances)}} for y in self._years.values()]
 
     def validate_account_id(self, field) -> None:
         _chosen_id(field, LevyAccount, "Select the levy account")
 
+    def validate_year(self, field) -> None:
+        if field.data not in self._years:
+            raise ValidationError("Select the year whose transfer allowance the pledge comes from")
+        account_id = parse_id(self.account_id.data)
+        if account_id is not None and (problem := levy_transfers.year_problem(account_id, int(field.data))):
+            raise ValidationError(problem)
+
     def validate_amount(self, field) -> None:
         pledge = self._pledge
         account_id = pledge.account_id if pledge is not None else parse_id(self.account_id.data)
-        if field.pence is None or account_id is None:
+        if field.pence is None or account_id is None or ("year" in self and self.year.errors):
             return
-        year = pledge.year if pledge is not None else self._year
+        year = pledge.year if pledge is not None else self.chosen_year()
         if problem := levy_transfers.amount_problem(account_id, year, field.pence, pledge):
             raise ValidationError(problem)
 
@@ -141,12 +178,12 @@ class ApplicationForm(AppForm):
         validators=[InputRequired(message="Enter the number of apprentices"),
                     NumberRange(min=1, max=1000, message="The number of apprentices must be between 1 and 1,000")])
     amount = MoneyField("Amount asked for", description=(
-        "The whole cost of training and assessment for all of them, up to the standard's funding band for each"),
+        "The whole cost of training and assessment for all of them, up to the standard’s funding band for each"),
         validators=[InputRequired(message="Enter the amount asked for")])
     planned_start = GovDateField("Planned start date", description="For example, 1 9 2026",
                                  validators=[DataRequired(message="Enter the planned start date")])
     location = StringField("Where will the apprentices work?", widget=GovTextInput(),
-                           description="A town, or a postcode", validators=[
+                           description="The workplace’s postcode, such as NM1 4QT, or its town", validators=[
                                InputRequired(message="Enter where the apprentices will work"),
                                Length(max=120, message="Where they will work must be 120 characters or fewer")])
     employer_pays_levy = RadioField("Does the employer pay the apprenticeship levy?", widget=RadioInput(),
@@ -160,9 +197,18 @@ class ApplicationForm(AppForm):
     details = text_area("Anything else about the application (optional)", 4000)
     submit = SubmitField("Send application", widget=GovSubmitInput())
 
-    def __init__(self, *args, by_employer: bool, **kwargs):
+    def __init__(self, *args, by_employer: bool, left: int | None = None, min_wage: int | None = None,
+                 today: date | None = None, **kwargs):
+        """An employer's own application (`by_employer`) asks no more than the pledge has `left`, starts today
+        or later, and gives the hourly wage when the scheme sets a minimum (`min_wage`, in pence)."""
         super().__init__(*args, **kwargs)
         self.standard_id.choices = _standard_choices("Select a standard")
+        self._by_employer, self._left, self._today = by_employer, left, today or date.today()
+        self._wage_needed = by_employer and min_wage is not None
+        if self._wage_needed:
+            self.hourly_wage.label.text = "Hourly wage"
+            self.hourly_wage.description = (f"What the apprentices will be paid an hour. The scheme asks for at least "
+                                            f"{money(min_wage)} an hour")
         if by_employer:
             del self.employer_id
             del self.service_reference
@@ -178,6 +224,19 @@ class ApplicationForm(AppForm):
 
     def validate_standard_id(self, field) -> None:
         _chosen_id(field, ApprenticeshipStandard, "Select the apprenticeship standard")
+
+    def validate_amount(self, field) -> None:
+        if self._by_employer and self._left is not None and field.pence is not None and field.pence > self._left:
+            raise ValidationError(f"Amount asked for must be {money(max(self._left, 0))} or less: that is what the "
+                                  "pledge has left")
+
+    def validate_planned_start(self, field) -> None:
+        if self._by_employer and field.data and field.data < self._today:
+            raise ValidationError("Planned start date must be today or in the future")
+
+    def validate_hourly_wage(self, field) -> None:
+        if self._wage_needed and field.pence is None and not field.errors:
+            raise ValidationError("Enter the hourly wage")
 
     def validate_service_reference(self, field) -> None:
         if field.data and db.session.scalar(sa.select(LevyApplication.id).where(
@@ -224,12 +283,12 @@ class DecisionForm(AppForm):
 
 class TransferApprenticeForm(VersionedForm):
     reference = StringField("Reference", widget=GovTextInput(), description=(
-        "The employer's reference for the apprentice, such as their ID on the apprenticeship service. Not their "
+        "The employer’s reference for the apprentice, such as their ID on the apprenticeship service. Not their "
         "name: the council needs outcomes, not who they are"), validators=[
             InputRequired(message="Enter a reference for the apprentice"),
             Length(max=40, message="Reference must be 40 characters or fewer")])
     price = MoneyField("Agreed price", description=(
-        "The total price of training and assessment, at most the standard's funding band"),
+        "The total price of training and assessment, at most the standard’s funding band"),
         validators=[InputRequired(message="Enter the agreed price")])
     start_date = GovDateField("Start date", validators=[DataRequired(message="Enter the start date")])
     planned_end_date = GovDateField("Planned end date",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import once
@@ -23,10 +23,11 @@ from ..models import (
 )
 from ..permissions import levy_application_or_404, public, roles
 from ..security import no_referrer
-from ..services import levy_outcomes, levy_transfers, sharing, summaries
+from ..services import levy_ledger, levy_outcomes, levy_transfers, open_data, sharing, spreadsheets, summaries
 from ..services.levy_transfers import STEPS
 from ..summaries.forms import ShareLinkForm
 from ..text import money
+from ..transactions import records_a_view
 from ..users.forms import ConfirmForm
 from ..versioning import conflict_shown_on
 from . import bp
@@ -67,29 +68,40 @@ def pledge_form(pledge_id: int | None):
     """Pledge part of this year's transfer allowance to local employers, or change a pledge."""
     pledge = db.get_or_404(LevyPledge, pledge_id) if pledge_id else None
     accounts = levy_transfers.accounts()
-    year = levy_transfers.current_year()
     if pledge is None and not accounts:
         return render_template("levy/transfers/no_account.html", title="Pledge part of the transfer allowance")
-    form = PledgeForm(pledge=pledge, accounts=accounts, year=year.year)
+    if pledge is not None and pledge.status is not PledgeStatus.OPEN:
+        flash(f"{pledge.title} is closed, so it cannot be changed.", "error")
+        return redirect(url_for("levy.pledge", pledge_id=pledge.id), code=303)
+    years = levy_transfers.pledge_years() if pledge is None else []
+    form = PledgeForm(pledge=pledge, accounts=accounts, years=years)
     if form.validate_on_submit():
         if pledge is None:
             account = next(a for a in accounts if a.id == int(form.account_id.data))
-            pledge = levy_transfers.create_pledge(current_user, account, year.year, form.values())
+            pledge = levy_transfers.create_pledge(current_user, account, form.chosen_year(), form.values())
             flash(f"{pledge.title} pledged.", "success")
             return redirect(url_for("levy.pledge", pledge_id=pledge.id), code=303)
         with conflict_shown_on(form, pledge, "pledge"):
             levy_transfers.edit_pledge(current_user, pledge, form.values(), version=form.seen_version())
             flash(f"{pledge.title} saved.", "success")
             return redirect(url_for("levy.pledge", pledge_id=pledge.id), code=303)
-    if pledge is None:
-        intro = " ".join(f"{account.name}: {money(summary.left)} of the {year.label} allowance is left to pledge."
-                         for account, summary in levy_transfers.allowance_summaries(year))
+    field_params = {"amount": MONEY}
+    if pledge is not None:
+        intro = f"Pledged from the {pledge.account.name} account’s {_year_label(pledge.year)} transfer allowance."
+    elif "year" in form:
+        intro = ("A pledge comes from one financial year’s transfer allowance: this year’s, or next year’s now that "
+                 "it is known.")
+        field_params["year"] = {"params": {"items": form.year_hints()}}
     else:
-        intro = f"Pledged from the {pledge.account.name} account's {_year_label(pledge.year)} transfer allowance."
+        this_year, following = years[0].year, levy_transfers.FinancialYear(years[0].year.year + 1)
+        intro = " ".join(f"{account.name}: {money(summary.left)} of the {this_year.label} allowance is left to pledge."
+                         for account, summary in years[0].allowances)
+        intro += (f" The {following.label} allowance can be pledged once the funds for March {following.year} are "
+                  "in the ledger.")
     return render_template("form_page.html", form=form, intro=intro,
                            title=f"Edit {pledge.title}" if pledge else "Pledge part of the transfer allowance",
                            back=url_for("levy.pledge", pledge_id=pledge.id) if pledge else url_for("levy.pledges"),
-                           field_params={"amount": MONEY})
+                           field_params=field_params)
 
 
 def _year_label(year: int) -> str:
@@ -144,7 +156,9 @@ def apply(pledge_id: int):
     if pledge.status is not PledgeStatus.OPEN:
         flash(f"{pledge.title} is closed to new applications.", "error")
         return redirect(url_for("levy.pledge", pledge_id=pledge.id), code=303)
-    form = ApplicationForm(by_employer=by_employer)
+    local = levy_transfers.scheme()
+    left = levy_transfers.left_on(pledge)
+    form = ApplicationForm(by_employer=by_employer, left=left, min_wage=local.min_hourly_wage_pence)
     if form.validate_on_submit():
         employer = current_user.employer if by_employer else db.session.get(
             EmployerPartner, int(form.employer_id.data))
@@ -153,8 +167,9 @@ def apply(pledge_id: int):
               else f"Application from {employer.name} saved.", "success")
         return redirect(url_for("levy.application", application_id=application.id), code=303)
     return render_template(
-        "levy/transfers/apply.html", form=form, pledge=pledge, by_employer=by_employer,
-        rules=levy_transfers.rules_for(pledge, levy_transfers.scheme()),
+        "levy/transfers/apply.html", form=form, pledge=pledge, by_employer=by_employer, left=left,
+        rules=levy_transfers.rules_for(pledge, local),
+        already=levy_transfers.pending_from(pledge, current_user.employer_id) if by_employer else None,
         title=f"Apply to {pledge.title}" if by_employer else f"Record an application to {pledge.title}",
         back=url_for("levy.applications") if by_employer else url_for("levy.pledge", pledge_id=pledge.id),
         field_params={"amount": MONEY, "hourly_wage": MONEY, "employer_pays_levy": INLINE,
@@ -191,9 +206,11 @@ def application(application_id: int):
     apprentices = levy_transfers.funded(list(application.apprentices))
     used = sum(a.paid for a in apprentices)
     employer_view = current_user.role == Role.EMPLOYER
+    checked = levy_transfers.assess(application)
     return render_template(
         "levy/transfers/application.html", application=application, apprentices=apprentices, used=used,
-        allocated=levy_transfers.allocated(application, apprentices), problems=levy_transfers.eligibility(application),
+        allocated=levy_transfers.allocated(application, apprentices), problems=checked.problems, notes=checked.notes,
+        committed=application.status in levy_transfers.COMMITTED,
         steps=levy_transfers.steps_from(application.status, employer=employer_view), employer_view=employer_view,
         band=levy_transfers.band_for(application.standard_id), today=date.today())
 
@@ -214,7 +231,11 @@ def decide(application_id: int, step: str):
     if application.status not in move.came_from:
         flash(levy_transfers.why_not(application.status, move) + ".", "error")
         return redirect(back, code=303)
-    problems = levy_transfers.eligibility(application) if step == "approve" else []
+    checked = levy_transfers.assess(application) if step == "approve" else levy_transfers.Assessment([], [])
+    problems = checked.problems
+    left = levy_transfers.left_on(application.pledge) if step == "approve" else None
+    in_learning = (levy_transfers.still_in_learning(levy_transfers.funded(list(application.apprentices)))
+                   if step == "withdraw" else (0, 0))
     form = DecisionForm(
         data={"seen": application.status.value},
         reason_label={"approve": "Why approve it anyway?" if problems else None,
@@ -224,10 +245,14 @@ def decide(application_id: int, step: str):
         on_refusal_go_to(back)
         reason = (form.reason.data or "").strip() or None if step in ("approve", "reject") else None
         levy_transfers.decide(current_user, application, step, reason, seen=form.seen_status())
-        flash(f"The application from {application.employer.name} is {move.done}.", "success")
+        flash({"accept": "You accepted the transfer.", "decline": "You declined the transfer.",
+               "withdraw": "You withdrew your application."}[step] if employer_view
+              else f"The application from {application.employer.name} is {move.done}.", "success")
         return redirect(back, code=303)
     return render_template("levy/transfers/decide.html", form=form, application=application, move=move,
-                           problems=problems, back=back, employer_view=employer_view,
+                           problems=problems, notes=checked.notes, back=back, employer_view=employer_view,
+                           over_pledge=left is not None and application.amount_pence > left,
+                           in_learning=in_learning[0], still_to_pay=in_learning[1],
                            title=_decision_title(step, application.employer.name, employer_view),
                            button=_decision_button(step, employer_view))
 
@@ -326,12 +351,12 @@ def scheme():
     current = levy_transfers.scheme()
     form = SchemeForm(scheme=current)
     if form.validate_on_submit():
-        with conflict_shown_on(form, current, "scheme's rules"):
+        with conflict_shown_on(form, current, "scheme’s rules"):
             levy_transfers.save_scheme(current_user, current, form.values(), version=form.seen_version())
-            flash("The scheme's rules are saved. Every application is checked against them.", "success")
+            flash("The scheme’s rules are saved. Every application is checked against them.", "success")
             return redirect(url_for("levy.pledges"), code=303)
-    return render_template("form_page.html", form=form, title="The scheme's local rules", back=url_for("levy.pledges"),
-                           intro="Rules of the council's own for every transfer, beyond DfE's and each pledge's "
+    return render_template("form_page.html", form=form, title="The scheme’s local rules", back=url_for("levy.pledges"),
+                           intro="Rules of the council’s own for every transfer, beyond DfE’s and each pledge’s "
                                  "criteria. An application that does not meet them says why; approving it needs a "
                                  "reason.",
                            field_params={"min_hourly_wage": MONEY, "non_levy_employers_only": INLINE,
@@ -346,8 +371,46 @@ def scheme():
 def transfers():
     """What the transfers achieved, per pledge and overall, and the links that share a summary of them."""
     page = levy_outcomes.pledges_page(_page())
+    today = date.today()
     return render_template("levy/transfers/outcomes.html", page=page, overall=levy_outcomes.overall(),
-                           links=levy_outcomes.links(), today=date.today())
+                           links=levy_outcomes.links(), today=today, council_set=open_data.council_set(),
+                           open_data_year=levy_outcomes.open_data_period(today),
+                           unmatched=levy_ledger.unmatched_transfers())
+
+
+def _csv_response(figures: dict, as_of) -> Response:
+    """The published figures as CSV, with the licence and the day they are as of."""
+    content = spreadsheets.csv_text([("measure", "category", "value"), *levy_outcomes.csv_rows(figures),
+                                     ("licence", summaries.LICENCE, summaries.LICENCE_URL),
+                                     ("as_of", "", as_of.date().isoformat())])
+    return Response(content, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="levy-transfers-summary-{as_of.date().isoformat()}.csv"'})
+
+
+def _zip_response(figures: dict, as_of) -> Response:
+    """The published figures as open data in DfE's format: a data file and its metadata, zipped."""
+    pair = levy_outcomes.open_data_file(figures, as_of)
+    return Response(open_data.as_zip(pair), mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{pair.stem}_as_of_{as_of.date().isoformat()}.zip"'})
+
+
+@bp.get("/transfers/figures.csv")
+@records_a_view
+@roles(Role.COORDINATOR)
+def transfers_csv():
+    """The figures a share link would publish today, as CSV (published like a link's: the differencing
+    rule holds across both)."""
+    now = levy_outcomes.download(current_user, date.today(), "csv")
+    return _csv_response(now.figures, now.as_of)
+
+
+@bp.get("/transfers/open-data.zip")
+@records_a_view
+@roles(Role.COORDINATOR)
+def transfers_open_data():
+    """The figures a share link would publish today, as open data in DfE's format."""
+    now = levy_outcomes.download(current_user, date.today(), "open_data")
+    return _zip_response(now.figures, now.as_of)
 
 
 def _link_or_404(link_id: int) -> TransferShareLink:
@@ -378,7 +441,8 @@ def link_created(link_id: int):
     """The link just made, shown this once; afterwards the page says so."""
     link = _link_or_404(link_id)
     token = once.take("transfer-link", link.id)
-    return render_template("levy/transfers/link_created.html", link=link,
+    return render_template("share_link_created.html", link=link, what="summary",
+                           back=url_for("levy.transfers", _anchor="links"),
                            url=url_for("levy.shared_transfers", token=token, _external=True) if token else None)
 
 
@@ -399,17 +463,46 @@ def revoke_link(link_id: int):
                                                    "undone."])
 
 
+def _open_or_404(token: str) -> TransferShareLink:
+    link = levy_outcomes.open_link(token, date.today())
+    if link is None:
+        abort(404)  # unknown, revoked and expired links all look the same
+    return link
+
+
 @bp.get("/transfers/s/<token>")
 @limiter.limit("60/minute")
 @no_referrer
 @public
 def shared_transfers(token: str):
     """The published summary of the council's levy transfers: figures only, small numbers hidden."""
-    link = levy_outcomes.open_link(token, date.today())
-    if link is None:
-        abort(404)  # unknown, revoked and expired links all look the same
+    link = _open_or_404(token)
     figures = link.published_figures
-    return render_template("levy/transfers/public.html", link=link, f=figures,
+    return render_template("levy/transfers/public.html", link=link, f=figures, token=token,
                            why_hidden=levy_outcomes.why_hidden(figures), why_cell_hidden=levy_outcomes.why_cell_hidden,
                            narrative=sharing.narrative_html(link.narrative), licence=summaries.LICENCE,
-                           licence_url=summaries.LICENCE_URL)
+                           licence_url=summaries.LICENCE_URL, open_data=open_data.council_set(),
+                           open_data_year=levy_outcomes.open_data_period(link.figures_as_of))
+
+
+@bp.get("/transfers/s/<token>.csv")
+@limiter.limit("60/minute")
+@no_referrer
+@public
+def shared_transfers_csv(token: str):
+    """The published figures as CSV, with the licence."""
+    link = _open_or_404(token)
+    return _csv_response(link.published_figures, link.figures_as_of)
+
+
+@bp.get("/transfers/s/<token>/open-data.zip")
+@records_a_view
+@limiter.limit("60/minute")
+@no_referrer
+@public
+def shared_transfers_open_data(token: str):
+    """The published figures as open data in DfE's format: a data file and its metadata, zipped."""
+    link = _open_or_404(token)
+    if not open_data.council_set():
+        abort(404)  # the page offers it only once the council's codes are set
+    return _zip_response(link.published_figures, link.figures_as_of)

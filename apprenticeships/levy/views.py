@@ -8,9 +8,10 @@ from contextlib import nullcontext
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..errors import on_refusal_go_to
 from ..extensions import db
 from ..ids import parse_id
-from ..models import ApprenticeshipStandard, LevyAccount, LevyFunding, Role, TransactionKind
+from ..models import ApprenticeshipStandard, LevyAccount, LevyFunding, LevyTransaction, Role, TransactionKind
 from ..permissions import apprentice_or_404, roles
 from ..services import (
     apprentices,
@@ -33,6 +34,7 @@ from .forms import (
     ImportConfirmForm,
     ImportUploadForm,
     RemoveFundingForm,
+    RemoveTransactionForm,
     TransactionForm,
 )
 
@@ -58,8 +60,8 @@ def index():
     year = levy_transfers.current_year(today)
     return render_template("levy/index.html", pictures=pictures, today=today,
                            funds_charts={p.account_id: _funds_chart(p) for p in pictures},
-                           allowances={p.account_id: levy_transfers.allowance_summary(p.account_id, year)
-                                       for p in pictures}, year=year)
+                           allowances={account.id: summary
+                                       for account, summary in levy_transfers.allowance_summaries(year)}, year=year)
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -92,20 +94,56 @@ def new_transaction(account_id: int):
     """Add funds in, or a training payment, by hand."""
     account = _account_or_404(account_id)
     funded = levy_funding.funded_by(account)
-    form = TransactionForm(funded=[(a.id, a.full_name) for a in funded])
+    today = uk_today()
+    form = TransactionForm(funded=[(a.id, a.full_name) for a in funded], today=today)
     if form.validate_on_submit():
         chosen = {a.id: a for a in funded}.get(form.apprentice_id())
-        levy_ledger.enter_transaction(
-            current_user, account, uk_today(), month=form.month.data, kind=TransactionKind(form.kind.data),
-            amount_pence=form.amount.pence, top_up_pence=form.top_up.pence, apprentice=chosen,
-            description=form.description.data or None)
-        flash(f"{TransactionKind(form.kind.data).label} of {money(form.amount.pence)} added to "
-              f"{levy_ledger.month_name(form.month.data)}.", "success")
-        return redirect(url_for("levy.account", account_id=account.id), code=303)
+        kind = TransactionKind(form.kind.data)
+        if kind is TransactionKind.TRAINING and (problem := levy_ledger.training_problem(
+                account, form.month.data, form.amount.pence, chosen, today)):
+            form.amount.errors.append(problem)
+        else:
+            row = levy_ledger.enter_transaction(
+                current_user, account, today, month=form.month.data, kind=kind, amount_pence=form.amount.pence,
+                top_up_pence=form.top_up.pence, apprentice=chosen, description=form.description.data or None)
+            flash(f"{kind.label} of {money(form.amount.pence)} added to {levy_ledger.month_name(form.month.data)}.",
+                  "success")
+            if levy_ledger.same_funds_in_before(row):
+                flash(f"There was already {money(row.amount_pence)} of funds in for "
+                      f"{levy_ledger.month_name(row.month)}: check it is not the same money. If it is, remove one.",
+                      "warning")
+            return redirect(url_for("levy.account", account_id=account.id), code=303)
     return render_template("form_page.html", form=form, back=url_for("levy.account", account_id=account.id),
                            title="Add a transaction", caption=account.name,
                            intro="Expired funds are worked out from the ledger, first in, first out, and transfer "
                                  "payments are recorded for each transfer apprentice.")
+
+
+@bp.route("/accounts/<int:account_id>/transactions/<int:transaction_id>/remove", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def remove_transaction(account_id: int, transaction_id: int):
+    """Funds in or a training payment typed in by mistake: what removing it changes, then (POST) remove it."""
+    account = _account_or_404(account_id)
+    back = url_for("levy.account", account_id=account.id)
+    row = db.session.get(LevyTransaction, transaction_id)
+    if row is None or row.account_id != account.id:
+        if levy_ledger.was_removed(account.id, transaction_id):
+            flash(f"{levy_ledger.ALREADY_REMOVED}.", "info")
+            return redirect(back, code=303)
+        abort(404)
+    if not levy_ledger.removable(row):
+        abort(404)
+    form = RemoveTransactionForm(data={"seen": levy_ledger.fingerprint(row)})
+    if form.validate_on_submit():
+        on_refusal_go_to(back)
+        kind, pence, month = row.kind, row.amount_pence, row.month
+        levy_ledger.remove_entered(current_user, account, row.id, form.seen.data, uk_today())
+        flash(f"{kind.label} of {money(pence)} in {levy_ledger.month_name(month)} removed.", "success")
+        return redirect(back, code=303)
+    if request.method == "POST":
+        abort(400)
+    return render_template("levy/remove_transaction.html", account=account, row=row, form=form, back=back,
+                           removal=levy_ledger.removal(row, uk_today()))
 
 
 @bp.route("/accounts/<int:account_id>/import", methods=["GET", "POST"])
@@ -148,7 +186,7 @@ def import_confirm(account_id: int):
 @roles(Role.COORDINATOR)
 def import_template():
     """A CSV with the columns the import reads, and an example of each kind of row."""
-    return Response(levy_import.template_csv(), mimetype="text/csv",
+    return Response(levy_import.template_csv(uk_today()), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="levy-transactions-template.csv"'})
 
 
@@ -199,7 +237,7 @@ def funding(apprentice_id: int):
                 return redirect(back, code=303)
     remove = RemoveFundingForm(data={"version": held.version}) if held else None
     return render_template("levy/funding.html", form=form, apprentice=apprentice, held=held, back=back,
-                           accounts=accounts, remove=remove)
+                           accounts=accounts, remove=remove, band=levy_funding.band_of(apprentice.standard))
 
 
 @bp.post("/apprentices/<int:apprentice_id>/funding/remove")

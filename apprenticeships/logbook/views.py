@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
+from urllib.parse import parse_qs, urlsplit
 
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -14,7 +16,8 @@ from ..models import ProgrammeSettings, Role, VerificationStatus
 from ..permissions import apprentice_or_404, entry_or_404, roles, visible_apprentices_condition
 from ..services import audit, charts, evidence, logbook, overview
 from ..services.logbook import DayIsFull, QueueStatus
-from ..templating import render_page_or_block, requested_block, uk_today
+from ..services.pagination import Page
+from ..templating import href_for_ids, render_page_or_block, requested_block, uk_today
 from ..text import hours_in_words
 from ..transactions import records_a_view
 from ..users.forms import ConfirmForm
@@ -48,6 +51,17 @@ LATEST_REVIEWS_SHOWN = 2  # on the apprentice's home, above their log
 # a page at a heading takes the focus off the banner, which GOV.UK Frontend gives it).
 LOG_MESSAGE = "log_message"
 LOG_MESSAGE_ANCHOR = "log-message"
+
+
+@bp.app_template_global()
+def log_links(page: int) -> dict:
+    """The addresses of a log entry's actions on page `page` of the apprentice's log, each a function
+    of the entry's id, built once for the page's rows (home/_log_entry.html)."""
+    on_page = page if page > 1 else None
+    return {"edit": href_for_ids("logbook.edit", "entry_id", page=on_page),
+            "delete": href_for_ids("logbook.delete", "entry_id", page=on_page),
+            "history": href_for_ids("logbook.history", "entry_id"),
+            "evidence": href_for_ids("evidence.entry", "entry_id")}
 
 
 def _new_entry_form(me) -> LogEntryForm:
@@ -112,14 +126,37 @@ def add():
     message = f"Added {hours_in_words(entry.hours)} on {entry.activity_date.day} {entry.activity_date:%B %Y}" + (
         f" with {len(files)} file{'s' if len(files) > 1 else ''}." if files else ".")
     if block := requested_block({LOGBOOK_TARGET: "logbook"}):
-        # The form again, empty, with the message; and, out of band, the log's first page with the new entry.
-        context = {"apprentice": me, "form": _new_entry_form(me), "entries": logbook.entries(me, 1),
-                   "message": message}
+        # The form again, empty, with the message; and, out of band, the new entry in the log (the
+        # totals and chart refresh on "log-changed").
+        with_next = logbook.entries(me, 1, LOG_PAGE_SIZE + 1)  # the first page, and the entry after it
+        first = Page(with_next.items[:LOG_PAGE_SIZE], 1, LOG_PAGE_SIZE, with_next.total)
+        context = {"apprentice": me, "form": _new_entry_form(me), "entries": first, "message": message}
         response = make_response(render_block("home/apprentice.html", block, **context)
-                                 + render_block("home/apprentice.html", "log", oob=True, **context))
+                                 + _entry_added_to_log(entry, first, with_next.items[LOG_PAGE_SIZE:], context))
         response.headers["HX-Trigger"] = "log-changed"
         return response
     return _back_to_log(message, at="form")  # without JavaScript: at the form, to log the next
+
+
+def _entry_added_to_log(entry, first: Page, after_first: list, context: dict) -> str:
+    """The log's change, out of band, after adding `entry`: when the page shows the log's first page
+    (the address htmx sends says so) and it keeps its number of pages, the new entry's row alone, in its
+    place, taking off the entry it pushes onto the next page (`after_first`); nothing if the entry
+    belongs further back. Otherwise (another page shown, the log empty before, a page more now, or a
+    pushed entry with its query's answer row under it) the log's first page, whole."""
+    shown_from = request.headers.get("HX-Current-URL")  # htmx sends it; without it, which page is unknown
+    shown = parse_qs(urlsplit(shown_from).query).get("page", ["1"])[-1] if shown_from else None
+    total, size = first.total, first.size
+    pushed = after_first[0] if after_first else None
+    if (shown != "1" or total <= 1 or math.ceil(total / size) != math.ceil((total - 1) / size)
+            or (pushed is not None and pushed.status == VerificationStatus.QUERIED)):
+        return render_block("home/apprentice.html", "log", oob=True, **context)
+    ids = [e.id for e in first.items]
+    if entry.id not in ids:
+        return ""  # older than the whole first page: the page shown does not change
+    at = ids.index(entry.id)
+    return render_block("home/apprentice.html", "log_entry_added", entry=entry,
+                        before=ids[at + 1] if at + 1 < len(ids) else None, pushed=pushed.id if pushed else None)
 
 
 def _refused_entry(form: LogEntryForm):

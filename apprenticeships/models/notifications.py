@@ -24,6 +24,11 @@ class NotificationKind(Choice):
     PLACEMENT_PUBLISHED = "placement_published"  # to the employer user who posted it
     PLACEMENT_SUBMITTED = "placement_submitted"  # to the coordinators: publish it or send it back
     REVIEW_REOPENED = "review_reopened"  # to everyone who must sign a review a coordinator reopened
+    LEVY_APPLICATION_RECEIVED = "levy_application_received"  # to the coordinators: an employer applied
+    # To the employer partner's users: the council's decision on their application, and its funds all paid.
+    LEVY_APPLICATION_APPROVED = "levy_application_approved"
+    LEVY_APPLICATION_REJECTED = "levy_application_rejected"
+    LEVY_FUNDS_USED = "levy_application_funds_used"
     # Made by the daily job (services/reminders.py), once per occurrence.
     SHARE_LINK_EXPIRING = "share_link_expiring"
     REVIEW_DUE_SOON = "review_due_soon"

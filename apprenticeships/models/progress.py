@@ -34,6 +34,11 @@ class VerificationStatus(Choice):
         """The one word every page uses: an entry not yet verified is "Waiting" (for verification)."""
         return "Waiting" if self is VerificationStatus.PENDING else self.value.capitalize()
 
+    @property
+    def tag_colour(self) -> str:
+        """Its GOV.UK tag's colour (govuk-tag--<colour>), wherever an entry's status shows."""
+        return {"pending": "yellow", "verified": "green", "queried": "orange"}[self.value]
+
 
 log_entry_ksbs = sa.Table(
     "log_entry_ksbs",

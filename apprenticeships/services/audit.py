@@ -149,7 +149,9 @@ KINDS = {VIEW: "Looked at (viewed or downloaded)", EXPORT: "Exported", CHANGE: "
 PHRASES: dict[str, tuple[str, str]] = {
     # The levy (issue 17)
     "levy.transaction_recorded": (CHANGE, "recorded a levy transaction"),
+    "levy.transfer_matched": (CHANGE, "matched an imported transfer payment to its transfer apprentice"),
     "levy.account_created": (CHANGE, "added a levy account"),
+    "levy.transaction_removed": (CHANGE, "removed a levy transaction typed in by mistake"),
     "levy.transactions_imported": (CHANGE, "imported a levy account’s transactions from DfE’s file"),
     "levy.expiries_worked_out": (CHANGE, "worked out a levy account’s expired funds again"),
     "levy.funding_band_saved": (CHANGE, "changed a standard’s funding band"),
@@ -188,6 +190,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "apprentice.exported_with_cohort": (EXPORT, "downloaded {whose} row in a cohort spreadsheet"),
     "cohort.exported": (EXPORT, "downloaded a cohort’s apprentices as a spreadsheet"),
     "cohort.open_data_exported": (EXPORT, "downloaded a cohort’s published figures as open data"),
+    "transfer_figures.exported": (EXPORT, "downloaded the levy transfers’ published figures"),
     "audit.exported": (EXPORT, "downloaded audit events as a spreadsheet"),
     "apprentice.audit_exported": (EXPORT, "downloaded who has looked at or changed {whose} record as a spreadsheet"),
     "apprentice.exported": (EXPORT, "downloaded everything held about {person} (a subject access export)"),

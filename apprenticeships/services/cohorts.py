@@ -150,19 +150,28 @@ def _listable(mentors: list[tuple[int, str]]) -> list[tuple[int, str]] | None:
     return None if len(mentors) > MENTORS_LISTED else mentors
 
 
-def _table_query(cohort: Cohort, filters: TableFilters, today: date, settings: ProgrammeSettings):
-    progress = progress_subquery(today)
-    risk = risk_conditions(progress, today, settings)
-    p = progress.c
+def _table_query(cohort: Cohort, filters: TableFilters, today: date, settings: ProgrammeSettings, *,
+                 figures: bool = True):
+    """The table's rows, filtered and in order; without `figures`, only the apprentices (for their ids
+    and count, when neither the filters nor the order need progress figures). The progress subquery
+    is large, and SQLAlchemy walks all of it for each statement that holds it, to find the statement's
+    compiled form: a page's count and ids leave it out."""
+    if not figures and (filters.at_risk or filters.sort in PROGRESS_SORTS):
+        raise ValueError("filtering on risk or sorting on progress needs the figures")
     query = (
-        sa.select(Apprentice, p.verified_minutes, p.expected_minutes, p.review_due_date, p.review_scheduled_date,
-                  p.last_rag, risk.any().label("at_risk"))
-        .join(progress, p.apprentice_id == Apprentice.id)
+        sa.select(Apprentice)
         .join(ApprenticeshipStandard, ApprenticeshipStandard.id == Apprentice.standard_id)
         .join(TrainingProvider, TrainingProvider.id == Apprentice.provider_id)
         .outerjoin(Mentor, Mentor.id == Apprentice.mentor_id)
         .where(Apprentice.cohort_id == cohort.id)
     )
+    if figures:  # one row a person: the subquery has one for each apprentice
+        progress = progress_subquery(today)
+        risk = risk_conditions(progress, today, settings)
+        p = progress.c
+        query = query.add_columns(p.verified_minutes, p.expected_minutes, p.review_due_date,
+                                  p.review_scheduled_date, p.last_rag, risk.any().label("at_risk")) \
+            .join(progress, p.apprentice_id == Apprentice.id)
     if filters.q:
         full_name = sa.func.lower(Apprentice.first_name + " " + Apprentice.last_name)
         query = query.where(full_name.contains(filters.q.lower(), autoescape=True))
@@ -183,9 +192,6 @@ def _table_query(cohort: Cohort, filters: TableFilters, today: date, settings: P
     if filters.at_risk:
         query = query.where(risk.any())
 
-    rag_order = sa.case({"red": 0, "amber": 1, "green": 2}, value=p.last_rag, else_=3)
-    otj_ratio = p.verified_minutes / sa.func.nullif(p.expected_minutes, 0.0)
-    # By the date the next review is due (progress.py's rule); those with none due come last.
     keys = {
         "name": [Apprentice.last_name, Apprentice.first_name],
         "standard": [ApprenticeshipStandard.title, ApprenticeshipStandard.level],
@@ -193,11 +199,17 @@ def _table_query(cohort: Cohort, filters: TableFilters, today: date, settings: P
         "provider": [TrainingProvider.name],
         "mentor": [sa.func.coalesce(Mentor.name, "")],
         "status": [Apprentice.status],
-        "otj": [sa.func.coalesce(otj_ratio, 1000.0)],
-        "next_review": [sa.func.coalesce(p.review_due_date, FAR_FUTURE)],
-        "rag": [rag_order],
-    }[filters.sort]
-    order = [k.desc() if filters.descending else k.asc() for k in keys]
+    }
+    if figures:
+        rag_order = sa.case({"red": 0, "amber": 1, "green": 2}, value=p.last_rag, else_=3)
+        otj_ratio = p.verified_minutes / sa.func.nullif(p.expected_minutes, 0.0)
+        # By the date the next review is due (progress.py's rule); those with none due come last.
+        keys |= {
+            "otj": [sa.func.coalesce(otj_ratio, 1000.0)],
+            "next_review": [sa.func.coalesce(p.review_due_date, FAR_FUTURE)],
+            "rag": [rag_order],
+        }
+    order = [k.desc() if filters.descending else k.asc() for k in keys[filters.sort]]
     if filters.sort == "next_review":  # those with none due last, whichever way it is sorted
         order.insert(0, sa.case((p.review_due_date.is_(None), 1), else_=0))
     return query.order_by(*order, Apprentice.last_name, Apprentice.first_name, Apprentice.id)
@@ -220,7 +232,8 @@ def table(cohort: Cohort, filters: TableFilters, today: date, settings: Programm
         return Page([_row(r, today) for r in page.items], page.number, page.size, page.total)
     # Neither the filters nor the order need progress figures: find the page's apprentices
     # first, then work figures out for those 50 alone rather than for the whole cohort.
-    ids = paginate(query.with_only_columns(Apprentice.id), filters.page, PAGE_SIZE)
+    ids = paginate(_table_query(cohort, filters, today, settings, figures=False).with_only_columns(Apprentice.id),
+                   filters.page, PAGE_SIZE)
     rows = db.session.execute(query.where(Apprentice.id.in_(ids.items)).options(*WITH_PEOPLE)).all()
     return Page([_row(r, today) for r in rows], ids.number, ids.size, ids.total)
 

@@ -5,8 +5,16 @@ The price is paid as DfE pays providers (levy_ledger.instalments): 80% in equal 
 instalments over the planned duration, 20% in the month after the planned end. An apprentice who
 withdraws is paid for no month whose census date (its last day) comes after the withdrawal, and
 no completion payment; one who completes early is paid what is left (the balancing payment) with
-the completion payment, in the month after they completed. A break in learning changes nothing
-here until the planned end date is moved.
+the completion payment, in the month after they completed. The levy pays at most the standard's
+funding band (`levy_pays`): a price above it (the band lowered since the price was agreed) is planned
+from the band, and the employer pays the rest.
+
+A break in learning moves the planned payments (`paused`): none is planned while the apprentice is on
+a break, from the month the break starts in (on a break on that month's census date, its last day,
+they are not paid for it); those left resume, in order and as far apart as before, from the month
+after the expected return (the completion payment moves with them, as the planned end moves out
+when they come back). An apprentice on a break whose expected return has passed without a return
+has no date to plan from: the forecast leaves their payments out and the levy page says how many.
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ from ..extensions import db
 from ..models import (
     Apprentice,
     ApprenticeshipStandard,
+    ApprenticeStatus,
+    BreakInLearning,
     FundingBand,
     LevyAccount,
     LevyFunding,
@@ -46,6 +56,16 @@ def schedule(price_pence: int, start: date, planned_end: date, *, withdrawn_on: 
     kept = [(m, p) for m, p in planned if m < paid_by]
     balance = sum(p for m, p in planned if m >= paid_by)
     return kept + ([(paid_by, balance)] if balance else [])
+
+
+def paused(planned: list[tuple[date, int]], break_start: date, expected_return: date) -> list[tuple[date, int]]:
+    """`planned` (month, pence) for an apprentice on a break from `break_start`: the payments of the
+    break's month and after move to resume in the month after `expected_return` (see the module's
+    docstring); earlier ones stay where they were."""
+    first_paused = first_of_month(break_start)
+    resume = add_months(first_of_month(expected_return), 1)
+    shift = (resume.year - first_paused.year) * 12 + resume.month - first_paused.month
+    return [(m, pence) if m < first_paused else (add_months(m, shift), pence) for m, pence in planned]
 
 
 # --- Funding bands -------------------------------------------------------------------------------
@@ -129,6 +149,16 @@ class ApprenticeFunding:
     paid_pence: int  # training payments in the ledger for them
 
     @property
+    def levy_pays_pence(self) -> int | None:
+        """What the levy pays in all: the agreed price, up to the funding band (the employer pays the rest)."""
+        return levy_pays(self.funding.price_pence, self.band_pence) if self.funding else None
+
+    @property
+    def above_band_pence(self) -> int:
+        """How much of the agreed price is above the funding band (the band lowered since): the employer's."""
+        return self.funding.price_pence - self.levy_pays_pence if self.funding else 0
+
+    @property
     def monthly_pence(self) -> int | None:
         return self.schedule[0][1] if len(self.schedule) > 1 else None
 
@@ -145,23 +175,44 @@ def for_apprentice(apprentice: Apprentice) -> ApprenticeFunding:
         .outerjoin(LevyAccount, LevyAccount.id == LevyFunding.account_id)
         .outerjoin(FundingBand, FundingBand.standard_id == Apprentice.standard_id)
         .where(Apprentice.id == apprentice.id)).one()
-    planned = schedule(funding.price_pence, apprentice.start_date, apprentice.planned_end_date,
+    planned = schedule(levy_pays(funding.price_pence, band), apprentice.start_date, apprentice.planned_end_date,
                        withdrawn_on=apprentice.withdrawal_date, completed_on=apprentice.completion_date) \
         if funding is not None and apprentice.planned_end_date > apprentice.start_date else []
     return ApprenticeFunding(funding, account_name, band, planned, int(paid))
 
 
+def levy_pays(price_pence: int, band_pence: int | None) -> int:
+    """What the levy pays of an agreed price: at most the funding band; above it, the employer pays."""
+    return price_pence if band_pence is None else min(price_pence, band_pence)
+
+
 # --- Planned spending, for the forecast ------------------------------------------------------------
 
-def planned_training(this_month: date, months: int) -> dict[int, dict[date, int]]:
-    """For each account, the training payments planned in each of the `months` months from
-    `this_month`, leaving out any apprentice's month the ledger already has a payment for. Two
-    statements, whatever the number of apprentices."""
+@dataclass(frozen=True)
+class PlannedTraining:
+    """The training payments planned for each account's apprentices, by month (`payments`), and how many
+    of its apprentices on a break are left out of them (`left_out`: no expected return still to come)."""
+
+    payments: dict[int, dict[date, int]]
+    left_out: dict[int, int]
+
+
+def planned_training(today: date, months: int) -> PlannedTraining:
+    """For each account, the training payments planned in each of the `months` months from this
+    one, leaving out any apprentice's month the ledger already has a payment for, and moving those of
+    an apprentice on a break (`paused`). Two statements, whatever the number of apprentices."""
+    this_month = first_of_month(today)
     last = add_months(this_month, months - 1)
+    on_break = sa.and_(BreakInLearning.apprentice_id == Apprentice.id, BreakInLearning.returned_on.is_(None),
+                       Apprentice.status == ApprenticeStatus.BREAK_IN_LEARNING)
     fundings = db.session.execute(
         sa.select(LevyFunding.account_id, LevyFunding.apprentice_id, LevyFunding.price_pence, Apprentice.start_date,
-                  Apprentice.planned_end_date, Apprentice.withdrawal_date, Apprentice.completion_date)
+                  Apprentice.planned_end_date, Apprentice.withdrawal_date, Apprentice.completion_date,
+                  Apprentice.status, BreakInLearning.start_date, BreakInLearning.expected_return_date,
+                  FundingBand.max_pence)
         .join(Apprentice, Apprentice.id == LevyFunding.apprentice_id)
+        .outerjoin(BreakInLearning, on_break)
+        .outerjoin(FundingBand, FundingBand.standard_id == Apprentice.standard_id)
         .where(Apprentice.planned_end_date > Apprentice.start_date,
                # Anyone paid for in the window started before its end and had not finished long before it.
                Apprentice.start_date <= add_months(last, 1)))
@@ -170,11 +221,19 @@ def planned_training(this_month: date, months: int) -> dict[int, dict[date, int]
             LevyTransaction.kind == TransactionKind.TRAINING, LevyTransaction.apprentice_id.is_not(None),
             LevyTransaction.month >= this_month, LevyTransaction.month <= last)).tuples())
     planned: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for account_id, apprentice_id, price, start, planned_end, withdrawn, completed in fundings:
-        for month, pence in schedule(price, start, planned_end, withdrawn_on=withdrawn, completed_on=completed):
+    left_out: dict[int, int] = defaultdict(int)
+    for (account_id, apprentice_id, price, start, planned_end, withdrawn, completed, status, break_start,
+         expected_return, band) in fundings:
+        payments = schedule(levy_pays(price, band), start, planned_end, withdrawn_on=withdrawn, completed_on=completed)
+        if status is ApprenticeStatus.BREAK_IN_LEARNING:
+            if break_start is None or expected_return < today:
+                left_out[account_id] += 1
+                continue
+            payments = paused(payments, break_start, expected_return)
+        for month, pence in payments:
             if this_month <= month <= last and (apprentice_id, month) not in paid:
                 planned[account_id][month] += pence
-    return {a: dict(m) for a, m in planned.items()}
+    return PlannedTraining({a: dict(m) for a, m in planned.items()}, dict(left_out))
 
 
 def band_of(standard: ApprenticeshipStandard) -> int | None:

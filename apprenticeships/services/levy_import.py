@@ -47,7 +47,7 @@ import hashlib
 import io
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -134,6 +134,7 @@ class LevyPreview(Preview):
     transfers: int = 0
     reported_expiries: dict[date, int] = field(default_factory=dict)
     rounded: int = 0  # rows with fractions of a penny rounded off
+    overdrawn: tuple[date, int] | None = None  # the first month the file would take the balance below zero, by
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action and not r.problems)
@@ -176,6 +177,9 @@ def _credit_key(month: date) -> str:
 
 def preview(account: LevyAccount, text: str, today: date) -> LevyPreview:
     """Check every row of the file against the ledger of `account`; nothing is written."""
+    if not text.strip():
+        return LevyPreview([], "The file is empty: download the transactions from the apprenticeship service "
+                               "and save them as CSV", account_id=account.id)
     reader = csv.DictReader(io.StringIO(text))
     headers = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
@@ -223,17 +227,40 @@ def preview(account: LevyAccount, text: str, today: date) -> LevyPreview:
                 "update" if month in held.reported else "new"
             r.changes = ["what DfE says expired"] if r.action == "update" else []
         result.reported_expiries[month] = pence
-    for r in result.rows:
-        if r.problems or r.action in ("skipped",):
-            continue
-        kind = r.values["kind"]
+    for r in result.rows:  # what the file says, including a month that clashes with the ledger
+        kind = r.values.get("kind")
         if kind == "credit" and r.values.get("first_of_month"):
             result.credits += r.values["month_total"]
+        elif r.problems or r.action == "skipped":
+            continue
         elif kind == "training":
             result.training += r.values["pence"]
         elif kind == "transfer":
             result.transfers += r.values["pence"]
+    if result.ok:
+        result.overdrawn = _overdraws(account, result, this_month)
     return result
+
+
+def _overdraws(account: LevyAccount, checked: LevyPreview, this_month: date) -> tuple[date, int] | None:
+    """The first month the file's new rows would take the balance below zero (and by how much), where it was
+    not before: DfE's account never goes below zero, so funds in are missing (an earlier file, most likely)."""
+    history = levy_ledger.histories([account.id]).get(account.id, {})
+    added = dict(history)
+    names = {"training": "training", "transfer": "transfers"}
+    for r in checked.rows:
+        v = r.values
+        if r.action != "new" or r.problems or v["kind"] not in ("credit", "training", "transfer"):
+            continue
+        totals = added.get(v["month"], levy_ledger.MonthTotals())
+        if v["kind"] == "credit":
+            if v.get("first_of_month"):
+                added[v["month"]] = replace(totals, credits=totals.credits + v["month_total"])
+        else:
+            added[v["month"]] = replace(totals, **{names[v["kind"]]: getattr(totals, names[v["kind"]]) + v["pence"]})
+    before = levy_ledger.overdrawn_by_month(history, this_month)
+    return next(((m, p) for m, p in sorted(levy_ledger.overdrawn_by_month(added, this_month).items())
+                 if p > before.get(m, 0)), None)
 
 
 def _read_row(number: int, raw: dict, this_month: date, held: _Held) -> RowResult:
@@ -336,7 +363,7 @@ def _match_payment(row: RowResult, held: _Held, seen: Counter, claimed: set[int]
         if row_id not in claimed:
             claimed.add(row_id)
             row.action = "unchanged"
-            v["detail"] = "already in the ledger, entered by hand"
+            v["detail"] = "entered by hand"
             return
     row.action = "new"
 
@@ -346,10 +373,11 @@ def _check_credits(month: date, group: list[RowResult], held: _Held) -> None:
     top_up = sum(r.values["top_up"] for r in group)
     for i, r in enumerate(group):
         r.values.update(month_total=total, month_top_up=min(max(top_up, 0), max(total, 0)), first_of_month=i == 0)
-    rows = ", ".join(str(r.number) for r in group)
+    numbers = [str(r.number) for r in group]
+    rows = f"row {numbers[0]}" if len(numbers) == 1 else f"rows {', '.join(numbers[:-1])} and {numbers[-1]}"
     if total <= 0:
         for r in group:
-            r.problems.append((TOTAL, f"Funds in for {month_name(month)} (rows {rows}) add up to {money(total)}: "
+            r.problems.append((TOTAL, f"Funds in for {month_name(month)} ({rows}) add up to {money(total)}: "
                                       "a month's funds in must come to more than nothing"))
         return
     if month in held.credit_months:
@@ -358,12 +386,12 @@ def _check_credits(month: date, group: list[RowResult], held: _Held) -> None:
             for r in group:
                 r.action = "unchanged"
                 if not imported:
-                    r.values["detail"] = "already in the ledger, entered by hand"
+                    r.values["detail"] = "entered by hand"
             return
         how = "from an earlier file" if imported else "entered by hand"
         for r in group:
             r.problems.append((TOTAL, f"The ledger already holds {money(pence)} of funds in for {month_name(month)} "
-                                      f"({how}), and this file says {money(total)} (rows {rows}). Check which is "
+                                      f"({how}), and this file says {money(total)} ({rows}). Check which is "
                                       "right: a month's funds in are imported once"))
         return
     for r in group:
@@ -405,15 +433,19 @@ def commit(actor: User, account: LevyAccount, text: str, today: date) -> LevyPre
     return checked
 
 
-def template_csv() -> str:
-    """The columns read, with an example of each kind of row, as DfE's file writes them."""
+def template_csv(today: date) -> str:
+    """The columns read, with an example of each kind of row, as DfE's file writes them. Dated this month, as
+    a month whose funds in an account does not hold yet (the last month's arrive in this one), so that a first
+    try imports it (the example's payments come to less than its funds in). No Expired Levy row: an expiry this
+    month would differ from the ledger's (which works expiries out once a month has passed), and a first try
+    would then show a difference to look into."""
+    day = f"{today:%d/%m/%Y}"
     rows = [COLUMNS,
-            ["23/03/2026", "Levy", "123/AB12345", "26-27 1", "36363.63636", "100.00000", "3636.36364", "", "", "",
+            [day, "Levy", "123/AB12345", "26-27 1", "36363.63636", "100.00000", "3636.36364", "", "", "",
              "", "", "40000.00000"],
-            ["23/03/2026", "Payment", "", "", "", "", "", "1234567890", "", "Software developer", "-600.00000", "",
+            [day, "Payment", "", "", "", "", "", "1234567890", "", "Software developer", "-600.00000", "",
              "-600.00000"],
-            ["23/03/2026", "Transfer", "", "", "", "", "", "", "", "Data analyst", "", "500.00000", "-500.00000"],
-            ["23/03/2026", "Expired Levy", "", "", "", "", "", "", "", "", "", "", "-1200.00000"]]
+            [day, "Transfer", "", "", "", "", "", "", "", "Data analyst", "", "500.00000", "-500.00000"]]
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return buffer.getvalue()

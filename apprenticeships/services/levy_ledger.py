@@ -11,7 +11,10 @@ credit arrives first, then that month's spending is taken, then the pot from 24 
 expires: so a payment in the month a pot expires still uses it (DfE's rule: funds older than 24
 months, minus every payment to date, minus everything expired to date). Spending beyond everything
 held makes the account overdrawn, and later credits repay that first (it cannot happen in DfE's
-account, where the government co-invests instead; here it says a credit is missing).
+account, where the government co-invests instead; here it says a credit is missing). So a training
+payment typed in can take no more than the balance available in its month (`training_problem`,
+checked with the account's row locked, so that two entered at once cannot both pass); a row imported
+from DfE's file is DfE's record and is never refused (the import's preview warns instead).
 
 **One truth for expiries: the rule, written down.** An expiry is never typed in: for every month
 that has passed, `write_expiries` works out by the rule above what expired and keeps exactly one
@@ -37,7 +40,7 @@ oldest funds are always spent first.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -45,7 +48,10 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import (
     Apprentice,
+    AuditEvent,
+    FundingBand,
     LevyAccount,
+    LevyFunding,
     LevyTransaction,
     TransactionKind,
     TransactionSource,
@@ -53,6 +59,8 @@ from ..models import (
     User,
 )
 from ..models.levy import EXPIRY_MONTHS
+from ..templating import uk_today
+from ..text import money
 from . import audit
 from .errors import ServiceError
 
@@ -100,17 +108,27 @@ def record(account: LevyAccount, month: date, kind: TransactionKind, amount_penc
            apprentice: Apprentice | None = None, transfer_apprentice: TransferApprentice | None = None,
            top_up_pence: int | None = None, description: str | None = None,
            source: TransactionSource = TransactionSource.ENTERED, import_key: str | None = None,
-           audited: bool = True) -> LevyTransaction:
+           audited: bool = True, today: date | None = None) -> LevyTransaction:
     """Add one movement of money to `account`'s ledger in `month` (any day of it), and audit it.
 
-    A caller adding many rows at once (an import, the worked-out expiries) passes `audited=False`
-    and records one event for them all; the rows are flushed with the request."""
+    Funds in and payments change what has expired (a payment for a past month may use funds that
+    had counted as expired), so every writer of them goes through here, and on return the account's
+    expiry rows agree with the rule again: write_expiries runs at once, as of `today` (the UK's date
+    when None). A caller adding many rows at once (an import, the demo, the worked-out expiries) passes
+    `audited=False`, records one event for them all and runs write_expiries once they are all in."""
     if amount_pence < 1:
         raise ServiceError("An amount must be at least 1p")
     if apprentice is not None and kind is not TransactionKind.TRAINING:
         raise ServiceError("Only a training payment is for one of the council's apprentices")
     if transfer_apprentice is not None and kind is not TransactionKind.TRANSFER:
         raise ServiceError("Only a transfer payment is for a transfer apprentice")
+    if source is TransactionSource.ENTERED and kind in (TransactionKind.TRAINING, TransactionKind.TRANSFER):
+        lock_account(account)  # two payments entered at once are checked one after the other
+        if kind is TransactionKind.TRAINING and (problem := training_problem(
+                account, month, amount_pence, apprentice, today or uk_today())):
+            raise ServiceError(problem)
+        if transfer_apprentice is not None and (imported := _unmatched_transfer(account, month, amount_pence)):
+            return _match_transfer(imported, transfer_apprentice, actor=actor, audited=audited)
     row = LevyTransaction(account=account, month=first_of_month(month), kind=kind, amount_pence=amount_pence,
                           top_up_pence=top_up_pence, apprentice=apprentice, transfer_apprentice=transfer_apprentice,
                           description=description, source=source, import_key=import_key,
@@ -119,7 +137,87 @@ def record(account: LevyAccount, month: date, kind: TransactionKind, amount_penc
     if audited:
         db.session.flush()
         audit.record(actor, "levy.transaction_recorded", row, kind=kind.value, source=source.value)
+        if kind is not TransactionKind.EXPIRY:
+            write_expiries(today or uk_today(), actor=actor, accounts=[account])
     return row
+
+
+def lock_account(account: LevyAccount) -> None:
+    """Lock the account's row until the request commits, as levy_transfers does before pledging (SELECT ...
+    FOR NO KEY UPDATE): a second payment entered at the same moment waits, then sees the first. Rows that
+    only refer to the account can still be added meanwhile. (SQLite's write lock serialises requests anyway.)"""
+    db.session.execute(sa.select(LevyAccount.id).where(LevyAccount.id == account.id).with_for_update(key_share=True))
+
+
+CO_INVESTED = ("A levy account’s balance never goes below zero: what its funds do not cover is co-invested (the "
+               "government pays 95%, the employer 5%), not paid from the levy, so enter only what the levy paid")
+
+
+def training_problem(account: LevyAccount, month: date, amount_pence: int, apprentice: Apprentice | None,
+                     today: date) -> str | None:
+    """Why a training payment typed in cannot be added, in words; None when it can. It can take no more than
+    the balance available in its month (`available`), nor, for an apprentice, more than is left of their levy
+    funding (`funding_left`). Two statements (three with an apprentice)."""
+    month, this_month = first_of_month(month), first_of_month(today)
+    room = available(histories([account.id]).get(account.id, {}), month, max(month, this_month))
+    if amount_pence > room:
+        return f"That is more than the balance available in {month_name(month)}, {money(room)}. {CO_INVESTED}"
+    if apprentice is not None and (left := funding_left(apprentice)) is not None and amount_pence > left[0]:
+        return (f"That is more than is left of {apprentice.full_name}’s levy funding: {money(max(left[0], 0))} "
+                f"({left[1]})")
+    return None
+
+
+def funding_left(apprentice: Apprentice) -> tuple[int, str] | None:
+    """What is left of the levy funding for `apprentice` (the agreed price, capped at the funding band, less
+    every training payment in the ledger for them), and how it is worked out in words; None when the levy
+    does not pay for them. One statement."""
+    paid = (sa.select(sa.func.coalesce(sa.func.sum(LevyTransaction.amount_pence), 0))
+            .where(LevyTransaction.apprentice_id == apprentice.id, LevyTransaction.kind == TransactionKind.TRAINING)
+            .scalar_subquery())
+    found = db.session.execute(
+        sa.select(LevyFunding.price_pence, FundingBand.max_pence, paid).select_from(LevyFunding)
+        .join(Apprentice, Apprentice.id == LevyFunding.apprentice_id)
+        .outerjoin(FundingBand, FundingBand.standard_id == Apprentice.standard_id)
+        .where(LevyFunding.apprentice_id == apprentice.id)).first()
+    if found is None:
+        return None
+    price, band, paid = found[0], found[1], int(found[2])
+    levy_pays = price if band is None else min(price, band)
+    how = (f"the agreed price of {money(price)}" if levy_pays == price else
+           f"the agreed price of {money(price)}, of which the levy pays up to the funding band, {money(band)}")
+    return levy_pays - paid, f"{how}, less {money(paid)} already paid"
+
+
+def _unmatched_transfer(account: LevyAccount, month: date, amount_pence: int) -> LevyTransaction | None:
+    """A transfer payment imported from DfE's file in this month, of this amount, not yet matched to a transfer
+    apprentice: the same money as a payment recorded for one (DfE's file does not say whose it is)."""
+    return db.session.scalar(sa.select(LevyTransaction).where(
+        LevyTransaction.account_id == account.id, LevyTransaction.month == first_of_month(month),
+        LevyTransaction.kind == TransactionKind.TRANSFER, LevyTransaction.source == TransactionSource.IMPORTED,
+        LevyTransaction.transfer_apprentice_id.is_(None), LevyTransaction.amount_pence == amount_pence)
+        .order_by(LevyTransaction.id).limit(1))
+
+
+def _match_transfer(row: LevyTransaction, transfer_apprentice: TransferApprentice, *, actor: User | None,
+                    audited: bool) -> LevyTransaction:
+    """A payment recorded for a transfer apprentice that DfE's file already brought in: the imported row is
+    that payment, now matched to them, rather than a second row counting the same money twice."""
+    row.transfer_apprentice = transfer_apprentice
+    db.session.flush()
+    if audited:
+        audit.record(actor, "levy.transfer_matched", row, kind=row.kind.value, source=row.source.value)
+    return row
+
+
+def unmatched_transfers(account_ids: Iterable[int] | None = None) -> int:
+    """The transfer payments in the ledger not matched to any transfer apprentice (imported from DfE's file and
+    not recorded for one), in pence: they are in the ledger's transfers, but in no pledge's payments."""
+    query = sa.select(sa.func.coalesce(sa.func.sum(LevyTransaction.amount_pence), 0)).where(
+        LevyTransaction.kind == TransactionKind.TRANSFER, LevyTransaction.transfer_apprentice_id.is_(None))
+    if account_ids is not None:
+        query = query.where(LevyTransaction.account_id.in_(list(account_ids)))
+    return int(db.session.scalar(query))
 
 
 # --- The funds' age, first in first out (pure: no database) ---------------------------------------
@@ -239,6 +337,42 @@ def expiries_due(history: Mapping[date, MonthTotals], this_month: date) -> dict[
     """What the rule expires in each month that has passed (before `this_month`): months with none
     are left out."""
     return {m: p for m, p in funds_now(history, this_month).expired.items() if m < this_month and p}
+
+
+def overdrawn_by_month(history: Mapping[date, MonthTotals], this_month: date) -> dict[date, int]:
+    """How far below zero the account is once each month's spending is taken, up to `this_month` (months
+    where it is not are left out): never, in a ledger that has every credit."""
+    funds, result = Funds(), {}
+    for month in _months(min(history), max(this_month, max(history))) if history else []:
+        totals = history.get(month, MonthTotals())
+        funds.credit(month, totals.credits)
+        funds.spend(totals.spending)
+        if funds.overdrawn:
+            result[month] = funds.overdrawn
+        if month < this_month:
+            funds.expire(month)
+    return result
+
+
+def available(history: Mapping[date, MonthTotals], month: date, this_month: date) -> int:
+    """The balance available for a payment in `month` (this month or before): the most it can take without
+    taking the account below zero, then or in any month after it up to `this_month` (a payment in a past
+    month also leaves less for the months since, so it can be less than that month's balance)."""
+    month = first_of_month(month)
+    held = funds_now(history, month).held
+    if held <= 0:
+        return 0
+    totals = history.get(month, MonthTotals())
+
+    def overdraws(extra: int) -> bool:
+        spent = {**history, month: replace(totals, training=totals.training + extra)}
+        return overdrawn_by_month(spent, this_month) != before
+
+    before, low, high = overdrawn_by_month(history, this_month), 0, held
+    while low < high:  # more spending never takes the account less far below zero: the most that changes nothing
+        middle = (low + high + 1) // 2
+        low, high = (low, middle - 1) if overdraws(middle) else (middle, high)
+    return low
 
 
 @dataclass(frozen=True)
@@ -378,7 +512,98 @@ def enter_transaction(actor: User, account: LevyAccount, today: date, *, month: 
         raise ServiceError("The month cannot be after this month")
     if top_up_pence is not None and (kind is not TransactionKind.CREDIT or top_up_pence > amount_pence):
         raise ServiceError("The 10% top up is part of the funds in, so it cannot be more than them")
-    row = record(account, month, kind, amount_pence, actor=actor, apprentice=apprentice,
-                 top_up_pence=top_up_pence, description=description)
+    return record(account, month, kind, amount_pence, actor=actor, apprentice=apprentice,
+                  top_up_pence=top_up_pence, description=description, today=today)
+
+
+def same_funds_in_before(row: LevyTransaction) -> bool:
+    """Whether `row` is funds in of an amount the account already held for its month: maybe the same money
+    twice (the person is asked to check; a month can have two credits, so it is not refused)."""
+    return row.kind is TransactionKind.CREDIT and db.session.scalar(sa.select(sa.literal(True)).where(
+        LevyTransaction.account_id == row.account_id, LevyTransaction.month == row.month,
+        LevyTransaction.kind == TransactionKind.CREDIT, LevyTransaction.amount_pence == row.amount_pence,
+        LevyTransaction.id != row.id).limit(1)) is not None
+
+
+# --- Removing a transaction typed in by mistake ---------------------------------------------------
+
+REMOVABLE = (TransactionKind.CREDIT, TransactionKind.TRAINING)
+ALREADY_REMOVED = "That transaction has already been removed from the ledger"
+
+
+def removable(row: LevyTransaction) -> bool:
+    """Only funds in and training payments typed in here: imported rows come from DfE's file (import it
+    again to correct them), transfer payments belong to their transfer apprentice, and expiries are
+    worked out."""
+    return row.source is TransactionSource.ENTERED and row.kind in REMOVABLE
+
+
+def fingerprint(row: LevyTransaction) -> str:
+    """What the confirmation page showed: the removal goes ahead only for the same transaction (an id
+    can be given again once its row is gone)."""
+    return f"{row.kind.value}:{row.month.isoformat()}:{row.amount_pence}"
+
+
+def was_removed(account_id: int, transaction_id: int) -> bool:
+    """Whether the audit log says this transaction was removed (so a second removal is told so, not 404)."""
+    return db.session.scalar(sa.select(sa.literal(True)).where(
+        AuditEvent.action == "levy.transaction_removed", AuditEvent.subject_type == LevyTransaction.__tablename__,
+        AuditEvent.subject_id == transaction_id, AuditEvent.details["account"].as_integer() == account_id)
+        .limit(1)) is not None
+
+
+@dataclass(frozen=True)
+class ExpiryChange:
+    month: date
+    now: int
+    after: int
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What taking a transaction out changes: each month that has passed whose expiry by the rule
+    differs (what expired, what would have), and the balance before and after."""
+
+    changes: list[ExpiryChange]
+    balance_now: int
+    balance_after: int
+
+
+def removal(row: LevyTransaction, today: date) -> Removal:
+    """What removing `row` would do, worked out by the rule without writing anything. One statement."""
+    this_month = first_of_month(today)
+    history = histories([row.account_id]).get(row.account_id, {})
+    name = "credits" if row.kind is TransactionKind.CREDIT else "training"
+    totals = history.get(row.month, MonthTotals())
+    without = {**history, row.month: replace(totals, **{name: max(0, getattr(totals, name) - row.amount_pence)})}
+    now, after = expiries_due(history, this_month), expiries_due(without, this_month)
+
+    def balance(months: Mapping[date, MonthTotals]) -> int:
+        return sum(t.credits - t.spending for t in months.values())
+
+    return Removal([ExpiryChange(m, now.get(m, 0), after.get(m, 0)) for m in sorted(set(now) | set(after))
+                    if now.get(m, 0) != after.get(m, 0)],
+                   balance(history) - sum(t.expiries for t in history.values()),
+                   balance(without) - sum(after.values()))
+
+
+def remove_entered(actor: User, account: LevyAccount, transaction_id: int, seen: str | None, today: date) -> None:
+    """Take out a transaction typed in by mistake, if it is still the one the person saw (`seen`, its
+    fingerprint), and work the expiries out again. Removed at the same moment by someone else, or not
+    one that can be removed: refused, with a message. Audited with its kind and month (no one's name)."""
+    row = db.session.execute(sa.select(LevyTransaction).where(
+        LevyTransaction.id == transaction_id, LevyTransaction.account_id == account.id)
+        .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is None or seen != fingerprint(row):
+        raise ServiceError(ALREADY_REMOVED)
+    if not removable(row):
+        raise ServiceError("Only funds in and training payments typed in here can be removed")
+    audit.record(actor, "levy.transaction_removed", row, account=account.id, kind=row.kind.value,
+                 month=row.month.isoformat()[:7])
+    # A delete that finds nothing was removed by someone else between the read and now (SQLite takes no lock).
+    gone = db.session.execute(sa.delete(LevyTransaction).where(LevyTransaction.id == row.id)
+                              .execution_options(synchronize_session=False)).rowcount
+    if gone != 1:
+        raise ServiceError(ALREADY_REMOVED)
+    db.session.expunge(row)
     write_expiries(today, actor=actor, accounts=[account])
-    return row

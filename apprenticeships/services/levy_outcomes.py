@@ -11,13 +11,15 @@ services/publication.py's differencing rule, so two versions never differ by one
 used is a sum over apprentices, so it is published only over at least the threshold's number of
 apprentices, as a cohort's total hours are; what a pledge offers is public already (DfE lists
 pledges), so it is always shown. Aggregates only: no apprentice's reference, price or dates leaves.
+The published figures download as CSV (`csv_rows`) and as open data in DfE's format (`open_data_file`,
+written by services/open_data.py as the cohort summaries and the sector return are), never raw ones.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,11 +41,11 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit, changes, disclosure, publication
+from . import audit, changes, disclosure, open_data, publication
 from .errors import ServiceError
 from .levy_transfers import COMMITTED, FUNDED, total
 from .pagination import Page, paginate
-from .sector_return import FinancialYear
+from .sector_return import FinancialYear, financial_year_of
 from .tokens import new_token, token_hash
 
 PAGE_SIZE = 50
@@ -235,8 +237,13 @@ COUNTED = {"employers": "employer partners", "starts": "apprentices"}
 def why_hidden(published: dict[str, Any]) -> dict[str, str]:
     """For each headline figure not shown, why not, in words."""
     threshold = published["threshold"]
-    return {key: disclosure.explain(reason, threshold, COUNTED.get(key, "people"))
+    return {key: PAID_FOR_FEW.format(threshold=threshold) if reason == disclosure.SMALL_BASE
+            else disclosure.explain(reason, threshold, COUNTED.get(key, "people"))
             for key, reason in (published.get("hidden") or {}).items()}
+
+
+# Why money used is not shown: a sum over so few apprentices could tell what one apprentice's training cost.
+PAID_FOR_FEW = "it was paid for fewer than {threshold} apprentices"
 
 
 def why_cell_hidden(cell: dict[str, Any], threshold: int) -> str:
@@ -244,7 +251,7 @@ def why_cell_hidden(cell: dict[str, Any], threshold: int) -> str:
     if cell["hidden"] == disclosure.PRIMARY:
         return f"fewer than {threshold}"
     if cell["hidden"] == disclosure.SMALL_BASE:
-        return f"not shown: it would be about fewer than {threshold} apprentices"
+        return f"not shown: {PAID_FOR_FEW.format(threshold=threshold)}"
     return f"not shown: {disclosure.explain(cell['hidden'], threshold)}" if cell["hidden"] else "not shown"
 
 
@@ -267,6 +274,97 @@ def published(today: date) -> publication.Publication:
     if found is None:
         raise ServiceError(TOO_CLOSE)
     return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Downloads: the published figures (never raw ones) as CSV, and as open data in DfE's format
+
+
+def download(actor: User, today: date, what: str) -> publication.Publication:
+    """A coordinator's download of the figures a share link would publish today (`what`: "csv" or
+    "open_data"): published like a link's, so the differencing rule holds across both, and noted in the
+    audit log (the file leaves the service, as a link's figures do)."""
+    now = published(today)
+    audit.record(actor, "transfer_figures.exported", TransferPublishedVersion.__tablename__, file=what)
+    return now
+
+
+MONEY_MEASURES = {"pledged": "pledged_pounds", "used": "used_pounds", "used_by_pledge": "used_by_pledge_pounds"}
+
+
+def csv_rows(published: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Every published figure as (measure, category, value), saying why a figure is not shown as the
+    page does; money in whole pounds (its measure says so)."""
+    why, threshold = why_hidden(published), published["threshold"]
+    rows = [(MONEY_MEASURES["pledged"], "", str(published["pledged"]["total"]))]
+    rows += [(MONEY_MEASURES["pledged"], p["label"], str(p["pounds"])) for p in published["pledged"]["pledges"]]
+    for key in ("used", *COUNTS):
+        value = published[key]
+        shown = value if value is not None else f"not shown: {why[key]}" if key in why else "not shown"
+        rows.append((MONEY_MEASURES.get(key, key), "", str(shown)))
+    for key in (*COUNT_BREAKDOWNS, "used_by_pledge"):
+        for cell in published[key]:
+            shown = cell["value"] if cell["value"] is not None else why_cell_hidden(cell, threshold)
+            rows.append((MONEY_MEASURES.get(key, key), cell["label"], str(shown)))
+    if published.get("rounded_to"):
+        rows.append(("rounded_to", "", str(published["rounded_to"])))
+    return rows
+
+
+OPEN_DATA_FILTERS = [
+    open_data.Column("pledge", "Pledge", "Filter", hint="The council's pledges of its levy to local employers"),
+    open_data.Column("status_now", "Where the apprentices are now", "Filter"),
+    open_data.Column("residence", "Where the apprentices live", "Filter"),
+]
+OPEN_DATA_INDICATORS = [
+    open_data.Column("starts", "Apprentices started", "Indicator"),
+    open_data.Column("employers", "Employers funded", "Indicator"),
+    open_data.Column("used", "Paid for training and assessment", "Indicator", unit="£", dp=0),
+    open_data.Column("pledged", "Pledged to local employers", "Indicator", unit="£", dp=0),
+]
+
+
+def _items(labels: list[str]) -> dict[str, str]:
+    """Each label as a filter's value may be (open_data.MAX_ITEM characters at most), still one of a kind."""
+    made: dict[str, str] = {}
+    for label in labels:
+        item, n = label, 1
+        while len(item) > open_data.MAX_ITEM or item in made.values():
+            n += 1
+            end = f"… ({n})"
+            item = label[:open_data.MAX_ITEM - len(end)].rstrip() + end
+        made[label] = item
+    return made
+
+
+def open_data_period(as_of: datetime | date) -> FinancialYear:
+    """The time period of the open data: the financial year the figures are as of."""
+    return financial_year_of(as_of.date() if isinstance(as_of, datetime) else as_of)
+
+
+def open_data_file(published: dict[str, Any], as_of: datetime | date) -> open_data.OpenDataFile:
+    """Published figures as an EES pair (open_data.write), for the financial year they are as of: a row of
+    totals, one for each pledge (its starts, money used and offered; employers per pledge are not
+    published, x), and one for each category of where the apprentices are now and where they live (their
+    starts; money and employers have no meaning there, z). A figure not published is c."""
+    total = dict.fromkeys((f.name for f in OPEN_DATA_FILTERS), "Total")
+    not_applicable = dict.fromkeys(("employers", "used", "pledged"), open_data.NOT_APPLICABLE)
+    rows: list[dict[str, object]] = [{**total, "starts": published["starts"], "employers": published["employers"],
+                                      "used": published["used"], "pledged": published["pledged"]["total"]}]
+    starts = {c["label"]: c["value"] for c in published["starts_by_pledge"]}
+    used = {c["label"]: c["value"] for c in published["used_by_pledge"]}
+    offers = published["pledged"]["pledges"]
+    items = _items([p["label"] for p in offers])
+    for offer in offers:
+        label = offer["label"]
+        rows.append({**total, "pledge": items[label], "starts": starts.get(label), "employers": open_data.UNAVAILABLE,
+                     "used": used.get(label), "pledged": offer["pounds"]})
+    for column, key in (("status_now", "outcomes"), ("residence", "living_in_borough")):
+        for cell in published[key]:
+            rows.append({**total, column: cell["label"], "starts": cell["value"], **not_applicable})
+    year = open_data_period(as_of)
+    return open_data.write(f"levy_transfers_{year.time_period}", year.time_period, "Financial year",
+                           OPEN_DATA_FILTERS, OPEN_DATA_INDICATORS, rows)
 
 
 def create_link(actor: User, label: str, expires_on: date | None, mode: ShareMode, narrative: str | None,

@@ -40,13 +40,6 @@ ALERT_MONTHS = 3  # the dashboard warns of funds that will expire this month or 
 MONTHS_A_PAGE = 12
 
 
-def transfer_payments_planned(account: LevyAccount, today: date) -> dict[date, int]:
-    """The transfer payments committed from `account` in each forecast month and not yet in the ledger
-    (services/levy_transfers.py, which owns the transfers' side)."""
-    return {month: int(pence) for month, pence in levy_transfers.planned_payments(account, FORECAST_MONTHS, today)
-            if pence}
-
-
 @dataclass(frozen=True)
 class AccountPicture:
     """One account at a glance. Plain values (no database objects), so the dashboard can keep it."""
@@ -66,6 +59,8 @@ class AccountPicture:
     # next entry or import, writes them): until then the balance and what is held differ.
     unwritten: list[date]
     differences: list[ExpiryDifference] = field(default_factory=list)
+    # Apprentices on a break whose expected return has passed: no date to plan their payments from.
+    on_break_left_out: int = 0
 
     @property
     def balance(self) -> int:
@@ -81,7 +76,7 @@ class AccountPicture:
 
 
 def _picture(account: LevyAccount, history: dict[date, MonthTotals], this_month: date, planned: dict[date, int],
-             reported: dict[date, int]) -> AccountPicture:
+             reported: dict[date, int], on_break_left_out: int = 0) -> AccountPicture:
     totals = MonthTotals(*(sum(getattr(t, name) for t in history.values())
                            for name in ("credits", "training", "transfers", "expiries")))
     funds = funds_now(history, this_month)
@@ -92,7 +87,8 @@ def _picture(account: LevyAccount, history: dict[date, MonthTotals], this_month:
     return AccountPicture(
         account.id, account.name, account.service_reference, totals.credits, totals.training, totals.transfers,
         totals.expiries, funds.held, funds.overdrawn, [Pot(p.entered, p.left) for p in funds.pots],
-        levy_ledger.forecast(history, this_month, planned), unwritten, differences(worked_out, reported))
+        levy_ledger.forecast(history, this_month, planned), unwritten, differences(worked_out, reported),
+        on_break_left_out)
 
 
 def pictures(today: date, account_id: int | None = None) -> list[AccountPicture]:
@@ -106,19 +102,22 @@ def pictures(today: date, account_id: int | None = None) -> list[AccountPicture]
         return []
     ids = [a.id for a in accounts]
     history = levy_ledger.histories(ids)
-    training = levy_funding.planned_training(this_month, FORECAST_MONTHS)
+    training = levy_funding.planned_training(today, FORECAST_MONTHS)
     reported: dict[int, dict[date, int]] = {}
     for a, month, pence in db.session.execute(sa.select(
             LevyReportedExpiry.account_id, LevyReportedExpiry.month, LevyReportedExpiry.amount_pence)
             .where(LevyReportedExpiry.account_id.in_(ids))):
         reported.setdefault(a, {})[month] = pence
+    # The transfer payments committed from each account and not yet in the ledger (services/levy_transfers.py,
+    # which owns the transfers' side), for all the accounts at once.
+    transfers = levy_transfers.planned_payments_of(ids, FORECAST_MONTHS, today)
     result = []
     for account in accounts:
-        planned = dict(training.get(account.id, {}))
-        for month, pence in transfer_payments_planned(account, today).items():
+        planned = dict(training.payments.get(account.id, {}))
+        for month, pence in transfers[account.id].items():
             planned[month] = planned.get(month, 0) + pence
         result.append(_picture(account, history.get(account.id, {}), this_month, planned,
-                               reported.get(account.id, {})))
+                               reported.get(account.id, {}), training.left_out.get(account.id, 0)))
     return result
 
 

@@ -7,7 +7,8 @@ from April 2024, 25% before (`allowance_pence`). Of that, what is *pledged* is e
 amount plus what a closed pledge had committed (closing a pledge gives back the rest); what is
 *committed* is the amount of every approved, accepted or funds-used application; *paid* is the
 transfer payments in the ledger for those applications' apprentices; *left* is the allowance less
-what is pledged.
+what is pledged. A pledge draws on this year's allowance, or on next year's once it is known: once the
+funds of this year's last month (March) are in the ledger, since next year's is worked out from them.
 
 **No overshooting.** Pledging more of the allowance (a new pledge, a larger amount) first locks the
 account's row (SELECT ... FOR NO KEY UPDATE) and only then adds up what is pledged and checks the
@@ -39,7 +40,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -64,7 +65,7 @@ from ..models import (
     utcnow,
 )
 from ..text import money
-from . import audit, levy_ledger
+from . import audit, levy_ledger, notifications
 from .errors import ServiceError
 from .pagination import Page, paginate
 from .sector_return import FinancialYear, financial_year_of
@@ -125,8 +126,10 @@ def _month_range(year: FinancialYear) -> tuple[date, date]:
 
 
 def _committed_on(pledge_id) -> sa.ScalarSelect:
-    return (sa.select(total(LevyApplication.amount_pence))
-            .where(LevyApplication.pledge_id == pledge_id, LevyApplication.status.in_(COMMITTED))
+    # An alias of its own, so that it adds up the pledge's applications also inside a query of applications.
+    application = aliased(LevyApplication)
+    return (sa.select(total(application.amount_pence))
+            .where(application.pledge_id == pledge_id, application.status.in_(COMMITTED))
             .scalar_subquery())
 
 
@@ -229,13 +232,54 @@ class Facts:
     amount_pence: int = 0
     apprentices_planned: int = 1
     band_max_pence: int | None = None
+    # The references of the application's transfer apprentices recorded as living outside the borough.
+    outside_borough: tuple[str, ...] = ()
+    # What its pledge has not yet committed, while the application waits for a decision (None: not asked).
+    pledge_left: int | None = None
+
+
+# A postcode area (NM) or district (NM1, EC1A) as a pledge names it; a full postcode's outward code.
+POSTCODE_CODE = re.compile(r"[A-Z]{1,2}(?:\d[A-Z\d]?)?", re.IGNORECASE)
+FULL_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*\d[A-Z]{2}\b", re.IGNORECASE)
+DISTRICT = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?", re.IGNORECASE)
+
+
+def is_postcode_code(text: str) -> bool:
+    """Whether a pledge's location is a postcode area or district (NM, NM1), not a place's name."""
+    return POSTCODE_CODE.fullmatch(text.strip()) is not None
+
+
+def outward_code(location: str) -> str | None:
+    """The postcode district of a workplace: the first part of a postcode in it (NM2 of "Unit 3, NM2 8HF"),
+    or the whole of it when it is only a district (NM2). None when it gives no postcode."""
+    if found := FULL_POSTCODE.search(location):
+        return found.group(1).upper()
+    return location.strip().upper() if DISTRICT.fullmatch(location.strip()) else None
+
+
+def _in_code(district: str, code: str) -> bool:
+    """A district is in a pledge's area (NM2 in NM) or is its district (NM1, or the part EC1A of EC1)."""
+    code = code.strip().upper()
+    if code.isalpha():
+        return re.match(r"[A-Z]+", district).group() == code
+    return district == code or (district.startswith(code) and district[len(code)].isalpha())
 
 
 def location_matches(location: str, allowed: Iterable[str]) -> bool:
-    """A place matches a pledge's location when it is that location, or starts with it and a space
-    (a postcode district: NM1 matches NM1 4QT; NM1 does not match NM12 3AB). Case does not matter."""
+    """A workplace matches a pledge's locations when its postcode is in a postcode area or district the
+    pledge names (NM2 8HF is in NM and in NM2; NM12 3AB is not in NM1), or it is a place the pledge names or
+    starts with one and a space ("Northmoor town centre"). Case does not matter."""
     place = " ".join(location.lower().split())
-    return any(place == a.lower() or place.startswith(a.lower() + " ") for a in allowed)
+    district = outward_code(location)
+    return any(place == a.lower() or place.startswith(a.lower() + " ")
+               or (district is not None and is_postcode_code(a) and _in_code(district, a)) for a in allowed)
+
+
+def _checked_by_hand(location: str, allowed: tuple[str, ...]) -> bool:
+    """Whether a workplace the pledge's locations do not match may still be in them, which only a person can
+    tell without a gazetteer: the pledge names a place (is NM2 8HF in Northmoor?), or the workplace gives no
+    postcode to match against the pledge's districts."""
+    return any(not is_postcode_code(a) for a in allowed) or outward_code(location) is None
 
 
 def _levels(low: int | None, high: int | None) -> str:
@@ -253,21 +297,26 @@ def problems(facts: Facts, rules: Rules) -> list[str]:
     if rules.apprentices_in_borough_only and not facts.apprentices_live_in_borough:
         found.append("Not every apprentice lives in the borough: this scheme is for apprentices who live in "
                      "the borough")
+    if rules.apprentices_in_borough_only and facts.outside_borough:
+        who = _one_of(tuple(facts.outside_borough)).replace(" or ", " and ")
+        found.append(f"{who} {'lives' if len(facts.outside_borough) == 1 else 'live'} outside the borough: this "
+                     "scheme is for apprentices who live in the borough")
     if rules.min_hourly_wage_pence is not None:
         minimum = money(rules.min_hourly_wage_pence)
         if facts.hourly_wage_pence is None:
             found.append(f"The hourly wage is not given: this scheme asks for at least {minimum} an hour")
         elif facts.hourly_wage_pence < rules.min_hourly_wage_pence:
-            found.append(f"The hourly wage ({money(facts.hourly_wage_pence)}) is below this scheme's minimum of "
+            found.append(f"The hourly wage ({money(facts.hourly_wage_pence)}) is below this scheme’s minimum of "
                          f"{minimum} an hour")
     if rules.locations:
         places = _one_of(rules.locations)
         if not facts.location:
             found.append(f"Where the apprentices would work is not given: this pledge is for {places}")
-        elif not location_matches(facts.location, rules.locations):
+        elif not location_matches(facts.location, rules.locations) and not _checked_by_hand(facts.location,
+                                                                                            rules.locations):
             found.append(f"The apprentices would work in {facts.location}: this pledge is for {places}")
     if rules.sectors and facts.employer_sector.strip().lower() not in {s.lower() for s in rules.sectors}:
-        found.append(f"The employer's sector ({facts.employer_sector}) is not one this pledge is for: "
+        found.append(f"The employer’s sector ({facts.employer_sector}) is not one this pledge is for: "
                      f"{_one_of(rules.sectors)}")
     if rules.standard_id is not None and facts.standard_id != rules.standard_id:
         found.append(f"The standard ({facts.standard_name}) is not the one this pledge is for: {rules.standard_name}")
@@ -279,7 +328,19 @@ def problems(facts: Facts, rules: Rules) -> list[str]:
         found.append(f"The amount asked for ({money(facts.amount_pence)}) is more than the funding band allows for "
                      f"{planned} apprentice{'s' if planned != 1 else ''} "
                      f"({money(facts.band_max_pence * planned)})")
+    if facts.pledge_left is not None and facts.amount_pence > facts.pledge_left:
+        found.append(f"It asks for {money(facts.amount_pence)}; the pledge has {money(max(facts.pledge_left, 0))} "
+                     "left")
     return found
+
+
+def notes(facts: Facts, rules: Rules) -> list[str]:
+    """What a person must check by hand, not a rule the application fails: a workplace the pledge's locations
+    may take in, which cannot be told without a gazetteer (`_checked_by_hand`)."""
+    if (rules.locations and facts.location and not location_matches(facts.location, rules.locations)
+            and _checked_by_hand(facts.location, rules.locations)):
+        return [f"Check by hand: the pledge is for {_one_of(rules.locations)}, the workplace is at {facts.location}"]
+    return []
 
 
 def scheme() -> LevyScheme:
@@ -305,13 +366,18 @@ def rules_for(pledge: LevyPledge, local: LevyScheme, standard: ApprenticeshipSta
 
 
 def facts_of(application: LevyApplication, employer_sector: str, standard: ApprenticeshipStandard,
-             band_max_pence: int | None) -> Facts:
+             band_max_pence: int | None, *, outside_borough: Iterable[str] = (),
+             pledge_left: int | None = None) -> Facts:
+    """`outside_borough`: its apprentices' references who live outside the borough; `pledge_left`: what its
+    pledge has not committed (used only while the application waits for a decision)."""
     return Facts(employer_pays_levy=application.employer_pays_levy,
                  apprentices_live_in_borough=application.apprentices_live_in_borough,
                  hourly_wage_pence=application.hourly_wage_pence, location=application.location,
                  employer_sector=employer_sector, standard_id=standard.id, standard_name=standard.display_name,
                  level=standard.level, amount_pence=application.amount_pence,
-                 apprentices_planned=application.apprentices_planned, band_max_pence=band_max_pence)
+                 apprentices_planned=application.apprentices_planned, band_max_pence=band_max_pence,
+                 outside_borough=tuple(sorted(outside_borough)),
+                 pledge_left=pledge_left if application.status is ApplicationStatus.PENDING else None)
 
 
 def band_for(standard_id: int) -> int | None:
@@ -319,10 +385,29 @@ def band_for(standard_id: int) -> int | None:
     return db.session.scalar(sa.select(FundingBand.max_pence).where(FundingBand.standard_id == standard_id))
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """What an application does not meet (`problems`) and what a person must check by hand (`notes`)."""
+
+    problems: list[str]
+    notes: list[str]
+
+
+def assess(application: LevyApplication) -> Assessment:
+    """The application checked against the local rules, its pledge's criteria and what its pledge has left,
+    with its apprentices as recorded (one application's page)."""
+    left = (application.pledge.amount_pence - committed_on(application.pledge)
+            if application.status is ApplicationStatus.PENDING else None)
+    facts = facts_of(application, application.employer.sector, application.standard,
+                     band_for(application.standard_id), pledge_left=left,
+                     outside_borough=[a.reference for a in application.apprentices if not a.lives_in_borough])
+    rules = rules_for(application.pledge, scheme())
+    return Assessment(problems(facts, rules), notes(facts, rules))
+
+
 def eligibility(application: LevyApplication) -> list[str]:
     """What the application does not meet of the local rules and its pledge's criteria (one application's page)."""
-    return problems(facts_of(application, application.employer.sector, application.standard,
-                             band_for(application.standard_id)), rules_for(application.pledge, scheme()))
+    return assess(application).problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,6 +480,11 @@ def committed_on(pledge: LevyPledge) -> int:
     return db.session.scalar(sa.select(_committed_on(pledge.id)))
 
 
+def left_on(pledge: LevyPledge) -> int:
+    """What an open pledge has not yet committed to approved applications: what can still be applied for."""
+    return pledge.amount_pence - committed_on(pledge)
+
+
 def amount_problem(account_id: int, year: int, amount: int, pledge: LevyPledge | None = None) -> str | None:
     """Why a pledge (new, or `pledge` changed) of `amount` cannot be made: more than is left of the account's
     allowance for the year, or less than the pledge has committed. The form asks it to say so beside the
@@ -411,10 +501,52 @@ def amount_problem(account_id: int, year: int, amount: int, pledge: LevyPledge |
     return pledge_values_problem(allowance_summary(account_id, year), amount, already=already)
 
 
-def create_pledge(actor: User, account: LevyAccount, year: int, values: dict) -> LevyPledge:
-    """A new open pledge, if its amount fits what is left of the account's allowance for the year."""
+def next_year_known(current: FinancialYear) -> set[int]:
+    """The accounts whose allowance for the year after `current` is known: it is a share of the funds that
+    enter the account in `current`, all in once the year's last month (March) has its funds in. One statement."""
+    return set(db.session.scalars(sa.select(LevyTransaction.account_id).distinct().where(
+        LevyTransaction.kind == TransactionKind.CREDIT, LevyTransaction.month == date(current.year + 1, 3, 1))))
+
+
+@dataclass(frozen=True)
+class PledgeYear:
+    """A financial year a new pledge may draw on, with each account's allowance (None: not known yet)."""
+
+    year: FinancialYear
+    allowances: list[tuple[LevyAccount, AllowanceSummary | None]]
+
+
+def pledge_years(today: date | None = None) -> list[PledgeYear]:
+    """The financial years a new pledge may draw on: this one, and the next once its allowance is known for
+    an account (`next_year_known`). Three statements at most, whatever the number of accounts."""
+    current = current_year(today)
+    years = [PledgeYear(current, list(allowance_summaries(current)))]
+    if known := next_year_known(current):
+        following = FinancialYear(current.year + 1)
+        years.append(PledgeYear(following, [(account, summary if account.id in known else None)
+                                            for account, summary in allowance_summaries(following)]))
+    return years
+
+
+def year_problem(account_id: int, year: int, today: date | None = None) -> str | None:
+    """Why a new pledge from the account cannot draw on the financial year beginning 1 April `year`: only this
+    year's allowance, or next year's once it is known, can be pledged."""
+    current = current_year(today)
+    following = FinancialYear(current.year + 1)
+    if year == current.year or (year == following.year and account_id in next_year_known(current)):
+        return None
+    if year == following.year:
+        return (f"The {following.label} transfer allowance is not known yet: it is "
+                f"{allowance_percent(following.year)}% of the funds that enter the account in {current.label}, so it "
+                f"can be pledged once the funds for March {following.year} are in the ledger")
+    return f"A pledge draws on the {current.label} transfer allowance, or on the {following.label} one once it is known"
+
+
+def create_pledge(actor: User, account: LevyAccount, year: int, values: dict, today: date | None = None) -> LevyPledge:
+    """A new open pledge drawing on the account's allowance for the financial year beginning 1 April `year`
+    (this year's, or next year's once known: `year_problem`), if its amount fits what is left of it."""
     _lock(LevyAccount, account.id)
-    if problem := amount_problem(account.id, year, values["amount_pence"]):
+    if problem := year_problem(account.id, year, today) or amount_problem(account.id, year, values["amount_pence"]):
         raise ServiceError(problem)
     pledge = LevyPledge(account_id=account.id, year=year, status=PledgeStatus.OPEN, created_by_id=actor.id)
     audit.save(actor, pledge, values, "levy_pledge")
@@ -422,8 +554,11 @@ def create_pledge(actor: User, account: LevyAccount, year: int, values: dict) ->
 
 
 def edit_pledge(actor: User, pledge: LevyPledge, values: dict, *, version: int | None) -> list[str]:
-    """Change a pledge: a larger amount must still fit the allowance, and never below what it has committed."""
+    """Change an open pledge: a larger amount must still fit the allowance, and never below what it has
+    committed. A closed pledge is not changed: what it had not committed is back in the allowance."""
     _lock(LevyAccount, pledge.account_id)
+    if pledge.status is not PledgeStatus.OPEN:
+        raise ServiceError(f"{pledge.title} is closed, so it cannot be changed")
     if problem := amount_problem(pledge.account_id, pledge.year, values["amount_pence"], pledge):
         raise ServiceError(problem)
     return audit.save(actor, pledge, values, "levy_pledge", version=version)
@@ -529,6 +664,7 @@ class ApplicationRow:
     standard_name: str
     used: int
     problems: list[str]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def remaining(self) -> int | None:
@@ -546,10 +682,11 @@ def _used_on(application_id) -> sa.ScalarSelect:
 def applications(page: int, *, pledge_id: int | None = None, employer_id: int | None = None,
                  status: ApplicationStatus | None = None) -> Page:
     """Applications (of one pledge, one employer, in one status), newest first, 50 a page, each checked
-    against the local rules and its pledge's criteria: three statements whatever the number."""
+    against the local rules, its pledge's criteria and what its pledge has left: four statements whatever the
+    number."""
     standard = aliased(ApprenticeshipStandard)
     query = (sa.select(LevyApplication, EmployerPartner.name, EmployerPartner.sector, LevyPledge, standard,
-                       FundingBand.max_pence, _used_on(LevyApplication.id))
+                       FundingBand.max_pence, _used_on(LevyApplication.id), _committed_on(LevyPledge.id))
              .join(EmployerPartner, EmployerPartner.id == LevyApplication.employer_id)
              .join(LevyPledge, LevyPledge.id == LevyApplication.pledge_id)
              .join(standard, standard.id == LevyApplication.standard_id)
@@ -565,11 +702,19 @@ def applications(page: int, *, pledge_id: int | None = None, employer_id: int | 
     local = scheme()
     pledge_standards = {s.id: s for s in db.session.scalars(sa.select(ApprenticeshipStandard).where(
         ApprenticeshipStandard.id.in_({row[3].standard_id for row in found.items if row[3].standard_id})))}
+    outside: dict[int, list[str]] = defaultdict(list)
+    for application_id, reference in db.session.execute(
+            sa.select(TransferApprentice.application_id, TransferApprentice.reference)
+            .where(TransferApprentice.application_id.in_([row[0].id for row in found.items]),
+                   TransferApprentice.lives_in_borough.is_(False))):
+        outside[application_id].append(reference)
     rows = []
-    for application, employer_name, sector, pledge, standard_row, band, used in found.items:
+    for application, employer_name, sector, pledge, standard_row, band, used, committed in found.items:
         rules = rules_for(pledge, local, pledge_standards.get(pledge.standard_id))
+        facts = facts_of(application, sector, standard_row, band, outside_borough=outside[application.id],
+                         pledge_left=pledge.amount_pence - committed)
         rows.append(ApplicationRow(application, employer_name, pledge.title, standard_row.display_name, used,
-                                   problems(facts_of(application, sector, standard_row, band), rules)))
+                                   problems(facts, rules), notes(facts, rules)))
     return Page(rows, found.number, found.size, found.total)
 
 
@@ -584,6 +729,8 @@ def create_application(actor: User, pledge: LevyPledge, employer: EmployerPartne
         raise ServiceError(f"{pledge.title} is closed to new applications")
     if values["amount_pence"] > pledge.amount_pence:
         raise ServiceError(f"The amount asked for is more than the whole pledge ({money(pledge.amount_pence)})")
+    if actor.employer_id == employer.id and values["amount_pence"] > (left := left_on(pledge)):
+        raise ServiceError(f"The amount asked for is more than the pledge has left ({money(max(left, 0))})")
     application = LevyApplication(pledge=pledge, employer_id=employer.id, status=ApplicationStatus.PENDING)
     for key, value in values.items():
         setattr(application, key, value)
@@ -591,8 +738,17 @@ def create_application(actor: User, pledge: LevyPledge, employer: EmployerPartne
     db.session.flush()
     audit.record(actor, "levy_application.created", application, by_employer=actor.employer_id == employer.id,
                  fields=sorted(k for k, v in values.items() if v is not None))
+    if actor.employer_id == employer.id:
+        notifications.levy_application_received(application)  # the coordinators decide on it
     db.session.flush()
     return application
+
+
+def pending_from(pledge: LevyPledge, employer_id: int) -> LevyApplication | None:
+    """The employer's newest application to the pledge still waiting for a decision, if any."""
+    return db.session.scalar(sa.select(LevyApplication).where(
+        LevyApplication.pledge_id == pledge.id, LevyApplication.employer_id == employer_id,
+        LevyApplication.status == ApplicationStatus.PENDING).order_by(LevyApplication.id.desc()).limit(1))
 
 
 def _move(application: LevyApplication, step: Step, expected: ApplicationStatus | None = None, **values) -> bool:
@@ -645,6 +801,12 @@ def decide(actor: User, application: LevyApplication, step_name: str, reason: st
     if step.name == "approve":
         details["rules_not_met"] = len(unmet)
     audit.record(actor, f"levy_application.{step.to.value}", application, **details)
+    if step.name in ("approve", "reject", "withdraw"):
+        notifications.levy_application_decided(application)  # nothing waits for the coordinators' decision now
+    if step.name in ("approve", "reject"):
+        notifications.levy_application_to_employer(application)  # the employer is told, in the app and by email
+    else:
+        notifications.levy_funds_answered(application)  # accepted, declined or withdrawn: nothing waits for them
     db.session.flush()
     return step
 
@@ -731,6 +893,13 @@ def funded(apprentices: list[TransferApprentice]) -> list[FundedApprentice]:
     return result
 
 
+def still_in_learning(apprentices: list[FundedApprentice]) -> tuple[int, int]:
+    """How many of the apprentices are in learning, and what is still to be paid for them: what withdrawing
+    their application stops."""
+    learning = [f for f in apprentices if f.apprentice.outcome is TransferOutcome.IN_LEARNING]
+    return len(learning), sum(f.left_to_pay for f in learning)
+
+
 def allocated(application: LevyApplication, apprentices: list[FundedApprentice], *,
               leaving_out: int | None = None) -> int:
     """What the application's apprentices take of its amount: each one's price, or for one who withdrew what
@@ -750,7 +919,7 @@ def apprentice_problem(application: LevyApplication, apprentice: TransferApprent
     others = allocated(application, everyone, leaving_out=apprentice.id if apprentice is not None else None)
     if others + price > application.amount_pence:
         room = max(0, application.amount_pence - others)
-        return (f"The price is more than is left of the application's {money(application.amount_pence)}: "
+        return (f"The price is more than is left of the application’s {money(application.amount_pence)}: "
                 f"{money(room)} is not taken by its other apprentices")
     mine = next((f for f in everyone if apprentice is not None and f.apprentice.id == apprentice.id), None)
     if mine is not None and price < mine.paid:
@@ -808,34 +977,43 @@ def record_payment(actor: User, apprentice: TransferApprentice, month: date, amo
                              description=f"Transfer to {application.employer.name}"[:200])
     if used + amount_pence >= application.amount_pence and _move(application, FUNDS_USED):
         audit.record(actor, "levy_application.funds_used", application)
+        notifications.levy_application_to_employer(application)
     levy_ledger.write_expiries(today, actor=actor, accounts=[application.pledge.account])
     db.session.flush()
     return row
 
 
 def planned_payments(account: LevyAccount | int, months: int, today: date | None = None) -> list[tuple[date, int]]:
-    """For each of the `months` months from this one, the transfer payments planned from the account: the
-    instalments (levy_ledger.instalments) of the apprentices on its accepted applications not yet paid
-    for that month; withdrawn apprentices' stop, a completed apprentice's rest falls after completing.
-    Months before this one are history (the ledger has what was paid). Two statements."""
+    """For each of the `months` months from this one, the transfer payments planned from the account
+    (`planned_payments_of`, for one account). Two statements."""
     account_id = account if isinstance(account, int) else account.id
+    return list(planned_payments_of([account_id], months, today).get(account_id, {}).items())
+
+
+def planned_payments_of(account_ids: list[int], months: int, today: date | None = None) -> dict[int, dict[date, int]]:
+    """For each account, and each of the `months` months from this one, the transfer payments planned from it:
+    the instalments (levy_ledger.instalments) of the apprentices on its accepted applications not yet paid
+    for that month; withdrawn apprentices' stop, a completed apprentice's rest falls after completing.
+    Months before this one are history (the ledger has what was paid). Two statements, however many accounts."""
     first = levy_ledger.first_of_month(today or date.today())
     window = [first]
     while len(window) < months:
         window.append(levy_ledger.add_months(window[-1], 1))
-    totals = dict.fromkeys(window, 0)
-    apprentices = list(db.session.scalars(
-        sa.select(TransferApprentice).join(LevyApplication, LevyApplication.id == TransferApprentice.application_id)
+    totals = {account_id: dict.fromkeys(window, 0) for account_id in account_ids}
+    rows = db.session.execute(
+        sa.select(TransferApprentice, LevyPledge.account_id)
+        .join(LevyApplication, LevyApplication.id == TransferApprentice.application_id)
         .join(LevyPledge, LevyPledge.id == LevyApplication.pledge_id)
-        .where(LevyPledge.account_id == account_id, LevyApplication.status == ApplicationStatus.ACCEPTED)))
-    for one in funded(apprentices):
-        left = one.left_to_pay
+        .where(LevyPledge.account_id.in_(account_ids), LevyApplication.status == ApplicationStatus.ACCEPTED)).all()
+    account_of = {apprentice.id: account_id for apprentice, account_id in rows}
+    for one in funded([apprentice for apprentice, _ in rows]):
+        left, theirs = one.left_to_pay, totals[account_of[one.apprentice.id]]
         for m in one.months:
-            if m.month in totals and m.planned and not m.paid and left > 0:
+            if m.month in theirs and m.planned and not m.paid and left > 0:
                 pence = min(m.planned, left)
-                totals[m.month] += pence
+                theirs[m.month] += pence
                 left -= pence
-    return list(totals.items())
+    return totals
 
 
 def current_year(today: date | None = None) -> FinancialYear:

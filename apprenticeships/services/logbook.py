@@ -638,11 +638,11 @@ def cumulative(apprentice: Apprentice, today: date) -> list[ChartPoint]:
     """Month by month from the start: OTJ hours logged so far against the expected line."""
     learner: Learner = learner_for(apprentice)
     cutoff = min(today, learner.stopped_on or today)
-    rows = db.session.execute(
-        sa.select(LogEntry.activity_date, LogEntry.minutes).where(
+    rows = db.session.execute(  # a day's minutes in one row: a log can hold many entries a day
+        sa.select(LogEntry.activity_date, sa.func.sum(LogEntry.minutes)).where(
             LogEntry.apprentice_id == apprentice.id, LogEntry.off_the_job.is_(True),
             LogEntry.status != VerificationStatus.QUERIED, LogEntry.activity_date <= cutoff)
-        .order_by(LogEntry.activity_date)).all()
+        .group_by(LogEntry.activity_date).order_by(LogEntry.activity_date)).all()
     points, running, i = [], 0, 0
     day = apprentice.start_date
     while True:

@@ -39,6 +39,7 @@ from sqlalchemy.orm import aliased
 from ..email import send
 from ..extensions import db
 from ..models import (
+    ApplicationStatus,
     Apprentice,
     ApprenticeStatus,
     AssignmentStatus,
@@ -46,6 +47,8 @@ from ..models import (
     EmailFrequency,
     EmailState,
     EmployerPartner,
+    LevyApplication,
+    LevyPledge,
     LogEntry,
     LogEntryRevision,
     Notification,
@@ -57,10 +60,12 @@ from ..models import (
     ProgressReview,
     Role,
     ShareLink,
+    TransferShareLink,
     User,
     VerificationStatus,
     utcnow,
 )
+from ..text import money
 from . import audit
 from .pagination import Page, paginate
 
@@ -71,7 +76,8 @@ DIGEST = "daily_digest"
 COLUMNS = ("user_id", "kind", "occurrence", "apprentice_id", "log_entry_id", "review_id", "placement_id",
            "assignment_id", "share_link_id", "on_date", "created_at", "email_state", "done_at")
 # Kinds that ask nothing of their person: made done, still listed and emailed.
-INFORMATIONAL = frozenset({K.PROPOSAL_WITHDRAWN, K.PROPOSAL_ACCEPTED, K.PLACEMENT_PUBLISHED})
+INFORMATIONAL = frozenset({K.PROPOSAL_WITHDRAWN, K.PROPOSAL_ACCEPTED, K.PLACEMENT_PUBLISHED,
+                           K.LEVY_APPLICATION_REJECTED, K.LEVY_FUNDS_USED})
 ABOUT = ("apprentice_id", "log_entry_id", "review_id", "placement_id", "assignment_id", "share_link_id", "on_date")
 
 
@@ -288,6 +294,54 @@ def placement_submitted(placement: Placement) -> None:
     _notify(User.role == Role.COORDINATOR, kind=K.PLACEMENT_SUBMITTED, placement_id=placement.id)
 
 
+def application_occurrence(application_id: sa.ColumnElement[int] | int) -> sa.ColumnElement[str]:
+    """The occurrence that names a levy transfer application: "levy_application:7". A notification has no
+    column for an application, so its occurrence names it, and `_item_query` finds the application by it."""
+    return sa.literal("levy_application:", sa.String) + sa.cast(application_id, sa.String)
+
+
+def levy_application_received(application: LevyApplication) -> None:
+    """To the coordinators: an employer partner applied for levy transfer funds. Approve or reject it."""
+    db.session.flush()
+    _notify(User.role == Role.COORDINATOR, kind=K.LEVY_APPLICATION_RECEIVED,
+            occurrence=f"levy_application:{application.id}")
+
+
+def levy_application_decided(application: LevyApplication) -> None:
+    """Approved, rejected or withdrawn: the coordinators' notification to decide on it is done."""
+    db.session.execute(
+        sa.update(Notification).where(Notification.kind == K.LEVY_APPLICATION_RECEIVED,
+                                      Notification.occurrence == f"levy_application:{application.id}",
+                                      Notification.done_at.is_(None))
+        .values(done_at=_now()).execution_options(synchronize_session=False))
+
+
+# The council's decisions on a levy transfer application that its employer partner is told of, by the
+# status the application reached.
+TO_THE_EMPLOYER = {ApplicationStatus.APPROVED: K.LEVY_APPLICATION_APPROVED,
+                   ApplicationStatus.REJECTED: K.LEVY_APPLICATION_REJECTED,
+                   ApplicationStatus.FUNDS_USED: K.LEVY_FUNDS_USED}
+# Every kind whose occurrence names a levy transfer application (`application_occurrence`).
+ABOUT_AN_APPLICATION = (K.LEVY_APPLICATION_RECEIVED, *TO_THE_EMPLOYER.values())
+
+
+def levy_application_to_employer(application: LevyApplication) -> None:
+    """To the users of the employer partner: the council approved their application (accept or decline the
+    funds: it waits until they have), rejected it, or has paid all its funds (for their information)."""
+    _notify(sa.and_(User.role == Role.EMPLOYER, User.employer_id == application.employer_id),
+            kind=TO_THE_EMPLOYER[application.status], occurrence=f"levy_application:{application.id}")
+
+
+def levy_funds_answered(application: LevyApplication) -> None:
+    """The funds were accepted or declined, or the application withdrawn: the employer's notification that
+    it was approved (accept or decline the funds) is done."""
+    db.session.execute(
+        sa.update(Notification).where(Notification.kind == K.LEVY_APPLICATION_APPROVED,
+                                      Notification.occurrence == f"levy_application:{application.id}",
+                                      Notification.done_at.is_(None))
+        .values(done_at=_now()).execution_options(synchronize_session=False))
+
+
 def placement_decided(placement: Placement) -> None:
     """Published, sent back or withdrawn: the coordinators' notification to decide on it is done."""
     _done(K.PLACEMENT_SUBMITTED, placement_id=placement.id)
@@ -338,21 +392,42 @@ def _when(day: date | None) -> str:
     return f"{day.day} {day:%B %Y}" if day else ""
 
 
+def transfer_link_occurrence(link_id: sa.ColumnElement[int],
+                             expires_on: sa.ColumnElement[date]) -> sa.ColumnElement[str]:
+    """The occurrence of a reminder that a share link to the summary of levy transfers (a TransferShareLink)
+    stops working: "transfers:7:2026-03-01", its id and expiry. A notification has no column for such a
+    link, so its occurrence names it, and `_item_query` finds the link by it. Both are SQL expressions (the
+    columns), cast to text as reminders' occurrences are."""
+    return (sa.literal("transfers:", sa.String) + sa.cast(link_id, sa.String) + sa.literal(":", sa.String)
+            + sa.cast(expires_on, sa.String))
+
+
 def _item_query() -> sa.Select:
     employer = aliased(EmployerPartner)
+    received, received_from, received_for = aliased(LevyApplication), aliased(EmployerPartner), aliased(LevyPledge)
     return (
         sa.select(Notification, User.role, User.apprentice_id.label("own_apprentice"), Apprentice.first_name,
                   Apprentice.last_name, Placement.title, employer.name.label("employer_name"), ShareLink.label,
                   ShareLink.cohort_id, Cohort.name.label("cohort_name"), ProgressReview.held_date,
-                  PlacementAssignment.reserve, _still_to_do().label("still_to_do"))
+                  PlacementAssignment.reserve, _still_to_do().label("still_to_do"),
+                  TransferShareLink.label.label("transfer_link_label"),
+                  received.id.label("received_application_id"), received.amount_pence.label("received_amount"),
+                  received_from.name.label("received_from"), received_for.title.label("received_for"))
         .join(User, User.id == Notification.user_id)
         .outerjoin(Apprentice, Apprentice.id == Notification.apprentice_id)
         .outerjoin(Placement, Placement.id == Notification.placement_id)
         .outerjoin(employer, employer.id == Placement.employer_id)
         .outerjoin(ShareLink, ShareLink.id == Notification.share_link_id)
         .outerjoin(Cohort, Cohort.id == ShareLink.cohort_id)
+        .outerjoin(TransferShareLink, sa.and_(
+            Notification.kind == K.SHARE_LINK_EXPIRING, Notification.share_link_id.is_(None),
+            Notification.occurrence == transfer_link_occurrence(TransferShareLink.id, TransferShareLink.expires_on)))
         .outerjoin(ProgressReview, ProgressReview.id == Notification.review_id)
         .outerjoin(PlacementAssignment, PlacementAssignment.id == Notification.assignment_id)
+        .outerjoin(received, sa.and_(Notification.kind.in_(ABOUT_AN_APPLICATION),
+                                     Notification.occurrence == application_occurrence(received.id)))
+        .outerjoin(received_from, received_from.id == received.employer_id)
+        .outerjoin(received_for, received_for.id == received.pledge_id)
     )
 
 
@@ -419,6 +494,10 @@ def describe(row) -> Item:
                     "for you to do until an apprentice is proposed for it")
             target = ("placements.show", {"placement_id": n.placement_id})
             subject = {"placement": row.title}
+        case K.SHARE_LINK_EXPIRING if n.share_link_id is None:  # a link to the summary of levy transfers
+            text = (f"The share link ‘{row.transfer_link_label}’ for the summary of levy transfers stops working "
+                    f"after {on}")
+            target = ("levy.transfers", {"_anchor": "links"})
         case K.SHARE_LINK_EXPIRING:
             text = f"The share link ‘{row.label}’ for {row.cohort_name} stops working after {on}"
             target = ("summaries.links", {"cohort_id": row.cohort_id})
@@ -445,6 +524,27 @@ def describe(row) -> Item:
         case K.HOURS_BEHIND:
             text = (f"{whose} verified off-the-job hours are more than 10% behind what is expected by now")
             target = own_or("progress", apprentice_page)
+        case K.LEVY_APPLICATION_RECEIVED if row.received_application_id is not None:
+            text = (f"{row.received_from} has applied for {money(row.received_amount)} of levy transfer funds from "
+                    f"the pledge {row.received_for}. Approve or reject it")
+            target = ("levy.application", {"application_id": row.received_application_id})
+            subject = {"employer": row.received_from}
+        case K.LEVY_APPLICATION_APPROVED | K.LEVY_APPLICATION_REJECTED | K.LEVY_FUNDS_USED:
+            amount, pledge = money(row.received_amount or 0), row.received_for or "the council"
+            text = {K.LEVY_APPLICATION_APPROVED: f"The council has approved your application for {amount} from its "
+                                                 f"pledge {pledge}. Accept or decline the funds",
+                    K.LEVY_APPLICATION_REJECTED: f"The council has rejected your application for {amount} from its "
+                                                 f"pledge {pledge}. The application says why, if the council gave "
+                                                 "a reason",
+                    K.LEVY_FUNDS_USED: f"All {amount} of your levy transfer from {pledge} has been paid for your "
+                                       "apprentices’ training. There is nothing for you to do"}[n.kind]
+            target = (("levy.application", {"application_id": row.received_application_id})
+                      if row.received_application_id is not None else ("levy.applications", {}))
+            subject = {"pledge": pledge}
+        case K.LEVY_APPLICATION_RECEIVED:  # the application is no longer there
+            text = "An employer partner applied for levy transfer funds"
+            target = ("levy.applications", {})
+            subject = {"employer": "An employer partner"}
         case K.RETENTION_DUE:  # the occurrence names the list (services/retention.py), starting with its count
             head = (n.occurrence or "").partition(":")[0]
             count = int(head) if head.isdigit() else 0
@@ -584,7 +684,10 @@ def _still_to_do() -> sa.ColumnElement[bool]:
     - the answer to a query, to whoever asked, while the entry waits and they may verify it (verifying it
       or querying it again);
     - a placement submitted, to the coordinators, until it is published or sent back;
-    - a placement sent back, to the employer, until it is submitted again.
+    - a placement sent back, to the employer, until it is submitted again;
+    - a levy transfer application, to the coordinators, while it waits for their decision;
+    - a levy transfer application approved, to the employer, until they accept or decline the funds (or
+      withdraw it).
     The subqueries are tied to the notification alone, so this works in any query or update of it."""
     from .reviews import must_sign  # reviews calls this module as signatures change: imported when used
 
@@ -613,6 +716,12 @@ def _still_to_do() -> sa.ColumnElement[bool]:
                 exists(placement.where(Placement.status == PlacementStatus.SUBMITTED))),
         sa.and_(n.kind == K.PLACEMENT_RETURNED,
                 exists(placement.where(Placement.status == PlacementStatus.RETURNED))),
+        sa.and_(n.kind == K.LEVY_APPLICATION_RECEIVED, exists(sa.select(LevyApplication.id).where(
+            application_occurrence(LevyApplication.id) == n.occurrence,
+            LevyApplication.status == ApplicationStatus.PENDING))),
+        sa.and_(n.kind == K.LEVY_APPLICATION_APPROVED, exists(sa.select(LevyApplication.id).where(
+            application_occurrence(LevyApplication.id) == n.occurrence,
+            LevyApplication.status == ApplicationStatus.APPROVED))),
     )
 
 
@@ -624,6 +733,8 @@ GOES_ONCE = {
     K.QUERY_ANSWERED: "the entry is verified or queried again",
     K.PLACEMENT_SUBMITTED: "the placement is published or sent back",
     K.PLACEMENT_RETURNED: "you have changed the placement and submitted it again",
+    K.LEVY_APPLICATION_RECEIVED: "the application is approved, rejected or withdrawn",
+    K.LEVY_APPLICATION_APPROVED: "you have accepted or declined the funds",
 }
 
 

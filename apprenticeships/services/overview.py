@@ -71,11 +71,15 @@ def current_mentees(mentor_id: int) -> list[Apprentice]:
     )).unique())
 
 
+# Made once: an alias's columns are worked out on first use, about a millisecond each time over.
+_HOSTING = sa.orm.aliased(PlacementAssignment, name="hosting")
+
+
 def apprentice_placements(apprentice_id: int) -> tuple[list[PlacementAssignment], list[Placement]]:
     """The apprentice's placements (proposed, accepted or on), the latest first; and the published
     placements they said they would like and are not proposed for or on yet, the soonest first. One
     statement: each placement with the apprentice's assignment on it, if any."""
-    hosting = sa.orm.aliased(PlacementAssignment)
+    hosting = _HOSTING
     interested = sa.exists().where(PlacementInterest.placement_id == Placement.id,
                                    PlacementInterest.apprentice_id == apprentice_id)
     rows = db.session.execute(

@@ -5,15 +5,30 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
-# A real hash of a random string: checked against when no account matches, so a wrong
-# email takes as long to refuse as a wrong password.
-_DUMMY_HASH = generate_password_hash("no-account-has-this-password-9f3a")
+# How new passwords are hashed: werkzeug's scrypt at its default cost, the app's PASSWORD_HASH_METHOD
+# (config.py: always this in production; the tests choose a cheap one, as they hash and check
+# passwords hundreds of times).
+DEFAULT_HASH_METHOD = "scrypt"
+
+
+def _hash_method() -> str:
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD") or DEFAULT_HASH_METHOD
+    return DEFAULT_HASH_METHOD
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A real hash of a random string, made with the method new passwords get: checked against when
+    no account matches, so a wrong email takes as long to refuse as a wrong password."""
+    return generate_password_hash("no-account-has-this-password-9f3a", method=method)
 
 
 @lru_cache(maxsize=1)
@@ -49,11 +64,11 @@ def _personal_words(personal: tuple[str, ...]) -> list[str]:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=_hash_method())
 
 
 def password_matches(password_hash: str | None, password: str) -> bool:
     if password_hash is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_hash_method()), password)
         return False
     return check_password_hash(password_hash, password)

@@ -14,7 +14,8 @@ INSERT ... SELECT each, whatever the number of apprentices:
   on a break) and before gateway. Nothing logged: once per last day logged. Hours behind: at
   most once a calendar month while behind;
 - a share link that stops working within LINK_EXPIRY_AHEAD, to the coordinator who made it;
-  once per expiry date;
+  once per link and expiry date: a cohort's summary's, and the summary of levy transfers' (the same
+  kind; its occurrence names the link, notifications.transfer_link_occurrence);
 - records past their retention period, to the coordinators, to review and anonymise; once per list
   (services/retention.py, which anonymises nothing on its own). Audit events past the audit log's
   retention period are deleted.
@@ -43,6 +44,7 @@ from ..models import (
     ReviewReopening,
     Role,
     ShareLink,
+    TransferShareLink,
     User,
 )
 from . import levy_ledger, notifications, retention
@@ -145,6 +147,15 @@ def share_link_reminders(today: date) -> sa.Select:
                    share_link_id=ShareLink.id, on_date=ShareLink.expires_on)
 
 
+def transfer_link_reminders(today: date) -> sa.Select:
+    """A share link to the summary of levy transfers about to stop working: as `share_link_reminders`."""
+    link = TransferShareLink
+    return _select(sa.and_(User.id == link.created_by_id, User.role == Role.COORDINATOR), link,
+                   link.revoked_at.is_(None), link.expires_on >= today, link.expires_on <= today + LINK_EXPIRY_AHEAD,
+                   kind=K.SHARE_LINK_EXPIRING, on_date=link.expires_on,
+                   occurrence=notifications.transfer_link_occurrence(link.id, link.expires_on))
+
+
 def run(today: date, *, now: datetime | None = None) -> dict[str, int]:
     """The daily job for `today`: make the reminders due (each once), then send the daily emails.
     Returns how many of each were made, and how many daily emails were queued. The caller commits."""
@@ -155,6 +166,7 @@ def run(today: date, *, now: datetime | None = None) -> dict[str, int]:
         "nothing_logged": nothing_logged_reminders(today, settings),
         "hours_behind": hours_behind_reminders(today, settings),
         "share_links": share_link_reminders(today),
+        "transfer_share_links": transfer_link_reminders(today),
     }
     counts = {name: len(notifications.insert(select, now=now)) for name, select in made.items()}
     notifications.reminders_replace_signing_notices()

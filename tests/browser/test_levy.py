@@ -89,3 +89,42 @@ def test_a_coordinator_adds_funds_in_and_imports_dfes_file_on_a_phone(browser: B
     expect(page.get_by_text("Imported the file: 2 added, 0 updated, 0 already held.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Northmoor Borough Council levy: transactions")
     context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_transaction_typed_in_by_mistake_is_removed_after_a_confirmation_on_a_phone(browser: Browser, live_server,
+                                                                                      javascript):
+    context = browser.new_context(java_script_enabled=javascript, viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, live_server, "coordinator@example.org")
+    page.goto(live_server + "/levy/accounts/1")
+    last_month = f"{add_months(first_of_month(uk_today()), -1):%B %Y}"  # the demo's funds in typed in by hand
+    page.locator(f"#month-{add_months(first_of_month(uk_today()), -1).isoformat()[:7]} summary").click()
+    remove = page.get_by_role("link", name="Remove funds in of £")
+    expect(remove).to_have_count(1)
+    remove.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Remove this transaction?")
+    expect(page.locator(".govuk-summary-list")).to_contain_text(last_month)
+    if javascript:
+        assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.get_by_role("button", name="Remove this transaction").click()
+    expect(page.get_by_text(f"in {last_month} removed.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Northmoor Borough Council levy: transactions")
+    expect(page.get_by_role("link", name="Remove funds in of £")).to_have_count(0)
+    context.close()
+
+
+def test_the_ledgers_month_table_stacks_on_a_phone_with_the_balance_in_view(page: Page, live_server, console_errors):
+    """At 375 px each month is a block, every figure under its column's name: nothing scrolls sideways."""
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "coordinator@example.org")
+    page.goto(live_server + "/levy/accounts/1")
+    region = page.get_by_role("region", name="Month by month")
+    assert region.evaluate("r => r.scrollWidth - r.clientWidth") <= 0
+    balance = region.locator("td[data-label='Balance at the end']").first
+    expect(balance).to_be_visible()
+    box = balance.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert console_errors == []

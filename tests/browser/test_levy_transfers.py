@@ -4,9 +4,20 @@ without JavaScript (axe, which needs JavaScript, scans the pages with it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
+
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from apprenticeships.extensions import db
+from apprenticeships.models import LevyAccount, TransactionKind
+from apprenticeships.services import levy_ledger
+from apprenticeships.services.sector_return import financial_year_of
+
+from ..conftest import close_app, make_app
+from ..helpers import served
 from .conftest import assert_accessible
 from .test_placements import sign_out
 from .test_sign_in import sign_in
@@ -75,7 +86,7 @@ def test_approving_an_application_that_misses_a_rule_asks_why_on_a_phone(browser
     page.goto(live_server + "/levy/pledges")
     page.get_by_role("link", name="1 waiting for a decision on Digital apprenticeships in Northmoor").click()
     row = page.get_by_role("row", name="Brightside Design Studio")
-    expect(row).to_contain_text("The hourly wage (£12.21) is below this scheme's minimum of £13.45 an hour")
+    expect(row).to_contain_text("The hourly wage (£12.21) is below this scheme’s minimum of £13.45 an hour")
     row.get_by_role("link", name="Brightside Design Studio").click()
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -122,15 +133,53 @@ def test_an_employer_partner_applies_from_their_home_on_a_phone(browser, live_se
     page.locator("#planned_start-year").fill("2030")
     page.get_by_label("Where will the apprentices work?").fill("Northmoor")
     page.get_by_role("group", name="Does your organisation pay the apprenticeship levy?").get_by_label("No").check()
-    page.get_by_label("Hourly wage (optional)").fill("13.60")
+    page.get_by_label("Hourly wage", exact=True).fill("13.60")  # required: the scheme sets a minimum
     page.get_by_role("group", name="Will every apprentice live in the borough?").get_by_label("Yes").check()
     page.get_by_role("button", name="Send application").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your application to Health and care apprenticeships")
     expect(page.locator("main")).to_contain_text("Pending")
     expect(page.locator("main")).to_contain_text(
-        "The employer's sector (Transport and logistics) is not one this pledge is for: Health or Social care")
+        "The employer’s sector (Transport and logistics) is not one this pledge is for: Health or Social care")
     if javascript:
         assert_accessible(page)
     _fits(page)
     assert errors == []
     context.close()
+
+
+@pytest.fixture
+def next_year_known(databases, demo_database, tmp_path) -> Iterator[str]:
+    """The demo programme with this financial year's last month of funds in (March), so next year's transfer
+    allowance is known, served on a free port."""
+    app = make_app(databases, demo_database, tmp_path)
+    with app.app_context():
+        account = db.session.scalars(sa.select(LevyAccount).order_by(LevyAccount.id)).first()
+        march = date(financial_year_of(date.today()).year + 1, 3, 1)
+        levy_ledger.record(account, march, TransactionKind.CREDIT, 1_000_000, actor=None, audited=False)
+        db.session.commit()
+    with served(app) as address:
+        yield address
+    close_app(app, databases)
+
+
+def test_a_pledge_from_next_years_allowance_on_a_phone(browser, next_year_known):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, next_year_known, "coordinator@example.org")
+    page.goto(next_year_known + "/levy/pledges/new")
+    this_year = financial_year_of(date.today())
+    following = f"{this_year.year + 1}-{(this_year.year + 2) % 100:02d}"
+    years = page.get_by_role("group", name="Which year’s transfer allowance does it come from?")
+    expect(years).to_contain_text("left of the")  # each year's allowance and what is left, beside it
+    assert_accessible(page)
+    _fits(page)
+    years.get_by_label(f"{following} (next year", exact=False).check()
+    page.get_by_label("Title").fill("Next year's first apprentices")
+    page.get_by_label("Amount").fill("1,000")
+    page.get_by_role("button", name="Save pledge").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Next year's first apprentices")
+    expect(page.locator(".govuk-caption-l")).to_contain_text(f"transfer allowance {following}")
+    assert_accessible(page)
+    _fits(page)
+    context.close()
+

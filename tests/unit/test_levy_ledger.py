@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apprenticeships.services.levy_funding import schedule
+from apprenticeships.services.levy_funding import paused, schedule
 from apprenticeships.services.levy_ledger import (
     EXPIRY_MONTHS,
     ExpiryDifference,
@@ -118,6 +118,23 @@ def test_one_who_completes_early_is_paid_the_rest_the_month_after():
     assert sum(p for _, p in early) == sum(p for _, p in full) == 1_200_000
 
 
+def test_a_break_pauses_the_instalments_from_its_month_and_they_resume_the_month_after_the_return():
+    # 12 monthly instalments, January to December 2024, and the completion payment in January 2025.
+    planned = schedule(1_200_000, date(2024, 1, 1), date(2024, 12, 31))
+    assert [m for m, _ in planned] == [month(n) for n in range(13)]
+    # A break from 31 May (on the break on May's census date, its last day), expected back 10 August:
+    # nothing planned from May to August; May's instalment and the rest resume in September, as far apart.
+    moved = paused(planned, date(2024, 5, 31), date(2024, 8, 10))
+    assert [m for m, _ in moved] == [month(n) for n in range(4)] + [month(n) for n in range(8, 17)]
+    assert [p for _, p in moved] == [p for _, p in planned]  # the same payments, the price in full
+    assert not any(month(4) <= m <= month(7) for m, _ in moved)
+    # A break from 1 June: still in learning on May's census date, so May's instalment stays.
+    assert [m for m, _ in paused(planned, date(2024, 6, 1), date(2024, 8, 10))][4] == month(4)
+    assert [m for m, _ in paused(planned, date(2024, 6, 1), date(2024, 8, 10))][5] == month(8)
+    # Back expected on the last day of a month: the next month is the first planned again.
+    assert paused(planned, date(2024, 5, 1), date(2024, 6, 30))[4][0] == month(6)
+
+
 def test_dfes_reported_expiries_are_compared_month_by_month():
     found = differences({month(24): 500, month(25): 300}, {month(24): 500, month(25): 450, month(26): 10})
     assert found == [ExpiryDifference(month(25), 300, 450), ExpiryDifference(month(26), 0, 10)]
@@ -208,3 +225,43 @@ def test_instalments_always_add_up_to_the_price(price, start, days):
     paid = instalments(price, start, start + timedelta(days=days))
     assert sum(p for _, p in paid) == price and all(p > 0 for _, p in paid)
     assert [m for m, _ in paid] == sorted({m for m, _ in paid})
+
+
+# --- The balance available for a payment: never below zero (issue 17's trial) -----------------------------
+
+def test_the_balance_available_is_what_a_payment_can_take_without_going_below_zero():
+    from apprenticeships.services.levy_ledger import available, overdrawn_by_month
+
+    history = {month(0): MonthTotals(credits=1000), month(2): MonthTotals(training=800)}
+    assert available(history, month(3), month(3)) == 200
+    # In month 1 the account held 1,000, but month 2's 800 was paid from it: only 200 was free then.
+    assert available(history, month(1), month(3)) == 200
+    assert available({}, month(3), month(3)) == 0
+    # Funds that expired are not available: 24 months on, the pot is gone.
+    assert available({month(0): MonthTotals(credits=1000)}, month(25), month(25)) == 0
+    # A ledger already below zero (a credit missing) has nothing available, and says where it went below.
+    short = {month(0): MonthTotals(credits=100), month(1): MonthTotals(training=300)}
+    assert available(short, month(1), month(1)) == 0
+    assert overdrawn_by_month(short, month(2)) == {month(1): 200, month(2): 200}
+
+
+@settings(max_examples=150, deadline=None)
+@given(ledgers, st.integers(0, 47), st.integers(0, 60))
+def test_a_payment_of_the_balance_available_never_takes_the_account_below_zero_and_a_penny_more_does(rows, when,
+                                                                                                    now):
+    from dataclasses import replace
+
+    from apprenticeships.services.levy_ledger import available, overdrawn_by_month
+
+    now = month(now)
+    history = {m: t for m, t in _history(rows, within_means=True).items() if m <= now}
+    when = min(month(when), now)
+    room = available(history, when, now)
+    before = overdrawn_by_month(history, now)
+
+    def paying(pence: int) -> dict:
+        totals = history.get(when, MonthTotals())
+        return overdrawn_by_month({**history, when: replace(totals, training=totals.training + pence)}, now)
+
+    assert room >= 0 and paying(room) == before
+    assert paying(room + 1) != before

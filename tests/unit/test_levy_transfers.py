@@ -3,6 +3,7 @@ reasons, DfE's statuses, and what the shared summary may publish."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from hypothesis import given
@@ -20,6 +21,7 @@ from apprenticeships.services.levy_transfers import (
     listed,
     location_matches,
     next_status,
+    notes,
     planned_for,
     problems,
     steps_from,
@@ -143,15 +145,15 @@ def test_each_rule_not_met_says_why_in_plain_words():
     assert problems(_facts(apprentices_live_in_borough=False), EVERY_RULE) == [
         "Not every apprentice lives in the borough: this scheme is for apprentices who live in the borough"]
     assert problems(_facts(hourly_wage_pence=1221), EVERY_RULE) == [
-        "The hourly wage (£12.21) is below this scheme's minimum of £13.45 an hour"]
+        "The hourly wage (£12.21) is below this scheme’s minimum of £13.45 an hour"]
     assert problems(_facts(hourly_wage_pence=None), EVERY_RULE) == [
         "The hourly wage is not given: this scheme asks for at least £13.45 an hour"]
-    assert problems(_facts(location="Eastbrook"), EVERY_RULE) == [
-        "The apprentices would work in Eastbrook: this pledge is for Northmoor or NM1"]
+    assert problems(_facts(location="NM7 2AB"), replace(EVERY_RULE, locations=("NM1", "NM2"))) == [
+        "The apprentices would work in NM7 2AB: this pledge is for NM1 or NM2"]
     assert problems(_facts(location=None), EVERY_RULE) == [
         "Where the apprentices would work is not given: this pledge is for Northmoor or NM1"]
     assert problems(_facts(employer_sector="Retail"), EVERY_RULE) == [
-        "The employer's sector (Retail) is not one this pledge is for: Health or Social care"]
+        "The employer’s sector (Retail) is not one this pledge is for: Health or Social care"]
     assert problems(_facts(standard_id=2, standard_name="Software developer (level 4)"), EVERY_RULE) == [
         "The standard (Software developer (level 4)) is not the one this pledge is for: Data analyst (level 4)"]
     assert problems(_facts(level=6, standard_id=1), EVERY_RULE) == [
@@ -162,7 +164,8 @@ def test_each_rule_not_met_says_why_in_plain_words():
 
 def test_every_rule_not_met_is_listed():
     found = problems(_facts(employer_pays_levy=True, apprentices_live_in_borough=False, hourly_wage_pence=100,
-                            location="Leeds", employer_sector="Retail", level=7), EVERY_RULE)
+                            location="LS1 4AB", employer_sector="Retail", level=7),
+                     replace(EVERY_RULE, locations=("NM1",)))
     assert len(found) == 6
 
 
@@ -262,3 +265,45 @@ def test_two_published_versions_one_apprentice_apart_are_too_close():
     before = levy_outcomes.publish(_raw([12, 11], [900_000, 400_000], outcomes=(11, 7, 5), in_borough=17), 5)
     after = levy_outcomes.publish(_raw([13, 11], [900_000, 400_000], outcomes=(12, 7, 5), in_borough=18), 5)
     assert publication.too_close(before, after, 5)
+
+
+# --- The trial's findings (issue 17): apprentices as recorded, what the pledge has left, postcodes ---------
+
+
+def test_an_apprentice_recorded_outside_the_borough_fails_the_rule_named_by_their_reference():
+    assert problems(_facts(outside_borough=("KST-DEV-02",)), EVERY_RULE) == [
+        "KST-DEV-02 lives outside the borough: this scheme is for apprentices who live in the borough"]
+    assert problems(_facts(outside_borough=("A-1", "A-2", "A-3")), EVERY_RULE) == [
+        "A-1, A-2 and A-3 live outside the borough: this scheme is for apprentices who live in the borough"]
+    # Only where the scheme asks for it.
+    assert problems(_facts(outside_borough=("A-1",)), replace(EVERY_RULE, apprentices_in_borough_only=False)) == []
+
+
+def test_an_application_asking_for_more_than_the_pledge_has_left_says_so():
+    assert problems(_facts(amount_pence=1_800_000, pledge_left=900_000), Rules()) == [
+        "It asks for £18,000; the pledge has £9,000 left"]
+    assert problems(_facts(amount_pence=900_000, pledge_left=900_000), Rules()) == []
+    assert problems(_facts(amount_pence=1_800_000, pledge_left=None), Rules()) == []  # not waiting for a decision
+
+
+def test_a_postcode_matches_the_area_or_district_a_pledge_names():
+    assert location_matches("NM2 8HF", ["NM"]) and location_matches("nm2 8hf", ["NM2"])
+    assert location_matches("Unit 3, Mill Lane, NM4 1AB", ["NM4"])  # a postcode anywhere in the address
+    assert location_matches("NM28HF", ["NM2"]) and location_matches("NM4", ["NM"])
+    assert location_matches("EC1A 1BB", ["EC1"])  # a district's part
+    assert not location_matches("NM12 3AB", ["NM1"]) and not location_matches("N1 9GU", ["NM"])
+    assert not location_matches("NM2 8HF", ["Northmoor"])
+
+
+def test_a_workplace_a_named_place_may_take_in_is_a_note_to_check_by_hand_not_a_failure():
+    northmoor = Rules(locations=("Northmoor",))
+    assert problems(_facts(location="NM2 8HF"), northmoor) == []
+    assert notes(_facts(location="NM2 8HF"), northmoor) == [
+        "Check by hand: the pledge is for Northmoor, the workplace is at NM2 8HF"]
+    assert notes(_facts(location="Northmoor"), northmoor) == []  # it says so itself
+    # Districts only: a postcode outside them fails, a town's name cannot be told by a machine.
+    districts = Rules(locations=("NM1", "NM2"))
+    assert notes(_facts(location="LS1 4AB"), districts) == []
+    assert problems(_facts(location="Eastbrook"), districts) == []
+    assert notes(_facts(location="Eastbrook"), districts) == [
+        "Check by hand: the pledge is for NM1 or NM2, the workplace is at Eastbrook"]

@@ -48,3 +48,23 @@ def test_passwords_are_stored_hashed_and_checked():
     assert password_matches(stored, "Tangerine-Kettle-Orbit-42")
     assert not password_matches(stored, "tangerine-kettle-orbit-42")
     assert not password_matches(None, "anything at all")
+
+
+def test_the_apps_configuration_hashes_with_scrypt_and_tests_choose_a_cheaper_method(empty_app):
+    """Production hashes with scrypt (Config, not read from the environment); the tests' app hashes
+    as its PASSWORD_HASH_METHOD says, and a sign-in with an unknown email checks against a hash made
+    the same way, so it costs what a wrong password does."""
+    from apprenticeships.config import Config
+    from apprenticeships.services.passwords import _dummy_hash
+
+    assert Config().PASSWORD_HASH_METHOD == "scrypt"
+    method = empty_app.config["PASSWORD_HASH_METHOD"]
+    assert method == "pbkdf2:sha256:1000"
+    stored = hash_password("Tangerine-Kettle-Orbit-42")
+    assert stored.startswith(method + "$")
+    assert password_matches(stored, "Tangerine-Kettle-Orbit-42")
+    assert not password_matches(stored, "Tangerine-Kettle-Orbit-43")
+    assert _dummy_hash(method).startswith(method + "$")
+    assert not password_matches(None, "Tangerine-Kettle-Orbit-42")
+    empty_app.config["PASSWORD_HASH_METHOD"] = "scrypt"
+    assert hash_password("Tangerine-Kettle-Orbit-42").startswith("scrypt:32768:8:1$")

@@ -5,24 +5,31 @@ apprentice's levy funding, the dashboard's alert, and the worked-out expiries.""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from apprenticeships.extensions import db
 from apprenticeships.models import (
+    ApplicationStatus,
     Apprentice,
     ApprenticeshipStandard,
     ApprenticeStatus,
     AuditEvent,
+    BreakInLearning,
+    EmployerPartner,
     FundingBand,
     LevyAccount,
+    LevyApplication,
     LevyFunding,
+    LevyPledge,
     LevyReportedExpiry,
     LevyTransaction,
     TransactionKind,
     TransactionSource,
+    TransferApprentice,
     User,
 )
 from apprenticeships.services import levy_ledger, levy_overview, reminders, retention
@@ -157,6 +164,8 @@ def test_funds_in_are_added_by_hand_and_the_balance_moves_to_the_penny(app, coor
     ({"amount": "1e9"}, "amount", "Amount must be an amount in pounds, like 1,250 or 1,250.50"),
     ({"amount": "-5"}, "amount", "Amount must be an amount in pounds"),
     ({"amount": "10.001"}, "amount", "Amount must be an amount in pounds"),
+    ({"amount": "£1,2,3"}, "amount", "Amount must be an amount in pounds"),  # not read as £123
+    ({"amount": "1,23"}, "amount", "Amount must be an amount in pounds"),  # a decimal comma is not guessed at
     ({"amount": "9" * 30}, "amount", "Amount must be an amount in pounds"),
     ({"amount": "0"}, "amount", "Amount must be between £0.01 and £1,000,000,000"),
     ({"month": ["13", "2026"]}, "month", "Month of the transaction must be a real month"),
@@ -181,10 +190,14 @@ def test_hostile_entries_are_field_errors_and_store_nothing(app, coordinator_cli
 def test_a_month_after_this_one_is_refused(app, coordinator_client):
     account_id = new_account(app)
     later = add_months(THIS_MONTH, 1)
-    response = post_form(coordinator_client, f"/levy/accounts/{account_id}/transactions/new",
-                         {"kind": "credit", "month": [str(later.month), str(later.year)], "amount": "10",
-                          "apprentice": "none"}, follow_redirects=True)
-    assert "The month cannot be after this month" in response.get_data(as_text=True)
+    soup = page(post_form(coordinator_client, f"/levy/accounts/{account_id}/transactions/new",
+                          {"kind": "credit", "month": [str(later.month), str(later.year)], "amount": "10",
+                           "description": "Typed ahead", "apprentice": "none"}))
+    # An error next to the month, with everything typed kept (no banner, no empty form).
+    assert "The month of the transaction must be this month or before" in soup.find(id="month-error").get_text()
+    assert soup.find(class_="govuk-notification-banner") is None
+    assert soup.find(id="amount")["value"] == "10" and soup.find(id="description")["value"] == "Typed ahead"
+    assert soup.find(id="month-year")["value"] == str(later.year) and soup.find(id="kind").has_attr("checked")
     assert ledger_rows(app, account_id) == []
 
 
@@ -210,8 +223,8 @@ def test_a_training_payment_names_an_apprentice_the_account_pays_for(app, coordi
 
 def test_the_ledger_pages_through_months_in_the_database(app, coordinator_client):
     account_id = new_account(app)
-    for n in range(30):
-        add(app, account_id, months_ago(n), TransactionKind.CREDIT, 1000 + n)
+    for n in range(30):  # as one import would add them: the expiries not worked out yet
+        add(app, account_id, months_ago(n), TransactionKind.CREDIT, 1000 + n, audited=False)
     soup = page(coordinator_client.get(f"/levy/accounts/{account_id}"))
     months = soup.find("caption", string="Month by month").find_parent("table")
     rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in months.tbody.find_all("tr")]
@@ -230,9 +243,9 @@ def test_the_ledger_pages_through_months_in_the_database(app, coordinator_client
 
 def test_expiries_are_worked_out_first_in_first_out_and_written_once(app):
     account_id = new_account(app)
-    add(app, account_id, months_ago(26), TransactionKind.CREDIT, 10_000)
-    add(app, account_id, months_ago(25), TransactionKind.CREDIT, 5_000)
-    add(app, account_id, months_ago(10), TransactionKind.TRAINING, 4_000)
+    add(app, account_id, months_ago(26), TransactionKind.CREDIT, 10_000, audited=False)  # as an import adds them
+    add(app, account_id, months_ago(25), TransactionKind.CREDIT, 5_000, audited=False)
+    add(app, account_id, months_ago(10), TransactionKind.TRAINING, 4_000, audited=False)
     with app.app_context():
         account = db.session.get(LevyAccount, account_id)
         assert levy_ledger.write_expiries(uk_today(), accounts=[account]) == 2
@@ -245,11 +258,8 @@ def test_expiries_are_worked_out_first_in_first_out_and_written_once(app):
         counts = reminders.run(uk_today())
         db.session.commit()
         assert counts["levy_expiries"] == 0
-    # A payment entered late for an old month changes what expired: the rows follow the rule.
+    # A payment entered late for an old month changes what expired: the rows follow the rule as it is added.
     add(app, account_id, months_ago(3), TransactionKind.TRAINING, 1_000)
-    with app.app_context():
-        levy_ledger.write_expiries(uk_today())
-        db.session.commit()
     assert [r for r in ledger_rows(app, account_id) if r[1] is TransactionKind.EXPIRY] == [
         (months_ago(2), TransactionKind.EXPIRY, 5_000), (months_ago(1), TransactionKind.EXPIRY, 5_000)]
     assert balance(app, account_id) == 0
@@ -378,7 +388,7 @@ def test_a_months_funds_in_already_held_with_another_total_is_a_problem(app, coo
     add(app, account_id, month, TransactionKind.CREDIT, 3_900_000)  # typed in by hand
     soup = page(upload(coordinator_client, account_id, dfe_file(levy_row(month.replace(day=23), "40000"))))
     assert (f"The ledger already holds £39,000 of funds in for {month:%B %Y} (entered by hand), and this file "
-            "says £40,000 (rows 2)") in text_of(soup)
+            "says £40,000 (row 2)") in text_of(soup)
     same = page(upload(coordinator_client, account_id, dfe_file(levy_row(month.replace(day=23), "39000"))))
     assert "Everything in this file is already in the ledger" in text_of(same)
 
@@ -489,7 +499,8 @@ def test_the_dashboard_warns_of_funds_expiring_within_three_months_with_no_plan_
         assert soon and all(e.month <= add_months(THIS_MONTH, 2) for e in soon)
         # Enough planned spending in the coming months to use every pound: no alert.
         account = db.session.get(LevyAccount, soon[0].account_id)
-        levy_ledger.record(account, THIS_MONTH, TransactionKind.TRAINING, 2_000_000_00, actor=None)
+        everything = levy_ledger.available(levy_ledger.histories([account.id])[account.id], THIS_MONTH, THIS_MONTH)
+        levy_ledger.record(account, THIS_MONTH, TransactionKind.TRAINING, everything, actor=None)
         db.session.commit()
     assert page(coordinator.get("/coordinator")).find(id="levy-expiring") is None
 
@@ -520,6 +531,16 @@ def test_anonymising_keeps_the_levy_figures_and_removes_notes(app):
 
 # --- A fixed number of statements ------------------------------------------------------------------
 
+def funded_apprentice(account: LevyAccount, first_name: str, price_pence: int, **values) -> Apprentice:
+    """An apprentice like the demo's first, whose training `account` pays for (in an app context)."""
+    model = db.session.get(Apprentice, 1)
+    apprentice = Apprentice(first_name=first_name, last_name="Funded", cohort_id=model.cohort_id,
+                            standard_id=model.standard_id, provider_id=model.provider_id,
+                            service_area=model.service_area, contracted_minutes_per_week=37 * 60, **values)
+    db.session.add_all([apprentice, LevyFunding(apprentice=apprentice, account=account, price_pence=price_pence)])
+    return apprentice
+
+
 def grow_the_levy(app, months: int, apprentices: int) -> None:
     """More months of funds in and payments, and more apprentices the levy pays for."""
     with app.app_context():
@@ -530,16 +551,20 @@ def grow_the_levy(app, months: int, apprentices: int) -> None:
             levy_ledger.record(account, month, TransactionKind.CREDIT, 4_000_000, actor=None, audited=False)
             levy_ledger.record(account, month, TransactionKind.TRAINING, 100_000, actor=None, audited=False)
         for n in range(apprentices):
-            apprentice = Apprentice(first_name=f"Levy{n}", last_name="Funded", cohort_id=model.cohort_id,
-                                    standard_id=model.standard_id, provider_id=model.provider_id,
-                                    service_area=model.service_area, contracted_minutes_per_week=37 * 60,
-                                    start_date=model.start_date, planned_end_date=model.planned_end_date)
-            db.session.add(apprentice)
-            db.session.add(LevyFunding(apprentice=apprentice, account=account, price_pence=1_500_000))
+            on_break = n % 10 == 0  # some on a break in learning, their payments paused or left out
+            apprentice = funded_apprentice(account, f"Levy{n}", 1_500_000, start_date=model.start_date,
+                                           planned_end_date=model.planned_end_date,
+                                           status=ApprenticeStatus.BREAK_IN_LEARNING if on_break else
+                                           ApprenticeStatus.ACTIVE)
+            if on_break:
+                db.session.add(BreakInLearning(apprentice=apprentice, start_date=months_ago(8), reason="Ill",
+                                               expected_return_date=add_months(THIS_MONTH, n % 20 - 5)))
             levy_ledger.record(account, months_ago(1), TransactionKind.TRAINING, 50_000, actor=None,
                                apprentice=apprentice, audited=False)
         levy_ledger.write_expiries(uk_today(), accounts=[account])
         db.session.commit()
+    for n in range(3):  # more accounts, each with funds in: /levy and the dashboard read them all at once
+        add(app, new_account(app, f"Academy trust {n}"), months_ago(2), TransactionKind.CREDIT, 1_000_000)
 
 
 @pytest.mark.parametrize("path", ["/levy", "/levy/accounts/1", "/levy/accounts/1?page=2",
@@ -556,3 +581,336 @@ def test_the_levy_pages_run_the_same_number_of_statements_at_two_data_sizes(app,
     grow_the_levy(app, months=40, apprentices=60)
     assert count() == small, path
     assert small <= 20, (path, small)
+
+
+def test_a_transaction_typed_in_by_mistake_is_removed_after_a_confirmation(app, coordinator_client):
+    account_id = new_account(app)
+    add(app, account_id, months_ago(26), TransactionKind.CREDIT, 10_000, source=TransactionSource.IMPORTED)
+    add(app, account_id, months_ago(5), TransactionKind.TRAINING, 4_000, description="Wrong account")
+    expired = months_ago(2)  # what was left of the funds from 26 months ago: 6,000, or all 10,000 without the payment
+    assert [r for r in ledger_rows(app, account_id) if r[1] is TransactionKind.EXPIRY] == [
+        (expired, TransactionKind.EXPIRY, 6_000)]
+    ledger = f"/levy/accounts/{account_id}"
+    links = [a for a in page(coordinator_client.get(ledger)).select("a.govuk-link")
+             if a.get_text(" ", strip=True).startswith("Remove")]
+    assert [a.get_text(" ", strip=True) for a in links] == [f"Remove training payment of £40 in {months_ago(5):%B %Y}"]
+
+    confirm = page(coordinator_client.get(links[0]["href"]))  # nothing is removed by opening it
+    words = text_of(confirm)
+    assert confirm.h1.get_text(strip=True) == "Remove this transaction?"
+    assert [" ".join(row.get_text(" ", strip=True).split()) for row in confirm.select(".govuk-summary-list__row")] \
+        == ["What Training payment", f"Month {months_ago(5):%B %Y}", "Amount £40", "Note Wrong account"]
+    assert f"{expired:%B %Y}: £60 expired, £100 will have expired once it is removed" in words
+    assert "The balance goes from £0 to £0" in words
+    form = confirm.select_one("main form")
+    button = form.find("button")
+    assert button.get_text(strip=True) == "Remove this transaction" and "govuk-button--warning" in button["class"]
+    assert form.find("a", string="Cancel")["href"] == ledger
+    assert len(ledger_rows(app, account_id)) == 3
+
+    response = coordinator_client.post(links[0]["href"], data={i["name"]: i["value"] for i in form.find_all("input")})
+    assert response.status_code == 303 and response.headers["Location"].startswith(ledger)
+    after = text_of(page(coordinator_client.get(ledger)))
+    assert f"Training payment of £40 in {months_ago(5):%B %Y} removed." in after
+    assert "Remove training payment" not in after
+    # The expiry follows at once: all of the old funds expired.
+    assert ledger_rows(app, account_id) == [(months_ago(26), TransactionKind.CREDIT, 10_000),
+                                            (expired, TransactionKind.EXPIRY, 10_000)]
+    with app.app_context():
+        details = db.session.scalar(sa.select(AuditEvent.details)
+                                    .where(AuditEvent.action == "levy.transaction_removed"))
+    assert details == {"account": account_id, "kind": "training", "month": months_ago(5).isoformat()[:7]}
+
+    # Removed already (a second tab, a colleague at the same moment): said so, not an error.
+    again = coordinator_client.post(links[0]["href"], data={i["name"]: i["value"] for i in form.find_all("input")})
+    assert again.status_code == 303
+    assert "That transaction has already been removed from the ledger." in text_of(page(coordinator_client.get(ledger)))
+    assert "That transaction has already been removed from the ledger." in text_of(
+        page(coordinator_client.get(links[0]["href"], follow_redirects=True)))
+
+
+def test_only_a_transaction_typed_in_can_be_removed_and_only_the_one_seen(app, coordinator_client):
+    account_id = new_account(app)
+    add(app, account_id, months_ago(2), TransactionKind.CREDIT, 500, source=TransactionSource.IMPORTED)
+    add(app, account_id, months_ago(1), TransactionKind.CREDIT, 700)
+    with app.app_context():
+        imported, entered = db.session.scalars(sa.select(LevyTransaction.id).where(
+            LevyTransaction.account_id == account_id).order_by(LevyTransaction.month)).all()
+    assert coordinator_client.get(f"/levy/accounts/{account_id}/transactions/{imported}/remove").status_code == 404
+    other = new_account(app, "Council")
+    assert coordinator_client.get(f"/levy/accounts/{other}/transactions/{entered}/remove").status_code == 404
+    url = f"/levy/accounts/{account_id}/transactions/{entered}/remove"
+    token = csrf_token_from(coordinator_client.get(url).get_data(as_text=True))
+    # Not the transaction the page showed (an id given again after a removal): nothing is removed.
+    response = coordinator_client.post(url, data={"csrf_token": token, "seen": f"credit:{months_ago(1)}:1"},
+                                       follow_redirects=True)
+    assert "That transaction has already been removed from the ledger" in response.get_data(as_text=True)
+    assert (months_ago(1), TransactionKind.CREDIT, 700) in ledger_rows(app, account_id)
+
+
+def test_a_transfer_payment_for_a_past_month_rewrites_the_expiries_in_the_same_request(app, coordinator_client):
+    """A payment recorded for a month before a pot expired uses that pot: what expired changes at once."""
+    account_id = new_account(app)
+    add(app, account_id, months_ago(26), TransactionKind.CREDIT, 1_000_000)  # expired two months ago, unspent
+    assert [r for r in ledger_rows(app, account_id) if r[1] is TransactionKind.EXPIRY] == [
+        (months_ago(2), TransactionKind.EXPIRY, 1_000_000)]
+    application, transfer = transfer_apprentice(app, account_id)  # started 6 months ago
+    url = f"/levy/applications/{application}/apprentices/{transfer}/payment"
+    token = csrf_token_from(coordinator_client.get(url).get_data(as_text=True))
+    paid = months_ago(4)  # before the pot expired: the oldest funds pay it
+    response = coordinator_client.post(url, data=MultiDict([
+        ("month", str(paid.month)), ("month", str(paid.year)), ("amount", "2,500"), ("csrf_token", token)]))
+    assert response.status_code == 303
+    assert [r for r in ledger_rows(app, account_id) if r[1] is not TransactionKind.CREDIT] == [
+        (paid, TransactionKind.TRANSFER, 250_000), (months_ago(2), TransactionKind.EXPIRY, 750_000)]
+    assert balance(app, account_id) == 0
+
+
+def test_a_break_in_learning_pauses_the_planned_payments_and_an_overdue_return_leaves_them_out(
+        app, coordinator_client):
+    account_id = new_account(app)
+    with app.app_context():
+        account = db.session.get(LevyAccount, account_id)
+        pair = [funded_apprentice(account, name, 1_200_000, start_date=months_ago(6),
+                                  planned_end_date=add_months(THIS_MONTH, 12) - timedelta(1),
+                                  status=ApprenticeStatus.BREAK_IN_LEARNING) for name in ("Paused", "Overdue")]
+        # On a break since last month, back expected in two months' time: nothing planned until the month after.
+        db.session.add(BreakInLearning(apprentice=pair[0], start_date=months_ago(1),
+                                       expected_return_date=add_months(THIS_MONTH, 2) + timedelta(9), reason="Ill"))
+        # Expected back last month and not back: no month to plan from.
+        db.session.add(BreakInLearning(apprentice=pair[1], start_date=months_ago(3),
+                                       expected_return_date=months_ago(1), reason="Caring"))
+        db.session.commit()
+        planned = [m.planned for m in levy_overview.pictures(uk_today(), account_id)[0].forecast]
+    # 80% of £12,000 over 18 months (6 before this month to 11 after): £533.33 a month. Those from last
+    # month on move 4 months later, to resume 3 months from now.
+    assert planned == [0, 0, 0] + [53_333] * 9
+    soup = page(coordinator_client.get("/levy"))
+    note = soup.find(id=f"account-{account_id}-left-out")
+    assert note.get_text(" ", strip=True) == (
+        "1 apprentice on a break in learning is not in the forecast: their expected return date has passed, so "
+        "there is no month to plan their payments from. Once a return is recorded on the apprentice’s page, the "
+        "payments are planned again.")
+    assert "none while they are on a break in learning, the rest from the month after their expected return" \
+        in text_of(soup)
+
+
+# --- Issue 17's trial: the balance never below zero, one transfer counted once, the band, the import -------
+
+def entry(month: date, amount: str, kind: str = "training", **values) -> dict:
+    return {"kind": kind, "month": [str(month.month), str(month.year)], "amount": amount, "top_up": "",
+            "apprentice": "none", "description": ""} | values
+
+
+def test_a_training_payment_typed_in_cannot_take_the_balance_below_zero(app, coordinator_client):
+    account_id = new_account(app)
+    add(app, account_id, months_ago(3), TransactionKind.CREDIT, 100_000, source=TransactionSource.IMPORTED)
+    add(app, account_id, months_ago(1), TransactionKind.TRAINING, 80_000, source=TransactionSource.IMPORTED)
+    url = f"/levy/accounts/{account_id}/transactions/new"
+    # The trial's typo: 2,000,000 for 2,000. Refused beside the amount, saying the balance and why.
+    soup = page(post_form(coordinator_client, url, entry(THIS_MONTH, "2,000,000")))
+    error = soup.find(id="amount-error").get_text(" ", strip=True)
+    assert f"That is more than the balance available in {THIS_MONTH:%B %Y}, £200." in error
+    assert "what its funds do not cover is co-invested (the government pays 95%, the employer 5%)" in error
+    assert soup.find(id="amount")["value"] == "2,000,000"
+    # Two months ago the account held £1,000, but last month's £800 was paid from it: £200 is available then.
+    soup = page(post_form(coordinator_client, url, entry(months_ago(2), "200.01")))
+    assert f"the balance available in {months_ago(2):%B %Y}, £200." in soup.find(id="amount-error").get_text()
+    assert len(ledger_rows(app, account_id)) == 2
+    assert post_form(coordinator_client, url, entry(months_ago(2), "200")).status_code == 303
+    assert balance(app, account_id) == 0
+    assert "some funds in are missing" not in text_of(page(coordinator_client.get(f"/levy/accounts/{account_id}")))
+    # Where the row is written, the same rule (a request that got past the form is refused there)...
+    with app.app_context():
+        account = db.session.get(LevyAccount, account_id)
+        with pytest.raises(levy_ledger.ServiceError, match="balance available"):
+            levy_ledger.enter_transaction(None, account, uk_today(), month=THIS_MONTH, kind=TransactionKind.TRAINING,
+                                          amount_pence=1)
+        db.session.rollback()
+        # ...but DfE's own rows, imported, are its record: never refused.
+        levy_ledger.record(account, THIS_MONTH, TransactionKind.TRAINING, 5_000, actor=None,
+                           source=TransactionSource.IMPORTED)
+        db.session.commit()
+    assert balance(app, account_id) == -5_000
+
+
+def test_a_training_payment_for_an_apprentice_is_no_more_than_is_left_of_their_levy_funding(app, coordinator_client):
+    with app.app_context():
+        funding = db.session.scalar(sa.select(LevyFunding).where(LevyFunding.apprentice_id == 1))
+        paid = int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LevyTransaction.amount_pence), 0))
+                                     .where(LevyTransaction.apprentice_id == 1,
+                                            LevyTransaction.kind == TransactionKind.TRAINING)))
+        band = db.session.get(FundingBand, db.session.get(Apprentice, 1).standard_id)
+        band.max_pence, funding.price_pence = paid + 100_000, paid + 850_000  # the band lowered below the price
+        account_id, band_pence, price = funding.account_id, band.max_pence, funding.price_pence
+        db.session.commit()
+    url = f"/levy/accounts/{account_id}/transactions/new"
+    soup = page(post_form(coordinator_client, url, entry(THIS_MONTH, "1,000.01", apprentice="1")))
+    assert soup.find(id="amount-error").get_text(" ", strip=True) == (
+        f"Error: That is more than is left of Jordan Ellis’s levy funding: £1,000 (the agreed price of "
+        f"{levy_ledger_money(price)}, of which the levy pays up to the funding band, {levy_ledger_money(band_pence)}, "
+        f"less {levy_ledger_money(paid)} already paid)")
+    assert post_form(coordinator_client, url, entry(THIS_MONTH, "1,000", apprentice="1")).status_code == 303
+
+
+def test_two_training_payments_at_the_same_instant_never_take_the_balance_below_zero(app):
+    """Each of two coordinators enters a payment of 60% of the balance: each alone fits, both would not. The
+    account's row is locked before the balance is read, so exactly one is saved."""
+    from apprenticeships.text import money
+
+    from ..helpers import DEMO_EMAILS, served
+    from .test_concurrency import TIMEOUT, at_once, hidden_fields
+    from .test_concurrency import signed_in as signed_in_over_http
+
+    account_id = new_account(app)
+    add(app, account_id, months_ago(1), TransactionKind.CREDIT, 1_000_000, source=TransactionSource.IMPORTED)
+    url = f"/levy/accounts/{account_id}/transactions/new"
+    with served(app) as server:
+        browsers = [signed_in_over_http(server, DEMO_EMAILS["coordinator"]) for _ in range(2)]
+        tokens = [hidden_fields(b.get(server + url, timeout=TIMEOUT).text)["csrf_token"] for b in browsers]
+        fields = entry(THIS_MONTH, money(600_000))
+        responses = at_once([
+            lambda b=b, t=t: b.post(server + url, allow_redirects=False, timeout=TIMEOUT, data=[
+                ("kind", "training"), ("month", fields["month"][0]), ("month", fields["month"][1]),
+                ("amount", fields["amount"]), ("apprentice", "none"), ("csrf_token", t)])
+            for b, t in zip(browsers, tokens, strict=True)])
+    assert sorted(r.status_code for r in responses) in ([200, 303], [303, 303])
+    assert [r[2] for r in ledger_rows(app, account_id) if r[1] is TransactionKind.TRAINING] == [600_000]
+    assert balance(app, account_id) == 400_000
+
+
+def transfer_apprentice(app, account_id: int) -> tuple[int, int]:
+    """An accepted application on a pledge of the account, with one transfer apprentice: (application, apprentice)."""
+    with app.app_context():
+        employer = db.session.scalars(sa.select(EmployerPartner).order_by(EmployerPartner.id)).first()
+        standard = db.session.scalars(sa.select(ApprenticeshipStandard).order_by(ApprenticeshipStandard.id)).first()
+        pledge = LevyPledge(account_id=account_id, year=months_ago(6).year, title="Care", amount_pence=1_000_000)
+        application = LevyApplication(pledge=pledge, employer_id=employer.id, status=ApplicationStatus.ACCEPTED,
+                                      amount_pence=600_000, standard_id=standard.id, planned_start=months_ago(6))
+        transfer = TransferApprentice(application=application, reference="CARE-1", price_pence=600_000,
+                                      start_date=months_ago(6), planned_end_date=add_months(THIS_MONTH, 12))
+        db.session.add_all([pledge, application, transfer])
+        db.session.commit()
+        return application.id, transfer.id
+
+
+def transfer_row(day: date, amount: str) -> str:
+    return f"{day:%d/%m/%Y},Transfer,,,,,,,,,,Data analyst,3,,,,-{amount}"
+
+
+def test_a_transfer_payment_imported_then_recorded_is_counted_once(app, coordinator_client):
+    account_id = new_account(app)
+    add(app, account_id, months_ago(8), TransactionKind.CREDIT, 2_000_000, source=TransactionSource.IMPORTED)
+    application_id, transfer_id = transfer_apprentice(app, account_id)
+    december = months_ago(1)
+    preview = upload(coordinator_client, account_id, dfe_file(transfer_row(december.replace(day=20), "600.00000")))
+    assert confirm(coordinator_client, account_id, preview.get_data(as_text=True)).status_code == 303
+    # Not matched to a pledge's payments yet: /levy/transfers says how much of the ledger's transfers that is.
+    note = page(coordinator_client.get("/levy/transfers")).find(id="transfers-unmatched")
+    assert "The levy ledger also has £600 of transfer payments that are not matched to a pledge’s payments" \
+        in note.get_text(" ", strip=True)
+    # "Record payment" for the same month and amount: the same money, so the imported row is matched to it.
+    payment = f"/levy/applications/{application_id}/apprentices/{transfer_id}/payment"
+    token = csrf_token_from(coordinator_client.get(payment).get_data(as_text=True))
+    response = coordinator_client.post(payment, data=MultiDict([
+        ("month", str(december.month)), ("month", str(december.year)), ("amount", "600"), ("csrf_token", token)]))
+    assert response.status_code == 303
+    with app.app_context():
+        transfers = db.session.scalars(sa.select(LevyTransaction).where(
+            LevyTransaction.account_id == account_id, LevyTransaction.kind == TransactionKind.TRANSFER)).all()
+        assert [(t.month, t.amount_pence, t.transfer_apprentice_id, t.source) for t in transfers] == [
+            (december, 60_000, transfer_id, TransactionSource.IMPORTED)]
+        assert db.session.scalar(sa.select(AuditEvent.action).order_by(AuditEvent.id.desc()).where(
+            AuditEvent.subject_type == "levy_transactions").limit(1)) == "levy.transfer_matched"
+    assert balance(app, account_id) == 2_000_000 - 60_000
+    assert page(coordinator_client.get("/levy/transfers")).find(id="transfers-unmatched") is None
+    # Importing the file again adds nothing.
+    again = page(upload(coordinator_client, account_id, dfe_file(transfer_row(december.replace(day=20), "600"))))
+    assert "Everything in this file is already in the ledger" in text_of(again)
+
+
+def test_a_transfer_payment_recorded_then_imported_is_counted_once(app, coordinator_client):
+    account_id = new_account(app)
+    add(app, account_id, months_ago(8), TransactionKind.CREDIT, 2_000_000, source=TransactionSource.IMPORTED)
+    application_id, transfer_id = transfer_apprentice(app, account_id)
+    november = months_ago(2)
+    payment = f"/levy/applications/{application_id}/apprentices/{transfer_id}/payment"
+    token = csrf_token_from(coordinator_client.get(payment).get_data(as_text=True))
+    assert coordinator_client.post(payment, data=MultiDict([
+        ("month", str(november.month)), ("month", str(november.year)), ("amount", "400"),
+        ("csrf_token", token)])).status_code == 303
+    soup = page(upload(coordinator_client, account_id, dfe_file(transfer_row(november.replace(day=20), "400"))))
+    assert "Everything in this file is already in the ledger" in text_of(soup)
+    assert "Already in the ledger: entered by hand" in text_of(soup)
+    assert "already in the ledger, entered by hand" not in text_of(soup).lower().replace(
+        "already in the ledger: entered by hand", "")
+    assert [r for r in ledger_rows(app, account_id) if r[1] is TransactionKind.TRANSFER] == [
+        (november, TransactionKind.TRANSFER, 40_000)]
+
+
+def test_the_levy_pays_up_to_the_funding_band_and_the_forecast_plans_from_it(app, coordinator_client):
+    with app.app_context():
+        funding = db.session.scalar(sa.select(LevyFunding).where(LevyFunding.apprentice_id == 1))
+        band = db.session.get(FundingBand, db.session.get(Apprentice, 1).standard_id)
+        funding.price_pence, band.max_pence = 1_750_000, 1_000_000  # the band lowered after the price was agreed
+        db.session.commit()
+    said = ("The agreed price is £17,500, above the funding band of £10,000: the levy pays up to £10,000, the "
+            "employer the other £7,500.")
+    assert page(coordinator_client.get("/apprentices/1")).find(id="levy-above-band").get_text(" ", strip=True) == said
+    assert page(coordinator_client.get("/levy/apprentices/1/funding")).find(id="levy-above-band").get_text(
+        " ", strip=True) == said
+    account_id = new_account(app)
+    with app.app_context():
+        account = db.session.get(LevyAccount, account_id)
+        funded_apprentice(account, "Dearer", 1_750_000, start_date=months_ago(6),
+                          planned_end_date=add_months(THIS_MONTH, 12) - timedelta(1))
+        db.session.commit()
+        planned = [m.planned for m in levy_overview.pictures(uk_today(), account_id)[0].forecast]
+    # 80% of the band's £10,000 (not the price's £17,500) over 18 months: £444.44 a month, the last with the
+    # pence left over; the completion payment falls after the forecast's year.
+    assert planned == [44_444] * 11 + [800_000 - 44_444 * 17]
+
+
+def test_the_pages_own_example_file_imports_into_the_demo_account(app, coordinator_client):
+    example = coordinator_client.get("/levy/import-template.csv").get_data()
+    preview = upload(coordinator_client, 1, example)
+    soup = page(preview)
+    assert soup.find(class_="govuk-error-summary") is None, text_of(soup)
+    assert "3 rows: 3 to add, 0 to update, 0 already in the ledger." in text_of(soup)
+    before = len(ledger_rows(app, 1))
+    assert confirm(coordinator_client, 1, preview.get_data(as_text=True)).status_code == 303
+    assert len(ledger_rows(app, 1)) == before + 3  # funds in, a payment, a transfer
+    assert "DfE says" not in text_of(page(coordinator_client.get("/levy/accounts/1")))  # no difference to explain
+
+
+def test_the_import_preview_says_what_the_file_holds_and_warns_when_it_goes_below_zero(app, coordinator_client):
+    account_id = new_account(app)
+    month = months_ago(4)
+    add(app, account_id, month, TransactionKind.CREDIT, 3_900_000)
+    clash = page(upload(coordinator_client, account_id, dfe_file(levy_row(month.replace(day=23), "40000"))))
+    assert "Funds in, in the file £40,000" in text_of(clash)  # the file's figure, though it clashes
+    assert "(row 2). Check which is right" in text_of(clash)
+    empty = page(upload(coordinator_client, account_id, b""))
+    assert "The file is empty" in text_of(empty) and "needs these columns" not in text_of(empty)
+    # A file whose payments come to more than its funds in (a month's funds in missing): warned, not refused.
+    other = new_account(app, "Schools")
+    content = dfe_file(levy_row(months_ago(3).replace(day=23), "1000"),
+                       payment_row(months_ago(2).replace(day=23), "-5000.00000"))
+    preview = upload(coordinator_client, other, content)
+    warning = page(preview).find(id="import-overdrawn").get_text(" ", strip=True)
+    assert f"With this file the balance would go below zero in {months_ago(2):%B %Y}, by £4,000." in warning
+    assert confirm(coordinator_client, other, preview.get_data(as_text=True)).status_code == 303
+    assert balance(app, other) == -400_000
+
+
+def test_the_same_funds_in_typed_in_twice_are_questioned(app, coordinator_client):
+    account_id = new_account(app)
+    url = f"/levy/accounts/{account_id}/transactions/new"
+    first = post_form(coordinator_client, url, entry(date(2025, 3, 1), "123", kind="credit"), follow_redirects=True)
+    assert "There was already" not in text_of(page(first))
+    second = post_form(coordinator_client, url, entry(date(2025, 3, 1), "123", kind="credit"), follow_redirects=True)
+    words = text_of(page(second))
+    assert "Funds in of £123 added to March 2025." in words
+    assert "There was already £123 of funds in for March 2025: check it is not the same money. If it is, remove one." \
+        in words
+    assert len(ledger_rows(app, account_id)) == 2

@@ -5,6 +5,8 @@ two pledges at once that together cannot pass the allowance (on PostgreSQL too).
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -13,11 +15,13 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from werkzeug.datastructures import MultiDict
 
+from apprenticeships.email.templates import template
 from apprenticeships.extensions import db
 from apprenticeships.models import (
     ApplicationStatus,
     ApprenticeshipStandard,
     AuditEvent,
+    EmailState,
     EmployerPartner,
     FundingBand,
     LevyAccount,
@@ -25,6 +29,9 @@ from apprenticeships.models import (
     LevyPledge,
     LevyScheme,
     LevyTransaction,
+    Notification,
+    NotificationKind,
+    OutboxMessage,
     PledgeStatus,
     TransactionKind,
     TransferApprentice,
@@ -32,14 +39,24 @@ from apprenticeships.models import (
     TransferPublishedVersion,
     User,
 )
-from apprenticeships.services import levy_ledger, levy_transfers
+from apprenticeships.services import levy_ledger, levy_transfers, open_data
 from apprenticeships.services.errors import ServiceError
 from apprenticeships.services.sector_return import FinancialYear, financial_year_of
 from apprenticeships.text import money
 
-from ..helpers import DEMO_EMAILS, csrf_token_from, lookup, page, served, sql_statements, text_of
+from ..helpers import (
+    DEMO_EMAILS,
+    csrf_token_from,
+    forget_council_codes,
+    lookup,
+    page,
+    served,
+    sql_statements,
+    text_of,
+)
 from .test_concurrency import TIMEOUT, at_once, hidden_fields
 from .test_concurrency import signed_in as signed_in_over_http
+from .test_open_data import unzip
 
 TODAY = date.today()
 
@@ -182,6 +199,61 @@ def test_a_pledge_beyond_what_is_left_of_the_allowance_is_refused_beside_the_amo
             AuditEvent.subject_type == "levy_pledges", AuditEvent.subject_id == made.id)) == "levy_pledge.created"
 
 
+def funds_in(app, account: int, year: FinancialYear) -> int:
+    """The funds that entered the account in the financial year, from the ledger (PostgreSQL sums as NUMERIC)."""
+    return int(lookup(app, sa.select(sa.func.coalesce(sa.func.sum(LevyTransaction.amount_pence), 0)).where(
+        LevyTransaction.account_id == account, LevyTransaction.kind == TransactionKind.CREDIT,
+        LevyTransaction.month >= year.first_day, LevyTransaction.month <= date(year.year + 1, 3, 1))))
+
+
+def test_a_pledge_draws_on_next_years_allowance_once_it_is_known(app, coordinator_client):
+    this_year = financial_year_of(TODAY)
+    following = FinancialYear(this_year.year + 1)
+    account, name, left = account_of(app), account_name(app), allowance_left(app)
+    soup = page(coordinator_client.get("/levy/pledges/new"))
+    assert soup.find("input", attrs={"name": "year"}) is None  # only this year's can be pledged yet
+    assert (f"The {following.label} allowance can be pledged once the funds for March {following.year} are in the "
+            "ledger.") in text_of(soup)
+    with app.app_context():
+        coordinator = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["coordinator"]))
+        with pytest.raises(ServiceError, match=f"The {following.label} transfer allowance is not known yet"):
+            levy_transfers.create_pledge(coordinator, db.session.get(LevyAccount, account), following.year,
+                                         {"title": "Too soon", "amount_pence": 100})
+        db.session.rollback()
+        # March's funds in: this year's are all in, so next year's allowance is known.
+        levy_ledger.record(db.session.get(LevyAccount, account), date(following.year, 3, 1), TransactionKind.CREDIT,
+                           1_234_500, actor=None, audited=False)
+        db.session.commit()
+    allowance_now = funds_in(app, account, FinancialYear(this_year.year - 1)) * 50 // 100
+    allowance_next = funds_in(app, account, this_year) * 50 // 100
+
+    soup = page(coordinator_client.get("/levy/pledges/new"))
+    radios = soup.select("input[name=year]")
+    assert [r["value"] for r in radios] == [str(this_year.year), str(following.year)]
+    assert radios[0].has_attr("checked") and not radios[1].has_attr("checked")
+    assert [text_of(label) for label in soup.select(".govuk-radios__label")] == [
+        f"{this_year.label} (this year, {this_year.in_words})", f"{following.label} (next year, {following.in_words})"]
+    assert [text_of(hint) for hint in soup.select(".govuk-radios__hint")] == [
+        f"{name}: {money(left)} left of the {money(allowance_now)} allowance",
+        f"{name}: {money(allowance_next)} left of the {money(allowance_next)} allowance"]
+
+    title = "Next year's first apprentices"
+    response = post(coordinator_client, "/levy/pledges/new",
+                    [*pledge_form(title, money(allowance_next + 1), account), ("year", str(following.year))])
+    assert any(f"The pledge is more than is left of the {following.label} transfer allowance: "
+               f"{money(allowance_next)} is left to pledge" in e for e in errors_of(response))
+    response = post(coordinator_client, "/levy/pledges/new",
+                    [*pledge_form(title, "1", account), ("year", str(this_year.year + 2))])
+    assert errors_of(response) == ["Error: Select the year whose transfer allowance the pledge comes from"]
+    response = post(coordinator_client, "/levy/pledges/new",
+                    [*pledge_form(title, money(allowance_next), account), ("year", str(following.year))])
+    assert response.status_code == 303
+    assert lookup(app, sa.select(LevyPledge.year).where(LevyPledge.title == title)) == following.year
+    assert allowance_left(app, title) == 0 and allowance_left(app) == left  # this year's is as it was
+    assert f"{name}, transfer allowance {following.label}" in text_of(
+        page(coordinator_client.get(response.headers["Location"])))
+
+
 def test_a_pledge_cannot_be_less_than_it_has_committed_nor_grow_beyond_the_allowance(app, coordinator_client):
     digital = pledge_id(app, DIGITAL)
     edit = f"/levy/pledges/{digital}/edit"
@@ -267,9 +339,9 @@ def test_an_employer_applies_and_the_coordinator_sees_it_checked_against_the_rul
         made_id = made.id
     coordinator = signed_in("coordinator")
     listed = text_of(page(coordinator.get(f"/levy/pledges/{health}")))
-    assert "The hourly wage (£12) is below this scheme's minimum of £13.45 an hour" in listed
-    assert "The apprentices would work in Eastbrook: this pledge is for Northmoor" in listed
-    assert ("The employer's sector (Transport and logistics) is not one this pledge is for: Health or Social care"
+    assert "The hourly wage (£12) is below this scheme’s minimum of £13.45 an hour" in listed
+    assert "Check by hand: the pledge is for Northmoor, the workplace is at Eastbrook" in listed  # not a failure
+    assert ("The employer’s sector (Transport and logistics) is not one this pledge is for: Health or Social care"
             in listed)
     shown = text_of(page(coordinator.get(f"/levy/applications/{made_id}")))
     assert "It does not meet these rules:" in shown
@@ -302,7 +374,7 @@ def test_approving_an_application_that_does_not_meet_the_rules_needs_a_reason_th
     brightside = application_id(app, "Brightside")
     url = f"/levy/applications/{brightside}/approve"
     confirm = text_of(page(coordinator_client.get(url)))
-    assert "The hourly wage (£12.21) is below this scheme's minimum of £13.45 an hour" in confirm
+    assert "The hourly wage (£12.21) is below this scheme’s minimum of £13.45 an hour" in confirm
     response = post(coordinator_client, url, {"seen": "pending", "reason": "  "})
     assert response.status_code == 200
     assert any("Enter why you are approving it anyway" in e for e in errors_of(response))
@@ -361,6 +433,77 @@ def test_a_move_from_a_status_the_person_did_not_see_changes_nothing(app, coordi
         ApplicationStatus.WITHDRAWN
 
 
+def waiting(client) -> int:
+    """How many notifications need the person, as the header on their home page says ("Notifications 2 need you")."""
+    said = text_of(page(client.get("/employer")).find(id="header-notifications"))
+    return int(said.split()[1]) if said != "Notifications" else 0
+
+
+def test_the_employer_is_told_the_councils_decisions_in_the_app_and_by_email(app, employer_client, signed_in):
+    """As an employer is told a placement's proposal (services/notifications.py): approving asks them to accept
+    or decline the funds until they have; rejecting, and the funds used, tell them for their information."""
+    digital = pledge_id(app, DIGITAL)
+    with app.app_context():
+        employer = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["employer"]))
+    before = waiting(employer_client)
+    for amount in ("2,000", "1,000"):
+        post(employer_client, f"/levy/pledges/{digital}/apply", application_form(app, amount=amount))
+    first, second = (lookup(app, sa.select(LevyApplication.id).where(LevyApplication.amount_pence == pence)
+                            .order_by(LevyApplication.id.desc()).limit(1)) for pence in (200_000, 100_000))
+    coordinator = signed_in("coordinator")
+    post(coordinator, f"/levy/applications/{first}/approve", {"seen": "pending", "reason": ""})
+
+    assert waiting(employer_client) == before + 1
+    [told] = page(employer_client.get("/notifications")).select("#notifications a.govuk-link")[:1]
+    assert text_of(told) == (f"The council has approved your application for £2,000 from its pledge {DIGITAL}. "
+                             "Accept or decline the funds.")
+    assert told["href"] == f"/levy/applications/{first}"
+    with app.app_context():
+        [email] = db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.template == "levy_application_approved")).all()
+        assert email.recipient == DEMO_EMAILS["employer"] and email.personalisation["what"] == text_of(told)
+        assert email.personalisation["link"].endswith(f"/levy/applications/{first}")
+        assert template("levy_application_approved").render(
+            {**email.personalisation, "organisation_name": "Council"}).subject == \
+            f"Your application to {DIGITAL} has been approved"
+        [notice] = db.session.scalars(sa.select(Notification).where(
+            Notification.kind == NotificationKind.LEVY_APPLICATION_APPROVED,
+            Notification.occurrence == f"levy_application:{first}"))
+        assert (notice.user_id, notice.kind, notice.email_state) == (
+            employer.id, NotificationKind.LEVY_APPLICATION_APPROVED, EmailState.SENT)
+
+    # Accepting the funds is what it asked: it is done.
+    post(employer_client, f"/levy/applications/{first}/accept", {"seen": "approved"})
+    assert waiting(employer_client) == before
+
+    # A rejection only tells them: listed and emailed, never counted as waiting.
+    post(coordinator, f"/levy/applications/{second}/reject", {"seen": "pending", "reason": "The pledge is full"})
+    assert waiting(employer_client) == before
+    [told] = page(employer_client.get("/notifications")).select("#notifications a.govuk-link")[:1]
+    assert text_of(told) == (f"The council has rejected your application for £1,000 from its pledge {DIGITAL}. "
+                             "The application says why, if the council gave a reason.")
+    assert "The pledge is full" in text_of(page(employer_client.get(told["href"])))
+
+    # Paid in full: the last payment uses the funds, and they are told.
+    start = date(TODAY.year - 1, TODAY.month, 1)
+    post(coordinator, f"/levy/applications/{first}/apprentices/new",
+         [("reference", "TOLD-1"), ("price", "2,000"), *date_parts("start_date", start),
+          *date_parts("planned_end_date", start + timedelta(days=400)), ("lives_in_borough", "yes"),
+          ("outcome", "in_learning")])
+    apprentice = lookup(app, sa.select(TransferApprentice.id).where(TransferApprentice.reference == "TOLD-1"))
+    post(coordinator, f"/levy/applications/{first}/apprentices/{apprentice}/payment",
+         [*month_parts("month", start), ("amount", "2,000")])
+    assert lookup(app, sa.select(LevyApplication.status).where(LevyApplication.id == first)) is \
+        ApplicationStatus.FUNDS_USED
+    [told] = page(employer_client.get("/notifications")).select("#notifications a.govuk-link")[:1]
+    assert text_of(told) == (f"All £2,000 of your levy transfer from {DIGITAL} has been paid for your apprentices’ "
+                             "training. There is nothing for you to do.")
+    with app.app_context():
+        assert [e.template for e in db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.recipient == DEMO_EMAILS["employer"]).order_by(OutboxMessage.id))][-3:] == [
+            "levy_application_approved", "levy_application_rejected", "levy_application_funds_used"]
+
+
 def test_the_whole_lifecycle_from_applying_to_funds_used(app, employer_client, signed_in):
     """The employer applies, the council approves, the employer accepts, apprentices are added and paid
     through the ledger, and the last payment uses the funds."""
@@ -373,7 +516,7 @@ def test_the_whole_lifecycle_from_applying_to_funds_used(app, employer_client, s
     accept_page = text_of(page(employer_client.get(f"/levy/applications/{mine}/accept")))
     assert "Accept the funds?" in accept_page
     response = post(employer_client, f"/levy/applications/{mine}/accept", {"seen": "approved"})
-    assert "is accepted" in followed(employer_client, response)
+    assert "You accepted the transfer." in followed(employer_client, response)
 
     start = date(TODAY.year - 1, TODAY.month, 1)
     apprentice = [("reference", "NEW-1"), ("price", "2,000"), *date_parts("start_date", start),
@@ -381,7 +524,7 @@ def test_the_whole_lifecycle_from_applying_to_funds_used(app, employer_client, s
                   ("outcome", "in_learning")]
     new_apprentice = f"/levy/applications/{mine}/apprentices/new"
     too_dear = post(coordinator, new_apprentice, [(k, "2,000.01" if k == "price" else v) for k, v in apprentice])
-    assert any("The price is more than is left of the application's £2,000: £2,000 is not taken by its other "
+    assert any("The price is more than is left of the application’s £2,000: £2,000 is not taken by its other "
                "apprentices" in e for e in errors_of(too_dear))
     assert post(coordinator, new_apprentice, apprentice).status_code == 303
     transfer = lookup(app, sa.select(TransferApprentice.id).where(TransferApprentice.reference == "NEW-1"))
@@ -483,7 +626,7 @@ def test_the_schemes_rules_are_saved_and_checked_against_every_application(app, 
         scheme = db.session.get(LevyScheme, 1)
         assert (scheme.non_levy_employers_only, scheme.min_hourly_wage_pence) == (False, 1400)
     kestrel = text_of(page(coordinator_client.get(f"/levy/applications/{application_id(app, 'Kestrel')}")))
-    assert "The hourly wage (£13.50) is below this scheme's minimum of £14 an hour" in kestrel
+    assert "The hourly wage (£13.50) is below this scheme’s minimum of £14 an hour" in kestrel
     response = post(coordinator_client, "/levy/scheme", {
         "version": fields["version"], "loaded": fields["loaded"], "non_levy_employers_only": "perhaps",
         "apprentices_in_borough_only": "no", "min_hourly_wage": "99999999"})
@@ -518,7 +661,7 @@ def test_the_shared_summary_hides_small_numbers_and_moves_on_only_by_the_thresho
     assert "£28,000 paid for training and assessment" in shown and "5 apprentices started" in shown
     assert "Not shown employers funded Fewer than 5 employer partners" in shown
     # Each pledge's money is over fewer than 5 apprentices: not shown, with the reason.
-    assert shown.count("not shown: it would be about fewer than 5 apprentices") == 2
+    assert shown.count("not shown: it was paid for fewer than 5 apprentices") == 2
     assert "fewer than 5" in shown and "KST-DEV" not in shown and "Kestrel" not in shown
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(TransferPublishedVersion)) == 1
@@ -535,10 +678,72 @@ def test_the_shared_summary_hides_small_numbers_and_moves_on_only_by_the_thresho
     assert client.get("/levy/transfers/s/not-a-token").status_code == 404
 
 
+def csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_summary_downloads_as_csv_and_as_open_data_with_small_numbers_hidden(app, coordinator_client, client):
+    soup = page(coordinator_client.get("/levy/transfers"))
+    downloads = {a.get_text(strip=True): a["href"] for a in soup.select("#downloads ~ ul a")}
+    assert downloads["Download the figures (CSV)"] == "/levy/transfers/figures.csv"
+    year = financial_year_of(TODAY)
+    assert f"for the {year.label} financial year ({year.in_words}, time period {year.time_period} in the file)" in (
+        text_of(soup.find(id="downloads").find_next("ul")))
+
+    rows = csv_rows(coordinator_client.get("/levy/transfers/figures.csv"))
+    assert rows[0] == ["measure", "category", "value"]
+    values = {(measure, category): value for measure, category, value in rows[1:]}
+    assert values[("starts", "")] == "5" and values[("used_pounds", "")] == "28000"
+    assert values[("pledged_pounds", "")] == "130000"
+    # Three employers funded, two apprentices on the digital pledge: fewer than the threshold of 5.
+    assert values[("employers", "")] == "not shown: fewer than 5 employer partners"
+    digital = f"{DIGITAL} ({year.label})"
+    assert values[("starts_by_pledge", digital)] == "fewer than 5"
+    assert values[("used_by_pledge_pounds", digital)] == "not shown: it was paid for fewer than 5 apprentices"
+    assert not any("KST-DEV" in value or "Kestrel" in value for row in rows for value in row)
+
+    files = unzip(coordinator_client.get(downloads[
+        "Download the figures as open data in the Department for Education’s format (ZIP)"]))
+    assert list(files["data"][0]) == [*open_data.MANDATORY, *open_data.LA_COLUMNS, "pledge", "status_now",
+                                      "residence", "starts", "employers", "used", "pledged"]
+    assert [(m["col_name"], m["col_type"], m["indicator_unit"]) for m in files["meta"]] == [
+        ("pledge", "Filter", ""), ("status_now", "Filter", ""), ("residence", "Filter", ""),
+        ("starts", "Indicator", ""), ("employers", "Indicator", ""), ("used", "Indicator", "£"),
+        ("pledged", "Indicator", "£")]
+    assert {(r["time_period"], r["time_identifier"]) for r in files["data"]} == {(year.time_period, "Financial year")}
+    by_filter = {next((r[f] for f in ("pledge", "status_now", "residence") if r[f] != "Total"), "Total"): r
+                 for r in files["data"]}
+    assert {k: by_filter["Total"][k] for k in ("starts", "employers", "used", "pledged")} == {
+        "starts": "5", "employers": "c", "used": "28000", "pledged": "130000"}
+    assert {k: by_filter[digital][k] for k in ("starts", "employers", "used", "pledged")} == {
+        "starts": "c", "employers": "x", "used": "c", "pledged": "60000"}
+    assert by_filter["Completed"]["starts"] == "c" and by_filter["Completed"]["used"] == "z"
+    with app.app_context():
+        assert db.session.scalars(sa.select(AuditEvent.details).where(
+            AuditEvent.action == "transfer_figures.exported").order_by(AuditEvent.id)).all() == [
+            {"file": "csv"}, {"file": "open_data"}]
+
+    # The public page behind a share link offers its own figures, the same way.
+    made = post(coordinator_client, "/levy/transfers/sharing/new", {"label": "Open data", "mode": "snapshot"})
+    url = page(coordinator_client.get(made.headers["Location"])).find(
+        "input", attrs={"id": "share-url"})["value"].replace("http://localhost", "")
+    public = page(client.get(url))
+    links = {a.get_text(strip=True): a["href"] for a in public.select("a") if "Download" in a.get_text()}
+    assert links["Download the figures (CSV)"] == f"{url}.csv"
+    assert csv_rows(client.get(f"{url}.csv"))[1:-2] == rows[1:-2]
+    shared = unzip(client.get(f"{url}/open-data.zip"))
+    assert shared["data"] == files["data"]
+    forget_council_codes(app)
+    assert "open data" not in text_of(page(client.get(url)))
+    assert client.get(f"{url}/open-data.zip").status_code == 404
+    assert "Download the figures as open data" not in text_of(page(coordinator_client.get("/levy/transfers")))
+
+
 # --- Hostile input and fixed SQL counts ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("amount", ["1e999", "99999999999999", "-5", "£", "1,250.505", "\x00", "٣"])
+@pytest.mark.parametrize("amount", ["1e999", "99999999999999", "-5", "£", "1,250.505", "£1,2,3", "1,23", "\x00", "٣"])
 def test_hostile_amounts_are_errors_beside_the_field(app, coordinator_client, amount):
     response = post(coordinator_client, "/levy/pledges/new",
                     [*pledge_form("Hostile\x00", amount, account_of(app)), ("standard_id", "99999999999999999999")])
@@ -629,3 +834,155 @@ def test_two_pledges_at_the_same_instant_never_pass_the_allowance_together(app, 
     assert sum("The pledge is more than is left of the" in p for p in pages) == 1
     assert lookup(app, sa.select(sa.func.count()).where(LevyPledge.title.startswith("At once"))) == 1
     assert allowance_left(app) == left - left * 60 // 100 >= 0
+
+
+# --- The trial's findings (issue 17) ------------------------------------------------------------------------
+
+
+def error_beside(response, name: str) -> str:
+    """The error message in the form group of the field `name` (next to it, as GOV.UK shows it)."""
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    group = next(g for g in soup.select(".govuk-form-group") if g.select_one(f"[name='{name}']"))
+    message = group.select_one(".govuk-error-message")
+    return " ".join(message.get_text(" ").split()) if message else ""
+
+
+def test_an_apprentice_recorded_outside_the_borough_fails_the_rule_by_their_reference(app, coordinator_client):
+    kestrel = application_id(app, "Kestrel")  # says every apprentice lives in the borough; KST-DEV-02 does not
+    soup = page(coordinator_client.get(f"/levy/applications/{kestrel}"))
+    shown = text_of(soup)
+    assert "KST-DEV-02 lives outside the borough: this scheme is for apprentices who live in the borough." in shown
+    assert "Meets the local rules" not in shown
+    assert ("Every apprentice lives in the borough No: KST-DEV-02 lives outside the borough (the application said "
+            "yes)") in shown
+    listed = text_of(page(coordinator_client.get(f"/levy/pledges/{pledge_id(app, DIGITAL)}")))
+    assert "KST-DEV-02 lives outside the borough" in listed  # the list checks the apprentices too
+
+
+def test_asking_for_more_than_the_pledge_has_left_is_a_reason_before_approving_and_refused_to_the_employer(
+        app, coordinator_client, employer_client):
+    health = pledge_id(app, HEALTH)  # £40,000; Millstone's £12,000 approved: £28,000 left
+    brightside = lookup(app, sa.select(EmployerPartner.id).where(EmployerPartner.name.startswith("Brightside")))
+    post(coordinator_client, f"/levy/pledges/{health}/apply",
+         [("employer_id", str(brightside)), ("service_reference", "HLT-30"), *application_form(app, amount="30,000")])
+    big = lookup(app, sa.select(LevyApplication.id).where(LevyApplication.service_reference == "HLT-30"))
+    shown = text_of(page(coordinator_client.get(f"/levy/applications/{big}")))
+    assert "It asks for £30,000; the pledge has £28,000 left." in shown
+    approve = page(coordinator_client.get(f"/levy/applications/{big}/approve"))
+    assert "It asks for £30,000; the pledge has £28,000 left." in text_of(approve)
+    assert "It cannot be approved while the pledge has less left than it asks for" in text_of(approve)
+    assert approve.find("button", string="Approve the application") is None
+
+    apply_page = text_of(page(employer_client.get(f"/levy/pledges/{health}/apply")))
+    assert "The pledge has £28,000 left to apply for, of £40,000 in all." in apply_page
+    response = post(employer_client, f"/levy/pledges/{health}/apply", application_form(app, amount="28,000.01"))
+    assert response.status_code == 200
+    assert error_beside(response, "amount") == \
+        "Error: Amount asked for must be £28,000 or less: that is what the pledge has left"
+
+
+def test_the_employers_form_refuses_a_past_start_needs_the_wage_and_warns_of_an_application_pending(
+        app, employer_client):
+    health = pledge_id(app, HEALTH)
+    form = page(employer_client.get(f"/levy/pledges/{health}/apply"))
+    wage = form.find("label", attrs={"for": "hourly_wage"})
+    assert text_of(wage) == "Hourly wage"  # the scheme sets a minimum: not optional
+    assert "The scheme asks for at least £13.45 an hour" in text_of(form.find(id="hourly_wage-hint"))
+    assert "You already have an application pending" not in text_of(form)
+    response = post(employer_client, f"/levy/pledges/{health}/apply",
+                    application_form(app, hourly_wage="", planned_start=date(2020, 2, 1)))
+    assert response.status_code == 200
+    assert error_beside(response, "planned_start") == "Error: Planned start date must be today or in the future"
+    assert error_beside(response, "hourly_wage") == "Error: Enter the hourly wage"
+    assert lookup(app, sa.select(sa.func.count()).select_from(LevyApplication)) == 9
+
+    assert post(employer_client, f"/levy/pledges/{health}/apply",
+                application_form(app, amount="12,500", planned_start=TODAY)).status_code == 303
+    again = text_of(page(employer_client.get(f"/levy/pledges/{health}/apply")))
+    assert (f"You already have an application pending for this pledge, sent on {TODAY.day} {TODAY:%B %Y}."
+            in again)
+
+
+def test_the_coordinators_are_told_when_an_employer_applies_until_it_is_decided(app, employer_client, signed_in):
+    from apprenticeships.models import Notification, NotificationKind, OutboxMessage
+
+    coordinator = signed_in("coordinator")
+    header = text_of(page(coordinator.get("/coordinator")).find(id="header-notifications"))
+    before = int(header.split()[1]) if header.split()[1].isdigit() else 0
+    health = pledge_id(app, HEALTH)
+    post(employer_client, f"/levy/pledges/{health}/apply", application_form(app, amount="12,500"))
+    made = lookup(app, sa.select(sa.func.max(LevyApplication.id)))
+    home = page(coordinator.get("/coordinator"))
+    assert text_of(home.find(id="header-notifications")) == f"Notifications {before + 1} need you"
+    listed = page(coordinator.get("/notifications"))
+    link = listed.select("#notifications a.govuk-link")[0]
+    assert link["href"] == f"/levy/applications/{made}"
+    assert text_of(link) == ("Kestrel Logistics Ltd has applied for £12,500 of levy transfer funds from the pledge "
+                             "Health and care apprenticeships. Approve or reject it.")
+    assert "It goes once the application is approved, rejected or withdrawn." in text_of(listed)
+    with app.app_context():
+        sent = db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.template == "levy_application_received")).all()
+        assert [m.recipient for m in sent] == [DEMO_EMAILS["coordinator"]]
+        assert f"/levy/applications/{made}" in sent[0].personalisation["link"]
+    # The coordinator's decision ends it.
+    post(coordinator, f"/levy/applications/{made}/reject", {"seen": "pending", "reason": ""})
+    with app.app_context():
+        assert db.session.scalar(sa.select(Notification.done_at).where(
+            Notification.kind == NotificationKind.LEVY_APPLICATION_RECEIVED)) is not None
+    assert text_of(page(coordinator.get("/coordinator")).find(id="header-notifications")) == header
+
+
+def test_withdrawing_with_apprentices_in_learning_says_what_they_lose(app, employer_client):
+    kestrel = application_id(app, "Kestrel")
+    with app.app_context():
+        application = db.session.get(LevyApplication, kestrel)
+        still = sum(f.left_to_pay for f in levy_transfers.funded(list(application.apprentices)))
+    assert still > 0
+    warning = page(employer_client.get(f"/levy/applications/{kestrel}/withdraw")).select_one(".govuk-warning-text")
+    assert text_of(warning) == (f"! Warning 2 apprentices are still in learning. {money(still)} still to be paid for "
+                                "their training and assessment will not be paid: you lose it.")
+
+
+def test_a_workplace_in_a_district_matches_and_one_a_named_place_may_take_in_is_checked_by_hand(
+        app, coordinator_client, employer_client):
+    assert "for an automatic check" in text_of(page(coordinator_client.get("/levy/pledges/new")))
+    digital = pledge_id(app, DIGITAL)  # Northmoor, NM1, NM2, NM3
+    post(employer_client, f"/levy/pledges/{digital}/apply", application_form(app, amount="2,000", location="NM2 8HF"))
+    matched = lookup(app, sa.select(sa.func.max(LevyApplication.id)))
+    assert "Check by hand" not in text_of(page(coordinator_client.get(f"/levy/applications/{matched}")))
+    health = pledge_id(app, HEALTH)  # Northmoor
+    post(employer_client, f"/levy/pledges/{health}/apply", application_form(app, amount="2,000", location="NM2 8HF"))
+    by_hand = lookup(app, sa.select(sa.func.max(LevyApplication.id)))
+    soup = page(coordinator_client.get(f"/levy/applications/{by_hand}"))
+    assert text_of(soup.select_one(".govuk-inset-text")) == \
+        "Check by hand: the pledge is for Northmoor, the workplace is at NM2 8HF."
+    assert "this pledge is for Northmoor" not in text_of(soup)  # not a failure
+
+
+def test_closed_pledges_rejected_applications_and_the_employers_words(app, coordinator_client, employer_client,
+                                                                      signed_in):
+    closed = pledge_id(app, LAST_YEARS)
+    response = coordinator_client.get(f"/levy/pledges/{closed}/edit")
+    assert f"{LAST_YEARS} is closed, so it cannot be changed." in followed(coordinator_client, response)
+    soup = page(coordinator_client.get(f"/levy/pledges/{closed}"))
+    assert soup.find("a", string="Edit the pledge") is None and "Not yet committed" not in text_of(soup)
+    assert "Committed to approved applications £30,000" in text_of(soup)  # Ironbridge's and Heath's
+    with app.app_context():
+        boss = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["coordinator"]))
+        with pytest.raises(ServiceError, match="is closed, so it cannot be changed"):
+            levy_transfers.edit_pledge(boss, db.session.get(LevyPledge, closed),
+                                       {"title": "Changed", "amount_pence": 3_000_000}, version=None)
+        db.session.rollback()
+
+    money_rows = page(coordinator_client.get(f"/levy/applications/{application_id(app, 'Fenwick')}")).find(
+        id="money").find_next("dl")
+    assert "Remaining" not in text_of(money_rows)  # rejected: nothing is left of it to use
+
+    digital = pledge_id(app, DIGITAL)
+    post(employer_client, f"/levy/pledges/{digital}/apply", application_form(app, amount="2,000"))
+    mine = lookup(app, sa.select(sa.func.max(LevyApplication.id)))
+    post(coordinator_client, f"/levy/applications/{mine}/approve", {"seen": "pending", "reason": ""})
+    post(employer_client, f"/levy/applications/{mine}/accept", {"seen": "approved"})
+    assert ("No apprentices yet. The council adds each apprentice once they start, with their price and the "
+            "payments made for them.") in text_of(page(employer_client.get(f"/levy/applications/{mine}")))

@@ -83,6 +83,65 @@ def test_htmx_logging_returns_the_log_and_tells_the_totals_to_refresh(app, appre
     assert 'id="progress"' in progress.get_data(as_text=True) and "<html" not in progress.get_data(as_text=True)
 
 
+def log_ids(soup: BeautifulSoup) -> list[str]:
+    return [row["id"] for row in soup.select("#log-entries tbody tr[id]")]
+
+
+def swapped_in(log: BeautifulSoup, answer: BeautifulSoup) -> list[str]:
+    """The log's entries after htmx's out-of-band swaps of `answer` (rows in <template>s): each
+    "beforebegin:#id" or "beforeend:#log-entries > tbody" tbody's rows put in place, each "delete" taken out."""
+    ids = log_ids(log)
+    for template in answer.find_all("template"):
+        part = template.find(attrs={"hx-swap-oob": True})
+        swap = part["hx-swap-oob"]
+        if swap == "delete":
+            ids.remove(part["id"])
+            continue
+        rows = [row["id"] for row in part.find_all("tr")]
+        where, target = swap.split(":", 1)
+        assert where in ("beforebegin", "beforeend") and part.name == "tbody"
+        at = ids.index(target.removeprefix("#")) if where == "beforebegin" else len(ids)
+        assert where == "beforebegin" or target == "#log-entries > tbody"
+        ids[at:at] = rows
+    return ids
+
+
+@pytest.mark.parametrize("days_ago", [0, 1, 40])
+def test_htmx_logging_on_the_logs_first_page_sends_the_new_row_alone(app, apprentice_client, days_ago):
+    home = apprentice_client.get("/apprentice").get_data(as_text=True)
+    before = BeautifulSoup(home, "html.parser")
+    assert len(log_ids(before)) == 20 and before.select_one("#log-list .govuk-pagination__next")  # a full first page
+    day = TODAY - timedelta(days=days_ago)
+    response = apprentice_client.post(
+        "/log", data={**entry_data(activity_date=[str(day.day), str(day.month), str(day.year)], minutes="0.25"),
+                      "csrf_token": csrf_token_from(home)},
+        headers={"HX-Request": "true", "HX-Target": "logbook", "HX-Current-URL": "http://localhost/apprentice"})
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "log-changed"
+    answer = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert "Added 0.25 hours" in text_of(answer.find(id="logbook"))
+    assert answer.find(id="log-list") is None  # not the whole log again
+    after = page(apprentice_client.get("/apprentice"))
+    # What htmx makes of the page is what the page is now: the new entry in its place, the first page still 20.
+    assert swapped_in(before, answer) == log_ids(after)
+    entry = newest_entry(app)
+    if f"entry-{entry.id}" in log_ids(after):
+        row = BeautifulSoup(str(answer.find(id=f"entry-{entry.id}")), "html.parser")  # out of its <template>
+        assert text_of(row) == text_of(after.find(id=f"entry-{entry.id}"))
+        assert [a["href"] for a in row.find_all("a")] == [f"/log/{entry.id}/edit", f"/log/{entry.id}/delete",
+                                                          f"/log/{entry.id}/evidence"]
+    else:  # older than the whole first page: nothing on it changes
+        assert answer.find("template") is None
+
+
+def test_htmx_logging_while_another_page_of_the_log_is_shown_sends_the_first_page(apprentice_client):
+    home = apprentice_client.get("/apprentice?page=2").get_data(as_text=True)
+    response = apprentice_client.post(
+        "/log", data={**entry_data(), "csrf_token": csrf_token_from(home)},
+        headers={"HX-Request": "true", "HX-Target": "logbook", "HX-Current-URL": "http://localhost/apprentice?page=2"})
+    log = BeautifulSoup(response.get_data(as_text=True), "html.parser").find(id="log-list")
+    assert log["hx-swap-oob"] == "true" and "Practised SQL window functions." in text_of(log.find(id="log-entries"))
+
+
 @pytest.mark.parametrize("changes,field,message", [
     ({"activity_date": ["", "", ""]}, "activity_date", "Enter the date of the learning"),
     ({"activity_date": [str((TODAY + timedelta(days=1)).day), str((TODAY + timedelta(days=1)).month),

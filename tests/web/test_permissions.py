@@ -159,6 +159,9 @@ SIGNED_IN_ROUTES = [
     ("/levy/accounts/new", "/levy/accounts/new", {"coordinator"}),
     ("/levy/accounts/<int:account_id>", "/levy/accounts/1", {"coordinator"}),
     ("/levy/accounts/<int:account_id>/transactions/new", "/levy/accounts/1/transactions/new", {"coordinator"}),
+    # The demo's transactions are all imported: only one typed in has a page to remove it.
+    ("/levy/accounts/<int:account_id>/transactions/<int:transaction_id>/remove",
+     "/levy/accounts/1/transactions/999999/remove", {"coordinator": 404}),
     ("/levy/accounts/<int:account_id>/import", "/levy/accounts/1/import", {"coordinator"}),
     ("/levy/import-template.csv", "/levy/import-template.csv", {"coordinator"}),
     ("/levy/funding-bands", "/levy/funding-bands", {"coordinator"}),
@@ -184,6 +187,8 @@ SIGNED_IN_ROUTES = [
      "/levy/applications/4/apprentices/4/payment", {"coordinator"}),
     ("/levy/scheme", "/levy/scheme", {"coordinator"}),
     ("/levy/transfers", "/levy/transfers", {"coordinator"}),
+    ("/levy/transfers/figures.csv", "/levy/transfers/figures.csv", {"coordinator"}),
+    ("/levy/transfers/open-data.zip", "/levy/transfers/open-data.zip", {"coordinator"}),
     ("/levy/transfers/sharing/new", "/levy/transfers/sharing/new", {"coordinator"}),
     ("/levy/transfers/sharing/<int:link_id>", "/levy/transfers/sharing/999", {"coordinator": 404}),
     ("/levy/transfers/sharing/<int:link_id>/revoke", "/levy/transfers/sharing/999/revoke", {"coordinator": 404}),
@@ -225,7 +230,8 @@ PUBLIC_ENDPOINTS = {"static", "home.index", "auth.sign_in", "auth.sign_out", "au
                     "auth.forgotten_password", "auth.reset_link_sent", "auth.reset_password", "auth.two_factor_sign_in",
                     "reviews.calendar_feed", "summaries.summary", "summaries.summary_csv", "summaries.summary_json",
                     "summaries.summary_open_data",
-                    "privacy.notice", "comparison.shared", "levy.shared_transfers"}
+                    "privacy.notice", "comparison.shared", "levy.shared_transfers",
+                    "levy.shared_transfers_csv", "levy.shared_transfers_open_data"}
 
 
 def test_every_route_has_exactly_one_permission_decorator(app):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,14 +13,24 @@ from apprenticeships.models import (
     Apprentice,
     BreakInLearning,
     Cohort,
+    EmployerPartner,
     EvidenceFile,
+    LevyAccount,
+    LevyApplication,
+    LevyFunding,
+    LevyPledge,
+    LevyTransaction,
     LogEntry,
     Mentor,
     ProgressReview,
     Rag,
     ReviewAction,
+    TransactionKind,
+    TransferApprentice,
     VerificationStatus,
 )
+from apprenticeships.services.progress import add_months
+from apprenticeships.services.sector_return import financial_year_of
 
 from ..helpers import sql_statements
 
@@ -59,7 +69,36 @@ def grow(app, extra: int) -> None:
             db.session.add(BreakInLearning(apprentice=apprentice, start_date=model.start_date + timedelta(weeks=20),
                                            expected_return_date=model.start_date + timedelta(weeks=26),
                                            returned_on=model.start_date + timedelta(weeks=25), reason="test"))
+        grow_levy(extra, model)
         db.session.commit()
+
+
+def grow_levy(extra: int, model: Apprentice) -> None:
+    """The levy grown too: each new apprentice funded from the account, with a month's funds in and a
+    training payment for them; and a pledge a tenth as often, with an employer's application and a
+    transfer apprentice it funds."""
+    account = db.session.scalar(sa.select(LevyAccount).order_by(LevyAccount.id).limit(1))
+    employer = db.session.scalar(sa.select(EmployerPartner).order_by(EmployerPartner.id).limit(1))
+    grown = db.session.scalars(sa.select(Apprentice).where(Apprentice.last_name == "Scale")
+                               .order_by(Apprentice.id.desc()).limit(extra)).all()
+    first_month = model.start_date.replace(day=1)
+    for n, apprentice in enumerate(grown):
+        month = add_months(first_month, n % 24)
+        db.session.add(LevyFunding(apprentice=apprentice, account=account, price_pence=1_200_000))
+        db.session.add_all([
+            LevyTransaction(account=account, month=month, kind=TransactionKind.CREDIT, amount_pence=110_000,
+                            top_up_pence=10_000, description="Grown funds in"),
+            LevyTransaction(account=account, month=month, kind=TransactionKind.TRAINING, amount_pence=25_000,
+                            apprentice_id=apprentice.id, description="Grown training payment"),
+        ])
+        if n % 10 == 0:
+            pledge = LevyPledge(account=account, year=model.start_date.year, title=f"Grown pledge {n}",
+                                amount_pence=500_000)
+            application = LevyApplication(pledge=pledge, employer_id=employer.id, amount_pence=400_000,
+                                          standard_id=model.standard_id, planned_start=model.start_date)
+            db.session.add_all([pledge, application, TransferApprentice(
+                application=application, reference=f"GROWN-{n}", price_pence=400_000,
+                start_date=model.start_date, planned_end_date=model.start_date + timedelta(days=500))])
 
 
 def statements_for(app, client, path: str) -> int:
@@ -67,6 +106,7 @@ def statements_for(app, client, path: str) -> int:
     with counting(app) as statements:
         response = client.get(path)
     assert response.status_code == 200
+    assert b"govuk-error-summary" not in response.data, f"{path}: the filters were refused"
     return len(statements)
 
 
@@ -82,9 +122,22 @@ RECORD_PAGES = {"/apprentices/1", "/audit?apprentice=1", "/apprentice"}
     ("coordinator", "/users"),
     ("coordinator", "/reviews"),
     ("coordinator", "/verification"),
+    ("coordinator", "/verification?status=answered&apprentice_name=a&date_from=1&date_from=1&date_from=2000"
+                    "&date_to=31&date_to=12&date_to=2099&sort=newest"),
+    ("mentor", "/verification?status=queried&sort=newest"),
     ("coordinator", "/apprentices/1"),
     ("coordinator", "/audit"),
     ("coordinator", "/audit?apprentice=1"),
+    ("coordinator", "/audit?kind=log_entry.verified&actor=a&date_from=1&date_from=1&date_from=2000"),
+    ("coordinator", "/reports"),
+    ("coordinator", "/reports/{year}"),
+    ("coordinator", "/levy"),
+    ("coordinator", "/levy/accounts/{account}"),
+    ("coordinator", "/levy/transfers"),
+    ("coordinator", "/levy/pledges"),
+    ("coordinator", "/levy/pledges/{pledge}"),
+    ("coordinator", "/levy/applications"),
+    ("coordinator", "/levy/applications/{application}"),
     ("mentor", "/mentor"),
     ("mentor", "/reviews"),
     ("apprentice", "/apprentice"),
@@ -94,7 +147,11 @@ RECORD_PAGES = {"/apprentices/1", "/audit?apprentice=1", "/apprentice"}
 def test_the_same_number_of_statements_at_two_data_sizes(app, signed_in, role, path):
     with app.app_context():
         cohort = db.session.scalar(sa.select(Cohort.id).order_by(Cohort.start_date.desc()).limit(1))
-    path = path.format(cohort=cohort)
+        account = db.session.scalar(sa.select(LevyAccount.id).order_by(LevyAccount.id).limit(1))
+        pledge = db.session.scalar(sa.select(LevyPledge.id).order_by(LevyPledge.id).limit(1))
+        application = db.session.scalar(sa.select(LevyApplication.id).order_by(LevyApplication.id).limit(1))
+    path = path.format(cohort=cohort, account=account, pledge=pledge, application=application,
+                       year=financial_year_of(date.today()).year)
     client = signed_in(role)
     small = statements_for(app, client, path)
     grow(app, 120)

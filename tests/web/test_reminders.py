@@ -32,7 +32,7 @@ from apprenticeships.models import (
     SignoffParty,
     User,
 )
-from apprenticeships.services import levy_ledger, notifications, reminders, reviews, sharing
+from apprenticeships.services import levy_ledger, levy_outcomes, notifications, reminders, reviews, sharing
 from apprenticeships.services.reviews import due_on
 
 from ..helpers import DEMO_EMAILS, sql_statements
@@ -210,6 +210,31 @@ def test_a_share_link_about_to_expire_reminds_the_coordinator_who_made_it(demo_d
     [email] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.template == "share_link_expiring"))
     assert "Board update" in email.personalisation["what"]
     assert run(TODAY + timedelta(days=5))["share_links"] == 0
+
+
+def test_a_levy_transfers_share_link_about_to_expire_reminds_the_coordinator_who_made_it_too(demo_db):
+    coordinator = user(DEMO_EMAILS["coordinator"])
+    link, _ = levy_outcomes.create_link(coordinator, "Transfers board paper", TODAY + timedelta(days=10),
+                                        ShareMode.SNAPSHOT, None, TODAY)
+    revoked, _ = levy_outcomes.create_link(coordinator, "Revoked paper", TODAY + timedelta(days=10),
+                                           ShareMode.SNAPSHOT, None, TODAY)
+    levy_outcomes.revoke_link(coordinator, revoked)
+    db.session.commit()
+    before = newest()
+    assert run(TODAY)["transfer_share_links"] == 0  # 10 days away
+    assert run(TODAY + timedelta(days=4))["transfer_share_links"] == 1  # the revoked one is not reminded of
+    [reminder] = db.session.scalars(sa.select(Notification).where(Notification.id > before)).all()
+    assert (reminder.user_id, reminder.kind, reminder.on_date) == (coordinator.id, K.SHARE_LINK_EXPIRING,
+                                                                   link.expires_on)
+    [item] = [i for i in notifications.page_for(coordinator, 1).items if i.id == reminder.id]
+    assert item.sentence == (f"The share link ‘Transfers board paper’ for the summary of levy transfers stops working "
+                             f"after {link.expires_on.day} {link.expires_on:%B %Y}.")
+    assert item.href == "/levy/transfers#links"
+    [email] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.template == "share_link_expiring"))
+    assert email.recipient == coordinator.email and email.personalisation["what"] == item.sentence
+    assert email.personalisation["link"].endswith("/levy/transfers#links")
+    # Once per link and expiry date: the next day makes nothing.
+    assert run(TODAY + timedelta(days=5))["transfer_share_links"] == 0
 
 
 def test_the_daily_email_gathers_what_waits_once(demo_db):
