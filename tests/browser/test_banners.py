@@ -42,3 +42,37 @@ def test_without_javascript_the_page_opens_at_the_message(browser: Browser, live
     expect(page).to_have_url(live_server + "/notifications#main-content")
     expect(page.locator(".govuk-notification-banner--success")).to_be_in_viewport()
     context.close()
+
+
+PHONE = {"width": 375, "height": 740}
+
+
+def assert_focused_on_screen(page: Page, message) -> None:
+    """The message has the focus and its top is on the screen, not scrolled away above it."""
+    expect(message).to_be_focused()
+    page.wait_for_load_state("load")
+    box = message.bounding_box()
+    assert box is not None and 0 <= box["y"] < PHONE["height"], box
+    expect(message).to_be_focused()
+
+
+def test_on_a_phone_the_message_is_on_the_screen_under_a_long_menu(page: Page, live_server, console_errors):
+    """A coordinator's menu is long: folded under its Menu button from the start, it does not fold
+    only after the focus has brought the message into view, which would push the message off the top."""
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "coordinator@example.org")
+    menu = page.get_by_role("navigation", name="Menu")
+    page.goto(live_server + "/providers/new")
+    page.get_by_role("button", name="Save provider").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Enter the provider's name")
+    assert_focused_on_screen(page, summary)
+    expect(menu.get_by_role("link", name="Providers")).to_be_hidden()
+    page.get_by_label("Name", exact=True).fill("Harbour Skills Academy")
+    page.get_by_role("button", name="Save provider").click()
+    banner = page.locator(".govuk-notification-banner--success")
+    expect(banner).to_contain_text("Harbour Skills Academy saved.")
+    assert_focused_on_screen(page, banner)
+    menu.get_by_role("button", name=re.compile("^Menu")).click()  # and the menu still opens
+    expect(menu.get_by_role("link", name="Providers")).to_be_visible()
+    assert console_errors == []
