@@ -26,7 +26,7 @@ class AccountForm(AppForm):
         description="As the council knows it, for example “Council” or “Maintained schools”")
     service_reference = StringField(
         "Account ID on the apprenticeship service (optional)", widget=GovTextInput(),
-        description="6 letters and numbers, shown at the top of the account's home page, for example V6BJKM",
+        description="6 letters and numbers, shown at the top of the account’s home page, for example V6BJKM",
         validators=[Optional(), Regexp(r"^[A-Za-z0-9]{4,20}$",
                                        message="Account ID must be 4 to 20 letters and numbers, like V6BJKM")])
     submit = SubmitField("Add the account", widget=GovSubmitInput())
@@ -43,12 +43,12 @@ class TransactionForm(AppForm):
     amount = MoneyField("Amount", validators=[InputRequired(message="Enter the amount")],
                         description="In pounds, for example 40,000 or 612.50")
     top_up = MoneyField("Of which the 10% top up (optional)", minimum=0,
-                        description="For funds in: the government's top up, if you know it")
+                        description="For funds in: the government’s top up, if you know it")
     apprentice = SelectField("Whose training (optional)", widget=GovSelect(), validate_choice=False,
                              description="For a training payment: the apprentices this account pays for")
     description = StringField("Note (optional)", widget=GovTextInput(), validators=[
         Length(max=200, message="Note must be 200 characters or fewer")],
-        description="For example the training provider, or the course. Do not write anyone's name")
+        description="For example the training provider, or the course. Do not write anyone’s name")
     submit = SubmitField("Add the transaction", widget=GovSubmitInput())
 
     def __init__(self, *args, funded: list[tuple[int, str]] = (), today: date | None = None, **kwargs):

@@ -26,7 +26,7 @@ from ..models import (
     TransferOutcome,
 )
 from ..services import levy_transfers
-from ..services.levy_ledger import first_of_month, month_name
+from ..services.levy_ledger import add_months, first_of_month, month_name
 from ..text import money
 from ..versioning import VersionedForm
 
@@ -180,7 +180,7 @@ class ApplicationForm(AppForm):
     amount = MoneyField("Amount asked for", description=(
         "The whole cost of training and assessment for all of them, up to the standard’s funding band for each"),
         validators=[InputRequired(message="Enter the amount asked for")])
-    planned_start = GovDateField("Planned start date", description="For example, 1 9 2026",
+    planned_start = GovDateField("Planned start date",
                                  validators=[DataRequired(message="Enter the planned start date")])
     location = StringField("Where will the apprentices work?", widget=GovTextInput(),
                            description="The workplace’s postcode, such as NM1 4QT, or its town", validators=[
@@ -209,10 +209,14 @@ class ApplicationForm(AppForm):
             self.hourly_wage.label.text = "Hourly wage"
             self.hourly_wage.description = (f"What the apprentices will be paid an hour. The scheme asks for at least "
                                             f"{money(min_wage)} an hour")
+        example = add_months(first_of_month(self._today), 3)  # a start date to come, whenever the form is seen
+        self.planned_start.description = f"For example, {example.day} {example.month} {example.year}"
         if by_employer:
             del self.employer_id
             del self.service_reference
             self.employer_pays_levy.label.text = "Does your organisation pay the apprenticeship levy?"
+            self.employer_pays_levy.validators = [
+                InputRequired(message="Select yes if your organisation pays the levy")]
         else:
             self.employer_id.choices = [SelectChoice("", "Select an employer partner")] + [
                 SelectChoice(str(i), name) for i, name in db.session.execute(

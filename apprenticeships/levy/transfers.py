@@ -55,10 +55,11 @@ def _page() -> int:
 @bp.get("/pledges")
 @roles(Role.COORDINATOR)
 def pledges():
-    """The transfer allowance of each account this year, and every pledge with what it has committed and paid."""
-    year = levy_transfers.current_year()
-    return render_template("levy/transfers/pledges.html", year=year, page=levy_transfers.pledges(_page()),
-                           allowances=levy_transfers.allowance_summaries(year))
+    """The transfer allowance of each account this year (and next year's, once known or pledged from), and
+    every pledge with what it has committed and paid."""
+    years = levy_transfers.allowance_years()
+    return render_template("levy/transfers/pledges.html", years=years, page=levy_transfers.pledges(_page()),
+                           allowances=years[0][1])
 
 
 @bp.route("/pledges/new", methods=["GET", "POST"], defaults={"pledge_id": None})
@@ -170,6 +171,9 @@ def apply(pledge_id: int):
         "levy/transfers/apply.html", form=form, pledge=pledge, by_employer=by_employer, left=left,
         rules=levy_transfers.rules_for(pledge, local),
         already=levy_transfers.pending_from(pledge, current_user.employer_id) if by_employer else None,
+        likely=levy_transfers.likely_problems(
+            pledge, current_user.employer, local, levy_transfers.pays_levy_as_last_said(current_user.employer_id))
+        if by_employer else [],
         title=f"Apply to {pledge.title}" if by_employer else f"Record an application to {pledge.title}",
         back=url_for("levy.applications") if by_employer else url_for("levy.pledge", pledge_id=pledge.id),
         field_params={"amount": MONEY, "hourly_wage": MONEY, "employer_pays_levy": INLINE,
@@ -188,10 +192,15 @@ def applications():
     sees only its own, and the pledges open to apply to."""
     status = ApplicationStatus._value2member_map_.get(request.args.get("status", ""))
     if current_user.role == Role.EMPLOYER:
+        employer, local = current_user.employer, levy_transfers.scheme()
+        open_pledges = levy_transfers.pledges(1, open_only=True)
+        pays_levy = levy_transfers.pays_levy_as_last_said(employer.id)
         return render_template(
-            "levy/transfers/employer_applications.html", employer=current_user.employer,
-            page=levy_transfers.applications(_page(), employer_id=current_user.employer_id),
-            open_pledges=levy_transfers.pledges(1, open_only=True))
+            "levy/transfers/employer_applications.html", employer=employer,
+            page=levy_transfers.applications(_page(), employer_id=employer.id, to_employer=True),
+            open_pledges=open_pledges,
+            likely={row.pledge.id: levy_transfers.likely_problems(row.pledge, employer, local, pays_levy)
+                    for row in open_pledges.items})
     return render_template("levy/transfers/applications.html", status=status, statuses=ApplicationStatus,
                            page=levy_transfers.applications(_page(), status=status),
                            counts=levy_outcomes.statuses_counted())
@@ -206,7 +215,7 @@ def application(application_id: int):
     apprentices = levy_transfers.funded(list(application.apprentices))
     used = sum(a.paid for a in apprentices)
     employer_view = current_user.role == Role.EMPLOYER
-    checked = levy_transfers.assess(application)
+    checked = levy_transfers.assess(application, to_employer=employer_view)
     return render_template(
         "levy/transfers/application.html", application=application, apprentices=apprentices, used=used,
         allocated=levy_transfers.allocated(application, apprentices), problems=checked.problems, notes=checked.notes,
@@ -245,7 +254,8 @@ def decide(application_id: int, step: str):
         on_refusal_go_to(back)
         reason = (form.reason.data or "").strip() or None if step in ("approve", "reject") else None
         levy_transfers.decide(current_user, application, step, reason, seen=form.seen_status())
-        flash({"accept": "You accepted the transfer.", "decline": "You declined the transfer.",
+        flash({"accept": "You accepted the transfer. Next, send the council each apprentice’s details as they start.",
+               "decline": "You declined the transfer.",
                "withdraw": "You withdrew your application."}[step] if employer_view
               else f"The application from {application.employer.name} is {move.done}.", "success")
         return redirect(back, code=303)

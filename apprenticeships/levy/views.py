@@ -75,7 +75,7 @@ def new_account():
         flash(f"{account.name} added.", "success")
         return redirect(url_for("levy.account", account_id=account.id), code=303)
     return render_template("form_page.html", form=form, back=url_for("levy.index"), title="Add a levy account",
-                           intro="One account on the apprenticeship service that the council's levy is paid into.")
+                           intro="One account on the apprenticeship service that the council’s levy is paid into.")
 
 
 @bp.get("/accounts/<int:account_id>")
@@ -211,7 +211,7 @@ def funding_band(standard_id: int):
     return render_template("form_page.html", form=form, back=url_for("levy.funding_bands"),
                            title=f"Funding band for {standard.display_name}", caption=standard.reference,
                            intro="The most the levy pays for training and assessment on this standard: DfE "
-                                 "publishes each standard's band.")
+                                 "publishes each standard’s band.")
 
 
 @bp.route("/apprentices/<int:apprentice_id>/funding", methods=["GET", "POST"])

@@ -29,6 +29,10 @@ class NotificationKind(Choice):
     LEVY_APPLICATION_APPROVED = "levy_application_approved"
     LEVY_APPLICATION_REJECTED = "levy_application_rejected"
     LEVY_FUNDS_USED = "levy_application_funds_used"
+    # To the coordinators: the employer partner accepted or declined the funds approved, or withdrew.
+    LEVY_FUNDS_ACCEPTED = "levy_application_accepted"
+    LEVY_FUNDS_DECLINED = "levy_application_declined"
+    LEVY_APPLICATION_WITHDRAWN = "levy_application_withdrawn"
     # Made by the daily job (services/reminders.py), once per occurrence.
     SHARE_LINK_EXPIRING = "share_link_expiring"
     REVIEW_DUE_SOON = "review_due_soon"

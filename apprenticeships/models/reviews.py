@@ -38,6 +38,9 @@ class ProgressReview(Versioned, db.Model):
         sa.CheckConstraint("locked_at IS NULL OR held_date IS NOT NULL", name="locked_when_held"),
         sa.CheckConstraint("signing_mentor_id IS NULL OR held_date IS NOT NULL", name="mentor_signs_when_held"),
         sa.Index("ix_progress_reviews_apprentice_scheduled", "apprentice_id", "scheduled_date"),
+        # Each apprentice's last review held (progress.py), found at the end of their range whatever
+        # the planner's statistics say (migration 0020).
+        sa.Index("ix_progress_reviews_apprentice_held", "apprentice_id", "held_date"),
         # Reviews to do (not yet held) by date, for the dashboard and the reviews page.
         sa.Index("ix_progress_reviews_unheld", "held_date", "scheduled_date"),
         # Reviews still open for signing.

@@ -38,6 +38,7 @@ from ..models import (
     TransactionKind,
     User,
 )
+from ..templating import uk_today
 from ..text import money
 from ..versioning import expect
 from . import audit
@@ -145,8 +146,13 @@ class ApprenticeFunding:
     funding: LevyFunding | None
     account_name: str | None
     band_pence: int | None
-    schedule: list[tuple[date, int]]
+    schedule: list[tuple[date, int]]  # moved by a break in learning (`paused`), as the forecast moves them
     paid_pence: int  # training payments in the ledger for them
+    # On a break in learning: the month the payments stop from, and the month they resume in (None: the
+    # expected return has passed, so the forecast plans none of them until a return is recorded).
+    paused_from: date | None = None
+    resume: date | None = None
+    expected_return: date | None = None
 
     @property
     def levy_pays_pence(self) -> int | None:
@@ -163,22 +169,35 @@ class ApprenticeFunding:
         return self.schedule[0][1] if len(self.schedule) > 1 else None
 
 
-def for_apprentice(apprentice: Apprentice) -> ApprenticeFunding:
-    """Their funding, the band, the planned payments and what the ledger has paid: one statement."""
+def for_apprentice(apprentice: Apprentice, today: date | None = None) -> ApprenticeFunding:
+    """Their funding, the band, the planned payments (moved by a break in learning, by the forecast's own
+    rule, `paused`) and what the ledger has paid: one statement."""
+    today = today or uk_today()
     paid = (sa.select(sa.func.coalesce(sa.func.sum(LevyTransaction.amount_pence), 0))
             .where(LevyTransaction.apprentice_id == apprentice.id, LevyTransaction.kind == TransactionKind.TRAINING)
             .scalar_subquery())
-    funding, account_name, band, paid = db.session.execute(
-        sa.select(LevyFunding, LevyAccount.name, FundingBand.max_pence, paid)
+    on_break = sa.and_(BreakInLearning.apprentice_id == Apprentice.id, BreakInLearning.returned_on.is_(None),
+                       Apprentice.status == ApprenticeStatus.BREAK_IN_LEARNING)
+    funding, account_name, band, paid, break_start, expected_return = db.session.execute(
+        sa.select(LevyFunding, LevyAccount.name, FundingBand.max_pence, paid, BreakInLearning.start_date,
+                  BreakInLearning.expected_return_date)
         .select_from(Apprentice)
         .outerjoin(LevyFunding, LevyFunding.apprentice_id == Apprentice.id)
         .outerjoin(LevyAccount, LevyAccount.id == LevyFunding.account_id)
         .outerjoin(FundingBand, FundingBand.standard_id == Apprentice.standard_id)
-        .where(Apprentice.id == apprentice.id)).one()
+        .outerjoin(BreakInLearning, on_break)
+        .where(Apprentice.id == apprentice.id)
+        .order_by(BreakInLearning.start_date.desc()).limit(1)).one()
     planned = schedule(levy_pays(funding.price_pence, band), apprentice.start_date, apprentice.planned_end_date,
                        withdrawn_on=apprentice.withdrawal_date, completed_on=apprentice.completion_date) \
         if funding is not None and apprentice.planned_end_date > apprentice.start_date else []
-    return ApprenticeFunding(funding, account_name, band, planned, int(paid))
+    if break_start is None or not any(m >= first_of_month(break_start) for m, _ in planned):
+        return ApprenticeFunding(funding, account_name, band, planned, int(paid))
+    paused_from = first_of_month(break_start)
+    if expected_return is None or expected_return < today:  # as the forecast: no month to plan from
+        return ApprenticeFunding(funding, account_name, band, planned, int(paid), paused_from, None, expected_return)
+    return ApprenticeFunding(funding, account_name, band, paused(planned, break_start, expected_return), int(paid),
+                             paused_from, add_months(first_of_month(expected_return), 1), expected_return)
 
 
 def levy_pays(price_pence: int, band_pence: int | None) -> int:
@@ -189,12 +208,22 @@ def levy_pays(price_pence: int, band_pence: int | None) -> int:
 # --- Planned spending, for the forecast ------------------------------------------------------------
 
 @dataclass(frozen=True)
+class LeftOut:
+    """An apprentice on a break whose expected return has passed: their payments are not planned."""
+
+    apprentice_id: int
+    name: str
+    expected_return: date | None
+
+
+@dataclass(frozen=True)
 class PlannedTraining:
-    """The training payments planned for each account's apprentices, by month (`payments`), and how many
-    of its apprentices on a break are left out of them (`left_out`: no expected return still to come)."""
+    """The training payments planned for each account's apprentices, by month (`payments`), and which
+    of its apprentices on a break are left out of them (`left_out`: no expected return still to come),
+    by name."""
 
     payments: dict[int, dict[date, int]]
-    left_out: dict[int, int]
+    left_out: dict[int, list[LeftOut]]
 
 
 def planned_training(today: date, months: int) -> PlannedTraining:
@@ -209,7 +238,7 @@ def planned_training(today: date, months: int) -> PlannedTraining:
         sa.select(LevyFunding.account_id, LevyFunding.apprentice_id, LevyFunding.price_pence, Apprentice.start_date,
                   Apprentice.planned_end_date, Apprentice.withdrawal_date, Apprentice.completion_date,
                   Apprentice.status, BreakInLearning.start_date, BreakInLearning.expected_return_date,
-                  FundingBand.max_pence)
+                  FundingBand.max_pence, Apprentice.first_name, Apprentice.last_name)
         .join(Apprentice, Apprentice.id == LevyFunding.apprentice_id)
         .outerjoin(BreakInLearning, on_break)
         .outerjoin(FundingBand, FundingBand.standard_id == Apprentice.standard_id)
@@ -221,19 +250,20 @@ def planned_training(today: date, months: int) -> PlannedTraining:
             LevyTransaction.kind == TransactionKind.TRAINING, LevyTransaction.apprentice_id.is_not(None),
             LevyTransaction.month >= this_month, LevyTransaction.month <= last)).tuples())
     planned: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    left_out: dict[int, int] = defaultdict(int)
+    left_out: dict[int, list[LeftOut]] = defaultdict(list)
     for (account_id, apprentice_id, price, start, planned_end, withdrawn, completed, status, break_start,
-         expected_return, band) in fundings:
+         expected_return, band, first_name, last_name) in fundings:
         payments = schedule(levy_pays(price, band), start, planned_end, withdrawn_on=withdrawn, completed_on=completed)
         if status is ApprenticeStatus.BREAK_IN_LEARNING:
             if break_start is None or expected_return < today:
-                left_out[account_id] += 1
+                left_out[account_id].append(LeftOut(apprentice_id, f"{first_name} {last_name}", expected_return))
                 continue
             payments = paused(payments, break_start, expected_return)
         for month, pence in payments:
             if this_month <= month <= last and (apprentice_id, month) not in paid:
                 planned[account_id][month] += pence
-    return PlannedTraining({a: dict(m) for a, m in planned.items()}, dict(left_out))
+    by_name = {a: sorted(people, key=lambda p: (p.name, p.apprentice_id)) for a, people in left_out.items()}
+    return PlannedTraining({a: dict(m) for a, m in planned.items()}, by_name)
 
 
 def band_of(standard: ApprenticeshipStandard) -> int | None:

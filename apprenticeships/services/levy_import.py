@@ -183,10 +183,15 @@ def preview(account: LevyAccount, text: str, today: date) -> LevyPreview:
     reader = csv.DictReader(io.StringIO(text))
     headers = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
+    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    if missing and ";" in first_line and not any(c not in [h.strip().strip('"').lower() for h in first_line.split(";")]
+                                                 for c in REQUIRED_COLUMNS):
+        return LevyPreview([], "The file’s columns are separated by semicolons: save it as CSV (comma separated) "
+                               "and upload it again", account_id=account.id)
     if missing:
         names = ", ".join(c.capitalize() for c in missing)
         return LevyPreview([], f"The file needs these columns: {names}. It should be the transactions file the "
-                               "apprenticeship service downloads, saved as CSV: download the template to see them",
+                               "apprenticeship service downloads, saved as CSV: download an example file to see them",
                            account_id=account.id)
     reader.fieldnames = headers
     rows = list(reader)
@@ -392,7 +397,7 @@ def _check_credits(month: date, group: list[RowResult], held: _Held) -> None:
         for r in group:
             r.problems.append((TOTAL, f"The ledger already holds {money(pence)} of funds in for {month_name(month)} "
                                       f"({how}), and this file says {money(total)} ({rows}). Check which is "
-                                      "right: a month's funds in are imported once"))
+                                      "right: a month’s funds in are imported once"))
         return
     for r in group:
         r.action = "new"
@@ -410,7 +415,7 @@ def commit(actor: User, account: LevyAccount, text: str, today: date) -> LevyPre
         if v["kind"] == "credit" and v.get("first_of_month"):
             levy_ledger.record(account, v["month"], TransactionKind.CREDIT, v["month_total"], actor=actor,
                                top_up_pence=v["month_top_up"], source=TransactionSource.IMPORTED,
-                               import_key=_credit_key(v["month"]), description="Funds in (from DfE's file)",
+                               import_key=_credit_key(v["month"]), description="Funds in (from DfE’s file)",
                                audited=False)
         elif v["kind"] in ("training", "transfer"):
             kind = TransactionKind.TRAINING if v["kind"] == "training" else TransactionKind.TRANSFER

@@ -119,7 +119,7 @@ def record(account: LevyAccount, month: date, kind: TransactionKind, amount_penc
     if amount_pence < 1:
         raise ServiceError("An amount must be at least 1p")
     if apprentice is not None and kind is not TransactionKind.TRAINING:
-        raise ServiceError("Only a training payment is for one of the council's apprentices")
+        raise ServiceError("Only a training payment is for one of the council’s apprentices")
     if transfer_apprentice is not None and kind is not TransactionKind.TRANSFER:
         raise ServiceError("Only a transfer payment is for a transfer apprentice")
     if source is TransactionSource.ENTERED and kind in (TransactionKind.TRAINING, TransactionKind.TRANSFER):
@@ -149,8 +149,9 @@ def lock_account(account: LevyAccount) -> None:
     db.session.execute(sa.select(LevyAccount.id).where(LevyAccount.id == account.id).with_for_update(key_share=True))
 
 
-CO_INVESTED = ("A levy account’s balance never goes below zero: what its funds do not cover is co-invested (the "
-               "government pays 95%, the employer 5%), not paid from the levy, so enter only what the levy paid")
+# One sentence, no full stop, as the app's other error messages.
+CO_INVESTED = ("a levy account’s balance never goes below zero, as what its funds do not cover is co-invested (the "
+               "government pays 95%, the employer 5%) and not paid from the levy, so enter only what the levy paid")
 
 
 def training_problem(account: LevyAccount, month: date, amount_pence: int, apprentice: Apprentice | None,
@@ -161,7 +162,7 @@ def training_problem(account: LevyAccount, month: date, amount_pence: int, appre
     month, this_month = first_of_month(month), first_of_month(today)
     room = available(histories([account.id]).get(account.id, {}), month, max(month, this_month))
     if amount_pence > room:
-        return f"That is more than the balance available in {month_name(month)}, {money(room)}. {CO_INVESTED}"
+        return f"That is more than the balance available in {month_name(month)}, {money(room)}: {CO_INVESTED}"
     if apprentice is not None and (left := funding_left(apprentice)) is not None and amount_pence > left[0]:
         return (f"That is more than is left of {apprentice.full_name}’s levy funding: {money(max(left[0], 0))} "
                 f"({left[1]})")

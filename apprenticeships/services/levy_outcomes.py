@@ -18,7 +18,7 @@ written by services/open_data.py as the cohort summaries and the sector return a
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -312,7 +312,8 @@ def csv_rows(published: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 OPEN_DATA_FILTERS = [
-    open_data.Column("pledge", "Pledge", "Filter", hint="The council's pledges of its levy to local employers"),
+    # Its hint says the figures are cumulative, with the day (`open_data_file`, by `coverage`).
+    open_data.Column("pledge", "Pledge", "Filter", hint="The council’s pledges of its levy to local employers"),
     open_data.Column("status_now", "Where the apprentices are now", "Filter"),
     open_data.Column("residence", "Where the apprentices live", "Filter"),
 ]
@@ -342,8 +343,16 @@ def open_data_period(as_of: datetime | date) -> FinancialYear:
     return financial_year_of(as_of.date() if isinstance(as_of, datetime) else as_of)
 
 
+def coverage(as_of: datetime | date) -> str:
+    """What the figures count, in words, for the metadata: they are cumulative, not the time period's alone."""
+    day = as_of.date() if isinstance(as_of, datetime) else as_of
+    return (f"All pledges up to {day.day} {day:%B %Y}: cumulative, every pledge since the first and what it "
+            "achieved, not only in the financial year of the time period. Total: all of them")
+
+
 def open_data_file(published: dict[str, Any], as_of: datetime | date) -> open_data.OpenDataFile:
-    """Published figures as an EES pair (open_data.write), for the financial year they are as of: a row of
+    """Published figures as an EES pair (open_data.write), for the financial year they are as of, every pledge
+    so far counted (cumulative: the pledge filter's hint says so, "All pledges up to <date>", `coverage`): a row of
     totals, one for each pledge (its starts, money used and offered; employers per pledge are not
     published, x), and one for each category of where the apprentices are now and where they live (their
     starts; money and employers have no meaning there, z). A figure not published is c."""
@@ -363,8 +372,9 @@ def open_data_file(published: dict[str, Any], as_of: datetime | date) -> open_da
         for cell in published[key]:
             rows.append({**total, column: cell["label"], "starts": cell["value"], **not_applicable})
     year = open_data_period(as_of)
-    return open_data.write(f"levy_transfers_{year.time_period}", year.time_period, "Financial year",
-                           OPEN_DATA_FILTERS, OPEN_DATA_INDICATORS, rows)
+    filters = [replace(f, hint=coverage(as_of)) if f.name == "pledge" else f for f in OPEN_DATA_FILTERS]
+    return open_data.write(f"levy_transfers_cumulative_{year.time_period}", year.time_period, "Financial year",
+                           filters, OPEN_DATA_INDICATORS, rows)
 
 
 def create_link(actor: User, label: str, expires_on: date | None, mode: ShareMode, narrative: str | None,

@@ -60,7 +60,7 @@ class AccountPicture:
     unwritten: list[date]
     differences: list[ExpiryDifference] = field(default_factory=list)
     # Apprentices on a break whose expected return has passed: no date to plan their payments from.
-    on_break_left_out: int = 0
+    on_break_left_out: list[levy_funding.LeftOut] = field(default_factory=list)
 
     @property
     def balance(self) -> int:
@@ -76,7 +76,8 @@ class AccountPicture:
 
 
 def _picture(account: LevyAccount, history: dict[date, MonthTotals], this_month: date, planned: dict[date, int],
-             reported: dict[date, int], on_break_left_out: int = 0) -> AccountPicture:
+             reported: dict[date, int],
+             on_break_left_out: list[levy_funding.LeftOut] | None = None) -> AccountPicture:
     totals = MonthTotals(*(sum(getattr(t, name) for t in history.values())
                            for name in ("credits", "training", "transfers", "expiries")))
     funds = funds_now(history, this_month)
@@ -88,7 +89,7 @@ def _picture(account: LevyAccount, history: dict[date, MonthTotals], this_month:
         account.id, account.name, account.service_reference, totals.credits, totals.training, totals.transfers,
         totals.expiries, funds.held, funds.overdrawn, [Pot(p.entered, p.left) for p in funds.pots],
         levy_ledger.forecast(history, this_month, planned), unwritten, differences(worked_out, reported),
-        on_break_left_out)
+        on_break_left_out or [])
 
 
 def pictures(today: date, account_id: int | None = None) -> list[AccountPicture]:
@@ -117,7 +118,7 @@ def pictures(today: date, account_id: int | None = None) -> list[AccountPicture]
         for month, pence in transfers[account.id].items():
             planned[month] = planned.get(month, 0) + pence
         result.append(_picture(account, history.get(account.id, {}), this_month, planned,
-                               reported.get(account.id, {}), training.left_out.get(account.id, 0)))
+                               reported.get(account.id, {}), training.left_out.get(account.id, [])))
     return result
 
 

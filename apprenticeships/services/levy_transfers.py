@@ -236,6 +236,8 @@ class Facts:
     outside_borough: tuple[str, ...] = ()
     # What its pledge has not yet committed, while the application waits for a decision (None: not asked).
     pledge_left: int | None = None
+    # The location is the employer's own address (before it applies), not where it says the apprentices work.
+    location_is_address: bool = False
 
 
 # A postcode area (NM) or district (NM1, EC1A) as a pledge names it; a full postcode's outward code.
@@ -288,12 +290,13 @@ def _levels(low: int | None, high: int | None) -> str:
     return f"level {low} and above" if low is not None else f"up to level {high}"
 
 
-def problems(facts: Facts, rules: Rules) -> list[str]:
+def problems(facts: Facts, rules: Rules, *, to_employer: bool = False) -> list[str]:
     """Every local rule and pledge criterion the application does not meet, each in plain words; an
-    empty list when it meets them all."""
+    empty list when it meets them all. `to_employer`: worded for the employer itself ("your organisation")."""
     found = []
+    who = "Your organisation" if to_employer else "The employer"
     if rules.non_levy_employers_only and facts.employer_pays_levy:
-        found.append("The employer pays the levy: this scheme is for non-levy employers only")
+        found.append(f"{who} pays the levy: this scheme is for non-levy employers only")
     if rules.apprentices_in_borough_only and not facts.apprentices_live_in_borough:
         found.append("Not every apprentice lives in the borough: this scheme is for apprentices who live in "
                      "the borough")
@@ -314,9 +317,11 @@ def problems(facts: Facts, rules: Rules) -> list[str]:
             found.append(f"Where the apprentices would work is not given: this pledge is for {places}")
         elif not location_matches(facts.location, rules.locations) and not _checked_by_hand(facts.location,
                                                                                             rules.locations):
-            found.append(f"The apprentices would work in {facts.location}: this pledge is for {places}")
+            found.append(f"{who}’s address is in {facts.location}: this pledge is for apprentices who work in "
+                         f"{places}" if facts.location_is_address
+                         else f"The apprentices would work in {facts.location}: this pledge is for {places}")
     if rules.sectors and facts.employer_sector.strip().lower() not in {s.lower() for s in rules.sectors}:
-        found.append(f"The employer’s sector ({facts.employer_sector}) is not one this pledge is for: "
+        found.append(f"{who}’s sector ({facts.employer_sector}) is not one this pledge is for: "
                      f"{_one_of(rules.sectors)}")
     if rules.standard_id is not None and facts.standard_id != rules.standard_id:
         found.append(f"The standard ({facts.standard_name}) is not the one this pledge is for: {rules.standard_name}")
@@ -380,6 +385,27 @@ def facts_of(application: LevyApplication, employer_sector: str, standard: Appre
                  pledge_left=pledge_left if application.status is ApplicationStatus.PENDING else None)
 
 
+def pays_levy_as_last_said(employer_id: int) -> bool | None:
+    """Whether the employer said, in its latest application, that it pays the levy (None: it has not applied)."""
+    return db.session.scalar(sa.select(LevyApplication.employer_pays_levy)
+                             .where(LevyApplication.employer_id == employer_id)
+                             .order_by(LevyApplication.created_at.desc(), LevyApplication.id.desc()).limit(1))
+
+
+def likely_problems(pledge: LevyPledge, employer: EmployerPartner, local: LevyScheme,
+                    pays_levy: bool | None) -> list[str]:
+    """Before an employer applies: what the app already knows about it (its sector, its address, whether
+    it pays the levy, as its last application said) checked by the same rule as an application
+    (`problems`), against the pledge's criteria and the local rules that those facts can tell, in the
+    employer's own words. A warning only: the council decides. No statement."""
+    rules = Rules(non_levy_employers_only=bool(local.non_levy_employers_only) and pays_levy is not None,
+                  locations=listed(pledge.locations) if employer.postcode else (), sectors=listed(pledge.sectors))
+    facts = Facts(employer_pays_levy=bool(pays_levy), apprentices_live_in_borough=True, hourly_wage_pence=None,
+                  location=employer.postcode, employer_sector=employer.sector, standard_id=0, standard_name="",
+                  level=0, location_is_address=True)
+    return problems(facts, rules, to_employer=True)
+
+
 def band_for(standard_id: int) -> int | None:
     """The funding band maximum of a standard, when one has been entered."""
     return db.session.scalar(sa.select(FundingBand.max_pence).where(FundingBand.standard_id == standard_id))
@@ -393,16 +419,17 @@ class Assessment:
     notes: list[str]
 
 
-def assess(application: LevyApplication) -> Assessment:
+def assess(application: LevyApplication, *, to_employer: bool = False) -> Assessment:
     """The application checked against the local rules, its pledge's criteria and what its pledge has left,
-    with its apprentices as recorded (one application's page)."""
+    with its apprentices as recorded (one application's page). `to_employer`: worded for the employer, and
+    without the council's notes to check by hand."""
     left = (application.pledge.amount_pence - committed_on(application.pledge)
             if application.status is ApplicationStatus.PENDING else None)
     facts = facts_of(application, application.employer.sector, application.standard,
                      band_for(application.standard_id), pledge_left=left,
                      outside_borough=[a.reference for a in application.apprentices if not a.lives_in_borough])
     rules = rules_for(application.pledge, scheme())
-    return Assessment(problems(facts, rules), notes(facts, rules))
+    return Assessment(problems(facts, rules, to_employer=to_employer), [] if to_employer else notes(facts, rules))
 
 
 def eligibility(application: LevyApplication) -> list[str]:
@@ -506,6 +533,20 @@ def next_year_known(current: FinancialYear) -> set[int]:
     enter the account in `current`, all in once the year's last month (March) has its funds in. One statement."""
     return set(db.session.scalars(sa.select(LevyTransaction.account_id).distinct().where(
         LevyTransaction.kind == TransactionKind.CREDIT, LevyTransaction.month == date(current.year + 1, 3, 1))))
+
+
+def allowance_years(today: date | None = None
+                    ) -> list[tuple[FinancialYear, list[tuple[LevyAccount, AllowanceSummary]]]]:
+    """The financial years the pledges page shows, each with its accounts' allowances: this year, every
+    account; and next year, once its allowance is known or something is pledged from it, the accounts for
+    which it is. Four statements, whatever the number of accounts or pledges."""
+    current = current_year(today)
+    following = FinancialYear(current.year + 1)
+    years = [(current, allowance_summaries(current))]
+    shown = next_year_known(current) | set(db.session.scalars(
+        sa.select(LevyPledge.account_id).distinct().where(LevyPledge.year == following.year)))
+    next_year = [(a, summary) for a, summary in allowance_summaries(following) if a.id in shown]
+    return years + [(following, next_year)] if next_year else years
 
 
 @dataclass(frozen=True)
@@ -680,10 +721,11 @@ def _used_on(application_id) -> sa.ScalarSelect:
 
 
 def applications(page: int, *, pledge_id: int | None = None, employer_id: int | None = None,
-                 status: ApplicationStatus | None = None) -> Page:
+                 status: ApplicationStatus | None = None, to_employer: bool = False) -> Page:
     """Applications (of one pledge, one employer, in one status), newest first, 50 a page, each checked
     against the local rules, its pledge's criteria and what its pledge has left: four statements whatever the
-    number."""
+    number. `to_employer`: for the employer's own list, worded for it and without the council's notes to
+    check by hand."""
     standard = aliased(ApprenticeshipStandard)
     query = (sa.select(LevyApplication, EmployerPartner.name, EmployerPartner.sector, LevyPledge, standard,
                        FundingBand.max_pence, _used_on(LevyApplication.id), _committed_on(LevyPledge.id))
@@ -714,7 +756,8 @@ def applications(page: int, *, pledge_id: int | None = None, employer_id: int | 
         facts = facts_of(application, sector, standard_row, band, outside_borough=outside[application.id],
                          pledge_left=pledge.amount_pence - committed)
         rows.append(ApplicationRow(application, employer_name, pledge.title, standard_row.display_name, used,
-                                   problems(facts, rules), notes(facts, rules)))
+                                   problems(facts, rules, to_employer=to_employer),
+                                   [] if to_employer else notes(facts, rules)))
     return Page(rows, found.number, found.size, found.total)
 
 
@@ -807,6 +850,8 @@ def decide(actor: User, application: LevyApplication, step_name: str, reason: st
         notifications.levy_application_to_employer(application)  # the employer is told, in the app and by email
     else:
         notifications.levy_funds_answered(application)  # accepted, declined or withdrawn: nothing waits for them
+        if details["from_employer"]:
+            notifications.levy_application_answered(application)  # the coordinators are told
     db.session.flush()
     return step
 

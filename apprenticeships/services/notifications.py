@@ -33,8 +33,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request, url_for
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import dml as postgresql_dml
+from sqlalchemy.dialects.sqlite import dml as sqlite_dml
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from ..email import send
 from ..extensions import db
@@ -77,7 +79,8 @@ COLUMNS = ("user_id", "kind", "occurrence", "apprentice_id", "log_entry_id", "re
            "assignment_id", "share_link_id", "on_date", "created_at", "email_state", "done_at")
 # Kinds that ask nothing of their person: made done, still listed and emailed.
 INFORMATIONAL = frozenset({K.PROPOSAL_WITHDRAWN, K.PROPOSAL_ACCEPTED, K.PLACEMENT_PUBLISHED,
-                           K.LEVY_APPLICATION_REJECTED, K.LEVY_FUNDS_USED})
+                           K.LEVY_APPLICATION_REJECTED, K.LEVY_FUNDS_USED, K.LEVY_FUNDS_ACCEPTED,
+                           K.LEVY_FUNDS_DECLINED, K.LEVY_APPLICATION_WITHDRAWN})
 ABOUT = ("apprentice_id", "log_entry_id", "review_id", "placement_id", "assignment_id", "share_link_id", "on_date")
 
 
@@ -121,10 +124,7 @@ def insert(select: sa.Select, *, now: datetime | None = None) -> list[int]:
                                        sa.literal(now, Notification.done_at.type)),
                                       else_=sa.null()).label("done_at"))
     rows = rows.where(sa.true())  # SQLite reads INSERT ... SELECT ... ON CONFLICT only with a WHERE in the SELECT
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(Notification).from_select(list(COLUMNS), rows)
-                 .on_conflict_do_nothing(index_elements=["user_id", "kind", "occurrence"])
-                 .returning(Notification.id))
+    statement = _insert_once(db.engine.dialect.name, rows)
     db.session.flush()
     ids = list(db.session.scalars(statement))
     if ids and _AS_OF in db.session.info:
@@ -132,6 +132,33 @@ def insert(select: sa.Select, *, now: datetime | None = None) -> list[int]:
     elif ids:
         _email(ids, now)
     return ids
+
+
+def _skipping_repeats(dml):
+    """The dialect's INSERT ... ON CONFLICT (user_id, kind, occurrence) DO NOTHING, in classes that
+    SQLAlchemy's compiled cache takes. SQLAlchemy 2.0 leaves the dialects' INSERT and ON CONFLICT
+    out of it (no cache key), so `insert` compiled its statement afresh on every call, a few
+    milliseconds each; these give the key: the INSERT's own parts, and the conflict's columns."""
+
+    class DoNothing(dml.OnConflictDoNothing):
+        _traverse_internals = [("inferred_target_elements", InternalTraversal.dp_clauseelement_list),
+                               ("inferred_target_whereclause", InternalTraversal.dp_clauseelement)]
+
+    class Insert(dml.Insert):
+        inherit_cache = True
+
+    return Insert, DoNothing(index_elements=[Notification.user_id, Notification.kind, Notification.occurrence])
+
+
+_SKIPPING_REPEATS = {"postgresql": _skipping_repeats(postgresql_dml), "sqlite": _skipping_repeats(sqlite_dml)}
+
+
+def _insert_once(dialect: str, rows: sa.Select):
+    """INSERT the notifications of `rows`, skipping any made already; RETURNING their ids."""
+    insert_class, do_nothing = _SKIPPING_REPEATS[dialect]
+    statement = insert_class(Notification).from_select(list(COLUMNS), rows)
+    statement._post_values_clause = do_nothing  # what on_conflict_do_nothing sets, in its cacheable class
+    return statement.returning(Notification.id)
 
 
 def columns(**values: Any) -> list[sa.ColumnElement]:
@@ -321,8 +348,12 @@ def levy_application_decided(application: LevyApplication) -> None:
 TO_THE_EMPLOYER = {ApplicationStatus.APPROVED: K.LEVY_APPLICATION_APPROVED,
                    ApplicationStatus.REJECTED: K.LEVY_APPLICATION_REJECTED,
                    ApplicationStatus.FUNDS_USED: K.LEVY_FUNDS_USED}
+# The employer partner's answers that the coordinators are told of, by the status the application reached.
+TO_THE_COORDINATORS = {ApplicationStatus.ACCEPTED: K.LEVY_FUNDS_ACCEPTED,
+                       ApplicationStatus.DECLINED: K.LEVY_FUNDS_DECLINED,
+                       ApplicationStatus.WITHDRAWN: K.LEVY_APPLICATION_WITHDRAWN}
 # Every kind whose occurrence names a levy transfer application (`application_occurrence`).
-ABOUT_AN_APPLICATION = (K.LEVY_APPLICATION_RECEIVED, *TO_THE_EMPLOYER.values())
+ABOUT_AN_APPLICATION = (K.LEVY_APPLICATION_RECEIVED, *TO_THE_EMPLOYER.values(), *TO_THE_COORDINATORS.values())
 
 
 def levy_application_to_employer(application: LevyApplication) -> None:
@@ -330,6 +361,13 @@ def levy_application_to_employer(application: LevyApplication) -> None:
     funds: it waits until they have), rejected it, or has paid all its funds (for their information)."""
     _notify(sa.and_(User.role == Role.EMPLOYER, User.employer_id == application.employer_id),
             kind=TO_THE_EMPLOYER[application.status], occurrence=f"levy_application:{application.id}")
+
+
+def levy_application_answered(application: LevyApplication) -> None:
+    """To the coordinators, for their information: the employer partner accepted the funds (add its
+    apprentices as it sends their details), declined them, or withdrew its application."""
+    _notify(User.role == Role.COORDINATOR, kind=TO_THE_COORDINATORS[application.status],
+            occurrence=f"levy_application:{application.id}")
 
 
 def levy_funds_answered(application: LevyApplication) -> None:
@@ -412,7 +450,8 @@ def _item_query() -> sa.Select:
                   PlacementAssignment.reserve, _still_to_do().label("still_to_do"),
                   TransferShareLink.label.label("transfer_link_label"),
                   received.id.label("received_application_id"), received.amount_pence.label("received_amount"),
-                  received_from.name.label("received_from"), received_for.title.label("received_for"))
+                  received_from.name.label("received_from"), received_for.title.label("received_for"),
+                  received.decision_reason.label("received_reason"))
         .join(User, User.id == Notification.user_id)
         .outerjoin(Apprentice, Apprentice.id == Notification.apprentice_id)
         .outerjoin(Placement, Placement.id == Notification.placement_id)
@@ -531,16 +570,31 @@ def describe(row) -> Item:
             subject = {"employer": row.received_from}
         case K.LEVY_APPLICATION_APPROVED | K.LEVY_APPLICATION_REJECTED | K.LEVY_FUNDS_USED:
             amount, pledge = money(row.received_amount or 0), row.received_for or "the council"
+            reason = (row.received_reason or "").strip().rstrip(".")
+            reason = f". The council’s reason: {reason}" if reason else ""
             text = {K.LEVY_APPLICATION_APPROVED: f"The council has approved your application for {amount} from its "
                                                  f"pledge {pledge}. Accept or decline the funds",
+                    # The council's own words about the application (not personal data): the email says them too.
                     K.LEVY_APPLICATION_REJECTED: f"The council has rejected your application for {amount} from its "
-                                                 f"pledge {pledge}. The application says why, if the council gave "
-                                                 "a reason",
+                                                 f"pledge {pledge}{reason}",
                     K.LEVY_FUNDS_USED: f"All {amount} of your levy transfer from {pledge} has been paid for your "
                                        "apprentices’ training. There is nothing for you to do"}[n.kind]
             target = (("levy.application", {"application_id": row.received_application_id})
                       if row.received_application_id is not None else ("levy.applications", {}))
             subject = {"pledge": pledge}
+        case K.LEVY_FUNDS_ACCEPTED | K.LEVY_FUNDS_DECLINED | K.LEVY_APPLICATION_WITHDRAWN:
+            employer_name = row.received_from or "An employer partner"
+            amount, pledge = money(row.received_amount or 0), row.received_for or "a pledge"
+            text = {K.LEVY_FUNDS_ACCEPTED: f"{employer_name} has accepted the {amount} of levy transfer funds approved "
+                                           f"from the pledge {pledge}. Add each apprentice once {employer_name} sends "
+                                           "their details",
+                    K.LEVY_FUNDS_DECLINED: f"{employer_name} has declined the {amount} of levy transfer funds approved "
+                                           f"from the pledge {pledge}. The funds go back to the pledge",
+                    K.LEVY_APPLICATION_WITHDRAWN: f"{employer_name} has withdrawn its application for {amount} from "
+                                                  f"the pledge {pledge}. Its funds go back to the pledge"}[n.kind]
+            target = (("levy.application", {"application_id": row.received_application_id})
+                      if row.received_application_id is not None else ("levy.applications", {}))
+            subject = {"employer": employer_name}
         case K.LEVY_APPLICATION_RECEIVED:  # the application is no longer there
             text = "An employer partner applied for levy transfer funds"
             target = ("levy.applications", {})

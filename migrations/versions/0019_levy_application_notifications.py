@@ -7,6 +7,9 @@
 - `notifications.kind` may now be `levy_application_approved`, `levy_application_rejected` or
   `levy_application_funds_used`: the employer partner's users are told the council's decision on their
   application, and when all its funds are paid (its `occurrence` names the application the same way).
+- `notifications.kind` may now be `levy_application_accepted`, `levy_application_declined` or
+  `levy_application_withdrawn`: the coordinators are told when the employer partner accepts or declines
+  the funds approved, or withdraws its application (the same `occurrence`).
 
 `notifications` is recreated in a batch to change its CHECK (nothing refers to it), as 0016 did.
 Kinds that later migrations add go in NEW_KINDS here only if they share this revision.
@@ -32,7 +35,8 @@ OLD_KINDS = ('entry_queried', 'query_answered', 'placement_proposed', 'proposal_
              'nothing_logged', 'hours_behind', 'proposal_withdrawn', 'review_to_sign', 'placement_published',
              'placement_submitted', 'retention_due', 'review_reopened')
 ADDED = ('levy_application_received', 'levy_application_approved', 'levy_application_rejected',
-         'levy_application_funds_used')
+         'levy_application_funds_used', 'levy_application_accepted', 'levy_application_declined',
+         'levy_application_withdrawn')
 NEW_KINDS = (*OLD_KINDS, *ADDED)
 
 

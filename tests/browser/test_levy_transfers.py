@@ -121,6 +121,9 @@ def test_an_employer_partner_applies_from_their_home_on_a_phone(browser, live_se
     _fits(page)
     page.get_by_role("link", name="Health and care apprenticeships").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Apply to Health and care apprenticeships")
+    # Warned before sending, from what the app knows of the employer: not stopped.
+    expect(page.locator("#likely-reasons")).to_contain_text(
+        "Your organisation’s sector (Transport and logistics) is not one this pledge is for: Health or Social care")
     page.get_by_role("button", name="Send application").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Select the apprenticeship standard")
     if javascript:
@@ -139,7 +142,7 @@ def test_an_employer_partner_applies_from_their_home_on_a_phone(browser, live_se
     expect(page.get_by_role("heading", level=1)).to_have_text("Your application to Health and care apprenticeships")
     expect(page.locator("main")).to_contain_text("Pending")
     expect(page.locator("main")).to_contain_text(
-        "The employer’s sector (Transport and logistics) is not one this pledge is for: Health or Social care")
+        "Your organisation’s sector (Transport and logistics) is not one this pledge is for: Health or Social care")
     if javascript:
         assert_accessible(page)
     _fits(page)

@@ -34,7 +34,7 @@ from apprenticeships.models import (
 )
 from apprenticeships.services import levy_ledger, levy_overview, reminders, retention
 from apprenticeships.services.levy_ledger import add_months, first_of_month
-from apprenticeships.templating import uk_today
+from apprenticeships.templating import format_date, uk_today
 
 from ..helpers import csrf_token_from, page, post_form, sql_statements, text_of
 
@@ -687,10 +687,16 @@ def test_a_break_in_learning_pauses_the_planned_payments_and_an_overdue_return_l
     assert planned == [0, 0, 0] + [53_333] * 9
     soup = page(coordinator_client.get("/levy"))
     note = soup.find(id=f"account-{account_id}-left-out")
-    assert note.get_text(" ", strip=True) == (
+    # Who is left out, linked to their record, with the expected return that has passed.
+    assert " ".join(note.get_text(" ", strip=True).split()) == (
         "1 apprentice on a break in learning is not in the forecast: their expected return date has passed, so "
-        "there is no month to plan their payments from. Once a return is recorded on the apprentice’s page, the "
+        f"there is no month to plan their payments from. Overdue Funded , expected back "
+        f"{format_date(months_ago(1))} Once a return is recorded on the apprentice’s page, the "
         "payments are planned again.")
+    with app.app_context():
+        overdue = db.session.scalar(sa.select(Apprentice.id).where(Apprentice.first_name == "Overdue"))
+    assert [(a.get_text(strip=True), a["href"]) for a in note.select("li a")] == [
+        ("Overdue Funded", f"/apprentices/{overdue}")]
     assert "none while they are on a break in learning, the rest from the month after their expected return" \
         in text_of(soup)
 
@@ -710,12 +716,13 @@ def test_a_training_payment_typed_in_cannot_take_the_balance_below_zero(app, coo
     # The trial's typo: 2,000,000 for 2,000. Refused beside the amount, saying the balance and why.
     soup = page(post_form(coordinator_client, url, entry(THIS_MONTH, "2,000,000")))
     error = soup.find(id="amount-error").get_text(" ", strip=True)
-    assert f"That is more than the balance available in {THIS_MONTH:%B %Y}, £200." in error
-    assert "what its funds do not cover is co-invested (the government pays 95%, the employer 5%)" in error
+    assert error == (f"Error: That is more than the balance available in {THIS_MONTH:%B %Y}, £200: a levy account’s "
+                     "balance never goes below zero, as what its funds do not cover is co-invested (the government "
+                     "pays 95%, the employer 5%) and not paid from the levy, so enter only what the levy paid")
     assert soup.find(id="amount")["value"] == "2,000,000"
     # Two months ago the account held £1,000, but last month's £800 was paid from it: £200 is available then.
     soup = page(post_form(coordinator_client, url, entry(months_ago(2), "200.01")))
-    assert f"the balance available in {months_ago(2):%B %Y}, £200." in soup.find(id="amount-error").get_text()
+    assert f"the balance available in {months_ago(2):%B %Y}, £200:" in soup.find(id="amount-error").get_text()
     assert len(ledger_rows(app, account_id)) == 2
     assert post_form(coordinator_client, url, entry(months_ago(2), "200")).status_code == 303
     assert balance(app, account_id) == 0
@@ -914,3 +921,60 @@ def test_the_same_funds_in_typed_in_twice_are_questioned(app, coordinator_client
     assert "There was already £123 of funds in for March 2025: check it is not the same money. If it is, remove one." \
         in words
     assert len(ledger_rows(app, account_id)) == 2
+
+
+def test_an_apprentices_levy_funding_shows_the_payments_moved_by_their_break_as_the_forecast_moves_them(
+        app, coordinator_client):
+    account_id = new_account(app)
+    with app.app_context():
+        account = db.session.get(LevyAccount, account_id)
+        paused, overdue = [funded_apprentice(account, name, 1_200_000, start_date=months_ago(6),
+                                             planned_end_date=add_months(THIS_MONTH, 12) - timedelta(1),
+                                             status=ApprenticeStatus.BREAK_IN_LEARNING)
+                           for name in ("Paused", "Overdue")]
+        db.session.add(BreakInLearning(apprentice=paused, start_date=months_ago(1),
+                                       expected_return_date=add_months(THIS_MONTH, 2) + timedelta(9), reason="Ill"))
+        db.session.add(BreakInLearning(apprentice=overdue, start_date=months_ago(3),
+                                       expected_return_date=months_ago(1), reason="Caring"))
+        db.session.commit()
+        ids = paused.id, overdue.id
+        forecast = {m.month: m.planned for m in levy_overview.pictures(uk_today(), account_id)[0].forecast}
+
+    def planned_payments(apprentice_id: int) -> str:
+        soup = page(coordinator_client.get(f"/apprentices/{apprentice_id}"))
+        section = soup.find(id="levy-funding").find_next("dl")
+        row = section.find("dt", string="Planned payments").find_parent("div")
+        return " ".join(row.find("dd").get_text(" ", strip=True).split())
+
+    # Paused from last month (on a break on its last day), resuming the month after the expected return,
+    # the completion payment 4 months later than planned: the months the forecast plans them in.
+    assert planned_payments(ids[0]) == (
+        f"£533.33 a month from {months_ago(6):%B %Y}; payments paused from {months_ago(1):%B %Y}, while on a break "
+        f"in learning; resume {add_months(THIS_MONTH, 3):%B %Y}; then £2,400 in {add_months(THIS_MONTH, 16):%B %Y}"
+        " (19 payments, £12,000 in all)")
+    assert [m for m, pence in forecast.items() if pence] == [add_months(THIS_MONTH, n) for n in range(3, 12)]
+    # Expected back last month and not back: nothing planned, as the forecast, and the page says why.
+    assert planned_payments(ids[1]) == (
+        f"£533.33 a month from {months_ago(6):%B %Y}; payments paused from {months_ago(3):%B %Y}, while on a break "
+        f"in learning; the expected return, {format_date(months_ago(1))}, has passed, so none is planned until a "
+        "return is recorded (19 payments, £12,000 in all)")
+
+
+# --- Issue 17's second trial: the import's words -------------------------------------------------------
+
+
+def test_the_import_counts_one_row_in_the_singular_and_names_the_link_and_a_semicolon_file(app, coordinator_client):
+    account_id = new_account(app)
+    one = page(upload(coordinator_client, account_id, dfe_file(levy_row(months_ago(2).replace(day=23), "1000"))))
+    assert "1 row: 1 to add, 0 to update, 0 already in the ledger." in text_of(one)
+    # Not DfE's columns: the error names the link the page gives, in its own words.
+    wrong = text_of(page(upload(coordinator_client, account_id, b"first_name,last_name\nSam,Taylor\n")))
+    assert "download an example file to see them" in wrong
+    upload_page = page(coordinator_client.get(f"/levy/accounts/{account_id}/import"))
+    assert upload_page.find("a", string="Download an example file (CSV)") is not None
+    # DfE's columns, saved with semicolons between them (a spreadsheet set to a European locale).
+    semicolons = dfe_file(levy_row(months_ago(2).replace(day=23), "1000")).decode().replace(",", ";").encode()
+    said = text_of(page(upload(coordinator_client, account_id, semicolons)))
+    assert "The file’s columns are separated by semicolons: save it as CSV (comma separated) and upload it again" \
+        in said
+    assert "needs these columns" not in said

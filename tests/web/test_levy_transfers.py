@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import date, timedelta
 
 import pytest
@@ -252,6 +253,13 @@ def test_a_pledge_draws_on_next_years_allowance_once_it_is_known(app, coordinato
     assert allowance_left(app, title) == 0 and allowance_left(app) == left  # this year's is as it was
     assert f"{name}, transfer allowance {following.label}" in text_of(
         page(coordinator_client.get(response.headers["Location"])))
+    # The pledges page shows both years' allowances: next year's with what is now pledged from it.
+    listed = page(coordinator_client.get("/levy/pledges"))
+    assert [h.get_text(" ", strip=True) for h in listed.select("h2[id^=allowance-]")] == [
+        f"Transfer allowance {this_year.label}", f"Transfer allowance {following.label} Next year"]
+    row = listed.find(id=f"allowance-{following.year}").find_next("table").select_one("tbody tr")
+    assert [td.get_text(strip=True) for td in row.select("td")] == [
+        money(allowance_next), money(allowance_next), "£0", "£0", "£0"]
 
 
 def test_a_pledge_cannot_be_less_than_it_has_committed_nor_grow_beyond_the_allowance(app, coordinator_client):
@@ -481,7 +489,13 @@ def test_the_employer_is_told_the_councils_decisions_in_the_app_and_by_email(app
     assert waiting(employer_client) == before
     [told] = page(employer_client.get("/notifications")).select("#notifications a.govuk-link")[:1]
     assert text_of(told) == (f"The council has rejected your application for £1,000 from its pledge {DIGITAL}. "
-                             "The application says why, if the council gave a reason.")
+                             "The council’s reason: The pledge is full.")
+    with app.app_context():  # the email gives the council's reason too
+        rejected = db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.template == "levy_application_rejected")).all()[-1]
+    assert rejected.recipient == DEMO_EMAILS["employer"]
+    assert "The council’s reason: The pledge is full." in template("levy_application_rejected").render(
+        {**rejected.personalisation, "organisation_name": "Council"}).body
     assert "The pledge is full" in text_of(page(employer_client.get(told["href"])))
 
     # Paid in full: the last payment uses the funds, and they are told.
@@ -703,8 +717,9 @@ def test_the_summary_downloads_as_csv_and_as_open_data_with_small_numbers_hidden
     assert values[("used_by_pledge_pounds", digital)] == "not shown: it was paid for fewer than 5 apprentices"
     assert not any("KST-DEV" in value or "Kestrel" in value for row in rows for value in row)
 
-    files = unzip(coordinator_client.get(downloads[
-        "Download the figures as open data in the Department for Education’s format (ZIP)"]))
+    raw = coordinator_client.get(downloads[
+        "Download the figures as open data in the Department for Education’s format (ZIP)"])
+    files = unzip(raw)
     assert list(files["data"][0]) == [*open_data.MANDATORY, *open_data.LA_COLUMNS, "pledge", "status_now",
                                       "residence", "starts", "employers", "used", "pledged"]
     assert [(m["col_name"], m["col_type"], m["indicator_unit"]) for m in files["meta"]] == [
@@ -712,6 +727,13 @@ def test_the_summary_downloads_as_csv_and_as_open_data_with_small_numbers_hidden
         ("starts", "Indicator", ""), ("employers", "Indicator", ""), ("used", "Indicator", "£"),
         ("pledged", "Indicator", "£")]
     assert {(r["time_period"], r["time_identifier"]) for r in files["data"]} == {(year.time_period, "Financial year")}
+    # Labelled as cumulative: the metadata says every pledge up to the day is counted, not the year's alone.
+    assert files["meta"][0]["filter_hint"].startswith(
+        f"All pledges up to {TODAY.day} {TODAY:%B %Y}: cumulative, every pledge since the first")
+    assert f"levy_transfers_cumulative_{year.time_period}_as_of_" in raw.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(raw.get_data())) as archive:
+        data, meta = (archive.read(n) for n in sorted(archive.namelist(), key=lambda n: n.endswith(".meta.csv")))
+    assert open_data.problems(data, meta) == []
     by_filter = {next((r[f] for f in ("pledge", "status_now", "residence") if r[f] != "Total"), "Total"): r
                  for r in files["data"]}
     assert {k: by_filter["Total"][k] for k in ("starts", "employers", "used", "pledged")} == {
@@ -984,5 +1006,144 @@ def test_closed_pledges_rejected_applications_and_the_employers_words(app, coord
     mine = lookup(app, sa.select(sa.func.max(LevyApplication.id)))
     post(coordinator_client, f"/levy/applications/{mine}/approve", {"seen": "pending", "reason": ""})
     post(employer_client, f"/levy/applications/{mine}/accept", {"seen": "approved"})
-    assert ("No apprentices yet. The council adds each apprentice once they start, with their price and the "
-            "payments made for them.") in text_of(page(employer_client.get(f"/levy/applications/{mine}")))
+    assert ("No apprentices yet. The council adds each apprentice once you have sent their details, with their "
+            "price and the payments made for them.") in text_of(page(employer_client.get(f"/levy/applications/{mine}")))
+
+
+# --- Issue 17's second trial ------------------------------------------------------------------------
+
+
+def test_an_employer_is_warned_before_applying_to_a_pledge_it_is_unlikely_to_qualify_for(app, employer_client):
+    health, digital = pledge_id(app, HEALTH), pledge_id(app, DIGITAL)
+    sector = ("Your organisation’s sector (Transport and logistics) is not one this pledge is for: "
+              "Health or Social care")
+    form = page(employer_client.get(f"/levy/pledges/{health}/apply"))
+    assert "it is likely to turn down an application to this pledge" in form.find(id="likely-turned-down").get_text()
+    assert [li.get_text(strip=True) for li in form.select("#likely-reasons li")] == [sector + "."]
+    assert "You can still apply: the council decides." in text_of(form)
+    assert page(employer_client.get(f"/levy/pledges/{digital}/apply")).find(id="likely-turned-down") is None
+    listed = page(employer_client.get("/levy/applications"))
+    assert sector in listed.find(id=f"likely-{health}").get_text(" ", strip=True)
+    assert listed.find(id=f"likely-{digital}") is None
+
+    # The scheme turns to non-levy employers only, and the employer said it pays the levy last time: both rules.
+    with app.app_context():
+        employer_id = db.session.scalar(sa.select(User.employer_id).where(User.email == DEMO_EMAILS["employer"]))
+        latest = db.session.scalar(sa.select(LevyApplication).where(LevyApplication.employer_id == employer_id)
+                                   .order_by(LevyApplication.created_at.desc(), LevyApplication.id.desc()).limit(1))
+        latest.employer_pays_levy = True
+        scheme = levy_transfers.scheme()
+        scheme.non_levy_employers_only = True
+        db.session.add(scheme)
+        db.session.commit()
+    form = page(employer_client.get(f"/levy/pledges/{health}/apply"))
+    assert [li.get_text(strip=True) for li in form.select("#likely-reasons li")] == [
+        "Your organisation pays the levy: this scheme is for non-levy employers only.", sector + "."]
+    # A warning, not a refusal: the council decides.
+    response = post(employer_client, f"/levy/pledges/{health}/apply",
+                    application_form(app, amount="12,500", standard_id=str(standard_id(app, "ST0120"))))
+    assert response.status_code == 303 and "Application sent" in followed(employer_client, response)
+
+
+def test_the_employer_reads_its_own_application_in_its_own_words_without_the_councils_notes(
+        app, employer_client, signed_in):
+    health = pledge_id(app, HEALTH)
+    # Not answered: the question and its error speak to the employer.
+    response = post(employer_client, f"/levy/pledges/{health}/apply",
+                    [(k, v) for k, v in application_form(app) if k != "employer_pays_levy"])
+    assert "Error: Select yes if your organisation pays the levy" in errors_of(response)
+    assert "Does your organisation pay the apprenticeship levy?" in response.get_data(as_text=True)
+    with app.app_context():
+        scheme = levy_transfers.scheme()
+        scheme.non_levy_employers_only = True
+        db.session.add(scheme)
+        db.session.commit()
+    response = post(employer_client, f"/levy/pledges/{health}/apply",
+                    application_form(app, amount="12,500", location="Eastbrook", employer_pays_levy="yes",
+                                     standard_id=str(standard_id(app, "ST0120"))))
+    assert response.status_code == 303
+    made = int(response.headers["Location"].split("#")[0].rsplit("/", 1)[1])
+
+    mine = text_of(page(employer_client.get(f"/levy/applications/{made}")))
+    assert "Your organisation pays the levy: this scheme is for non-levy employers only." in mine
+    assert "Your organisation’s sector (Transport and logistics) is not one this pledge is for" in mine
+    assert "Your application does not meet these rules:" in mine
+    assert "They are added once you have accepted the funds." in mine
+    listed = text_of(page(employer_client.get("/levy/applications")))
+    assert "Your organisation pays the levy" in listed
+    for council_words in ("The employer pays the levy", "The employer’s sector", "Check by hand",
+                          "Meets the rules that can be checked here", "once the employer has accepted"):
+        assert council_words not in mine and council_words not in listed, council_words
+
+    # The council reads the same application in its own words, with its note to check the town by hand.
+    theirs = text_of(page(signed_in("coordinator").get(f"/levy/applications/{made}")))
+    assert "The employer pays the levy: this scheme is for non-levy employers only." in theirs
+    assert "Check by hand: the pledge is for Northmoor, the workplace is at Eastbrook." in theirs
+
+
+def test_after_accepting_the_employer_is_told_what_to_send_and_the_coordinators_hear_of_each_answer(
+        app, employer_client, signed_in):
+    digital = pledge_id(app, DIGITAL)
+    for amount in ("2,000", "1,000", "500"):
+        post(employer_client, f"/levy/pledges/{digital}/apply", application_form(app, amount=amount))
+    accepted, declined, withdrawn = (
+        lookup(app, sa.select(LevyApplication.id).where(LevyApplication.amount_pence == pence)
+               .order_by(LevyApplication.id.desc()).limit(1)) for pence in (200_000, 100_000, 50_000))
+    coordinator = signed_in("coordinator")
+    for approved in (accepted, declined):
+        post(coordinator, f"/levy/applications/{approved}/approve", {"seen": "pending", "reason": ""})
+    assert page(employer_client.get(f"/levy/applications/{accepted}")).find(id="next-steps") is None
+
+    response = post(employer_client, f"/levy/applications/{accepted}/accept", {"seen": "approved"})
+    assert "Next, send the council each apprentice’s details as they start." in followed(employer_client, response)
+    steps = page(employer_client.get(f"/levy/applications/{accepted}")).find(id="next-steps")
+    assert "As each apprentice starts, send the council their details: their reference on the apprenticeship " \
+        "service (not their name), their start date and planned end date, and the agreed price of their " \
+        "training. The council adds them here" in text_of(steps)
+    assert page(coordinator.get(f"/levy/applications/{accepted}")).find(id="next-steps") is None
+    post(employer_client, f"/levy/applications/{declined}/decline", {"seen": "approved"})
+    post(employer_client, f"/levy/applications/{withdrawn}/withdraw", {"seen": "pending"})
+
+    with app.app_context():
+        employer = db.session.get(EmployerPartner, db.session.scalar(
+            sa.select(LevyApplication.employer_id).where(LevyApplication.id == accepted))).name
+        told = {(n.kind, n.occurrence, n.done_at is not None) for n in db.session.scalars(
+            sa.select(Notification).join(User, User.id == Notification.user_id)
+            .where(User.email == DEMO_EMAILS["coordinator"],
+                   Notification.kind.in_([NotificationKind.LEVY_FUNDS_ACCEPTED, NotificationKind.LEVY_FUNDS_DECLINED,
+                                          NotificationKind.LEVY_APPLICATION_WITHDRAWN])))}
+        emails = {e.template: e for e in db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.recipient == DEMO_EMAILS["coordinator"]))}
+    # For their information: listed and emailed, never counted as waiting.
+    assert told == {(NotificationKind.LEVY_FUNDS_ACCEPTED, f"levy_application:{accepted}", True),
+                    (NotificationKind.LEVY_FUNDS_DECLINED, f"levy_application:{declined}", True),
+                    (NotificationKind.LEVY_APPLICATION_WITHDRAWN, f"levy_application:{withdrawn}", True)}
+    listed = page(coordinator.get("/notifications")).select("#notifications a.govuk-link")
+    texts = {text_of(a): a["href"] for a in listed}
+    assert texts[f"{employer} has accepted the £2,000 of levy transfer funds approved from the pledge {DIGITAL}. "
+                 f"Add each apprentice once {employer} sends their details."] == f"/levy/applications/{accepted}"
+    assert texts[f"{employer} has declined the £1,000 of levy transfer funds approved from the pledge {DIGITAL}. "
+                 "The funds go back to the pledge."] == f"/levy/applications/{declined}"
+    assert texts[f"{employer} has withdrawn its application for £500 from the pledge {DIGITAL}. Its funds go back "
+                 "to the pledge."] == f"/levy/applications/{withdrawn}"
+    email = emails["levy_application_accepted"]
+    assert email.personalisation["link"].endswith(f"/levy/applications/{accepted}")
+    assert template("levy_application_accepted").render(
+        {**email.personalisation, "organisation_name": "Council"}).subject == \
+        f"{employer} has accepted its levy transfer funds"
+    assert {"levy_application_declined", "levy_application_withdrawn"} <= set(emails)
+
+    # Recorded by the coordinator on the employer's behalf: the coordinators are not told of their own record.
+    post(employer_client, f"/levy/pledges/{digital}/apply", application_form(app, amount="250"))
+    recorded = lookup(app, sa.select(sa.func.max(LevyApplication.id)))
+    post(coordinator, f"/levy/applications/{recorded}/withdraw", {"seen": "pending"})
+    assert lookup(app, sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.occurrence == f"levy_application:{recorded}",
+        Notification.kind == NotificationKind.LEVY_APPLICATION_WITHDRAWN)) == 0
+
+
+def test_the_apply_forms_date_example_is_a_date_to_come(app, employer_client):
+    form = page(employer_client.get(f"/levy/pledges/{pledge_id(app, DIGITAL)}/apply"))
+    hint = form.find(id="planned_start-hint").get_text(strip=True)
+    day, month, year = (int(n) for n in hint.removeprefix("For example, ").split())
+    assert date(year, month, day) > TODAY

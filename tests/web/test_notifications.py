@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.engine.default import CacheStats
 
 from apprenticeships.email.templates import template
 from apprenticeships.extensions import db
@@ -537,3 +538,29 @@ def test_marking_one_done_says_which_it_was(app, signed_in):
     response = coordinator.post(form["action"], data={"csrf_token": form.find("input")["value"]})
     banner = page(coordinator.get(response.headers["Location"])).find(class_="govuk-notification-banner--success")
     assert text_of(banner) == f"Success Marked as done: {sentence}"
+
+
+def test_a_reminder_is_made_once_by_an_insert_sqlalchemy_keeps_compiled(demo_db):
+    """Every notification is written by one INSERT ... ON CONFLICT DO NOTHING, which SQLAlchemy
+    compiles once and reuses rather than afresh on each write that notifies: its second use is
+    found in the compiled cache. The same occurrence a second time adds nothing."""
+    apprentice = user(DEMO_EMAILS["apprentice"])
+    reminder = notifications.recipients_select(User.id == apprentice.id, kind=K.REVIEW_OVERDUE,
+                                               occurrence="review 2026-01-05", apprentice_id=apprentice.apprentice_id)
+    found = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO notifications"):
+            found.append(context.cache_hit)
+
+    sa.event.listen(db.engine, "after_cursor_execute", seen)
+    try:
+        first = notifications.insert(reminder)
+        again = notifications.insert(reminder)
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", seen)
+    assert len(first) == 1 and again == []
+    [made] = items(K.REVIEW_OVERDUE)
+    assert (made.user_id, made.occurrence, made.apprentice_id) == (apprentice.id, "review 2026-01-05",
+                                                                   apprentice.apprentice_id)
+    assert found[-1] == CacheStats.CACHE_HIT
