@@ -57,13 +57,32 @@ sqlite_run=(env -u TEST_DATABASE_URL python3 -m pytest --basetemp "$work/sqlite"
             tests/unit tests/web)
 browser_run=(env -u TEST_DATABASE_URL python3 -m pytest --basetemp "$work/browser" --output test-results/browser
              -o cache_dir=.pytest_cache/browser tests/browser)
+# The PostgreSQL run is the longest of the three, and the browser run the shortest: the hostile
+# input crawl on PostgreSQL (about 3 minutes) goes after the browser tests, in the same lane.
+hostile=tests/web/test_hostile_input.py
 postgresql_run=(env TEST_DATABASE_URL="$pg_url" python3 -m pytest --basetemp "$work/postgresql"
-                --output test-results/postgresql -o cache_dir=.pytest_cache/postgresql
-                tests/unit tests/web)
+                --output test-results/postgresql -o cache_dir=.pytest_cache/postgresql --durations=10
+                --ignore="$hostile" tests/unit tests/web)
+postgresql_hostile_run=(env TEST_DATABASE_URL="$pg_url" python3 -m pytest --basetemp "$work/postgresql-hostile"
+                        --output test-results/postgresql-hostile -o cache_dir=.pytest_cache/postgresql-hostile
+                        "$hostile")
+browser_lane() {
+  local status=0 child
+  trap 'kill "$child" 2>/dev/null; exit 143' TERM  # an interrupt stops the pytest this lane is running
+  "${browser_run[@]}" >"$work/browser.log" 2>&1 &
+  child=$!
+  wait "$child" || status=$?
+  if [ -n "$pg_url" ]; then
+    "${postgresql_hostile_run[@]}" >"$work/postgresql.log.hostile" 2>&1 &
+    child=$!
+    wait "$child" || echo $? >"$work/postgresql-hostile.failed"
+  fi
+  return "$status"
+}
 
 # Side by side. The SQLite run reports as it goes; the others' reports are kept and shown after
 # it. All run in the background so that an interrupt stops them all at once.
-"${browser_run[@]}" >"$work/browser.log" 2>&1 &
+browser_lane &
 pids+=($!)
 if [ -n "$pg_url" ]; then
   "${postgresql_run[@]}" >"$work/postgresql.log" 2>&1 &
@@ -93,7 +112,8 @@ if [ -z "$pg_url" ]; then
   exit 0
 fi
 postgresql_status=${statuses[1]}
+[ -f "$work/postgresql-hostile.failed" ] && postgresql_status=$(cat "$work/postgresql-hostile.failed")
 echo "== The unit and web tests on PostgreSQL =="
-cat "$work/postgresql.log"
+cat "$work/postgresql.log" "$work/postgresql.log.hostile" 2>/dev/null || true
 [ "$postgresql_status" -eq 0 ] || echo "FAILED: the run on PostgreSQL (pytest exit $postgresql_status)"
 [ "$sqlite_status" -eq 0 ] && [ "$browser_status" -eq 0 ] && [ "$postgresql_status" -eq 0 ]
