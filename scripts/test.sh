@@ -58,7 +58,7 @@ sqlite_run=(env -u TEST_DATABASE_URL python3 -m pytest --basetemp "$work/sqlite"
 browser_run=(env -u TEST_DATABASE_URL python3 -m pytest --basetemp "$work/browser" --output test-results/browser
              -o cache_dir=.pytest_cache/browser tests/browser)
 # The PostgreSQL run is the longest of the three, and the browser run the shortest: the hostile
-# input crawl on PostgreSQL (about 3 minutes) goes after the browser tests, in the same lane.
+# input crawl on PostgreSQL (2 to 3 minutes) goes after the browser tests, in the same lane.
 hostile=tests/web/test_hostile_input.py
 postgresql_run=(env TEST_DATABASE_URL="$pg_url" python3 -m pytest --basetemp "$work/postgresql"
                 --output test-results/postgresql -o cache_dir=.pytest_cache/postgresql --durations=10
