@@ -798,7 +798,9 @@ def in_process_partials(cohort_id: str, apprentice_id: str) -> list[tuple[str, i
     added = apprentice.post("/log", data={
         "activity_date": [str(today.day), str(today.month), str(today.year)], "activity_type": "study_time",
         "off_the_job": "yes", "minutes": "1", "description": "Benchmark entry", "csrf_token": token},
-        headers={"HX-Request": "true", "HX-Target": "logbook"}).data
+        # As htmx sends it: HX-Current-URL tells the app which page of the log is shown (the first), so
+        # the answer is the new row and the form, not the whole log.
+        headers={"HX-Request": "true", "HX-Target": "logbook", "HX-Current-URL": "http://localhost/apprentice"}).data
     results.append(("Log entry added (htmx)", len(added), len(home.encode())))
     return results
 
