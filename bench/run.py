@@ -449,6 +449,17 @@ def remove_uploads(env: dict) -> int:
     return int(run([sys.executable, "-c", code], env))
 
 
+def remove_entries(env: dict) -> int:
+    """Delete the log entries the benchmark posted (their revisions and links go with them; the triggers
+    keep the day totals and the apprentice's log version), so that each run measures the apprentice's
+    home with the log the fill gave them, not with every earlier run's thousands of entries."""
+    code = ("from app import app\nfrom apprenticeships.extensions import db\n"
+            "from apprenticeships.models import LogEntry\nimport sqlalchemy as sa\nwith app.app_context():\n"
+            "    print(db.session.execute(sa.delete(LogEntry).where(LogEntry.description == 'Benchmark entry'))"
+            ".rowcount)\n    db.session.commit()")
+    return int(run([sys.executable, "-c", code], env))
+
+
 def reset_peaks(master: subprocess.Popen) -> list[float] | None:
     """Start each worker's peak memory (VmHWM) again from what it holds now (Linux's clear_refs 5);
     returns what each holds (VmRSS, MB), or None where the peak cannot be reset."""
@@ -544,6 +555,9 @@ def benchmark(args: argparse.Namespace, url: str) -> None:
            "EVIDENCE_STORAGE_URL": str(evidence_folder), "EVIDENCE_QUOTA_MB": str(1024 * 1024), "CLAMD_SOCKET": ""}
     wrk = ensure_wrk()
     prepare_database(url, args.apprentices, env)
+    left = remove_entries(env)  # from a run stopped half-way, or from runs before the benchmark removed its own
+    if left:
+        print(f"Removed {left:,} log entries left by an earlier run")
 
     # What the pages show: the large newest cohort, someone in it, a share link for it.
     setup = ("from datetime import date\nfrom app import app\nfrom apprenticeships.extensions import db\n"
@@ -658,6 +672,7 @@ def benchmark(args: argparse.Namespace, url: str) -> None:
         upload_statements, upload_cpu_ms = in_process_upload(entries_to_upload_to(env))
     finally:
         remove_uploads(env)
+        removed_entries = remove_entries(env)
 
     print()
     header = f"{'Page':28} {'req/s':>7} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'SQL':>4} {'bytes sent':>10} " \
@@ -711,7 +726,7 @@ def benchmark(args: argparse.Namespace, url: str) -> None:
     print(f"Workers' peak resident memory while uploading: {', '.join(f'{mb:.0f} MB' for mb in upload_peaks)}"
           + (f" (holding {', '.join(f'{mb:.0f} MB' for mb in held_before)} before)" if held_before else
              " (since they started: the peak could not be reset)")
-          + f"; the run's {removed:,} uploads deleted again")
+          + f"; the run's {removed:,} uploads deleted again, and its {removed_entries:,} log entries")
     if upload.errors:
         misses.append(f"evidence upload: {upload.errors} errors")
     misses += [f"worker at {mb:.0f} MB while uploading" for mb in upload_peaks if mb > TARGET_WORKER_MB]

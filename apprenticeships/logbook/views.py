@@ -14,7 +14,7 @@ from ..errors import on_refusal_go_to, refusal_said_here, reloads_to
 from ..ids import parse_id
 from ..models import ProgrammeSettings, Role, VerificationStatus
 from ..permissions import apprentice_or_404, entry_or_404, roles, visible_apprentices_condition
-from ..services import audit, charts, evidence, logbook, overview
+from ..services import audit, evidence, logbook, overview
 from ..services.logbook import DayIsFull, QueueStatus
 from ..services.pagination import Page
 from ..templating import href_for_ids, render_page_or_block, requested_block, uk_today
@@ -88,10 +88,7 @@ def apprentice_home(form: LogEntryForm | None = None):
     me, today = overview.load_programme(_me()), date.today()
     audit.viewed(current_user, "apprentice.home_viewed", me)
     assignments, interests = overview.apprentice_placements(me.id)
-    points = logbook.cumulative(me, today)
-    chart = charts.line_charts([f"{p.day:%b %y}" for p in points],
-                               {"logged": [p.logged_hours for p in points],
-                                "expected": [p.expected_hours for p in points]})
+    points, chart = logbook.progress_chart(me, today)
     context = {
         "apprentice": me, "form": form or _new_entry_form(me), "today": today, "chart": chart, "points": points,
         "totals": logbook.totals(me, today, ProgrammeSettings.current()),

@@ -120,6 +120,9 @@ class Apprentice(Versioned, db.Model):
     keep_longer: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     keep_longer_reason: Mapped[str | None] = mapped_column(sa.String(200))
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set afresh by triggers on log_entries (migration 0021) whenever this apprentice's log changes, never
+    # by the app: figures worked out from their whole log are kept until it moves (services/changes.py).
+    log_version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     # For the public sector return: who employs them, and since when if they moved between the
     # council and a maintained school after starting (empty: since they started). See services/sector_return.py.
     employed_by: Mapped[EmployedBy] = mapped_column(choice_type(EmployedBy, "employed_by"),

@@ -48,6 +48,7 @@ NOT_PROGRAMME_DATA = frozenset(m.__table__.name for m in (AuditEvent, Comparison
                                                           SignInFailure, UserSession, TransferShareLink,
                                                           TransferPublishedVersion))
 CACHE_SIZE = 256  # results kept per worker, least recently used dropped first
+RECORD_CACHE_SIZE = 512  # results kept per worker under a record's own version (`kept`)
 
 T = TypeVar("T")
 
@@ -111,3 +112,15 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
     version = db.session.scalar(sa.select(ProgrammeSettings.data_version).where(ProgrammeSettings.id == 1))
     cache = current_app.extensions.setdefault("results_cache", _Cache(CACHE_SIZE))
     return cache.get_or_compute((version, key), compute)
+
+
+def kept(key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`, or its result from an earlier call with the same key, whatever else in the programme
+    changed since: for results that depend on one record, whose key holds every version of the data
+    they are worked out from (an apprentice's `log_version`, moved by the database whenever their log
+    changes, and the facts about them the figures use). A write to anyone else's records keeps it.
+
+    The result must hold plain values, not database objects, which belong to one request.
+    """
+    cache = current_app.extensions.setdefault("record_cache", _Cache(RECORD_CACHE_SIZE))
+    return cache.get_or_compute(key, compute)

@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..models.types import Choice
 from ..text import hours_in_words
-from . import audit, notifications
+from . import audit, changes, charts, notifications
 from .errors import ServiceError, StaleRecord
 from .otj import Learner, Pace, expected_minutes_to_date, is_behind, pace
 from .pagination import Page, paginate
@@ -634,9 +634,23 @@ class ChartPoint:
     expected_hours: float
 
 
-def cumulative(apprentice: Apprentice, today: date) -> list[ChartPoint]:
+def progress_chart(apprentice: Apprentice, today: date) -> tuple[list[ChartPoint], charts.Sized]:
+    """The chart of `cumulative`, with its points. Kept until the apprentice's log changes (the database
+    moves their `log_version`, migration 0021), the facts about them the line depends on change, or the
+    day does: otherwise its cost would grow with the log, read whole on every view of their page."""
+    learner = learner_for(apprentice)
+
+    def draw() -> tuple[list[ChartPoint], charts.Sized]:
+        points = cumulative(apprentice, today, learner)
+        return points, charts.line_charts([f"{p.day:%b %y}" for p in points],
+                                          {"logged": [p.logged_hours for p in points],
+                                           "expected": [p.expected_hours for p in points]})
+    return changes.kept(("progress_chart", apprentice.id, apprentice.log_version, learner, today), draw)
+
+
+def cumulative(apprentice: Apprentice, today: date, learner: Learner | None = None) -> list[ChartPoint]:
     """Month by month from the start: OTJ hours logged so far against the expected line."""
-    learner: Learner = learner_for(apprentice)
+    learner = learner or learner_for(apprentice)
     cutoff = min(today, learner.stopped_on or today)
     rows = db.session.execute(  # a day's minutes in one row: a log can hold many entries a day
         sa.select(LogEntry.activity_date, sa.func.sum(LogEntry.minutes)).where(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from apprenticeships.extensions import db
-from apprenticeships.models import Apprentice, LogEntry, ProgrammeSettings, UserSession
+from apprenticeships.models import Apprentice, LogEntry, ProgrammeSettings, UserSession, VerificationStatus
 from apprenticeships.services import changes
 
 from ..helpers import page, text_of
@@ -69,3 +70,72 @@ def test_the_dashboard_shows_a_new_risk_at_once(app, coordinator_client):
         db.session.commit()
     text = text_of(page(coordinator_client.get("/coordinator")))
     assert "Jordan Ellis" in text and "Planned end date has passed" in text
+
+
+def log_versions() -> dict[int, int]:
+    return {a: v for a, v in db.session.execute(sa.select(Apprentice.id, Apprentice.log_version))}
+
+
+def test_the_database_moves_an_apprentices_log_version_whenever_their_log_changes(demo_db):
+    """Triggers (migration 0021), so that every path that writes entries moves it: ORM and bulk alike."""
+    jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))
+    seen = [log_versions()]
+
+    def moved_for_jordan_alone() -> bool:
+        now = log_versions()
+        before, seen[0] = seen[0], now
+        return now[jordan.id] != before[jordan.id] and {k: v for k, v in now.items() if k != jordan.id} == {
+            k: v for k, v in before.items() if k != jordan.id}
+
+    entry_id = db.session.execute(sa.insert(LogEntry.__table__).values(
+        apprentice_id=jordan.id, activity_date=date.today() - timedelta(days=400), activity_type="study_time",
+        off_the_job=True, minutes=30, description="Study", status="pending", created_at=sa.func.now(),
+        updated_at=sa.func.now()).returning(LogEntry.__table__.c.id)).scalar_one()
+    db.session.commit()
+    assert moved_for_jordan_alone()
+    db.session.execute(sa.update(LogEntry).where(LogEntry.id == entry_id).values(minutes=45))
+    db.session.commit()
+    assert moved_for_jordan_alone()
+    db.session.execute(sa.update(LogEntry).where(LogEntry.id == entry_id).values(off_the_job=False))
+    db.session.commit()
+    assert moved_for_jordan_alone()
+    entry = db.session.get(LogEntry, entry_id)
+    entry.status, entry.query_comment = VerificationStatus.QUERIED, "Which course?"
+    db.session.commit()
+    assert moved_for_jordan_alone()
+    entry.description = "Study, the course named"  # nothing the figures use: kept
+    db.session.commit()
+    assert log_versions() == seen[0]
+    db.session.delete(entry)
+    db.session.commit()
+    assert moved_for_jordan_alone()
+
+
+def test_the_chart_is_kept_until_that_apprentices_log_changes(app, apprentice_client):
+    """Kept while another apprentice logs; drawn again at once when the apprentice's own log changes,
+    by whatever path."""
+    def logged_this_month() -> float:
+        rows = page(apprentice_client.get("/apprentice")).select("#progress table tbody tr")
+        return float(text_of(rows[-1].find_all("td")[0]).replace(",", ""))
+
+    def charts_kept(apprentice_id: int) -> list:
+        return [key for key in app.extensions["record_cache"]._items if key[:2] == ("progress_chart", apprentice_id)]
+
+    first = logged_this_month()
+    with app.app_context():
+        jordan, other = db.session.scalars(sa.select(Apprentice).order_by(Apprentice.first_name != "Jordan",
+                                                                          Apprentice.id).limit(2)).all()
+        assert jordan.first_name == "Jordan"
+        jordan, other = jordan.id, other.id
+        kept = charts_kept(jordan)
+        assert len(kept) == 1
+        for who in (other, jordan):
+            db.session.execute(sa.insert(LogEntry.__table__).values(
+                apprentice_id=who, activity_date=date.today(), activity_type="study_time", off_the_job=True,
+                minutes=60, description="Study", status="pending", created_at=sa.func.now(),
+                updated_at=sa.func.now()))
+            db.session.commit()
+            if who == other:  # someone else's entry: Jordan's chart is the one already drawn
+                assert logged_this_month() == first and charts_kept(jordan) == kept
+    assert logged_this_month() == pytest.approx(first + 1)
+    assert len(charts_kept(jordan)) == 2
