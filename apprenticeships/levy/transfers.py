@@ -221,7 +221,9 @@ def application(application_id: int):
         allocated=levy_transfers.allocated(application, apprentices), problems=checked.problems, notes=checked.notes,
         committed=application.status in levy_transfers.COMMITTED,
         steps=levy_transfers.steps_from(application.status, employer=employer_view), employer_view=employer_view,
-        band=levy_transfers.band_for(application.standard_id), today=date.today())
+        band=levy_transfers.band_for(application.standard_id), today=date.today(),
+        contact=levy_transfers.council_contact(application)
+        if employer_view and application.status is ApplicationStatus.ACCEPTED else None)
 
 
 @bp.route("/applications/<int:application_id>/<any(approve, reject, accept, decline, withdraw):step>",
@@ -254,7 +256,9 @@ def decide(application_id: int, step: str):
         on_refusal_go_to(back)
         reason = (form.reason.data or "").strip() or None if step in ("approve", "reject") else None
         levy_transfers.decide(current_user, application, step, reason, seen=form.seen_status())
-        flash({"accept": "You accepted the transfer. Next, send the council each apprentice’s details as they start.",
+        contact = levy_transfers.council_contact(application) if employer_view and step == "accept" else None
+        flash({"accept": "You accepted the transfer. Next, as each apprentice starts, email their details to "
+                         + (f"{contact.name} at {contact.email}." if contact else "your programme coordinator."),
                "decline": "You declined the transfer.",
                "withdraw": "You withdrew your application."}[step] if employer_view
               else f"The application from {application.employer.name} is {move.done}.", "success")

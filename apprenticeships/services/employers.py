@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import (
     Apprentice,
     AssignmentStatus,
+    BreakInLearning,
     EmployerActivity,
     EmployerContact,
     EmployerPartner,
@@ -110,6 +111,8 @@ class Hosted:
     # sees an apprentice's headlines (their hours, their next review) only from then on. (Reviews held
     # go by the date, review_hosted_condition.)
     started: bool
+    # On a break in learning (the apprentice's status): when they are expected back.
+    expected_back: date | None = None
 
 
 def hosted(employer_id: int, today: date, settings: ProgrammeSettings,
@@ -117,9 +120,12 @@ def hosted(employer_id: int, today: date, settings: ProgrammeSettings,
     """Apprentices proposed for, accepted onto or on the employer's placements, with their headlines
     (`statuses` narrows them: an employer sees the headlines only of those placed with them)."""
     progress = progress_subquery(today)
+    expected_back = (sa.select(sa.func.max(BreakInLearning.expected_return_date))
+                     .where(BreakInLearning.apprentice_id == PlacementAssignment.apprentice_id,
+                            BreakInLearning.returned_on.is_(None)).scalar_subquery())
     rows = db.session.execute(
         sa.select(PlacementAssignment, progress.c.verified_minutes, progress.c.expected_minutes,
-                  progress.c.review_due_date, progress.c.review_scheduled_date)
+                  progress.c.review_due_date, progress.c.review_scheduled_date, expected_back.label("expected_back"))
         .join(Placement, Placement.id == PlacementAssignment.placement_id)
         .join(progress, progress.c.apprentice_id == PlacementAssignment.apprentice_id)
         .where(Placement.employer_id == employer_id, PlacementAssignment.status.in_(statuses))
@@ -130,7 +136,7 @@ def hosted(employer_id: int, today: date, settings: ProgrammeSettings,
     return [Hosted(row[0], row.verified_minutes / 60, row.expected_minutes / 60,
                    next_review_from(row, row[0].apprentice.status, today),
                    started=row[0].status == AssignmentStatus.ACTIVE and row[0].start_date is not None
-                   and row[0].start_date <= today) for row in rows]
+                   and row[0].start_date <= today, expected_back=row.expected_back) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ from ..models import (
     LevyScheme,
     LevyTransaction,
     PledgeStatus,
+    Role,
     TransactionKind,
     TransferApprentice,
     TransferOutcome,
@@ -794,6 +795,18 @@ def pending_from(pledge: LevyPledge, employer_id: int) -> LevyApplication | None
         LevyApplication.status == ApplicationStatus.PENDING).order_by(LevyApplication.id.desc()).limit(1))
 
 
+def council_contact(application: LevyApplication) -> User | None:
+    """The coordinator an employer partner sends its apprentices' details to (the app has no way to send
+    them): the one who approved the application or, when they no longer can be reached here, the one who
+    made the pledge. None when neither is an active coordinator. One statement."""
+    wanted = [i for i in (application.decided_by_id, application.pledge.created_by_id) if i is not None]
+    if not wanted:
+        return None
+    found = {u.id: u for u in db.session.scalars(sa.select(User).where(
+        User.id.in_(wanted), User.role == Role.COORDINATOR, User.active.is_(True)))}
+    return next((found[i] for i in wanted if i in found), None)
+
+
 def _move(application: LevyApplication, step: Step, expected: ApplicationStatus | None = None, **values) -> bool:
     """Move the application on with one conditional UPDATE: only from the statuses `step` comes from (and
     only from `expected`, the one the person saw, when given). False, changing nothing, when someone got
@@ -850,6 +863,8 @@ def decide(actor: User, application: LevyApplication, step_name: str, reason: st
         notifications.levy_application_to_employer(application)  # the employer is told, in the app and by email
     else:
         notifications.levy_funds_answered(application)  # accepted, declined or withdrawn: nothing waits for them
+        if step.name == "withdraw":
+            notifications.levy_funds_accepted_done(application)  # no apprentices to add to it now
         if details["from_employer"]:
             notifications.levy_application_answered(application)  # the coordinators are told
     db.session.flush()
@@ -983,8 +998,12 @@ def save_apprentice(actor: User, application: LevyApplication, apprentice: Trans
         raise ServiceError(problem)
     if values.get("outcome", TransferOutcome.IN_LEARNING) is TransferOutcome.IN_LEARNING:
         values = {**values, "end_date": None}
+    adding = apprentice.id is None
     apprentice.application_id = application.id
-    return audit.save(actor, apprentice, values, "transfer_apprentice", version=version)
+    changed = audit.save(actor, apprentice, values, "transfer_apprentice", version=version)
+    if adding:
+        notifications.levy_funds_accepted_done(application)  # the coordinators acted on the funds accepted
+    return changed
 
 
 def payment_problem(apprentice: TransferApprentice, amount_pence: int) -> str | None:
@@ -1023,6 +1042,7 @@ def record_payment(actor: User, apprentice: TransferApprentice, month: date, amo
     if used + amount_pence >= application.amount_pence and _move(application, FUNDS_USED):
         audit.record(actor, "levy_application.funds_used", application)
         notifications.levy_application_to_employer(application)
+        notifications.levy_funds_accepted_done(application)  # nothing left to add apprentices to
     levy_ledger.write_expiries(today, actor=actor, accounts=[application.pledge.account])
     db.session.flush()
     return row

@@ -77,9 +77,10 @@ DIGEST = "daily_digest"
 # The columns an INSERT ... SELECT fills, in this order; the SELECT gives them under these labels.
 COLUMNS = ("user_id", "kind", "occurrence", "apprentice_id", "log_entry_id", "review_id", "placement_id",
            "assignment_id", "share_link_id", "on_date", "created_at", "email_state", "done_at")
-# Kinds that ask nothing of their person: made done, still listed and emailed.
+# Kinds that ask nothing of their person: made done, still listed and emailed. (Funds accepted asks the
+# coordinators to add the apprentices: it waits, see `levy_funds_accepted_done`.)
 INFORMATIONAL = frozenset({K.PROPOSAL_WITHDRAWN, K.PROPOSAL_ACCEPTED, K.PLACEMENT_PUBLISHED,
-                           K.LEVY_APPLICATION_REJECTED, K.LEVY_FUNDS_USED, K.LEVY_FUNDS_ACCEPTED,
+                           K.LEVY_APPLICATION_REJECTED, K.LEVY_FUNDS_USED,
                            K.LEVY_FUNDS_DECLINED, K.LEVY_APPLICATION_WITHDRAWN})
 ABOUT = ("apprentice_id", "log_entry_id", "review_id", "placement_id", "assignment_id", "share_link_id", "on_date")
 
@@ -364,8 +365,9 @@ def levy_application_to_employer(application: LevyApplication) -> None:
 
 
 def levy_application_answered(application: LevyApplication) -> None:
-    """To the coordinators, for their information: the employer partner accepted the funds (add its
-    apprentices as it sends their details), declined them, or withdrew its application."""
+    """To the coordinators: the employer partner accepted the funds (add its apprentices as it sends their
+    details: it waits until one is added, `levy_funds_accepted_done`), or, for their information, declined them
+    or withdrew its application."""
     _notify(User.role == Role.COORDINATOR, kind=TO_THE_COORDINATORS[application.status],
             occurrence=f"levy_application:{application.id}")
 
@@ -375,6 +377,16 @@ def levy_funds_answered(application: LevyApplication) -> None:
     it was approved (accept or decline the funds) is done."""
     db.session.execute(
         sa.update(Notification).where(Notification.kind == K.LEVY_APPLICATION_APPROVED,
+                                      Notification.occurrence == f"levy_application:{application.id}",
+                                      Notification.done_at.is_(None))
+        .values(done_at=_now()).execution_options(synchronize_session=False))
+
+
+def levy_funds_accepted_done(application: LevyApplication) -> None:
+    """An apprentice was added to an accepted application, or it was withdrawn or its funds all used: the
+    coordinators' notification to add its apprentices is done (any of them may also mark it done)."""
+    db.session.execute(
+        sa.update(Notification).where(Notification.kind == K.LEVY_FUNDS_ACCEPTED,
                                       Notification.occurrence == f"levy_application:{application.id}",
                                       Notification.done_at.is_(None))
         .values(done_at=_now()).execution_options(synchronize_session=False))

@@ -43,6 +43,7 @@ from apprenticeships.models import (
 from apprenticeships.services import levy_ledger, levy_transfers, open_data
 from apprenticeships.services.errors import ServiceError
 from apprenticeships.services.sector_return import FinancialYear, financial_year_of
+from apprenticeships.templating import format_date
 from apprenticeships.text import money
 
 from ..helpers import (
@@ -1023,7 +1024,9 @@ def test_an_employer_is_warned_before_applying_to_a_pledge_it_is_unlikely_to_qua
     assert "You can still apply: the council decides." in text_of(form)
     assert page(employer_client.get(f"/levy/pledges/{digital}/apply")).find(id="likely-turned-down") is None
     listed = page(employer_client.get("/levy/applications"))
-    assert sector in listed.find(id=f"likely-{health}").get_text(" ", strip=True)
+    # Its own sentences after the warning's, not a capital letter after a colon.
+    assert " ".join(listed.find(id=f"likely-{health}").find("strong").get_text(" ", strip=True).split()) == (
+        f"Warning The council is likely to turn down an application from you. {sector}.")
     assert listed.find(id=f"likely-{digital}") is None
 
     # The scheme turns to non-levy employers only, and the employer said it pays the levy last time: both rules.
@@ -1039,6 +1042,10 @@ def test_an_employer_is_warned_before_applying_to_a_pledge_it_is_unlikely_to_qua
     form = page(employer_client.get(f"/levy/pledges/{health}/apply"))
     assert [li.get_text(strip=True) for li in form.select("#likely-reasons li")] == [
         "Your organisation pays the levy: this scheme is for non-levy employers only.", sector + "."]
+    listed = page(employer_client.get("/levy/applications"))
+    assert " ".join(listed.find(id=f"likely-{health}").find("strong").get_text(" ", strip=True).split()) == (
+        "Warning The council is likely to turn down an application from you. Your organisation pays the levy: "
+        f"this scheme is for non-levy employers only. {sector}.")
     # A warning, not a refusal: the council decides.
     response = post(employer_client, f"/levy/pledges/{health}/apply",
                     application_form(app, amount="12,500", standard_id=str(standard_id(app, "ST0120"))))
@@ -1095,11 +1102,32 @@ def test_after_accepting_the_employer_is_told_what_to_send_and_the_coordinators_
     assert page(employer_client.get(f"/levy/applications/{accepted}")).find(id="next-steps") is None
 
     response = post(employer_client, f"/levy/applications/{accepted}/accept", {"seen": "approved"})
-    assert "Next, send the council each apprentice’s details as they start." in followed(employer_client, response)
+    with app.app_context():  # who approved it: the contact the app knows at the council
+        approver = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["coordinator"]))
+        name, address = approver.name, approver.email
+    assert (f"You accepted the transfer. Next, as each apprentice starts, email their details to {name} at "
+            f"{address}.") in followed(employer_client, response)
     steps = page(employer_client.get(f"/levy/applications/{accepted}")).find(id="next-steps")
-    assert "As each apprentice starts, send the council their details: their reference on the apprenticeship " \
-        "service (not their name), their start date and planned end date, and the agreed price of their " \
-        "training. The council adds them here" in text_of(steps)
+    assert " ".join(steps.find("p").get_text().split()) == (
+        f"As each apprentice starts, email their details to {name} at the council, {address}. You cannot send "
+        "them through this service.")
+    assert steps.find("a", href=f"mailto:{address}") is not None
+    assert [text_of(li) for li in steps.select("li")] == [
+        "their reference on the apprenticeship service (not their name)", "their start date and planned end date",
+        "the agreed price of their training"]
+    assert "The council adds them here" in text_of(steps)
+    # The coordinator who approved it can no longer sign in: the employer is told to contact their coordinator.
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.email == DEMO_EMAILS["coordinator"]).values(active=False))
+        db.session.execute(sa.update(LevyPledge).where(LevyPledge.id == digital).values(created_by_id=None))
+        db.session.commit()
+    steps = page(employer_client.get(f"/levy/applications/{accepted}")).find(id="next-steps")
+    assert " ".join(steps.find("p").get_text().split()) == (
+        "As each apprentice starts, email their details to your programme coordinator at the council. You cannot "
+        "send them through this service.")
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.email == DEMO_EMAILS["coordinator"]).values(active=True))
+        db.session.commit()
     assert page(coordinator.get(f"/levy/applications/{accepted}")).find(id="next-steps") is None
     post(employer_client, f"/levy/applications/{declined}/decline", {"seen": "approved"})
     post(employer_client, f"/levy/applications/{withdrawn}/withdraw", {"seen": "pending"})
@@ -1114,8 +1142,9 @@ def test_after_accepting_the_employer_is_told_what_to_send_and_the_coordinators_
                                           NotificationKind.LEVY_APPLICATION_WITHDRAWN])))}
         emails = {e.template: e for e in db.session.scalars(sa.select(OutboxMessage).where(
             OutboxMessage.recipient == DEMO_EMAILS["coordinator"]))}
-    # For their information: listed and emailed, never counted as waiting.
-    assert told == {(NotificationKind.LEVY_FUNDS_ACCEPTED, f"levy_application:{accepted}", True),
+    # Accepted asks the coordinators to add the apprentices: it waits. The others are for their information:
+    # listed and emailed, never counted as waiting.
+    assert told == {(NotificationKind.LEVY_FUNDS_ACCEPTED, f"levy_application:{accepted}", False),
                     (NotificationKind.LEVY_FUNDS_DECLINED, f"levy_application:{declined}", True),
                     (NotificationKind.LEVY_APPLICATION_WITHDRAWN, f"levy_application:{withdrawn}", True)}
     listed = page(coordinator.get("/notifications")).select("#notifications a.govuk-link")
@@ -1132,6 +1161,26 @@ def test_after_accepting_the_employer_is_told_what_to_send_and_the_coordinators_
         {**email.personalisation, "organisation_name": "Council"}).subject == \
         f"{employer} has accepted its levy transfer funds"
     assert {"levy_application_declined", "levy_application_withdrawn"} <= set(emails)
+    tags = {text_of(a): text_of(a.find_parent("li")) for a in listed}
+    accepted_text = (f"{employer} has accepted the £2,000 of levy transfer funds approved from the pledge "
+                     f"{DIGITAL}. Add each apprentice once {employer} sends their details.")
+    assert "New" in tags[accepted_text] and "For information" not in tags[accepted_text]
+    # Adding the first apprentice is what it asked: it is done, and the count in the header goes down by one.
+    def needing() -> int:
+        said = text_of(page(coordinator.get("/coordinator")).find(id="header-notifications")).split()
+        return int(said[1]) if len(said) > 1 and said[1].isdigit() else 0
+
+    needed = needing()
+    assert needed >= 1
+    start = date(TODAY.year, TODAY.month, 1)
+    post(coordinator, f"/levy/applications/{accepted}/apprentices/new",
+         [("reference", "SENT-1"), ("price", "1,000"), *date_parts("start_date", start),
+          *date_parts("planned_end_date", start + timedelta(days=400)), ("lives_in_borough", "yes"),
+          ("outcome", "in_learning")])
+    assert needing() == needed - 1
+    assert lookup(app, sa.select(Notification.done_at.is_not(None)).join(User, User.id == Notification.user_id).where(
+        User.email == DEMO_EMAILS["coordinator"], Notification.kind == NotificationKind.LEVY_FUNDS_ACCEPTED,
+        Notification.occurrence == f"levy_application:{accepted}")) is True
 
     # Recorded by the coordinator on the employer's behalf: the coordinators are not told of their own record.
     post(employer_client, f"/levy/pledges/{digital}/apply", application_form(app, amount="250"))
@@ -1147,3 +1196,64 @@ def test_the_apply_forms_date_example_is_a_date_to_come(app, employer_client):
     hint = form.find(id="planned_start-hint").get_text(strip=True)
     day, month, year = (int(n) for n in hint.removeprefix("For example, ").split())
     assert date(year, month, day) > TODAY
+
+
+# --- Issue 17's follow-ups -----------------------------------------------------------------------------
+
+
+def test_an_application_approved_despite_a_rule_says_the_council_knew_on_the_employers_pages(
+        app, employer_client, signed_in):
+    digital = pledge_id(app, DIGITAL)
+    post(employer_client, f"/levy/pledges/{digital}/apply", application_form(app, amount="2,000", hourly_wage="12"))
+    mine = lookup(app, sa.select(sa.func.max(LevyApplication.id)))
+    below = "The hourly wage (£12) is below this scheme’s minimum of £13.45 an hour"
+    before = page(employer_client.get(f"/levy/applications/{mine}"))
+    assert "Your application does not meet this rule:" in text_of(before) and before.find(id="approved-anyway") is None
+
+    coordinator = signed_in("coordinator")
+    post(coordinator, f"/levy/applications/{mine}/approve",
+         {"seen": "pending", "reason": "They pay the real Living Wage from April."})
+    shown = page(employer_client.get(f"/levy/applications/{mine}"))
+    said = text_of(shown)
+    assert text_of(shown.find(id="approved-anyway")) == (
+        f"The council approved your application on {format_date(TODAY)}, knowing it does not meet this rule:")
+    assert f"{below}. The council’s reason: They pay the real Living Wage from April." in said
+    assert "does not meet this rule:" not in said.replace("knowing it does not meet this rule:", "")
+    # Their list of applications says so beside the rule.
+    [row] = [r for r in page(employer_client.get("/levy/applications")).select("#yours ~ div tbody tr")
+             if f"/levy/applications/{mine}" in str(r)]
+    assert text_of(row.find(attrs={"data-label": "Rules"})) == f"{below} The council approved it anyway"
+    # The council's own page says it too, in its words.
+    council = page(coordinator.get(f"/levy/applications/{mine}"))
+    assert text_of(council.find(id="approved-anyway")) == (
+        f"Approved on {format_date(TODAY)}, knowing it does not meet this rule:")
+    assert "The reason given: They pay the real Living Wage from April." in text_of(council)
+
+
+def test_the_apply_and_decision_pages_keep_the_form_pages_errors_way_back_and_heading(
+        app, employer_client, coordinator_client):
+    """Both extend form_page.html: its error summary, back link, caption and heading, their own text before
+    the fields (and the decision page its own form)."""
+    health, brightside = pledge_id(app, HEALTH), application_id(app, "Brightside")
+    cases = [
+        (employer_client, f"/levy/pledges/{health}/apply", {"amount": "x"}, "Levy transfer",
+         f"Apply to {HEALTH}", "/levy/applications", "From what the council knows about your organisation"),
+        (coordinator_client, f"/levy/applications/{brightside}/approve", {"seen": "pending", "reason": " "},
+         lookup(app, sa.select(LevyPledge.title).join(LevyApplication).where(LevyApplication.id == brightside)),
+         "Approve the application from Brightside Design Studio?", f"/levy/applications/{brightside}",
+         "Approving commits"),
+    ]
+    for client, url, data, caption, heading, back, before_fields in cases:
+        for soup in (page(client.get(url)), page(post(client, url, data))):
+            assert text_of(soup.find(class_="govuk-caption-l")) == caption
+            assert text_of(soup.find("h1")) == heading
+            assert soup.find("a", class_="govuk-back-link")["href"] == back
+            main = str(soup.find("main"))
+            assert main.index(before_fields) < main.index("<form")  # the page's own text, then the fields
+        summary = soup.find(class_="govuk-error-summary")
+        assert summary is not None and summary.find("a") is not None
+        assert soup.title.get_text().startswith(f"Error: {heading}")
+    # The decision page's own form: its button and the way back.
+    approve = page(coordinator_client.get(f"/levy/applications/{brightside}/approve"))
+    assert approve.find("button", string="Approve the application") is not None
+    assert approve.find("a", string="No, go back")["href"] == f"/levy/applications/{brightside}"

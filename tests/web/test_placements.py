@@ -22,6 +22,7 @@ from apprenticeships.models import (
     User,
     WorkingPattern,
 )
+from apprenticeships.templating import format_date
 
 from ..helpers import lookup, page, post_form, text_of
 from .test_apprentices import errors
@@ -636,3 +637,24 @@ def test_every_change_an_employer_makes_is_confirmed_the_same_way(app, employer_
     fleet = placement_id(app, "Fleet data placement")
     assert said(post_form(employer_client, f"/placements/{fleet}/close", {}, page=f"/placements/{fleet}")) == \
         "Fleet data placement has been closed. Apprentices can no longer apply for it."
+
+
+def test_the_employer_sees_an_apprentice_on_a_break_in_learning_as_on_a_break_not_active(app, employer_client):
+    from apprenticeships.services import apprentices as apprentice_service
+
+    def status_of_jordan() -> str:
+        table = page(employer_client.get("/employer")).select_one("[aria-label='Apprentices with this employer']")
+        [row] = [tr for tr in table.select("tbody tr") if "Jordan Ellis" in text_of(tr)]
+        return text_of(row.find(attrs={"data-label": "Status"}))
+
+    assert status_of_jordan() == "Active"
+    back = date.today() + timedelta(days=40)
+    with app.app_context():
+        boss = db.session.scalar(sa.select(User).where(User.role == Role.COORDINATOR).limit(1))
+        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan",
+                                                                Apprentice.last_name == "Ellis"))
+        apprentice_service.start_break(boss, jordan, date.today() - timedelta(days=3), back, "Caring")
+        db.session.commit()
+    said = status_of_jordan()
+    assert said == f"On a break in learning – expected back {format_date(back)}"
+    assert "Caring" not in text_of(page(employer_client.get("/employer")))  # the reason stays with the council
