@@ -800,7 +800,7 @@ def in_process_partials(cohort_id: str, apprentice_id: str) -> list[tuple[str, i
     coordinator = signed_in("coordinator@example.org")
     results = []
     for name, path, target in [
-        ("Cohort table, searched", f"/cohorts/{cohort_id}?q=smith", "cohort-table"),
+        ("Cohort table, searched", f"/cohorts/{cohort_id}?q=smith", "cohort-rows"),
         ("Mentor picker, searched", f"/apprentices/{apprentice_id}/mentor?q=mentor 2-1", "mentor-options"),
     ]:
         full = coordinator.get(path).data

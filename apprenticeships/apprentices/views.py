@@ -164,7 +164,8 @@ def mentor(apprentice_id: int):
     caseloads, matches = mentors.for_picker(search, apprentice.mentor_id)
     context = {"apprentice": apprentice, "form": form, "caseloads": caseloads, "matches": matches, "search": search}
     response = render_page_or_block("apprentices/mentor.html",
-                                    dict.fromkeys((MENTOR_SECTION, PICKER_SLOT, PICKER_OPTIONS), "picker"), **context)
+                                    {MENTOR_SECTION: "picker", PICKER_SLOT: "picker",
+                                     PICKER_OPTIONS: "options"}, **context)
     if requested_block({MENTOR_SECTION: "picker"}):  # a post with errors: show them in the picker, keep the section
         response.headers.update({"HX-Retarget": "#mentor-picker", "HX-Reswap": "outerHTML"})
     return response

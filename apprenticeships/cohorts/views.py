@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import ApprenticeStatus, Cohort, ProgrammeSettings, Role, ServiceArea
 from ..permissions import roles
 from ..services import cohorts
-from ..templating import render_page_or_block
+from ..templating import render_page_or_block, requested_block
 from ..transactions import records_a_view
 from ..users.forms import ConfirmForm
 from ..versioning import conflict_shown_on
@@ -19,6 +19,7 @@ from . import bp
 from .forms import CohortForm
 
 TABLE_TARGET = "cohort-table"
+ROWS_TARGET = "cohort-rows"  # a search or filter through htmx, the table showing rows: the rows alone
 
 
 @bp.get("")
@@ -73,9 +74,15 @@ def show(cohort_id: int):
         "cohort": cohort, "filters": filters, "today": date.today(),
         "page": cohorts.table(cohort, filters, date.today(), ProgrammeSettings.current()),
     }
-    return render_page_or_block("cohorts/show.html", {TABLE_TARGET: "table"}, **context, page_context=lambda: {
-        "options": cohorts.filter_options(cohort), "statuses": [(s.value, s.label) for s in ApprenticeStatus],
-        "service_areas": [(s.value, s.label) for s in ServiceArea]})
+    found = context["page"].total
+    response = render_page_or_block(
+        "cohorts/show.html", {TABLE_TARGET: "table", ROWS_TARGET: "rows" if found else "table"}, **context,
+        page_context=lambda: {"options": cohorts.filter_options(cohort),
+                              "statuses": [(s.value, s.label) for s in ApprenticeStatus],
+                              "service_areas": [(s.value, s.label) for s in ServiceArea]})
+    if not found and requested_block({ROWS_TARGET: "rows"}):  # no rows: the table gives way to the message
+        response.headers.update({"HX-Retarget": f"#{TABLE_TARGET}", "HX-Reswap": "outerHTML"})
+    return response
 
 
 @bp.get("/<int:cohort_id>/apprentices.csv")

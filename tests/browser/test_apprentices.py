@@ -59,6 +59,7 @@ def test_assign_a_mentor_with_the_inline_picker(page: Page, live_server, console
     assert_accessible(page)
     picker.get_by_label("Find a mentor by name or team").fill("helen")  # narrows the list as you type
     expect(picker.locator("label.govuk-radios__label")).to_have_text(["Helen Carter", "No mentor"])
+    expect(picker.get_by_role("status")).to_have_text(re.compile(r"^\s*1 mentor matching “helen”\.\s*$"))
     expect(picker.get_by_label("Find a mentor by name or team")).to_be_focused()
     picker.get_by_label("Helen Carter").check()
     picker.get_by_role("button", name="Save mentor").click()

@@ -52,6 +52,22 @@ def test_filter_and_search_update_the_table_as_you_type(page: Page, live_server,
     expect(page.locator("#cohort-table tbody tr")).to_have_count(1)
     assert table_names(page) == ["Liam Walsh"]
     expect(page).to_have_url(re.compile(r"q=wal"))  # the filtered view can be bookmarked
+    # htmx swaps the rows; the count, the sort links, the phone's sort list and the download keep up.
+    expect(page.get_by_role("status").filter(has_text="apprentices")).to_have_text(re.compile(
+        r"^\s*Showing 1 to 1 of 1 apprentices\."))
+    expect(page.locator("#cohort-table thead").get_by_role("link", name="Status")).to_have_attribute(
+        "href", re.compile(r"q=wal.*sort=status"))
+    expect(page.locator("#cohort-sort-filters input[name=q]")).to_have_value("wal")
+    expect(page.get_by_role("link", name="Download these rows as CSV")).to_have_attribute("href", re.compile(r"q=wal"))
+    # Nobody found: the message in place of the table; then someone again: the table is back.
+    page.get_by_label("Name").fill("walz")
+    expect(page.get_by_text("No apprentices match these filters.")).to_be_visible()
+    expect(page.locator("#cohort-table table")).to_have_count(0)
+    page.get_by_label("Name").fill("wals")
+    expect(page.locator("#cohort-table tbody tr")).to_have_count(1)
+    expect(page.get_by_role("status").filter(has_text="apprentices")).to_have_text(re.compile(
+        r"^\s*Showing 1 to 1 of 1 apprentices\."))
+    assert_accessible(page)
     page.get_by_label("Name").fill("")
     page.get_by_label("At risk only").check()
     expect(page.locator("#cohort-table tbody tr")).to_have_count(4)

@@ -261,6 +261,35 @@ def test_the_mentor_picker_finds_mentors_by_name_or_team_among_many(app, coordin
     assert get(app, Apprentice, known["ruby"]).mentor_id == extra
 
 
+def test_a_search_in_the_mentor_picker_through_htmx_brings_only_the_mentors_found(app, coordinator_client):
+    known = ids(app)
+    with app.app_context():
+        db.session.add_all(Mentor(name=f"Extra Mentor {n:02d}", email=f"extra{n}@example.org", capacity=4)
+                           for n in range(3))
+        db.session.commit()
+    searched = coordinator_client.get(f"/apprentices/{known['ruby']}/mentor?q=extra",
+                                      headers={"HX-Request": "true", "HX-Target": "mentor-options"})
+    html = searched.get_data(as_text=True)
+    fragment = BeautifulSoup(html, "html.parser")
+    # The list alone, to take the place of the list shown: not the search box, the form or the page around.
+    [options] = fragment.find_all(recursive=False)
+    assert options["id"] == "mentor-options"
+    assert "<html" not in html and not fragment.find("form") and not fragment.find(id="mentor-search")
+    assert text_of(options.find(attrs={"role": "status"})) == "3 mentors matching “extra”."
+    assert [text_of(label) for label in options.select("label.govuk-radios__label")] == [
+        "Extra Mentor 00", "Extra Mentor 01", "Extra Mentor 02", "No mentor"]
+    assert text_of(options.find(id=f"mentor_id-{app_get_mentor(app, 'Extra Mentor 01')}-hint")) == "0 of 4 mentees"
+    # Ruby has no mentor: that stays chosen while the list changes.
+    assert options.find("input", attrs={"value": "none"}).has_attr("checked")
+    # The same search without JavaScript is the whole page, with the search kept in its box.
+    whole = page(coordinator_client.get(f"/apprentices/{known['ruby']}/mentor?q=extra"))
+    assert whole.find(id="mentor-search")["value"] == "extra"
+    assert whole.find(id="mentor-options").select("label.govuk-radios__label") == options.select(
+        "label.govuk-radios__label")
+    search_form = whole.find("form", attrs={"role": "search"})
+    assert (search_form["hx-target"], search_form["hx-swap"]) == ("#mentor-options", "outerHTML")
+
+
 def app_get_mentor(app, name: str) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(Mentor.id).where(Mentor.name == name))

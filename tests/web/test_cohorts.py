@@ -275,6 +275,91 @@ def test_htmx_gets_just_the_table_and_the_url_can_be_shared(app, coordinator_cli
     assert "<html" in boosted.get_data(as_text=True)
 
 
+def htmx_search(client, cohort: int, query: str):
+    """What htmx gets for a search or a filter while the table shows rows (the filter form's target)."""
+    return client.get(f"/cohorts/{cohort}?{query}", headers={"HX-Request": "true", "HX-Target": "cohort-rows"})
+
+
+def fragment_of(response) -> BeautifulSoup:
+    """An htmx answer with its <template>s' contents in their place, as htmx swaps them."""
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    for template in soup.find_all("template"):
+        template.replace_with(BeautifulSoup(template.decode_contents(), "html.parser"))
+    return soup
+
+
+def test_a_search_through_htmx_swaps_the_rows_and_updates_the_count_sort_links_and_pages(app, coordinator_client):
+    cohort = current_cohort_id(app)
+    full = page(coordinator_client.get(f"/cohorts/{cohort}?at_risk=yes&sort=otj&order=desc"))
+    # The filter form swaps the table's rows when it has some, else the whole table (the message instead).
+    assert full.find("form", id="table-filters")["hx-target"] == "next #cohort-rows, next #cohort-table"
+    assert full.select_one("#cohort-table tbody")["id"] == "cohort-rows"
+
+    response = htmx_search(coordinator_client, cohort, "q=walsh&at_risk=yes&sort=otj&order=desc")
+    assert "HX-Target" in response.headers["Vary"] and "HX-Retarget" not in response.headers
+    fragment = fragment_of(response)
+    # The rows, to take the place of the table's...
+    rows = fragment.find("tbody", id="cohort-rows", recursive=False)
+    assert [text_of(tr.td.a) for tr in rows.find_all("tr")] == ["Liam Walsh"]
+    # ...and out of band what changes with them: the count, in the live region that stays on the page...
+    count = fragment.find(id="cohort-count")
+    assert count["hx-swap-oob"] == "innerHTML" and full.find(id="cohort-count")["role"] == "status"
+    assert text_of(count).startswith("Showing 1 to 1 of 1 apprentices.")
+    assert count.a["href"] == f"/cohorts/{cohort}/apprentices.csv?q=walsh&at_risk=yes&sort=otj&order=desc"
+    # ...the sort links, which keep the search, the order still shown...
+    head = fragment.find("thead", id="cohort-head")
+    assert head["hx-swap-oob"] == "true"
+    for a in head.select("a"):
+        assert "q=walsh" in a["href"] and "at_risk=yes" in a["href"], a["href"]
+    assert [(th.get_text(strip=True), th["aria-sort"]) for th in head.select("th[aria-sort]")] == [
+        ("Off-the-job hours▼", "descending")]
+    # ...the phone's "Sort by" list's filters (the list keeps the order: a search does not change it)...
+    assert {i["name"]: i["value"] for i in fragment.find(id="cohort-sort-filters").find_all("input")} == {
+        "q": "walsh", "at_risk": "yes"}
+    # ...and the pages (one page here: no links).
+    assert fragment.find(id="cohort-pages")["hx-swap-oob"] == "innerHTML"
+    assert not fragment.find(id="cohort-pages").find("a")
+    # Not the filters, the sort list, the caption or the page around them.
+    assert not fragment.find("form") and not fragment.find("select") and not fragment.find("caption")
+    assert "<html" not in response.get_data(as_text=True)
+
+
+def test_a_search_through_htmx_brings_the_pages_of_what_it_found(app, coordinator_client):
+    cohort = current_cohort_id(app)
+    with app.app_context():
+        template = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Amara"))
+        for n in range(55):
+            db.session.add(Apprentice(
+                first_name=f"Extra{n:02d}", last_name="Zed", cohort_id=cohort, standard_id=template.standard_id,
+                provider_id=template.provider_id, service_area=template.service_area,
+                contracted_minutes_per_week=37 * 60, start_date=template.start_date,
+                planned_end_date=template.planned_end_date))
+        db.session.commit()
+    fragment = fragment_of(htmx_search(coordinator_client, cohort, "q=zed"))
+    assert len(fragment.select("#cohort-rows tr")) == 50
+    assert text_of(fragment.find(id="cohort-count")).startswith("Showing 1 to 50 of 55 apprentices.")
+    pages = fragment.find(id="cohort-pages")
+    assert pages.select_one(".govuk-pagination__next a")["href"] == f"/cohorts/{cohort}?page=2&q=zed"
+    # The next page, through the table's own links, is the whole table as before.
+    second = coordinator_client.get(f"/cohorts/{cohort}?q=zed&page=2",
+                                    headers={"HX-Request": "true", "HX-Target": "cohort-table"})
+    assert names_in_table(BeautifulSoup(second.get_data(as_text=True), "html.parser")) == [
+        f"Extra{n:02d} Zed" for n in range(50, 55)]
+
+
+def test_a_search_through_htmx_that_finds_nobody_replaces_the_table_with_the_message(app, coordinator_client):
+    cohort = current_cohort_id(app)
+    response = htmx_search(coordinator_client, cohort, "q=nobody-by-this-name")
+    assert (response.headers["HX-Retarget"], response.headers["HX-Reswap"]) == ("#cohort-table", "outerHTML")
+    fragment = fragment_of(response)
+    assert text_of(fragment.find(id="cohort-count")).startswith("No apprentices match these filters.")
+    assert not fragment.find("table") and fragment.find("div", id="cohort-table")
+    # From there the next search finds no rows to swap, so it asks for the whole table, and gets it.
+    back = coordinator_client.get(f"/cohorts/{cohort}?q=walsh",
+                                  headers={"HX-Request": "true", "HX-Target": "cohort-table"})
+    assert names_in_table(BeautifulSoup(back.get_data(as_text=True), "html.parser")) == ["Liam Walsh"]
+
+
 def test_the_csv_has_the_filtered_rows_and_is_audited(app, coordinator_client):
     cohort = current_cohort_id(app)
     response = coordinator_client.get(f"/cohorts/{cohort}/apprentices.csv?service_area=data")
