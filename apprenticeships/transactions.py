@@ -7,8 +7,9 @@ before the answer leaves, so a redirect after a POST is sent only once the chang
 If the commit fails because of someone else's change at the same moment (a unique rule, a
 stale version, a lock), the person is sent back with a message saying so, and the success
 message the view flashed is dropped (see errors.refuse); any other failure is a fault (500).
-Reading a page can write bookkeeping (a session's last-seen time, a share link's view count):
-if that fails the page is still shown.
+Reading a page can write bookkeeping (a session's last-seen time, a share link's view count),
+through `bookkeeping`: a statement that changes the value in place (`view_count + 1`), so that
+two requests at once both count. If it fails all the same, the page is still shown.
 
 Reading a person's record writes its audit event (services.audit.viewed): the page is answered
 only once that is saved, never shown unrecorded. Such pages are marked `@records_a_view`.
@@ -20,7 +21,11 @@ the upgrade at once ("database is locked") when another writer got in between, w
 busy timeout. So a request that may write (any method but GET, HEAD and OPTIONS) begins with
 BEGIN IMMEDIATE: it takes the write lock first, and concurrent writers queue on the busy
 timeout instead of failing; so does a page marked `@records_a_view`. Reads begin a plain
-(deferred) transaction. This is SQLAlchemy's
+(deferred) transaction, which cannot take the write lock later without that risk: so a read's
+bookkeeping is kept until the request has committed, and then written in a short transaction of
+its own that begins with BEGIN IMMEDIATE (it waits its turn, and holds the lock only for its
+statements, never while the page renders). On PostgreSQL, and in a request that holds SQLite's
+write lock already, bookkeeping is written at once in the request's transaction. This is SQLAlchemy's
 documented pysqlite recipe: the driver's own transaction handling is switched off on connect,
 and the "begin" event emits BEGIN itself.
 """
@@ -30,10 +35,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from . import errors
 from .extensions import db
@@ -41,6 +48,8 @@ from .services.audit import VIEW_PENDING
 from .services.errors import ServiceError
 
 RECORDS_A_VIEW = "_records_a_view"
+BOOKKEEPING = "bookkeeping_after_commit"  # session.info: a read's bookkeeping, written once it has committed
+WRITING_BOOKKEEPING = "writing_bookkeeping"  # g: the transaction beginning now is that bookkeeping's
 
 
 def records_a_view(view: Callable) -> Callable:
@@ -59,11 +68,51 @@ def _sqlite_own_transactions(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # pysqlite emits no BEGIN (or COMMIT before DDL) of its own
 
 
+def _takes_the_write_lock() -> bool:
+    """Whether the request's transaction begins with BEGIN IMMEDIATE on SQLite."""
+    return has_request_context() and (request.method not in errors.SAFE_METHODS or _records_a_view()
+                                      or g.get(WRITING_BOOKKEEPING, False))
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Connection) -> None:
     if isinstance(connection.connection.dbapi_connection, sqlite3.Connection):
-        writing = has_request_context() and (request.method not in errors.SAFE_METHODS or _records_a_view())
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _takes_the_write_lock() else "BEGIN")
+
+
+def bookkeeping(statement: Executable) -> None:
+    """Write `statement`, a small write that reading a page makes (a view count, a last-seen time).
+
+    It should change the value in place (`view_count + 1`, not a number read earlier), so that no
+    count is lost when two requests write at once. On SQLite, in a request whose transaction only
+    reads, it is written once the request has committed, in its own short BEGIN IMMEDIATE
+    transaction (see the module's notes); otherwise at once, in the request's transaction. The
+    objects in the session are not updated by it.
+    """
+    if has_request_context() and db.session.get_bind().dialect.name == "sqlite" and not _takes_the_write_lock():
+        db.session.info.setdefault(BOOKKEEPING, []).append(statement)
+    else:
+        db.session.connection().execute(statement)  # plain SQL: no ORM bulk-update machinery
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_bookkeeping(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:  # the request's changes undone (a refusal): nothing to count
+        session.info.pop(BOOKKEEPING, None)
+
+
+def _write_bookkeeping(statements: list[Executable]) -> None:
+    g.setdefault(WRITING_BOOKKEEPING, True)
+    try:
+        connection = db.session.connection()  # begins with BEGIN IMMEDIATE: it waits its turn
+        for statement in statements:
+            connection.execute(statement)
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        current_app.logger.warning("Bookkeeping while reading a page was not saved: %s", error)
+    finally:
+        g.pop(WRITING_BOOKKEEPING, None)
 
 
 def register(app: Flask) -> None:
@@ -72,6 +121,7 @@ def register(app: Flask) -> None:
     @app.after_request
     def commit_the_request(response):
         view_pending = db.session.info.pop(VIEW_PENDING, False)
+        later = db.session.info.pop(BOOKKEEPING, None)  # written only once the request has committed
         if response.status_code >= 400:
             db.session.rollback()
             return response
@@ -88,4 +138,6 @@ def register(app: Flask) -> None:
                 return response
             current_app.logger.warning("A change was refused by the database: %s", error)
             return errors.refuse(errors.UNRECORDED_VIEW if reading else message)
+        if later:
+            _write_bookkeeping(later)
         return response

@@ -477,7 +477,5 @@ def open_link(token: str, today: date) -> ComparisonLink | None:
     link = db.session.scalar(sa.select(ComparisonLink).where(ComparisonLink.token_hash == token_hash(token)))
     if link is None or link.revoked_at is not None or (link.expires_on is not None and link.expires_on < today):
         return None
-    link.view_count += 1
-    link.last_viewed_at = utcnow()
-    db.session.flush()
+    sharing.count_view(ComparisonLink, link)
     return link

@@ -41,7 +41,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import audit, changes, disclosure, open_data, publication
+from . import audit, changes, disclosure, open_data, publication, sharing
 from .errors import ServiceError
 from .levy_transfers import COMMITTED, FUNDED, total
 from .pagination import Page, paginate
@@ -416,9 +416,7 @@ def open_link(token: str, today: date) -> TransferShareLink | None:
         now = publication.publish_in(TransferPublishedVersion, {}, current_figures(today))
         if now is not None and now.figures != link.published_figures:
             link.published_figures, link.figures_as_of = now.figures, now.as_of
-    link.view_count += 1
-    link.last_viewed_at = utcnow()
-    db.session.flush()
+    sharing.count_view(TransferShareLink, link)
     return link
 
 

@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 
 from ..extensions import db
 from ..models import Cohort, ProgrammeSettings, ShareLink, ShareMode, User, utcnow
+from ..transactions import bookkeeping
 from . import audit, changes, publication, summaries
 from .errors import ServiceError
 from .tokens import new_token, token_hash
@@ -93,10 +94,16 @@ def open_link(token: str, today: date) -> ShareLink | None:
         now = publication.publish(link.cohort, current_figures(link.cohort, today))
         if now is not None and now.figures != link.published_figures:
             link.published_figures, link.figures_as_of = now.figures, now.as_of
-    link.view_count += 1
-    link.last_viewed_at = utcnow()
-    db.session.flush()
+    count_view(ShareLink, link)
     return link
+
+
+def count_view(model: type, link: Any) -> None:
+    """One more view of a share link (of any kind: `model`), counted in the database itself, so that
+    views at the same moment are all counted (see transactions.bookkeeping)."""
+    bookkeeping(sa.update(model).where(model.id == link.id)
+                .values(view_count=model.view_count + 1, last_viewed_at=utcnow()))
+    db.session.flush()  # the live figures, if they moved on
 
 
 def download(actor: User, cohort: Cohort, today: date) -> tuple[dict[str, Any], datetime]:

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import SignInFailure, User, UserSession, utcnow
+from ..transactions import bookkeeping
 from .passwords import password_matches
 from .tokens import new_token, token_hash
 
@@ -108,10 +110,9 @@ def live_session_user(token: str, user_id: int, absolute: timedelta, idle: timed
         return None
     user, user_session = row
     if now - user_session.created_at > absolute or now - user_session.last_seen_at > idle:
-        user_session.ended_at = now
-        db.session.flush()
+        bookkeeping(sa.update(UserSession).where(UserSession.id == user_session.id).values(ended_at=now))
         return None
     if now - user_session.last_seen_at > timedelta(minutes=1):
-        user_session.last_seen_at = now
-        db.session.flush()
+        bookkeeping(sa.update(UserSession).where(UserSession.id == user_session.id).values(last_seen_at=now))
+        set_committed_value(user_session, "last_seen_at", now)
     return user
