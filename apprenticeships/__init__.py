@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import assets, security
 from .config import DEVELOPMENT_SECRET_KEY, ROOT, Config
-from .extensions import csrf, db, htmx, limiter, login_manager, migrate, talisman
+from .extensions import csrf, db, htmx, init_migrations, limiter, login_manager, talisman
 from .forms import clean_query_args
 from .ids import IdConverter
 
@@ -81,7 +81,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.before_request(clean_query_args)  # first: every view reads the cleaned filters
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    init_migrations(app)  # Flask-Migrate (alembic) loads when `flask db` or a test uses it, not in the web server
     csrf.init_app(app)
     limiter.init_app(app)
     htmx.init_app(app)

@@ -22,8 +22,6 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from flask import Flask, current_app
-from notifications_python_client.errors import APIError
-from notifications_python_client.notifications import NotificationsAPIClient
 
 from .templates import Rendered
 
@@ -126,6 +124,10 @@ def _smtp(email: Email) -> None:
 
 
 def _notify(email: Email) -> None:
+    # Imported here: only the worker sends, and the web server's processes need not hold the client.
+    from notifications_python_client.errors import APIError
+    from notifications_python_client.notifications import NotificationsAPIClient
+
     config = current_app.config
     options = {"base_url": config["NOTIFY_BASE_URL"]} if config["NOTIFY_BASE_URL"] else {}
     client = NotificationsAPIClient(config["NOTIFY_API_KEY"], timeout=TIMEOUT_SECONDS, **options)
@@ -147,7 +149,8 @@ def _notify(email: Email) -> None:
                             temporary=status != 400) from None
 
 
-def _notify_errors(error: APIError) -> str:
+def _notify_errors(error) -> str:
+    """The messages of Notify's answer (a notifications_python_client APIError)."""
     message = error.message
     if isinstance(message, list):
         return "; ".join(f"{e.get('error', '')} {e.get('message', '')}".strip() for e in message if isinstance(e, dict))

@@ -7,8 +7,6 @@ from functools import lru_cache
 
 from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -33,7 +31,10 @@ def _dummy_hash(method: str) -> str:
 
 @lru_cache(maxsize=1)
 def _common_passwords() -> frozenset[str]:
-    # The 30,000 most common passwords from leaked sets, as shipped with zxcvbn.
+    # The 30,000 most common passwords from leaked sets, as shipped with zxcvbn. zxcvbn (some 12 MB)
+    # is imported only when a password is chosen, not in every process that checks one.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
@@ -48,6 +49,8 @@ def password_problem(password: str, *, personal: tuple[str, ...] = ()) -> str | 
         return "Password is too common. Choose a password that is harder to guess"
     # zxcvbn spots keyboard walks, repeats, dates and dictionary words with digits on the end.
     # Only the first 72 characters are scored: zxcvbn refuses more (its cost grows fast with length).
+    from zxcvbn import zxcvbn
+
     if zxcvbn(password[:72], user_inputs=_personal_words(personal))["score"] < 2:
         return "Password is too easy to guess. Try a few unrelated words together"
     return None
