@@ -474,18 +474,46 @@ def reset_peaks(master: subprocess.Popen) -> list[float] | None:
     return held
 
 
-def in_process_figures(env: dict, pages: list[tuple[str, str, str]]) -> dict[str, tuple[int, int, int]]:
-    """SQL statements, compressed and plain bytes of each page, from the app in this process."""
+TIMED = 20  # requests a page, one at a time, for where its time goes
+
+
+def in_process_figures(env: dict, pages: list[tuple[str, str, str]]) -> dict[str, tuple]:
+    """SQL statements, compressed and plain bytes of each page, from the app in this process; and where
+    one request's time goes, the median of TIMED: in all, in the database driver (the statements'
+    execution; rows are fetched after it), in rendering templates, and the rest (Python: routing,
+    sign-in, forms, SQLAlchemy building statements and objects, compression)."""
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
+    from flask import before_render_template, template_rendered
     from sqlalchemy import event
 
     from app import app
     from apprenticeships.extensions import db
 
-    statements = []
+    statements, clock = [], {"sql": 0.0, "render": 0.0}
+
+    def started(conn, *_args) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    def finished(conn, *_args) -> None:
+        clock["sql"] += time.perf_counter() - conn.info.pop("bench_started")
+        statements.append(1)
+
+    rendering = []  # a template can render another inside it (an email, say): only the outermost is timed
+
+    def render_started(*_args, **_kwargs) -> None:
+        rendering.append(time.perf_counter())
+
+    def render_finished(*_args, **_kwargs) -> None:
+        started_at = rendering.pop()
+        if not rendering:
+            clock["render"] += time.perf_counter() - started_at
+
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
+        event.listen(db.engine, "before_cursor_execute", started)
+        event.listen(db.engine, "after_cursor_execute", finished)
+    before_render_template.connect(render_started, app)
+    template_rendered.connect(render_finished, app)
     clients = {}
     figures = {}
     for name, role, path in pages:
@@ -502,7 +530,14 @@ def in_process_figures(env: dict, pages: list[tuple[str, str, str]]) -> dict[str
         plain = client.get(path)
         count = len(statements)
         packed = client.get(path, headers={"Accept-Encoding": "br"})
-        figures[name] = (count, len(packed.data), len(plain.data))
+        times = []
+        for _ in range(TIMED):
+            clock.update(sql=0.0, render=0.0)
+            begun = time.perf_counter()
+            client.get(path, headers={"Accept-Encoding": "br"})
+            times.append(((time.perf_counter() - begun) * 1000, clock["sql"] * 1000, clock["render"] * 1000))
+        total, sql, render = sorted(times)[TIMED // 2]
+        figures[name] = (count, len(packed.data), len(plain.data), total, sql, render)
     return figures
 
 
@@ -686,7 +721,7 @@ def benchmark(args: argparse.Namespace, url: str) -> None:
           f"{ceiling_hello.p99_ms:7.1f}")
     misses = []
     for name, _path, load in results:
-        sql, packed, plain = figures.get(name, (None, None, None))
+        sql, packed, plain = figures.get(name, (None, None, None))[:3]
         ratio = load.requests_per_second / ceiling_rows.requests_per_second
         print(f"{name:28} {load.requests_per_second:7.0f} {ratio:6.2f} {load.p50_ms:7.1f} {load.p99_ms:7.1f} "
               f"{sql if sql is not None else '-':>4} {packed if packed else '-':>10} {plain if plain else '-':>7} "
@@ -697,6 +732,12 @@ def benchmark(args: argparse.Namespace, url: str) -> None:
             misses.append(f"{name}: p99 {load.p99_ms:.0f} ms")
         if load.errors:
             misses.append(f"{name}: {load.errors} error responses")
+    print(f"\nWhere one request's time goes, in the app's process, one request at a time (the median of {TIMED}, ms):")
+    print(f"{'Page':28} {'in all':>7} {'SQL':>6} {'render':>7} {'rest':>6}")
+    for name, _path, _load in results:
+        if name in figures:
+            total, sql_ms, render_ms = figures[name][3:]
+            print(f"{name:28} {total:7.1f} {sql_ms:6.1f} {render_ms:7.1f} {total - sql_ms - render_ms:6.1f}")
     print(f"\nWorkers' peak resident memory: {', '.join(f'{mb:.0f} MB' for mb in peaks)}")
     misses += [f"worker at {mb:.0f} MB" for mb in peaks if mb > TARGET_WORKER_MB]
     # Lost: answered as saved but no row; or more writes unanswered than could be in flight when wrk stopped.
