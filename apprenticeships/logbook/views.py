@@ -512,7 +512,13 @@ def _queue_context(form: QueueFilterForm, page: int | None = None) -> dict:
     place) and the rules for what each entry offers."""
     if page is not None:
         form.page = page  # the page shown, which may be fewer than asked for
-    return {"form": form, "filters": form.filters(), "args": form.args(), "list_args": form.args(page=None),
+    args = form.args()
+    return {"form": form, "filters": form.filters(), "args": args, "list_args": form.args(page=None),
+            # Each row's addresses, built once for the page (templating.href_for_ids): five a row, 27 µs
+            # each with the filters, were about a third of the queue's time (50 rows: 45-51 ms -> 30-33 ms).
+            "verify_href": href_for_ids("logbook.verify", "entry_id", **args),
+            "query_href": href_for_ids("logbook.query", "entry_id", **args),
+            "apprentice_href": href_for_ids("apprentices.show", "apprentice_id"),
             "queried_args": form.args(status=QueueStatus.QUERIED.value, page=None),
             "everyone_args": form.args(apprentice=None, page=None),
             "status_choices": QUEUE_STATUS_CHOICES,
