@@ -11,7 +11,7 @@
 
 A column added in place: nothing is rebuilt, on SQLite or PostgreSQL. On SQLite a later migration
 that recreates log_entries drops these triggers, as it would 0003's: create them again after it
-(tests/unit/test_races.py checks both are there).
+(tests/web/test_changes.py fails if these are missing, tests/unit/test_races.py if 0003's are).
 
 Revision ID: 0021
 Revises: 0020
