@@ -65,12 +65,17 @@ def person_acted_on(subject: Any) -> tuple[int | None, int | None]:
     return (apprentice_id if isinstance(apprentice_id, int) else None), None
 
 
-def record(actor: User | None, action: str, subject: Any, **details: Any) -> AuditEvent:
+def record(actor: User | None, action: str, subject: Any, **details: Any) -> AuditEvent | None:
     """Add an audit event for `subject` to the current transaction.
 
     `subject` is a model instance, or a table name for a change to many rows at once.
     `details` must hold facts about the change (field names, counts), never what a person
     typed about someone: the log outlives retention of the records it points to.
+
+    A look or an export (not a change): the answer is sent only with its event saved. On SQLite, in
+    a request whose transaction only reads, the event is written once that has committed, in a
+    short transaction of its own (transactions.after_the_read), and None is returned: the page
+    never holds the database's one write lock while it reads and renders.
     """
     if isinstance(subject, str):
         subject_type, subject_id = subject, None
@@ -79,26 +84,38 @@ def record(actor: User | None, action: str, subject: Any, **details: Any) -> Aud
             db.session.flush()
         subject_type, subject_id = subject.__class__.__tablename__, subject.id  # __class__: through a proxy too
     apprentice_id, user_id = person_acted_on(subject)
-    event = AuditEvent(
-        actor_id=actor.id if actor is not None else None,
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        apprentice_id=apprentice_id,
-        user_id=user_id,
-        details=details,
-    )
+    row = {"occurred_at": utcnow(), "actor_id": actor.id if actor is not None else None, "action": action,
+           "subject_type": subject_type, "subject_id": subject_id, "apprentice_id": apprentice_id,
+           "user_id": user_id, "details": details}
+    if kind_of(action) == CHANGE:
+        event = AuditEvent(**row)
+        db.session.add(event)
+        return event
+    db.session.info[VIEW_PENDING] = True  # a look or an export: the answer goes only with its event saved
+    if _kept_until_the_read_commits([row]):
+        return None
+    event = AuditEvent(**row)
     db.session.add(event)
-    if kind_of(action) != CHANGE:  # a look or an export: the answer goes only with its event saved
-        db.session.info[VIEW_PENDING] = True
     return event
 
 
-def viewed(actor: User, action: str, subject: Any) -> AuditEvent:
+def _kept_until_the_read_commits(rows: list[dict[str, Any]]) -> bool:
+    """On SQLite, in a request whose transaction only reads: keep these events' rows, to be inserted
+    once the read has committed (and the answer refused if they cannot be). False anywhere else."""
+    from .. import transactions  # not at the top: transactions imports this module
+
+    if not transactions.only_reads():
+        return False
+    transactions.after_the_read(sa.insert(AuditEvent), rows, vital=True)
+    return True
+
+
+def viewed(actor: User, action: str, subject: Any) -> AuditEvent | None:
     """Note that `actor` looked at (or downloaded) `subject`, a person's record or part of it.
 
     Saved with the request, like any change: a page that reads a person's record is answered
-    only once this is saved (see VIEW_PENDING; its view is marked `transactions.records_a_view`).
+    only once this is saved (see VIEW_PENDING; its view is marked `transactions.records_a_view`;
+    on SQLite it is saved just after the page's read has committed, see `record`).
     Views of one's own record are noted too: the log answers "what was read through this
     account", which is the question when an account is shared or taken over, and it keeps the
     rule simple enough to prove: every view, by anyone.
@@ -107,14 +124,15 @@ def viewed(actor: User, action: str, subject: Any) -> AuditEvent:
 
 
 def record_each(actor: User | None, action: str, apprentice_ids: Iterable[int], **details: Any) -> None:
-    """One event per apprentice (an export of many people's records), in one statement."""
+    """One event per apprentice (an export of many people's records), in one statement; saved as
+    `record` saves a look or an export (on SQLite after a read has committed)."""
     db.session.info[VIEW_PENDING] = True
     now = utcnow()
     rows = [{"occurred_at": now, "actor_id": actor.id if actor is not None else None, "action": action,
              "subject_type": Apprentice.__tablename__, "subject_id": apprentice_id,
              "apprentice_id": apprentice_id, "user_id": None, "details": details}
             for apprentice_id in apprentice_ids]
-    if rows:
+    if rows and not _kept_until_the_read_commits(rows):
         db.session.execute(sa.insert(AuditEvent), rows)
 
 

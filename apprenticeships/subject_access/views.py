@@ -13,7 +13,7 @@ from . import bp
 
 
 @bp.get("/apprentices/<int:apprentice_id>/subject-access.zip")
-@records_a_view  # its audit event is saved before the file is sent (on SQLite the write lock is taken first)
+@records_a_view  # its audit event is saved before the file is sent
 @roles(Role.COORDINATOR, Role.APPRENTICE, Role.MENTOR, Role.EMPLOYER)
 def download(apprentice_id: int):
     """Everything held about one apprentice, as a ZIP: for a coordinator, or the apprentice themself

@@ -46,7 +46,7 @@ def _zip_response(pair: open_data.OpenDataFile, as_of) -> object:
 
 
 @bp.get("/cohorts/<int:cohort_id>/sharing/open-data.zip")
-@records_a_view
+@records_a_view(writes=True)  # it may publish a new version of the figures
 @roles(Role.COORDINATOR)
 def open_data_zip(cohort_id: int):
     """The figures a share link would publish today, as open data in DfE's format (a data file and its
@@ -186,7 +186,7 @@ def summary_json(token: str):
 
 
 @bp.get("/s/<token>/open-data.zip")
-@records_a_view
+@records_a_view(writes=True)  # it may publish a new version of the figures
 @limiter.limit("60/minute")
 @no_referrer
 @public
