@@ -59,10 +59,12 @@ browser_run=(env -u TEST_DATABASE_URL python3 -m pytest --basetemp "$work/browse
              -o cache_dir=.pytest_cache/browser tests/browser)
 # The PostgreSQL run is the longest of the three, and the browser run the shortest: the hostile
 # input crawl on PostgreSQL (2 to 3 minutes) goes after the browser tests, in the same lane.
+# tests/unit/test_imports.py starts fresh processes on SQLite databases of its own whatever the
+# run's database (25 s): the SQLite run has it.
 hostile=tests/web/test_hostile_input.py
 postgresql_run=(env TEST_DATABASE_URL="$pg_url" python3 -m pytest --basetemp "$work/postgresql"
                 --output test-results/postgresql -o cache_dir=.pytest_cache/postgresql --durations=10
-                --ignore="$hostile" tests/unit tests/web)
+                --ignore="$hostile" --ignore=tests/unit/test_imports.py tests/unit tests/web)
 postgresql_hostile_run=(env TEST_DATABASE_URL="$pg_url" python3 -m pytest --basetemp "$work/postgresql-hostile"
                         --output test-results/postgresql-hostile -o cache_dir=.pytest_cache/postgresql-hostile
                         "$hostile")
