@@ -219,6 +219,7 @@ def application(application_id: int):
     return render_template(
         "levy/transfers/application.html", application=application, apprentices=apprentices, used=used,
         allocated=levy_transfers.allocated(application, apprentices), problems=checked.problems, notes=checked.notes,
+        from_apprentices=checked.from_apprentices,
         committed=application.status in levy_transfers.COMMITTED,
         steps=levy_transfers.steps_from(application.status, employer=employer_view), employer_view=employer_view,
         band=levy_transfers.band_for(application.standard_id), today=date.today(),
@@ -256,9 +257,8 @@ def decide(application_id: int, step: str):
         on_refusal_go_to(back)
         reason = (form.reason.data or "").strip() or None if step in ("approve", "reject") else None
         levy_transfers.decide(current_user, application, step, reason, seen=form.seen_status())
-        contact = levy_transfers.council_contact(application) if employer_view and step == "accept" else None
-        flash({"accept": "You accepted the transfer. Next, as each apprentice starts, email their details to "
-                         + (f"{contact.name} at {contact.email}." if contact else "your programme coordinator."),
+        # What to do next is in the page's "What happens next" box, just below the banner.
+        flash({"accept": "You accepted the funds.",
                "decline": "You declined the transfer.",
                "withdraw": "You withdrew your application."}[step] if employer_view
               else f"The application from {application.employer.name} is {move.done}.", "success")
@@ -409,7 +409,7 @@ def _zip_response(figures: dict, as_of) -> Response:
 
 
 @bp.get("/transfers/figures.csv")
-@records_a_view
+@records_a_view(writes=True)  # it may publish a new version of the figures
 @roles(Role.COORDINATOR)
 def transfers_csv():
     """The figures a share link would publish today, as CSV (published like a link's: the differencing
@@ -419,7 +419,7 @@ def transfers_csv():
 
 
 @bp.get("/transfers/open-data.zip")
-@records_a_view
+@records_a_view(writes=True)  # it may publish a new version of the figures
 @roles(Role.COORDINATOR)
 def transfers_open_data():
     """The figures a share link would publish today, as open data in DfE's format."""
@@ -510,7 +510,7 @@ def shared_transfers_csv(token: str):
 
 
 @bp.get("/transfers/s/<token>/open-data.zip")
-@records_a_view
+@records_a_view(writes=True)  # it may publish a new version of the figures
 @limiter.limit("60/minute")
 @no_referrer
 @public

@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -414,10 +414,13 @@ def band_for(standard_id: int) -> int | None:
 
 @dataclass(frozen=True)
 class Assessment:
-    """What an application does not meet (`problems`) and what a person must check by hand (`notes`)."""
+    """What an application does not meet (`problems`) and what a person must check by hand (`notes`).
+    `from_apprentices`: those of `problems` that its apprentices' records make (one lives outside the borough).
+    The council records apprentices only once the funds are accepted, so these came after the approval."""
 
     problems: list[str]
     notes: list[str]
+    from_apprentices: list[str] = field(default_factory=list)
 
 
 def assess(application: LevyApplication, *, to_employer: bool = False) -> Assessment:
@@ -430,7 +433,9 @@ def assess(application: LevyApplication, *, to_employer: bool = False) -> Assess
                      band_for(application.standard_id), pledge_left=left,
                      outside_borough=[a.reference for a in application.apprentices if not a.lives_in_borough])
     rules = rules_for(application.pledge, scheme())
-    return Assessment(problems(facts, rules, to_employer=to_employer), [] if to_employer else notes(facts, rules))
+    found = problems(facts, rules, to_employer=to_employer)
+    before = problems(replace(facts, outside_borough=()), rules, to_employer=to_employer)
+    return Assessment(found, [] if to_employer else notes(facts, rules), [p for p in found if p not in before])
 
 
 def eligibility(application: LevyApplication) -> list[str]:
@@ -829,7 +834,8 @@ def decide(actor: User, application: LevyApplication, step_name: str, reason: st
     `seen`: the status the person's page showed. The UPDATE moves the application only from that status,
     so nothing is decided on a state the person did not see (approving what had just been withdrawn).
     Approving checks the pledge has enough left (its row locked first) and, when the application does
-    not meet every local rule, needs `reason`. An employer partner makes only their own moves.
+    not meet every local rule, needs `reason` (kept only then: the employer is told it was approved anyway, with
+    it). An employer partner makes only their own moves.
     """
     step = STEPS.get(step_name)
     if step is None:
@@ -851,6 +857,9 @@ def decide(actor: User, application: LevyApplication, step_name: str, reason: st
         unmet = eligibility(application)
         if unmet and not reason:
             raise ServiceError("The application does not meet every local rule: give a reason for approving it")
+        # An approval's reason is why it was approved although it does not meet every rule (what the employer
+        # is told with it): none is kept for one that meets them all (the form does not ask for one).
+        values["decision_reason"] = (reason or None) if unmet else None
     if not _move(application, step, seen, **values):
         raise ServiceError(why_not(application.status, step))
     details: dict = {"from_employer": actor.employer_id == application.employer_id}

@@ -584,8 +584,11 @@ def describe(row) -> Item:
             amount, pledge = money(row.received_amount or 0), row.received_for or "the council"
             reason = (row.received_reason or "").strip().rstrip(".")
             reason = f". The council’s reason: {reason}" if reason else ""
+            # An approval's reason is why the council approved it although it does not meet every rule
+            # (levy_transfers.decide keeps none otherwise).
+            despite = ", even though it does not meet all the rules" if reason else ""
             text = {K.LEVY_APPLICATION_APPROVED: f"The council has approved your application for {amount} from its "
-                                                 f"pledge {pledge}. Accept or decline the funds",
+                                                 f"pledge {pledge}{despite}{reason}. Accept or decline the funds",
                     # The council's own words about the application (not personal data): the email says them too.
                     K.LEVY_APPLICATION_REJECTED: f"The council has rejected your application for {amount} from its "
                                                  f"pledge {pledge}{reason}",

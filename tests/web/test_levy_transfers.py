@@ -531,7 +531,7 @@ def test_the_whole_lifecycle_from_applying_to_funds_used(app, employer_client, s
     accept_page = text_of(page(employer_client.get(f"/levy/applications/{mine}/accept")))
     assert "Accept the funds?" in accept_page
     response = post(employer_client, f"/levy/applications/{mine}/accept", {"seen": "approved"})
-    assert "You accepted the transfer." in followed(employer_client, response)
+    assert "You accepted the funds." in followed(employer_client, response)
 
     start = date(TODAY.year - 1, TODAY.month, 1)
     apprentice = [("reference", "NEW-1"), ("price", "2,000"), *date_parts("start_date", start),
@@ -1105,11 +1105,10 @@ def test_after_accepting_the_employer_is_told_what_to_send_and_the_coordinators_
     with app.app_context():  # who approved it: the contact the app knows at the council
         approver = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["coordinator"]))
         name, address = approver.name, approver.email
-    assert (f"You accepted the transfer. Next, as each apprentice starts, email their details to {name} at "
-            f"{address}.") in followed(employer_client, response)
+    assert "You accepted the funds." in followed(employer_client, response)
     steps = page(employer_client.get(f"/levy/applications/{accepted}")).find(id="next-steps")
     assert " ".join(steps.find("p").get_text().split()) == (
-        f"As each apprentice starts, email their details to {name} at the council, {address}. You cannot send "
+        f"When your apprentice starts, email their details to {name} at the council, {address}. You cannot send "
         "them through this service.")
     assert steps.find("a", href=f"mailto:{address}") is not None
     assert [text_of(li) for li in steps.select("li")] == [
@@ -1123,8 +1122,8 @@ def test_after_accepting_the_employer_is_told_what_to_send_and_the_coordinators_
         db.session.commit()
     steps = page(employer_client.get(f"/levy/applications/{accepted}")).find(id="next-steps")
     assert " ".join(steps.find("p").get_text().split()) == (
-        "As each apprentice starts, email their details to your programme coordinator at the council. You cannot "
-        "send them through this service.")
+        "When your apprentice starts, email their details to your programme coordinator at the council. You "
+        "cannot send them through this service.")
     with app.app_context():
         db.session.execute(sa.update(User).where(User.email == DEMO_EMAILS["coordinator"]).values(active=True))
         db.session.commit()
@@ -1222,7 +1221,8 @@ def test_an_application_approved_despite_a_rule_says_the_council_knew_on_the_emp
     # Their list of applications says so beside the rule.
     [row] = [r for r in page(employer_client.get("/levy/applications")).select("#yours ~ div tbody tr")
              if f"/levy/applications/{mine}" in str(r)]
-    assert text_of(row.find(attrs={"data-label": "Rules"})) == f"{below} The council approved it anyway"
+    assert text_of(row.find(attrs={"data-label": "Rules"})) == (
+        f"{below} The council approved it anyway: you can still accept the funds")
     # The council's own page says it too, in its words.
     council = page(coordinator.get(f"/levy/applications/{mine}"))
     assert text_of(council.find(id="approved-anyway")) == (
@@ -1257,3 +1257,138 @@ def test_the_apply_and_decision_pages_keep_the_form_pages_errors_way_back_and_he
     approve = page(coordinator_client.get(f"/levy/applications/{brightside}/approve"))
     assert approve.find("button", string="Approve the application") is not None
     assert approve.find("a", string="No, go back")["href"] == f"/levy/applications/{brightside}"
+
+
+# --- The new employer's trial (after issue 17) ------------------------------------------------------------
+
+
+def rules_cell(client, application: int) -> str:
+    """What the employer's list of applications says of one application's rules."""
+    [row] = [r for r in page(client.get("/levy/applications")).select("#yours ~ div tbody tr")
+             if f"/levy/applications/{application}\"" in str(r)]
+    return text_of(row.find(attrs={"data-label": "Rules"}))
+
+
+def test_a_rule_broken_since_the_approval_does_not_stop_the_transfer_and_the_employer_is_told_so(
+        app, employer_client):
+    """Kestrel's (demo): approved meeting the rules; the council has since recorded an apprentice who lives
+    outside the borough. Above the Withdraw button, the employer reads what that means: nothing stops."""
+    kestrel = application_id(app, "Kestrel")
+    shown = page(employer_client.get(f"/levy/applications/{kestrel}"))
+    with app.app_context():
+        decided = db.session.get(LevyApplication, kestrel).decided_at
+    assert text_of(shown.find(id="recorded-since")) == (
+        f"The council approved your application on {format_date(decided)}. Since then, the council has recorded "
+        "that:")
+    assert text_of(shown.find(id="rules-outcome")) == (
+        "This does not stop your transfer: payments go ahead as agreed, and you do not need to do anything about it.")
+    said = text_of(shown)
+    assert "KST-DEV-02 lives outside the borough: this scheme is for apprentices who live in the borough." in said
+    assert "Your application does not meet" not in said and shown.find(class_="govuk-warning-text") is None
+    assert shown.find(id="approved-anyway") is None  # the council did not know of it when it approved
+    main = str(shown.find("main"))
+    assert main.index('id="rules-outcome"') < main.index("Withdraw")
+    assert rules_cell(employer_client, kestrel) == (
+        "KST-DEV-02 lives outside the borough: this scheme is for apprentices who live in the borough "
+        "The council approved it: payments go ahead as agreed")
+    # Both its apprentices are added: nothing more to send, and who to tell when one leaves.
+    steps = shown.find(id="next-steps")
+    assert [text_of(p) for p in steps.find_all("p")] == [
+        "The council has added both apprentices on your application, so you do not need to send anything more. "
+        "The transfer pays for their training and assessment month by month, as shown below.",
+        "If an apprentice leaves, completes or changes their planned dates, email Alex Morgan at the council, "
+        "coordinator@example.org . You cannot tell the council through this service."]
+    assert steps.find("a", href="mailto:coordinator@example.org") is not None
+    assert "As each" not in text_of(steps) and steps.find("ul") is None
+
+
+def test_approved_despite_a_rule_the_employer_reads_it_everywhere_with_the_reason_and_what_happens_next(
+        app, employer_client, signed_in):
+    digital = pledge_id(app, DIGITAL)
+    post(employer_client, f"/levy/pledges/{digital}/apply",
+         application_form(app, amount="4,000", hourly_wage="12", apprentices_planned="2"))
+    mine = lookup(app, sa.select(sa.func.max(LevyApplication.id)))
+    url = f"/levy/applications/{mine}"
+    below = "The hourly wage (£12) is below this scheme’s minimum of £13.45 an hour"
+    coordinator = signed_in("coordinator")
+    post(coordinator, f"{url}/approve", {"seen": "pending", "reason": "They pay the real Living Wage from April."})
+
+    # The email says it was approved anyway, and why, as the rejection's gives its reason.
+    with app.app_context():
+        email = db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.template == "levy_application_approved",
+            OutboxMessage.recipient == DEMO_EMAILS["employer"]).order_by(OutboxMessage.id.desc())).first()
+    body = template("levy_application_approved").render({**email.personalisation, "organisation_name": "Council"}).body
+    assert (f"The council has approved your application for £4,000 from its pledge {DIGITAL}, even though it does "
+            "not meet all the rules. The council’s reason: They pay the real Living Wage from April. Accept or "
+            "decline the funds.") in body
+    [told] = page(employer_client.get("/notifications")).select("#notifications a.govuk-link")[:1]
+    assert text_of(told) + "\n" in body  # the app's notification says the same
+
+    # Approved, not yet accepted: the page and the list say the funds can still be accepted.
+    shown = page(employer_client.get(url))
+    assert text_of(shown.find(id="approved-anyway")) == (
+        f"The council approved your application on {format_date(TODAY)}, knowing it does not meet this rule:")
+    assert text_of(shown.find(id="rules-outcome")) == (
+        "This does not stop your transfer: you can still accept the funds, and payments then go ahead as agreed.")
+    assert rules_cell(employer_client, mine) == (
+        f"{below} The council approved it anyway: you can still accept the funds")
+
+    # Accepting: a short banner; what to do next is in the box below it, its address a link.
+    response = post(employer_client, f"{url}/accept", {"seen": "approved"})
+    accepted = page(employer_client.get(response.headers["Location"]))
+    banner = accepted.find(class_="govuk-notification-banner")
+    assert text_of(banner.find(class_="govuk-notification-banner__content")) == "You accepted the funds."
+    assert banner.find("a") is None and "email" not in text_of(banner)
+    steps = accepted.find(id="next-steps")
+    assert text_of(steps.find("p")) == (
+        "As each of your 2 apprentices starts, email their details to Alex Morgan at the council, "
+        "coordinator@example.org . You cannot send them through this service.")
+    assert steps.find("a", href="mailto:coordinator@example.org") is not None
+    assert text_of(accepted.find(id="rules-outcome")) == (
+        "This does not stop your transfer: payments go ahead as agreed, and you do not need to do anything about it.")
+    assert f"{below}. The council’s reason: They pay the real Living Wage from April." in text_of(accepted)
+    assert rules_cell(employer_client, mine) == f"{below} The council approved it anyway: payments go ahead as agreed"
+
+    # One apprentice added (living outside the borough): one still to send; the new rule is told apart.
+    start = date(TODAY.year, TODAY.month, 1)
+
+    def add(reference: str, in_borough: str) -> None:
+        post(coordinator, f"{url}/apprentices/new",
+             [("reference", reference), ("price", "2,000"), *date_parts("start_date", start),
+              *date_parts("planned_end_date", start + timedelta(days=400)), ("lives_in_borough", in_borough),
+              ("outcome", "in_learning")])
+
+    add("WAGE-1", "no")
+    shown = page(employer_client.get(url))
+    assert text_of(shown.find(id="next-steps").find("p")) == (
+        "The council has added 1 of the 2 apprentices on your application. When the other one starts, email their "
+        "details to Alex Morgan at the council, coordinator@example.org . You cannot send them through this "
+        "service.")
+    assert text_of(shown.find(id="approved-anyway")).endswith("knowing it does not meet this rule:")
+    assert text_of(shown.find(id="recorded-since")) == "Since then, the council has recorded that:"
+    assert "WAGE-1 lives outside the borough: this scheme is for apprentices who live in the borough." in \
+        text_of(shown)
+    assert text_of(shown.find(id="rules-outcome")).startswith("This does not stop your transfer")
+    add("WAGE-2", "yes")
+    steps = page(employer_client.get(url)).find(id="next-steps")
+    assert text_of(steps.find("p")).startswith(
+        "The council has added both apprentices on your application, so you do not need to send anything more.")
+
+
+def test_approving_an_application_that_meets_every_rule_asks_no_reason_and_keeps_none(
+        app, employer_client, signed_in):
+    post(employer_client, f"/levy/pledges/{pledge_id(app, DIGITAL)}/apply", application_form(app, amount="2,000"))
+    mine = lookup(app, sa.select(sa.func.max(LevyApplication.id)))
+    coordinator = signed_in("coordinator")
+    assert page(coordinator.get(f"/levy/applications/{mine}/approve")).find(attrs={"name": "reason"}) is None
+    post(coordinator, f"/levy/applications/{mine}/approve", {"seen": "pending", "reason": "Good fit"})
+    with app.app_context():
+        approved = db.session.get(LevyApplication, mine)
+        assert (approved.status, approved.decision_reason) == (ApplicationStatus.APPROVED, None)
+    [told] = page(employer_client.get("/notifications")).select("#notifications a.govuk-link")[:1]
+    assert text_of(told) == (f"The council has approved your application for £2,000 from its pledge {DIGITAL}. "
+                             "Accept or decline the funds.")
+    shown = page(employer_client.get(f"/levy/applications/{mine}"))
+    assert "Your application meets the council’s local rules" in text_of(shown)
+    assert shown.find(id="rules-outcome") is None
