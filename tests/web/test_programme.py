@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from apprenticeships.extensions import db
-from apprenticeships.models import ApprenticeshipStandard, Ksb, Mentor, TrainingProvider
+from apprenticeships.models import Apprentice, ApprenticeshipStandard, Ksb, Mentor, TrainingProvider
 
 from ..helpers import page, post_form, text_of
 from .test_apprentices import errors
@@ -97,12 +97,21 @@ def test_editing_ksbs_keeps_evidence_and_refuses_to_drop_used_ones(app, coordina
         assert k1.description.startswith("Every stage") and k1.standard.otj_minimum_hours == 600
 
 
-def test_mentors_page_shows_caseloads_against_capacity(coordinator_client):
+def test_mentors_page_shows_caseloads_against_capacity(app, coordinator_client):
     soup = page(coordinator_client.get("/mentors"))
     priya = soup.find("h2", string="Priya Shah").find_next("p")
     assert "4 of 4 mentees" in text_of(priya) and "Full" in text_of(priya)
     mentees = [a.get_text() for a in soup.find("h2", string="Priya Shah").find_next("ul").find_all("a")]
     assert mentees == ["Chloe Bennett", "Jordan Ellis", "Amara Okoro", "Liam Walsh"]
+    # Each name leads to the apprentice's record, and Edit to the mentor's details.
+    with app.app_context():
+        ids = [db.session.scalar(sa.select(Apprentice.id).where(Apprentice.first_name == first,
+                                                                 Apprentice.last_name == last))
+               for first, last in (name.split() for name in mentees)]
+        priya_id = db.session.scalar(sa.select(Mentor.id).where(Mentor.name == "Priya Shah"))
+    links = soup.find("h2", string="Priya Shah").find_next("ul").find_all("a")
+    assert [a["href"] for a in links] == [f"/apprentices/{id_}" for id_ in ids]
+    assert text_of(priya.find("a")) == "Edit Priya Shah" and priya.find("a")["href"] == f"/mentors/{priya_id}/edit"
 
 
 def test_adding_and_editing_a_mentor(app, coordinator_client):

@@ -171,10 +171,16 @@ def test_reviews_are_only_seen_by_those_concerned(app, signed_in):
     assert signed_in("apprentice").get(f"/reviews/{jordan}/record").status_code == 403
 
 
-def test_the_coordinators_reviews_page_lists_overdue_ones(coordinator_client):
+def test_the_coordinators_reviews_page_lists_overdue_ones(app, coordinator_client):
     soup = page(coordinator_client.get("/reviews"))
     overdue = text_of(soup.find("h2", string="Overdue").find_next())
     assert "Ella Robinson" in overdue
+    # Each name leads to recording the review booked, or with none booked to the apprentice's reviews.
+    link = soup.find("h2", string="Overdue").find_next("ul").find("a", string="Ella Robinson")
+    booked = scheduled(app, "Ella")
+    with app.app_context():
+        ella = db.session.scalar(sa.select(Apprentice.id).where(Apprentice.first_name == "Ella"))
+    assert link["href"] == (f"/reviews/{booked}/record" if booked else f"/apprentices/{ella}#reviews")
 
 
 def due_shown(client, apprentice_id: int) -> tuple[str, date]:
