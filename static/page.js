@@ -14,6 +14,11 @@
 //    address loses that anchor here, while the page is still being parsed, and the banner keeps it.
 // 4. A <details data-app-open-wide> (the cohort page's filters) opens on a screen wider than a
 //    phone's: on a phone it stays folded, so that what it filters comes first.
+// 5. When htmx swaps away the control that was used (a link of the pages, a form saved in place), the
+//    focus would fall to <body>, and a keyboard or screen reader user back to the top of the page.
+//    htmx itself gives it back to the control's namesake in what came in, for a control with an id (the
+//    cohort table's sort links and page links); failing that, a control inside an element marked
+//    data-app-refocus="some-id" hands it to that element (the table, the message of what was saved).
 { // a block: nothing here is global
   const ERROR = "Error: ";
   const ERRORS_SHOWN = ".govuk-error-summary, .govuk-error-message";
@@ -23,6 +28,18 @@
     // Only errors a person can see: a page may hold a hidden one, ready for a script to fill.
     const shown = [...document.querySelectorAll(ERRORS_SHOWN)].some((e) => e.getClientRects().length > 0);
     document.title = shown ? ERROR + title : title;
+  });
+
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    if (document.activeElement && document.activeElement !== document.body) {
+      return; // the focus is where it was, or htmx has put it back
+    }
+    const used = event.detail.requestConfig && event.detail.requestConfig.elt;
+    const marked = used && !used.isConnected && used.closest("[data-app-refocus]");
+    const place = marked && document.getElementById(marked.dataset.appRefocus);
+    if (place) {
+      place.focus({ preventScroll: true });
+    }
   });
 
   function focusTarget() {

@@ -162,10 +162,12 @@ def mentor(apprentice_id: int):
         flash(message, "success")
         return redirect(url_for("apprentices.show", apprentice_id=apprentice.id) + "#mentor", code=303)
     caseloads, matches = mentors.for_picker(search, apprentice.mentor_id)
-    context = {"apprentice": apprentice, "form": form, "caseloads": caseloads, "matches": matches, "search": search}
+    context = {"apprentice": apprentice, "form": form, "caseloads": caseloads, "matches": matches, "search": search,
+               # inside the apprentice's page (its mentor section), not on a page of its own
+               "inline": requested_block({MENTOR_SECTION: "picker", PICKER_SLOT: "picker"}) is not None}
     response = render_page_or_block("apprentices/mentor.html",
                                     {MENTOR_SECTION: "picker", PICKER_SLOT: "picker",
-                                     PICKER_OPTIONS: "options"}, **context)
+                                     PICKER_OPTIONS: "options_update"}, **context)
     if requested_block({MENTOR_SECTION: "picker"}):  # a post with errors: show them in the picker, keep the section
         response.headers.update({"HX-Retarget": "#mentor-picker", "HX-Reswap": "outerHTML"})
     return response

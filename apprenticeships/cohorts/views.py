@@ -75,13 +75,18 @@ def show(cohort_id: int):
         "page": cohorts.table(cohort, filters, date.today(), ProgrammeSettings.current()),
     }
     found = context["page"].total
+    blocks = {TABLE_TARGET: "table_update", ROWS_TARGET: "rows" if found else "table_update"}
     response = render_page_or_block(
-        "cohorts/show.html", {TABLE_TARGET: "table", ROWS_TARGET: "rows" if found else "table"}, **context,
+        "cohorts/show.html", blocks, **context,
         page_context=lambda: {"options": cohorts.filter_options(cohort),
                               "statuses": [(s.value, s.label) for s in ApprenticeStatus],
                               "service_areas": [(s.value, s.label) for s in ServiceArea]})
-    if not found and requested_block({ROWS_TARGET: "rows"}):  # no rows: the table gives way to the message
-        response.headers.update({"HX-Retarget": f"#{TABLE_TARGET}", "HX-Reswap": "outerHTML"})
+    if requested_block(blocks):
+        # The address the browser shows (and a bookmark keeps) has only the settings made, not the form's
+        # empty fields.
+        response.headers["HX-Push-Url"] = url_for("cohorts.show", cohort_id=cohort.id, **filters.args())
+        if not found and requested_block({ROWS_TARGET: "rows"}):  # no rows: the table gives way to the message
+            response.headers.update({"HX-Retarget": f"#{TABLE_TARGET}", "HX-Reswap": "outerHTML"})
     return response
 
 

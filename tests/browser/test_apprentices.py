@@ -57,16 +57,37 @@ def test_assign_a_mentor_with_the_inline_picker(page: Page, live_server, console
     expect(page).to_have_url(re.compile(r"/apprentices/\d+$"))  # still on the apprentice's page
     expect(picker.locator(".govuk-radios__hint", has_text="Full").first).to_contain_text("4 of 4 mentees")
     assert_accessible(page)
+    region = picker.get_by_role("status").element_handle()
     picker.get_by_label("Find a mentor by name or team").fill("helen")  # narrows the list as you type
     expect(picker.locator("label.govuk-radios__label")).to_have_text(["Helen Carter", "No mentor"])
     expect(picker.get_by_role("status")).to_have_text(re.compile(r"^\s*1 mentor matching “helen”\.\s*$"))
+    assert region.evaluate("element => element.isConnected")  # the same live region, its text changed
     expect(picker.get_by_label("Find a mentor by name or team")).to_be_focused()
     picker.get_by_label("Helen Carter").check()
     picker.get_by_role("button", name="Save mentor").click()
     expect(page.locator("#mentor-section")).to_contain_text("Helen Carter is now Ruby's mentor.")
     expect(page.locator("#mentor-picker")).to_have_count(0)
+    # The focus goes to the message, not back to the top of the page.
+    expect(page.get_by_text("Helen Carter is now Ruby's mentor.")).to_be_focused()
     page.reload()
     expect(page.locator("#mentor-section")).to_contain_text("Helen Carter")
+    assert console_errors == []
+
+
+def test_the_mentor_pickers_own_page_saves_with_javascript(page: Page, live_server, console_errors):
+    """Opened on its own (directly, or in a new tab), the picker saves and goes to the apprentice's page."""
+    open_current_cohort(page, live_server)
+    page.get_by_role("link", name="Ruby Edwards").click()
+    page.wait_for_load_state()
+    page.goto(live_server + page.get_by_role("link", name="Assign a mentor").get_attribute("href"))
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a mentor for Ruby Edwards")
+    page.get_by_label("Find a mentor by name or team").fill("helen")
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^\s*1 mentor matching “helen”\.\s*$"))
+    page.get_by_label("Helen Carter").check()
+    page.get_by_role("button", name="Save mentor").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ruby Edwards")
+    expect(page.get_by_text("Helen Carter is now Ruby's mentor.")).to_be_visible()
     assert console_errors == []
 
 

@@ -166,11 +166,35 @@ def test_the_mentor_picker_through_htmx_swaps_only_the_mentor_section(app, coord
     section = BeautifulSoup(saved.get_data(as_text=True), "html.parser")
     assert section.find(id="mentor-section")
     assert "Helen Carter is now Ruby's mentor." in text_of(section)
+    # The message takes the focus (static/page.js), the form that was used being gone.
+    assert BeautifulSoup(html, "html.parser").find("form", method="post")["data-app-refocus"] == "mentor-message"
+    message = section.find(id="mentor-message")
+    assert message["tabindex"] == "-1" and text_of(message) == "Helen Carter is now Ruby's mentor."
     refused = coordinator_client.post(f"/apprentices/{known['ruby']}/mentor",
                                       data={"mentor_id": "12345", "csrf_token": token},
                                       headers={"HX-Request": "true", "HX-Target": "mentor-section"})
     assert refused.headers["HX-Retarget"] == "#mentor-picker"
     assert "Select a mentor" in refused.get_data(as_text=True)
+    # Its errors in place, it still saves in place.
+    assert BeautifulSoup(refused.get_data(as_text=True), "html.parser").find("form", method="post")[
+        "hx-target"] == "#mentor-section"
+
+
+def test_the_mentor_pickers_own_page_saves_as_a_form_and_says_error_in_its_title(app, coordinator_client):
+    known = ids(app)
+    # Opened on its own (directly, or in a new tab) there is no mentor section to save into: the form
+    # posts as it does without JavaScript, and goes on to the apprentice's page.
+    soup = page(coordinator_client.get(f"/apprentices/{known['ruby']}/mentor"))
+    form = soup.find(id="mentor-picker").find("form", method="post")
+    assert not form.has_attr("hx-post") and not form.has_attr("hx-target")
+    assert form["action"] == f"/apprentices/{known['ruby']}/mentor"
+    assert soup.title.get_text().startswith("Choose a mentor for Ruby Edwards")
+    # Saved with nothing chosen: the page again, its title saying there is an error.
+    refused = coordinator_client.post(f"/apprentices/{known['ruby']}/mentor",
+                                      data={"csrf_token": soup.find("input", attrs={"name": "csrf_token"})["value"]})
+    errors = page(refused)
+    assert errors.title.get_text().startswith("Error: Choose a mentor for Ruby Edwards")
+    assert "Select a mentor" in text_of(errors.select_one(".govuk-error-summary"))
 
 
 def test_a_break_in_learning_and_the_return_move_the_planned_end(app, coordinator_client):
@@ -271,11 +295,13 @@ def test_a_search_in_the_mentor_picker_through_htmx_brings_only_the_mentors_foun
                                       headers={"HX-Request": "true", "HX-Target": "mentor-options"})
     html = searched.get_data(as_text=True)
     fragment = BeautifulSoup(html, "html.parser")
-    # The list alone, to take the place of the list shown: not the search box, the form or the page around.
-    [options] = fragment.find_all(recursive=False)
-    assert options["id"] == "mentor-options"
+    # The list, to take the place of the list shown, and the count for the live region that stays on the
+    # page (a new one would not be read out): not the search box, the form or the page around.
+    [options, count] = fragment.find_all(recursive=False)
+    assert options["id"] == "mentor-options" and not options.find(attrs={"role": "status"})
+    assert (count["id"], count["hx-swap-oob"]) == ("mentor-count", "innerHTML")
+    assert text_of(count) == "3 mentors matching “extra”."
     assert "<html" not in html and not fragment.find("form") and not fragment.find(id="mentor-search")
-    assert text_of(options.find(attrs={"role": "status"})) == "3 mentors matching “extra”."
     assert [text_of(label) for label in options.select("label.govuk-radios__label")] == [
         "Extra Mentor 00", "Extra Mentor 01", "Extra Mentor 02", "No mentor"]
     assert text_of(options.find(id=f"mentor_id-{app_get_mentor(app, 'Extra Mentor 01')}-hint")) == "0 of 4 mentees"
@@ -288,6 +314,9 @@ def test_a_search_in_the_mentor_picker_through_htmx_brings_only_the_mentors_foun
         "label.govuk-radios__label")
     search_form = whole.find("form", attrs={"role": "search"})
     assert (search_form["hx-target"], search_form["hx-swap"]) == ("#mentor-options", "outerHTML")
+    region = whole.find(id="mentor-count")
+    assert region["role"] == "status" and text_of(region) == "3 mentors matching “extra”."
+    assert not whole.find(id="mentor-options").find(attrs={"role": "status"})  # outside what a search replaces
 
 
 def app_get_mentor(app, name: str) -> int:

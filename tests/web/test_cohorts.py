@@ -41,7 +41,8 @@ def test_adding_a_cohort(app, coordinator_client):
     soup = page(coordinator_client.get(response.headers["Location"]))
     assert soup.h1.get_text(strip=True) == COHORT["name"]
     assert "Started 6 September 2027" in text_of(soup)
-    assert "No apprentices match these filters." in text_of(soup)
+    assert "There are no apprentices in this cohort yet." in text_of(soup)
+    assert not soup.find("a", string=re.compile("CSV"))  # no rows to download
     with app.app_context():
         cohort = db.session.scalar(sa.select(Cohort).where(Cohort.name == COHORT["name"]))
         assert (cohort.start_date, cohort.intake_target) == (date(2027, 9, 6), 18)
@@ -259,7 +260,10 @@ def test_pages_of_50_are_cut_in_the_database(app, coordinator_client):
     second = page(coordinator_client.get(f"/cohorts/{cohort}?page=2"))
     assert len(names_in_table(second)) == 31
     assert "Showing 51 to 81 of 81 apprentices." in text_of(second)
-    assert second.select_one(".govuk-pagination__prev a")["href"] == f"/cohorts/{cohort}?page=1"
+    # Without JavaScript, another page opens at the table, as a sort does, not at the top.
+    assert second.select_one(".govuk-pagination__prev a")["href"] == f"/cohorts/{cohort}?page=1#cohort-table"
+    assert [a["href"] for a in second.select(".govuk-pagination__item a")] == [
+        f"/cohorts/{cohort}?page=1#cohort-table", f"/cohorts/{cohort}?page=2#cohort-table"]
 
 
 def test_htmx_gets_just_the_table_and_the_url_can_be_shared(app, coordinator_client):
@@ -304,7 +308,7 @@ def test_a_search_through_htmx_swaps_the_rows_and_updates_the_count_sort_links_a
     # ...and out of band what changes with them: the count, in the live region that stays on the page...
     count = fragment.find(id="cohort-count")
     assert count["hx-swap-oob"] == "innerHTML" and full.find(id="cohort-count")["role"] == "status"
-    assert text_of(count).startswith("Showing 1 to 1 of 1 apprentices.")
+    assert text_of(count).startswith("Showing 1 to 1 of 1 apprentice matching “walsh” and these filters.")
     assert count.a["href"] == f"/cohorts/{cohort}/apprentices.csv?q=walsh&at_risk=yes&sort=otj&order=desc"
     # ...the sort links, which keep the search, the order still shown...
     head = fragment.find("thead", id="cohort-head")
@@ -337,9 +341,9 @@ def test_a_search_through_htmx_brings_the_pages_of_what_it_found(app, coordinato
         db.session.commit()
     fragment = fragment_of(htmx_search(coordinator_client, cohort, "q=zed"))
     assert len(fragment.select("#cohort-rows tr")) == 50
-    assert text_of(fragment.find(id="cohort-count")).startswith("Showing 1 to 50 of 55 apprentices.")
+    assert text_of(fragment.find(id="cohort-count")).startswith("Showing 1 to 50 of 55 apprentices matching “zed”.")
     pages = fragment.find(id="cohort-pages")
-    assert pages.select_one(".govuk-pagination__next a")["href"] == f"/cohorts/{cohort}?page=2&q=zed"
+    assert pages.select_one(".govuk-pagination__next a")["href"] == f"/cohorts/{cohort}?page=2&q=zed#cohort-table"
     # The next page, through the table's own links, is the whole table as before.
     second = coordinator_client.get(f"/cohorts/{cohort}?q=zed&page=2",
                                     headers={"HX-Request": "true", "HX-Target": "cohort-table"})
@@ -352,12 +356,18 @@ def test_a_search_through_htmx_that_finds_nobody_replaces_the_table_with_the_mes
     response = htmx_search(coordinator_client, cohort, "q=nobody-by-this-name")
     assert (response.headers["HX-Retarget"], response.headers["HX-Reswap"]) == ("#cohort-table", "outerHTML")
     fragment = fragment_of(response)
-    assert text_of(fragment.find(id="cohort-count")).startswith("No apprentices match these filters.")
+    # The count goes to the live region that stays on the page (outside the table), so it is read out.
+    count = fragment.find(id="cohort-count")
+    assert count["hx-swap-oob"] == "innerHTML" and count.parent.name == "[document]"
+    assert text_of(count) == "No apprentices match “nobody-by-this-name”."  # and nothing to download
     assert not fragment.find("table") and fragment.find("div", id="cohort-table")
+    assert not fragment.find("div", id="cohort-table").find(id="cohort-count")
     # From there the next search finds no rows to swap, so it asks for the whole table, and gets it.
     back = coordinator_client.get(f"/cohorts/{cohort}?q=walsh",
                                   headers={"HX-Request": "true", "HX-Target": "cohort-table"})
     assert names_in_table(BeautifulSoup(back.get_data(as_text=True), "html.parser")) == ["Liam Walsh"]
+    assert text_of(fragment_of(back).find(id="cohort-count", attrs={"hx-swap-oob": "innerHTML"})).startswith(
+        "Showing 1 to 1 of 1 apprentice matching “walsh”.")
 
 
 def test_the_csv_has_the_filtered_rows_and_is_audited(app, coordinator_client):
@@ -429,3 +439,74 @@ def test_a_mentor_sees_their_mentees_at_risk_with_the_same_reasons(mentor_client
     risky = [li.h3.a.get_text(strip=True) for li in soup.select(".app-risk-list__item")]
     assert risky == ["Liam Walsh"]
     assert "Callum Murphy" not in text_of(soup)  # not their mentee
+
+
+@pytest.mark.parametrize("query,count,opened", [
+    ("", "Showing 1 to 21 of 21 apprentices.", False),
+    ("sort=otj&order=desc&page=1", "Showing 1 to 21 of 21 apprentices.", False),  # an order filters nothing
+    ("q=walsh", "Showing 1 to 1 of 1 apprentice matching “walsh”.", True),
+    ("at_risk=yes", "Showing 1 to 4 of 4 apprentices matching these filters.", True),
+    ("q=a&service_area=data&status=", "Showing 1 to 3 of 3 apprentices matching “a” and these filters.", True),
+    ("q=nobody", "No apprentices match “nobody”.", True),
+    ("status=withdrawn&at_risk=yes", "No apprentices match these filters.", True),
+])
+def test_a_page_opened_with_a_search_or_filter_says_so(app, coordinator_client, query, count, opened):
+    soup = page(coordinator_client.get(f"/cohorts/{current_cohort_id(app)}?{query}"))
+    # The count says what the rows are filtered by, and the filters' fold is open to show them.
+    region = soup.find(id="cohort-count")
+    assert text_of(region).removesuffix(" Download these rows as CSV") == count
+    assert soup.find("details", id="cohort-filters").has_attr("open") is opened
+    # Nothing to download when there are no rows.
+    assert bool(region.find("a", string="Download these rows as CSV")) is not count.startswith("No ")
+
+
+def test_the_count_is_one_live_region_that_every_update_of_the_table_changes(app, coordinator_client):
+    cohort = current_cohort_id(app)
+    soup = page(coordinator_client.get(f"/cohorts/{cohort}"))
+    # There from the start, outside the table that a sort, another page or a search finding nobody replaces.
+    [region] = soup.select('[role="status"]')
+    assert region["id"] == "cohort-count" and not region.find_parent(id="cohort-table")
+    assert region.find_next_sibling(id="cohort-table")
+    # A sort through the headings' links (or the pages') brings the table and, out of band, the count.
+    for query in ("sort=status&order=desc", "page=1&q=a", "q=zzz"):
+        response = coordinator_client.get(f"/cohorts/{cohort}?{query}",
+                                          headers={"HX-Request": "true", "HX-Target": "cohort-table"})
+        fragment = fragment_of(response)
+        [count] = fragment.find_all(id="cohort-count")
+        assert count["hx-swap-oob"] == "innerHTML" and not count.has_attr("role")
+        assert not count.find_parent(id="cohort-table")
+    assert text_of(count) == "No apprentices match “zzz”."
+
+
+def test_the_focus_stays_on_the_sort_or_page_link_used(app, coordinator_client):
+    cohort = current_cohort_id(app)
+    with app.app_context():
+        template = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Amara"))
+        for n in range(55):
+            db.session.add(Apprentice(
+                first_name=f"Extra{n:02d}", last_name="Zed", cohort_id=cohort, standard_id=template.standard_id,
+                provider_id=template.provider_id, service_area=template.service_area,
+                contracted_minutes_per_week=37 * 60, start_date=template.start_date,
+                planned_end_date=template.planned_end_date))
+        db.session.commit()
+    # htmx gives the focus back to the element of the same id in what it swaps in: each link has one...
+    table = fragment_of(coordinator_client.get(f"/cohorts/{cohort}?page=2&sort=otj",
+                                               headers={"HX-Request": "true", "HX-Target": "cohort-table"}))
+    assert [a["id"] for a in table.select("thead a")] == [
+        "sort-link-name", "sort-link-standard", "sort-link-service_area", "sort-link-provider", "sort-link-mentor",
+        "sort-link-status", "sort-link-otj", "sort-link-next_review", "sort-link-rag"]
+    pages = table.find(id="cohort-pages")
+    assert [a["id"] for a in pages.select("a")] == ["cohort-page-previous", "cohort-page-1", "cohort-page-2"]
+    # ...and where the link used is gone (no Next on the last page), static/page.js moves it to the table.
+    assert table.find(id=pages["data-app-refocus"])["role"] == "region"
+
+
+def test_the_address_pushed_after_a_search_has_only_the_settings_made(app, coordinator_client):
+    cohort = current_cohort_id(app)
+    query = "q=walsh&status=&standard=&service_area=&provider=&mentor=&at_risk=yes&sort=otj"
+    for target in ("cohort-rows", "cohort-table"):
+        response = coordinator_client.get(f"/cohorts/{cohort}?{query}",
+                                          headers={"HX-Request": "true", "HX-Target": target})
+        assert response.headers["HX-Push-Url"] == f"/cohorts/{cohort}?q=walsh&at_risk=yes&sort=otj"
+    # The whole page pushes nothing.
+    assert "HX-Push-Url" not in coordinator_client.get(f"/cohorts/{cohort}?{query}").headers
