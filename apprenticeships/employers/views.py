@@ -71,7 +71,8 @@ def show(employer_id: int):
         return redirect(url_for("employers.show", employer_id=employer.id) + "#activity", code=303)
     return render_template(
         "employers/show.html", employer=employer, contacts=employers.contacts(employer),
-        placements=placements.listing(Placement.employer_id == employer.id),
+        placements=placements.listing(Placement.employer_id == employer.id,
+                                      page=request.args.get("page", 1, type=int) or 1),
         hosted=employers.hosted(employer.id, date.today(), ProgrammeSettings.current()),
         activities=employers.activities(employer), activity_form=activity_form, confirm=ConfirmForm(),
         today=date.today())

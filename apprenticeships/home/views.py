@@ -63,11 +63,13 @@ def mentor():
 @bp.get("/employer")
 @roles(Role.EMPLOYER)
 def employer():
-    """An employer partner's placements and the apprentices it hosts."""
+    """An employer partner's placements (the newest; the placements page has all of them) and the
+    apprentices it hosts."""
+    newest, placements_total = placements.newest(Placement.employer_id == current_user.employer_id)
     return render_template(
         "home/employer.html",
         employer=current_user.employer,
-        placements=placements.listing(Placement.employer_id == current_user.employer_id),
+        placements=newest, placements_total=placements_total,
         hosted=employers.hosted(current_user.employer_id, date.today(), ProgrammeSettings.current(),
                                 AssignmentStatus.PLACED),
         waiting=employers.awaiting_decision(current_user.employer_id),

@@ -73,14 +73,19 @@ def _refusals_back_to(placement: Placement, anchor: str = "") -> None:
 @roles(Role.COORDINATOR, Role.EMPLOYER)
 def index():
     """Placements: an employer's own; for a coordinator, all of them, those waiting for approval first."""
+    number = request.args.get("page", 1, type=int) or 1
     if current_user.role == Role.EMPLOYER:
-        return render_template("placements/index.html",
-                               rows=placements.listing(Placement.employer_id == current_user.employer_id))
+        return render_template("placements/index.html", link_args={},
+                               page=placements.listing(Placement.employer_id == current_user.employer_id,
+                                                       page=number))
     status = request.args.get("status", "")
-    where = [Placement.status == status] if status in PlacementStatus._value2member_map_ else []
-    return render_template("placements/index.html", rows=placements.listing(*where), status=status,
-                           waiting=placements.listing(Placement.status == PlacementStatus.SUBMITTED),
-                           statuses=PlacementStatus.choices())
+    if status not in PlacementStatus._value2member_map_:
+        status = ""
+    where = [Placement.status == status] if status else []
+    waiting, waiting_total = placements.newest(Placement.status == PlacementStatus.SUBMITTED)
+    return render_template("placements/index.html", page=placements.listing(*where, page=number), status=status,
+                           link_args={"status": status} if status else {}, waiting=waiting,
+                           waiting_total=waiting_total, statuses=PlacementStatus.choices())
 
 
 @bp.route("/placements/new", methods=["GET", "POST"], defaults={"placement_id": None})
@@ -331,7 +336,8 @@ def opportunities():
     suits = Placement.standards.any(id=me.standard_id)
     today = date.today()
     return render_template("placements/opportunities.html", apprentice=me, today=today,
-                           rows=placements.listing(placements.joinable(today), suits),
+                           page=placements.listing(placements.joinable(today), suits,
+                                                   page=request.args.get("page", 1, type=int) or 1),
                            interests=placements.interests_of(me))
 
 

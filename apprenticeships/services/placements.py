@@ -40,6 +40,7 @@ from ..models import (
 from ..versioning import expect
 from . import audit, notifications
 from .errors import ServiceError
+from .pagination import Page, first_with_total, paginate
 
 EDITABLE = (PlacementStatus.DRAFT, PlacementStatus.RETURNED)
 # Fields of a published placement the coordinator may still change: its wording, how long it
@@ -535,16 +536,30 @@ def register_interest(actor: User, placement: Placement, apprentice: Apprentice,
     db.session.flush()
 
 
-def listing(*where) -> list[tuple[Placement, int, int]]:
-    """Placements with how many places are held on each and how many of those by proposals waiting
-    for an answer (as `place_counts`), newest start first."""
+PAGE_SIZE = 25  # placements on each page of a list of them
+SHOWN = 10  # the newest, where a page shows only the start of a list (the employer's home)
+
+
+def _listing_query(*where) -> sa.Select:
     taken = _places_taken()
     proposed = sa.select(sa.func.count()).where(PlacementAssignment.placement_id == Placement.id,
                                                 _proposed()).scalar_subquery()
-    return [tuple(r) for r in db.session.execute(
-        sa.select(Placement, taken, proposed).where(*where)
-        .options(joinedload(Placement.employer), selectinload(Placement.standards))
-        .order_by(Placement.start_date.desc().nulls_last(), Placement.id.desc()))]
+    return (sa.select(Placement, taken, proposed).where(*where)
+            .options(joinedload(Placement.employer), selectinload(Placement.standards))
+            .order_by(Placement.start_date.desc().nulls_last(), Placement.id.desc()))
+
+
+def listing(*where, page: int = 1, size: int = PAGE_SIZE) -> Page:
+    """One page of the placements matching `where`, newest start first: each row the placement, how
+    many places are held on it and how many of those by proposals waiting for an answer (as
+    `place_counts`). Counted and cut to the page in the database, whatever the number of placements."""
+    return paginate(_listing_query(*where), page, size, rows=True)
+
+
+def newest(*where, limit: int = SHOWN) -> tuple[list[tuple[Placement, int, int]], int]:
+    """The first `limit` rows `listing` would give, and how many placements match in all (one statement)."""
+    rows, total = first_with_total(_listing_query(*where), limit)
+    return [(placement, taken, proposed) for placement, taken, proposed, _total in rows], total
 
 
 def assignments_for(placement: Placement, *, withdrawn: bool = True) -> list[PlacementAssignment]:

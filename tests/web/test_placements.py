@@ -24,7 +24,7 @@ from apprenticeships.models import (
 )
 from apprenticeships.templating import format_date
 
-from ..helpers import lookup, page, post_form, text_of
+from ..helpers import DEMO_EMAILS, lookup, page, post_form, text_of
 from .test_apprentices import errors
 from .test_placement_changes import _fields as amend_fields
 from .test_placement_changes import _post as amend_post
@@ -658,3 +658,120 @@ def test_the_employer_sees_an_apprentice_on_a_break_in_learning_as_on_a_break_no
     said = status_of_jordan()
     assert said == f"On a break in learning – expected back {format_date(back)}"
     assert "Caring" not in text_of(page(employer_client.get("/employer")))  # the reason stays with the council
+
+
+# Lists of placements: paginated in the database, filters kept in the page links ------------------
+
+def add_placements(app, count: int, *, status: PlacementStatus = PlacementStatus.PUBLISHED,
+                   prefix: str = "Bulk placement") -> list[str]:
+    """`count` complete placements of the demo employer's organisation,
+    for the software developer standard, each starting a week after the one before; their titles,
+    newest start first (the order lists show)."""
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == DEMO_EMAILS["employer"]))
+        standard = db.session.scalar(sa.select(ApprenticeshipStandard).where(
+            ApprenticeshipStandard.reference == "ST0116"))
+        first = date.today() + timedelta(weeks=30)
+        titles = []
+        for n in range(count):
+            start = first + timedelta(weeks=n)
+            titles.append(f"{prefix} {n:02d}")
+            db.session.add(Placement(
+                employer_id=user.employer_id, title=titles[-1], description="Help the team.",
+                working_pattern=WorkingPattern.HYBRID, minutes_per_week=600, start_date=start,
+                end_date=start + timedelta(weeks=12), places=2, status=status, standards=[standard]))
+        db.session.commit()
+    return titles[::-1]
+
+
+def _demo_employer(app) -> int:
+    return lookup(app, sa.select(User.employer_id).where(User.email == DEMO_EMAILS["employer"]))
+
+
+def _placements_of(app, employer_id: int) -> int:
+    return lookup(app, sa.select(sa.func.count()).where(Placement.employer_id == employer_id))
+
+
+def _titles(soup, label: str = "Placements") -> list[str]:
+    return [a.get_text() for a in soup.select(f"[aria-label='{label}'] tbody th a")]
+
+
+def test_the_employers_placements_come_a_page_at_a_time(app, employer_client):
+    shown = _placements_of(app, _demo_employer(app))
+    added = add_placements(app, 30)
+    total = shown + 30
+    first = page(employer_client.get("/placements"))
+    assert f"Showing 1 to 25 of {total} placements." in text_of(first)
+    assert _titles(first) == added[:25]  # the newest start first
+    assert first.select_one(".govuk-pagination__next a")["href"] == "/placements?page=2"
+    second = page(employer_client.get("/placements?page=2"))
+    assert f"Showing 26 to {total} of {total} placements." in text_of(second)
+    assert _titles(second)[:5] == added[25:]
+    assert not set(_titles(second)) & set(added[:25])
+    # A page past the last shows the last.
+    assert _titles(page(employer_client.get("/placements?page=99"))) == _titles(second)
+
+
+def test_the_coordinators_list_keeps_its_filter_from_page_to_page(app, coordinator_client):
+    published = add_placements(app, 27)
+    add_placements(app, 3, status=PlacementStatus.DRAFT, prefix="Bulk draft")
+    already = lookup(app, sa.select(sa.func.count()).select_from(Placement).where(
+        Placement.status == PlacementStatus.PUBLISHED)) - 27
+    soup = page(coordinator_client.get("/placements?status=published"))
+    all_of_them = soup.find("h2", id="all-placements").find_next("div", class_="app-table-scroll")
+    assert f"Showing 1 to 25 of {27 + already} placements." in text_of(soup)
+    assert [a.get_text() for a in all_of_them.select("tbody th a")] == published[:25]
+    links = [a["href"] for a in soup.select(".govuk-pagination a")]
+    assert "/placements?page=2&status=published#all-placements" in links
+    second = page(coordinator_client.get("/placements?page=2&status=published"))
+    titles = [a.get_text() for a in second.find("h2", id="all-placements").find_next(
+        "div", class_="app-table-scroll").select("tbody th a")]
+    assert titles[:2] == published[25:] and not any(t.startswith("Bulk draft") for t in titles)
+    assert second.select_one(".govuk-pagination__item--current").get_text(strip=True) == "2"
+
+
+def test_the_coordinator_sees_the_first_placements_waiting_and_a_link_to_them_all(app, coordinator_client):
+    waiting = add_placements(app, 12, status=PlacementStatus.SUBMITTED, prefix="Bulk waiting")
+    total = lookup(app, sa.select(sa.func.count()).select_from(Placement).where(
+        Placement.status == PlacementStatus.SUBMITTED))
+    soup = page(coordinator_client.get("/placements"))
+    assert _titles(soup, "Placements waiting for approval") == waiting[:10]
+    assert f"Showing 10 of {total} placements waiting for approval." in text_of(soup)
+    link = soup.find("a", string=f"View all {total} placements waiting for approval")
+    assert link["href"] == "/placements?status=submitted#all-placements"
+    everything = page(coordinator_client.get(link["href"]))
+    assert f"of {total} placements." in text_of(everything)
+
+
+def test_the_employer_home_shows_the_newest_placements_and_links_to_them_all(app, employer_client):
+    soup = page(employer_client.get("/employer"))
+    few = _placements_of(app, _demo_employer(app))
+    assert "Showing the newest" not in text_of(soup)
+    assert soup.find("a", string=f"View all {few} placement{'s' if few != 1 else ''}")["href"] == "/placements"
+    added = add_placements(app, 15)
+    soup = page(employer_client.get("/employer"))
+    assert _titles(soup) == added[:10]
+    assert f"Showing the newest 10 of {few + 15} placements." in text_of(soup)
+    assert soup.find("a", string=f"View all {few + 15} placements")["href"] == "/placements"
+
+
+def test_an_employer_partners_page_pages_through_their_placements(app, coordinator_client):
+    added = add_placements(app, 26)
+    employer = _demo_employer(app)
+    soup = page(coordinator_client.get(f"/employers/{employer}"))
+    assert _titles(soup) == added[:25]
+    assert f"Showing 1 to 25 of {_placements_of(app, employer)} placements." in text_of(soup)
+    next_link = soup.select_one(".govuk-pagination__next a")["href"]
+    assert next_link == f"/employers/{employer}?page=2#placements"
+    titles = _titles(page(coordinator_client.get(next_link)))
+    assert added[25] in titles and added[0] not in titles
+
+
+def test_an_apprentice_pages_through_the_placements_they_could_join(app, apprentice_client):
+    added = add_placements(app, 26)
+    soup = page(apprentice_client.get("/opportunities"))
+    titles = [a.get_text() for a in soup.select(".app-card h2 a")]
+    assert titles == added[:25]
+    assert "Showing 1 to 25 of 27 placements." in text_of(soup)  # and Maintenance scheduling app
+    soup = page(apprentice_client.get(soup.select_one(".govuk-pagination__next a")["href"]))
+    assert [a.get_text() for a in soup.select(".app-card h2 a")] == [added[25], "Maintenance scheduling app"]

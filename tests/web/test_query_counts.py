@@ -22,17 +22,23 @@ from apprenticeships.models import (
     LevyTransaction,
     LogEntry,
     Mentor,
+    Placement,
+    PlacementAssignment,
+    PlacementInterest,
+    PlacementStatus,
     ProgressReview,
     Rag,
     ReviewAction,
     TransactionKind,
     TransferApprentice,
+    User,
     VerificationStatus,
+    WorkingPattern,
 )
 from apprenticeships.services.progress import add_months
 from apprenticeships.services.sector_return import financial_year_of
 
-from ..helpers import sql_statements
+from ..helpers import DEMO_EMAILS, lookup, sql_statements
 
 
 def counting(app):
@@ -160,3 +166,48 @@ def test_the_same_number_of_statements_at_two_data_sizes(app, signed_in, role, p
     # A page of someone's record also notes who looked at it (services.audit.viewed): one INSERT more; the
     # coordinator's page of an apprentice also reads their levy funding (services/levy_funding.py): one SELECT.
     assert small <= 15 + (path in RECORD_PAGES) + (path == "/apprentices/1" and role == "coordinator")
+
+
+def grow_placements(app, extra: int) -> None:
+    """Add `extra` placements to the demo employer's organisation, in turn published (for the demo
+    apprentice's standard, who says they are interested in each), waiting for approval and drafts;
+    each published one with an apprentice proposed for it."""
+    with app.app_context():
+        employer = db.session.scalar(sa.select(User.employer_id).where(User.email == DEMO_EMAILS["employer"]))
+        me = db.session.scalar(sa.select(Apprentice).join(User, User.apprentice_id == Apprentice.id)
+                               .where(User.email == DEMO_EMAILS["apprentice"]))
+        others = db.session.scalars(sa.select(Apprentice).where(Apprentice.id != me.id)
+                                    .order_by(Apprentice.id).limit(5)).all()
+        first = date.today() + timedelta(weeks=20)
+        statuses = (PlacementStatus.PUBLISHED, PlacementStatus.SUBMITTED, PlacementStatus.DRAFT)
+        for n in range(extra):
+            start = first + timedelta(days=n)
+            placement = Placement(employer_id=employer, title=f"Grown placement {n}", description="Help the team.",
+                                  working_pattern=WorkingPattern.HYBRID, minutes_per_week=600, start_date=start,
+                                  end_date=start + timedelta(weeks=12), places=3, status=statuses[n % 3],
+                                  standards=[me.standard])
+            db.session.add(placement)
+            if placement.status == PlacementStatus.PUBLISHED:
+                db.session.add(PlacementInterest(placement=placement, apprentice_id=me.id))
+                db.session.add(PlacementAssignment(placement=placement, apprentice=others[n % len(others)]))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("role,path", [
+    ("coordinator", "/placements"),
+    ("coordinator", "/placements?status=published&page=2"),
+    ("coordinator", "/employers/{employer}"),
+    ("coordinator", "/employers/{employer}?page=2"),
+    ("employer", "/placements"),
+    ("employer", "/placements?page=2"),
+    ("employer", "/employer"),
+    ("apprentice", "/opportunities"),
+])
+def test_placement_lists_run_the_same_number_of_statements_at_two_data_sizes(app, signed_in, role, path):
+    path = path.format(employer=lookup(app, sa.select(User.employer_id).where(User.email == DEMO_EMAILS["employer"])))
+    client = signed_in(role)
+    small = statements_for(app, client, path)
+    grow_placements(app, 150)
+    large = statements_for(app, client, path)
+    assert small == large, f"{path}: {small} statements with the demo, {large} with 150 more placements"
+    assert small <= 15
