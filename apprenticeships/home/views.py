@@ -34,11 +34,13 @@ def coordinator():
     at_risk, at_risk_total = dashboard.at_risk("everyone", everyone, today, settings)
     cohorts, cohorts_total = overview.current_cohorts(limit=COHORTS_SHOWN)
     reviews_due, reviews_due_total = dashboard.reviews_due("everyone", everyone, today)
+    placements_waiting, placements_waiting_total = dashboard.placements_awaiting_approval()
+    proposals_waiting, proposals_waiting_total = dashboard.proposals_awaiting_employers()
     return render_template(
         "home/coordinator.html", cohorts=cohorts, cohorts_total=cohorts_total, at_risk=at_risk,
         at_risk_total=at_risk_total, reviews_due=reviews_due, reviews_due_total=reviews_due_total,
-        placements_waiting=dashboard.placements_awaiting_approval(),
-        proposals_waiting=dashboard.proposals_awaiting_employers(), today=today,
+        placements_waiting=placements_waiting, placements_waiting_total=placements_waiting_total,
+        proposals_waiting=proposals_waiting, proposals_waiting_total=proposals_waiting_total, today=today,
         entries_waiting=overview.entries_waiting(everyone), to_sign=overview.reviews_to_sign(current_user),
         email_problems=email_problems.count(), levy_expiring=levy_overview.expiring_soon(uk_today()),
     )

@@ -8,7 +8,6 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
 from ..models import (
     Apprentice,
     ApprenticeStatus,
@@ -123,17 +122,22 @@ def _reviews_due(scope: sa.ColumnElement[bool], today: date, limit: int) -> tupl
     return due.items, due.total
 
 
-def placements_awaiting_approval() -> list[Placement]:
-    return list(db.session.scalars(
+WAITING_SHOWN = 10  # of each kind of placement work waiting; the placements page has them all
+
+
+def placements_awaiting_approval(limit: int = WAITING_SHOWN) -> tuple[list[Placement], int]:
+    """The placements submitted for approval longest ago, and how many are waiting in all."""
+    rows, total = first_with_total(
         sa.select(Placement).where(Placement.status == PlacementStatus.SUBMITTED)
-        .options(joinedload(Placement.employer)).order_by(Placement.submitted_at)
-    ))
+        .options(joinedload(Placement.employer)).order_by(Placement.submitted_at, Placement.id), limit)
+    return [row[0] for row in rows], total
 
 
-def proposals_awaiting_employers() -> list[PlacementAssignment]:
-    return list(db.session.scalars(
+def proposals_awaiting_employers(limit: int = WAITING_SHOWN) -> tuple[list[PlacementAssignment], int]:
+    """The proposals waiting longest for an employer's answer, and how many are waiting in all."""
+    rows, total = first_with_total(
         sa.select(PlacementAssignment).where(PlacementAssignment.status == AssignmentStatus.PROPOSED)
         .options(joinedload(PlacementAssignment.apprentice),
                  joinedload(PlacementAssignment.placement).joinedload(Placement.employer))
-        .order_by(PlacementAssignment.proposed_at)
-    ))
+        .order_by(PlacementAssignment.proposed_at, PlacementAssignment.id), limit)
+    return [row[0] for row in rows], total

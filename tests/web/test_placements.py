@@ -775,3 +775,21 @@ def test_an_apprentice_pages_through_the_placements_they_could_join(app, apprent
     assert "Showing 1 to 25 of 27 placements." in text_of(soup)  # and Maintenance scheduling app
     soup = page(apprentice_client.get(soup.select_one(".govuk-pagination__next a")["href"]))
     assert [a.get_text() for a in soup.select(".app-card h2 a")] == [added[25], "Maintenance scheduling app"]
+
+
+def test_the_dashboard_shows_the_placements_waiting_longest_and_a_link_to_them_all(app, coordinator_client):
+    """Ten at most on the dashboard, however many are waiting, with how many and where to see them all."""
+    def waiting_items(soup) -> list[str]:
+        heading = soup.find("h2", string="Placements waiting for a decision")
+        return [text_of(li) for li in heading.find_next("ul").find_all("li")]
+
+    assert "Showing the" not in text_of(page(coordinator_client.get("/coordinator")))
+    add_placements(app, 12, status=PlacementStatus.SUBMITTED, prefix="Bulk waiting")
+    total = lookup(app, sa.select(sa.func.count()).select_from(Placement).where(
+        Placement.status == PlacementStatus.SUBMITTED))
+    soup = page(coordinator_client.get("/coordinator"))
+    shown = [item for item in waiting_items(soup) if item.endswith("submitted for your approval")]
+    assert len(shown) == 10 and len(waiting_items(soup)) <= 20
+    assert f"Showing the 10 submitted longest ago of {total} placements waiting for approval." in text_of(soup)
+    link = soup.find("a", string=f"View all {total} placements waiting for approval")
+    assert link["href"] == "/placements?status=submitted#all-placements"
