@@ -68,13 +68,14 @@ def employer():
     """An employer partner's placements (the newest; the placements page has all of them) and the
     apprentices it hosts."""
     newest, placements_total = placements.newest(Placement.employer_id == current_user.employer_id)
+    waiting, waiting_total = employers.awaiting_decision(current_user.employer_id)
     return render_template(
         "home/employer.html",
         employer=current_user.employer,
         placements=newest, placements_total=placements_total,
         hosted=employers.hosted(current_user.employer_id, date.today(), ProgrammeSettings.current(),
                                 AssignmentStatus.PLACED),
-        waiting=employers.awaiting_decision(current_user.employer_id),
+        waiting=waiting, waiting_total=waiting_total,
         to_sign=reviews.waiting_for_signature(current_user), today=date.today(),
     )
 

@@ -25,7 +25,7 @@ from ..models import (
 )
 from ..permissions import review_hosted_condition
 from . import audit
-from .pagination import Page, paginate
+from .pagination import Page, first_with_total, paginate
 from .placements import holds_place
 from .progress import NextReview, next_review_from, progress_subquery
 
@@ -148,20 +148,24 @@ class Waiting:
     can_accept: bool
 
 
-def awaiting_decision(employer_id: int) -> list[Waiting]:
+WAITING_SHOWN = 20  # on the employer's home; each placement's page lists all of its own
+
+
+def awaiting_decision(employer_id: int, limit: int = WAITING_SHOWN) -> tuple[list[Waiting], int]:
     """Apprentices proposed to the employer (reserves too) that they have not answered, oldest
-    first: with only what the decision page shows, never their progress."""
+    first: with only what the decision page shows, never their progress. The first `limit`, and
+    how many in all."""
     held = aliased(PlacementAssignment)
     place_free = sa.select(sa.func.count()).select_from(held).where(
         held.placement_id == Placement.id, holds_place(held)).scalar_subquery() < Placement.places
-    rows = db.session.execute(
+    rows, total = first_with_total(  # the joined rows are many-to-one: one row an assignment
         sa.select(PlacementAssignment, place_free)
         .join(Placement, Placement.id == PlacementAssignment.placement_id)
         .where(Placement.employer_id == employer_id, PlacementAssignment.status == AssignmentStatus.PROPOSED)
         .options(joinedload(PlacementAssignment.placement),
                  joinedload(PlacementAssignment.apprentice).joinedload(Apprentice.standard))
-        .order_by(PlacementAssignment.proposed_at, PlacementAssignment.id)).unique().all()
-    return [Waiting(assignment, not assignment.reserve or bool(free)) for assignment, free in rows]
+        .order_by(PlacementAssignment.proposed_at, PlacementAssignment.id), limit)
+    return [Waiting(assignment, not assignment.reserve or bool(free)) for assignment, free, _total in rows], total
 
 
 def hosted_reviews(employer_id: int, page: int) -> Page:

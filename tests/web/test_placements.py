@@ -793,3 +793,20 @@ def test_the_dashboard_shows_the_placements_waiting_longest_and_a_link_to_them_a
     assert f"Showing the 10 submitted longest ago of {total} placements waiting for approval." in text_of(soup)
     link = soup.find("a", string=f"View all {total} placements waiting for approval")
     assert link["href"] == "/placements?status=submitted#all-placements"
+
+
+def test_the_employer_home_lists_the_proposals_waiting_longest_and_says_how_many_in_all(app, employer_client):
+    """At most 20 on the home page, whatever the number: each placement's page has all of its own."""
+    added = add_placements(app, 1, prefix="Busy placement")[0]
+    with app.app_context():
+        placement = db.session.scalar(sa.select(Placement).where(Placement.title == added))
+        already = db.session.scalar(sa.select(sa.func.count()).select_from(PlacementAssignment)
+                                    .join(Placement).where(Placement.employer_id == placement.employer_id,
+                                                           PlacementAssignment.status == AssignmentStatus.PROPOSED))
+        for apprentice_id in db.session.scalars(sa.select(Apprentice.id).order_by(Apprentice.id).limit(21)):
+            db.session.add(PlacementAssignment(placement_id=placement.id, apprentice_id=apprentice_id, reserve=True))
+        db.session.commit()
+    soup = page(employer_client.get("/employer"))
+    rows = soup.find("h2", id="waiting").find_next("table").select("tbody tr")
+    assert len(rows) == 20
+    assert f"Showing the 20 waiting longest of {already + 21}" in text_of(soup)
