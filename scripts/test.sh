@@ -53,18 +53,21 @@ fi
 # request they make is also made on both databases by the web tests. They run in a session of
 # their own beside the other two, so that the two cores share the work evenly: that keeps the
 # whole command within 15 minutes on two cores.
+hostile=tests/web/test_hostile_input.py
 sqlite_run=(env -u TEST_DATABASE_URL python3 -m pytest --basetemp "$work/sqlite" --output test-results/sqlite
-            tests/unit tests/web)
+            --ignore="$hostile" tests/unit tests/web)
 browser_run=(env -u TEST_DATABASE_URL python3 -m pytest --basetemp "$work/browser" --output test-results/browser
              -o cache_dir=.pytest_cache/browser tests/browser)
-# The PostgreSQL run is the longest of the three, and the browser run the shortest: the hostile
-# input crawl on PostgreSQL (2 to 3 minutes) goes after the browser tests, in the same lane.
+# The SQLite and PostgreSQL runs are the longest of the three, and the browser run the shortest: the
+# hostile input crawls (2 to 3 minutes each) go after the browser tests, in the same lane, on SQLite
+# and then on PostgreSQL.
 # tests/unit/test_imports.py starts fresh processes on SQLite databases of its own whatever the
 # run's database (25 s): the SQLite run has it.
-hostile=tests/web/test_hostile_input.py
 postgresql_run=(env TEST_DATABASE_URL="$pg_url" python3 -m pytest --basetemp "$work/postgresql"
                 --output test-results/postgresql -o cache_dir=.pytest_cache/postgresql --durations=10
                 --ignore="$hostile" --ignore=tests/unit/test_imports.py tests/unit tests/web)
+sqlite_hostile_run=(env -u TEST_DATABASE_URL python3 -m pytest --basetemp "$work/sqlite-hostile"
+                    --output test-results/sqlite-hostile -o cache_dir=.pytest_cache/sqlite-hostile "$hostile")
 postgresql_hostile_run=(env TEST_DATABASE_URL="$pg_url" python3 -m pytest --basetemp "$work/postgresql-hostile"
                         --output test-results/postgresql-hostile -o cache_dir=.pytest_cache/postgresql-hostile
                         "$hostile")
@@ -74,6 +77,9 @@ browser_lane() {
   "${browser_run[@]}" >"$work/browser.log" 2>&1 &
   child=$!
   wait "$child" || status=$?
+  "${sqlite_hostile_run[@]}" >"$work/sqlite.log.hostile" 2>&1 &
+  child=$!
+  wait "$child" || echo $? >"$work/sqlite-hostile.failed"
   if [ -n "$pg_url" ]; then
     "${postgresql_hostile_run[@]}" >"$work/postgresql.log.hostile" 2>&1 &
     child=$!
@@ -104,6 +110,9 @@ done
 pids=()
 browser_status=${statuses[0]}
 sqlite_status=${statuses[-1]}
+[ -f "$work/sqlite-hostile.failed" ] && sqlite_status=$(cat "$work/sqlite-hostile.failed")
+echo "== The hostile input crawl on SQLite =="
+cat "$work/sqlite.log.hostile"
 echo "== The browser tests (on SQLite) =="
 cat "$work/browser.log"
 [ "$sqlite_status" -eq 0 ] || echo "FAILED: the unit and web tests on SQLite (pytest exit $sqlite_status)"

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from apprenticeships.extensions import db
@@ -176,6 +177,9 @@ def test_status_changes_are_recorded_on_their_effective_dates(demo_db):
 
 
 def test_the_same_day_gives_the_same_data_and_times(empty_app):
+    if db.engine.dialect.name != "sqlite":
+        # The demo's dates and times come from the day alone, whatever the database (half a minute a run).
+        pytest.skip("the same on every database: checked on SQLite")
     def build(day: date):
         _DemoBuilder(day).build()
         db.session.flush()
