@@ -152,9 +152,15 @@ def mentor(apprentice_id: int):
     if form.validate_on_submit():
         chosen = None if form.mentor_id.data == NO_MENTOR else db.session.get(Mentor, int(form.mentor_id.data))
         already = chosen is not None and apprentice.mentor_id == chosen.id
+        had_none = chosen is None and apprentice.mentor_id is None
         load = mentors.caseload(chosen) if chosen else None
-        mentors.assign(current_user, apprentice, chosen)
-        message = f"{chosen.name} is now {apprentice.first_name}'s mentor." if chosen else "Mentor removed."
+        if not (already or had_none):
+            mentors.assign(current_user, apprentice, chosen)
+        if already or had_none:  # saved as it was: nothing to record, and say so rather than announce a change
+            message = (f"{chosen.name} is already {apprentice.first_name}'s mentor. Nothing changed." if already
+                       else f"{apprentice.first_name} has no mentor. Nothing changed.")
+        else:
+            message = f"{chosen.name} is now {apprentice.first_name}'s mentor." if chosen else "Mentor removed."
         if load is not None and not already and load.count + 1 > chosen.capacity:
             message += f" They are now over their capacity of {chosen.capacity}."
         if block := requested_block({MENTOR_SECTION: "mentor_section"}):

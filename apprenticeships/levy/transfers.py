@@ -159,6 +159,11 @@ def apply(pledge_id: int):
         return redirect(url_for("levy.pledge", pledge_id=pledge.id), code=303)
     local = levy_transfers.scheme()
     left = levy_transfers.left_on(pledge)
+    if left <= 0:  # every pound committed to approved applications: no form that could only be refused
+        flash(f"Nothing is left to apply for on {pledge.title}: all of its funds are committed to approved "
+              "applications. If one is withdrawn, its money can be applied for again.", "error")
+        return redirect(url_for("levy.applications") if by_employer
+                        else url_for("levy.pledge", pledge_id=pledge.id), code=303)
     form = ApplicationForm(by_employer=by_employer, left=left, min_wage=local.min_hourly_wage_pence)
     if form.validate_on_submit():
         employer = current_user.employer if by_employer else db.session.get(

@@ -82,7 +82,7 @@ def index():
     if status not in PlacementStatus._value2member_map_:
         status = ""
     where = [Placement.status == status] if status else []
-    waiting, waiting_total = placements.newest(Placement.status == PlacementStatus.SUBMITTED)
+    waiting, waiting_total = placements.longest_waiting()
     return render_template("placements/index.html", page=placements.listing(*where, page=number), status=status,
                            link_args={"status": status} if status else {}, waiting=waiting,
                            waiting_total=waiting_total, statuses=PlacementStatus.choices())

@@ -129,7 +129,8 @@ def placements_awaiting_approval(limit: int = WAITING_SHOWN) -> tuple[list[Place
     """The placements submitted for approval longest ago, and how many are waiting in all."""
     rows, total = first_with_total(
         sa.select(Placement).where(Placement.status == PlacementStatus.SUBMITTED)
-        .options(joinedload(Placement.employer)).order_by(Placement.submitted_at, Placement.id), limit)
+        .options(joinedload(Placement.employer))
+        .order_by(Placement.submitted_at.asc().nulls_last(), Placement.id), limit)  # as placements.longest_waiting
     return [row[0] for row in rows], total
 
 

@@ -562,6 +562,15 @@ def newest(*where, limit: int = SHOWN) -> tuple[list[tuple[Placement, int, int]]
     return [(placement, taken, proposed) for placement, taken, proposed, _total in rows], total
 
 
+def longest_waiting(limit: int = SHOWN) -> tuple[list[tuple[Placement, int, int]], int]:
+    """The placements submitted for approval longest ago (as `newest` gives its rows), and how many wait
+    in all: the order the coordinator's dashboard lists them in too."""
+    rows, total = first_with_total(
+        _listing_query(Placement.status == PlacementStatus.SUBMITTED).order_by(None)
+        .order_by(Placement.submitted_at.asc().nulls_last(), Placement.id), limit)
+    return [(placement, taken, proposed) for placement, taken, proposed, _total in rows], total
+
+
 def assignments_for(placement: Placement, *, withdrawn: bool = True) -> list[PlacementAssignment]:
     """Everyone proposed for or placed on it, newest first; without proposals taken back if not `withdrawn`
     (the employer's view: a withdrawn proposal is no longer theirs to see)."""

@@ -22,7 +22,7 @@ from apprenticeships.models import (
     TrainingProvider,
 )
 
-from ..helpers import page, post_form, text_of
+from ..helpers import lookup, page, post_form, text_of
 
 
 def ids(app) -> dict:
@@ -150,6 +150,28 @@ def test_choosing_a_mentor_shows_capacity_and_warns_when_full(app, coordinator_c
     text = text_of(page(coordinator_client.get(response.headers["Location"])))
     assert "Grace Adeyemi is now Ruby's mentor. They are now over their capacity of 4." in text
     assert get(app, Apprentice, known["ruby"]).mentor_id == known["grace"]
+
+
+def test_saving_the_mentor_an_apprentice_already_has_says_so_and_records_nothing(app, coordinator_client):
+    someone, first_name, current, mentor_name = _with_a_mentor(app)
+
+    def events() -> int:
+        return lookup(app, sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.action.like("apprentice.mentor_%")))
+
+    before = events()
+    response = post_form(coordinator_client, f"/apprentices/{someone}/mentor", {"mentor_id": str(current)})
+    assert response.status_code == 303
+    text = text_of(page(coordinator_client.get(response.headers["Location"])))
+    assert f"{mentor_name} is already {first_name}'s mentor. Nothing changed." in text and " is now " not in text
+    assert events() == before and get(app, Apprentice, someone).mentor_id == current
+
+
+def _with_a_mentor(app) -> tuple[int, str, int, str]:
+    with app.app_context():
+        return tuple(db.session.execute(sa.select(
+            Apprentice.id, Apprentice.first_name, Apprentice.mentor_id, Mentor.name)
+            .join(Mentor, Mentor.id == Apprentice.mentor_id).order_by(Apprentice.id).limit(1)).one())
 
 
 def test_the_mentor_picker_through_htmx_swaps_only_the_mentor_section(app, coordinator_client):

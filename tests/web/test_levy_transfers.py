@@ -1392,3 +1392,22 @@ def test_approving_an_application_that_meets_every_rule_asks_no_reason_and_keeps
     shown = page(employer_client.get(f"/levy/applications/{mine}"))
     assert "Your application meets the council’s local rules" in text_of(shown)
     assert shown.find(id="rules-outcome") is None
+
+
+def test_a_pledge_with_nothing_left_is_listed_without_a_form_to_apply(app, employer_client):
+    """All its funds committed to approved applications: named, not offered; its apply address says why."""
+    with app.app_context():
+        # An open pledge of the demo's with an approved application, cut to exactly what it has committed.
+        pledge = next(p for p in db.session.scalars(sa.select(LevyPledge).where(
+            LevyPledge.status == PledgeStatus.OPEN).order_by(LevyPledge.id)) if levy_transfers.committed_on(p) > 0)
+        pledge.amount_pence = levy_transfers.committed_on(pledge)
+        db.session.commit()
+        assert levy_transfers.left_on(pledge) == 0
+        title, full_id = pledge.title, pledge.id
+    listing = page(employer_client.get("/levy/applications"))
+    item = next(li for li in listing.find(id="open").find_next("ul").find_all("li") if title in text_of(li))
+    assert "nothing left to apply for at the moment" in text_of(item) and item.find("a") is None
+    response = employer_client.get(f"/levy/pledges/{full_id}/apply")
+    assert response.status_code == 303 and response.headers["Location"].split("#")[0].endswith("/levy/applications")
+    text = text_of(page(employer_client.get("/levy/applications")))
+    assert f"Nothing is left to apply for on {title}: all of its funds are committed to approved applications." in text

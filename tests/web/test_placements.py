@@ -735,8 +735,13 @@ def test_the_coordinator_sees_the_first_placements_waiting_and_a_link_to_them_al
     total = lookup(app, sa.select(sa.func.count()).select_from(Placement).where(
         Placement.status == PlacementStatus.SUBMITTED))
     soup = page(coordinator_client.get("/placements"))
-    assert _titles(soup, "Placements waiting for approval") == waiting[:10]
-    assert f"Showing 10 of {total} placements waiting for approval." in text_of(soup)
+    shown = _titles(soup, "Placements waiting for approval")
+    # The oldest first, as on the dashboard: the demo's (submitted in the app), then the bulk ones (no
+    # submission time) in the order they were made.
+    assert len(shown) == 10 and shown[1:] == waiting[::-1][:9]
+    assert f"Showing the 10 oldest of {total} placements waiting for approval." in text_of(soup)
+    dashboard = text_of(page(coordinator_client.get("/coordinator")))
+    assert all(f"{title} at " in dashboard for title in shown)
     link = soup.find("a", string=f"View all {total} placements waiting for approval")
     assert link["href"] == "/placements?status=submitted#all-placements"
     everything = page(coordinator_client.get(link["href"]))
@@ -790,7 +795,7 @@ def test_the_dashboard_shows_the_placements_waiting_longest_and_a_link_to_them_a
     soup = page(coordinator_client.get("/coordinator"))
     shown = [item for item in waiting_items(soup) if item.endswith("submitted for your approval")]
     assert len(shown) == 10 and len(waiting_items(soup)) <= 20
-    assert f"Showing the 10 submitted longest ago of {total} placements waiting for approval." in text_of(soup)
+    assert f"Showing the 10 oldest of {total} placements waiting for approval." in text_of(soup)
     link = soup.find("a", string=f"View all {total} placements waiting for approval")
     assert link["href"] == "/placements?status=submitted#all-placements"
 
