@@ -26,6 +26,19 @@ def current_cohort_id(app) -> int:
         return db.session.scalar(sa.select(Cohort.id).order_by(Cohort.start_date.desc()).limit(1))
 
 
+def add_extra_apprentices(app, cohort: int, count: int) -> None:
+    """`count` more apprentices in the cohort, Extra00 Zed onwards, otherwise like the demo's Amara."""
+    with app.app_context():
+        template = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Amara"))
+        for n in range(count):
+            db.session.add(Apprentice(
+                first_name=f"Extra{n:02d}", last_name="Zed", cohort_id=cohort, standard_id=template.standard_id,
+                provider_id=template.provider_id, service_area=template.service_area,
+                contracted_minutes_per_week=37 * 60, start_date=template.start_date,
+                planned_end_date=template.planned_end_date))
+        db.session.commit()
+
+
 def names_in_table(soup: BeautifulSoup) -> list[str]:
     return [row.td.a.get_text(strip=True) for row in soup.select("#cohort-table tbody tr")]
 
@@ -245,15 +258,7 @@ def test_each_cell_names_its_column_for_a_phone_and_the_hours_say_how_they_stand
 
 def test_pages_of_50_are_cut_in_the_database(app, coordinator_client):
     cohort = current_cohort_id(app)
-    with app.app_context():
-        template = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Amara"))
-        for n in range(60):
-            db.session.add(Apprentice(
-                first_name=f"Extra{n:02d}", last_name="Zed", cohort_id=cohort, standard_id=template.standard_id,
-                provider_id=template.provider_id, service_area=template.service_area,
-                contracted_minutes_per_week=37 * 60, start_date=template.start_date,
-                planned_end_date=template.planned_end_date))
-        db.session.commit()
+    add_extra_apprentices(app, cohort, 60)
     first = page(coordinator_client.get(f"/cohorts/{cohort}"))
     assert len(names_in_table(first)) == 50
     assert "Showing 1 to 50 of 81 apprentices." in text_of(first)
@@ -330,15 +335,7 @@ def test_a_search_through_htmx_swaps_the_rows_and_updates_the_count_sort_links_a
 
 def test_a_search_through_htmx_brings_the_pages_of_what_it_found(app, coordinator_client):
     cohort = current_cohort_id(app)
-    with app.app_context():
-        template = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Amara"))
-        for n in range(55):
-            db.session.add(Apprentice(
-                first_name=f"Extra{n:02d}", last_name="Zed", cohort_id=cohort, standard_id=template.standard_id,
-                provider_id=template.provider_id, service_area=template.service_area,
-                contracted_minutes_per_week=37 * 60, start_date=template.start_date,
-                planned_end_date=template.planned_end_date))
-        db.session.commit()
+    add_extra_apprentices(app, cohort, 55)
     fragment = fragment_of(htmx_search(coordinator_client, cohort, "q=zed"))
     assert len(fragment.select("#cohort-rows tr")) == 50
     assert text_of(fragment.find(id="cohort-count")).startswith("Showing 1 to 50 of 55 apprentices matching “zed”.")
@@ -480,15 +477,7 @@ def test_the_count_is_one_live_region_that_every_update_of_the_table_changes(app
 
 def test_the_focus_stays_on_the_sort_or_page_link_used(app, coordinator_client):
     cohort = current_cohort_id(app)
-    with app.app_context():
-        template = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Amara"))
-        for n in range(55):
-            db.session.add(Apprentice(
-                first_name=f"Extra{n:02d}", last_name="Zed", cohort_id=cohort, standard_id=template.standard_id,
-                provider_id=template.provider_id, service_area=template.service_area,
-                contracted_minutes_per_week=37 * 60, start_date=template.start_date,
-                planned_end_date=template.planned_end_date))
-        db.session.commit()
+    add_extra_apprentices(app, cohort, 55)
     # htmx gives the focus back to the element of the same id in what it swaps in: each link has one...
     table = fragment_of(coordinator_client.get(f"/cohorts/{cohort}?page=2&sort=otj",
                                                headers={"HX-Request": "true", "HX-Target": "cohort-table"}))
