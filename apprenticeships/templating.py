@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import ChainMap, OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
@@ -22,6 +23,7 @@ from flask import (
 )
 from flask.templating import Environment
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from govuk_frontend_wtf.gov_form_base import GovFormBase
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
@@ -111,18 +113,14 @@ def _frozen(value: Any) -> Any:
 _render_field = GovFormBase.render
 
 
-def _render_field_once(widget: GovFormBase, params: dict) -> Markup:
-    try:
-        key = (widget.template, _frozen(params))
-    except TypeError:
-        return _render_field(widget, params)
+def _kept(key: Any, render: Callable[[], Markup]) -> Markup:
     kept = current_app.extensions.setdefault("field_markup", _FieldMarkup())
     with kept.lock:
         markup = kept.items.get(key)
         if markup is not None:
             kept.items.move_to_end(key)
             return markup
-    markup = _render_field(widget, params)
+    markup = render()
     with kept.lock:
         kept.items[key] = markup
         while len(kept.items) > FIELD_MARKUP_KEPT:
@@ -130,7 +128,36 @@ def _render_field_once(widget: GovFormBase, params: dict) -> Markup:
     return markup
 
 
+def _render_field_once(widget: GovFormBase, params: dict) -> Markup:
+    try:
+        key = (widget.template, _frozen(params))
+    except TypeError:
+        return _render_field(widget, params)
+    return _kept(key, lambda: _render_field(widget, params))
+
+
+def kept_markup(macro: Any, params: dict) -> Markup:
+    """`macro(params)` for a GOV.UK Frontend component called from a template (`{{ kept_markup(
+    govukDateInput, {...}) }}`), kept by its params as the form fields are: for the components on
+    every page (the header, the service navigation) and the ones a page repeats. The key is the
+    macro's compiled code, so two components never share an entry, and the component's markup
+    must depend on its params alone, as GOV.UK Frontend's macros do."""
+    try:
+        key = (macro._func.__code__, _frozen(params))
+    except TypeError:
+        return macro(params)
+    return _kept(key, lambda: macro(params))
+
+
 GovFormBase.render = _render_field_once  # every GOV.UK widget renders through here
+
+# Where kept markup holds a form's CSRF token (the header's Sign out): the token changes from one
+# request to the next, so the markup is kept with this in its place, and the token put in after.
+CSRF_TOKEN_SLOT = "csrf-token-slot-" + secrets.token_hex(8)
+
+
+def with_csrf_token(markup: Markup) -> Markup:
+    return Markup(str(markup).replace(CSRF_TOKEN_SLOT, generate_csrf()))  # the token: [A-Za-z0-9._-]
 
 
 def navigation() -> list[dict]:
@@ -210,6 +237,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["hours_estimate"] = hours_estimate_in_words  # the same, with the word
     app.jinja_env.filters["iso_date"] = lambda text: format_date(date.fromisoformat(text)) if text else ""
     app.jinja_env.globals["href_for_ids"] = href_for_ids
+    app.jinja_env.globals["kept_markup"] = kept_markup
+    app.jinja_env.globals["with_csrf_token"] = with_csrf_token
+    app.jinja_env.globals["CSRF_TOKEN_SLOT"] = CSRF_TOKEN_SLOT
 
     @app.context_processor
     def globals_for_templates():

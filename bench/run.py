@@ -65,6 +65,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CEILING = ROOT.parent / "shared" / "bench" / "ceiling_app.py"
 PASSWORD = "demo-password-2026"
 TARGET_RATIO, TARGET_P99_MS, TARGET_WORKER_MB, TARGET_FIRST_VISIT_KB = 0.5, 100, 150, 100
+# The smallest signed-in page (a heading, a paragraph and a link): what the session check, the CSRF
+# token, the notification count, the GOV.UK layout and compression cost on every page, measured in
+# the same run so that the key pages' ratios can be read against it.
+FLOOR = "Floor: two-factor settings"
 WRK_THREADS = 2  # wrk's threads; the upload script shares out the entries between them
 
 
@@ -631,6 +635,7 @@ def benchmark(args: argparse.Namespace, url: str) -> None:
         three_weeks_ago = date.fromordinal(date.today().toordinal() - 21)
         since = f"{three_weeks_ago.day}&date_from={three_weeks_ago.month}&date_from={three_weeks_ago.year}"
         pages = [
+            (FLOOR, "coordinator", "/account/two-factor", None),
             ("Coordinator dashboard", "coordinator", "/coordinator", None),
             ("Cohort page, first", "coordinator", f"/cohorts/{cohort_id}", None),
             ("Cohort page 10, filtered", "coordinator", f"/cohorts/{cohort_id}?status=active&page=10", None),
@@ -726,6 +731,8 @@ def benchmark(args: argparse.Namespace, url: str) -> None:
         print(f"{name:28} {load.requests_per_second:7.0f} {ratio:6.2f} {load.p50_ms:7.1f} {load.p99_ms:7.1f} "
               f"{sql if sql is not None else '-':>4} {packed if packed else '-':>10} {plain if plain else '-':>7} "
               f"{load.errors:6d}")
+        if name == FLOOR:  # not a key page: the least any signed-in page costs, for scale
+            continue
         if ratio < TARGET_RATIO:
             misses.append(f"{name}: {ratio:.2f} of /rows")
         if load.p99_ms > TARGET_P99_MS:
