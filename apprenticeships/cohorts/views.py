@@ -74,6 +74,7 @@ def show(cohort_id: int):
         "cohort": cohort, "filters": filters, "today": date.today(),
         "page": cohorts.table(cohort, filters, date.today(), ProgrammeSettings.current()),
     }
+    context["described"] = cohorts.filters_in_words(filters)  # after the rows: their standards are loaded
     found = context["page"].total
     blocks = {TABLE_TARGET: "table_update", ROWS_TARGET: "rows" if found else "table_update"}
     response = render_page_or_block(

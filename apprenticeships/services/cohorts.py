@@ -89,6 +89,34 @@ class TableFilters:
         return {k: v for k, v in values.items() if v}
 
 
+def filters_in_words(filters: TableFilters) -> list[str]:
+    """The filters set (not the search, which the page quotes), in words, for the count above the
+    table: "status on a break, provider Acme Training, at risk". At most three statements, for the
+    names of the standard, provider and mentor chosen (often already loaded with the rows)."""
+    def named(model: type, value: str, what: str) -> str:
+        chosen = db.session.get(model, int(value))
+        return f"{what} {chosen.title if model is ApprenticeshipStandard else chosen.name}" if chosen else what
+
+    words = []
+    if filters.status:
+        words.append(f"status {ApprenticeStatus(filters.status).label.lower()}")
+    if filters.standard:
+        words.append(named(ApprenticeshipStandard, filters.standard, "standard"))
+    if filters.service_area:
+        words.append(f"service area {ServiceArea(filters.service_area).label}")
+    if filters.provider:
+        words.append(named(TrainingProvider, filters.provider, "provider"))
+    if filters.mentor == "none":
+        words.append("no mentor")
+    elif filters.mentor:
+        words.append(named(Mentor, filters.mentor, "mentor"))
+    if filters.mentor_name:
+        words.append(f"a mentor whose name contains “{filters.mentor_name}”")
+    if filters.at_risk:
+        words.append("at risk")
+    return words
+
+
 def _digits(value: str) -> set[str]:
     return {value} if is_id(value) else set()
 

@@ -313,7 +313,7 @@ def test_a_search_through_htmx_swaps_the_rows_and_updates_the_count_sort_links_a
     # ...and out of band what changes with them: the count, in the live region that stays on the page...
     count = fragment.find(id="cohort-count")
     assert count["hx-swap-oob"] == "innerHTML" and full.find(id="cohort-count")["role"] == "status"
-    assert text_of(count).startswith("Showing 1 to 1 of 1 apprentice matching “walsh” and these filters.")
+    assert text_of(count).startswith("Showing 1 to 1 of 1 apprentice matching “walsh” and these filters: at risk.")
     assert count.a["href"] == f"/cohorts/{cohort}/apprentices.csv?q=walsh&at_risk=yes&sort=otj&order=desc"
     # ...the sort links, which keep the search, the order still shown...
     head = fragment.find("thead", id="cohort-head")
@@ -442,10 +442,10 @@ def test_a_mentor_sees_their_mentees_at_risk_with_the_same_reasons(mentor_client
     ("", "Showing 1 to 21 of 21 apprentices.", False),
     ("sort=otj&order=desc&page=1", "Showing 1 to 21 of 21 apprentices.", False),  # an order filters nothing
     ("q=walsh", "Showing 1 to 1 of 1 apprentice matching “walsh”.", True),
-    ("at_risk=yes", "Showing 1 to 4 of 4 apprentices matching these filters.", True),
-    ("q=a&service_area=data&status=", "Showing 1 to 3 of 3 apprentices matching “a” and these filters.", True),
+    ("at_risk=yes", "Showing 1 to 4 of 4 apprentices matching these filters: at risk.", True),
+    ("q=a&service_area=data&status=", "Showing 1 to 3 of 3 apprentices matching “a” and these filters: service area Data.", True),
     ("q=nobody", "No apprentices match “nobody”.", True),
-    ("status=withdrawn&at_risk=yes", "No apprentices match these filters.", True),
+    ("status=withdrawn&at_risk=yes", "No apprentices match these filters: status withdrawn and at risk.", True),
 ])
 def test_a_page_opened_with_a_search_or_filter_says_so(app, coordinator_client, query, count, opened):
     soup = page(coordinator_client.get(f"/cohorts/{current_cohort_id(app)}?{query}"))
@@ -455,6 +455,26 @@ def test_a_page_opened_with_a_search_or_filter_says_so(app, coordinator_client, 
     assert soup.find("details", id="cohort-filters").has_attr("open") is opened
     # Nothing to download when there are no rows.
     assert bool(region.find("a", string="Download these rows as CSV")) is not count.startswith("No ")
+
+
+def test_the_count_names_each_filter_set_the_standard_provider_and_mentor_by_name(app, coordinator_client):
+    cohort = current_cohort_id(app)
+    with app.app_context():
+        someone = db.session.scalar(sa.select(Apprentice).where(Apprentice.cohort_id == cohort,
+                                                                Apprentice.mentor_id.is_not(None))
+                                    .order_by(Apprentice.id).limit(1))
+        standard, provider, mentor = someone.standard.title, someone.provider.name, someone.mentor.name
+        query = f"standard={someone.standard_id}&provider={someone.provider_id}&mentor={someone.mentor_id}"
+    for args in (query, query + "&sort=status"):  # the page, and the rows a search sends through htmx
+        soup = page(coordinator_client.get(f"/cohorts/{cohort}?{args}"))
+        assert f"matching these filters: standard {standard}, provider {provider} and mentor {mentor}." \
+            in text_of(soup.find(id="cohort-count"))
+    fragment = BeautifulSoup(coordinator_client.get(
+        f"/cohorts/{cohort}?q=zzz&mentor=none&mentor_name=Sam&status=active",
+        headers={"HX-Request": "true", "HX-Target": "cohort-rows"}).get_data(as_text=True), "html.parser")
+    assert text_of(fragment.find(id="cohort-count")) == (
+        "No apprentices match “zzz” and these filters: status active, no mentor and "
+        "a mentor whose name contains “Sam”.")
 
 
 def test_the_count_is_one_live_region_that_every_update_of_the_table_changes(app, coordinator_client):
