@@ -156,5 +156,6 @@ def test_a_filtered_page_on_a_phone_shows_its_filters_open(browser: Browser, liv
     expect(page.locator("#cohort-filters")).to_have_attribute("open", "")
     expect(page.get_by_label("At risk only")).to_be_visible()
     expect(page.get_by_label("At risk only")).to_be_checked()
-    expect(page.locator("#cohort-count")).to_contain_text(re.compile(r"of \d+ apprentices? matching these filters: at risk\."))
+    expect(page.locator("#cohort-count")).to_contain_text(
+        re.compile(r"of \d+ apprentices? matching these filters: at risk\."))
     context.close()

@@ -443,7 +443,8 @@ def test_a_mentor_sees_their_mentees_at_risk_with_the_same_reasons(mentor_client
     ("sort=otj&order=desc&page=1", "Showing 1 to 21 of 21 apprentices.", False),  # an order filters nothing
     ("q=walsh", "Showing 1 to 1 of 1 apprentice matching “walsh”.", True),
     ("at_risk=yes", "Showing 1 to 4 of 4 apprentices matching these filters: at risk.", True),
-    ("q=a&service_area=data&status=", "Showing 1 to 3 of 3 apprentices matching “a” and these filters: service area Data.", True),
+    ("q=a&service_area=data&status=",
+     "Showing 1 to 3 of 3 apprentices matching “a” and these filters: service area Data.", True),
     ("q=nobody", "No apprentices match “nobody”.", True),
     ("status=withdrawn&at_risk=yes", "No apprentices match these filters: status withdrawn and at risk.", True),
 ])
