@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
-from ..fields import GovDateField, email_field, text_area
+from ..fields import GovDateField, RadioInput, email_field, text_area
 from ..forms import AppForm
 from ..models import ActivityKind, EmployerPartner, OrganisationSize, PartnershipStatus
 from ..services.catalogue import is_taken
@@ -16,6 +16,15 @@ from ..versioning import VersionedForm
 
 def _choice(enum, prompt: str) -> list[SelectChoice]:
     return [SelectChoice("", prompt)] + enum.choices()
+
+
+# Whether an employer pays the levy, as the form's radios say it (EmployerPartner.pays_levy: True, False or None).
+PAYS_LEVY = {True: "yes", False: "no", None: "unknown"}
+
+
+def _pays_levy_answer(value) -> str:
+    """The radio for a stored value (True or False; WTForms leaves None) or a posted one ("yes", "no", "unknown")."""
+    return PAYS_LEVY[value] if isinstance(value, bool) else str(value)
 
 
 class EmployerForm(VersionedForm):
@@ -31,6 +40,12 @@ class EmployerForm(VersionedForm):
     status = SelectField("Partnership status", widget=GovSelect(), validate_choice=False,
                          choices=_choice(PartnershipStatus, "Select a status"),
                          validators=[DataRequired(message="Select the partnership status")])
+    pays_levy = RadioField(
+        "Does the employer pay the apprenticeship levy?", widget=RadioInput(), coerce=_pays_levy_answer,
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No"), SelectChoice("unknown", "Not known")],
+        description=("Employers with a pay bill over £3 million a year do. The levy transfer rules use this, and it "
+                     "changes to what the employer says when it applies for a levy transfer"),
+        validators=[Optional()])
     address = text_area("Address (optional)", 500)
     postcode = StringField("Postcode (optional)", widget=GovTextInput(), validators=[
         Optional(), Regexp(r"^[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}$",
@@ -46,6 +61,8 @@ class EmployerForm(VersionedForm):
             kwargs["data"] = {"size": employer.size.value, "status": employer.status.value}
         super().__init__(*args, obj=employer, **kwargs)
         self._id = employer.id if employer else None
+        if self.pays_levy.data is None:  # not known (WTForms does not coerce None)
+            self.pays_levy.data = PAYS_LEVY[None]
 
     def validate_name(self, field) -> None:
         if field.data and is_taken(EmployerPartner.name, field.data, self._id):
@@ -65,6 +82,7 @@ class EmployerForm(VersionedForm):
 
         return {"name": self.name.data.strip(), "sector": self.sector.data.strip(),
                 "size": OrganisationSize(self.size.data), "status": PartnershipStatus(self.status.data),
+                "pays_levy": {"yes": True, "no": False}.get(self.pays_levy.data),
                 "address": clean(self.address.data),
                 "postcode": clean(self.postcode.data).upper() if clean(self.postcode.data) else None,
                 "website": clean(self.website.data), "notes": clean(self.notes.data)}

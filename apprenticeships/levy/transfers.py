@@ -164,7 +164,10 @@ def apply(pledge_id: int):
               "applications. If one is withdrawn, its money can be applied for again.", "error")
         return redirect(url_for("levy.applications") if by_employer
                         else url_for("levy.pledge", pledge_id=pledge.id), code=303)
-    form = ApplicationForm(by_employer=by_employer, left=left, min_wage=local.min_hourly_wage_pence)
+    # An employer's own: whether it pays the levy answered already, when its record says (it can change it).
+    known = current_user.employer.pays_levy if by_employer else None
+    form = ApplicationForm(by_employer=by_employer, left=left, min_wage=local.min_hourly_wage_pence,
+                           data={} if known is None else {"employer_pays_levy": "yes" if known else "no"})
     if form.validate_on_submit():
         employer = current_user.employer if by_employer else db.session.get(
             EmployerPartner, int(form.employer_id.data))
@@ -176,9 +179,7 @@ def apply(pledge_id: int):
         "levy/transfers/apply.html", form=form, pledge=pledge, by_employer=by_employer, left=left,
         rules=levy_transfers.rules_for(pledge, local),
         already=levy_transfers.pending_from(pledge, current_user.employer_id) if by_employer else None,
-        likely=levy_transfers.likely_problems(
-            pledge, current_user.employer, local, levy_transfers.pays_levy_as_last_said(current_user.employer_id))
-        if by_employer else [],
+        likely=levy_transfers.likely_problems(pledge, current_user.employer, local) if by_employer else [],
         title=f"Apply to {pledge.title}" if by_employer else f"Record an application to {pledge.title}",
         back=url_for("levy.applications") if by_employer else url_for("levy.pledge", pledge_id=pledge.id),
         field_params={"amount": MONEY, "hourly_wage": MONEY, "employer_pays_levy": INLINE,
@@ -199,12 +200,11 @@ def applications():
     if current_user.role == Role.EMPLOYER:
         employer, local = current_user.employer, levy_transfers.scheme()
         open_pledges = levy_transfers.pledges(1, open_only=True)
-        pays_levy = levy_transfers.pays_levy_as_last_said(employer.id)
         return render_template(
             "levy/transfers/employer_applications.html", employer=employer,
             page=levy_transfers.applications(_page(), employer_id=employer.id, to_employer=True),
             open_pledges=open_pledges,
-            likely={row.pledge.id: levy_transfers.likely_problems(row.pledge, employer, local, pays_levy)
+            likely={row.pledge.id: levy_transfers.likely_problems(row.pledge, employer, local)
                     for row in open_pledges.items})
     return render_template("levy/transfers/applications.html", status=status, statuses=ApplicationStatus,
                            page=levy_transfers.applications(_page(), status=status),

@@ -48,6 +48,9 @@ class EmployerPartner(Versioned, db.Model):
         choice_type(PartnershipStatus, "partnership_status"), default=PartnershipStatus.PROSPECT, index=True
     )
     notes: Mapped[str | None] = mapped_column(sa.Text)
+    # Whether it pays the apprenticeship levy (None: not known), as the council recorded it or the employer
+    # last said in a levy transfer application (services/levy_transfers.py): the levy transfer rules read it.
+    pays_levy: Mapped[bool | None] = mapped_column(sa.Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contacts: Mapped[list[EmployerContact]] = relationship(

@@ -932,6 +932,8 @@ def demo_levy_transfers(builder: _DemoBuilder) -> None:
                           fields=sorted(["title", "amount_pence", *criteria]))
         return made
 
+    answered_on: dict[int, date] = {}  # each employer's latest application so far: its answer on paying the levy
+
     def application(on: LevyPledge, employer: str, standard: str, planned: int, amount: int, received: date,
                     status: ApplicationStatus, *, pays_levy: bool = False, wage: int | None = 1350,
                     in_borough: bool = True, location: str | None = None, reference: str | None = None,
@@ -940,6 +942,8 @@ def demo_levy_transfers(builder: _DemoBuilder) -> None:
         """An application as it came through DfE's service: `decided` the day the council approved or
         rejected it (with `reason`), `moved` the day the employer accepted, declined or withdrew."""
         partner = employers[employer]
+        if received >= answered_on.get(partner.id, received):  # the record holds what they said last
+            answered_on[partner.id], partner.pays_levy = received, pays_levy
         made = LevyApplication(
             pledge_id=on.id, employer_id=partner.id, service_reference=reference, status=status, amount_pence=amount,
             standard_id=standards[standard].id, apprentices_planned=planned, planned_start=received + timedelta(days=60),

@@ -386,19 +386,12 @@ def facts_of(application: LevyApplication, employer_sector: str, standard: Appre
                  pledge_left=pledge_left if application.status is ApplicationStatus.PENDING else None)
 
 
-def pays_levy_as_last_said(employer_id: int) -> bool | None:
-    """Whether the employer said, in its latest application, that it pays the levy (None: it has not applied)."""
-    return db.session.scalar(sa.select(LevyApplication.employer_pays_levy)
-                             .where(LevyApplication.employer_id == employer_id)
-                             .order_by(LevyApplication.created_at.desc(), LevyApplication.id.desc()).limit(1))
-
-
-def likely_problems(pledge: LevyPledge, employer: EmployerPartner, local: LevyScheme,
-                    pays_levy: bool | None) -> list[str]:
+def likely_problems(pledge: LevyPledge, employer: EmployerPartner, local: LevyScheme) -> list[str]:
     """Before an employer applies: what the app already knows about it (its sector, its address, whether
-    it pays the levy, as its last application said) checked by the same rule as an application
+    it pays the levy when that is known: its record's `pays_levy`) checked by the same rule as an application
     (`problems`), against the pledge's criteria and the local rules that those facts can tell, in the
     employer's own words. A warning only: the council decides. No statement."""
+    pays_levy = employer.pays_levy
     rules = Rules(non_levy_employers_only=bool(local.non_levy_employers_only) and pays_levy is not None,
                   locations=listed(pledge.locations) if employer.postcode else (), sectors=listed(pledge.sectors))
     facts = Facts(employer_pays_levy=bool(pays_levy), apprentices_live_in_borough=True, hourly_wage_pence=None,
@@ -787,6 +780,16 @@ def create_application(actor: User, pledge: LevyPledge, employer: EmployerPartne
     db.session.flush()
     audit.record(actor, "levy_application.created", application, by_employer=actor.employer_id == employer.id,
                  fields=sorted(k for k, v in values.items() if v is not None))
+    # Whether it pays the levy, as it says now: its record keeps the newest word (the council may correct it).
+    # One conditional UPDATE, so that a coordinator's edit of the record meanwhile never stops the application.
+    says = application.employer_pays_levy
+    if db.session.execute(
+            sa.update(EmployerPartner).where(EmployerPartner.id == employer.id,
+                                             EmployerPartner.pays_levy.is_distinct_from(says))
+            .values(pays_levy=says, version=EmployerPartner.version + 1)
+            .execution_options(synchronize_session=False)).rowcount:
+        db.session.refresh(employer)
+        audit.record(actor, "employer.edited", employer, fields=["pays_levy"])
     if actor.employer_id == employer.id:
         notifications.levy_application_received(application)  # the coordinators decide on it
     db.session.flush()

@@ -55,6 +55,8 @@ def test_assign_a_mentor_with_the_inline_picker(page: Page, live_server, console
     picker = page.locator("#mentor-picker")
     expect(picker).to_be_visible()
     expect(page).to_have_url(re.compile(r"/apprentices/\d+$"))  # still on the apprentice's page
+    # The keyboard is in the picker that opened, not left on the link.
+    expect(picker.get_by_label("Find a mentor by name or team")).to_be_focused()
     expect(picker.locator(".govuk-radios__hint", has_text="Full").first).to_contain_text("4 of 4 mentees")
     assert_accessible(page)
     region = picker.get_by_role("status").element_handle()

@@ -56,7 +56,7 @@ from ..helpers import (
     sql_statements,
     text_of,
 )
-from .test_concurrency import TIMEOUT, at_once, hidden_fields
+from .test_concurrency import TIMEOUT, at_once, form_fields, hidden_fields
 from .test_concurrency import signed_in as signed_in_over_http
 from .test_open_data import unzip
 
@@ -1029,12 +1029,10 @@ def test_an_employer_is_warned_before_applying_to_a_pledge_it_is_unlikely_to_qua
         f"Warning The council is likely to turn down an application from you. {sector}.")
     assert listed.find(id=f"likely-{digital}") is None
 
-    # The scheme turns to non-levy employers only, and the employer said it pays the levy last time: both rules.
+    # The scheme turns to non-levy employers only, and the employer's record says it pays the levy: both rules.
     with app.app_context():
         employer_id = db.session.scalar(sa.select(User.employer_id).where(User.email == DEMO_EMAILS["employer"]))
-        latest = db.session.scalar(sa.select(LevyApplication).where(LevyApplication.employer_id == employer_id)
-                                   .order_by(LevyApplication.created_at.desc(), LevyApplication.id.desc()).limit(1))
-        latest.employer_pays_levy = True
+        db.session.get(EmployerPartner, employer_id).pays_levy = True
         scheme = levy_transfers.scheme()
         scheme.non_levy_employers_only = True
         db.session.add(scheme)
@@ -1411,3 +1409,73 @@ def test_a_pledge_with_nothing_left_is_listed_without_a_form_to_apply(app, emplo
     assert response.status_code == 303 and response.headers["Location"].split("#")[0].endswith("/levy/applications")
     text = text_of(page(employer_client.get("/levy/applications")))
     assert f"Nothing is left to apply for on {title}: all of its funds are committed to approved applications." in text
+
+
+def test_an_employer_partners_record_says_whether_it_pays_the_levy_and_the_levy_rules_read_it(
+        app, employer_client, coordinator_client):
+    """The coordinator records it on the employer's page; the employer's own application updates it; the warning
+    before applying and the apply form's answer follow it."""
+    digital = pledge_id(app, DIGITAL)
+    with app.app_context():
+        employer = db.session.scalar(sa.select(EmployerPartner).join(User, User.employer_id == EmployerPartner.id)
+                                     .where(User.email == DEMO_EMAILS["employer"]))
+        employer.pays_levy = None
+        scheme = levy_transfers.scheme()
+        scheme.non_levy_employers_only = True
+        db.session.add(scheme)
+        db.session.commit()
+        employer_id, name = employer.id, employer.name
+    show, edit = f"/employers/{employer_id}", f"/employers/{employer_id}/edit"
+    levy_warning = ("Warning The council is likely to turn down an application from you. Your organisation pays the "
+                    "levy: this scheme is for non-levy employers only.")
+
+    def recorded() -> str:
+        rows = page(coordinator_client.get(show)).select(".govuk-summary-list__row")
+        [row] = [r for r in rows if text_of(r.find("dt")) == "Pays the apprenticeship levy"]
+        return text_of(row.find("dd"))
+
+    def warned() -> str | None:
+        found = page(employer_client.get("/levy/applications")).find(id=f"likely-{digital}")
+        return None if found is None else " ".join(found.find("strong").get_text(" ", strip=True).split())
+
+    def answered() -> list[str]:
+        form = page(employer_client.get(f"/levy/pledges/{digital}/apply"))
+        return [i["value"] for i in form.select("input[name=employer_pays_levy][checked]")]
+
+    def edited_by(email: str) -> list[dict]:
+        with app.app_context():
+            return [e.details for e in db.session.scalars(
+                sa.select(AuditEvent).join(User, User.id == AuditEvent.actor_id)
+                .where(AuditEvent.action == "employer.edited", AuditEvent.subject_type == "employer_partners",
+                       AuditEvent.subject_id == employer_id, User.email == DEMO_EMAILS[email]))]
+
+    # Not known: the levy rule is not guessed at, and the apply form leaves the question unanswered.
+    assert (recorded(), warned(), answered()) == ("Not known", None, [])
+    edit_page = page(coordinator_client.get(edit))
+    assert text_of(edit_page.find("legend")) == "Does the employer pay the apprenticeship levy?"
+    assert [i["value"] for i in edit_page.select("input[name=pays_levy][checked]")] == ["unknown"]
+
+    # The coordinator records that it pays the levy: the employer is warned before applying, and the form says yes.
+    fields = [(k, v) for k, v in form_fields(coordinator_client.get(edit).get_data(as_text=True)) if k != "pays_levy"]
+    response = coordinator_client.post(edit, data=MultiDict([*fields, ("pays_levy", "yes")]))
+    assert f"{name} saved." in followed(coordinator_client, response)
+    assert (recorded(), warned(), answered()) == ("Yes", levy_warning, ["yes"])
+    assert edited_by("coordinator") == [{"fields": ["pays_levy"]}]
+    form = page(employer_client.get(f"/levy/pledges/{digital}/apply"))
+    assert "Your organisation pays the levy: this scheme is for non-levy employers only." in [
+        li.get_text(strip=True) for li in form.select("#likely-reasons li")]
+
+    # The employer applies saying it does not: its newer word is what its record now says.
+    response = post(employer_client, f"/levy/pledges/{digital}/apply",
+                    application_form(app, amount="1,000", employer_pays_levy="no"))
+    assert "Application sent" in followed(employer_client, response)
+    assert (recorded(), warned(), answered()) == ("No", None, ["no"])
+    assert edited_by("employer") == [{"fields": ["pays_levy"]}]
+    # Saying the same again changes nothing, and records nothing.
+    post(employer_client, f"/levy/pledges/{digital}/apply", application_form(app, amount="1,000"))
+    assert recorded() == "No" and len(edited_by("employer")) == 1
+
+    # The council can say it is not known again.
+    fields = [(k, v) for k, v in form_fields(coordinator_client.get(edit).get_data(as_text=True)) if k != "pays_levy"]
+    coordinator_client.post(edit, data=MultiDict([*fields, ("pays_levy", "unknown")]))
+    assert (recorded(), warned(), answered()) == ("Not known", None, [])
