@@ -29,7 +29,9 @@ until the request has committed, and then written in a short transaction of its 
 with BEGIN IMMEDIATE (it waits its turn, and holds the lock only for its statements, never while
 the page renders: two people opening records at once are not made to take turns). If that fails,
 bookkeeping is let go, but a page with an audit event is refused (errors.UNRECORDED_VIEW) instead
-of sent. On PostgreSQL, and in a request that holds SQLite's write lock already, all of it is
+of sent. A read that finds it must write rows its answer cannot go without, which cannot wait (a new
+version of a share link's figures), calls `take_the_write_lock`: on SQLite it is answered again from the
+start, holding the lock. On PostgreSQL, and in a request that holds SQLite's write lock already, all of it is
 written at once in the request's transaction. This is SQLAlchemy's documented pysqlite recipe: the
 driver's own transaction handling is switched off on connect, and the "begin" event emits BEGIN itself.
 """
@@ -55,6 +57,24 @@ from .services.errors import ServiceError
 RECORDS_A_VIEW = "_records_a_view"  # on a view: "reads", or "writes" (reading it writes other rows too)
 AFTER_THE_READ = "written_after_the_read"  # session.info: what a read writes, once it has committed
 WRITING_AFTER_THE_READ = "writing_after_the_read"  # g: the transaction beginning now is that write's
+READ_AGAIN_TO_WRITE = "read_again_to_write"  # g: this read is being answered again, holding the write lock
+
+
+class WriteLockNeeded(Exception):
+    """A read on SQLite found it must write rows its answer depends on (`take_the_write_lock`)."""
+
+
+def take_the_write_lock() -> None:
+    """Call before a page that is read writes rows its answer cannot go without and cannot be put off
+    until after the read (a new published version of a share link's figures: what is sent must be the
+    version saved, and checked against every version saved before it). On SQLite a read's plain
+    transaction cannot safely take the write lock that late (see the module's notes): so the request is
+    answered again from the start, holding the write lock from its first statement (`register`). This
+    happens only when there is something new to write (figures that moved since the last version), so
+    the page's usual reads still go side by side. Elsewhere, nothing to do.
+    """
+    if only_reads():
+        raise WriteLockNeeded
 
 
 def records_a_view(view: Callable | None = None, *, writes: bool = False) -> Callable:
@@ -82,7 +102,7 @@ def _sqlite_own_transactions(dbapi_connection, _record) -> None:
 def _takes_the_write_lock() -> bool:
     """Whether the request's transaction begins with BEGIN IMMEDIATE on SQLite."""
     return has_request_context() and (request.method not in errors.SAFE_METHODS or _writes_when_read()
-                                      or g.get(WRITING_AFTER_THE_READ, False))
+                                      or g.get(WRITING_AFTER_THE_READ, False) or g.get(READ_AGAIN_TO_WRITE, False))
 
 
 @event.listens_for(Engine, "begin")
@@ -155,6 +175,14 @@ def _write_after_the_read(kept: list[tuple[Executable, list[dict[str, Any]] | No
 
 def register(app: Flask) -> None:
     """Register last of the after-request hooks, so that it runs first (Flask runs them in reverse)."""
+
+    @app.errorhandler(WriteLockNeeded)
+    def read_again_holding_the_write_lock(_error: WriteLockNeeded):
+        # Nothing was written: the read's transaction ends, and the view runs again (its decorators too;
+        # a rate limit counts this request twice) in one that begins with BEGIN IMMEDIATE.
+        db.session.rollback()
+        g.setdefault(READ_AGAIN_TO_WRITE, True)
+        return current_app.dispatch_request()
 
     @app.after_request
     def commit_the_request(response):

@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Cohort, PublishedVersion, utcnow
+from ..transactions import take_the_write_lock
 from .audit import VIEW_PENDING
 
 ROUND_TO = 5
@@ -130,6 +131,7 @@ def publish_in(model: type, series: dict[str, Any], fresh: dict[str, Any]) -> Pu
             # before the threshold was raised hides too little to publish again).
             last = next((v for v in reversed(versions) if v.figures.get("threshold", 0) >= threshold), None)
             return Publication(last.figures, last.published_at, latest=False) if last else None
+        take_the_write_lock()  # on SQLite a read starts again, holding it, and comes back here
         version = model(**series, sequence=(versions[-1].sequence + 1) if versions else 1,
                         digest=key, figures=fresh, published_at=utcnow())
         try:

@@ -9,15 +9,18 @@ write is refused at once, whatever the busy timeout (see apprenticeships/transac
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from apprenticeships.extensions import db
-from apprenticeships.models import ShareLink, UserSession, utcnow
+from apprenticeships.models import ProgrammeSettings, PublishedVersion, ShareLink, UserSession, utcnow
+from apprenticeships.services.tokens import token_hash as hash_of
 
 from ..helpers import DEMO_EMAILS, post_form, sign_in, sql_statements
 from .test_summaries import current_cohort, make_link
@@ -107,3 +110,50 @@ def test_on_sqlite_a_read_counts_its_view_once_committed_in_a_transaction_that_t
     with sql_statements(app, lambda statement: statement.startswith(("BEGIN", "INSERT", "UPDATE"))) as sent:
         assert app.test_client().get(path).status_code == 200
     assert [statement.split(" SET ")[0] for statement in sent] == ["BEGIN", "BEGIN IMMEDIATE", "UPDATE share_links"]
+
+
+def test_on_sqlite_a_share_link_with_new_figures_to_publish_is_read_again_holding_the_write_lock(
+        app, coordinator_client):
+    """Reading a live link may publish a new version of its figures, which the page must not be sent
+    without. A read's transaction on SQLite could not take the write lock that late once someone else
+    had written meanwhile, and the reader was refused: so the request starts again holding it."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's own locking: on PostgreSQL the version is written in the request's transaction")
+        database = db.engine.url.database
+    path = make_link(coordinator_client, current_cohort(app))
+    digest = hash_of(path.rsplit("/", 1)[1])
+    with app.app_context():  # a higher threshold: the next view publishes figures hiding more
+        ProgrammeSettings.current().disclosure_threshold = 10
+        db.session.commit()
+    others_write = []
+
+    def someone_else_writes_meanwhile(_conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO published_versions") and not others_write:
+            with closing(sqlite3.connect(database, timeout=0)) as other:
+                try:
+                    with other:
+                        other.execute("UPDATE share_links SET view_count = view_count + 1 WHERE token_hash = ?",
+                                      (digest,))
+                    others_write.append("saved")
+                except sqlite3.OperationalError as error:
+                    others_write.append(str(error))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", someone_else_writes_meanwhile)
+    try:
+        with sql_statements(app, lambda statement: statement.startswith(("BEGIN", "INSERT"))) as sent:
+            response = app.test_client().get(path)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", someone_else_writes_meanwhile)
+    assert response.status_code == 200
+    # The other writer had to wait: the request held the write lock when it published.
+    assert others_write == ["database is locked"]
+    assert [s.split(" (")[0] for s in sent] == ["BEGIN", "BEGIN IMMEDIATE", "INSERT INTO published_versions"]
+    with app.app_context():
+        link = db.session.scalar(sa.select(ShareLink).where(ShareLink.token_hash == digest))
+        versions = db.session.scalars(sa.select(PublishedVersion.figures).where(
+            PublishedVersion.cohort_id == link.cohort_id).order_by(PublishedVersion.sequence)).all()
+        assert len(versions) == 2 and versions[-1]["threshold"] == 10 and link.published_figures == versions[-1]
+        assert link.view_count == 1  # counted once, though read twice
