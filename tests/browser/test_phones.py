@@ -152,3 +152,21 @@ def test_on_a_phone_each_apprentice_of_a_cohort_is_a_block_sorted_from_a_list(br
     expect(page.get_by_label("Sort by")).to_be_hidden()
     expect(page.locator("#cohort-table thead a").last).to_be_visible()
     context.close()
+
+
+def test_on_a_phone_without_javascript_a_form_sent_back_with_errors_shows_them_on_the_first_screen(
+        browser, live_server):
+    """Without JavaScript there is no Menu button to fold the menu under: its links run on in lines, so
+    that a coordinator's fifteen leave room for the error summary above the fold (it used to open below)."""
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server, "coordinator@example.org")
+    page.goto(live_server + "/cohorts/new")
+    page.get_by_role("button", name="Save cohort").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Enter a name for the cohort")
+    expect(summary).to_be_in_viewport(ratio=1)
+    menu = page.get_by_role("navigation", name="Menu")
+    expect(menu.get_by_role("link", name="Audit log")).to_be_visible()  # every link there, none folded away
+    assert _widest(page) <= PHONE["width"]
+    context.close()
