@@ -813,10 +813,15 @@ GOES_ONCE = {
 }
 
 
+# Built once: every page counts the person's notifications (the header), and building the statement and
+# its cache key cost more than running it. A statement object keeps its cache key (SQLAlchemy memoizes it).
+_NOT_DONE = sa.select(sa.func.count()).select_from(Notification).where(
+    Notification.user_id == sa.bindparam("user_id"), Notification.done_at.is_(None))
+
+
 def count_for(user: User) -> int:
     """How many of the person's notifications are not done (one statement, on the index)."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.done_at.is_(None)))
+    return db.session.scalar(_NOT_DONE, {"user_id": user.id})
 
 
 def count_markable(user: User) -> int:

@@ -94,6 +94,12 @@ def end_all_sessions(user: User) -> None:
     )
 
 
+# Built once, as every signed-in request runs it (see notifications._NOT_DONE).
+_LIVE_SESSION = (sa.select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+                 .where(UserSession.token_hash == sa.bindparam("token_hash"), User.id == sa.bindparam("user_id"),
+                        UserSession.ended_at.is_(None)))
+
+
 def live_session_user(token: str, user_id: int, absolute: timedelta, idle: timedelta) -> User | None:
     """The user of a session that is still open, not too old and not idle too long.
 
@@ -101,11 +107,7 @@ def live_session_user(token: str, user_id: int, absolute: timedelta, idle: timed
     write to the database on every request.
     """
     now = utcnow()
-    row = db.session.execute(
-        sa.select(User, UserSession)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == token_hash(token), User.id == user_id, UserSession.ended_at.is_(None))
-    ).first()
+    row = db.session.execute(_LIVE_SESSION, {"token_hash": token_hash(token), "user_id": user_id}).first()
     if row is None:
         return None
     user, user_session = row
