@@ -157,11 +157,13 @@ def visible_apprentices_condition(user: User) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
-def apprentice_or_404(apprentice_id: int, user: User) -> Apprentice:
-    """The apprentice if this user may see them; otherwise 404, as if they did not exist."""
-    apprentice = db.session.scalar(
+def apprentice_or_404(apprentice_id: int, user: User, *options) -> Apprentice:
+    """The apprentice if this user may see them; otherwise 404, as if they did not exist. `options`:
+    what to load with them in the same statement (joinedload(...))."""
+    apprentice = db.session.scalars(
         sa.select(Apprentice).where(Apprentice.id == apprentice_id, visible_apprentices_condition(user))
-    )
+        .options(*options)
+    ).unique().first()
     if apprentice is None:
         abort(404)
     return apprentice

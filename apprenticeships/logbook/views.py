@@ -37,8 +37,8 @@ LOGBOOK_TARGET = "logbook"
 PROGRESS_TARGET = "progress"
 
 
-def _me():
-    return apprentice_or_404(current_user.apprentice_id, current_user)
+def _me(*options):
+    return apprentice_or_404(current_user.apprentice_id, current_user, *options)
 
 
 LOG_PAGE_SIZE = 20
@@ -85,7 +85,7 @@ def _log_page() -> int:
 def apprentice_home(form: LogEntryForm | None = None):
     """The apprentice's home: what waits for their answer, the form to log learning, progress and
     chart, their past reviews and their log. Parts refresh through htmx."""
-    me, today = overview.load_programme(_me()), date.today()
+    me, today = _me(*overview.PROGRAMME), date.today()
     audit.viewed(current_user, "apprentice.home_viewed", me)
     assignments, interests = overview.apprentice_placements(me.id)
     points, chart = logbook.progress_chart(me, today)

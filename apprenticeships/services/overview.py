@@ -158,11 +158,9 @@ def past_reviews(apprentice_id: int, page: int, size: int = PAST_REVIEWS_PAGE_SI
     return Page([review for review, _ in rows], number, size, rows[0][1] if rows else 0)
 
 
-def load_programme(apprentice: Apprentice) -> Apprentice:
-    """Load what the apprentice's home shows of their programme (standard and its KSBs, cohort,
-    provider, mentor, breaks) in one statement, rather than one each as the page reaches them."""
-    return db.session.scalars(
-        sa.select(Apprentice).where(Apprentice.id == apprentice.id)
-        .options(joinedload(Apprentice.standard).joinedload(ApprenticeshipStandard.ksbs),
-                 joinedload(Apprentice.cohort), joinedload(Apprentice.provider), joinedload(Apprentice.mentor),
-                 joinedload(Apprentice.breaks))).unique().one()
+# What the apprentice's home shows of their programme (standard and its KSBs, cohort, provider, mentor,
+# breaks): loaded with them in one statement (permissions.apprentice_or_404's options), rather than one
+# each as the page reaches them.
+PROGRAMME = (joinedload(Apprentice.standard).joinedload(ApprenticeshipStandard.ksbs),
+             joinedload(Apprentice.cohort), joinedload(Apprentice.provider), joinedload(Apprentice.mentor),
+             joinedload(Apprentice.breaks))
