@@ -294,6 +294,8 @@ class TransferApprenticeForm(VersionedForm):
     price = MoneyField("Agreed price", description=(
         "The total price of training and assessment, at most the standard’s funding band"),
         validators=[InputRequired(message="Enter the agreed price")])
+    hourly_wage = MoneyField("Hourly wage (optional)", description="What the apprentice is paid an hour",
+                             maximum=MAX_WAGE_PENCE)
     start_date = GovDateField("Start date", validators=[DataRequired(message="Enter the start date")])
     planned_end_date = GovDateField("Planned end date",
                                     validators=[DataRequired(message="Enter the planned end date")])
@@ -306,9 +308,12 @@ class TransferApprenticeForm(VersionedForm):
                             description="The day they completed, or their last day in learning")
     submit = SubmitField("Save apprentice", widget=GovSubmitInput())
 
-    def __init__(self, *args, apprentice: TransferApprentice | None = None, application: LevyApplication, **kwargs):
+    def __init__(self, *args, apprentice: TransferApprentice | None = None, application: LevyApplication,
+                 min_wage: int | None = None, **kwargs):
+        """`min_wage`: the scheme's minimum hourly wage in pence (None: no rule), which makes the wage needed."""
         if apprentice is not None and apprentice.id and "formdata" not in kwargs:
-            kwargs["data"] = {"price": apprentice.price_pence, "outcome": apprentice.outcome.value,
+            kwargs["data"] = {"price": apprentice.price_pence, "hourly_wage": apprentice.hourly_wage_pence,
+                              "outcome": apprentice.outcome.value,
                               "lives_in_borough": "yes" if apprentice.lives_in_borough else "no",
                               "version": apprentice.version}
         super().__init__(*args, obj=apprentice, **kwargs)
@@ -316,6 +321,16 @@ class TransferApprenticeForm(VersionedForm):
         self._apprentice_id = self._apprentice.id if self._apprentice is not None else None
         self._application = application
         self._application_id = application.id
+        self._min_wage = min_wage
+        said = (f" The application said {money(application.hourly_wage_pence)}."
+                if application.hourly_wage_pence is not None else "")
+        if min_wage is not None:
+            self.hourly_wage.label.text = "Hourly wage"
+            self.hourly_wage.description = (f"What the apprentice is paid an hour. The scheme asks for at least "
+                                            f"{money(min_wage)} an hour (a lower wage is saved, and the "
+                                            f"application shows the rule as not met).{said}")
+        elif said:
+            self.hourly_wage.description = f"What the apprentice is paid an hour.{said}"
 
     def validate_reference(self, field) -> None:
         taken = db.session.scalar(sa.select(TransferApprentice.id).where(
@@ -329,6 +344,12 @@ class TransferApprenticeForm(VersionedForm):
         if field.pence is not None and (
                 problem := levy_transfers.apprentice_problem(self._application, self._apprentice, field.pence)):
             raise ValidationError(problem)
+
+    def validate_hourly_wage(self, field) -> None:
+        if field.errors:
+            return
+        if self._min_wage is not None and field.pence is None:
+            raise ValidationError("Enter the hourly wage")
 
     def validate_planned_end_date(self, field) -> None:
         if field.data and self.start_date.data and field.data <= self.start_date.data:
@@ -346,7 +367,8 @@ class TransferApprenticeForm(VersionedForm):
     def values(self) -> dict:
         outcome = TransferOutcome(self.outcome.data)
         return {"reference": self.reference.data.strip(), "price_pence": self.price.pence,
-                "start_date": self.start_date.data, "planned_end_date": self.planned_end_date.data,
+                "hourly_wage_pence": self.hourly_wage.pence, "start_date": self.start_date.data,
+                "planned_end_date": self.planned_end_date.data,
                 "lives_in_borough": self.lives_in_borough.data == "yes", "outcome": outcome,
                 "end_date": None if outcome is TransferOutcome.IN_LEARNING else self.end_date.data}
 

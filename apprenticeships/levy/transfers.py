@@ -316,19 +316,23 @@ def apprentice_form(application_id: int, apprentice_id: int | None):
     if apprentice is None and application.status is not ApplicationStatus.ACCEPTED:
         flash("Apprentices are added while the employer has accepted the funds and some are left.", "error")
         return redirect(back, code=303)
-    form = TransferApprenticeForm(apprentice=apprentice, application=application)
+    form = TransferApprenticeForm(apprentice=apprentice, application=application,
+                                  min_wage=levy_transfers.scheme().min_hourly_wage_pence)
     if form.validate_on_submit():
         on_refusal_go_to(request.path)
         row = apprentice or TransferApprentice()
         with conflict_shown_on(form, row, "apprentice"):
             levy_transfers.save_apprentice(current_user, application, row, form.values(),
                                            version=form.seen_version())
-            flash(f"{row.reference} saved.", "success")
+            below = levy_transfers.wage_problem(row.hourly_wage_pence, levy_transfers.scheme().min_hourly_wage_pence) \
+                if row.hourly_wage_pence is not None else None
+            flash(f"{row.reference} saved." + (f" {below}: the application shows this rule as not met." if below
+                                               else ""), "success")
             return redirect(back + "#apprentices", code=303)
     return render_template(
         "form_page.html", form=form, back=back, caption=application.employer.name,
         title=f"Edit {apprentice.reference}" if apprentice else "Add a transfer apprentice",
-        field_params={"price": MONEY, "lives_in_borough": INLINE,
+        field_params={"price": MONEY, "hourly_wage": MONEY, "lives_in_borough": INLINE,
                       "reference": {"params": {"classes": "govuk-input--width-20", "spellcheck": False}}})
 
 

@@ -293,6 +293,8 @@ class TransferApprentice(Versioned, db.Model):
         sa.CheckConstraint(f"price_pence BETWEEN 1 AND {MAX_PENCE}", name="price_range"),
         sa.CheckConstraint("planned_end_date > start_date", name="ends_after_start"),
         sa.CheckConstraint("(outcome = 'in_learning') = (end_date IS NULL)", name="end_date_with_outcome"),
+        sa.CheckConstraint("hourly_wage_pence IS NULL OR hourly_wage_pence BETWEEN 1 AND 100000",
+                           name="wage_range"),
         sa.UniqueConstraint("application_id", "reference"),
     )
 
@@ -307,6 +309,10 @@ class TransferApprentice(Versioned, db.Model):
     outcome: Mapped[TransferOutcome] = mapped_column(choice_type(TransferOutcome, "transfer_outcome"),
                                                      default=TransferOutcome.IN_LEARNING)
     lives_in_borough: Mapped[bool] = mapped_column(default=True)
+    # What they are paid an hour, checked against the scheme's minimum (LevyScheme) when recorded or changed.
+    # Empty only for one recorded while the scheme set no minimum (or before wages were recorded, with none
+    # on the application).
+    hourly_wage_pence: Mapped[int | None]
 
     application: Mapped[LevyApplication] = relationship(back_populates="apprentices")
 

@@ -971,11 +971,12 @@ def demo_levy_transfers(builder: _DemoBuilder) -> None:
         """A transfer apprentice, and each payment planned for them up to last month, through the ledger."""
         made = TransferApprentice(application_id=on.id, reference=reference, price_pence=price, start_date=start,
                                   planned_end_date=add_months(start, months) - timedelta(days=1), outcome=outcome,
-                                  end_date=ended, lives_in_borough=in_borough)
+                                  end_date=ended, lives_in_borough=in_borough, hourly_wage_pence=on.hourly_wage_pence)
         db.session.add(made)
         db.session.flush()
         builder._happened(builder._then(start - timedelta(days=5)), boss, "transfer_apprentice.created", made,
-                          fields=["lives_in_borough", "planned_end_date", "price_pence", "reference", "start_date"])
+                          fields=["hourly_wage_pence", "lives_in_borough", "planned_end_date", "price_pence",
+                                  "reference", "start_date"])
         if ended:
             builder._happened(builder._then(ended + timedelta(days=3)), boss, "transfer_apprentice.edited", made,
                               fields=["end_date", "outcome"])

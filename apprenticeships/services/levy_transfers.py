@@ -32,7 +32,9 @@ borough, a minimum hourly wage) and the pledge's criteria (locations, sectors, s
 checked against each application by one pure function, `problems`, which says what is not met in
 plain words. Approving an application that does not meet them needs a reason for going ahead, which
 the application keeps and its employer sees: a council may use its discretion (a workplace just over
-the boundary), but never without saying why.
+the boundary), but never without saying why. A transfer apprentice's own hourly wage below the
+scheme's minimum is recorded as it is, and listed among the rules its application does not meet (the
+application's words, `wage_problem`), as one living outside the borough is.
 """
 
 from __future__ import annotations
@@ -235,6 +237,8 @@ class Facts:
     band_max_pence: int | None = None
     # The references of the application's transfer apprentices recorded as living outside the borough.
     outside_borough: tuple[str, ...] = ()
+    # Each of its transfer apprentices' references with their hourly wage as recorded (None: not recorded).
+    apprentice_wages: tuple[tuple[str, int | None], ...] = ()
     # What its pledge has not yet committed, while the application waits for a decision (None: not asked).
     pledge_left: int | None = None
     # The location is the employer's own address (before it applies), not where it says the apprentices work.
@@ -309,9 +313,13 @@ def problems(facts: Facts, rules: Rules, *, to_employer: bool = False) -> list[s
         minimum = money(rules.min_hourly_wage_pence)
         if facts.hourly_wage_pence is None:
             found.append(f"The hourly wage is not given: this scheme asks for at least {minimum} an hour")
-        elif facts.hourly_wage_pence < rules.min_hourly_wage_pence:
-            found.append(f"The hourly wage ({money(facts.hourly_wage_pence)}) is below this scheme’s minimum of "
-                         f"{minimum} an hour")
+        elif problem := wage_problem(facts.hourly_wage_pence, rules.min_hourly_wage_pence):
+            found.append(problem)
+        if low_paid := [reference for reference, wage in facts.apprentice_wages
+                        if wage is not None and wage < rules.min_hourly_wage_pence]:
+            found.append(f"{_one_of(tuple(low_paid)).replace(' or ', ' and ')} "
+                         f"{'is' if len(low_paid) == 1 else 'are'} paid below this scheme’s minimum of {minimum} "
+                         "an hour")
     if rules.locations:
         places = _one_of(rules.locations)
         if not facts.location:
@@ -338,6 +346,15 @@ def problems(facts: Facts, rules: Rules, *, to_employer: bool = False) -> list[s
         found.append(f"It asks for {money(facts.amount_pence)}; the pledge has {money(max(facts.pledge_left, 0))} "
                      "left")
     return found
+
+
+def wage_problem(wage_pence: int, minimum_pence: int | None) -> str | None:
+    """Why an hourly wage (an application's, or a transfer apprentice's) does not meet the scheme's minimum, in
+    the same words wherever it is checked."""
+    if minimum_pence is not None and wage_pence < minimum_pence:
+        return (f"The hourly wage ({money(wage_pence)}) is below this scheme’s minimum of {money(minimum_pence)} "
+                "an hour")
+    return None
 
 
 def notes(facts: Facts, rules: Rules) -> list[str]:
@@ -373,9 +390,10 @@ def rules_for(pledge: LevyPledge, local: LevyScheme, standard: ApprenticeshipSta
 
 def facts_of(application: LevyApplication, employer_sector: str, standard: ApprenticeshipStandard,
              band_max_pence: int | None, *, outside_borough: Iterable[str] = (),
-             pledge_left: int | None = None) -> Facts:
-    """`outside_borough`: its apprentices' references who live outside the borough; `pledge_left`: what its
-    pledge has not committed (used only while the application waits for a decision)."""
+             apprentice_wages: Iterable[tuple[str, int | None]] = (), pledge_left: int | None = None) -> Facts:
+    """`outside_borough`: its apprentices' references who live outside the borough; `apprentice_wages`: its
+    apprentices' references with their hourly wages; `pledge_left`: what its pledge has not committed (used
+    only while the application waits for a decision)."""
     return Facts(employer_pays_levy=application.employer_pays_levy,
                  apprentices_live_in_borough=application.apprentices_live_in_borough,
                  hourly_wage_pence=application.hourly_wage_pence, location=application.location,
@@ -383,6 +401,7 @@ def facts_of(application: LevyApplication, employer_sector: str, standard: Appre
                  level=standard.level, amount_pence=application.amount_pence,
                  apprentices_planned=application.apprentices_planned, band_max_pence=band_max_pence,
                  outside_borough=tuple(sorted(outside_borough)),
+                 apprentice_wages=tuple(sorted(apprentice_wages)),
                  pledge_left=pledge_left if application.status is ApplicationStatus.PENDING else None)
 
 
@@ -424,10 +443,11 @@ def assess(application: LevyApplication, *, to_employer: bool = False) -> Assess
             if application.status is ApplicationStatus.PENDING else None)
     facts = facts_of(application, application.employer.sector, application.standard,
                      band_for(application.standard_id), pledge_left=left,
-                     outside_borough=[a.reference for a in application.apprentices if not a.lives_in_borough])
+                     outside_borough=[a.reference for a in application.apprentices if not a.lives_in_borough],
+                     apprentice_wages=[(a.reference, a.hourly_wage_pence) for a in application.apprentices])
     rules = rules_for(application.pledge, scheme())
     found = problems(facts, rules, to_employer=to_employer)
-    before = problems(replace(facts, outside_borough=()), rules, to_employer=to_employer)
+    before = problems(replace(facts, outside_borough=(), apprentice_wages=()), rules, to_employer=to_employer)
     return Assessment(found, [] if to_employer else notes(facts, rules), [p for p in found if p not in before])
 
 
@@ -744,16 +764,23 @@ def applications(page: int, *, pledge_id: int | None = None, employer_id: int | 
     pledge_standards = {s.id: s for s in db.session.scalars(sa.select(ApprenticeshipStandard).where(
         ApprenticeshipStandard.id.in_({row[3].standard_id for row in found.items if row[3].standard_id})))}
     outside: dict[int, list[str]] = defaultdict(list)
-    for application_id, reference in db.session.execute(
-            sa.select(TransferApprentice.application_id, TransferApprentice.reference)
-            .where(TransferApprentice.application_id.in_([row[0].id for row in found.items]),
-                   TransferApprentice.lives_in_borough.is_(False))):
-        outside[application_id].append(reference)
+    wages: dict[int, list[tuple[str, int | None]]] = defaultdict(list)
+    # Only the apprentices whose records break a rule: living outside the borough, or paid below the minimum.
+    breaking = TransferApprentice.lives_in_borough.is_(False)
+    if local.min_hourly_wage_pence is not None:
+        breaking = sa.or_(breaking, TransferApprentice.hourly_wage_pence < local.min_hourly_wage_pence)
+    for application_id, reference, in_borough, wage in db.session.execute(
+            sa.select(TransferApprentice.application_id, TransferApprentice.reference,
+                      TransferApprentice.lives_in_borough, TransferApprentice.hourly_wage_pence)
+            .where(TransferApprentice.application_id.in_([row[0].id for row in found.items]), breaking)):
+        if not in_borough:
+            outside[application_id].append(reference)
+        wages[application_id].append((reference, wage))
     rows = []
     for application, employer_name, sector, pledge, standard_row, band, used, committed in found.items:
         rules = rules_for(pledge, local, pledge_standards.get(pledge.standard_id))
         facts = facts_of(application, sector, standard_row, band, outside_borough=outside[application.id],
-                         pledge_left=pledge.amount_pence - committed)
+                         apprentice_wages=wages[application.id], pledge_left=pledge.amount_pence - committed)
         rows.append(ApplicationRow(application, employer_name, pledge.title, standard_row.display_name, used,
                                    problems(facts, rules, to_employer=to_employer),
                                    [] if to_employer else notes(facts, rules)))
@@ -1002,12 +1029,17 @@ def apprentice_problem(application: LevyApplication, apprentice: TransferApprent
 
 def save_apprentice(actor: User, application: LevyApplication, apprentice: TransferApprentice, values: dict, *,
                     version: int | None = None) -> list[str]:
-    """Add a transfer apprentice to an accepted application, or change one (see `apprentice_problem`)."""
+    """Add a transfer apprentice to an accepted application, or change one (see `apprentice_problem`). Their
+    hourly wage is needed when the scheme sets a minimum. One below it is saved as it is (the record must say
+    what they are paid) and the application lists the rule as not met, as for one living outside the borough."""
     if application.status not in FUNDED:
         raise ServiceError("Apprentices are added once the employer has accepted the funds")
     _lock(LevyApplication, application.id)
     if problem := apprentice_problem(application, apprentice if apprentice.id else None, values["price_pence"]):
         raise ServiceError(problem)
+    minimum = scheme().min_hourly_wage_pence
+    if minimum is not None and values.get("hourly_wage_pence") is None:
+        raise ServiceError(f"Enter the hourly wage: this scheme asks for at least {money(minimum)} an hour")
     if values.get("outcome", TransferOutcome.IN_LEARNING) is TransferOutcome.IN_LEARNING:
         values = {**values, "end_date": None}
     adding = apprentice.id is None

@@ -502,7 +502,7 @@ def test_the_employer_is_told_the_councils_decisions_in_the_app_and_by_email(app
     # Paid in full: the last payment uses the funds, and they are told.
     start = date(TODAY.year - 1, TODAY.month, 1)
     post(coordinator, f"/levy/applications/{first}/apprentices/new",
-         [("reference", "TOLD-1"), ("price", "2,000"), *date_parts("start_date", start),
+         [("reference", "TOLD-1"), ("price", "2,000"), ("hourly_wage", "13.45"), *date_parts("start_date", start),
           *date_parts("planned_end_date", start + timedelta(days=400)), ("lives_in_borough", "yes"),
           ("outcome", "in_learning")])
     apprentice = lookup(app, sa.select(TransferApprentice.id).where(TransferApprentice.reference == "TOLD-1"))
@@ -534,7 +534,7 @@ def test_the_whole_lifecycle_from_applying_to_funds_used(app, employer_client, s
     assert "You accepted the funds." in followed(employer_client, response)
 
     start = date(TODAY.year - 1, TODAY.month, 1)
-    apprentice = [("reference", "NEW-1"), ("price", "2,000"), *date_parts("start_date", start),
+    apprentice = [("reference", "NEW-1"), ("price", "2,000"), ("hourly_wage", "14"), *date_parts("start_date", start),
                   *date_parts("planned_end_date", start + timedelta(days=400)), ("lives_in_borough", "yes"),
                   ("outcome", "in_learning")]
     new_apprentice = f"/levy/applications/{mine}/apprentices/new"
@@ -580,7 +580,8 @@ def test_a_price_above_the_funding_band_is_refused_and_an_outcome_needs_its_date
         db.session.merge(FundingBand(standard_id=standard, max_pence=500_000))
         db.session.commit()
     url = f"/levy/applications/{ironbridge}/apprentices/new"
-    fields = [("reference", "IRN-APP-03"), *date_parts("start_date", TODAY - timedelta(days=30)),
+    fields = [("reference", "IRN-APP-03"), ("hourly_wage", "13.50"),
+              *date_parts("start_date", TODAY - timedelta(days=30)),
               *date_parts("planned_end_date", TODAY + timedelta(days=335)), ("lives_in_borough", "yes"),
               ("outcome", "completed")]
     response = post(coordinator_client, url, [("price", "5,000.01"), *fields])
@@ -593,12 +594,127 @@ def test_a_price_above_the_funding_band_is_refused_and_an_outcome_needs_its_date
     assert "IRN-APP-03" in text_of(page(coordinator_client.get(f"/levy/applications/{ironbridge}")))
 
 
+def rows_of(app, query) -> list[tuple]:
+    with app.app_context():
+        return [tuple(row) for row in db.session.execute(query)]
+
+
+def field_error(response, name: str) -> str | None:
+    """The error shown next to a field (govuk-frontend's "<name>-error" message), without its hidden prefix."""
+    found = BeautifulSoup(response.get_data(as_text=True), "html.parser").find(id=f"{name}-error")
+    return None if found is None else text_of(found).removeprefix("Error:").strip()
+
+
+def test_a_transfer_apprentices_hourly_wage_is_needed_and_checked_against_the_schemes_minimum(
+        app, coordinator_client):
+    """The demo's scheme asks for at least £13.45 an hour: the wage is needed, and one below that is refused next
+    to the field in the words the application's rule uses; a hostile figure is an error there, not a failure."""
+    ironbridge = application_id(app, "Ironbridge", ApplicationStatus.ACCEPTED)
+    url = f"/levy/applications/{ironbridge}/apprentices/new"
+    form = page(coordinator_client.get(url))
+    assert text_of(form.find("label", attrs={"for": "hourly_wage"})) == "Hourly wage"
+    assert text_of(form.find(id="hourly_wage-hint")) == (
+        "What the apprentice is paid an hour. The scheme asks for at least £13.45 an hour (a lower wage is saved, "
+        "and the application shows the rule as not met). The application said £13.50.")
+    assert form.find("input", attrs={"name": "hourly_wage"}).get("value") in (None, "")  # not taken on trust
+    start = TODAY.replace(day=1)
+    fields = [("reference", "IRN-APP-04"), ("price", "4,000"), *date_parts("start_date", start),
+              *date_parts("planned_end_date", start + timedelta(days=400)), ("lives_in_borough", "yes"),
+              ("outcome", "in_learning")]
+
+    def added() -> int:
+        return lookup(app, sa.select(sa.func.count()).select_from(TransferApprentice).where(
+            TransferApprentice.reference == "IRN-APP-04"))
+
+    missing = post(coordinator_client, url, fields)
+    assert missing.status_code == 200 and field_error(missing, "hourly_wage") == "Enter the hourly wage"
+    for hostile in ("99999999999999999999", "1e9", "-5", "£NaN"):
+        response = post(coordinator_client, url, [*fields, ("hourly_wage", hostile)])
+        assert response.status_code == 200, hostile
+        assert field_error(response, "hourly_wage") in (
+            "Hourly wage must be between £0.01 and £1,000",
+            "Hourly wage must be an amount in pounds, like 1,250 or 1,250.50"), hostile
+    assert field_error(post(coordinator_client, url, [*fields, ("hourly_wage", "1,000.01")]),
+                       "hourly_wage") == "Hourly wage must be between £0.01 and £1,000"  # the database's bound
+    assert added() == 0
+
+    assert post(coordinator_client, url, [*fields, ("hourly_wage", "£13.45")]).status_code == 303
+    with app.app_context():
+        saved = db.session.scalar(sa.select(TransferApprentice).where(TransferApprentice.reference == "IRN-APP-04"))
+        saved_id, version = saved.id, saved.version
+        assert saved.hourly_wage_pence == 1345
+        event = db.session.scalar(sa.select(AuditEvent).where(
+            AuditEvent.action == "transfer_apprentice.created", AuditEvent.subject_id == saved.id))
+        assert "hourly_wage_pence" in event.details["fields"]
+    shown = page(coordinator_client.get(f"/levy/applications/{ironbridge}"))
+    [row] = [r for r in shown.select("#apprentices ~ div tbody tr") if "IRN-APP-04" in text_of(r)]
+    assert text_of(row.find(attrs={"data-label": "Hourly wage"})) == "£13.45"
+
+    # Changed later: the edit form shows the wage. A wage below the minimum is what they are paid: it is
+    # saved as it is, said so, and the application lists the rule as not met (as for living outside the borough).
+    edit = f"/levy/applications/{ironbridge}/apprentices/{saved_id}/edit"
+    assert page(coordinator_client.get(edit)).find("input", attrs={"name": "hourly_wage"})["value"] == "13.45"
+    lowered = post(coordinator_client, edit, [*fields, ("version", str(version)), ("hourly_wage", "12")],
+                   follow_redirects=True)
+    assert "IRN-APP-04 saved. The hourly wage (£12) is below this scheme’s minimum of £13.45 an hour: the " \
+           "application shows this rule as not met." in text_of(page(lowered))
+    assert "IRN-APP-04 is paid below this scheme’s minimum of £13.45 an hour" in text_of(page(lowered))
+    assert lookup(app, sa.select(TransferApprentice.hourly_wage_pence).where(
+        TransferApprentice.id == saved_id)) == 1200
+
+
+def test_with_no_minimum_wage_in_the_scheme_a_transfer_apprentices_wage_is_optional(app, coordinator_client):
+    with app.app_context():
+        db.session.get(LevyScheme, 1).min_hourly_wage_pence = None
+        db.session.commit()
+    ironbridge = application_id(app, "Ironbridge", ApplicationStatus.ACCEPTED)
+    url = f"/levy/applications/{ironbridge}/apprentices/new"
+    form = page(coordinator_client.get(url))
+    assert text_of(form.find("label", attrs={"for": "hourly_wage"})) == "Hourly wage (optional)"
+    start = TODAY.replace(day=1)
+    fields = [("price", "4,000"), *date_parts("start_date", start),
+              *date_parts("planned_end_date", start + timedelta(days=400)), ("lives_in_borough", "yes"),
+              ("outcome", "in_learning")]
+    hostile = post(coordinator_client, url, [("reference", "IRN-APP-05"), *fields,
+                                             ("hourly_wage", "99999999999999999999")])
+    assert field_error(hostile, "hourly_wage") == "Hourly wage must be an amount in pounds, like 1,250 or 1,250.50"
+    assert post(coordinator_client, url, [("reference", "IRN-APP-05"), *fields, ("hourly_wage", "")]
+                ).status_code == 303
+    assert post(coordinator_client, url, [("reference", "IRN-APP-06"), ("hourly_wage", "9"), *fields[1:],
+                                          ("price", "1,000")]).status_code == 303  # no rule: any wage
+    assert dict(rows_of(app, sa.select(TransferApprentice.reference, TransferApprentice.hourly_wage_pence).where(
+        TransferApprentice.reference.in_(["IRN-APP-05", "IRN-APP-06"])))) == {"IRN-APP-05": None, "IRN-APP-06": 900}
+    shown = page(coordinator_client.get(f"/levy/applications/{ironbridge}"))
+    wages = {text_of(r.find("th")).split()[0]: text_of(r.find(attrs={"data-label": "Hourly wage"}))
+             for r in shown.select("#apprentices ~ div tbody tr")}
+    assert (wages["IRN-APP-05"], wages["IRN-APP-06"]) == ("Not given", "£9")
+
+
+def test_apprentices_recorded_below_a_minimum_set_later_fail_the_rule_by_their_reference(
+        app, coordinator_client, employer_client):
+    """Kestrel's two apprentices were recorded at £13.50 an hour; the scheme's minimum then goes up to £14."""
+    kestrel = application_id(app, "Kestrel")
+    assert rows_of(app, sa.select(TransferApprentice.hourly_wage_pence).where(
+        TransferApprentice.application_id == kestrel)) == [(1350,), (1350,)]  # the demo's, as the application
+    before = text_of(page(coordinator_client.get(f"/levy/applications/{kestrel}")))
+    assert "paid below" not in before
+    with app.app_context():
+        db.session.get(LevyScheme, 1).min_hourly_wage_pence = 1400
+        db.session.commit()
+    rule = "KST-DEV-01 and KST-DEV-02 are paid below this scheme’s minimum of £14 an hour"
+    shown = page(coordinator_client.get(f"/levy/applications/{kestrel}"))
+    assert text_of(shown.find(id="recorded-since")) == "Since then, its apprentices’ records show that:"
+    assert f"{rule}." in text_of(shown.find(id="recorded-since").find_next("ul"))
+    assert rule in text_of(page(coordinator_client.get("/levy/applications")))  # the list checks them too
+    assert f"{rule}." in text_of(page(employer_client.get(f"/levy/applications/{kestrel}")))
+
+
 def test_a_withdrawal_recorded_stops_the_planned_payments(app, coordinator_client):
     kestrel = application_id(app, "Kestrel")
     with app.app_context():
         one = db.session.scalar(sa.select(TransferApprentice).where(TransferApprentice.reference == "KST-DEV-01"))
         account = db.session.get(LevyApplication, kestrel).pledge.account_id
-        fields = {"version": str(one.version), "reference": one.reference, "price": "18,000",
+        fields = {"version": str(one.version), "reference": one.reference, "price": "18,000", "hourly_wage": "13.50",
                   "lives_in_borough": "yes", "outcome": "withdrawn"}
         one_id, start, end = one.id, one.start_date, one.planned_end_date
         before = dict(levy_transfers.planned_payments(account, 12, TODAY))
@@ -1111,7 +1227,7 @@ def test_after_accepting_the_employer_is_told_what_to_send_and_the_coordinators_
     assert steps.find("a", href=f"mailto:{address}") is not None
     assert [text_of(li) for li in steps.select("li")] == [
         "their reference on the apprenticeship service (not their name)", "their start date and planned end date",
-        "the agreed price of their training"]
+        "the agreed price of their training", "their hourly wage"]
     assert "The council adds them here" in text_of(steps)
     # The coordinator who approved it can no longer sign in: the employer is told to contact their coordinator.
     with app.app_context():
@@ -1171,7 +1287,7 @@ def test_after_accepting_the_employer_is_told_what_to_send_and_the_coordinators_
     assert needed >= 1
     start = date(TODAY.year, TODAY.month, 1)
     post(coordinator, f"/levy/applications/{accepted}/apprentices/new",
-         [("reference", "SENT-1"), ("price", "1,000"), *date_parts("start_date", start),
+         [("reference", "SENT-1"), ("price", "1,000"), ("hourly_wage", "13.45"), *date_parts("start_date", start),
           *date_parts("planned_end_date", start + timedelta(days=400)), ("lives_in_borough", "yes"),
           ("outcome", "in_learning")])
     assert needing() == needed - 1
@@ -1353,7 +1469,7 @@ def test_approved_despite_a_rule_the_employer_reads_it_everywhere_with_the_reaso
 
     def add(reference: str, in_borough: str) -> None:
         post(coordinator, f"{url}/apprentices/new",
-             [("reference", reference), ("price", "2,000"), *date_parts("start_date", start),
+             [("reference", reference), ("price", "2,000"), ("hourly_wage", "13.45"), *date_parts("start_date", start),
               *date_parts("planned_end_date", start + timedelta(days=400)), ("lives_in_borough", in_borough),
               ("outcome", "in_learning")])
 
