@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
 from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
@@ -15,6 +15,7 @@ from ..forms import AppForm
 from ..ids import parse_id
 from ..models import ActivityType, Apprentice, Ksb, LogEntry
 from ..services import evidence
+from ..services.apprentices import long_date
 from ..services.logbook import (
     MAX_MINUTES_A_DAY,
     MAX_VERIFIED_AT_ONCE,
@@ -60,6 +61,13 @@ class LogEntryForm(VersionedForm):
             raise ValidationError("Date must be today or in the past")
         if field.data and field.data < self.apprentice.start_date:
             raise ValidationError("Date must be on or after the start of your apprenticeship")
+        # Off-the-job expectations pause during a break in learning (DOMAIN.md): its days are not part of
+        # the apprenticeship. An entry already on such a day (the break recorded after it) keeps its date.
+        pause = field.data and self.apprentice.break_on(field.data)
+        if pause and not (self.entry and self.entry.activity_date == field.data):
+            raise ValidationError(f"That day is in your break in learning (from {long_date(pause.start_date)}"
+                                  + (f" to {long_date(pause.returned_on - timedelta(days=1))}" if pause.returned_on
+                                     else "") + "): days in a break are not logged")
 
     def validate_activity_type(self, field) -> None:
         if field.data not in ActivityType._value2member_map_:
@@ -118,6 +126,29 @@ QUEUE_STATUS_CHOICES = [
 NEWEST_FIRST = "newest"
 
 
+class FilterDateField(GovDateField):
+    """A list's filter date, labelled "From" or "To" beside the other: its messages call it "the ‘from’
+    date", as "From must be a real date" would not read as a sentence. The verification queue and the
+    audit log both use it, so that their date filters say the same."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            message, label = str(error), self.label.text  # "From must be a real date"
+            if message.startswith(label):
+                message = filter_date_name(label) + message[len(label):]
+            raise ValueError(message) from None
+
+
+def filter_date_name(label: str) -> str:
+    """A filter date's label as a sentence names it: "From" as "The ‘from’ date"."""
+    return f"The ‘{label.lower()}’ date"
+
+
+FILTER_DATES_IN_ORDER = "The ‘to’ date must be the same as or after the ‘from’ date"
+
+
 class QueueFilterForm(AppForm):
     """The verification queue's filters, read from the address (a GET form, so no CSRF token).
 
@@ -135,8 +166,8 @@ class QueueFilterForm(AppForm):
         Length(max=100, message="Apprentice\u2019s name must be 100 characters or fewer")])
     status = RadioField("Status", validate_choice=False, default=QueueStatus.WAITING.value,
                         choices=[SelectChoice(value.value, label) for value, label, _ in QUEUE_STATUS_CHOICES])
-    date_from = GovDateField("Date from")
-    date_to = GovDateField("Date to")
+    date_from = FilterDateField("From")
+    date_to = FilterDateField("To")
     sort = SelectField("Sort by", validate_choice=False, default="oldest",
                        choices=[SelectChoice("oldest", "Oldest first"), SelectChoice(NEWEST_FIRST, "Newest first")])
 
@@ -152,7 +183,7 @@ class QueueFilterForm(AppForm):
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("Date to must be the same as or after date from")
+            raise ValidationError(FILTER_DATES_IN_ORDER)
 
     def filters(self) -> QueueFilters:
         """The filters to apply: only the values that are choices offered and real dates."""

@@ -152,6 +152,17 @@ class Apprentice(Versioned, db.Model):
     def is_part_time(self) -> bool:
         return self.contracted_minutes_per_week < 30 * 60
 
+    @property
+    def current_break(self) -> BreakInLearning | None:
+        """The break in learning they have not come back from, if any."""
+        return next((b for b in self.breaks if b.returned_on is None), None)
+
+    def break_on(self, day: date) -> BreakInLearning | None:
+        """The break in learning that `day` falls in: from its first day until the day they came back
+        (or, not back yet, with no end)."""
+        return next((b for b in self.breaks
+                     if b.start_date <= day and (b.returned_on is None or day < b.returned_on)), None)
+
 
 class StatusChange(db.Model):
     """One step in an apprentice's status history: who recorded it, when, and why."""

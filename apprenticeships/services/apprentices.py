@@ -84,7 +84,7 @@ def _change(actor: User, apprentice: Apprentice, to: ApprenticeStatus, on: date,
 
 
 def current_break(apprentice: Apprentice) -> BreakInLearning | None:
-    return next((b for b in apprentice.breaks if b.returned_on is None), None)
+    return apprentice.current_break
 
 
 def start_break(actor: User, apprentice: Apprentice, start: date, expected_return: date, reason: str) -> None:

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from apprenticeships.extensions import db
-from apprenticeships.models import Apprentice, LogEntry, LogEntryRevision, VerificationStatus
+from apprenticeships.models import Apprentice, LogEntry, LogEntryRevision, Role, User, VerificationStatus
+from apprenticeships.services import apprentices
 
 from ..helpers import csrf_token_from, page, post_form, text_of
 from .test_apprentices import errors
@@ -162,6 +163,44 @@ def test_log_validation(app, apprentice_client, changes, field, message):
     assert errors(soup)[field].startswith(message.split(";")[0])
     assert soup.find(id="description").get_text().strip() == entry_data(**changes)["description"]
     assert newest_entry(app).id == before  # nothing was added
+
+
+def test_an_apprentice_on_a_break_is_told_so_and_cannot_log_its_days(app, apprentice_client):
+    """Off-the-job expectations pause during a break in learning (DOMAIN.md): the home page says so
+    first, and days in the break are not logged; days before it still are."""
+    start = TODAY - timedelta(days=10)
+    with app.app_context():
+        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))
+        coordinator = db.session.scalar(sa.select(User).where(User.role == Role.COORDINATOR).limit(1))
+        apprentices.start_break(coordinator, jordan, start, start + timedelta(weeks=8), "Agreed break")
+        db.session.commit()
+    notice = page(apprentice_client.get("/apprentice")).find(id="on-break")
+    assert text_of(notice).startswith(
+        f"You are on a break in learning from {start.day} {start:%B %Y}. You are expected back on ")
+    assert "Days in your break cannot be logged" in text_of(notice)
+    before = newest_entry(app).id
+    for day in (start, TODAY):
+        soup = page(post_form(apprentice_client, "/log", entry_data(
+            activity_date=[str(day.day), str(day.month), str(day.year)]), page="/apprentice"))
+        assert errors(soup)["activity_date"] == (
+            f"That day is in your break in learning (from {start.day} {start:%B %Y}): days in a break are not logged")
+    assert newest_entry(app).id == before
+    day = start - timedelta(days=1)
+    assert post_form(apprentice_client, "/log", entry_data(
+        activity_date=[str(day.day), str(day.month), str(day.year)]), page="/apprentice").status_code == 303
+    # Back from the break: the notice goes, and its days stay closed (up to the day before the return).
+    with app.app_context():
+        jordan = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Jordan"))
+        coordinator = db.session.scalar(sa.select(User).where(User.role == Role.COORDINATOR).limit(1))
+        apprentices.end_break(coordinator, jordan, TODAY - timedelta(days=2))
+        db.session.commit()
+    soup = page(apprentice_client.get("/apprentice"))
+    assert soup.find(id="on-break") is None
+    last = TODAY - timedelta(days=3)
+    soup = page(post_form(apprentice_client, "/log", entry_data(
+        activity_date=[str(start.day), str(start.month), str(start.year)]), page="/apprentice"))
+    assert errors(soup)["activity_date"].endswith(f"to {last.day} {last:%B %Y}): days in a break are not logged")
+    assert post_form(apprentice_client, "/log", entry_data(), page="/apprentice").status_code == 303
 
 
 def test_editing_keeps_the_change_and_deleting_asks_first(app, apprentice_client):
