@@ -59,8 +59,27 @@ _SETTINGS = ProgrammeSettings.__table__
 _BUMP = sa.update(_SETTINGS).where(_SETTINGS.c.id == 1).values(data_version=sa.bindparam("new_data_version"))
 
 
+_VERSION = sa.select(_SETTINGS.c.data_version).where(_SETTINGS.c.id == 1)
+VERSION_READ = "data_version_read"  # session.info: the version this transaction read, until it writes or ends
+
+
 def _bump(session: Session) -> None:
+    session.info.pop(VERSION_READ, None)
     session.connection().execute(_BUMP, {"new_data_version": secrets.randbits(62)})
+
+
+def _version() -> int:
+    """The data version, read once a transaction (a page's lists each ask), and again after it writes."""
+    info = db.session.info
+    if VERSION_READ not in info:
+        info[VERSION_READ] = db.session.scalar(_VERSION)
+    return info[VERSION_READ]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_the_version(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the next transaction may see another version
+        session.info.pop(VERSION_READ, None)
 
 
 def _changes_programme_data(session: Session) -> bool:
@@ -109,9 +128,8 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
 
     The result must hold plain values, not database objects, which belong to one request.
     """
-    version = db.session.scalar(sa.select(ProgrammeSettings.data_version).where(ProgrammeSettings.id == 1))
     cache = current_app.extensions.setdefault("results_cache", _Cache(CACHE_SIZE))
-    return cache.get_or_compute((version, key), compute)
+    return cache.get_or_compute((_version(), key), compute)
 
 
 def kept(key: Hashable, compute: Callable[[], T]) -> T:

@@ -11,7 +11,11 @@ from apprenticeships.extensions import db
 from apprenticeships.models import Apprentice, LogEntry, ProgrammeSettings, UserSession, VerificationStatus
 from apprenticeships.services import changes
 
-from ..helpers import page, text_of
+from ..helpers import page, sql_statements, text_of
+
+
+def sql_statements_in(app):
+    return sql_statements(app, lambda statement: "data_version" in statement)
 
 
 def version() -> int:
@@ -59,6 +63,27 @@ def test_a_cached_result_is_worked_out_again_after_a_change(demo_db):
     db.session.execute(sa.update(Apprentice).where(Apprentice.first_name == "Jordan").values(service_area="data"))
     db.session.commit()
     assert changes.cached("key", compute) == 2
+
+
+def test_the_version_is_read_once_a_transaction_and_again_after_it_writes(demo_db):
+    """Each cached list of a page asks for the version: it is read once, unless the transaction changes
+    programme data (then the version it moved to), and afresh in the next transaction."""
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert changes.cached("key", compute) == 1
+    with sql_statements_in(demo_db) as sent:
+        assert changes.cached("key", compute) == 1
+    assert sent == []  # the version this transaction read already
+    entry = db.session.scalars(sa.select(LogEntry).limit(1)).one()
+    entry.description = "Changed in the same transaction"
+    db.session.flush()
+    assert changes.cached("key", compute) == 2  # not the result kept under the version before the write
+    db.session.rollback()
+    assert changes.cached("key", compute) == 1  # the write undone: the version as it was, read afresh
 
 
 def test_the_dashboard_shows_a_new_risk_at_once(app, coordinator_client):
