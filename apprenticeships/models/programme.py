@@ -64,6 +64,9 @@ class ProgrammeSettings(Versioned, db.Model):
             settings = cls(id=1)
             db.session.add(settings)
             db.session.flush()
+        # Held by the session: its identity map holds objects weakly, so once a caller let go of it, the
+        # next caller in the same request (a page asks in several places) loaded the row again.
+        db.session.info["programme_settings"] = settings
         return settings
 
 

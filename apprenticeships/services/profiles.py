@@ -23,6 +23,10 @@ from ..models import (
 from .progress import NextReview, next_review_from, progress_subquery
 
 RECENT_ENTRIES = 20
+# What the record's details show of them, loaded with them in one statement (permissions.apprentice_or_404's
+# options) rather than one statement each as the page reaches them.
+DETAILS = (joinedload(Apprentice.cohort), joinedload(Apprentice.standard), joinedload(Apprentice.provider),
+           joinedload(Apprentice.mentor))
 
 
 @dataclass(frozen=True)
