@@ -42,8 +42,10 @@ NO_MENTOR = "none"
 @roles(Role.COORDINATOR, Role.MENTOR)
 def show(apprentice_id: int):
     """Details, mentor, placements, status history, progress and reviews."""
-    apprentice = apprentice_or_404(apprentice_id, current_user)
+    apprentice = apprentice_or_404(apprentice_id, current_user, *profiles.DETAILS)
     audit.viewed(current_user, "apprentice.viewed", apprentice)
+    if requested_block({MENTOR_SECTION: "mentor_section"}):  # the mentor picker's Cancel: the section, closed
+        return render_block("apprentices/show.html", "mentor_section", apprentice=apprentice)
     profile = profiles.load(apprentice, date.today(), ProgrammeSettings.current())
     coordinating = current_user.role == Role.COORDINATOR
     return render_template("apprentices/show.html", profile=profile, apprentice=apprentice, today=date.today(),
@@ -157,10 +159,10 @@ def mentor(apprentice_id: int):
         if not (already or had_none):
             mentors.assign(current_user, apprentice, chosen)
         if already or had_none:  # saved as it was: nothing to record, and say so rather than announce a change
-            message = (f"{chosen.name} is already {apprentice.first_name}'s mentor. Nothing changed." if already
+            message = (f"{chosen.name} is already {apprentice.first_name}’s mentor. Nothing changed." if already
                        else f"{apprentice.first_name} has no mentor. Nothing changed.")
         else:
-            message = f"{chosen.name} is now {apprentice.first_name}'s mentor." if chosen else "Mentor removed."
+            message = f"{chosen.name} is now {apprentice.first_name}’s mentor." if chosen else "Mentor removed."
         if load is not None and not already and load.count + 1 > chosen.capacity:
             message += f" They are now over their capacity of {chosen.capacity}."
         if block := requested_block({MENTOR_SECTION: "mentor_section"}):

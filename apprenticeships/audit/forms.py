@@ -10,9 +10,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from ..extensions import db
-from ..fields import GovDateField
 from ..forms import AppForm
 from ..ids import parse_id
+from ..logbook.forms import FILTER_DATES_IN_ORDER, FilterDateField
 from ..models import Apprentice
 from ..services import audit
 
@@ -71,8 +71,8 @@ class FiltersForm(AppForm):
     actor = StringField("Name of who did it", widget=GovTextInput(), validators=[
         Length(max=NAME_LENGTH, message=f"Name of who did it must be {NAME_LENGTH} characters or fewer")])
     kind = SelectField("Kind of event", widget=GovSelect(), validate_choice=False)
-    date_from = GovDateField("Date from", years=(2000, 2100))
-    date_to = GovDateField("Date to", years=(2000, 2100))
+    date_from = FilterDateField("From", years=(2000, 2100))
+    date_to = FilterDateField("To", years=(2000, 2100))
 
     def __init__(self, args):
         super().__init__(formdata=args)
@@ -102,7 +102,7 @@ class FiltersForm(AppForm):
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("Date to must be the same as or after date from")
+            raise ValidationError(FILTER_DATES_IN_ORDER)
 
     def filters(self) -> audit.Filters:
         """Only called once the form has no errors."""

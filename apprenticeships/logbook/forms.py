@@ -131,6 +131,10 @@ class FilterDateField(GovDateField):
     date", as "From must be a real date" would not read as a sentence. The verification queue and the
     audit log both use it, so that their date filters say the same."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "GovDateField"  # a date input as any other (the error summary links to its day box)
+
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)

@@ -95,7 +95,11 @@ def filters_in_words(filters: TableFilters) -> list[str]:
     names of the standard, provider and mentor chosen (often already loaded with the rows)."""
     def named(model: type, value: str, what: str) -> str:
         chosen = db.session.get(model, int(value))
-        return f"{what} {chosen.title if model is ApprenticeshipStandard else chosen.name}" if chosen else what
+        if chosen is None:
+            return what
+        if model is ApprenticeshipStandard:  # as the filter's list names it: "Software developer (level 4)"
+            return f"{what} {chosen.title} (level {chosen.level})"
+        return f"{what} {chosen.name}"
 
     words = []
     if filters.status:

@@ -67,12 +67,29 @@ def test_assign_a_mentor_with_the_inline_picker(page: Page, live_server, console
     expect(picker.get_by_label("Find a mentor by name or team")).to_be_focused()
     picker.get_by_label("Helen Carter").check()
     picker.get_by_role("button", name="Save mentor").click()
-    expect(page.locator("#mentor-section")).to_contain_text("Helen Carter is now Ruby's mentor.")
+    expect(page.locator("#mentor-section")).to_contain_text("Helen Carter is now Ruby’s mentor.")
     expect(page.locator("#mentor-picker")).to_have_count(0)
     # The focus goes to the message, not back to the top of the page.
-    expect(page.get_by_text("Helen Carter is now Ruby's mentor.")).to_be_focused()
+    expect(page.get_by_text("Helen Carter is now Ruby’s mentor.")).to_be_focused()
     page.reload()
     expect(page.locator("#mentor-section")).to_contain_text("Helen Carter")
+    assert console_errors == []
+
+
+def test_cancel_closes_the_inline_picker_and_gives_the_focus_back_to_its_link(page: Page, live_server,
+                                                                             console_errors):
+    open_current_cohort(page, live_server)
+    page.get_by_role("link", name="Ruby Edwards").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="Assign a mentor").click()
+    picker = page.locator("#mentor-picker")
+    expect(picker.get_by_role("group", name="Choose a mentor")).to_be_visible()  # the question, not "Mentor"
+    picker.get_by_role("link", name="Cancel").click()
+    expect(page.locator("#mentor-picker")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/apprentices/\d+$"))  # closed in place, not a page loaded again
+    # The keyboard is back on the link that opened it, not at the top of the page.
+    expect(page.get_by_role("link", name="Assign a mentor")).to_be_focused()
+    expect(page.locator("#mentor-section")).to_contain_text("No mentor assigned.")
     assert console_errors == []
 
 
@@ -89,7 +106,7 @@ def test_the_mentor_pickers_own_page_saves_with_javascript(page: Page, live_serv
     page.get_by_label("Helen Carter").check()
     page.get_by_role("button", name="Save mentor").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ruby Edwards")
-    expect(page.get_by_text("Helen Carter is now Ruby's mentor.")).to_be_visible()
+    expect(page.get_by_text("Helen Carter is now Ruby’s mentor.")).to_be_visible()
     assert console_errors == []
 
 
@@ -103,7 +120,7 @@ def test_assign_a_mentor_without_javascript(browser: Browser, live_server, javas
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a mentor for Ruby Edwards")
     page.get_by_label("Helen Carter").check()
     page.get_by_role("button", name="Save mentor").click()
-    expect(page.get_by_text("Helen Carter is now Ruby's mentor.")).to_be_visible()
+    expect(page.get_by_text("Helen Carter is now Ruby’s mentor.")).to_be_visible()
     context.close()
 
 

@@ -40,7 +40,7 @@ def test_from_a_record_to_who_has_looked_at_it_on_a_phone(browser, live_server, 
     page.locator("#date_from-month").fill("2")
     page.locator("#date_from-year").fill("2026")
     page.get_by_role("button", name="Apply filters").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Date from must be a real date")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The ‘from’ date must be a real date")
     expect(page.locator("#audit-events")).to_have_count(0)
     if javascript:
         assert_accessible(page)

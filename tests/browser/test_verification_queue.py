@@ -174,7 +174,7 @@ def test_select_all_on_the_page_and_verify_them_in_one_go(page: Page, long_queue
     expect(page.get_by_text(f"Verified {amaras.summary}")).to_be_visible()
     expect(page.locator("#queue-counts p").first).to_have_text(
         re.compile(r"^\s*No entries match these filters\. Clear filters\s*$"))
-    expect(page.locator("#queue-filters-applied")).to_contain_text("Filtered: Amara Okoro.")
+    expect(page.locator("#queue-filters-applied")).to_contain_text("Filtered by: Amara Okoro.")
     assert "apprentice=" in page.url  # the filter survived the action
     assert_accessible(page)
     assert console_errors == []
@@ -428,7 +428,7 @@ def test_the_queue_fits_a_phone_with_a_query_open(page: Page, long_queue, consol
 def test_a_date_filter_error_shows_no_entries_and_nothing_to_verify(page: Page, live_server, console_errors):
     sign_in(page, live_server, "mentor@example.org")
     page.goto(live_server + "/verification?date_from=31&date_from=2&date_from=2026&date_to=1&date_to=1&date_to=2026")
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Date from must be a real date")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The ‘from’ date must be a real date")
     expect(page.get_by_label("Day").first).to_be_visible()  # the filters open, with the error by its field
     expect(page.locator("tbody tr")).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("^Verify"))).to_have_count(0)

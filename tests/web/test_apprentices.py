@@ -148,8 +148,47 @@ def test_choosing_a_mentor_shows_capacity_and_warns_when_full(app, coordinator_c
                          {"mentor_id": str(known["grace"])})
     assert response.status_code == 303
     text = text_of(page(coordinator_client.get(response.headers["Location"])))
-    assert "Grace Adeyemi is now Ruby's mentor. They are now over their capacity of 4." in text
+    assert "Grace Adeyemi is now Ruby’s mentor. They are now over their capacity of 4." in text
     assert get(app, Apprentice, known["ruby"]).mentor_id == known["grace"]
+    # Grace, Ruby's mentor now and over capacity, says so in the picker too (not "Full", nor a warning
+    # about choosing her: she is the one already chosen).
+    grace = text_of(page(coordinator_client.get(f"/apprentices/{known['ruby']}/mentor")).find(
+        id=f"mentor_id-{known['grace']}-hint"))
+    assert grace.startswith("5 of 4 mentees") and "(current mentor)" in grace
+    assert "Over capacity" in grace and "Full" not in grace and "Choosing them" not in grace
+
+
+def test_the_mentor_pickers_question_is_its_legend_not_the_sections_heading_again(app, coordinator_client):
+    known = ids(app)
+    picker = page(coordinator_client.get(f"/apprentices/{known['ruby']}/mentor")).find(id="mentor-picker")
+    fieldset = picker.find("fieldset")
+    assert text_of(fieldset.legend) == "Choose a mentor"
+    assert "govuk-visually-hidden" not in fieldset.legend["class"]
+    assert text_of(fieldset.find(id="mentor_id-hint")) == (
+        "Each mentor’s current mentees against how many they can support.")
+
+
+def test_cancel_in_the_inline_picker_closes_it_and_gives_the_focus_back_to_the_link(app, coordinator_client):
+    known = ids(app)
+    path = f"/apprentices/{known['ruby']}"
+    opener = page(coordinator_client.get(path)).find(id="mentor-change")
+    assert text_of(opener) == "Assign a mentor" and opener["hx-target"] == "#mentor-picker-slot"
+    picker = BeautifulSoup(coordinator_client.get(f"{path}/mentor", headers={
+        "HX-Request": "true", "HX-Target": "mentor-picker-slot"}).get_data(as_text=True), "html.parser")
+    cancel = picker.find("a", string="Cancel")
+    # Without JavaScript, back to the apprentice's page; with it, the section closed in place, and the
+    # focus handed back to the link that opened the picker (static/page.js).
+    assert cancel["href"] == f"{path}#mentor"
+    assert cancel["hx-get"] == path and cancel["hx-target"] == "#mentor-section"
+    assert cancel["data-app-refocus"] == "mentor-change"
+    closed = coordinator_client.get(path, headers={"HX-Request": "true", "HX-Target": "mentor-section"})
+    section = BeautifulSoup(closed.get_data(as_text=True), "html.parser")
+    assert "<html" not in closed.get_data(as_text=True) and section.find(id="mentor-section")
+    assert section.find(id="mentor-picker") is None and text_of(section.find(id="mentor-change")) == "Assign a mentor"
+    assert "No mentor assigned." in text_of(section)
+    # Opened on its own page, Cancel is only a link back.
+    alone = page(coordinator_client.get(f"{path}/mentor")).find("a", string="Cancel")
+    assert alone["href"] == f"{path}#mentor" and not alone.has_attr("hx-get")
 
 
 def test_saving_the_mentor_an_apprentice_already_has_says_so_and_records_nothing(app, coordinator_client):
@@ -163,7 +202,7 @@ def test_saving_the_mentor_an_apprentice_already_has_says_so_and_records_nothing
     response = post_form(coordinator_client, f"/apprentices/{someone}/mentor", {"mentor_id": str(current)})
     assert response.status_code == 303
     text = text_of(page(coordinator_client.get(response.headers["Location"])))
-    assert f"{mentor_name} is already {first_name}'s mentor. Nothing changed." in text and " is now " not in text
+    assert f"{mentor_name} is already {first_name}’s mentor. Nothing changed." in text and " is now " not in text
     assert events() == before and get(app, Apprentice, someone).mentor_id == current
 
 
@@ -187,11 +226,11 @@ def test_the_mentor_picker_through_htmx_swaps_only_the_mentor_section(app, coord
     assert saved.status_code == 200
     section = BeautifulSoup(saved.get_data(as_text=True), "html.parser")
     assert section.find(id="mentor-section")
-    assert "Helen Carter is now Ruby's mentor." in text_of(section)
+    assert "Helen Carter is now Ruby’s mentor." in text_of(section)
     # The message takes the focus (static/page.js), the form that was used being gone.
     assert BeautifulSoup(html, "html.parser").find("form", method="post")["data-app-refocus"] == "mentor-message"
     message = section.find(id="mentor-message")
-    assert message["tabindex"] == "-1" and text_of(message) == "Helen Carter is now Ruby's mentor."
+    assert message["tabindex"] == "-1" and text_of(message) == "Helen Carter is now Ruby’s mentor."
     refused = coordinator_client.post(f"/apprentices/{known['ruby']}/mentor",
                                       data={"mentor_id": "12345", "csrf_token": token},
                                       headers={"HX-Request": "true", "HX-Target": "mentor-section"})

@@ -343,10 +343,12 @@ def test_the_kinds_of_event_are_grouped_by_what_they_are_about(app, coordinator_
 
 
 @pytest.mark.parametrize("query,field,message", [
-    ("date_from=31&date_from=2&date_from=2026", "date_from", "Date from must be a real date"),
-    ("date_to=1&date_to=1&date_to=99999999999", "date_to", "Date to must be a real date"),
+    ("date_from=31&date_from=2&date_from=2026", "date_from", "The ‘from’ date must be a real date"),
+    ("date_to=1&date_to=1&date_to=99999999999", "date_to", "The ‘to’ date must be a real date"),
+    ("date_from=1&date_from=&date_from=2026", "date_from", "The ‘from’ date must include a month"),
+    ("date_from=1&date_from=1&date_from=1999", "date_from", "The ‘from’ date must be a year between 2000 and 2100"),
     ("date_from=2&date_from=3&date_from=2026&date_to=1&date_to=3&date_to=2026", "date_to",
-     "Date to must be the same as or after date from"),
+     "The ‘to’ date must be the same as or after the ‘from’ date"),
     ("apprentice=99999999999999999999", "apprentice", "There is no apprentice with that number"),
     ("apprentice=999999", "apprentice",
      "There is no apprentice with that number. If their record was deleted, its events are still in the log"),
@@ -380,6 +382,24 @@ def test_the_page_count_and_pages_come_from_the_database(app, coordinator_client
     last = page(coordinator_client.get(f"/audit?apprentice={JORDAN}&page=99999999999"))
     on_the_last = (total + 1) % 50 or 50  # the look at the first page is listed now
     assert len(last.select("#audit-events tbody tr")) == on_the_last  # the last page, not an error
+
+
+def test_counts_of_a_thousand_or_more_have_a_thousands_separator(app, coordinator_client):
+    forget_the_demos_history(app)
+    add_events(app, 1234)
+    text = text_of(page(coordinator_client.get(f"/audit?apprentice={JORDAN}")))
+    assert "Showing 1 to 50 of 1,234 events, newest first." in text
+    assert "Download these 1,234 events (CSV)" in text
+
+
+def test_the_date_filters_are_from_and_to(app, coordinator_client):
+    soup = page(coordinator_client.get("/audit"))
+    legends = [text_of(fieldset.legend) for fieldset in soup.select("#audit-filters fieldset")]
+    assert legends == ["From", "To"]
+    # An error in one: the summary names it as a sentence would, and leads to its day box.
+    soup = page(coordinator_client.get("/audit?date_from=31&date_from=2&date_from=2026"))
+    link = soup.select_one(".govuk-error-summary").find("a", string="The ‘from’ date must be a real date")
+    assert link["href"] == "#date_from-day"
 
 
 def test_the_audit_page_runs_the_same_statements_however_big_the_log(app, coordinator_client):

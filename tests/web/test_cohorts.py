@@ -465,11 +465,14 @@ def test_the_count_names_each_filter_set_the_standard_provider_and_mentor_by_nam
                                                                 Apprentice.mentor_id.is_not(None))
                                     .order_by(Apprentice.id).limit(1))
         standard, provider, mentor = someone.standard.title, someone.provider.name, someone.mentor.name
+        level = someone.standard.level
         query = f"standard={someone.standard_id}&provider={someone.provider_id}&mentor={someone.mentor_id}"
     for args in (query, query + "&sort=status"):  # the page, and the rows a search sends through htmx
         soup = page(coordinator_client.get(f"/cohorts/{cohort}?{args}"))
-        assert f"matching these filters: standard {standard}, provider {provider} and mentor {mentor}." \
-            in text_of(soup.find(id="cohort-count"))
+        # The standard as the filter's list names it, with its level.
+        assert f"matching these filters: standard {standard} (level {level}), provider {provider} and " \
+            f"mentor {mentor}." in text_of(soup.find(id="cohort-count"))
+        assert f"{standard} (level {level})" in [text_of(option) for option in soup.select("select#standard option")]
     fragment = BeautifulSoup(coordinator_client.get(
         f"/cohorts/{cohort}?q=zzz&mentor=none&mentor_name=Sam&status=active",
         headers={"HX-Request": "true", "HX-Target": "cohort-rows"}).get_data(as_text=True), "html.parser")

@@ -195,9 +195,11 @@ def test_a_filter_with_an_error_lists_nothing_that_could_be_verified_in_bulk(men
                                   "&date_to=1&date_to=1&date_to=2020"))
     assert soup.title.get_text().startswith("Error:")
     summary = soup.select_one(".govuk-error-summary")
-    assert summary.find("a", string="Date from must be a real date")["href"] == "#date_from-day"
-    assert errors(soup)["date_from"] == "Date from must be a real date"
+    assert summary.find("a", string="The ‘from’ date must be a real date")["href"] == "#date_from-day"
+    assert errors(soup)["date_from"] == "The ‘from’ date must be a real date"
     assert soup.find(id="date_from-day")["value"] == "31"
+    missing = page(mentor_client.get("/verification?date_to=1&date_to=&date_to=2026"))
+    assert errors(missing)["date_to"] == "The ‘to’ date must include a month"
     assert soup.find(id="queue-filters").has_attr("open")  # the fields with their errors in view
     # Not the list filtered by "to 1 January 2020" alone: no entries, no counts, nothing to verify.
     assert not rows(soup) and soup.find(id="queue-bulk") is None and soup.find(id="queue-counts") is None
@@ -207,7 +209,7 @@ def test_a_filter_with_an_error_lists_nothing_that_could_be_verified_in_bulk(men
 
     soup = page(mentor_client.get("/verification?date_from=2&date_from=2&date_from=2026"
                                   "&date_to=1&date_to=1&date_to=2026"))
-    assert errors(soup)["date_to"] == "Date to must be the same as or after date from"
+    assert errors(soup)["date_to"] == "The ‘to’ date must be the same as or after the ‘from’ date"
     assert not rows(soup) and soup.find(id="queue-bulk") is None
 
 
@@ -216,13 +218,15 @@ def test_the_filters_are_folded_away_and_those_applied_are_summed_up_above_the_l
     filters = soup.find(id="queue-filters")
     assert filters.name == "details" and not filters.has_attr("open")
     assert text_of(filters.find("summary")) == "Filter entries" and filters.find(id="apprentice")
+    # The dates named as on the audit log, "From" and "To" (the other legend is the status's).
+    assert [text_of(legend) for legend in filters.select("legend")][-2:] == ["From", "To"]
     assert soup.find(id="queue-filters-applied") is None
     amara = apprentice_id(app, "Amara")
     soup = queue(mentor_client, f"?apprentice={amara}&status=answered&date_from=1&date_from=3&date_from=2020"
                                 "&sort=newest")
     assert not soup.find(id="queue-filters").has_attr("open")
     applied = soup.find(id="queue-filters-applied")
-    assert text_of(applied) == ("Filtered: Amara Okoro, answered, from 1 March 2020, newest first. Clear filters")
+    assert text_of(applied) == ("Filtered by: Amara Okoro; answered; from 1 March 2020; newest first. Clear filters")
     assert applied.find("a", string="Clear filters")["href"] == "/verification"
 
 
@@ -582,7 +586,8 @@ def test_the_mentors_home_says_what_waits_for_verification_with_links_into_the_q
     waiting = home.find(id="to-verify")
     assert text_of(waiting.find("a")) == f"{len(mentees_waiting(app))} entries waiting for verification"
     assert waiting.find("a")["href"] == "/verification"
-    assert "None of them answered after a query" in text_of(waiting)
+    # None of those waiting came back answered from a query: said plainly.
+    assert [text_of(li) for li in waiting.find_all("li")][1] == "No answered queries are waiting"
     amara = entries_of(app, "Amara")[0]
     with app.app_context():  # an answered query: pending again, its question kept
         db.session.get(LogEntry, amara.id).query_comment = "Which course?"
