@@ -54,7 +54,8 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
                        ("Users", "users.index"), ("Audit log", "audit.index"), ("Compare councils", "comparison.index"),
                        ("Settings", "programme.settings")],
     Role.MENTOR: [("Home", "home.mentor"), ("Verify hours", "logbook.queue"), ("Reviews", "reviews.index")],
-    Role.EMPLOYER: [("Home", "home.employer"), ("Placements", "placements.index"), ("Reviews", "reviews.index")],
+    Role.EMPLOYER: [("Home", "home.employer"), ("Placements", "placements.index"), ("Reviews", "reviews.index"),
+                    ("Levy transfer funding", "levy.applications")],
     Role.APPRENTICE: [("Home", "home.apprentice"), ("Reviews", "reviews.index"),
                       ("Placements", "placements.opportunities")],
 }

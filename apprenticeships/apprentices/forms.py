@@ -43,10 +43,10 @@ def _options(model, label, prompt: str, *where) -> list[SelectChoice]:
 
 class ApprenticeForm(VersionedForm):
     first_name = StringField("First name", widget=GovTextInput(), validators=[
-        InputRequired(message="Enter the apprentice's first name"),
+        InputRequired(message="Enter the apprentice’s first name"),
         Length(max=80, message="First name must be 80 characters or fewer")])
     last_name = StringField("Last name", widget=GovTextInput(), validators=[
-        InputRequired(message="Enter the apprentice's last name"),
+        InputRequired(message="Enter the apprentice’s last name"),
         Length(max=80, message="Last name must be 80 characters or fewer")])
     email = StringField("Email address (optional)", widget=GovTextInput(), validators=[
         Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",

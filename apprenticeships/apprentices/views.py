@@ -131,7 +131,7 @@ def edit(apprentice_id: int):
             changed = apprentices.update(current_user, apprentice, form.values(), version=form.seen_version())
             flash("Details saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("apprentices.show", apprentice_id=apprentice.id), code=303)
-    return _form_page(form, f"Edit {apprentice.full_name}'s details",
+    return _form_page(form, f"Edit {apprentice.full_name}’s details",
                       url_for("apprentices.show", apprentice_id=apprentice.id))
 
 

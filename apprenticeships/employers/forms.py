@@ -44,7 +44,7 @@ class EmployerForm(VersionedForm):
         "Does the employer pay the apprenticeship levy?", widget=RadioInput(), coerce=_pays_levy_answer,
         choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No"), SelectChoice("unknown", "Not known")],
         description=("Employers with a pay bill over £3 million a year do. The levy transfer rules use this, and it "
-                     "changes to what the employer says when it applies for a levy transfer"),
+                     "changes to what the employer says when it applies for a levy transfer."),
         validators=[Optional()])
     address = text_area("Address (optional)", 500)
     postcode = StringField("Postcode (optional)", widget=GovTextInput(), validators=[

@@ -179,7 +179,7 @@ def apply(pledge_id: int):
         "levy/transfers/apply.html", form=form, pledge=pledge, by_employer=by_employer, left=left,
         rules=levy_transfers.rules_for(pledge, local),
         already=levy_transfers.pending_from(pledge, current_user.employer_id) if by_employer else None,
-        likely=levy_transfers.likely_problems(pledge, current_user.employer, local) if by_employer else [],
+        likely=levy_transfers.likely_problems(pledge, current_user.employer, local) if by_employer else None,
         title=f"Apply to {pledge.title}" if by_employer else f"Record an application to {pledge.title}",
         back=url_for("levy.applications") if by_employer else url_for("levy.pledge", pledge_id=pledge.id),
         field_params={"amount": MONEY, "hourly_wage": MONEY, "employer_pays_levy": INLINE,
@@ -204,7 +204,7 @@ def applications():
             "levy/transfers/employer_applications.html", employer=employer,
             page=levy_transfers.applications(_page(), employer_id=employer.id, to_employer=True),
             open_pledges=open_pledges,
-            likely={row.pledge.id: levy_transfers.likely_problems(row.pledge, employer, local)
+            likely={row.pledge.id: levy_transfers.likely_problems(row.pledge, employer, local).all
                     for row in open_pledges.items})
     return render_template("levy/transfers/applications.html", status=status, statuses=ApplicationStatus,
                            page=levy_transfers.applications(_page(), status=status),

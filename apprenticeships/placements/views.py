@@ -114,9 +114,9 @@ def form(placement_id: int | None):
 def show(placement_id: int):
     """A placement: its details, state, and the apprentices proposed for or on it."""
     placement = placement_or_404(placement_id, current_user)
+    assignments = placements.assignments_for(placement, withdrawn=current_user.role == Role.COORDINATOR)
     context = {"placement": placement, "confirm": ConfirmForm(), "places_left": placements.places_left(placement),
-               "assignments": placements.assignments_for(placement,
-                                                         withdrawn=current_user.role == Role.COORDINATOR),
+               "assignments": assignments, "expected_back": placements.expected_back(assignments),
                "amended": placements.last_amended(placement), "today": date.today(),
                "missing": placements.missing(placement) if placement.status in EDITABLE else []}
     if current_user.role == Role.COORDINATOR:
@@ -180,8 +180,10 @@ def review(placement_id: int):
             placements.send_back(current_user, placement, form.comment.data.strip())
             flash(f"{placement.title} was sent back to {placement.employer.name}.", "success")
         return _back_to(placement)
+    assignments = placements.assignments_for(placement)
     return render_template("placements/show.html", review_form=form, confirm=ConfirmForm(),
-                           assignments=placements.assignments_for(placement),
+                           assignments=assignments, expected_back=placements.expected_back(assignments),
+                           today=date.today(),
                            places_left=placements.places_left(placement),
                            amended=placements.last_amended(placement), **_review_context(placement))
 

@@ -32,8 +32,8 @@ MINUTES_A_WEEK = (60, 3600)  # 1 to 60 hours, as the database's CHECK has it
 
 # Text fields: (label in messages, longest allowed, the message when a required one is empty).
 TEXT = {
-    "first_name": ("First name", 80, "Enter the apprentice's first name"),
-    "last_name": ("Last name", 80, "Enter the apprentice's last name"),
+    "first_name": ("First name", 80, "Enter the apprentice’s first name"),
+    "last_name": ("Last name", 80, "Enter the apprentice’s last name"),
     "email": ("Email address", 254, None),
     "uln": ("ULN", 10, None),
     "team": ("Team", 120, None),

@@ -405,7 +405,25 @@ def facts_of(application: LevyApplication, employer_sector: str, standard: Appre
                  pledge_left=pledge_left if application.status is ApplicationStatus.PENDING else None)
 
 
-def likely_problems(pledge: LevyPledge, employer: EmployerPartner, local: LevyScheme) -> list[str]:
+@dataclass(frozen=True)
+class Likely:
+    """Why the council is likely to turn an employer's application down, before it applies (`likely_problems`).
+    `levy`: what its answer to the apply form's levy question can put right (sending the form updates its
+    record); `record`: what only the council's record of it can (its sector, its address). `all`: both, in the
+    words and order an application's check would give them."""
+
+    levy: list[str]
+    record: list[str]
+
+    @property
+    def all(self) -> list[str]:
+        return self.levy + self.record
+
+    def __bool__(self) -> bool:
+        return bool(self.levy or self.record)
+
+
+def likely_problems(pledge: LevyPledge, employer: EmployerPartner, local: LevyScheme) -> Likely:
     """Before an employer applies: what the app already knows about it (its sector, its address, whether
     it pays the levy when that is known: its record's `pays_levy`) checked by the same rule as an application
     (`problems`), against the pledge's criteria and the local rules that those facts can tell, in the
@@ -416,7 +434,8 @@ def likely_problems(pledge: LevyPledge, employer: EmployerPartner, local: LevySc
     facts = Facts(employer_pays_levy=bool(pays_levy), apprentices_live_in_borough=True, hourly_wage_pence=None,
                   location=employer.postcode, employer_sector=employer.sector, standard_id=0, standard_name="",
                   level=0, location_is_address=True)
-    return problems(facts, rules, to_employer=True)
+    return Likely(levy=problems(facts, Rules(non_levy_employers_only=rules.non_levy_employers_only), to_employer=True),
+                  record=problems(facts, replace(rules, non_levy_employers_only=False), to_employer=True))
 
 
 def band_for(standard_id: int) -> int | None:

@@ -142,7 +142,7 @@ def council() -> Council:
 
     settings = ProgrammeSettings.current()
     if not (settings.old_la_code and settings.new_la_code and settings.la_name):
-        raise ServiceError("Enter the council's local authority codes and name in the programme settings first.")
+        raise ServiceError("Enter the council’s local authority codes and name in the programme settings first.")
     return Council(settings.old_la_code, settings.new_la_code, settings.la_name)
 
 

@@ -27,8 +27,10 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from ..extensions import db
 from ..models import (
     Apprentice,
+    ApprenticeStatus,
     AssignmentStatus,
     AuditEvent,
+    BreakInLearning,
     Placement,
     PlacementAssignment,
     PlacementInterest,
@@ -592,3 +594,16 @@ def interests_of(apprentice: Apprentice) -> set[int]:
     """The placements this apprentice has said they would like."""
     return set(db.session.scalars(
         sa.select(PlacementInterest.placement_id).where(PlacementInterest.apprentice_id == apprentice.id)))
+
+
+def expected_back(assignments: list[PlacementAssignment]) -> dict[int, date]:
+    """When each of their apprentices on a break in learning is expected back (by apprentice id), as the
+    employer's home has it (services/employers.hosted): the latest expected return of the breaks they have not
+    come back from. One statement, none when nobody is on a break."""
+    on_break = {a.apprentice_id for a in assignments if a.apprentice.status is ApprenticeStatus.BREAK_IN_LEARNING}
+    if not on_break:
+        return {}
+    return dict(db.session.execute(
+        sa.select(BreakInLearning.apprentice_id, sa.func.max(BreakInLearning.expected_return_date))
+        .where(BreakInLearning.apprentice_id.in_(on_break), BreakInLearning.returned_on.is_(None))
+        .group_by(BreakInLearning.apprentice_id)).tuples().all())

@@ -27,7 +27,7 @@ def test_add_an_apprentice_to_a_cohort(page: Page, live_server, console_errors):
     page.get_by_role("button", name="Add an apprentice").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Add an apprentice")
     page.get_by_role("button", name="Save apprentice").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the apprentice's first name")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the apprentice’s first name")
     assert_accessible(page)
     page.get_by_label("First name").fill("Noor")
     page.get_by_label("Last name").fill("Haddad")

@@ -18,7 +18,7 @@ PAGES = [
     ("/users/invite/employer", "Invite an employer partner"),
     ("/cohorts/1/edit", None),
     ("/cohorts/1/archive", None),
-    ("/apprentices/1/edit", "Edit Jordan Ellis's details"),
+    ("/apprentices/1/edit", "Edit Jordan Ellis’s details"),
     ("/apprentices/1/status/withdraw", "Withdraw from the programme"),
     ("/employers", "Employer partners"),
     ("/employers/1", "Kestrel Logistics Ltd"),

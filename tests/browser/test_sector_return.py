@@ -36,7 +36,7 @@ def test_making_this_years_return_and_filing_last_years_without_javascript(brows
     expect(page.get_by_text("Employee numbers saved.")).to_be_visible()
     expect(page.get_by_text("employees at the start × 100 =").first).to_be_visible()
 
-    page.get_by_role("link", name="Write the answers (drafted for you from the year's figures)").click()
+    page.get_by_role("link", name="Write the answers (drafted for you from the year’s figures)").click()
     expect(page.get_by_label("What actions have you taken to meet the target? (optional)")).to_contain_text(
         f"From {year.in_words}")
     page.get_by_label("How are you planning to meet the target in future? (optional)").fill("A new cohort in 2027.")

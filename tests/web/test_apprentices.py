@@ -81,7 +81,7 @@ def test_adding_an_apprentice(app, coordinator_client):
 
 
 @pytest.mark.parametrize("changes,field,message", [
-    ({"first_name": ""}, "first_name", "Enter the apprentice's first name"),
+    ({"first_name": ""}, "first_name", "Enter the apprentice’s first name"),
     ({"email": "noor@"}, "email", "Enter an email address in the correct format, like name@example.org"),
     ({"email": "APPRENTICE@example.org"}, "email", "Another apprentice has this email address"),
     ({"uln": "12345"}, "uln", "ULN must be 10 digits"),

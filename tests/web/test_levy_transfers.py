@@ -329,6 +329,23 @@ def test_an_employer_partner_sees_only_their_own_applications_and_applies_to_ope
     assert "Record a payment" not in payments and "Edit" not in [a.get_text(strip=True) for a in mine.select("a")]
 
 
+def test_an_employers_menu_leads_to_its_levy_transfer_funding_named_as_the_page_is(app, employer_client):
+    def menu(url: str) -> list[tuple[str, str, bool]]:
+        return [(text_of(a), a["href"], "govuk-service-navigation__item--active" in a.find_parent("li")["class"])
+                for a in page(employer_client.get(url)).select("nav .govuk-service-navigation__list > li:not("
+                                                               ".app-service-navigation__notifications):not("
+                                                               ".app-service-navigation__sign-out) > a")]
+
+    assert menu("/employer") == [("Home", "/employer", True), ("Placements", "/placements", False),
+                                 ("Reviews", "/reviews", False),
+                                 ("Levy transfer funding", "/levy/applications", False)]
+    levy = page(employer_client.get("/levy/applications"))
+    assert levy.h1.get_text(strip=True) == "Levy transfer funding"
+    assert menu("/levy/applications")[-1] == ("Levy transfer funding", "/levy/applications", True)
+    # An application of its own sits under it.
+    assert menu(f"/levy/applications/{application_id(app, 'Kestrel')}")[-1][2] is True
+
+
 def test_an_employer_applies_and_the_coordinator_sees_it_checked_against_the_rules(app, employer_client, signed_in):
     health = pledge_id(app, HEALTH)
     response = post(employer_client, f"/levy/pledges/{health}/apply",
@@ -1138,6 +1155,11 @@ def test_an_employer_is_warned_before_applying_to_a_pledge_it_is_unlikely_to_qua
     assert "it is likely to turn down an application to this pledge" in form.find(id="likely-turned-down").get_text()
     assert [li.get_text(strip=True) for li in form.select("#likely-reasons li")] == [sector + "."]
     assert "You can still apply: the council decides." in text_of(form)
+    # Its sector is not on the form: it is told where to say it has changed, and nothing about the levy.
+    assert text_of(form.find(id="likely-record")) == (
+        "If your organisation’s sector or address has changed, say so under “Anything else”: the council reads it "
+        "with your application.")
+    assert form.find(id="likely-levy") is None and form.find("textarea", attrs={"name": "details"}) is not None
     assert page(employer_client.get(f"/levy/pledges/{digital}/apply")).find(id="likely-turned-down") is None
     listed = page(employer_client.get("/levy/applications"))
     # Its own sentences after the warning's, not a capital letter after a colon.
@@ -1156,6 +1178,15 @@ def test_an_employer_is_warned_before_applying_to_a_pledge_it_is_unlikely_to_qua
     form = page(employer_client.get(f"/levy/pledges/{health}/apply"))
     assert [li.get_text(strip=True) for li in form.select("#likely-reasons li")] == [
         "Your organisation pays the levy: this scheme is for non-levy employers only.", sector + "."]
+    # The levy is asked on this form, answered from the record: the advice points to that answer, which it links.
+    levy_advice = form.find(id="likely-levy")
+    assert text_of(levy_advice) == (
+        "If your organisation does not pay the levy, answer “No” to “Does your organisation pay the apprenticeship "
+        "levy?” below. Your answer updates the council’s record of your organisation.")
+    target = form.find(id=levy_advice.find("a")["href"].removeprefix("#"))
+    assert target.name == "input" and target["name"] == "employer_pays_levy"
+    assert [i["value"] for i in form.select("input[name=employer_pays_levy][checked]")] == ["yes"]
+    assert "If your details have changed" not in text_of(form) and form.find(id="likely-record") is not None
     listed = page(employer_client.get("/levy/applications"))
     assert " ".join(listed.find(id=f"likely-{health}").find("strong").get_text(" ", strip=True).split()) == (
         "Warning The council is likely to turn down an application from you. Your organisation pays the levy: "
@@ -1376,6 +1407,41 @@ def test_the_apply_and_decision_pages_keep_the_form_pages_errors_way_back_and_he
 # --- The new employer's trial (after issue 17) ------------------------------------------------------------
 
 
+def test_withdrawing_an_accepted_application_is_a_link_at_the_end_saying_what_it_does_not_a_red_button(
+        app, employer_client, coordinator_client):
+    """GOV.UK's destructive actions: a warning (red) button only on the page that confirms; elsewhere a link or
+    a secondary button. Kestrel's (demo) is accepted, with payments going through."""
+    kestrel = application_id(app, "Kestrel")
+    shown = page(employer_client.get(f"/levy/applications/{kestrel}"))
+    assert shown.select(".govuk-button--warning") == [] and shown.select("main .govuk-button") == []
+    main = shown.find("main")
+    headings = [text_of(h) for h in main.find_all("h2")]
+    assert headings[-1] == "If you no longer need the funds"
+    assert headings.index("What happens next") < headings.index("Money") < headings.index("Apprentices") < len(
+        headings) - 1  # after the reassurance, what happens next and the payments: the page's last section
+    section = main.find(id="withdrawing")
+    assert text_of(section.find_next("p")) == (
+        "You can withdraw your application. Its funds go back to the pledge, and no more payments are made for your "
+        "apprentices’ training and assessment. This cannot be undone.")
+    [link] = [a for a in main.find_all("a") if "withdraw" in a.get_text().lower()]
+    assert (text_of(link), link["href"]) == ("Withdraw your application", f"/levy/applications/{kestrel}/withdraw")
+    assert "govuk-button" not in link.get("class", [])
+    # The page it opens confirms, with the red button.
+    confirm = page(employer_client.get(link["href"]))
+    assert confirm.h1.get_text(strip=True) == "Withdraw your application?"
+    assert [text_of(b) for b in confirm.select("main .govuk-button--warning")] == ["Withdraw the application"]
+
+    # The coordinator's moves are secondary buttons beside the first, never red on this page.
+    pending = page(coordinator_client.get(f"/levy/applications/{application_id(app, 'Brightside')}"))
+    assert [(text_of(b), b["class"]) for b in pending.select("main .govuk-button-group .govuk-button")] == [
+        ("Approve", ["govuk-button"]), ("Reject", ["govuk-button", "govuk-button--secondary"]),
+        ("Record that they withdrew", ["govuk-button", "govuk-button--secondary"])]
+    theirs = page(coordinator_client.get(f"/levy/applications/{kestrel}"))
+    assert [(text_of(b), b["class"]) for b in theirs.select("main .govuk-button-group .govuk-button")] == [
+        ("Record that they withdrew", ["govuk-button", "govuk-button--secondary"])]
+    assert theirs.find(id="withdrawing") is None
+
+
 def rules_cell(client, application: int) -> str:
     """What the employer's list of applications says of one application's rules."""
     [row] = [r for r in page(client.get("/levy/applications")).select("#yours ~ div tbody tr")
@@ -1386,7 +1452,7 @@ def rules_cell(client, application: int) -> str:
 def test_a_rule_broken_since_the_approval_does_not_stop_the_transfer_and_the_employer_is_told_so(
         app, employer_client):
     """Kestrel's (demo): approved meeting the rules; the council has since recorded an apprentice who lives
-    outside the borough. Above the Withdraw button, the employer reads what that means: nothing stops."""
+    outside the borough. The employer reads what that means: nothing stops."""
     kestrel = application_id(app, "Kestrel")
     shown = page(employer_client.get(f"/levy/applications/{kestrel}"))
     with app.app_context():
@@ -1400,8 +1466,6 @@ def test_a_rule_broken_since_the_approval_does_not_stop_the_transfer_and_the_emp
     assert "KST-DEV-02 lives outside the borough: this scheme is for apprentices who live in the borough." in said
     assert "Your application does not meet" not in said and shown.find(class_="govuk-warning-text") is None
     assert shown.find(id="approved-anyway") is None  # the council did not know of it when it approved
-    main = str(shown.find("main"))
-    assert main.index('id="rules-outcome"') < main.index("Withdraw")
     assert rules_cell(employer_client, kestrel) == (
         "KST-DEV-02 lives outside the borough: this scheme is for apprentices who live in the borough "
         "The council approved it: payments go ahead as agreed")
@@ -1569,6 +1633,9 @@ def test_an_employer_partners_record_says_whether_it_pays_the_levy_and_the_levy_
     assert (recorded(), warned(), answered()) == ("Not known", None, [])
     edit_page = page(coordinator_client.get(edit))
     assert text_of(edit_page.find("legend")) == "Does the employer pay the apprenticeship levy?"
+    assert text_of(edit_page.find(id="pays_levy-hint")) == (
+        "Employers with a pay bill over £3 million a year do. The levy transfer rules use this, and it changes to "
+        "what the employer says when it applies for a levy transfer.")
     assert [i["value"] for i in edit_page.select("input[name=pays_levy][checked]")] == ["unknown"]
 
     # The coordinator records that it pays the levy: the employer is warned before applying, and the form says yes.
@@ -1580,6 +1647,7 @@ def test_an_employer_partners_record_says_whether_it_pays_the_levy_and_the_levy_
     form = page(employer_client.get(f"/levy/pledges/{digital}/apply"))
     assert "Your organisation pays the levy: this scheme is for non-levy employers only." in [
         li.get_text(strip=True) for li in form.select("#likely-reasons li")]
+    assert form.find(id="likely-levy") is not None and form.find(id="likely-record") is None  # its sector fits
 
     # The employer applies saying it does not: its newer word is what its record now says.
     response = post(employer_client, f"/levy/pledges/{digital}/apply",

@@ -88,7 +88,7 @@ def test_without_the_codes_the_page_says_where_to_set_them_and_nothing_downloads
     assert "first enter the council’s local authority codes in the programme settings" in text_of(listing)
     assert [text_of(h) for h in listing.find_all("h2")].count("Open data") == 1  # said once, after the links
     response = coordinator_client.get(f"/cohorts/{cohort}/sharing/open-data.zip", follow_redirects=True)
-    assert "Enter the council's local authority codes and name in the programme settings first." in text_of(
+    assert "Enter the council’s local authority codes and name in the programme settings first." in text_of(
         page(response))
     path = make_link(coordinator_client, cohort)
     public = app.test_client()

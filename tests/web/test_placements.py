@@ -639,15 +639,26 @@ def test_every_change_an_employer_makes_is_confirmed_the_same_way(app, employer_
         "Fleet data placement has been closed. Apprentices can no longer apply for it."
 
 
-def test_the_employer_sees_an_apprentice_on_a_break_in_learning_as_on_a_break_not_active(app, employer_client):
+def test_the_employer_sees_an_apprentice_on_a_break_in_learning_as_on_a_break_not_active(
+        app, employer_client, coordinator_client):
     from apprenticeships.services import apprentices as apprentice_service
 
-    def status_of_jordan() -> str:
-        table = page(employer_client.get("/employer")).select_one("[aria-label='Apprentices with this employer']")
+    def jordans_row(soup):
+        table = soup.select_one("[aria-label='Apprentices with this employer'], "
+                                "[aria-label='Apprentices proposed for or on this placement']")
         [row] = [tr for tr in table.select("tbody tr") if "Jordan Ellis" in text_of(tr)]
+        return row
+
+    def status_of_jordan() -> str:
+        return text_of(jordans_row(page(employer_client.get("/employer"))).find(attrs={"data-label": "Status"}))
+
+    def on_placement_page(client) -> str:
+        row = jordans_row(page(client.get(placement)))
         return text_of(row.find(attrs={"data-label": "Status"}))
 
-    assert status_of_jordan() == "Active"
+    placement = jordans_row(page(employer_client.get("/employer"))).find(attrs={"data-label": "Placement"}).a["href"]
+    assert status_of_jordan() == on_placement_page(employer_client) == on_placement_page(coordinator_client) == (
+        "Active")
     back = date.today() + timedelta(days=40)
     with app.app_context():
         boss = db.session.scalar(sa.select(User).where(User.role == Role.COORDINATOR).limit(1))
@@ -657,6 +668,8 @@ def test_the_employer_sees_an_apprentice_on_a_break_in_learning_as_on_a_break_no
         db.session.commit()
     said = status_of_jordan()
     assert said == f"On a break in learning – expected back {format_date(back)}"
+    # The placement's page says the same, to the employer and to the coordinator.
+    assert on_placement_page(employer_client) == on_placement_page(coordinator_client) == said
     assert "Caring" not in text_of(page(employer_client.get("/employer")))  # the reason stays with the council
 
 

@@ -359,9 +359,9 @@ def test_the_page_to_publish_has_the_figures_and_no_personal_data(year_2019, app
 
 def test_open_data_needs_the_councils_codes_then_suppresses_small_counts(year_2019, app, coordinator_client):
     forget_council_codes(app)
-    assert "enter the council's local authority codes" in text_of(page(coordinator_client.get(URL)))
+    assert "enter the council’s local authority codes" in text_of(page(coordinator_client.get(URL)))
     refused = coordinator_client.get(f"{URL}/open-data.zip", follow_redirects=True)
-    assert "Enter the council's local authority codes and name in the programme settings first." in text_of(
+    assert "Enter the council’s local authority codes and name in the programme settings first." in text_of(
         page(refused))
     with app.app_context():
         settings = ProgrammeSettings.current()

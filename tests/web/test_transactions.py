@@ -159,7 +159,7 @@ def test_the_import_keeps_the_rules_for_a_valid_apprentice(app, coordinator_clie
     summary = text_of(page(upload(coordinator_client, make_csv(rows))).select_one(".govuk-error-summary"))
     assert "Row 2, first_name: First name must not contain control characters" in summary
     assert "Row 2, contracted_hours_per_week: Contracted hours a week must be a number, like 37.5" in summary
-    assert "Row 3, last_name: Enter the apprentice's last name" in summary
+    assert "Row 3, last_name: Enter the apprentice’s last name" in summary
     assert "Row 3, start_date: Start date must be a year between 1900 and 2100" in summary
 
 
@@ -179,7 +179,7 @@ def test_the_rules_take_plain_values_and_say_what_is_wrong_with_each_field(demo_
     bad = {**good, "first_name": "\u200b", "cohort_id": "\u00b2", "mentor_id": "99999999999999999999",
            "contracted_minutes_per_week": 30, "planned_end_date": date(2027, 1, 1), "consent_to_be_named": "maybe"}
     assert apprentice_rules.check(bad, options=options).problems == {
-        "first_name": "Enter the apprentice's first name",
+        "first_name": "Enter the apprentice’s first name",
         "cohort_id": "Select a cohort",
         "mentor_id": "Select a mentor from the list",
         "contracted_minutes_per_week": "Contracted hours must be between 1 and 60 a week",
