@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy.util import LRUCache
@@ -25,6 +26,11 @@ from apprenticeships.extensions import db
 
 from .databases import from_environment as databases_from_environment
 from .helpers import DEMO_EMAILS, sign_in
+
+# Property tests judged on what they find, not on how fast this machine draws their examples: the suite's
+# three runs share two cores, and a draw once took 3 s, failing a health check about speed alone.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 @pytest.fixture(scope="session")
