@@ -148,7 +148,8 @@ def _sql_expected(apprentice_id: int, today: date) -> tuple[float, float]:
                               .where(progress.c.apprentice_id == apprentice_id)).one()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(one=learners(), today=dates)
 def test_the_sql_figures_equal_the_specification(empty_app, one, today):
     refs = {"cohort": Cohort(name="c", start_date=START), "provider": TrainingProvider(name="p"), "standards": {}}

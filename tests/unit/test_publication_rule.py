@@ -58,7 +58,8 @@ def cohort(demo_db):
     return db.session.get(Cohort, biggest)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=steps, threshold=st.sampled_from((3, 5)))
 def test_no_two_published_versions_differ_by_less_than_the_threshold(cohort, steps, threshold):
     outer = db.session.begin_nested()  # each example starts from the demo programme as it was

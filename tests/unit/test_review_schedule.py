@@ -163,7 +163,8 @@ def _sql_due(apprentice_id: int, today: date) -> date | None:
     return db.session.scalar(sa.select(progress.c.review_due_date).where(progress.c.apprentice_id == apprentice_id))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(facts=clocks(), today=days, rules=st.sampled_from([(ReviewIntervalUnit.WEEKS, 12),
                                                           (ReviewIntervalUnit.MONTHS, 3),
                                                           (ReviewIntervalUnit.MONTHS, 1)]))
