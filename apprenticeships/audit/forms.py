@@ -10,9 +10,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from ..extensions import db
+from ..fields import FILTER_DATES_IN_ORDER, FilterDateField
 from ..forms import AppForm
 from ..ids import parse_id
-from ..logbook.forms import FILTER_DATES_IN_ORDER, FilterDateField
 from ..models import Apprentice
 from ..services import audit
 

@@ -316,16 +316,15 @@ def apprentice_form(application_id: int, apprentice_id: int | None):
     if apprentice is None and application.status is not ApplicationStatus.ACCEPTED:
         flash("Apprentices are added while the employer has accepted the funds and some are left.", "error")
         return redirect(back, code=303)
-    form = TransferApprenticeForm(apprentice=apprentice, application=application,
-                                  min_wage=levy_transfers.scheme().min_hourly_wage_pence)
+    minimum = levy_transfers.scheme().min_hourly_wage_pence
+    form = TransferApprenticeForm(apprentice=apprentice, application=application, min_wage=minimum)
     if form.validate_on_submit():
         on_refusal_go_to(request.path)
         row = apprentice or TransferApprentice()
         with conflict_shown_on(form, row, "apprentice"):
             levy_transfers.save_apprentice(current_user, application, row, form.values(),
                                            version=form.seen_version())
-            below = levy_transfers.wage_problem(row.hourly_wage_pence, levy_transfers.scheme().min_hourly_wage_pence) \
-                if row.hourly_wage_pence is not None else None
+            below = levy_transfers.wage_problem(row.hourly_wage_pence, minimum)
             flash(f"{row.reference} saved." + (f" {below}: the application shows this rule as not met." if below
                                                else ""), "success")
             return redirect(back + "#apprentices", code=303)

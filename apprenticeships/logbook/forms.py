@@ -10,7 +10,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..evidence.forms import EvidenceField
-from ..fields import CheckboxesInput, GovDateField, HoursField, RadioInput, text_area
+from ..fields import (
+    FILTER_DATES_IN_ORDER,
+    CheckboxesInput,
+    FilterDateField,
+    GovDateField,
+    HoursField,
+    RadioInput,
+    text_area,
+)
 from ..forms import AppForm
 from ..ids import parse_id
 from ..models import ActivityType, Apprentice, Ksb, LogEntry
@@ -124,33 +132,6 @@ QUEUE_STATUS_CHOICES = [
     (QueueStatus.ANSWERED, "Answered", "Back from a query: the apprentice answered it or changed the entry"),
 ]
 NEWEST_FIRST = "newest"
-
-
-class FilterDateField(GovDateField):
-    """A list's filter date, labelled "From" or "To" beside the other: its messages call it "the ‘from’
-    date", as "From must be a real date" would not read as a sentence. The verification queue and the
-    audit log both use it, so that their date filters say the same."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.type = "GovDateField"  # a date input as any other (the error summary links to its day box)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            message, label = str(error), self.label.text  # "From must be a real date"
-            if message.startswith(label):
-                message = filter_date_name(label) + message[len(label):]
-            raise ValueError(message) from None
-
-
-def filter_date_name(label: str) -> str:
-    """A filter date's label as a sentence names it: "From" as "The ‘from’ date"."""
-    return f"The ‘{label.lower()}’ date"
-
-
-FILTER_DATES_IN_ORDER = "The ‘to’ date must be the same as or after the ‘from’ date"
 
 
 class QueueFilterForm(AppForm):

@@ -348,10 +348,10 @@ def problems(facts: Facts, rules: Rules, *, to_employer: bool = False) -> list[s
     return found
 
 
-def wage_problem(wage_pence: int, minimum_pence: int | None) -> str | None:
+def wage_problem(wage_pence: int | None, minimum_pence: int | None) -> str | None:
     """Why an hourly wage (an application's, or a transfer apprentice's) does not meet the scheme's minimum, in
-    the same words wherever it is checked."""
-    if minimum_pence is not None and wage_pence < minimum_pence:
+    the same words wherever it is checked. None when it does, or when either is not known."""
+    if wage_pence is not None and minimum_pence is not None and wage_pence < minimum_pence:
         return (f"The hourly wage ({money(wage_pence)}) is below this scheme’s minimum of {money(minimum_pence)} "
                 "an hour")
     return None
