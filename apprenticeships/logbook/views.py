@@ -524,7 +524,28 @@ def _queue_context(form: QueueFilterForm, page: int | None = None) -> dict:
             "status_choices": QUEUE_STATUS_CHOICES,
             "can_verify": logbook.can_verify, "can_query": logbook.can_query, "has_left": logbook.has_left,
             "can_undo": lambda entry: logbook.can_undo(current_user, entry),
-            "undo_window": logbook.undo_window_in_words()}
+            "undo_window": logbook.undo_window_in_words(),
+            "queue_row_key": _queue_row_key(args)}
+
+
+def _queue_row_key(args: dict):
+    """What a waiting row of the queue shows, as the key its markup is kept by (templating.kept_row):
+    the entry's columns, its KSBs and files, the apprentice's name and status, and the page's filters,
+    which its links carry. Whether its question was answered or the entry changed is in its columns
+    (the answer, the status), and whether an edit rather than an answer brought it back from a query in
+    `changed` (its version moves with any edit)."""
+    filters = tuple(sorted((name, str(value)) for name, value in args.items()))
+
+    def key(entry, files, changed: bool) -> tuple:
+        person = entry.apprentice
+        return ("queue", filters, entry.id, entry.version, entry.status, entry.activity_date, entry.minutes,
+                entry.activity_type, entry.off_the_job, entry.description, entry.query_comment,
+                entry.query_response, tuple(ksb.code for ksb in entry.ksbs), entry.apprentice_id,
+                person.first_name, person.last_name, person.status,
+                tuple((f.id, f.scan_status, f.filename, f.media_type, f.size_bytes, f.thumbnail_digest) for f in files),
+                changed)
+
+    return key
 
 
 def _row_id(entry) -> str:

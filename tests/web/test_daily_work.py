@@ -579,8 +579,26 @@ def test_on_track_only_once_the_hours_expected_are_verified_and_the_same_words_o
         cohort = page(coordinator_client.get("/cohorts/1?q=ellis")).select_one("#cohort-table tbody tr")
         return home, text_of(cohort.find("td", attrs={"data-label": "Off-the-job hours"}))
 
+    def unverify_minutes(minutes: float) -> None:
+        """At least this many verified off-the-job minutes back to waiting, the newest entries first."""
+        with app.app_context():
+            newest_first = db.session.scalars(sa.select(LogEntry).where(
+                LogEntry.apprentice_id == jordan(app), LogEntry.status == VerificationStatus.VERIFIED,
+                LogEntry.off_the_job.is_(True)).order_by(LogEntry.activity_date.desc(), LogEntry.id.desc()))
+            for entry in newest_first:
+                if minutes <= 0:
+                    break
+                entry.status, entry.verified_by_id, entry.verified_at = VerificationStatus.PENDING, None, None
+                minutes -= entry.minutes
+            db.session.commit()
+
     before = totals()
-    assert before.verified_hours < 0.95 * before.expected_hours  # the demo's Jordan is behind a little
+    if before.verified_hours >= 0.9 * before.expected_hours:
+        # The demo's history is laid out back from today, so on some days Jordan is on track already:
+        # start from 10% under (only verified hours count towards the figure expected).
+        unverify_minutes((before.verified_hours - 0.9 * before.expected_hours) * 60)
+        before = totals()
+    assert before.verified_hours < 0.95 * before.expected_hours
     verify_minutes((0.95 * before.expected_hours - before.verified_hours) * 60)  # 5% under
     assert totals().pace is Pace.SLIGHTLY_BEHIND
     home, table = said()

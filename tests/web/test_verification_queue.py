@@ -431,6 +431,49 @@ def test_htmx_verify_answers_with_only_the_row_and_the_counts(app, mentor_client
     assert status_of(app, int(row["id"].removeprefix("entry-"))) == VerificationStatus.VERIFIED
 
 
+def test_a_row_shown_before_shows_at_once_what_changed_since_and_its_form_still_works(app, mentor_client):
+    """Rows are kept by everything they show (templating.kept_row): a second view shows the same row,
+    and a new name, a file, its virus check or a changed entry shows in the next view; a kept row's form
+    carries this page's CSRF token."""
+    from apprenticeships.models import EvidenceFile, ScanStatus
+
+    def newest() -> BeautifulSoup:
+        soup = queue(mentor_client, "?sort=newest")
+        assert csrf_token_from(str(rows(soup)[0])) == csrf_token_from(str(soup))  # the page's own token
+        return rows(soup)[0]
+
+    def without_tokens(row: BeautifulSoup) -> str:
+        for hidden in row.find_all("input", attrs={"name": "csrf_token"}):
+            hidden["value"] = ""
+        return str(row)
+
+    first = newest()
+    entry_id = int(first["id"].removeprefix("entry-"))
+    assert without_tokens(newest()) == without_tokens(first)
+    with app.app_context():
+        entry = db.session.get(LogEntry, entry_id)
+        entry.apprentice.first_name = "Jo"
+        file = EvidenceFile(apprentice_id=entry.apprentice_id, log_entry_id=entry.id, filename="notes.pdf",
+                            media_type="application/pdf", size_bytes=2048, digest="a" * 64,
+                            scan_status=ScanStatus.PENDING)
+        db.session.add(file)
+        db.session.commit()
+        file_id = file.id
+    shown = newest()
+    assert text_of(shown.find("a")).startswith("Jo ") and "notes.pdf Being checked" in text_of(shown)
+    with app.app_context():
+        db.session.get(EvidenceFile, file_id).scan_status = ScanStatus.CLEAN
+        db.session.get(LogEntry, entry_id).description = "Read the safety manual twice"
+        db.session.commit()
+    shown = newest()
+    assert shown.find("a", href=f"/evidence/{file_id}") and "Being checked" not in text_of(shown)
+    assert "Read the safety manual twice" in text_of(shown)
+    form = shown.find("form")
+    response = mentor_client.post(form["action"], data={
+        field["name"]: field["value"] for field in form.find_all("input", attrs={"type": "hidden"})})
+    assert response.status_code == 303 and status_of(app, entry_id) == VerificationStatus.VERIFIED
+
+
 def test_without_javascript_verify_comes_back_to_the_same_place_at_the_entry(app, mentor_client):
     add_entries(app, "Liam", 55, date.today() - timedelta(days=300))
     query = "?status=waiting&sort=newest&page=2"
