@@ -43,9 +43,11 @@ NO_MENTOR = "none"
 def show(apprentice_id: int):
     """Details, mentor, placements, status history, progress and reviews."""
     apprentice = apprentice_or_404(apprentice_id, current_user, *profiles.DETAILS)
-    audit.viewed(current_user, "apprentice.viewed", apprentice)
-    if requested_block({MENTOR_SECTION: "mentor_section"}):  # the mentor picker's Cancel: the section, closed
+    if requested_block({MENTOR_SECTION: "mentor_section"}):
+        # The mentor picker's Cancel: the section of the page already open (whose view was recorded),
+        # closed again. Its mentor's name is all it shows: not another look at the record.
         return render_block("apprentices/show.html", "mentor_section", apprentice=apprentice)
+    audit.viewed(current_user, "apprentice.viewed", apprentice)
     profile = profiles.load(apprentice, date.today(), ProgrammeSettings.current())
     coordinating = current_user.role == Role.COORDINATOR
     return render_template("apprentices/show.html", profile=profile, apprentice=apprentice, today=date.today(),

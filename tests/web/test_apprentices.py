@@ -181,9 +181,16 @@ def test_cancel_in_the_inline_picker_closes_it_and_gives_the_focus_back_to_the_l
     assert cancel["href"] == f"{path}#mentor"
     assert cancel["hx-get"] == path and cancel["hx-target"] == "#mentor-section"
     assert cancel["data-app-refocus"] == "mentor-change"
+    def views_recorded() -> int:
+        with app.app_context():
+            return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+                AuditEvent.action == "apprentice.viewed", AuditEvent.apprentice_id == known["ruby"]))
+
+    viewed = views_recorded()
     closed = coordinator_client.get(path, headers={"HX-Request": "true", "HX-Target": "mentor-section"})
     section = BeautifulSoup(closed.get_data(as_text=True), "html.parser")
     assert "<html" not in closed.get_data(as_text=True) and section.find(id="mentor-section")
+    assert views_recorded() == viewed  # closing the picker is not another look at the record
     assert section.find(id="mentor-picker") is None and text_of(section.find(id="mentor-change")) == "Assign a mentor"
     assert "No mentor assigned." in text_of(section)
     # Opened on its own page, Cancel is only a link back.
