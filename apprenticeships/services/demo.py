@@ -665,7 +665,9 @@ class _DemoBuilder:
                         self._query(entry, "Could you say which module this was, so it matches the provider's record?")
                         queried += 1
                 day_job = week + timedelta(days=2)
-                if self.rng.random() < 0.15 and day_job < min(stop, self.today):
+                # Verified, so done by the day before yesterday: a verification comes a day or more
+                # after the work, and by yesterday (_at).
+                if self.rng.random() < 0.15 and day_job < min(stop, self.today - timedelta(days=1)):
                     self._entry(apprentice, day_job, 120, verified=True, off_the_job=False)
             week += timedelta(weeks=1)
 
