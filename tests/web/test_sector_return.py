@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from datetime import date, timedelta
 
 import pytest
@@ -122,6 +123,59 @@ def test_the_figures_come_from_the_records_split_by_who_employed_them_on_each_da
     assert row(soup, NEW) == ["1", "1", "2"]
     assert row(soup, "Number of employees working in England at the start of the period") == ["Not given"] * 3
     assert "Not applicable: the number of employees at the start has not been given" in text_of(soup)
+
+
+def test_the_database_counts_each_apprentice_as_the_rule_says(app):
+    """The page's counts come from one statement (sector_return.count_in_the_records): it agrees with the
+    rule written out in Python (count_apprentices, tested on its own in tests/unit/test_financial_year.py)
+    for apprentices who start, leave, finish, pause and move on every kind of day, the years' edges most."""
+    from apprenticeships.services.sector_return import Apprenticeship, count_apprentices, count_in_the_records
+
+    rng = random.Random(2026)
+    edges = [date(y, m, d) for y in range(2040, 2046) for m, d in ((3, 31), (4, 1), (4, 2), (3, 30))]
+
+    def day(after: date) -> date:  # a year's edge, or any day, on or after `after`
+        later = [d for d in edges if d >= after]
+        if later and rng.random() < 0.5:
+            return rng.choice(later)
+        return after + timedelta(days=rng.randint(0, 1500))
+
+    made = []
+    for _ in range(120):
+        start = day(date(2040, 1, 1))
+        pauses = []
+        for _ in range(rng.choice((0, 0, 1, 2))):
+            first = day(start)
+            pauses.append((first, rng.choice((None, day(first)))))
+        made.append(Apprenticeship(
+            start_date=start, withdrawal_date=rng.choice((None, day(start))),
+            completion_date=rng.choice((None, None, day(start))), employed_by=rng.choice(list(EmployedBy)),
+            employed_by_since=rng.choice((None, day(start))), breaks=tuple(pauses)))
+    years = [FinancialYear(y) for y in range(2039, 2047)]
+    with app.app_context():
+        before = {year: count_in_the_records(year) for year in years}  # the demo's current apprentices
+        model = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Liam"))
+        for n, a in enumerate(made):
+            apprentice = Apprentice(
+                first_name="Counted", last_name=f"Person {n}", cohort_id=model.cohort_id,
+                standard_id=model.standard_id, provider_id=model.provider_id, service_area=model.service_area,
+                contracted_minutes_per_week=37 * 60, start_date=a.start_date,
+                planned_end_date=a.start_date + timedelta(days=800), withdrawal_date=a.withdrawal_date,
+                completion_date=a.completion_date, employed_by=a.employed_by,
+                employed_by_since=a.employed_by_since)
+            for first, returned in a.breaks:
+                apprentice.breaks.append(BreakInLearning(
+                    start_date=first, expected_return_date=first + timedelta(weeks=8), returned_on=returned,
+                    reason="test"))
+            db.session.add(apprentice)
+        db.session.commit()
+        for year in years:
+            rule = count_apprentices(made, year)
+            counted = count_in_the_records(year)
+            assert {part: (c.start - before[year][part].start, c.end - before[year][part].end,
+                           c.new - before[year][part].new) for part, c in counted.items()} == \
+                {part: (c.start, c.end, c.new) for part, c in rule.items()}, year.label
+    assert sum(c.start + c.end + c.new for year in years for c in count_apprentices(made, year).values()) > 200
 
 
 def test_employee_numbers_give_the_three_percentages_with_their_working(year_2019, app, coordinator_client):
