@@ -33,7 +33,7 @@ from ..text import hours_in_words
 from . import audit, changes, charts, notifications
 from .errors import ServiceError, StaleRecord
 from .otj import Learner, Pace, expected_minutes_to_date, is_behind, pace
-from .pagination import Page, paginate
+from .pagination import Listing, Page
 from .progress import NextReview, add_months, learner_for, next_review_from, progress_subquery
 
 TRACKED = ("activity_date", "activity_type", "off_the_job", "minutes", "description")
@@ -368,10 +368,14 @@ def answer(actor: User, entry: LogEntry, response: str) -> None:
     notifications.query_answered(entry)
 
 
+_LOG = Listing(sa.select(LogEntry).where(LogEntry.apprentice_id == sa.bindparam("apprentice_id"))
+               .options(selectinload(LogEntry.ksbs), undefer(LogEntry.evidence_count))
+               .order_by(LogEntry.activity_date.desc(), LogEntry.id.desc()))
+
+
 def entries(apprentice: Apprentice, page: int, size: int = 20) -> Page:
-    return paginate(sa.select(LogEntry).where(LogEntry.apprentice_id == apprentice.id)
-                    .options(selectinload(LogEntry.ksbs), undefer(LogEntry.evidence_count))
-                    .order_by(LogEntry.activity_date.desc(), LogEntry.id.desc()), page, size)
+    """A page of the apprentice's log, the latest first."""
+    return _LOG.page(page, size, apprentice_id=apprentice.id)
 
 
 def page_of(entry: LogEntry, size: int = 20) -> int:

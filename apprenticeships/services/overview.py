@@ -23,7 +23,7 @@ from ..models import (
     User,
     VerificationStatus,
 )
-from .pagination import Page, first_with_total, paginate
+from .pagination import Listing, Page, first_with_total
 from .reviews import awaiting_signature
 
 
@@ -71,23 +71,27 @@ def current_mentees(mentor_id: int) -> list[Apprentice]:
     )).unique())
 
 
-# Made once: an alias's columns are worked out on first use, about a millisecond each time over.
-_HOSTING = sa.orm.aliased(PlacementAssignment, name="hosting")
+def _apprentice_placements() -> sa.Select:
+    # Built once (pagination.Listing says why), for the apprentice named by the parameter `apprentice_id`.
+    hosting = sa.orm.aliased(PlacementAssignment, name="hosting")
+    theirs = sa.bindparam("apprentice_id", type_=sa.Integer)
+    interested = sa.exists().where(PlacementInterest.placement_id == Placement.id,
+                                   PlacementInterest.apprentice_id == theirs)
+    return (sa.select(Placement, hosting)
+            .outerjoin(hosting, sa.and_(hosting.placement_id == Placement.id, hosting.apprentice_id == theirs,
+                                        hosting.status.in_(AssignmentStatus.HOSTING)))
+            .where(sa.or_(hosting.id.is_not(None), sa.and_(interested, Placement.status == PlacementStatus.PUBLISHED)))
+            .options(joinedload(Placement.employer), sa.orm.contains_eager(hosting.placement)))
+
+
+_APPRENTICE_PLACEMENTS = _apprentice_placements()
 
 
 def apprentice_placements(apprentice_id: int) -> tuple[list[PlacementAssignment], list[Placement]]:
     """The apprentice's placements (proposed, accepted or on), the latest first; and the published
     placements they said they would like and are not proposed for or on yet, the soonest first. One
     statement: each placement with the apprentice's assignment on it, if any."""
-    hosting = _HOSTING
-    interested = sa.exists().where(PlacementInterest.placement_id == Placement.id,
-                                   PlacementInterest.apprentice_id == apprentice_id)
-    rows = db.session.execute(
-        sa.select(Placement, hosting)
-        .outerjoin(hosting, sa.and_(hosting.placement_id == Placement.id, hosting.apprentice_id == apprentice_id,
-                                    hosting.status.in_(AssignmentStatus.HOSTING)))
-        .where(sa.or_(hosting.id.is_not(None), sa.and_(interested, Placement.status == PlacementStatus.PUBLISHED)))
-        .options(joinedload(Placement.employer), sa.orm.contains_eager(hosting.placement))).unique().all()
+    rows = db.session.execute(_APPRENTICE_PLACEMENTS, {"apprentice_id": apprentice_id}).unique().all()
     assignments = [a for _, a in rows if a is not None]
     assignments.sort(key=lambda a: (a.start_date is not None, a.start_date), reverse=True)
     interests = sorted((p for p, a in rows if a is None), key=lambda p: (p.start_date, p.id))
@@ -109,14 +113,19 @@ def entries_to_answer(apprentice_id: int, log_page_size: int,
                       limit: int = ANSWERS_SHOWN) -> tuple[list[EntryToAnswer], int]:
     """Entries a mentor queried that the apprentice has not answered yet (the oldest `limit`), each
     with the page of their log it is on, and how many there are: one statement."""
+    rows, total = _TO_ANSWER.first(limit, apprentice_id=apprentice_id)
+    return [EntryToAnswer(entry, (position - 1) // log_page_size + 1) for entry, position, _ in rows], total
+
+
+def _to_answer() -> Listing:
     position = sa.func.row_number().over(order_by=(LogEntry.activity_date.desc(), LogEntry.id.desc()))
     log = (sa.select(LogEntry.id, LogEntry.status, position.label("position"))
-           .where(LogEntry.apprentice_id == apprentice_id).subquery())
-    rows, total = first_with_total(
-        sa.select(LogEntry, log.c.position).join(log, log.c.id == LogEntry.id)
-        .where(log.c.status == VerificationStatus.QUERIED)
-        .order_by(LogEntry.activity_date, LogEntry.id), limit)
-    return [EntryToAnswer(entry, (position - 1) // log_page_size + 1) for entry, position, _ in rows], total
+           .where(LogEntry.apprentice_id == sa.bindparam("apprentice_id")).subquery())
+    return Listing(sa.select(LogEntry, log.c.position).join(log, log.c.id == LogEntry.id)
+                   .where(log.c.status == VerificationStatus.QUERIED).order_by(LogEntry.activity_date, LogEntry.id))
+
+
+_TO_ANSWER = _to_answer()
 
 
 SIGNATURES_SHOWN = 10
@@ -146,16 +155,13 @@ PAST_REVIEWS_PAGE_SIZE = 3
 def past_reviews(apprentice_id: int, page: int, size: int = PAST_REVIEWS_PAGE_SIZE) -> Page:
     """A page of an apprentice's held reviews, the latest first, with their agreed actions: the
     page and how many there are in one statement (a window count), and one for the actions."""
-    query = (sa.select(ProgressReview)
-             .where(ProgressReview.apprentice_id == apprentice_id, ProgressReview.held_date.is_not(None))
-             .order_by(ProgressReview.held_date.desc(), ProgressReview.id.desc()))
-    number = max(1, page)
-    rows = db.session.execute(
-        query.add_columns(sa.func.count().over()).options(selectinload(ProgressReview.actions))
-        .limit(size).offset((number - 1) * size)).all()
-    if not rows and number > 1:  # past the last page (an old link): the last page instead
-        return paginate(query.options(selectinload(ProgressReview.actions)), number, size)
-    return Page([review for review, _ in rows], number, size, rows[0][1] if rows else 0)
+    return _PAST_REVIEWS.page_in_one(page, size, apprentice_id=apprentice_id)
+
+
+_PAST_REVIEWS = Listing(
+    sa.select(ProgressReview)
+    .where(ProgressReview.apprentice_id == sa.bindparam("apprentice_id"), ProgressReview.held_date.is_not(None))
+    .order_by(ProgressReview.held_date.desc(), ProgressReview.id.desc()).options(selectinload(ProgressReview.actions)))
 
 
 # What the apprentice's home shows of their programme (standard and its KSBs, cohort, provider, mentor,

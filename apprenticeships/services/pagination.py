@@ -31,6 +31,48 @@ class Page:
         return min(self.number * self.size, self.total)
 
 
+class Listing:
+    """A list's statement built once (at import, with `sa.bindparam`s for what varies from one request to
+    the next), with its count, its pages and its first rows derived from it once too.
+
+    SQLAlchemy finds a statement's compiled form by a key it works out by walking the statement; a
+    statement object keeps its key, so one built once is looked up at once, where one built afresh for
+    each request costs building and walking it again (about half a millisecond for a list's)."""
+
+    def __init__(self, query: sa.Select, *, rows: bool = False) -> None:
+        self.rows = rows
+        self._count = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+        self._page = query.limit(sa.bindparam("page_size", type_=sa.Integer)) \
+            .offset(sa.bindparam("page_offset", type_=sa.Integer))
+        self._counted = query.add_columns(sa.func.count().over().label("total")) \
+            .limit(sa.bindparam("page_size", type_=sa.Integer)).offset(sa.bindparam("page_offset", type_=sa.Integer))
+
+    def page(self, number: int, size: int, **params: Any) -> Page:
+        """As `paginate`: a count, then the page asked for (kept between the first and the last)."""
+        total = db.session.scalar(self._count, params)
+        number = page_number(number, total, size)
+        found = db.session.execute(self._page, {**params, "page_size": size, "page_offset": (number - 1) * size})
+        return Page(found.all() if self.rows else list(found.scalars().unique()), number, size, total)
+
+    def _counted_rows(self, number: int, size: int, params: dict[str, Any]) -> list[sa.Row]:
+        return db.session.execute(self._counted, {**params, "page_size": size,
+                                                  "page_offset": (number - 1) * size}).all()
+
+    def first(self, limit: int, **params: Any) -> tuple[list[sa.Row], int]:
+        """As `first_with_total`: the first `limit` rows and how many there are in all, in one statement."""
+        rows = self._counted_rows(1, limit, params)
+        return rows, rows[0].total if rows else 0
+
+    def page_in_one(self, number: int, size: int, **params: Any) -> Page:
+        """As `page`, in one statement (a window count) rather than two; past the last page (an old
+        link), the last page after all, as `page` finds it."""
+        number = max(1, number)
+        rows = self._counted_rows(number, size, params)
+        if not rows and number > 1:
+            return self.page(number, size, **params)
+        return Page([row[0] for row in rows] if not self.rows else rows, number, size, rows[0].total if rows else 0)
+
+
 def first_with_total(query: sa.Select, limit: int) -> tuple[list[sa.Row], int]:
     """The first `limit` rows of `query` and how many rows it has in all, in one statement
     (a window count): for lists that show their start and say how many more there are."""
