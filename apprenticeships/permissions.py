@@ -14,6 +14,7 @@ a while after the end (APPRENTICE_ACCESS_AFTER_END), then can no longer sign in.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
@@ -139,19 +140,43 @@ def may_sign_in(user: User, today: date, after_end: timedelta) -> bool:
 
 def visible_apprentices_condition(user: User) -> sa.ColumnElement[bool]:
     """The SQL condition on Apprentice that selects the apprentices this user may see."""
-    if user.role == Role.COORDINATOR:
+    return for_viewer(_visible_to(user.role), user)
+
+
+def viewer(user: User) -> dict[str, int | None]:
+    """The values of the parameters that rules written for a role (`_visible_to`) name the person's
+    records by: the mentor, apprentice or employer partner their account acts for."""
+    return {"viewer_mentor_id": user.mentor_id, "viewer_apprentice_id": user.apprentice_id,
+            "viewer_employer_id": user.employer_id}
+
+
+def for_viewer(rule: sa.ColumnElement[bool], user: User) -> sa.ColumnElement[bool]:
+    """A rule written for the user's role with `viewer` parameters, with this user's values in it."""
+    if isinstance(rule, sa.sql.elements.True_ | sa.sql.elements.False_):
+        return rule  # everyone or no one: a constant, with no parameter (and SQLAlchemy cannot copy it)
+    return rule.params(**viewer(user))
+
+
+@functools.cache
+def _visible_to(role: Role) -> sa.ColumnElement[bool]:
+    """The rule of `visible_apprentices_condition` for a role, with parameters for whose account it is
+    (`viewer`): written once, so that a statement built once for a role (`apprentice_or_404`'s) and
+    the conditions built for one person are the same rule."""
+    if role == Role.COORDINATOR:
         return sa.true()
-    if user.role == Role.MENTOR:
+    if role == Role.MENTOR:
         # Current mentees only: the mentor's pages list no others (a mentee who has left, or
         # moved to another mentor, is no longer theirs to see).
-        return sa.and_(Apprentice.mentor_id == user.mentor_id, Apprentice.status.in_(ApprenticeStatus.CURRENT))
-    if user.role == Role.APPRENTICE:
-        return Apprentice.id == user.apprentice_id
-    if user.role == Role.EMPLOYER:
+        return sa.and_(Apprentice.mentor_id == sa.bindparam("viewer_mentor_id", type_=sa.Integer),
+                       Apprentice.status.in_(ApprenticeStatus.CURRENT))
+    if role == Role.APPRENTICE:
+        return Apprentice.id == sa.bindparam("viewer_apprentice_id", type_=sa.Integer)
+    if role == Role.EMPLOYER:
         hosted = (
             sa.select(PlacementAssignment.apprentice_id)
             .join(Placement, Placement.id == PlacementAssignment.placement_id)
-            .where(Placement.employer_id == user.employer_id, PlacementAssignment.status.in_(AssignmentStatus.HOSTING))
+            .where(Placement.employer_id == sa.bindparam("viewer_employer_id", type_=sa.Integer),
+                   PlacementAssignment.status.in_(AssignmentStatus.HOSTING))
         )
         return Apprentice.id.in_(hosted)
     return sa.false()
@@ -160,13 +185,19 @@ def visible_apprentices_condition(user: User) -> sa.ColumnElement[bool]:
 def apprentice_or_404(apprentice_id: int, user: User, *options) -> Apprentice:
     """The apprentice if this user may see them; otherwise 404, as if they did not exist. `options`:
     what to load with them in the same statement (joinedload(...))."""
-    apprentice = db.session.scalars(
-        sa.select(Apprentice).where(Apprentice.id == apprentice_id, visible_apprentices_condition(user))
-        .options(*options)
-    ).unique().first()
+    apprentice = db.session.scalars(_apprentice_if_visible(user.role, options),
+                                    {"apprentice_id": apprentice_id, **viewer(user)}).unique().first()
     if apprentice is None:
         abort(404)
     return apprentice
+
+
+@functools.lru_cache(maxsize=64)
+def _apprentice_if_visible(role: Role, options: tuple) -> sa.Select:
+    # Built once for each role and set of options (the pages' own constants), as most pages run it:
+    # see pagination.Listing for why.
+    return (sa.select(Apprentice).where(Apprentice.id == sa.bindparam("apprentice_id", type_=sa.Integer),
+                                        _visible_to(role)).options(*options))
 
 
 def subject_access_or_404(apprentice_id: int, user: User) -> Apprentice:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -20,11 +21,13 @@ from ..models import (
     PlacementInterest,
     PlacementStatus,
     ProgressReview,
+    Role,
     User,
     VerificationStatus,
 )
+from ..permissions import record_is_read_only, viewer
 from .pagination import Listing, Page, first_with_total
-from .reviews import awaiting_signature
+from .reviews import awaiting_signature_rule
 
 
 @dataclass(frozen=True)
@@ -134,11 +137,15 @@ SIGNATURES_SHOWN = 10
 def reviews_to_sign(user: User, limit: int = SIGNATURES_SHOWN) -> tuple[list[ProgressReview], int]:
     """Held reviews waiting for this user's signature (the oldest `limit`), and how many there are:
     the reviews page's list of them, in current cohorts."""
-    rows, total = first_with_total(
-        sa.select(ProgressReview).join(Apprentice).join(Cohort)
-        .where(awaiting_signature(user), Cohort.archived_at.is_(None))
-        .order_by(ProgressReview.held_date, ProgressReview.id), limit)
+    rows, total = _to_sign(user.role, record_is_read_only(user)).first(limit, **viewer(user))
     return [review for review, _ in rows], total
+
+
+@functools.lru_cache(maxsize=16)
+def _to_sign(role: Role, read_only: bool) -> Listing:
+    return Listing(sa.select(ProgressReview).join(Apprentice).join(Cohort)
+                   .where(awaiting_signature_rule(role, read_only), Cohort.archived_at.is_(None))
+                   .order_by(ProgressReview.held_date, ProgressReview.id))
 
 
 def entries_waiting(scope: sa.ColumnElement[bool]) -> int:

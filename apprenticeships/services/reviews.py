@@ -14,6 +14,7 @@ needs a reason, is kept, and starts the sign-offs again.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -38,6 +39,7 @@ from ..models import (
 )
 from ..permissions import (
     FINISHED,
+    for_viewer,
     record_is_read_only,
     review_host,
     review_hosted_condition,
@@ -386,19 +388,29 @@ def _signed(party: SignoffParty) -> sa.ColumnElement[bool]:
 
 def awaiting_signature(user: User) -> sa.ColumnElement[bool]:
     """Reviews held, not locked, with this user's part still to sign (the same rule as `party_for`)."""
+    return for_viewer(awaiting_signature_rule(user.role, record_is_read_only(user)), user)
+
+
+@functools.cache
+def awaiting_signature_rule(role: Role, read_only: bool) -> sa.ColumnElement[bool]:
+    """`awaiting_signature` for a role, with permissions.viewer's parameters for whose account it is: a
+    statement built once can hold it (overview.reviews_to_sign)."""
     held = sa.and_(ProgressReview.held_date.is_not(None), ProgressReview.locked_at.is_(None))
-    if record_is_read_only(user):
+    if read_only:
         return sa.false()
-    if user.role == Role.APPRENTICE:
-        return sa.and_(held, ProgressReview.apprentice_id == user.apprentice_id, ~_signed(SignoffParty.APPRENTICE))
-    if user.role == Role.EMPLOYER:
-        return sa.and_(held, review_hosted_condition(user.employer_id), ~_signed(SignoffParty.EMPLOYER))
-    if user.role == Role.COORDINATOR:
+    if role == Role.APPRENTICE:
+        return sa.and_(held, ProgressReview.apprentice_id == sa.bindparam("viewer_apprentice_id", type_=sa.Integer),
+                       ~_signed(SignoffParty.APPRENTICE))
+    if role == Role.EMPLOYER:
+        return sa.and_(held, review_hosted_condition(sa.bindparam("viewer_employer_id", type_=sa.Integer)),
+                       ~_signed(SignoffParty.EMPLOYER))
+    if role == Role.COORDINATOR:
         no_host = ~review_hosted_condition()
         return sa.and_(held, sa.or_(~_signed(SignoffParty.COORDINATOR),
                                     sa.and_(no_host, ~_signed(SignoffParty.EMPLOYER))))
-    if user.role == Role.MENTOR:
-        return sa.and_(held, ProgressReview.signing_mentor_id == user.mentor_id, ~_signed(SignoffParty.MENTOR))
+    if role == Role.MENTOR:
+        return sa.and_(held, ProgressReview.signing_mentor_id == sa.bindparam("viewer_mentor_id", type_=sa.Integer),
+                       ~_signed(SignoffParty.MENTOR))
     return sa.false()
 
 
