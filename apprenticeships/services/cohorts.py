@@ -145,6 +145,15 @@ class Row:
             return 100
         return min(100, round(100 * self.verified_minutes / self.expected_minutes))
 
+    @property
+    def shown(self) -> tuple:
+        """Everything the cohort table's row shows, as the key its markup is kept by (templating.kept_row)."""
+        person = self.apprentice
+        return ("cohort-row", person.id, person.first_name, person.last_name, person.standard.display_name,
+                person.service_area, person.provider.name, person.mentor.name if person.mentor else None,
+                person.status, self.verified_minutes, self.expected_minutes, self.next_review, self.last_rag,
+                self.at_risk)
+
 
 MENTORS_LISTED = 30  # more than this in a cohort, and the filter asks for a name instead
 

@@ -12,7 +12,16 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from apprenticeships.extensions import db
-from apprenticeships.models import Apprentice, AuditEvent, Cohort, LogEntry, Mentor
+from apprenticeships.models import (
+    Apprentice,
+    ApprenticeStatus,
+    AuditEvent,
+    Cohort,
+    LogEntry,
+    Mentor,
+    VerificationStatus,
+    utcnow,
+)
 from apprenticeships.services import cohorts
 
 from ..helpers import page, post_form, text_of
@@ -130,6 +139,31 @@ def test_the_table_shows_what_a_coordinator_needs_for_each_apprentice(app, coord
     assert cells[4] == "Priya Shah"
     assert liam.find("progress")["value"].isdigit()
     assert "of" in cells[6] and "hours" in cells[6]
+
+
+def test_a_row_shown_before_shows_what_changed_since(app, coordinator_client):
+    """Rows are kept by what they show (Row.shown, templating.kept_row): a mentor's new name, hours
+    verified and a new status show in the next view."""
+    def liams_row() -> list[str]:
+        soup = page(coordinator_client.get(f"/cohorts/{current_cohort_id(app)}"))
+        return [text_of(td) for td in next(tr for tr in soup.select("#cohort-table tbody tr")
+                                           if "Liam Walsh" in tr.get_text()).find_all("td")]
+
+    before = liams_row()
+    assert liams_row() == before
+    with app.app_context():
+        db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Liam")).mentor.name = "Priya Jones"
+        db.session.commit()
+    assert liams_row() == [*before[:4], "Priya Jones", *before[5:]]
+    with app.app_context():
+        liam = db.session.scalar(sa.select(Apprentice).where(Apprentice.first_name == "Liam"))
+        for entry in db.session.scalars(sa.select(LogEntry).where(LogEntry.apprentice_id == liam.id,
+                                                                  LogEntry.status == VerificationStatus.PENDING)):
+            entry.status, entry.verified_by_id, entry.verified_at = VerificationStatus.VERIFIED, 1, utcnow()
+        liam.status = ApprenticeStatus.BREAK_IN_LEARNING
+        db.session.commit()
+    after = liams_row()
+    assert after[5] == "Break in learning" and after[6] != before[6]
 
 
 @pytest.mark.parametrize("query,expected", [
