@@ -164,7 +164,7 @@ def with_csrf_token(markup: Markup) -> Markup:
 
 
 # A list's rows (the verification queue's, say), kept by everything each one shows: a few KB each.
-ROW_MARKUP_KEPT = 4096
+ROW_MARKUP_KEPT = 2048  # a few MB at most: the workers stay within their memory budget (docs/benchmarks.md)
 
 
 def kept_row(*key: Any, caller: Callable[[], Markup]) -> Markup:
