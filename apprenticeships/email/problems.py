@@ -29,9 +29,13 @@ _CAUSES = {
 TRIED_AGAIN = " It will be tried again automatically."
 
 
+# Built once (services.pagination.Listing says why).
+_COUNT = sa.select(sa.func.count()).select_from(OutboxMessage).where(HAS_PROBLEM)
+
+
 def count() -> int:
     """How many emails have a problem (one statement)."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(HAS_PROBLEM))
+    return db.session.scalar(_COUNT)
 
 
 def still_trying(message: OutboxMessage) -> bool:

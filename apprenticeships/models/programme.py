@@ -59,7 +59,10 @@ class ProgrammeSettings(Versioned, db.Model):
 
     @classmethod
     def current(cls) -> ProgrammeSettings:
-        settings = db.session.get(cls, 1)
+        if _CURRENT_KEY in db.session.identity_map:  # held (below): Session.get finds it without a statement
+            settings = db.session.get(cls, 1)
+        else:  # Session.get would build its statement afresh each time
+            settings = db.session.scalars(_CURRENT).one_or_none()
         if settings is None:
             settings = cls(id=1)
             db.session.add(settings)
@@ -68,6 +71,11 @@ class ProgrammeSettings(Versioned, db.Model):
         # next caller in the same request (a page asks in several places) loaded the row again.
         db.session.info["programme_settings"] = settings
         return settings
+
+
+# Built once (services.pagination.Listing says why): the settings' one row, and its key in a session's identity map.
+_CURRENT = sa.select(ProgrammeSettings).where(ProgrammeSettings.id == 1)
+_CURRENT_KEY = sa.inspect(ProgrammeSettings).identity_key_from_primary_key((1,))
 
 
 class TrainingProvider(db.Model):

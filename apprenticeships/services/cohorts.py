@@ -165,25 +165,36 @@ class FilterOptions:
     mentors: list[tuple[int, str]] | None = field(default_factory=list)  # None: too many to list
 
 
-def filter_options(cohort: Cohort) -> FilterOptions:
-    """The standards, providers and mentors of this cohort's apprentices: a programme can have
-    thousands of mentors, and a filter offering one nobody in the cohort has finds nothing."""
-    in_cohort = sa.select(Apprentice).where(Apprentice.cohort_id == cohort.id)
+def _filter_option_statements() -> tuple[sa.Select, sa.Select, sa.Select]:
+    # Built once (pagination.Listing says why), for the cohort named by the parameter `cohort_id`; the mentors
+    # at most `mentors_shown`.
+    in_cohort = sa.select(Apprentice).where(Apprentice.cohort_id == sa.bindparam("cohort_id", type_=sa.Integer))
 
     def used(column) -> sa.Select:
         return in_cohort.with_only_columns(column).distinct().scalar_subquery()
 
+    return (
+        sa.select(ApprenticeshipStandard.id, ApprenticeshipStandard.title, ApprenticeshipStandard.level)
+        .where(ApprenticeshipStandard.id.in_(used(Apprentice.standard_id))).order_by(ApprenticeshipStandard.title),
+        sa.select(TrainingProvider.id, TrainingProvider.name)
+        .where(TrainingProvider.id.in_(used(Apprentice.provider_id))).order_by(TrainingProvider.name),
+        sa.select(Mentor.id, Mentor.name).where(Mentor.id.in_(used(Apprentice.mentor_id)))
+        .order_by(Mentor.name).limit(sa.bindparam("mentors_shown", type_=sa.Integer)),
+    )
+
+
+_STANDARDS_USED, _PROVIDERS_USED, _MENTORS_USED = _filter_option_statements()
+
+
+def filter_options(cohort: Cohort) -> FilterOptions:
+    """The standards, providers and mentors of this cohort's apprentices: a programme can have
+    thousands of mentors, and a filter offering one nobody in the cohort has finds nothing."""
+    params = {"cohort_id": cohort.id}
     return FilterOptions(
-        standards=[(i, f"{t} (level {lv})") for i, t, lv in db.session.execute(
-            sa.select(ApprenticeshipStandard.id, ApprenticeshipStandard.title, ApprenticeshipStandard.level)
-            .where(ApprenticeshipStandard.id.in_(used(Apprentice.standard_id)))
-            .order_by(ApprenticeshipStandard.title))],
-        providers=list(db.session.execute(
-            sa.select(TrainingProvider.id, TrainingProvider.name)
-            .where(TrainingProvider.id.in_(used(Apprentice.provider_id))).order_by(TrainingProvider.name)).tuples()),
+        standards=[(i, f"{t} (level {lv})") for i, t, lv in db.session.execute(_STANDARDS_USED, params)],
+        providers=list(db.session.execute(_PROVIDERS_USED, params).tuples()),
         mentors=_listable(list(db.session.execute(
-            sa.select(Mentor.id, Mentor.name).where(Mentor.id.in_(used(Apprentice.mentor_id)))
-            .order_by(Mentor.name).limit(MENTORS_LISTED + 1)).tuples())),
+            _MENTORS_USED, {**params, "mentors_shown": MENTORS_LISTED + 1}).tuples())),
     )
 
 

@@ -19,7 +19,7 @@ from ..models import (
     ProgrammeSettings,
 )
 from . import changes, reviews
-from .pagination import first_with_total
+from .pagination import Listing, first_with_total
 from .progress import progress_subquery, risk_conditions
 
 AT_RISK_SHOWN = 50
@@ -125,20 +125,25 @@ def _reviews_due(scope: sa.ColumnElement[bool], today: date, limit: int) -> tupl
 WAITING_SHOWN = 10  # of each kind of placement work waiting; the placements page has them all
 
 
+# Built once (pagination.Listing says why), as the two lists below.
+_PLACEMENTS_AWAITING_APPROVAL = Listing(
+    sa.select(Placement).where(Placement.status == PlacementStatus.SUBMITTED)
+    .options(joinedload(Placement.employer))
+    .order_by(Placement.submitted_at.asc().nulls_last(), Placement.id))  # as placements.longest_waiting
+_PROPOSALS_AWAITING_EMPLOYERS = Listing(
+    sa.select(PlacementAssignment).where(PlacementAssignment.status == AssignmentStatus.PROPOSED)
+    .options(joinedload(PlacementAssignment.apprentice),
+             joinedload(PlacementAssignment.placement).joinedload(Placement.employer))
+    .order_by(PlacementAssignment.proposed_at, PlacementAssignment.id))
+
+
 def placements_awaiting_approval(limit: int = WAITING_SHOWN) -> tuple[list[Placement], int]:
     """The placements submitted for approval longest ago, and how many are waiting in all."""
-    rows, total = first_with_total(
-        sa.select(Placement).where(Placement.status == PlacementStatus.SUBMITTED)
-        .options(joinedload(Placement.employer))
-        .order_by(Placement.submitted_at.asc().nulls_last(), Placement.id), limit)  # as placements.longest_waiting
+    rows, total = _PLACEMENTS_AWAITING_APPROVAL.first(limit)
     return [row[0] for row in rows], total
 
 
 def proposals_awaiting_employers(limit: int = WAITING_SHOWN) -> tuple[list[PlacementAssignment], int]:
     """The proposals waiting longest for an employer's answer, and how many are waiting in all."""
-    rows, total = first_with_total(
-        sa.select(PlacementAssignment).where(PlacementAssignment.status == AssignmentStatus.PROPOSED)
-        .options(joinedload(PlacementAssignment.apprentice),
-                 joinedload(PlacementAssignment.placement).joinedload(Placement.employer))
-        .order_by(PlacementAssignment.proposed_at, PlacementAssignment.id), limit)
+    rows, total = _PROPOSALS_AWAITING_EMPLOYERS.first(limit)
     return [row[0] for row in rows], total

@@ -169,25 +169,34 @@ class ApprenticeFunding:
         return self.schedule[0][1] if len(self.schedule) > 1 else None
 
 
+def _funding_of() -> sa.Select:
+    # Built once (pagination.Listing says why), for the apprentice named by the parameter `apprentice_id`.
+    theirs = sa.bindparam("apprentice_id", type_=sa.Integer)
+    paid = (sa.select(sa.func.coalesce(sa.func.sum(LevyTransaction.amount_pence), 0))
+            .where(LevyTransaction.apprentice_id == theirs, LevyTransaction.kind == TransactionKind.TRAINING)
+            .scalar_subquery())
+    on_break = sa.and_(BreakInLearning.apprentice_id == Apprentice.id, BreakInLearning.returned_on.is_(None),
+                       Apprentice.status == ApprenticeStatus.BREAK_IN_LEARNING)
+    return (sa.select(LevyFunding, LevyAccount.name, FundingBand.max_pence, paid, BreakInLearning.start_date,
+                      BreakInLearning.expected_return_date)
+            .select_from(Apprentice)
+            .outerjoin(LevyFunding, LevyFunding.apprentice_id == Apprentice.id)
+            .outerjoin(LevyAccount, LevyAccount.id == LevyFunding.account_id)
+            .outerjoin(FundingBand, FundingBand.standard_id == Apprentice.standard_id)
+            .outerjoin(BreakInLearning, on_break)
+            .where(Apprentice.id == theirs)
+            .order_by(BreakInLearning.start_date.desc()).limit(1))
+
+
+_FUNDING_OF = _funding_of()
+
+
 def for_apprentice(apprentice: Apprentice, today: date | None = None) -> ApprenticeFunding:
     """Their funding, the band, the planned payments (moved by a break in learning, by the forecast's own
     rule, `paused`) and what the ledger has paid: one statement."""
     today = today or uk_today()
-    paid = (sa.select(sa.func.coalesce(sa.func.sum(LevyTransaction.amount_pence), 0))
-            .where(LevyTransaction.apprentice_id == apprentice.id, LevyTransaction.kind == TransactionKind.TRAINING)
-            .scalar_subquery())
-    on_break = sa.and_(BreakInLearning.apprentice_id == Apprentice.id, BreakInLearning.returned_on.is_(None),
-                       Apprentice.status == ApprenticeStatus.BREAK_IN_LEARNING)
     funding, account_name, band, paid, break_start, expected_return = db.session.execute(
-        sa.select(LevyFunding, LevyAccount.name, FundingBand.max_pence, paid, BreakInLearning.start_date,
-                  BreakInLearning.expected_return_date)
-        .select_from(Apprentice)
-        .outerjoin(LevyFunding, LevyFunding.apprentice_id == Apprentice.id)
-        .outerjoin(LevyAccount, LevyAccount.id == LevyFunding.account_id)
-        .outerjoin(FundingBand, FundingBand.standard_id == Apprentice.standard_id)
-        .outerjoin(BreakInLearning, on_break)
-        .where(Apprentice.id == apprentice.id)
-        .order_by(BreakInLearning.start_date.desc()).limit(1)).one()
+        _FUNDING_OF, {"apprentice_id": apprentice.id}).one()
     planned = schedule(levy_pays(funding.price_pence, band), apprentice.start_date, apprentice.planned_end_date,
                        withdrawn_on=apprentice.withdrawal_date, completed_on=apprentice.completion_date) \
         if funding is not None and apprentice.planned_end_date > apprentice.start_date else []

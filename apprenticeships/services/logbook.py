@@ -6,6 +6,7 @@ figure can be explained later; the audit log records the same events by field na
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -616,16 +617,24 @@ class Totals:
         return max(0.0, self.expected_hours - self.verified_hours)
 
 
-def totals(apprentice: Apprentice, today: date, settings: ProgrammeSettings) -> Totals:
-    progress = progress_subquery(today)
+@functools.lru_cache(maxsize=8)
+def _totals(progress: sa.Subquery, up_to_gateway: bool) -> sa.Select:
+    # Built once for each progress subquery (one a day per database, progress._progress_text keeps them; keyed
+    # by identity) and for each condition on the queried entries' dates (pagination.Listing says why), for
+    # the apprentice named by the parameter `apprentice_id`, whose gateway date is the parameter `gateway_date`.
+    theirs = sa.bindparam("apprentice_id", type_=sa.Integer)
     # Counted as the progress figures count verified and waiting minutes: off-the-job, up to gateway.
     queried = sa.select(sa.func.coalesce(sa.func.sum(LogEntry.minutes), 0)).where(
-        LogEntry.apprentice_id == apprentice.id, LogEntry.off_the_job.is_(True),
+        LogEntry.apprentice_id == theirs, LogEntry.off_the_job.is_(True),
         LogEntry.status == VerificationStatus.QUERIED,
-        LogEntry.activity_date <= apprentice.gateway_date if apprentice.gateway_date else sa.true(),
+        LogEntry.activity_date <= sa.bindparam("gateway_date") if up_to_gateway else sa.true(),
     ).scalar_subquery()
-    row = db.session.execute(sa.select(progress, queried.label("queried_minutes"))
-                             .where(progress.c.apprentice_id == apprentice.id)).one()
+    return sa.select(progress, queried.label("queried_minutes")).where(progress.c.apprentice_id == theirs)
+
+
+def totals(apprentice: Apprentice, today: date, settings: ProgrammeSettings) -> Totals:
+    row = db.session.execute(_totals(progress_subquery(today), apprentice.gateway_date is not None),
+                             {"apprentice_id": apprentice.id, "gateway_date": apprentice.gateway_date}).one()
     return Totals(row.verified_minutes / 60, row.pending_minutes / 60, row.expected_minutes / 60,
                   row.total_minutes / 60, next_review_from(row, apprentice.status, today),
                   queried_hours=row.queried_minutes / 60)

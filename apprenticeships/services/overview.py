@@ -26,7 +26,7 @@ from ..models import (
     VerificationStatus,
 )
 from ..permissions import record_is_read_only, viewer
-from .pagination import Listing, Page, first_with_total
+from .pagination import Listing, Page
 from .reviews import awaiting_signature_rule
 
 
@@ -40,18 +40,22 @@ class CohortCounts:
         return sum(self.counts.values())
 
 
+# Built once (pagination.Listing says why): the current cohorts, the newest first, and how many apprentices
+# of the cohorts named by the parameter `cohort_ids` are in each status.
+_CURRENT_COHORTS = Listing(
+    sa.select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.start_date.desc(), Cohort.id.desc()))
+_COHORT_STATUS_COUNTS = (
+    sa.select(Apprentice.cohort_id, Apprentice.status, sa.func.count())
+    .where(Apprentice.cohort_id.in_(sa.bindparam("cohort_ids", expanding=True)))
+    .group_by(Apprentice.cohort_id, Apprentice.status))
+
+
 def current_cohorts(limit: int) -> tuple[list[CohortCounts], int]:
     """The newest `limit` cohorts not archived, with how many apprentices are in each status,
     and how many cohorts are current in all."""
-    found, total = first_with_total(
-        sa.select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.start_date.desc(), Cohort.id.desc()),
-        limit)
+    found, total = _CURRENT_COHORTS.first(limit)
     cohorts = [cohort for cohort, _ in found]
-    rows = db.session.execute(
-        sa.select(Apprentice.cohort_id, Apprentice.status, sa.func.count())
-        .where(Apprentice.cohort_id.in_([c.id for c in cohorts]))
-        .group_by(Apprentice.cohort_id, Apprentice.status)
-    ).all()
+    rows = db.session.execute(_COHORT_STATUS_COUNTS, {"cohort_ids": [c.id for c in cohorts]}).all()
     counts: dict[int, dict[ApprenticeStatus, int]] = {c.id: dict.fromkeys(ApprenticeStatus, 0) for c in cohorts}
     for cohort_id, status, count in rows:
         counts[cohort_id][status] = count

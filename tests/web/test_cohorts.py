@@ -126,6 +126,27 @@ def test_archiving_asks_first_and_takes_the_cohort_off_the_dashboard(app, coordi
     assert "Liam Walsh" in text_of(page(coordinator_client.get("/coordinator")))
 
 
+def test_the_dashboard_counts_each_current_cohorts_apprentices_by_status(app, coordinator_client):
+    """The dashboard's cohorts: the current ones, the newest first, each with how many of its apprentices
+    are in each status and in all; with every cohort archived, a line saying there are none."""
+    statuses = (ApprenticeStatus.ACTIVE, ApprenticeStatus.BREAK_IN_LEARNING, ApprenticeStatus.WITHDRAWN,
+                ApprenticeStatus.COMPLETED)
+    with app.app_context():
+        current = db.session.scalars(sa.select(Cohort).where(Cohort.archived_at.is_(None))
+                                     .order_by(Cohort.start_date.desc(), Cohort.id.desc())).all()
+        expected = [[c.name, *(str(sum(a.status == s for a in c.apprentices)) for s in statuses),
+                     str(len(c.apprentices))] for c in current]
+        ids = [c.id for c in current]
+    assert len(expected) > 1 and all(row[-1] != "0" for row in expected)  # the demo has a few, each with people
+    table = page(coordinator_client.get("/coordinator")).find("table", class_="govuk-table")
+    shown = [[next(cell.stripped_strings) for cell in row.find_all(["th", "td"]) if cell.name == "th" or
+              "govuk-table__cell--numeric" in cell["class"]] for row in table.tbody.find_all("tr")]
+    assert shown == expected
+    for cohort_id in ids:
+        post_form(coordinator_client, f"/cohorts/{cohort_id}/archive", {})
+    assert "There are no current cohorts yet." in text_of(page(coordinator_client.get("/coordinator")))
+
+
 def test_the_table_shows_what_a_coordinator_needs_for_each_apprentice(app, coordinator_client):
     soup = page(coordinator_client.get(f"/cohorts/{current_cohort_id(app)}"))
     assert "Showing 1 to 21 of 21 apprentices." in text_of(soup)

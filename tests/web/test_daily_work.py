@@ -402,6 +402,28 @@ def test_queried_hours_are_shown_not_lost_from_the_figures(app, apprentice_clien
         assert totals.pending_hours == waiting_before - minutes / 60
 
 
+def test_queried_hours_after_gateway_do_not_count(demo_db):
+    me = db.session.get(Apprentice, jordan(demo_db))
+    older, newer = db.session.scalars(sa.select(LogEntry).where(
+        LogEntry.apprentice_id == me.id, LogEntry.off_the_job.is_(True),
+        LogEntry.status == VerificationStatus.PENDING).order_by(LogEntry.activity_date, LogEntry.id)).all()[-2:]
+    assert older.activity_date < newer.activity_date
+    for e in (older, newer):
+        e.status, e.query_comment = VerificationStatus.QUERIED, "Which module?"
+    db.session.flush()
+
+    def queried_hours() -> float:
+        return logbook.totals(me, date.today(), ProgrammeSettings.current()).queried_hours
+
+    assert queried_hours() == (older.minutes + newer.minutes) / 60
+    me.gateway_date = older.activity_date  # the newer entry's day is after gateway: its hours no longer count
+    db.session.flush()
+    assert queried_hours() == older.minutes / 60
+    me.gateway_date = newer.activity_date  # the day of gateway itself still counts
+    db.session.flush()
+    assert queried_hours() == (older.minutes + newer.minutes) / 60
+
+
 # Changing a password: errors in the order of the fields ---------------------------------------
 
 def test_the_change_password_errors_follow_the_fields_order(apprentice_client):
