@@ -150,6 +150,12 @@ def viewer(user: User) -> dict[str, int | None]:
             "viewer_employer_id": user.employer_id}
 
 
+def viewer_key(user: User) -> tuple:
+    """Whose records a user sees, as a key for results kept for them (changes.cached): their role and
+    the records their account acts for."""
+    return (user.role, *viewer(user).values())
+
+
 def for_viewer(rule: sa.ColumnElement[bool], user: User) -> sa.ColumnElement[bool]:
     """A rule written for the user's role with `viewer` parameters, with this user's values in it."""
     if isinstance(rule, sa.sql.elements.True_ | sa.sql.elements.False_):
