@@ -99,6 +99,10 @@ def record(actor: User | None, action: str, subject: Any, **details: Any) -> Aud
     return event
 
 
+# Built once, as every page of someone's record runs it (pagination.Listing says why).
+_INSERT = sa.insert(AuditEvent)
+
+
 def _kept_until_the_read_commits(rows: list[dict[str, Any]]) -> bool:
     """On SQLite, in a request whose transaction only reads: keep these events' rows, to be inserted
     once the read has committed (and the answer refused if they cannot be). False anywhere else."""
@@ -106,7 +110,7 @@ def _kept_until_the_read_commits(rows: list[dict[str, Any]]) -> bool:
 
     if not transactions.only_reads():
         return False
-    transactions.after_the_read(sa.insert(AuditEvent), rows, vital=True)
+    transactions.after_the_read(_INSERT, rows, vital=True)
     return True
 
 
@@ -133,7 +137,7 @@ def record_each(actor: User | None, action: str, apprentice_ids: Iterable[int], 
              "apprentice_id": apprentice_id, "user_id": None, "details": details}
             for apprentice_id in apprentice_ids]
     if rows and not _kept_until_the_read_commits(rows):
-        db.session.execute(sa.insert(AuditEvent), rows)
+        db.session.execute(_INSERT, rows)
 
 
 def save(actor: User, row: Any, values: dict[str, Any], noun: str, *, version: int | None = None) -> list[str]:
