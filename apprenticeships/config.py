@@ -41,10 +41,13 @@ def engine_options(url: str) -> dict:
 
     On PostgreSQL, with JIT compilation off: the lists' progress figures are one statement
     with many correlated subqueries, whose estimated cost passes the JIT thresholds although
-    it runs in a few milliseconds; compiling it took 0.4 s to 7 s (docs/benchmarks.md)."""
+    it runs in a few milliseconds; compiling it took 0.4 s to 7 s (docs/benchmarks.md). And with
+    no parallel workers for a query: starting them cost a page more than they saved (the public
+    sector return's counts, 3 ms alone, took 11 to 17 ms with two workers), and a web server's
+    requests already share the cores."""
     options: dict = {"pool_pre_ping": True}
     if url.startswith("postgresql"):
-        options["connect_args"] = {"options": "-c jit=off"}
+        options["connect_args"] = {"options": "-c jit=off -c max_parallel_workers_per_gather=0"}
     return options
 
 

@@ -36,8 +36,10 @@ def test_statements_holding_the_figures_are_keyed_by_the_text_not_by_walking_the
     assert len(seen) < len(progress_select(date.today()).selected_columns) + 5
 
 
-def test_postgresql_runs_the_app_s_statements_without_jit_compilation(demo_db):
+def test_postgresql_runs_the_app_s_statements_without_jit_compilation_or_parallel_workers(demo_db):
     """Compiling the figures' statement for JIT took seconds where running it takes milliseconds."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     assert db.session.scalar(sa.text("SHOW jit")) == "off"
+    # Nor with parallel workers, whose start cost a page more than they saved (config.engine_options).
+    assert db.session.scalar(sa.text("SHOW max_parallel_workers_per_gather")) == "0"
