@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..email import problems as email_problems
 from ..logbook import views as logbook_views
 from ..models import AssignmentStatus, Placement, ProgrammeSettings, Role
-from ..permissions import public, roles, viewer_key, visible_apprentices_condition
+from ..permissions import public, roles, visible_apprentices_condition
 from ..services import dashboard, employers, levy_overview, logbook, overview, placements, reviews
 from ..templating import uk_today
 from ..transactions import records_a_view
@@ -41,7 +41,7 @@ def coordinator():
         at_risk_total=at_risk_total, reviews_due=reviews_due, reviews_due_total=reviews_due_total,
         placements_waiting=placements_waiting, placements_waiting_total=placements_waiting_total,
         proposals_waiting=proposals_waiting, proposals_waiting_total=proposals_waiting_total, today=today,
-        entries_waiting=overview.entries_waiting(viewer_key(current_user), everyone),
+        entries_waiting=overview.entries_waiting(current_user),
         to_sign=overview.reviews_to_sign(current_user),
         email_problems=email_problems.count(), levy_expiring=levy_overview.expiring_soon(uk_today()),
     )
@@ -60,7 +60,7 @@ def mentor():
                            to_sign=reviews.waiting_for_signature(current_user),
                            actions=reviews.action_counts(mine, today),
                            # What waits in the verification queue (one statement), each linked into it.
-                           queue=logbook.queue_counts(viewer_key(current_user), mine, logbook.QueueFilters()))
+                           queue=logbook.queue_counts(current_user, logbook.QueueFilters()))
 
 
 @bp.get("/employer")

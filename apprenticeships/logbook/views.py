@@ -13,7 +13,7 @@ from jinja2_fragments.flask import render_block
 from ..errors import on_refusal_go_to, refusal_said_here, reloads_to
 from ..ids import parse_id
 from ..models import ProgrammeSettings, Role, VerificationStatus
-from ..permissions import apprentice_or_404, entry_or_404, roles, viewer_key, visible_apprentices_condition
+from ..permissions import apprentice_or_404, entry_or_404, roles, visible_apprentices_condition
 from ..services import audit, evidence, logbook, overview
 from ..services.logbook import DayIsFull, QueueStatus
 from ..services.pagination import Page
@@ -334,7 +334,7 @@ def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_p
         return render_template("logbook/queue.html", page=None, rows=[], counts=None, done=None, message=None,
                                **_queue_context(form))
     filters = form.filters()
-    counts = _counts(scope, filters)
+    counts = logbook.queue_counts(current_user, filters)
     page = logbook.queue(scope, filters, counts)
     done = logbook.queue_entry(scope, done_id)
     if done is not None and done.status == VerificationStatus.PENDING:
@@ -358,10 +358,6 @@ def _queue_page(scope, form: QueueFilterForm, done_id: int | None = None, bulk_p
                            bulk_problem=bulk_problem, just_verified=just_verified, undone_id=undone_id,
                            refused_id=refused.id if refused else None, refused_message=refused_message,
                            gone=gone if rows else None, **_queue_context(form, page.number))
-
-
-def _counts(scope, filters: logbook.QueueFilters) -> logbook.QueueCounts:
-    return logbook.queue_counts(viewer_key(current_user), scope, filters)
 
 
 def _iso_date(text) -> date | None:
@@ -413,7 +409,7 @@ def undo_verification():
         message = f"Verification undone: {len(undone)} entries are waiting for verification again."
     if len(undone) == 1 and requested_block({_row_id(undone[0]): "row"}) is not None:
         return render_template("logbook/_queue_changed.html", entry=undone[0], undone=True,
-                               counts=_counts(scope, form.filters()), message=message,
+                               counts=logbook.queue_counts(current_user, form.filters()), message=message,
                                changed_since_query=logbook.changed_since_query(undone[0]), **_queue_context(form))
     if len(undone) == 1:  # back at the entry, waiting again, with the message in its row
         session[JUST_UNDONE] = {"id": undone[0].id, "message": message}
@@ -498,9 +494,8 @@ def _gone(entry_id: int, gone: str, form: QueueFilterForm):
     date, so it sorts into place; from the Query page, at the top of the list)."""
     message = f"{gone}. It is no longer waiting for verification."
     if requested_block({f"entry-{entry_id}": "row"}) is not None:
-        scope = visible_apprentices_condition(current_user)
         return render_template("logbook/_queue_gone.html", entry_id=entry_id, message=message,
-                               counts=_counts(scope, form.filters()), **_queue_context(form))
+                               counts=logbook.queue_counts(current_user, form.filters()), **_queue_context(form))
     session[JUST_GONE] = {"id": entry_id, "message": message, "on": request.form.get("on")}
     return redirect(url_for("logbook.queue", **form.args()) + f"#entry-{entry_id}", code=303)
 
@@ -570,8 +565,7 @@ def _settled(entry, form: QueueFilterForm):
     would be a banner at the top, and would take the page there, see templating._messages_in_view).
     """
     if requested_block({_row_id(entry): "row"}) is not None:
-        scope = visible_apprentices_condition(current_user)
         return render_template("logbook/_queue_changed.html", entry=entry, just_done=True,
-                               counts=_counts(scope, form.filters()),
+                               counts=logbook.queue_counts(current_user, form.filters()),
                                message=_settled_message(entry), **_queue_context(form))
     return redirect(url_for("logbook.queue", **form.args(done=entry.id)) + f"#{_row_id(entry)}", code=303)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,6 +31,7 @@ from ..models import (
     utcnow,
 )
 from ..models.types import Choice
+from ..permissions import viewer_key, visible_apprentices_condition
 from ..text import hours_in_words
 from . import audit, changes, charts, notifications
 from .errors import ServiceError, StaleRecord
@@ -456,14 +456,15 @@ class QueuePage(Page):
     changed_since_query: frozenset[int] = frozenset()
 
 
-def queue_counts(scope_key: Hashable, scope: sa.ColumnElement[bool], filters: QueueFilters) -> QueueCounts:
-    """Entries and minutes by status, for the filters other than status, page and order.
+def queue_counts(user: User, filters: QueueFilters) -> QueueCounts:
+    """Entries and minutes by status of the apprentices `user` may see, for the filters other than status,
+    page and order.
 
-    Counting reads every entry waiting in `scope`, which grows with the programme (3 ms a page at
-    2,000 apprentices), so the answer is kept until the programme's data changes (`changes.cached`);
-    `scope_key` names the scope (whose entries: permissions.viewer_key) in that cache."""
+    Counting reads every entry waiting, which grows with the programme (3 ms a page at 2,000
+    apprentices), so the answer is kept until the programme's data changes (`changes.cached`)."""
     counted = dataclasses.replace(filters, page=1, newest_first=False)
-    return changes.cached(("queue_counts", scope_key, counted), lambda: _queue_counts(scope, counted))
+    return changes.cached(("queue_counts", viewer_key(user), counted),
+                          lambda: _queue_counts(visible_apprentices_condition(user), counted))
 
 
 def _queue_counts(scope: sa.ColumnElement[bool], filters: QueueFilters) -> QueueCounts:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -26,7 +25,7 @@ from ..models import (
     User,
     VerificationStatus,
 )
-from ..permissions import record_is_read_only, viewer
+from ..permissions import record_is_read_only, viewer, viewer_key, visible_apprentices_condition
 from . import changes
 from .pagination import Listing, Page
 from .reviews import awaiting_signature_rule
@@ -154,13 +153,13 @@ def _to_sign(role: Role, read_only: bool) -> Listing:
                    .order_by(ProgressReview.held_date, ProgressReview.id))
 
 
-def entries_waiting(scope_key: Hashable, scope: sa.ColumnElement[bool]) -> int:
-    """How many log entries of the apprentices in `scope` wait for verification (answered queries
+def entries_waiting(user: User) -> int:
+    """How many log entries of the apprentices `user` may see wait for verification (answered queries
     too): what the verification queue lists first. Counting reads every entry waiting, which grows with
     the programme, so the answer is kept until its data changes (`changes.cached`, as the queue's counts)."""
-    return changes.cached(("entries_waiting", scope_key), lambda: db.session.scalar(
+    return changes.cached(("entries_waiting", viewer_key(user)), lambda: db.session.scalar(
         sa.select(sa.func.count()).select_from(LogEntry).join(Apprentice, Apprentice.id == LogEntry.apprentice_id)
-        .where(scope, LogEntry.status == VerificationStatus.PENDING)))
+        .where(visible_apprentices_condition(user), LogEntry.status == VerificationStatus.PENDING)))
 
 
 PAST_REVIEWS_PAGE_SIZE = 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -32,23 +33,35 @@ class Page:
 
 
 class Listing:
-    """A list's statement built once (at import, with `sa.bindparam`s for what varies from one request to
-    the next), with its count, its pages and its first rows derived from it once too.
+    """A list's statement, with its count, its pages and its first rows derived from it once.
 
-    SQLAlchemy finds a statement's compiled form by a key it works out by walking the statement; a
-    statement object keeps its key, so one built once is looked up at once, where one built afresh for
-    each request costs building and walking it again (about half a millisecond for a list's)."""
+    Built once (at import, with `sa.bindparam`s for what varies from one request to the next), it costs
+    less each time: SQLAlchemy finds a statement's compiled form by a key it works out by walking the
+    statement, and a statement object keeps its key, so one built once is looked up at once, where one
+    built afresh for each request costs building and walking it again (about half a millisecond for a
+    list's). `paginate` and `first_with_total` use one for a statement built in the request."""
 
     def __init__(self, query: sa.Select, *, rows: bool = False) -> None:
+        self.query = query
         self.rows = rows
-        self._count = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-        self._page = query.limit(sa.bindparam("page_size", type_=sa.Integer)) \
+
+    @functools.cached_property
+    def _count(self) -> sa.Select:
+        return sa.select(sa.func.count()).select_from(self.query.order_by(None).subquery())
+
+    @functools.cached_property
+    def _page(self) -> sa.Select:
+        return self.query.limit(sa.bindparam("page_size", type_=sa.Integer)) \
             .offset(sa.bindparam("page_offset", type_=sa.Integer))
-        self._counted = query.add_columns(sa.func.count().over().label("total")) \
+
+    @functools.cached_property
+    def _counted(self) -> sa.Select:
+        return self.query.add_columns(sa.func.count().over().label("total")) \
             .limit(sa.bindparam("page_size", type_=sa.Integer)).offset(sa.bindparam("page_offset", type_=sa.Integer))
 
     def page(self, number: int, size: int, **params: Any) -> Page:
-        """As `paginate`: a count, then the page asked for (kept between the first and the last)."""
+        """A count, then the page asked for (kept between the first and the last): its first column's
+        objects, or whole rows when `rows` is set."""
         total = db.session.scalar(self._count, params)
         number = page_number(number, total, size)
         found = db.session.execute(self._page, {**params, "page_size": size, "page_offset": (number - 1) * size})
@@ -59,7 +72,8 @@ class Listing:
                                                   "page_offset": (number - 1) * size}).all()
 
     def first(self, limit: int, **params: Any) -> tuple[list[sa.Row], int]:
-        """As `first_with_total`: the first `limit` rows and how many there are in all, in one statement."""
+        """The first `limit` rows and how many there are in all, in one statement (a window count): for
+        lists that show their start and say how many more there are."""
         rows = self._counted_rows(1, limit, params)
         return rows, rows[0].total if rows else 0
 
@@ -74,10 +88,8 @@ class Listing:
 
 
 def first_with_total(query: sa.Select, limit: int) -> tuple[list[sa.Row], int]:
-    """The first `limit` rows of `query` and how many rows it has in all, in one statement
-    (a window count): for lists that show their start and say how many more there are."""
-    rows = db.session.execute(query.add_columns(sa.func.count().over().label("total")).limit(limit)).all()
-    return rows, rows[0].total if rows else 0
+    """`Listing.first` of a statement built in the request."""
+    return Listing(query).first(limit)
 
 
 def page_number(number: int, total: int, size: int) -> int:
@@ -86,9 +98,5 @@ def page_number(number: int, total: int, size: int) -> int:
 
 
 def paginate(query: sa.Select, number: int, size: int, *, rows: bool = False) -> Page:
-    """One page of `query`: its first column's objects, or whole rows when `rows` is set."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    number = page_number(number, total, size)
-    page_query = query.limit(size).offset((number - 1) * size)
-    items = db.session.execute(page_query).all() if rows else list(db.session.scalars(page_query).unique())
-    return Page(items, number, size, total)
+    """`Listing.page` of a statement built in the request."""
+    return Listing(query, rows=rows).page(number, size)
